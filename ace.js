@@ -1,0 +1,7 @@
+/*
+| JavaScript entrypoint for Ace: registers the TypeScript loader, then boots bin/console.ts.
+| Overwritten by `node ace build` in production builds.
+*/
+import 'ts-node-maintained/register/esm'
+
+await import('./bin/console.js')

@@ -1,0 +1,4 @@
+/*
+| Bouncer abilities: none yet; authorisation lives in the policies of app/policies.
+*/
+export {}

@@ -1,0 +1,41 @@
+import app from '@adonisjs/core/services/app'
+import { HttpContext, ExceptionHandler } from '@adonisjs/core/http'
+import type { StatusPageRange, StatusPageRenderer } from '@adonisjs/core/types/http'
+
+export default class HttpExceptionHandler extends ExceptionHandler {
+  /** Stack traces only while developing; never in production or tests. */
+  protected debug = app.inDev
+
+  /** Our own 404/500/403 pages everywhere but development. */
+  protected renderStatusPages = !app.inDev
+
+  protected statusPages: Record<StatusPageRange, StatusPageRenderer> = {
+    '403': (error, { view }) => view.render('pages/errors/forbidden', { error }),
+    '404': (error, { view }) => view.render('pages/errors/not_found', { error }),
+    '500..599': (_error, { view }) => view.render('pages/errors/server_error'),
+  }
+
+  /**
+   * A form posted through htmx re-renders in place with its field errors and
+   * status 422 (which htmx is configured to swap). The form page follows the
+   * route name: `products.store` → pages/products/create.
+   */
+  async renderValidationErrorAsHTML(error: any, ctx: HttpContext) {
+    const formPage = formPageFor(ctx.route?.name)
+    if (ctx.isHtmx && formPage) {
+      const inputErrors: Record<string, string[]> = {}
+      for (const message of error.messages as { field: string; message: string }[]) {
+        inputErrors[message.field] = [...(inputErrors[message.field] ?? []), message.message]
+      }
+      const html = await ctx.view.render(formPage, { inputErrors, values: ctx.request.except(['_csrf', 'password']) })
+      return ctx.response.status(422).send(html)
+    }
+    return super.renderValidationErrorAsHTML(error, ctx)
+  }
+}
+
+function formPageFor(routeName: string | undefined) {
+  const match = routeName?.match(/^(.+)\.(store|update)$/)
+  if (!match) return null
+  return `pages/${match[1].replaceAll('.', '/')}/${match[2] === 'store' ? 'create' : 'edit'}`
+}

@@ -1,0 +1,42 @@
+import encryption from '@adonisjs/core/services/encryption'
+import { column } from '@adonisjs/lucid/orm'
+import { Decimal } from 'decimal.js'
+
+/**
+ * A secret column: encrypted with APP_KEY on its way into the row, decrypted on
+ * the way out, and never serialised (toJSON, API answers, views of models).
+ */
+export function encryptedColumn(options: { columnName?: string } = {}) {
+  return column({
+    ...options,
+    serializeAs: null,
+    prepare: (value: unknown) => (value === null || value === undefined ? null : encryption.encrypt(value)),
+    consume: (value: string | null) => (value === null ? null : (encryption.decrypt(value) ?? null)),
+  })
+}
+
+/**
+ * A JSON column that reads the same on SQLite (text) and MariaDB (a LONGTEXT
+ * alias that mysql2 hands back as a string) and MySQL (parsed already).
+ */
+export function jsonColumn(options: { serializeAs?: string | null } = {}) {
+  return column({
+    ...options,
+    prepare: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
+    consume: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
+  })
+}
+
+/**
+ * Money: a Decimal in the model, a 4-dp string on the way in. SQLite hands the
+ * number back as a double, MySQL as a string; both become an exact Decimal here.
+ */
+export function moneyColumn() {
+  return column({
+    prepare: (value: Decimal | string | number | null) =>
+      value === null || value === undefined ? null : new Decimal(value).toFixed(4),
+    consume: (value: string | number | null) =>
+      value === null || value === undefined ? null : new Decimal(String(value)),
+    serialize: (value: Decimal | null) => (value === null ? null : value.toFixed(2)),
+  })
+}

@@ -1,0 +1,159 @@
+import { DateTime } from 'luxon'
+import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
+import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
+import type { ProductStatus } from '#enums/product_status'
+import type { ConnectionHealth } from '#enums/sync'
+import { encryptedColumn, jsonColumn } from '#models/columns'
+import Account from '#models/account'
+import InvoiceRecord from '#models/invoice_record'
+import PurchaseOrderRecord from '#models/purchase_order_record'
+import SyncLog from '#models/sync_log'
+import SyncRun from '#models/sync_run'
+import Link from '#models/link'
+import Mapping from '#models/mapping'
+
+/** Self-service options of a product (PRODUCT.md §4 Settings). */
+export interface ProductSettings {
+  invoiceStatus: 'DRAFT' | 'AUTHORISED' | 'AUTHORISED_SENT'
+  numbering: 'xero' | 'autotask' | 'prefix'
+  numberPrefix: string
+  dueDateSource: 'autotask' | 'xero_contact'
+  daysBack: number
+  referenceFromPoNumber: boolean
+  skipZeroTotal: boolean
+  skipCompanyIds: number[]
+  createContacts: boolean
+  matchContactsByName: boolean
+  maxTransientAttempts: number
+  roundingLine: { enabled: boolean; accountCode: string | null; tolerance: string }
+  stampWebServiceDate: boolean
+  slackChannel: string | null
+  purchaseOrders: { enabled: boolean; documentType: 'PURCHASEORDER' | 'BILL'; triggerStatus: number }
+}
+
+export const defaultProductSettings: ProductSettings = {
+  invoiceStatus: 'DRAFT',
+  numbering: 'autotask',
+  numberPrefix: '',
+  dueDateSource: 'autotask',
+  daysBack: 30,
+  referenceFromPoNumber: true,
+  skipZeroTotal: true,
+  skipCompanyIds: [],
+  createContacts: true,
+  matchContactsByName: true,
+  maxTransientAttempts: 8,
+  roundingLine: { enabled: false, accountCode: null, tolerance: '0.05' },
+  stampWebServiceDate: false,
+  slackChannel: null,
+  purchaseOrders: { enabled: false, documentType: 'PURCHASEORDER', triggerStatus: 2 },
+}
+
+/** Xero's OAuth token set, kept encrypted in the row. */
+export interface XeroTokenSet {
+  accessToken: string
+  refreshToken: string
+  expiresAt: string
+}
+
+/** One sync set-up: one Autotask database → one Xero organisation. Starts Paused. */
+export default class Product extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare accountId: number
+
+  @column()
+  declare name: string
+
+  @column()
+  declare status: ProductStatus
+
+  @column()
+  declare autotaskUsername: string | null
+
+  @encryptedColumn()
+  declare autotaskSecret: string | null
+
+  @encryptedColumn()
+  declare autotaskIntegrationCode: string | null
+
+  @column()
+  declare autotaskZoneUrl: string | null
+
+  @column()
+  declare autotaskHealth: ConnectionHealth
+
+  @column()
+  declare autotaskHealthMessage: string | null
+
+  @column()
+  declare xeroTenantId: string | null
+
+  @column()
+  declare xeroTenantName: string | null
+
+  @encryptedColumn()
+  declare xeroTokens: XeroTokenSet | null
+
+  @column()
+  declare xeroHealth: ConnectionHealth
+
+  @column()
+  declare xeroHealthMessage: string | null
+
+  @jsonColumn()
+  declare settings: Partial<ProductSettings> | null
+
+  @column.dateTime()
+  declare invoiceCursor: DateTime | null
+
+  @column.dateTime()
+  declare purchaseOrderCursor: DateTime | null
+
+  @column.dateTime()
+  declare nextSyncAt: DateTime | null
+
+  @column.dateTime()
+  declare syncRequestedAt: DateTime | null
+
+  @column.dateTime()
+  declare lastSyncedAt: DateTime | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  @belongsTo(() => Account)
+  declare account: BelongsTo<typeof Account>
+
+  @hasMany(() => InvoiceRecord)
+  declare invoices: HasMany<typeof InvoiceRecord>
+
+  @hasMany(() => PurchaseOrderRecord)
+  declare purchaseOrders: HasMany<typeof PurchaseOrderRecord>
+
+  @hasMany(() => SyncLog)
+  declare logs: HasMany<typeof SyncLog>
+
+  @hasMany(() => SyncRun)
+  declare runs: HasMany<typeof SyncRun>
+
+  @hasMany(() => Link)
+  declare links: HasMany<typeof Link>
+
+  @hasMany(() => Mapping)
+  declare mappings: HasMany<typeof Mapping>
+
+  /** Stored settings over the defaults, so a new option never needs a data migration. */
+  get effectiveSettings(): ProductSettings {
+    return { ...defaultProductSettings, ...(this.settings ?? {}) }
+  }
+
+  get isActive(): boolean {
+    return this.status === 'active'
+  }
+}

@@ -1,0 +1,120 @@
+import { DateTime } from 'luxon'
+import type { Decimal } from 'decimal.js'
+import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
+import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
+import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
+import { jsonColumn, moneyColumn } from '#models/columns'
+import Product from '#models/product'
+import SyncLog from '#models/sync_log'
+
+/** One line of an Autotask purchase order (a PurchaseOrderItem). */
+export interface StoredPurchaseOrderLine {
+  autotaskId: number
+  description: string
+  quantity: string
+  unitCost: string
+  taxRegion: string | null
+}
+
+/** Our copy of one Autotask purchase order and the Xero PO or bill it became. */
+export default class PurchaseOrderRecord extends BaseModel {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare productId: number
+
+  @column()
+  declare autotaskId: number
+
+  @column()
+  declare poNumber: string | null
+
+  @column()
+  declare vendorCompanyId: number | null
+
+  @column()
+  declare vendorName: string | null
+
+  @column()
+  declare autotaskStatus: number | null
+
+  @column.date()
+  declare orderDate: DateTime | null
+
+  @column.date()
+  declare deliveryDate: DateTime | null
+
+  @moneyColumn()
+  declare subtotal: Decimal
+
+  @moneyColumn()
+  declare taxTotal: Decimal
+
+  @moneyColumn()
+  declare total: Decimal
+
+  @column()
+  declare currency: string
+
+  @column.dateTime()
+  declare autotaskModifiedAt: DateTime | null
+
+  @column()
+  declare status: RecordStatus
+
+  @column()
+  declare previousStatus: RecordStatus | null
+
+  @column()
+  declare faultReason: string | null
+
+  @column()
+  declare faultHint: string | null
+
+  @column()
+  declare attempts: number
+
+  @column.dateTime()
+  declare nextAttemptAt: DateTime | null
+
+  @column()
+  declare leaseOwner: string | null
+
+  @column.dateTime()
+  declare leaseExpiresAt: DateTime | null
+
+  @column()
+  declare xeroDocumentType: 'PURCHASEORDER' | 'BILL' | null
+
+  @column()
+  declare xeroDocumentId: string | null
+
+  @column()
+  declare xeroNumber: string | null
+
+  @column()
+  declare xeroUrl: string | null
+
+  @column.dateTime()
+  declare syncedAt: DateTime | null
+
+  @jsonColumn()
+  declare lines: StoredPurchaseOrderLine[] | null
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  @belongsTo(() => Product)
+  declare product: BelongsTo<typeof Product>
+
+  @hasMany(() => SyncLog)
+  declare logs: HasMany<typeof SyncLog>
+
+  get statusLabel(): string {
+    return recordStatusLabels[this.status]
+  }
+}

@@ -1,0 +1,58 @@
+import { DateTime } from 'luxon'
+import hash from '@adonisjs/core/services/hash'
+import { compose } from '@adonisjs/core/helpers'
+import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
+import type { BelongsTo } from '@adonisjs/lucid/types/relations'
+import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
+import type { UserRole } from '#enums/user_role'
+import Account from '#models/account'
+
+const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
+  uids: ['email'],
+  passwordColumnName: 'password',
+})
+
+/**
+ * A person who signs in. Belongs to one account; `isStaff` marks the operator's
+ * engineers, who may open any account for support.
+ */
+export default class User extends compose(BaseModel, AuthFinder) {
+  @column({ isPrimary: true })
+  declare id: number
+
+  @column()
+  declare accountId: number
+
+  @column()
+  declare fullName: string | null
+
+  @column()
+  declare email: string
+
+  @column({ serializeAs: null })
+  declare password: string
+
+  @column()
+  declare role: UserRole
+
+  @column({ consume: (value) => Boolean(value) })
+  declare isStaff: boolean
+
+  @column.dateTime({ autoCreate: true })
+  declare createdAt: DateTime
+
+  @column.dateTime({ autoCreate: true, autoUpdate: true })
+  declare updatedAt: DateTime
+
+  @belongsTo(() => Account)
+  declare account: BelongsTo<typeof Account>
+
+  /** Owners and admins act; viewers only read. */
+  get canAct(): boolean {
+    return this.role === 'owner' || this.role === 'admin'
+  }
+
+  get displayName(): string {
+    return this.fullName || this.email
+  }
+}

@@ -1,0 +1,93 @@
+import { inject } from '@adonisjs/core'
+import { DateTime } from 'luxon'
+import db from '@adonisjs/lucid/services/db'
+import type Account from '#models/account'
+import Product from '#models/product'
+import type User from '#models/user'
+import type { ProductStatus } from '#enums/product_status'
+import SyncLogService from '#services/sync_log_service'
+
+/** A dashboard card: the product and the figures shown on it. */
+export interface ProductCard {
+  product: Product
+  faultCount: number
+  syncedThisMonth: number
+}
+
+export type CreateProductResult = { ok: true; product: Product } | { ok: false; reason: string }
+
+/** Products of an account: listing, creating, finding (scoped), pausing and resuming. */
+@inject()
+export default class ProductService {
+  constructor(protected logs: SyncLogService) {}
+
+  /** Every product of the account with its fault count and invoices synced this month, in two queries. */
+  async cardsFor(account: Account): Promise<ProductCard[]> {
+    const products = await Product.query().where('account_id', account.id).orderBy('name')
+    if (products.length === 0) return []
+    const ids = products.map((product) => product.id)
+    const monthStart = DateTime.utc().startOf('month').toJSDate()
+    const counts = await db
+      .from('invoice_records')
+      .select('product_id')
+      .select(db.raw(`SUM(CASE WHEN status = 'fault' THEN 1 ELSE 0 END) AS faults`))
+      .select(db.raw(`SUM(CASE WHEN status = 'synced' AND synced_at >= ? THEN 1 ELSE 0 END) AS synced`, [monthStart]))
+      .whereIn('product_id', ids)
+      .whereIn('status', ['fault', 'synced'])
+      .groupBy('product_id')
+    const byProduct = new Map(counts.map((row) => [Number(row.product_id), row]))
+    return products.map((product) => ({
+      product,
+      faultCount: Number(byProduct.get(product.id)?.faults ?? 0),
+      syncedThisMonth: Number(byProduct.get(product.id)?.synced ?? 0),
+    }))
+  }
+
+  /** A product of this account, or a 404: another account's product is never found. */
+  async findForAccount(account: Account, id: number | string) {
+    return Product.query().where('account_id', account.id).where('id', id).firstOrFail()
+  }
+
+  /** Creates a Paused product, within the plan's product count. */
+  async create(account: Account, input: { name: string }, actor: User): Promise<CreateProductResult> {
+    const existing = await Product.query().where('account_id', account.id).count('* as total')
+    const total = Number(existing[0].$extras.total)
+    if (total >= account.features.maxProducts) {
+      return {
+        ok: false,
+        reason: `Your ${account.features.label} plan allows ${account.features.maxProducts} product(s). Remove one or change plan to add another.`,
+      }
+    }
+    const clash = await Product.query().where('account_id', account.id).where('name', input.name).first()
+    if (clash) return { ok: false, reason: `A product named "${input.name}" already exists.` }
+
+    const product = await Product.create({ accountId: account.id, name: input.name, status: 'paused' })
+    await this.logs.write({
+      productId: product.id,
+      event: 'product.created',
+      message: `Product "${product.name}" created (Paused) by ${actor.email}`,
+      actor: actor.email,
+    })
+    return { ok: true, product }
+  }
+
+  /** Paused ↔ Active. The engine stops a paused product at its next safe point. */
+  async setStatus(product: Product, status: ProductStatus, actor: string) {
+    if (product.status === status) return product
+    const before = product.status
+    product.status = status
+    if (status === 'active') product.nextSyncAt = DateTime.utc()
+    await product.save()
+    await this.logs.write({
+      productId: product.id,
+      event: status === 'active' ? 'product.resumed' : 'product.paused',
+      message: `Status changed from ${label(before)} to ${label(status)} by ${actor}`,
+      actor,
+    })
+    return product
+  }
+}
+
+function label(status: ProductStatus) {
+  return status === 'active' ? 'Active' : 'Paused'
+}

@@ -1,0 +1,53 @@
+import env from '#start/env'
+import app from '@adonisjs/core/services/app'
+import { defineConfig } from '@adonisjs/lucid'
+
+/**
+ * SQLite is the embedded default (no set-up); MySQL/MariaDB is production.
+ * `DB_CONNECTION=mysql` switches. Both run the same migrations.
+ */
+const dbConfig = defineConfig({
+  connection: env.get('DB_CONNECTION', 'sqlite'),
+  connections: {
+    sqlite: {
+      client: 'better-sqlite3',
+      connection: {
+        filename: app.makePath(env.get('SQLITE_PATH', 'tmp/db.sqlite3')),
+      },
+      useNullAsDefault: true,
+      pool: {
+        // WAL and a busy timeout let the web process and workers share the file.
+        afterCreate: (connection: any, done: (error: Error | null, connection: any) => void) => {
+          connection.pragma('journal_mode = WAL')
+          connection.pragma('busy_timeout = 5000')
+          connection.pragma('foreign_keys = ON')
+          done(null, connection)
+        },
+      },
+      migrations: {
+        naturalSort: true,
+        paths: ['database/migrations'],
+      },
+    },
+    mysql: {
+      client: 'mysql2',
+      connection: {
+        host: env.get('MYSQL_HOST', '127.0.0.1'),
+        port: env.get('MYSQL_PORT', 3306),
+        user: env.get('MYSQL_USER', 'root'),
+        password: env.get('MYSQL_PASSWORD', ''),
+        database: env.get('MYSQL_DB_NAME', 'accounting_toolbox'),
+        charset: 'utf8mb4',
+        timezone: 'Z',
+        dateStrings: false,
+      },
+      pool: { min: 0, max: 10 },
+      migrations: {
+        naturalSort: true,
+        paths: ['database/migrations'],
+      },
+    },
+  },
+})
+
+export default dbConfig

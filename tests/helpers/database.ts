@@ -1,0 +1,37 @@
+import db from '@adonisjs/lucid/services/db'
+
+/**
+ * Every table the app writes, children first. Emptied before each test instead
+ * of a global transaction: the limiter and lock stores write through their own
+ * connection, which a transaction would block on SQLite.
+ */
+export const appTables = [
+  'sync_logs',
+  'sync_runs',
+  'links',
+  'mappings',
+  'invoice_records',
+  'purchase_order_records',
+  'products',
+  'users',
+  'accounts',
+  'rate_limits',
+  'locks',
+]
+
+export async function resetDatabase() {
+  for (const table of appTables) {
+    await db.from(table).delete()
+  }
+}
+
+/** Names of the tables that exist now, on SQLite or MySQL. */
+export async function existingTables(): Promise<string[]> {
+  const connection = db.connection()
+  if (connection.dialect.name.includes('sqlite')) {
+    const rows = await connection.rawQuery(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+    return rows.map((row: { name: string }) => row.name)
+  }
+  const [rows] = await connection.rawQuery('SHOW TABLES')
+  return rows.map((row: Record<string, string>) => Object.values(row)[0])
+}
