@@ -49,6 +49,11 @@ export default defineConfig({
         timeout: 30000,
       },
       {
+        files: ['tests/contract/**/*.spec(.ts|.js)'],
+        name: 'contract',
+        timeout: 60000,
+      },
+      {
         files: ['tests/browser/**/*.spec(.ts|.js)'],
         name: 'browser',
         timeout: 60000,

@@ -24,4 +24,25 @@ export default await Env.create(new URL('../', import.meta.url), {
   LIMITER_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
   LOCK_STORE: Env.schema.enum.optional(['database', 'memory'] as const),
   LOGIN_ATTEMPTS_PER_MINUTE: Env.schema.number.optional(),
+
+  /*
+  | External services. Every base URL is configurable so the production clients
+  | reach the sandboxes (PRODUCT.md §7) exactly as they reach the real services.
+  */
+  AUTOTASK_ZONE_LOOKUP_URL: Env.schema.string.optional(),
+  AUTOTASK_TIMEOUT_MS: Env.schema.number.optional(),
+  XERO_API_URL: Env.schema.string.optional(),
+  XERO_AUTHORIZE_URL: Env.schema.string.optional(),
+  XERO_TOKEN_URL: Env.schema.string.optional(),
+  XERO_CONNECTIONS_URL: Env.schema.string.optional(),
+  XERO_CLIENT_ID: Env.schema.string.optional(),
+  XERO_CLIENT_SECRET: Env.schema.string.optional(),
+  XERO_REDIRECT_URI: Env.schema.string.optional(),
+  XERO_TIMEOUT_MS: Env.schema.number.optional(),
+
+  /* The sandboxes (`node ace sandbox:serve`, `npm run demo`). */
+  SANDBOX_HOST: Env.schema.string.optional({ format: 'host' }),
+  SANDBOX_AUTOTASK_PORT: Env.schema.number.optional(),
+  SANDBOX_XERO_PORT: Env.schema.number.optional(),
+  SANDBOX_SLACK_PORT: Env.schema.number.optional(),
 })
