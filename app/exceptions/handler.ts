@@ -16,6 +16,18 @@ export default class HttpExceptionHandler extends ExceptionHandler {
   }
 
   /**
+   * A form without a valid CSRF token (expired, or posted from another site)
+   * gets a 403 page that says what to do, for htmx and plain forms alike.
+   */
+  async handle(error: unknown, ctx: HttpContext) {
+    if ((error as { code?: string })?.code === 'E_BAD_CSRF_TOKEN') {
+      const html = await ctx.view.render('pages/errors/csrf')
+      return ctx.response.status(403).send(html)
+    }
+    return super.handle(error, ctx)
+  }
+
+  /**
    * A form posted through htmx re-renders in place with its field errors and
    * status 422 (which htmx is configured to swap). The form page follows the
    * route name: `products.store` → pages/products/create.
@@ -27,7 +39,9 @@ export default class HttpExceptionHandler extends ExceptionHandler {
       for (const message of error.messages as { field: string; message: string }[]) {
         inputErrors[message.field] = [...(inputErrors[message.field] ?? []), message.message]
       }
-      const html = await ctx.view.render(formPage, { inputErrors, values: ctx.request.except(['_csrf', 'password']) })
+      // Shared, not passed: components (the form fields) see shared state only.
+      ctx.view.share({ inputErrors, values: ctx.request.except(['_csrf', 'password']) })
+      const html = await ctx.view.render(formPage)
       return ctx.response.status(422).send(html)
     }
     return super.renderValidationErrorAsHTML(error, ctx)
