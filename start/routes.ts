@@ -4,6 +4,7 @@
 */
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
+import type RecordsController from '#controllers/records/records_controller'
 
 const SessionController = () => import('#controllers/session_controller')
 const DashboardController = () => import('#controllers/dashboard_controller')
@@ -11,6 +12,11 @@ const ProductsController = () => import('#controllers/products_controller')
 const ProductStatusController = () => import('#controllers/product_status_controller')
 const StaffAccountsController = () => import('#controllers/staff/accounts_controller')
 const VendorAssetsController = () => import('#controllers/vendor_assets_controller')
+const InvoicesController = () => import('#controllers/records/invoices_controller')
+const PurchaseOrdersController = () => import('#controllers/records/purchase_orders_controller')
+type RecordsControllerImport = () => Promise<{ default: new (...args: any[]) => RecordsController }>
+const SyncLogsController = () => import('#controllers/sync_logs_controller')
+const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
 
@@ -33,6 +39,34 @@ router
       .put('/products/:id/status', [ProductStatusController, 'update'])
       .as('product_status.update')
       .where('id', router.matchers.number())
+
+    // The product's tabs; each is a URL. Invoices and purchase orders share one controller shape.
+    router
+      .group(() => {
+        const recordTabs: [string, string, RecordsControllerImport][] = [
+          ['invoices', 'invoices', InvoicesController],
+          ['purchase-orders', 'purchase_orders', PurchaseOrdersController],
+        ]
+        for (const [path, name, controller] of recordTabs) {
+          router.get(`/${path}`, [controller, 'index']).as(`${name}.index`)
+          router
+            .get(`/${path}/export/:format`, [controller, 'export'])
+            .as(`${name}.export`)
+            .where('format', /^(csv|xlsx)$/)
+          router.get(`/${path}/:id`, [controller, 'show']).as(`${name}.show`).where('id', router.matchers.number())
+          router
+            .post(`/${path}/:id/:action`, [controller, 'act'])
+            .as(`${name}.act`)
+            .where('id', router.matchers.number())
+        }
+        router
+          .get('/invoices/:id/original', [InvoiceOriginalsController, 'show'])
+          .as('invoice_originals.show')
+          .where('id', router.matchers.number())
+        router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
+      })
+      .prefix('/products/:product_id')
+      .where('product_id', router.matchers.number())
 
     router
       .group(() => {

@@ -3,8 +3,6 @@ import type { HttpContext } from '@adonisjs/core/http'
 import ProductService from '#services/product_service'
 import ProductPolicy from '#policies/product_policy'
 import { createProductValidator } from '#validators/product'
-import { recordStatuses } from '#enums/record_status'
-import InvoiceRecord from '#models/invoice_record'
 
 /** Adding a product and its page. */
 @inject()
@@ -25,19 +23,12 @@ export default class ProductsController {
       return view.render('pages/products/create', { name: input.name, formError: result.reason })
     }
     session.flash('notice', `Product "${result.product.name}" created. It is Paused until you switch it to Active.`)
-    return response.redirect().toRoute('products.show', { id: result.product.id })
+    return response.redirect().toRoute('invoices.index', { product_id: result.product.id })
   }
 
-  async show({ params, view, account, bouncer }: HttpContext) {
+  /** A product opens on its Invoices tab (filters such as ?status=fault are kept). */
+  async show({ params, request, response, account }: HttpContext) {
     const product = await this.products.findForAccount(account, params.id)
-    await bouncer.with(ProductPolicy).authorize('view', product)
-    const counts = await InvoiceRecord.query()
-      .where('product_id', product.id)
-      .select('status')
-      .count('* as total')
-      .groupBy('status')
-    const byStatus = Object.fromEntries(recordStatuses.map((status) => [status, 0]))
-    for (const row of counts) byStatus[row.status] = Number(row.$extras.total)
-    return view.render('pages/products/show', { product, byStatus })
+    return response.redirect().toRoute('invoices.index', { product_id: product.id }, { qs: request.qs() })
   }
 }

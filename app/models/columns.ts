@@ -1,6 +1,7 @@
 import encryption from '@adonisjs/core/services/encryption'
 import { column } from '@adonisjs/lucid/orm'
 import { Decimal } from 'decimal.js'
+import { DateTime } from 'luxon'
 
 /**
  * A secret column: encrypted with APP_KEY on its way into the row, decrypted on
@@ -39,4 +40,13 @@ export function moneyColumn() {
       value === null || value === undefined ? null : new Decimal(String(value)),
     serialize: (value: Decimal | null) => (value === null ? null : value.toFixed(2)),
   })
+}
+
+/**
+ * A timestamp as Lucid stores it ('yyyy-LL-dd HH:mm:ss', UTC), for raw queries
+ * and comparisons: better-sqlite3 would store a JS Date as a number.
+ */
+export function toSqlDateTime(value: DateTime | Date = DateTime.utc()) {
+  const dateTime = value instanceof Date ? DateTime.fromJSDate(value) : value
+  return dateTime.toUTC().toFormat('yyyy-LL-dd HH:mm:ss')
 }

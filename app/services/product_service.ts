@@ -3,6 +3,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type Account from '#models/account'
 import Product from '#models/product'
+import { toSqlDateTime } from '#models/columns'
 import type User from '#models/user'
 import type { ProductStatus } from '#enums/product_status'
 import SyncLogService from '#services/sync_log_service'
@@ -26,7 +27,7 @@ export default class ProductService {
     const products = await Product.query().where('account_id', account.id).orderBy('name')
     if (products.length === 0) return []
     const ids = products.map((product) => product.id)
-    const monthStart = DateTime.utc().startOf('month').toJSDate()
+    const monthStart = toSqlDateTime(DateTime.utc().startOf('month'))
     const counts = await db
       .from('invoice_records')
       .select('product_id')

@@ -31,7 +31,7 @@ test.group('Dashboard', (group) => {
     response.assertTextIncludes('Main Books')
     response.assertTextIncludes('Active')
     response.assertTextIncludes('3 sync issues')
-    response.assertTextIncludes(`/products/${product.id}?status=fault`)
+    response.assertTextIncludes(`/products/${product.id}/invoices?status=fault`)
     response.assertTextIncludes('Invoices synced this month: <strong>2</strong>')
   })
 

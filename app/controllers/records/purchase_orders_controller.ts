@@ -1,0 +1,7 @@
+import RecordsController from '#controllers/records/records_controller'
+
+/** The Purchase Orders tab. */
+export default class PurchaseOrdersController extends RecordsController {
+  kind = 'purchase_order' as const
+  routes = 'purchase_orders'
+}

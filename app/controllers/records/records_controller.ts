@@ -1,0 +1,107 @@
+import { inject } from '@adonisjs/core'
+import type { HttpContext } from '@adonisjs/core/http'
+import router from '@adonisjs/core/services/router'
+import ProductService from '#services/product_service'
+import RecordListService from '#services/record_list_service'
+import RecordStatusService, { type RecordAction } from '#services/record_status_service'
+import RecordExportService from '#services/record_export_service'
+import ProductPolicy from '#policies/product_policy'
+import { recordFiltersValidator } from '#validators/record_filters'
+import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import SyncLog from '#models/sync_log'
+import type Product from '#models/product'
+
+/**
+ * The Invoices and Purchase Orders tabs share everything but their columns:
+ * the grid (search, status filter, paging), the status dialog with its log and
+ * actions, and the exports. Subclasses name the kind and their routes.
+ */
+@inject()
+export default abstract class RecordsController {
+  abstract kind: RecordKind
+  /** route-name prefix, e.g. `invoices` → `invoices.index`, `invoices.show` */
+  abstract routes: string
+
+  constructor(
+    protected products: ProductService,
+    protected lists: RecordListService,
+    protected statuses: RecordStatusService,
+    protected exports: RecordExportService
+  ) {}
+
+  async index(ctx: HttpContext) {
+    const product = await this.product(ctx)
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: ctx.request.qs() })
+    const records = await this.lists.page(this.kind, product, filters)
+    records.baseUrl(router.makeUrl(`${this.routes}.index`, { product_id: product.id }))
+    records.queryString({ ...(filters.q ? { q: filters.q } : {}), ...(filters.status ? { status: filters.status } : {}) })
+    const state = { product, records, filters, ...this.viewNames() }
+    if (ctx.isHtmx && ctx.request.header('hx-target') === 'records-table') {
+      return ctx.view.render('partials/records/table', state)
+    }
+    return ctx.view.render(`pages/${this.routes}/index`, state)
+  }
+
+  async show(ctx: HttpContext) {
+    const product = await this.product(ctx)
+    const record = await this.lists.find(this.kind, product, ctx.params.id)
+    return this.renderDialog(ctx, product, record)
+  }
+
+  /** Resync, skip, unskip, and for staff diagnose/release. */
+  async act(ctx: HttpContext) {
+    const product = await this.product(ctx)
+    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
+    const action = ctx.params.action as RecordAction
+    const user = ctx.auth.getUserOrFail()
+    if (!['resync', 'skip', 'unskip', 'diagnose', 'release'].includes(action)) return ctx.response.notFound()
+    if ((action === 'diagnose' || action === 'release') && !user.isStaff) return ctx.response.forbidden('Staff only')
+
+    const record = await this.lists.find(this.kind, product, ctx.params.id)
+    const result = await this.statuses.apply(this.kind, record, action, user.email)
+    ctx.response.header('HX-Trigger', 'records-changed')
+    if (!result.ok) ctx.response.status(422)
+    if (!ctx.isHtmx) {
+      ctx.session.flash(result.ok ? 'notice' : 'alert', result.ok ? `Done: ${record.statusLabel}.` : result.reason)
+      return ctx.response.redirect().toRoute(`${this.routes}.show`, { product_id: product.id, id: record.id })
+    }
+    return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
+  }
+
+  async export(ctx: HttpContext) {
+    const product = await this.product(ctx)
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: ctx.request.qs() })
+    const format = ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
+    if (!format) return ctx.response.notFound()
+    const rows = this.lists.stream(this.kind, product, filters)
+    const fileName = `${this.routes}-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
+    ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
+    ctx.response.header('Cache-Control', 'no-store')
+    if (format === 'csv') {
+      ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
+      return ctx.response.stream(this.exports.csv(this.kind, rows))
+    }
+    ctx.response.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    return ctx.response.stream(this.exports.xlsx(this.kind, rows))
+  }
+
+  protected async renderDialog(ctx: HttpContext, product: Product, record: AnyRecord, error: string | null = null) {
+    const logs = await SyncLog.query()
+      .where(recordKinds[this.kind].logColumn, record.id)
+      .orderBy('id', 'asc')
+      .limit(500)
+    const state = { product, record, logs, error, ...this.viewNames() }
+    if (ctx.isHtmx) return ctx.view.render('partials/records/dialog', state)
+    return ctx.view.render(`pages/${this.routes}/show`, state)
+  }
+
+  protected async product(ctx: HttpContext) {
+    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
+    return product
+  }
+
+  protected viewNames() {
+    return { kind: this.kind, routes: this.routes, spec: recordKinds[this.kind], activeTab: `${this.routes}.index` }
+  }
+}

@@ -1,0 +1,68 @@
+import { PassThrough, Readable } from 'node:stream'
+import ExcelJS from 'exceljs'
+import type { AnyRecord, RecordKind } from '#enums/record_kind'
+import InvoiceRecord from '#models/invoice_record'
+
+interface Column {
+  header: string
+  value: (record: AnyRecord) => string | number | null
+}
+
+/** The columns of an export, the same as the grid's plus ids a bookkeeper reconciles with. */
+function columns(kind: RecordKind): Column[] {
+  const isInvoice = kind === 'invoice'
+  const pick = (record: AnyRecord) => record as any
+  return [
+    { header: 'Autotask ID', value: (r) => r.autotaskId },
+    { header: isInvoice ? 'Invoice number' : 'PO number', value: (r) => pick(r)[isInvoice ? 'invoiceNumber' : 'poNumber'] },
+    { header: isInvoice ? 'Company' : 'Vendor', value: (r) => pick(r)[isInvoice ? 'companyName' : 'vendorName'] },
+    {
+      header: 'Date',
+      value: (r) => (r instanceof InvoiceRecord ? r.invoiceDate : pick(r).orderDate)?.toISODate() ?? null,
+    },
+    { header: 'Currency', value: (r) => r.currency },
+    { header: 'Total', value: (r) => Number(r.total.toFixed(2)) },
+    { header: 'Status', value: (r) => r.statusLabel },
+    { header: 'Xero number', value: (r) => pick(r)[isInvoice ? 'xeroInvoiceNumber' : 'xeroNumber'] },
+    { header: 'Xero ID', value: (r) => pick(r)[isInvoice ? 'xeroInvoiceId' : 'xeroDocumentId'] },
+    { header: 'Fault reason', value: (r) => r.faultReason },
+  ]
+}
+
+/** CSV field quoting (RFC 4180), and a leading quote against spreadsheet formula injection. */
+function csvField(value: string | number | null) {
+  if (value === null || value === undefined) return ''
+  let text = String(value)
+  if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+/** Exports of the current grid as streams: rows are written as they are read, never all held. */
+export default class RecordExportService {
+  csv(kind: RecordKind, rows: AsyncIterable<AnyRecord>): Readable {
+    const cols = columns(kind)
+    async function* lines() {
+      yield '\uFEFF' + cols.map((c) => csvField(c.header)).join(',') + '\r\n'
+      for await (const record of rows) {
+        yield cols.map((c) => csvField(c.value(record))).join(',') + '\r\n'
+      }
+    }
+    return Readable.from(lines())
+  }
+
+  xlsx(kind: RecordKind, rows: AsyncIterable<AnyRecord>): Readable {
+    const output = new PassThrough()
+    const cols = columns(kind)
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
+    const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
+    sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
+    ;(async () => {
+      for await (const record of rows) {
+        sheet.addRow(cols.map((c) => c.value(record))).commit()
+      }
+      sheet.commit()
+      await workbook.commit()
+    })().catch((error) => output.destroy(error))
+    return output
+  }
+}

@@ -1,0 +1,23 @@
+import vine from '@vinejs/vine'
+import { recordStatuses } from '#enums/record_status'
+
+/** Query string of the invoice and purchase-order grids (and their exports). */
+export const recordFiltersValidator = vine.compile(
+  vine.object({
+    q: vine.string().trim().maxLength(100).optional(),
+    status: vine.enum(recordStatuses).optional(),
+    page: vine.number().withoutDecimals().min(1).max(100_000).optional(),
+  })
+)
+
+/** Query string of the Sync Logs tab. */
+export const logFiltersValidator = vine.compile(
+  vine.object({
+    q: vine.string().trim().maxLength(100).optional(),
+    autotaskId: vine.number().withoutDecimals().min(0).optional(),
+    from: vine.date({ formats: ['YYYY-MM-DD'] }).optional(),
+    to: vine.date({ formats: ['YYYY-MM-DD'] }).afterOrSameAs('from').optional(),
+    level: vine.enum(['debug', 'info', 'warn', 'error'] as const).optional(),
+    before: vine.number().withoutDecimals().min(1).optional(),
+  })
+)
