@@ -28,6 +28,7 @@ export default defineConfig({
     () => import('@adonisjs/bouncer/bouncer_provider'),
     () => import('@adonisjs/limiter/limiter_provider'),
     () => import('@adonisjs/lock/lock_provider'),
+    () => import('#providers/app_provider'),
   ],
 
   preloads: [

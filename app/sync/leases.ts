@@ -1,0 +1,114 @@
+import { inject } from '@adonisjs/core'
+import { randomUUID } from 'node:crypto'
+import db from '@adonisjs/lucid/services/db'
+import { Clock } from '#sync/clock'
+import { recordKinds, type RecordKind } from '#enums/record_kind'
+import { toSqlDateTime } from '#models/columns'
+
+export interface Claim {
+  token: string
+  ids: number[]
+}
+
+export interface ReclaimedRecord {
+  id: number
+  productId: number
+  autotaskId: number
+  leaseOwner: string
+}
+
+/**
+ * Work is claimed with expiring leases, never bare flags, so any number of
+ * workers on any number of machines sharing one MySQL database never hold the
+ * same record, and a dead worker's records come back. A claim is one atomic
+ * UPDATE (MySQL: `UPDATE … ORDER BY id LIMIT n`; SQLite, which has one writer,
+ * `UPDATE … WHERE id IN (SELECT … LIMIT n)`), tagged with a fresh lease token.
+ */
+@inject()
+export default class LeaseService {
+  constructor(protected clock: Clock) {}
+
+  /** Moves up to `limit` due `pending` records of a product to `processing` under a fresh lease token. */
+  async claim(kind: RecordKind, productId: number, worker: string, limit: number, leaseSeconds: number): Promise<Claim> {
+    const { table } = recordKinds[kind]
+    const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
+    const now = this.clock.now()
+    const changes = {
+      status: 'processing',
+      lease_owner: token,
+      lease_expires_at: toSqlDateTime(now.plus({ seconds: leaseSeconds })),
+      updated_at: toSqlDateTime(now),
+    }
+    const due = (query: any) =>
+      query
+        .where('product_id', productId)
+        .where('status', 'pending')
+        .where((q: any) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now)))
+
+    if (db.connection().dialect.name === 'mysql') {
+      // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
+      await due(db.from(table)).orderBy('id').limit(limit).update(changes)
+    } else {
+      const candidates = due(db.from(table).select('id')).orderBy('id').limit(limit)
+      await db.from(table).whereIn('id', candidates).where('status', 'pending').update(changes)
+    }
+
+    const claimed = await db.from(table).select('id').where('lease_owner', token).orderBy('id')
+    return { token, ids: claimed.map((row) => Number(row.id)) }
+  }
+
+  /** Extends a claim that is still running (long batches, slow Xero). */
+  async renew(kind: RecordKind, claim: Claim, leaseSeconds: number) {
+    const { table } = recordKinds[kind]
+    return db
+      .from(table)
+      .where('lease_owner', claim.token)
+      .where('status', 'processing')
+      .update({ lease_expires_at: toSqlDateTime(this.clock.now().plus({ seconds: leaseSeconds })) })
+  }
+
+  /**
+   * Applies a record's outcome only while the caller still holds its lease: a
+   * worker whose lease expired and was reclaimed can no longer overwrite anything.
+   */
+  async settle(kind: RecordKind, id: number, token: string, changes: Record<string, unknown>): Promise<boolean> {
+    const { table } = recordKinds[kind]
+    const updated = await db
+      .from(table)
+      .where('id', id)
+      .where('lease_owner', token)
+      .where('status', 'processing')
+      .update({ lease_owner: null, lease_expires_at: null, updated_at: toSqlDateTime(this.clock.now()), ...changes })
+    return Number(updated) === 1
+  }
+
+  /** The sweeper: records whose lease expired (their worker died) go back to `pending`, one by one. */
+  async reclaimExpired(kind: RecordKind): Promise<ReclaimedRecord[]> {
+    const { table } = recordKinds[kind]
+    const now = toSqlDateTime(this.clock.now())
+    const expired = await db
+      .from(table)
+      .select('id', 'product_id', 'autotask_id', 'lease_owner')
+      .where('status', 'processing')
+      .where('lease_expires_at', '<', now)
+      .limit(1000)
+    const reclaimed: ReclaimedRecord[] = []
+    for (const row of expired) {
+      const updated = await db
+        .from(table)
+        .where('id', row.id)
+        .where('lease_owner', row.lease_owner)
+        .where('status', 'processing')
+        .update({ status: 'pending', lease_owner: null, lease_expires_at: null, updated_at: now })
+      if (Number(updated) === 1) {
+        reclaimed.push({
+          id: Number(row.id),
+          productId: Number(row.product_id),
+          autotaskId: Number(row.autotask_id),
+          leaseOwner: row.lease_owner,
+        })
+      }
+    }
+    return reclaimed
+  }
+}

@@ -1,0 +1,82 @@
+import { test } from '@japa/runner'
+import app from '@adonisjs/core/services/app'
+import { resetDatabase } from '#tests/helpers/database'
+import { ProductFactory } from '#database/factories/product_factory'
+import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
+import InvoiceRecord from '#models/invoice_record'
+import LeaseService from '#sync/leases'
+import { Clock, FixedClock } from '#sync/clock'
+
+async function setup(count: number) {
+  const clock = new FixedClock()
+  app.container.swap(Clock, () => clock)
+  const leases = await app.container.make(LeaseService)
+  const product = await ProductFactory.with('account').create()
+  await InvoiceRecordFactory.merge({ productId: product.id }).createMany(count)
+  return { clock, leases, product }
+}
+
+test.group('Leases', (group) => {
+  group.each.setup(resetDatabase)
+  group.each.teardown(() => app.container.restore(Clock))
+
+  test('two workers claiming at once never get the same invoice', async ({ assert }) => {
+    const { leases, product } = await setup(30)
+    const [a, b, c] = await Promise.all([
+      leases.claim('invoice', product.id, 'worker-a', 12, 60),
+      leases.claim('invoice', product.id, 'worker-b', 12, 60),
+      leases.claim('invoice', product.id, 'worker-c', 12, 60),
+    ])
+    const all = [...a.ids, ...b.ids, ...c.ids]
+    assert.lengthOf(all, 30)
+    assert.lengthOf(new Set(all), 30)
+    const processing = await InvoiceRecord.query().where('product_id', product.id).where('status', 'processing')
+    assert.lengthOf(processing, 30)
+  })
+
+  test('records waiting for a retry are not claimed before their time', async ({ assert }) => {
+    const { clock, leases, product } = await setup(2)
+    const [first] = await InvoiceRecord.query().where('product_id', product.id).orderBy('id')
+    first.nextAttemptAt = clock.now().plus({ minutes: 5 })
+    await first.save()
+
+    const now = await leases.claim('invoice', product.id, 'w', 10, 60)
+    assert.notInclude(now.ids, first.id)
+    assert.lengthOf(now.ids, 1)
+
+    clock.advance({ minutes: 6 })
+    const later = await leases.claim('invoice', product.id, 'w', 10, 60)
+    assert.deepEqual(later.ids, [first.id])
+  })
+
+  test('an expired lease is reclaimed, and the late worker can no longer settle it', async ({ assert }) => {
+    const { clock, leases, product } = await setup(1)
+    const claim = await leases.claim('invoice', product.id, 'dying-worker', 10, 60)
+    assert.lengthOf(claim.ids, 1)
+
+    assert.lengthOf(await leases.reclaimExpired('invoice'), 0, 'a live lease stays')
+    clock.advance({ seconds: 61 })
+    const reclaimed = await leases.reclaimExpired('invoice')
+    assert.deepEqual(reclaimed.map((r) => r.id), claim.ids)
+    assert.equal((await InvoiceRecord.findOrFail(claim.ids[0])).status, 'pending')
+
+    const settled = await leases.settle('invoice', claim.ids[0], claim.token, { status: 'synced' })
+    assert.isFalse(settled)
+    assert.equal((await InvoiceRecord.findOrFail(claim.ids[0])).status, 'pending')
+
+    const second = await leases.claim('invoice', product.id, 'new-worker', 10, 60)
+    assert.isTrue(await leases.settle('invoice', second.ids[0], second.token, { status: 'synced' }))
+    const record = await InvoiceRecord.findOrFail(second.ids[0])
+    assert.equal(record.status, 'synced')
+    assert.isNull(record.leaseOwner)
+  })
+
+  test('renewing keeps a long claim alive past its first expiry', async ({ assert }) => {
+    const { clock, leases, product } = await setup(1)
+    const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
+    clock.advance({ seconds: 50 })
+    await leases.renew('invoice', claim, 60)
+    clock.advance({ seconds: 50 })
+    assert.lengthOf(await leases.reclaimExpired('invoice'), 0)
+  })
+})
