@@ -16,6 +16,8 @@ const InvoicesController = () => import('#controllers/records/invoices_controlle
 const PurchaseOrdersController = () => import('#controllers/records/purchase_orders_controller')
 type RecordsControllerImport = () => Promise<{ default: new (...args: any[]) => RecordsController }>
 const SyncLogsController = () => import('#controllers/sync_logs_controller')
+const ProductSyncsController = () => import('#controllers/product_syncs_controller')
+const AnalyticsController = () => import('#controllers/analytics_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
@@ -64,6 +66,8 @@ router
           .as('invoice_originals.show')
           .where('id', router.matchers.number())
         router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
+        router.post('/sync', [ProductSyncsController, 'store']).as('product_syncs.store')
+        router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
       })
       .prefix('/products/:product_id')
       .where('product_id', router.matchers.number())

@@ -15,6 +15,8 @@ export interface ProductCard {
   syncedThisMonth: number
 }
 
+export type SyncRequestResult = { ok: true } | { ok: false; reason: string }
+
 export type CreateProductResult = { ok: true; product: Product } | { ok: false; reason: string }
 
 /** Products of an account: listing, creating, finding (scoped), pausing and resuming. */
@@ -86,6 +88,59 @@ export default class ProductService {
       actor,
     })
     return product
+  }
+
+  /**
+   * "Sync Now": asks the engine to run this product at its next tick (within
+   * 30 s). Only on plans with on-demand sync, and only for an Active product.
+   */
+  async requestSync(product: Product, account: Account, actor: string): Promise<SyncRequestResult> {
+    if (!account.features.onDemandSync) {
+      return {
+        ok: false,
+        reason: `Sync Now is not part of the ${account.features.label} plan; the product syncs every ${account.features.syncIntervalMinutes} minutes.`,
+      }
+    }
+    if (!product.isActive) {
+      return { ok: false, reason: 'The product is Paused. Set it Active on the dashboard to start syncing.' }
+    }
+    product.syncRequestedAt = DateTime.utc()
+    await product.save()
+    await this.logs.write({
+      productId: product.id,
+      event: 'sync.requested',
+      message: `Sync Now requested by ${actor}; the engine starts within 30 seconds`,
+      actor,
+    })
+    return { ok: true }
+  }
+
+  /** Invoices synced and faulted per day, for the Analytics chart. */
+  async dailyActivity(product: Product, days: number) {
+    const since = DateTime.utc().startOf('day').minus({ days: days - 1 })
+    const rows = await db
+      .from('invoice_records')
+      .select(db.raw('DATE(synced_at) AS day'))
+      .count('* as total')
+      .where('product_id', product.id)
+      .where('synced_at', '>=', toSqlDateTime(since))
+      .groupByRaw('DATE(synced_at)')
+    const faults = await db
+      .from('invoice_records')
+      .select(db.raw('DATE(updated_at) AS day'))
+      .count('* as total')
+      .where('product_id', product.id)
+      .where('status', 'fault')
+      .where('updated_at', '>=', toSqlDateTime(since))
+      .groupByRaw('DATE(updated_at)')
+    const key = (value: unknown) =>
+      value instanceof Date ? DateTime.fromJSDate(value, { zone: 'utc' }).toISODate()! : String(value).slice(0, 10)
+    const synced = new Map(rows.map((row) => [key(row.day), Number(row.total)]))
+    const faulted = new Map(faults.map((row) => [key(row.day), Number(row.total)]))
+    return Array.from({ length: days }, (_, index) => {
+      const day = since.plus({ days: index }).toISODate()!
+      return { day, synced: synced.get(day) ?? 0, faulted: faulted.get(day) ?? 0 }
+    })
   }
 }
 

@@ -222,7 +222,7 @@ test.group('Exports', (group) => {
     const response = await client.get(`/products/${product.id}/invoices/export/csv`).qs({ status: 'fault' }).loginAs(owner)
     response.assertStatus(200)
     response.assertHeader('content-type', 'text/csv; charset=utf-8')
-    assert.match(response.header('content-disposition'), /attachment; filename="invoices-\d+-[\d-]+\.csv"/)
+    assert.match(response.header('content-disposition') ?? '', /attachment; filename="invoices-\d+-[\d-]+\.csv"/)
     const lines = response.text().replace(/^\uFEFF/, '').trim().split('\r\n')
     assert.lengthOf(lines, 2)
     assert.match(lines[0], /^Autotask ID,Invoice number,Company,Date/)
