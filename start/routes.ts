@@ -18,6 +18,7 @@ type RecordsControllerImport = () => Promise<{ default: new (...args: any[]) => 
 const SyncLogsController = () => import('#controllers/sync_logs_controller')
 const ProductSyncsController = () => import('#controllers/product_syncs_controller')
 const AnalyticsController = () => import('#controllers/analytics_controller')
+const ProductSettingsController = () => import('#controllers/product_settings_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
@@ -68,6 +69,8 @@ router
         router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
         router.post('/sync', [ProductSyncsController, 'store']).as('product_syncs.store')
         router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
+        router.get('/settings', [ProductSettingsController, 'edit']).as('product_settings.edit')
+        router.put('/settings', [ProductSettingsController, 'update']).as('product_settings.update')
       })
       .prefix('/products/:product_id')
       .where('product_id', router.matchers.number())

@@ -1,0 +1,99 @@
+import { test } from '@japa/runner'
+import { resetDatabase } from '#tests/helpers/database'
+import { logMessages } from '#tests/helpers/assertions'
+import { UserFactory } from '#database/factories/user_factory'
+import { ProductFactory } from '#database/factories/product_factory'
+import Product from '#models/product'
+
+const validForm = {
+  invoiceStatus: 'AUTHORISED',
+  numbering: 'prefix',
+  numberPrefix: 'AT-',
+  dueDateSource: 'autotask',
+  daysBack: '45',
+  referenceFromPoNumber: '1',
+  skipZeroTotal: '1',
+  skipCompanyIds: '12, 7,12',
+  createContacts: '1',
+  maxTransientAttempts: '6',
+  roundingTolerance: '0.05',
+  slackChannel: '#billing-alerts',
+  purchaseOrderDocumentType: 'BILL',
+  purchaseOrderTriggerStatus: '3',
+  purchaseOrdersEnabled: '1',
+}
+
+test.group('Product settings', (group) => {
+  group.each.setup(resetDatabase)
+
+  test('the page shows the current settings, defaults included', async ({ client }) => {
+    const owner = await UserFactory.with('account').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
+    const response = await client.get(`/products/${product.id}/settings`).loginAs(owner)
+    response.assertStatus(200)
+    response.assertTextIncludes('<option value="DRAFT" selected>Draft</option>')
+    response.assertTextIncludes('name="daysBack" type="number" value="30"')
+  })
+
+  test('saving stores every option, unticked boxes as false, and logs what changed', async ({ client, assert }) => {
+    const owner = await UserFactory.with('account').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
+    const response = await client
+      .put(`/products/${product.id}/settings`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form(validForm)
+      .redirects(0)
+    response.assertStatus(302)
+    const settings = (await Product.findOrFail(product.id)).effectiveSettings
+    assert.equal(settings.invoiceStatus, 'AUTHORISED')
+    assert.equal(settings.numberPrefix, 'AT-')
+    assert.equal(settings.daysBack, 45)
+    assert.deepEqual(settings.skipCompanyIds, [12, 7])
+    assert.isFalse(settings.matchContactsByName)
+    assert.isFalse(settings.roundingLine.enabled)
+    assert.deepEqual(settings.purchaseOrders, { enabled: true, documentType: 'BILL', triggerStatus: 3 })
+    assert.equal(settings.slackChannel, '#billing-alerts')
+    const [line] = await logMessages(product.id, 'settings.changed')
+    assert.include(line, `Settings changed by ${owner.email}:`)
+    assert.include(line, 'invoiceStatus')
+  })
+
+  test('bad values re-render through htmx with 422 and the field errors, saving nothing', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
+    const response = await client
+      .put(`/products/${product.id}/settings`)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(owner)
+      .form({ ...validForm, daysBack: '365', numberPrefix: '', slackChannel: 'not a channel' })
+    response.assertStatus(422)
+    response.assertTextIncludes('id="daysBack-error"')
+    response.assertTextIncludes('id="numberPrefix-error"')
+    response.assertTextIncludes('id="slackChannel-error"')
+    response.assertTextIncludes('value="365"')
+    assert.isNull((await Product.findOrFail(product.id)).settings)
+  })
+
+  test('purchase orders stay off on a plan without them', async ({ client, assert }) => {
+    const owner = await UserFactory.with('account', 1, (a) => a.apply('starter')).create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
+    await client.put(`/products/${product.id}/settings`).withCsrfToken().loginAs(owner).form(validForm)
+    assert.isFalse((await Product.findOrFail(product.id)).effectiveSettings.purchaseOrders.enabled)
+  })
+
+  test('viewers see the settings but cannot save them', async ({ client, assert }) => {
+    const viewer = await UserFactory.with('account').apply('viewer').create()
+    const product = await ProductFactory.merge({ accountId: viewer.accountId }).create()
+    const page = await client.get(`/products/${product.id}/settings`).loginAs(viewer)
+    page.assertStatus(200)
+    assert.notInclude(page.text(), 'data-testid="save-settings"')
+    const response = await client.put(`/products/${product.id}/settings`).withCsrfToken().loginAs(viewer).form(validForm)
+    response.assertStatus(403)
+    assert.isNull((await Product.findOrFail(product.id)).settings)
+  })
+})
