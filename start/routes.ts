@@ -19,6 +19,7 @@ const SyncLogsController = () => import('#controllers/sync_logs_controller')
 const ProductSyncsController = () => import('#controllers/product_syncs_controller')
 const AnalyticsController = () => import('#controllers/analytics_controller')
 const ProductSettingsController = () => import('#controllers/product_settings_controller')
+const UsersController = () => import('#controllers/users_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
@@ -34,6 +35,11 @@ router
   .group(() => {
     router.post('/logout', [SessionController, 'destroy']).as('session.destroy')
     router.get('/', [DashboardController, 'show']).as('dashboard.show')
+
+    router.get('/users', [UsersController, 'index']).as('users.index')
+    router.get('/users/new', [UsersController, 'create']).as('users.create')
+    router.post('/users', [UsersController, 'store']).as('users.store')
+    router.put('/users/:id', [UsersController, 'update']).as('users.update').where('id', router.matchers.number())
 
     router.get('/products/new', [ProductsController, 'create']).as('products.create')
     router.post('/products', [ProductsController, 'store']).as('products.store')

@@ -3,4 +3,5 @@
 */
 export const policies = {
   ProductPolicy: () => import('#policies/product_policy'),
+  UserPolicy: () => import('#policies/user_policy'),
 }

@@ -14,10 +14,15 @@ export interface CreateUserInput {
   plan?: PlanName
 }
 
-export type CreateUserResult = { ok: true; user: User; account: Account; accountCreated: boolean } | { ok: false; reason: string }
+export type CreateUserResult =
+  | { ok: true; user: User; account: Account; accountCreated: boolean }
+  | { ok: false; reason: string }
 
-/** Creating users (console and, later, the users page): the account is found by name or created. */
+export type UserChangeResult = { ok: true; user: User } | { ok: false; reason: string }
+
+/** Users of an account: created from the console (account by name) or the users page, and their roles. */
 export default class UserService {
+  /** Console: the account is found by name or created on the given plan. */
   async create(input: CreateUserInput): Promise<CreateUserResult> {
     const email = input.email.trim().toLowerCase()
     if (await User.findBy('email', email)) {
@@ -42,5 +47,52 @@ export default class UserService {
       )
       return { ok: true as const, user, account, accountCreated }
     })
+  }
+
+  async listFor(account: Account) {
+    return User.query().where('account_id', account.id).orderBy('email')
+  }
+
+  /** The users page: a new user of this account. Only owners make owners. */
+  async addToAccount(
+    account: Account,
+    input: { email: string; password: string; role: UserRole; fullName?: string | null },
+    actor: User
+  ): Promise<UserChangeResult> {
+    if (input.role === 'owner' && actor.role !== 'owner' && !actor.isStaff) {
+      return { ok: false, reason: 'Only an owner can add another owner.' }
+    }
+    const email = input.email.trim().toLowerCase()
+    if (await User.findBy('email', email)) {
+      return { ok: false, reason: `A user with e-mail ${email} already exists.` }
+    }
+    const user = await User.create({
+      accountId: account.id,
+      email,
+      password: input.password,
+      role: input.role,
+      fullName: input.fullName ?? null,
+      isStaff: false,
+    })
+    return { ok: true, user }
+  }
+
+  /** Changes a user's role; an account always keeps an owner, and nobody changes their own role. */
+  async changeRole(account: Account, userId: number, role: UserRole, actor: User): Promise<UserChangeResult> {
+    const user = await User.query().where('account_id', account.id).where('id', userId).firstOrFail()
+    if (user.id === actor.id) return { ok: false, reason: 'You cannot change your own role.' }
+    const touchesOwner = user.role === 'owner' || role === 'owner'
+    if (touchesOwner && actor.role !== 'owner' && !actor.isStaff) {
+      return { ok: false, reason: 'Only an owner can grant or take away the owner role.' }
+    }
+    if (user.role === 'owner' && role !== 'owner') {
+      const owners = await User.query().where('account_id', account.id).where('role', 'owner').count('* as total')
+      if (Number(owners[0].$extras.total) <= 1) {
+        return { ok: false, reason: 'An account needs at least one owner.' }
+      }
+    }
+    user.role = role
+    await user.save()
+    return { ok: true, user }
   }
 }

@@ -13,3 +13,15 @@ export const createUserValidator = vine.compile(
     plan: vine.enum(planNames).optional(),
   })
 )
+
+/** The users page: a new colleague in the current account. */
+export const addUserValidator = vine.compile(
+  vine.object({
+    email: vine.string().trim().toLowerCase().email().maxLength(254),
+    fullName: vine.string().trim().maxLength(150).optional(),
+    password: vine.string().minLength(8).maxLength(200),
+    role: vine.enum(userRoles),
+  })
+)
+
+export const userRoleValidator = vine.compile(vine.object({ role: vine.enum(userRoles) }))
