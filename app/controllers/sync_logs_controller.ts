@@ -3,7 +3,7 @@ import type { HttpContext } from '@adonisjs/core/http'
 import ProductService from '#services/product_service'
 import SyncLogSearchService from '#services/sync_log_search_service'
 import ProductPolicy from '#policies/product_policy'
-import { logFiltersValidator } from '#validators/record_filters'
+import { filledQuery, logFiltersValidator } from '#validators/record_filters'
 
 /** The Sync Logs tab: the raw log with its search box. */
 @inject()
@@ -16,7 +16,7 @@ export default class SyncLogsController {
   async index(ctx: HttpContext) {
     const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
     await ctx.bouncer.with(ProductPolicy).authorize('view', product)
-    const filters = await ctx.request.validateUsing(logFiltersValidator, { data: ctx.request.qs() })
+    const filters = await ctx.request.validateUsing(logFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const page = await this.search.page(product, filters)
     const state = { product, filters, ...page, activeTab: 'sync_logs.index' }
     if (ctx.isHtmx && ctx.request.header('hx-target') === 'log-lines') {

@@ -21,3 +21,8 @@ export const logFiltersValidator = vine.compile(
     before: vine.number().withoutDecimals().min(1).optional(),
   })
 )
+
+/** A search form sends its empty fields too (`status=`); they mean "any", not an invalid value. */
+export function filledQuery(qs: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(qs).filter(([, value]) => value !== '' && value !== null))
+}

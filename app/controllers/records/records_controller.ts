@@ -6,7 +6,7 @@ import RecordListService from '#services/record_list_service'
 import RecordStatusService, { type RecordAction } from '#services/record_status_service'
 import RecordExportService from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
-import { recordFiltersValidator } from '#validators/record_filters'
+import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
 import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
 import SyncLog from '#models/sync_log'
 import type Product from '#models/product'
@@ -31,7 +31,7 @@ export default abstract class RecordsController {
 
   async index(ctx: HttpContext) {
     const product = await this.product(ctx)
-    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: ctx.request.qs() })
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const records = await this.lists.page(this.kind, product, filters)
     records.baseUrl(router.makeUrl(`${this.routes}.index`, { product_id: product.id }))
     records.queryString({ ...(filters.q ? { q: filters.q } : {}), ...(filters.status ? { status: filters.status } : {}) })
@@ -70,7 +70,7 @@ export default abstract class RecordsController {
 
   async export(ctx: HttpContext) {
     const product = await this.product(ctx)
-    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: ctx.request.qs() })
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const format = ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
     if (!format) return ctx.response.notFound()
     const rows = this.lists.stream(this.kind, product, filters)
