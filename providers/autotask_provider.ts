@@ -1,0 +1,16 @@
+import type { ApplicationService } from '@adonisjs/core/types'
+import { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
+import type autotaskConfig from '#config/autotask'
+
+/** Binds the Autotask contract to the axios client; `connect()` it with a product's credentials. */
+export default class AutotaskProvider {
+  constructor(protected app: ApplicationService) {}
+
+  register() {
+    this.app.container.singleton(AutotaskClient, () => {
+      const config = this.app.config.get<typeof autotaskConfig>('autotask')
+      return new HttpAutotaskClient(config)
+    })
+  }
+}
