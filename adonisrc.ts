@@ -28,6 +28,8 @@ export default defineConfig({
     () => import('@adonisjs/bouncer/bouncer_provider'),
     () => import('@adonisjs/limiter/limiter_provider'),
     () => import('@adonisjs/lock/lock_provider'),
+    () => import('#providers/xero_provider'),
+    () => import('#providers/autotask_provider'),
     () => import('#providers/app_provider'),
   ],
 

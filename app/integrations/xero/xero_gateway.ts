@@ -1,0 +1,259 @@
+import type Product from '#models/product'
+import type { XeroRateLimits } from '#integrations/xero/errors'
+
+/*
+| The contract the sync engine uses to talk to Xero. Plain typed values in and
+| out (money as decimal strings, dates as YYYY-MM-DD), never xero-node classes.
+| Every call is made for one product: its token set and its tenant.
+*/
+
+export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax'
+export type XeroInvoiceType = 'ACCREC' | 'ACCPAY'
+export type XeroInvoiceStatus = 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'PAID' | 'VOIDED' | 'DELETED'
+export type XeroPurchaseOrderStatus = 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'BILLED' | 'DELETED'
+
+export interface XeroTrackingInput {
+  name: string
+  option: string
+}
+
+export interface XeroLineItemInput {
+  description?: string
+  /** Decimal string, up to 4 places. */
+  quantity: string
+  /** Decimal string, up to 4 places (unitdp=4). */
+  unitAmount: string
+  /** When given, Xero checks it equals round2(quantity × unitAmount). */
+  lineAmount?: string
+  accountCode?: string
+  itemCode?: string
+  taxType?: string
+  tracking?: XeroTrackingInput[]
+}
+
+export interface XeroContactRef {
+  contactId?: string
+  contactNumber?: string
+  name?: string
+}
+
+export interface XeroInvoiceInput {
+  /** Set to update that invoice; omit to create. */
+  invoiceId?: string
+  type: XeroInvoiceType
+  contact: XeroContactRef
+  invoiceNumber?: string
+  reference?: string
+  date?: string
+  dueDate?: string
+  status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'VOIDED' | 'DELETED'
+  lineAmountTypes?: XeroLineAmountTypes
+  currencyCode?: string
+  lineItems?: XeroLineItemInput[]
+  /** When given, Xero checks the document total equals it. */
+  total?: string
+  sentToContact?: boolean
+}
+
+export interface XeroLineItem {
+  lineItemId: string | null
+  description: string | null
+  quantity: string
+  unitAmount: string
+  lineAmount: string
+  taxAmount: string
+  accountCode: string | null
+  itemCode: string | null
+  taxType: string | null
+  tracking: XeroTrackingInput[]
+}
+
+export interface XeroInvoice {
+  invoiceId: string
+  type: XeroInvoiceType
+  invoiceNumber: string | null
+  reference: string | null
+  status: XeroInvoiceStatus
+  contactId: string | null
+  contactName: string | null
+  date: string | null
+  dueDate: string | null
+  lineAmountTypes: XeroLineAmountTypes | null
+  currencyCode: string | null
+  subTotal: string
+  totalTax: string
+  total: string
+  amountDue: string
+  amountPaid: string
+  lineItems: XeroLineItem[]
+  updatedAt: Date | null
+}
+
+export interface XeroPurchaseOrderInput {
+  purchaseOrderId?: string
+  contact: XeroContactRef
+  purchaseOrderNumber?: string
+  reference?: string
+  date?: string
+  deliveryDate?: string
+  deliveryAddress?: string
+  attentionTo?: string
+  status?: XeroPurchaseOrderStatus
+  lineAmountTypes?: XeroLineAmountTypes
+  currencyCode?: string
+  lineItems?: XeroLineItemInput[]
+}
+
+export interface XeroPurchaseOrder {
+  purchaseOrderId: string
+  purchaseOrderNumber: string | null
+  reference: string | null
+  status: XeroPurchaseOrderStatus
+  contactId: string | null
+  contactName: string | null
+  date: string | null
+  deliveryDate: string | null
+  subTotal: string
+  totalTax: string
+  total: string
+  lineItems: XeroLineItem[]
+  updatedAt: Date | null
+}
+
+export interface XeroContactInput {
+  contactId?: string
+  name: string
+  contactNumber?: string
+  accountNumber?: string
+  emailAddress?: string
+  firstName?: string
+  lastName?: string
+  isSupplier?: boolean
+}
+
+export interface XeroContact {
+  contactId: string
+  name: string
+  contactNumber: string | null
+  accountNumber: string | null
+  emailAddress: string | null
+  status: string | null
+  isSupplier: boolean
+  isCustomer: boolean
+}
+
+export interface XeroTaxRate {
+  name: string
+  taxType: string
+  /** Effective rate in percent, as a decimal string. */
+  rate: string
+  status: string
+  canApplyToRevenue: boolean
+  canApplyToExpenses: boolean
+}
+
+export interface XeroAccount {
+  accountId: string
+  code: string | null
+  name: string
+  type: string
+  taxType: string | null
+  status: string
+}
+
+export interface XeroItem {
+  itemId: string
+  code: string
+  name: string
+  description: string | null
+  salesAccountCode: string | null
+  salesTaxType: string | null
+  salesUnitPrice: string | null
+  purchaseAccountCode: string | null
+  purchaseTaxType: string | null
+  purchaseUnitPrice: string | null
+}
+
+export interface XeroTrackingCategory {
+  trackingCategoryId: string
+  name: string
+  status: string
+  options: { trackingOptionId: string; name: string; status: string }[]
+}
+
+export interface XeroOrganisation {
+  organisationId: string
+  name: string
+  baseCurrency: string
+  countryCode: string
+  shortCode: string | null
+}
+
+/** One element of a batch write: Xero's outcome for the document at `index` of the request. */
+export type XeroWriteResult<T> =
+  | { ok: true; index: number; value: T }
+  | { ok: false; index: number; messages: string[] }
+
+export interface XeroWriteOptions {
+  /** Sent as `Idempotency-Key` (≤128 chars): a new one per batch attempt, the same one on a retry of that attempt. */
+  idempotencyKey?: string
+}
+
+/** Most documents one write request may carry. */
+export const XERO_BATCH_LIMIT = 50
+
+/** The Xero operations the sync engine needs; bound to the xero-node implementation in a provider. */
+export abstract class XeroGateway {
+  /** Creates invoices or bills (PUT, ≤50); one result per input, in order. */
+  abstract createInvoices(
+    product: Product,
+    invoices: XeroInvoiceInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroInvoice>[]>
+
+  /** Creates or updates invoices or bills (POST, ≤50); an input with `invoiceId` updates that invoice. */
+  abstract updateInvoices(
+    product: Product,
+    invoices: XeroInvoiceInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroInvoice>[]>
+
+  abstract getInvoice(product: Product, invoiceId: string): Promise<XeroInvoice | null>
+  abstract getInvoicesByIds(product: Product, invoiceIds: string[]): Promise<XeroInvoice[]>
+  abstract getInvoicesByNumbers(product: Product, invoiceNumbers: string[]): Promise<XeroInvoice[]>
+  /** Invoices matching a Xero `where` filter, e.g. `Reference=="PO-12"`; one page of up to 100. */
+  abstract findInvoices(product: Product, where: string, page?: number): Promise<XeroInvoice[]>
+  abstract getOnlineInvoiceUrl(product: Product, invoiceId: string): Promise<string | null>
+
+  abstract createPurchaseOrders(
+    product: Product,
+    orders: XeroPurchaseOrderInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
+  abstract updatePurchaseOrders(
+    product: Product,
+    orders: XeroPurchaseOrderInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
+  abstract getPurchaseOrder(product: Product, purchaseOrderId: string): Promise<XeroPurchaseOrder | null>
+
+  abstract getContactByNumber(product: Product, contactNumber: string): Promise<XeroContact | null>
+  abstract findContacts(product: Product, where: string): Promise<XeroContact[]>
+  abstract createContacts(
+    product: Product,
+    contacts: XeroContactInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroContact>[]>
+
+  abstract getTaxRates(product: Product): Promise<XeroTaxRate[]>
+  abstract getAccounts(product: Product): Promise<XeroAccount[]>
+  abstract getItems(product: Product): Promise<XeroItem[]>
+  abstract getTrackingCategories(product: Product): Promise<XeroTrackingCategory[]>
+  abstract getOrganisation(product: Product): Promise<XeroOrganisation>
+
+  /** The organisations the product's token may reach (`GET /connections`). */
+  abstract connections(product: Product): Promise<{ tenantId: string; tenantName: string; connectionId: string }[]>
+
+  /** What the last answer from this tenant said about the remaining budget. */
+  abstract rateLimits(tenantId: string): XeroRateLimits | null
+}

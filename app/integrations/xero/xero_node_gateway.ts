@@ -1,0 +1,470 @@
+import { Decimal } from 'decimal.js'
+import { XeroClient, type AccountingApi, type Authentication } from 'xero-node'
+import type { XeroConfig } from '#config/xero'
+import type Product from '#models/product'
+import type { XeroTokenStore } from '#integrations/xero/token_store'
+import type { XeroOAuth } from '#integrations/xero/xero_oauth'
+import {
+  XeroError,
+  XeroNotConnectedError,
+  XeroNotFoundError,
+  XeroUnauthorizedError,
+  fromXeroNodeRejection,
+  readRateLimits,
+  type XeroRateLimits,
+} from '#integrations/xero/errors'
+import {
+  XERO_BATCH_LIMIT,
+  XeroGateway,
+  type XeroAccount,
+  type XeroContact,
+  type XeroContactInput,
+  type XeroContactRef,
+  type XeroInvoice,
+  type XeroInvoiceInput,
+  type XeroItem,
+  type XeroLineItem,
+  type XeroLineItemInput,
+  type XeroOrganisation,
+  type XeroPurchaseOrder,
+  type XeroPurchaseOrderInput,
+  type XeroTaxRate,
+  type XeroTrackingCategory,
+  type XeroWriteOptions,
+  type XeroWriteResult,
+} from '#integrations/xero/xero_gateway'
+
+type SdkAnswer<T> = { response: { headers?: Record<string, unknown> }; body: T }
+
+function money(value: unknown, places = 2): string {
+  if (value === undefined || value === null || value === '') return new Decimal(0).toFixed(places)
+  return new Decimal(String(value)).toFixed(places)
+}
+
+function amount(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : new Decimal(value).toNumber()
+}
+
+function isoDate(value: unknown): string | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10)
+  if (typeof value !== 'string' || value === '') return null
+  const ms = /^\/Date\((-?\d+)/.exec(value)
+  if (ms) return new Date(Number(ms[1])).toISOString().slice(0, 10)
+  return value.slice(0, 10)
+}
+
+function dateOrNull(value: unknown): Date | null {
+  if (value instanceof Date) return value
+  if (typeof value === 'string' && value !== '') {
+    const ms = /^\/Date\((-?\d+)/.exec(value)
+    return ms ? new Date(Number(ms[1])) : new Date(value)
+  }
+  return null
+}
+
+function contactRef(contact: XeroContactRef) {
+  return { contactID: contact.contactId, contactNumber: contact.contactNumber, name: contact.name }
+}
+
+function lineItemsOut(lines: XeroLineItemInput[] | undefined) {
+  return lines?.map((line) => ({
+    description: line.description,
+    quantity: amount(line.quantity),
+    unitAmount: amount(line.unitAmount),
+    lineAmount: amount(line.lineAmount),
+    accountCode: line.accountCode,
+    itemCode: line.itemCode,
+    taxType: line.taxType,
+    tracking: line.tracking?.map((tracking) => ({ name: tracking.name, option: tracking.option })),
+  }))
+}
+
+function lineItemsIn(lines: any[] | undefined): XeroLineItem[] {
+  return (lines ?? []).map((line) => ({
+    lineItemId: line.lineItemID ?? null,
+    description: line.description ?? null,
+    quantity: money(line.quantity, 4),
+    unitAmount: money(line.unitAmount, 4),
+    lineAmount: money(line.lineAmount),
+    taxAmount: money(line.taxAmount),
+    accountCode: line.accountCode ?? null,
+    itemCode: line.itemCode ?? null,
+    taxType: line.taxType ?? null,
+    tracking: (line.tracking ?? []).map((tracking: any) => ({ name: tracking.name, option: tracking.option })),
+  }))
+}
+
+function invoiceIn(invoice: any): XeroInvoice {
+  return {
+    invoiceId: invoice.invoiceID,
+    type: String(invoice.type) as XeroInvoice['type'],
+    invoiceNumber: invoice.invoiceNumber ?? null,
+    reference: invoice.reference || null,
+    status: String(invoice.status) as XeroInvoice['status'],
+    contactId: invoice.contact?.contactID ?? null,
+    contactName: invoice.contact?.name ?? null,
+    date: isoDate(invoice.date),
+    dueDate: isoDate(invoice.dueDate),
+    lineAmountTypes: invoice.lineAmountTypes ?? null,
+    currencyCode: invoice.currencyCode ? String(invoice.currencyCode) : null,
+    subTotal: money(invoice.subTotal),
+    totalTax: money(invoice.totalTax),
+    total: money(invoice.total),
+    amountDue: money(invoice.amountDue),
+    amountPaid: money(invoice.amountPaid),
+    lineItems: lineItemsIn(invoice.lineItems),
+    updatedAt: dateOrNull(invoice.updatedDateUTC),
+  }
+}
+
+function invoiceOut(invoice: XeroInvoiceInput) {
+  return {
+    invoiceID: invoice.invoiceId,
+    type: invoice.type,
+    contact: contactRef(invoice.contact),
+    invoiceNumber: invoice.invoiceNumber,
+    reference: invoice.reference,
+    date: invoice.date,
+    dueDate: invoice.dueDate,
+    status: invoice.status,
+    lineAmountTypes: invoice.lineAmountTypes,
+    currencyCode: invoice.currencyCode,
+    lineItems: lineItemsOut(invoice.lineItems),
+    total: amount(invoice.total),
+    sentToContact: invoice.sentToContact,
+  } as any
+}
+
+function purchaseOrderIn(order: any): XeroPurchaseOrder {
+  return {
+    purchaseOrderId: order.purchaseOrderID,
+    purchaseOrderNumber: order.purchaseOrderNumber ?? null,
+    reference: order.reference || null,
+    status: String(order.status) as XeroPurchaseOrder['status'],
+    contactId: order.contact?.contactID ?? null,
+    contactName: order.contact?.name ?? null,
+    date: isoDate(order.date),
+    deliveryDate: isoDate(order.deliveryDate),
+    subTotal: money(order.subTotal),
+    totalTax: money(order.totalTax),
+    total: money(order.total),
+    lineItems: lineItemsIn(order.lineItems),
+    updatedAt: dateOrNull(order.updatedDateUTC),
+  }
+}
+
+function purchaseOrderOut(order: XeroPurchaseOrderInput) {
+  return {
+    purchaseOrderID: order.purchaseOrderId,
+    contact: contactRef(order.contact),
+    purchaseOrderNumber: order.purchaseOrderNumber,
+    reference: order.reference,
+    date: order.date,
+    deliveryDate: order.deliveryDate,
+    deliveryAddress: order.deliveryAddress,
+    attentionTo: order.attentionTo,
+    status: order.status,
+    lineAmountTypes: order.lineAmountTypes,
+    currencyCode: order.currencyCode,
+    lineItems: lineItemsOut(order.lineItems),
+  } as any
+}
+
+function contactIn(contact: any): XeroContact {
+  return {
+    contactId: contact.contactID,
+    name: contact.name,
+    contactNumber: contact.contactNumber ?? null,
+    accountNumber: contact.accountNumber ?? null,
+    emailAddress: contact.emailAddress ?? null,
+    status: contact.contactStatus ? String(contact.contactStatus) : null,
+    isSupplier: Boolean(contact.isSupplier),
+    isCustomer: Boolean(contact.isCustomer),
+  }
+}
+
+/** Per-element outcome of a batch answered with summarizeErrors=false. */
+function writeResults<T>(elements: any[] | undefined, map: (element: any) => T): XeroWriteResult<T>[] {
+  return (elements ?? []).map((element, index) =>
+    element.hasErrors || (element.validationErrors?.length ?? 0) > 0
+      ? { ok: false as const, index, messages: (element.validationErrors ?? []).map((error: any) => String(error.message)) }
+      : { ok: true as const, index, value: map(element) }
+  )
+}
+
+function chunks<T>(values: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let index = 0; index < values.length; index += size) out.push(values.slice(index, index + size))
+  return out
+}
+
+function assertBatch(count: number) {
+  if (count > XERO_BATCH_LIMIT) throw new RangeError(`A Xero batch holds at most ${XERO_BATCH_LIMIT} documents (got ${count}).`)
+}
+
+/**
+ * XeroGateway on the official xero-node SDK. A client is built per call (the
+ * SDK keeps the token on the client, and calls for several products run at
+ * once); a 401 triggers one refresh-and-retry.
+ */
+export class XeroNodeGateway extends XeroGateway {
+  private limits = new Map<string, XeroRateLimits>()
+
+  constructor(
+    private config: XeroConfig,
+    private tokens: XeroTokenStore,
+    private oauth: XeroOAuth
+  ) {
+    super()
+  }
+
+  rateLimits(tenantId: string): XeroRateLimits | null {
+    return this.limits.get(tenantId) ?? null
+  }
+
+  async createInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
+    assertBatch(invoices.length)
+    const body = await this.call(product, (api, tenantId) =>
+      api.createInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
+    )
+    return writeResults(body.invoices, invoiceIn)
+  }
+
+  async updateInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
+    assertBatch(invoices.length)
+    const body = await this.call(product, (api, tenantId) =>
+      api.updateOrCreateInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
+    )
+    return writeResults(body.invoices, invoiceIn)
+  }
+
+  async getInvoice(product: Product, invoiceId: string) {
+    try {
+      const body = await this.call(product, (api, tenantId) => api.getInvoice(tenantId, invoiceId, 4))
+      return body.invoices?.[0] ? invoiceIn(body.invoices[0]) : null
+    } catch (error) {
+      if (error instanceof XeroNotFoundError) return null
+      throw error
+    }
+  }
+
+  async getInvoicesByIds(product: Product, invoiceIds: string[]) {
+    const found: XeroInvoice[] = []
+    for (const ids of chunks(invoiceIds, 50)) {
+      const body = await this.call(product, (api, tenantId) =>
+        api.getInvoices(tenantId, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, undefined, undefined, 4)
+      )
+      found.push(...(body.invoices ?? []).map(invoiceIn))
+    }
+    return found
+  }
+
+  async getInvoicesByNumbers(product: Product, invoiceNumbers: string[]) {
+    const found: XeroInvoice[] = []
+    for (const numbers of chunks(invoiceNumbers, 50)) {
+      const body = await this.call(product, (api, tenantId) =>
+        api.getInvoices(tenantId, undefined, undefined, undefined, undefined, numbers, undefined, undefined, 1, undefined, undefined, 4)
+      )
+      found.push(...(body.invoices ?? []).map(invoiceIn))
+    }
+    return found
+  }
+
+  async findInvoices(product: Product, where: string, page = 1) {
+    const body = await this.call(product, (api, tenantId) =>
+      api.getInvoices(tenantId, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, 4)
+    )
+    return (body.invoices ?? []).map(invoiceIn)
+  }
+
+  async getOnlineInvoiceUrl(product: Product, invoiceId: string) {
+    const body = await this.call(product, (api, tenantId) => api.getOnlineInvoice(tenantId, invoiceId))
+    return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null
+  }
+
+  async createPurchaseOrders(product: Product, orders: XeroPurchaseOrderInput[], options: XeroWriteOptions = {}) {
+    assertBatch(orders.length)
+    const body = await this.call(product, (api, tenantId) =>
+      api.createPurchaseOrders(tenantId, { purchaseOrders: orders.map(purchaseOrderOut) }, false, options.idempotencyKey)
+    )
+    return writeResults(body.purchaseOrders, purchaseOrderIn)
+  }
+
+  async updatePurchaseOrders(product: Product, orders: XeroPurchaseOrderInput[], options: XeroWriteOptions = {}) {
+    assertBatch(orders.length)
+    const body = await this.call(product, (api, tenantId) =>
+      api.updateOrCreatePurchaseOrders(tenantId, { purchaseOrders: orders.map(purchaseOrderOut) }, false, options.idempotencyKey)
+    )
+    return writeResults(body.purchaseOrders, purchaseOrderIn)
+  }
+
+  async getPurchaseOrder(product: Product, purchaseOrderId: string) {
+    try {
+      const body = await this.call(product, (api, tenantId) => api.getPurchaseOrder(tenantId, purchaseOrderId))
+      return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
+    } catch (error) {
+      if (error instanceof XeroNotFoundError) return null
+      throw error
+    }
+  }
+
+  async getContactByNumber(product: Product, contactNumber: string) {
+    try {
+      const body = await this.call(product, (api, tenantId) => api.getContactByContactNumber(tenantId, contactNumber))
+      return body.contacts?.[0] ? contactIn(body.contacts[0]) : null
+    } catch (error) {
+      if (error instanceof XeroNotFoundError) return null
+      throw error
+    }
+  }
+
+  async findContacts(product: Product, where: string) {
+    const body = await this.call(product, (api, tenantId) => api.getContacts(tenantId, undefined, where))
+    return (body.contacts ?? []).map(contactIn)
+  }
+
+  async createContacts(product: Product, contacts: XeroContactInput[], options: XeroWriteOptions = {}) {
+    assertBatch(contacts.length)
+    const payload = contacts.map((contact) => ({
+      contactID: contact.contactId,
+      name: contact.name,
+      contactNumber: contact.contactNumber,
+      accountNumber: contact.accountNumber,
+      emailAddress: contact.emailAddress,
+      firstName: contact.firstName,
+      lastName: contact.lastName,
+      isSupplier: contact.isSupplier,
+    }))
+    const body = await this.call(product, (api, tenantId) =>
+      api.createContacts(tenantId, { contacts: payload as any }, false, options.idempotencyKey)
+    )
+    return writeResults(body.contacts, contactIn)
+  }
+
+  async getTaxRates(product: Product): Promise<XeroTaxRate[]> {
+    const body = await this.call(product, (api, tenantId) => api.getTaxRates(tenantId))
+    return (body.taxRates ?? []).map((rate) => ({
+      name: rate.name ?? '',
+      taxType: rate.taxType ?? '',
+      rate: money(rate.effectiveRate ?? rate.displayTaxRate, 4),
+      status: String(rate.status ?? ''),
+      canApplyToRevenue: Boolean(rate.canApplyToRevenue),
+      canApplyToExpenses: Boolean(rate.canApplyToExpenses),
+    }))
+  }
+
+  async getAccounts(product: Product): Promise<XeroAccount[]> {
+    const body = await this.call(product, (api, tenantId) => api.getAccounts(tenantId))
+    return (body.accounts ?? []).map((account) => ({
+      accountId: account.accountID ?? '',
+      code: account.code ?? null,
+      name: account.name ?? '',
+      type: String(account.type ?? ''),
+      taxType: account.taxType ?? null,
+      status: String(account.status ?? ''),
+    }))
+  }
+
+  async getItems(product: Product): Promise<XeroItem[]> {
+    const body = await this.call(product, (api, tenantId) => api.getItems(tenantId, undefined, undefined, undefined, 4))
+    return (body.items ?? []).map((item) => ({
+      itemId: item.itemID ?? '',
+      code: item.code,
+      name: item.name ?? item.code,
+      description: item.description ?? null,
+      salesAccountCode: item.salesDetails?.accountCode ?? null,
+      salesTaxType: item.salesDetails?.taxType ?? null,
+      salesUnitPrice: item.salesDetails?.unitPrice === undefined ? null : money(item.salesDetails.unitPrice, 4),
+      purchaseAccountCode: item.purchaseDetails?.accountCode ?? null,
+      purchaseTaxType: item.purchaseDetails?.taxType ?? null,
+      purchaseUnitPrice: item.purchaseDetails?.unitPrice === undefined ? null : money(item.purchaseDetails.unitPrice, 4),
+    }))
+  }
+
+  async getTrackingCategories(product: Product): Promise<XeroTrackingCategory[]> {
+    const body = await this.call(product, (api, tenantId) => api.getTrackingCategories(tenantId))
+    return (body.trackingCategories ?? []).map((category) => ({
+      trackingCategoryId: category.trackingCategoryID ?? '',
+      name: category.name ?? '',
+      status: String(category.status ?? ''),
+      options: (category.options ?? []).map((option) => ({
+        trackingOptionId: option.trackingOptionID ?? '',
+        name: option.name ?? '',
+        status: String(option.status ?? ''),
+      })),
+    }))
+  }
+
+  async getOrganisation(product: Product): Promise<XeroOrganisation> {
+    const body = await this.call(product, (api, tenantId) => api.getOrganisations(tenantId))
+    const organisation: any = body.organisations?.[0] ?? {}
+    return {
+      organisationId: organisation.organisationID,
+      name: organisation.name,
+      baseCurrency: String(organisation.baseCurrency ?? ''),
+      countryCode: String(organisation.countryCode ?? ''),
+      shortCode: organisation.shortCode ?? null,
+    }
+  }
+
+  async connections(product: Product) {
+    let token = await this.tokens.accessToken(product)
+    try {
+      return await this.describe(await this.oauth.connections(token))
+    } catch (error) {
+      if (!(error instanceof XeroUnauthorizedError)) throw error
+      token = (await this.tokens.refresh(product, token)).accessToken
+      return this.describe(await this.oauth.connections(token))
+    }
+  }
+
+  private describe(connections: { tenantId: string; tenantName: string; connectionId: string }[]) {
+    return connections.map(({ tenantId, tenantName, connectionId }) => ({ tenantId, tenantName, connectionId }))
+  }
+
+  /** A fresh SDK client on our base URL with this token and our time-out. */
+  private client(accessToken: string): AccountingApi {
+    const xero = new XeroClient({
+      clientId: this.config.clientId,
+      clientSecret: this.config.clientSecret,
+      redirectUris: [this.config.redirectUri],
+      scopes: this.config.scopes,
+    })
+    xero.accountingApi.basePath = this.config.apiUrl
+    const timeout: Authentication = {
+      applyToRequest: (request: any) => {
+        request.timeout = this.config.timeoutMs
+      },
+    }
+    xero.accountingApi.setDefaultAuthentication(timeout)
+    xero.setTokenSet({ access_token: accessToken, token_type: 'Bearer' })
+    return xero.accountingApi
+  }
+
+  /** Runs one SDK call for the product's tenant; parses failures once; retries once after a 401. */
+  private async call<T>(product: Product, run: (api: AccountingApi, tenantId: string) => Promise<SdkAnswer<T>>): Promise<T> {
+    const tenantId = product.xeroTenantId
+    if (!tenantId) throw new XeroNotConnectedError(`Product ${product.id} has no Xero organisation selected.`)
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.tokens.accessToken(product)
+      try {
+        const answer = await run(this.client(token), tenantId)
+        this.remember(tenantId, readRateLimits(answer.response.headers))
+        return answer.body
+      } catch (rejection) {
+        if (rejection instanceof Error && !(rejection instanceof XeroError)) throw rejection
+        const error = fromXeroNodeRejection(rejection)
+        this.remember(tenantId, error.rateLimits)
+        if (error instanceof XeroUnauthorizedError && attempt === 0) {
+          await this.tokens.refresh(product, token)
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  private remember(tenantId: string, limits: XeroRateLimits | null) {
+    if (limits) this.limits.set(tenantId, limits)
+  }
+}

@@ -1,0 +1,80 @@
+import { OpenAPIBackend } from 'openapi-backend'
+import ajvFormats from 'ajv-formats'
+
+/** What a request looks like to the validator: path relative to the contract's server. */
+export interface ContractRequest {
+  method: string
+  path: string
+  query: Record<string, string>
+  headers: Record<string, string | string[] | undefined>
+  body?: unknown
+}
+
+/** Drops keys next to `$ref`: OpenAPI 3.0 ignores them, and they break dereferencing here. */
+function stripRefSiblings(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(stripRefSiblings)
+    return
+  }
+  if (node === null || typeof node !== 'object') return
+  const record = node as Record<string, unknown>
+  if (typeof record.$ref === 'string') {
+    for (const key of Object.keys(record)) if (key !== '$ref') delete record[key]
+    return
+  }
+  Object.values(record).forEach(stripRefSiblings)
+}
+
+const cache = new Map<string, Promise<ContractValidator>>()
+
+/**
+ * Validates requests against an official Xero OpenAPI document with
+ * openapi-backend in quick mode (reference/README.md): the documents carry
+ * `$ref`s with sibling keys that strict document validators reject.
+ */
+export class ContractValidator {
+  private constructor(private api: OpenAPIBackend) {}
+
+  /** Loads (once per file) and prepares a contract. */
+  static load(path: string): Promise<ContractValidator> {
+    let pending = cache.get(path)
+    if (!pending) {
+      pending = (async () => {
+        const loader = new OpenAPIBackend({ definition: path, quick: true })
+        const document = (await loader.loadDocument()) as unknown as Record<string, unknown>
+        stripRefSiblings(document)
+        const api = new OpenAPIBackend({
+          definition: document as any,
+          quick: true,
+          customizeAjv: (ajv: any) => {
+            ajvFormats.default(ajv)
+            return ajv
+          },
+        })
+        await api.init()
+        return new ContractValidator(api)
+      })()
+      cache.set(path, pending)
+      pending.catch(() => cache.delete(path))
+    }
+    return pending
+  }
+
+  /** The list of problems; empty when the request matches an operation of the contract. */
+  validate(request: ContractRequest): string[] {
+    const operation = this.api.matchOperation({ method: request.method.toLowerCase(), path: request.path, headers: {} })
+    if (!operation) return [`${request.method.toUpperCase()} ${request.path} is not an operation of the contract`]
+    const result = this.api.validateRequest(
+      {
+        method: request.method.toLowerCase(),
+        path: request.path,
+        query: request.query,
+        headers: request.headers as Record<string, string | string[]>,
+        body: request.body,
+      },
+      operation
+    )
+    if (result.valid) return []
+    return (result.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`)
+  }
+}

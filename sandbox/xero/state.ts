@@ -1,0 +1,226 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { seedOrganisations, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/seed'
+import type {
+  SandboxAccessToken,
+  SandboxAuthCode,
+  SandboxConsentRequest,
+  SandboxContractViolation,
+  SandboxFault,
+  SandboxGrant,
+  SandboxInvoice,
+  SandboxLimits,
+  SandboxOrganisation,
+  SandboxRefreshToken,
+  SandboxRequestLogEntry,
+} from '#sandbox/xero/types'
+
+export const ACCESS_TOKEN_LIFETIME_MS = 30 * 60 * 1000
+export const REFRESH_GRACE_MS = 30 * 60 * 1000
+export const REFRESH_TOKEN_IDLE_MS = 60 * 24 * 60 * 60 * 1000
+export const AUTH_CODE_LIFETIME_MS = 5 * 60 * 1000
+
+/** Sandbox time: real time times `speed`, plus whatever a knob advanced it by. */
+export class SandboxClock {
+  private realStart = Date.now()
+  private offsetMs = 0
+
+  constructor(public speed = 1) {}
+
+  now(): number {
+    return this.realStart + (Date.now() - this.realStart) * this.speed + this.offsetMs
+  }
+
+  advance(ms: number) {
+    this.offsetMs += ms
+  }
+
+  /** Real seconds a client waits for `sandboxMs` of sandbox time to pass. */
+  realSeconds(sandboxMs: number): number {
+    return Math.max(1, Math.ceil(sandboxMs / 1000 / this.speed))
+  }
+}
+
+/** One stored answer for an Idempotency-Key. */
+export interface StoredAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+
+/** Everything the Xero sandbox knows; inspect it from tests, change it through knobs. */
+export class XeroSandboxState {
+  organisations: SandboxOrganisation[] = []
+  clients = new Map<string, { secret: string; redirectUris: string[] | null }>()
+  grants = new Map<string, SandboxGrant>()
+  accessTokens = new Map<string, SandboxAccessToken>()
+  refreshTokens = new Map<string, SandboxRefreshToken>()
+  authCodes = new Map<string, SandboxAuthCode>()
+  consentRequests = new Map<string, SandboxConsentRequest>()
+  idempotency = new Map<string, StoredAnswer>()
+  faults: SandboxFault[] = []
+  rejectedInvoiceNumbers = new Map<string, string>()
+  latencyMs = 0
+  requestLog: SandboxRequestLogEntry[] = []
+  callCounts: Record<string, number> = {}
+  violations: SandboxContractViolation[] = []
+  tokenRefreshCount = 0
+  tokenExchangeCount = 0
+  inFlight = new Map<string, number>()
+  maxConcurrency = new Map<string, number>()
+  minuteWindow = new Map<string, number[]>()
+  dayWindow = new Map<string, number[]>()
+  appMinuteWindow: number[] = []
+
+  constructor(
+    public clock: SandboxClock,
+    public limits: SandboxLimits
+  ) {
+    this.reset()
+  }
+
+  /** Back to the seed: data, tokens, faults, logs and counters. */
+  reset() {
+    this.organisations = seedOrganisations()
+    this.clients = new Map([[XERO_SANDBOX_CLIENT_ID, { secret: XERO_SANDBOX_CLIENT_SECRET, redirectUris: null }]])
+    for (const map of [this.grants, this.accessTokens, this.refreshTokens, this.authCodes, this.consentRequests]) {
+      map.clear()
+    }
+    this.idempotency.clear()
+    this.faults = []
+    this.rejectedInvoiceNumbers.clear()
+    this.latencyMs = 0
+    this.clearLog()
+    this.minuteWindow.clear()
+    this.dayWindow.clear()
+    this.appMinuteWindow = []
+  }
+
+  /** Forgets the request log, counters and contract violations (not the data). */
+  clearLog() {
+    this.requestLog = []
+    this.callCounts = {}
+    this.violations = []
+    this.tokenRefreshCount = 0
+    this.tokenExchangeCount = 0
+    this.maxConcurrency.clear()
+  }
+
+  organisation(tenantId: string | null | undefined): SandboxOrganisation | undefined {
+    return this.organisations.find((org) => org.tenantId === tenantId?.toLowerCase())
+  }
+
+  /** Grants a client access to tenants and issues the first token pair (used by consent and by tests). */
+  createGrant(clientId: string, tenantIds: string[], scope: string): SandboxGrant {
+    const grant: SandboxGrant = {
+      grantId: randomUUID(),
+      authEventId: randomUUID(),
+      clientId,
+      tenantIds,
+      scope,
+      createdAt: this.clock.now(),
+    }
+    this.grants.set(grant.grantId, grant)
+    return grant
+  }
+
+  issueTokens(grantId: string): { accessToken: SandboxAccessToken; refreshToken: SandboxRefreshToken } {
+    const now = this.clock.now()
+    const accessToken = { token: `sbx_at_${randomBytes(24).toString('base64url')}`, grantId, expiresAt: now + ACCESS_TOKEN_LIFETIME_MS }
+    const refreshToken = {
+      token: `sbx_rt_${randomBytes(24).toString('base64url')}`,
+      grantId,
+      issuedAt: now,
+      rotatedAt: null,
+      revoked: false,
+    }
+    this.accessTokens.set(accessToken.token, accessToken)
+    this.refreshTokens.set(refreshToken.token, refreshToken)
+    return { accessToken, refreshToken }
+  }
+
+  /** A ready-made connection for tests and the demo: a grant on the tenants and its tokens. */
+  connect(tenantIds: string[], scope = 'openid profile email offline_access accounting.transactions accounting.contacts accounting.settings') {
+    const grant = this.createGrant(XERO_SANDBOX_CLIENT_ID, tenantIds, scope)
+    const tokens = this.issueTokens(grant.grantId)
+    return {
+      grant,
+      accessToken: tokens.accessToken.token,
+      refreshToken: tokens.refreshToken.token,
+      expiresAt: new Date(tokens.accessToken.expiresAt),
+    }
+  }
+
+  /** Why a refresh token no longer works, or null when it does. */
+  refreshTokenProblem(token: SandboxRefreshToken | undefined): string | null {
+    const now = this.clock.now()
+    if (!token) return 'unknown refresh token'
+    if (token.revoked) return 'refresh token revoked'
+    if (token.rotatedAt !== null && now > token.rotatedAt + REFRESH_GRACE_MS) return 'refresh token already used'
+    if (now > token.issuedAt + REFRESH_TOKEN_IDLE_MS) return 'refresh token expired'
+    return null
+  }
+
+  expireAccessTokens() {
+    const past = this.clock.now() - 1
+    for (const token of this.accessTokens.values()) token.expiresAt = past
+  }
+
+  /** Revokes one refresh token, or every token of the grant it belongs to when `wholeGrant`. */
+  revokeRefreshToken(token: string, wholeGrant = false): boolean {
+    const record = this.refreshTokens.get(token)
+    if (!record) return false
+    record.revoked = true
+    if (wholeGrant) {
+      for (const other of this.refreshTokens.values()) if (other.grantId === record.grantId) other.revoked = true
+      for (const [key, access] of this.accessTokens) if (access.grantId === record.grantId) this.accessTokens.delete(key)
+    }
+    return true
+  }
+
+  findInvoice(reference: string): { org: SandboxOrganisation; invoice: SandboxInvoice } | undefined {
+    for (const org of this.organisations) {
+      const invoice = org.invoices.find(
+        (candidate) => candidate.InvoiceID === reference.toLowerCase() || candidate.InvoiceNumber === reference
+      )
+      if (invoice) return { org, invoice }
+    }
+    return undefined
+  }
+
+  /** Records a full payment, as if the customer paid online. */
+  markInvoicePaid(reference: string): SandboxInvoice | undefined {
+    const found = this.findInvoice(reference)
+    if (!found) return undefined
+    const { invoice } = found
+    invoice.Status = 'PAID'
+    invoice.AmountPaid = invoice.Total
+    invoice.AmountDue = 0
+    invoice.FullyPaidOnDate = this.clock.now()
+    invoice.UpdatedDateUTC = this.clock.now()
+    return invoice
+  }
+
+  /** The invoices of a tenant (all tenants when omitted). */
+  invoices(tenantId?: string): SandboxInvoice[] {
+    return this.organisations.filter((org) => !tenantId || org.tenantId === tenantId).flatMap((org) => org.invoices)
+  }
+
+  /** Calls per "METHOD /path" with ids collapsed, e.g. `PUT /Invoices`. */
+  count(method: string, path: string) {
+    const key = `${method} ${path}`
+    this.callCounts[key] = (this.callCounts[key] ?? 0) + 1
+  }
+
+  stats() {
+    return {
+      calls: { ...this.callCounts },
+      maxConcurrency: Object.fromEntries(this.maxConcurrency),
+      maxConcurrencyOverall: Math.max(0, ...this.maxConcurrency.values()),
+      tokenRefreshes: this.tokenRefreshCount,
+      tokenExchanges: this.tokenExchangeCount,
+      requests: this.requestLog.length,
+      violations: this.violations.length,
+      invoices: Object.fromEntries(this.organisations.map((org) => [org.tenantId, org.invoices.length])),
+    }
+  }
+}
