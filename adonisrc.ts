@@ -9,6 +9,7 @@ export default defineConfig({
   commands: [
     () => import('@adonisjs/core/commands'),
     () => import('@adonisjs/lucid/commands'),
+    () => import('adonisjs-scheduler/commands'),
   ],
 
   providers: [
@@ -31,6 +32,10 @@ export default defineConfig({
     () => import('#providers/xero_provider'),
     () => import('#providers/autotask_provider'),
     () => import('#providers/app_provider'),
+    {
+      file: () => import('adonisjs-scheduler/scheduler_provider'),
+      environment: ['console'],
+    },
   ],
 
   preloads: [
@@ -38,6 +43,10 @@ export default defineConfig({
     () => import('#start/kernel'),
     () => import('#start/view'),
     () => import('#start/events'),
+    {
+      file: () => import('#start/scheduler'),
+      environment: ['console'],
+    },
   ],
 
   tests: {

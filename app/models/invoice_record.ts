@@ -7,15 +7,15 @@ import { jsonColumn, moneyColumn } from '#models/columns'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 
-/** One line of an Autotask invoice (a BillingItem), as stored for mapping and display. */
+/** One line of an Autotask invoice (a BillingItem), as stored for mapping and display; amounts as decimal strings. */
 export interface StoredInvoiceLine {
   autotaskId: number
   description: string
   quantity: string
-  unitPrice: string
+  rate: string
   extendedPrice: string
-  taxRegion: string | null
-  billingCode: string | null
+  taxDollars: string
+  billingCodeId: number | null
 }
 
 /** Our copy of one Autotask invoice and where it is on its way to Xero. */
@@ -55,6 +55,19 @@ export default class InvoiceRecord extends BaseModel {
 
   @column()
   declare currency: string
+
+  @column()
+  declare autotaskTaxRegionId: number | null
+
+  @column()
+  declare autotaskTaxRegionName: string | null
+
+  @column()
+  declare purchaseOrderNumber: string | null
+
+  /** set by a resync: download it from Autotask again before pushing */
+  @column({ consume: (value) => Boolean(value) })
+  declare needsRefresh: boolean
 
   @column()
   declare status: RecordStatus

@@ -29,6 +29,8 @@ export interface ProductSettings {
   stampWebServiceDate: boolean
   slackChannel: string | null
   purchaseOrders: { enabled: boolean; documentType: 'PURCHASEORDER' | 'BILL'; triggerStatus: number }
+  /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
+  currency: string | null
 }
 
 export const defaultProductSettings: ProductSettings = {
@@ -47,6 +49,7 @@ export const defaultProductSettings: ProductSettings = {
   stampWebServiceDate: false,
   slackChannel: null,
   purchaseOrders: { enabled: false, documentType: 'PURCHASEORDER', triggerStatus: 2 },
+  currency: null,
 }
 
 /** Xero's OAuth token set, kept encrypted in the row. */

@@ -60,6 +60,10 @@ export default class PurchaseOrderRecord extends BaseModel {
   @column.dateTime()
   declare autotaskModifiedAt: DateTime | null
 
+  /** set by a resync: download it from Autotask again before pushing */
+  @column({ consume: (value) => Boolean(value) })
+  declare needsRefresh: boolean
+
   @column()
   declare status: RecordStatus
 

@@ -30,7 +30,7 @@ const moves = {
     to: 'pending',
     event: 'resync',
     wakesEngine: true,
-    extra: () => ({ attempts: 0, next_attempt_at: null, fault_reason: null, fault_hint: null }),
+    extra: () => ({ attempts: 0, next_attempt_at: null, fault_reason: null, fault_hint: null, needs_refresh: true }),
   },
   skip: { from: allBut(['processing', 'skipped']), to: 'skipped', event: 'skipped' },
   unskip: {

@@ -17,14 +17,24 @@ export interface LogLineInput {
 /** Writes the raw sync log: every step and every status move, with the ids a person searches for. */
 export default class SyncLogService {
   async write(line: LogLineInput) {
-    return SyncLog.create({
-      level: 'info',
-      syncRunId: null,
-      invoiceRecordId: null,
-      purchaseOrderRecordId: null,
-      autotaskId: null,
-      actor: null,
-      ...line,
-    })
+    return SyncLog.create(withDefaults(line))
+  }
+
+  /** Many lines in one insert (a page of discovered invoices, a batch of results). */
+  async writeMany(lines: LogLineInput[]) {
+    if (lines.length === 0) return []
+    return SyncLog.createMany(lines.map(withDefaults))
+  }
+}
+
+function withDefaults(line: LogLineInput) {
+  return {
+    level: 'info' as const,
+    syncRunId: null,
+    invoiceRecordId: null,
+    purchaseOrderRecordId: null,
+    autotaskId: null,
+    actor: null,
+    ...line,
   }
 }

@@ -1,0 +1,246 @@
+import { inject } from '@adonisjs/core'
+import { DateTime } from 'luxon'
+import { Decimal } from 'decimal.js'
+import db from '@adonisjs/lucid/services/db'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import type { BillingItem, Company, Invoice } from '#integrations/autotask/types'
+import InvoiceRecord, { type StoredInvoiceLine } from '#models/invoice_record'
+import type Product from '#models/product'
+import type SyncRun from '#models/sync_run'
+import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
+import { Clock } from '#sync/clock'
+
+export interface DiscoveryStats {
+  found: number
+  pending: number
+  skipped: number
+  numbered: number
+}
+
+const MAX_DAYS_BACK = 90
+
+/**
+ * Phase 1 (metadata download): new Autotask invoices since the product's cursor,
+ * with their billing items and companies, a page (≤ 500) at a time in three
+ * calls, stored as `pending` (or `skipped` with the reason). Invoices of an
+ * unfinished billing run are stored without a number and wait. The cursor is
+ * committed last, so a crash only means the page is read again (rows are unique).
+ */
+@inject()
+export default class InvoiceDiscovery {
+  constructor(
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
+
+  async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
+    const settings = product.effectiveSettings
+    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0 }
+    const since =
+      product.invoiceCursor ?? this.clock.now().startOf('day').minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
+    let cursor = since
+
+    for await (const page of autotask.invoicesSince(since.toJSDate())) {
+      const stored = await this.storePage(product, run, autotask, page)
+      stats.found += stored.found
+      stats.pending += stored.pending
+      stats.skipped += stored.skipped
+      for (const invoice of page) {
+        for (const stamp of [invoice.createDateTime, invoice.voidedDate]) {
+          const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null
+          if (at?.isValid && at > cursor) cursor = at
+        }
+      }
+    }
+    stats.numbered = await this.numberWaitingInvoices(product, run, autotask)
+
+    if (!product.invoiceCursor || cursor > product.invoiceCursor) {
+      product.invoiceCursor = cursor
+      await product.save()
+    }
+    return stats
+  }
+
+  private async storePage(product: Product, run: SyncRun, autotask: AutotaskClient, page: Invoice[]) {
+    const result = { found: 0, pending: 0, skipped: 0 }
+    if (page.length === 0) return result
+    const known = new Map(
+      (
+        await db
+          .from('invoice_records')
+          .select('autotask_id', 'status', 'id', 'xero_invoice_number')
+          .where('product_id', product.id)
+          .whereIn('autotask_id', page.map((invoice) => invoice.id))
+      ).map((row) => [Number(row.autotask_id), row])
+    )
+    await this.noteVoids(product, run, page.filter((invoice) => invoice.isVoided && known.has(invoice.id)), known)
+
+    const fresh = page.filter((invoice) => !known.has(invoice.id))
+    if (fresh.length === 0) return result
+    const [lines, companies] = await Promise.all([
+      autotask.billingItemsForInvoices(fresh.map((invoice) => invoice.id)),
+      autotask.companiesByIds([...new Set(fresh.map((invoice) => invoice.companyID))]),
+    ])
+
+    const settings = product.effectiveSettings
+    const rows = fresh.map((invoice) => {
+      const record = toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID))
+      const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
+      return { invoice, record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) }, skip }
+    })
+    const created = await InvoiceRecord.createMany(rows.map((row) => row.record))
+    const logLines: LogLineInput[] = created.map((record, index) => {
+      const { skip } = rows[index]
+      if (skip) result.skipped++
+      else result.pending++
+      result.found++
+      const what = record.invoiceNumber ? `Invoice ${record.invoiceNumber}` : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
+      return {
+        productId: product.id,
+        syncRunId: run.id,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        event: skip ? 'invoice.skipped' : 'invoice.discovered',
+        message: `${what} found for ${record.companyName ?? 'an unknown company'} (${record.currency} ${record.total.toFixed(2)}): ${skip ? `Skipped Over, ${skip}` : 'Pending Sync'}`,
+        actor: 'engine',
+      }
+    })
+    await this.logs.writeMany(logLines)
+    return result
+  }
+
+  /** A voided invoice we already hold: skip it if it has not gone out; warn if it is in Xero. */
+  private async noteVoids(product: Product, run: SyncRun, voided: Invoice[], known: Map<number, any>) {
+    for (const invoice of voided) {
+      const row = known.get(invoice.id)
+      if (row.status === 'pending' || row.status === 'fault') {
+        const changed = await db
+          .from('invoice_records')
+          .where('id', row.id)
+          .whereIn('status', ['pending', 'fault'])
+          .update({ status: 'skipped', fault_reason: null, fault_hint: null })
+        if (Number(changed) === 1) {
+          await this.logs.write({
+            productId: product.id,
+            syncRunId: run.id,
+            invoiceRecordId: row.id,
+            autotaskId: invoice.id,
+            event: 'invoice.skipped',
+            message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask: Skipped Over`,
+            actor: 'engine',
+          })
+        }
+      } else if (row.status === 'synced') {
+        await this.logs.write({
+          productId: product.id,
+          syncRunId: run.id,
+          invoiceRecordId: row.id,
+          autotaskId: invoice.id,
+          level: 'warn',
+          event: 'invoice.voided_after_sync',
+          message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask after it reached Xero as ${row.xero_invoice_number ?? 'an invoice'}: void it in Xero too`,
+          actor: 'engine',
+        })
+      }
+    }
+  }
+
+  /** Invoices stored before their billing run finished: fetch them again; once numbered, they can sync. */
+  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient) {
+    const waiting = await InvoiceRecord.query()
+      .where('product_id', product.id)
+      .where('status', 'pending')
+      .whereNull('invoice_number')
+      .limit(2000)
+    if (waiting.length === 0) return 0
+    const current = await autotask.invoicesByIds(waiting.map((record) => record.autotaskId))
+    const numbered = waiting.filter((record) => current.get(record.autotaskId)?.invoiceNumber)
+    const lines = numbered.length ? await autotask.billingItemsForInvoices(numbered.map((r) => r.autotaskId)) : new Map()
+    let count = 0
+    for (const record of waiting) {
+      const invoice = current.get(record.autotaskId)
+      if (!invoice) {
+        record.status = 'skipped'
+        await record.save()
+        await this.logs.write({
+          productId: product.id,
+          syncRunId: run.id,
+          invoiceRecordId: record.id,
+          autotaskId: record.autotaskId,
+          event: 'invoice.skipped',
+          message: `Invoice #${record.autotaskId} was deleted in Autotask before its billing run finished: Skipped Over`,
+          actor: 'engine',
+        })
+        continue
+      }
+      if (!invoice.invoiceNumber) continue
+      record.merge(toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName))
+      await record.save()
+      count++
+      await this.logs.write({
+        productId: product.id,
+        syncRunId: run.id,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        event: 'invoice.numbered',
+        message: `Billing run finished: invoice #${record.autotaskId} is now ${invoice.invoiceNumber}, Pending Sync`,
+        actor: 'engine',
+      })
+    }
+    return count
+  }
+}
+
+/** Our record's fields from an Autotask invoice, its billing items and its company. */
+export function toRecord(product: Product, invoice: Invoice, items: BillingItem[], company?: Company, knownCompanyName?: string | null) {
+  const total = new Decimal(invoice.invoiceTotal ?? 0)
+  const tax = new Decimal(invoice.totalTaxValue ?? 0)
+  const lines: StoredInvoiceLine[] = [...items]
+    .sort((a, b) => (a.sortOrderID ?? a.id) - (b.sortOrderID ?? b.id))
+    .map((item) => ({
+      autotaskId: item.id,
+      description: (item.lineItemFullDescription || item.description || item.itemName || 'Item').trim(),
+      quantity: new Decimal(item.quantity ?? 1).toFixed(),
+      rate: new Decimal(item.rate ?? item.extendedPrice ?? 0).toFixed(),
+      extendedPrice: new Decimal(item.extendedPrice ?? 0).toFixed(),
+      taxDollars: new Decimal(item.taxDollars ?? 0).toFixed(),
+      billingCodeId: item.billingCodeID,
+    }))
+  return {
+    productId: product.id,
+    autotaskId: invoice.id,
+    invoiceNumber: invoice.invoiceNumber,
+    autotaskCompanyId: invoice.companyID,
+    companyName: company?.companyName ?? knownCompanyName ?? null,
+    invoiceDate: isoDate(invoice.invoiceDateTime ?? invoice.createDateTime),
+    dueDate: isoDate(invoice.dueDate),
+    subtotal: total.sub(tax),
+    taxTotal: tax,
+    total,
+    currency: product.effectiveSettings.currency ?? 'USD',
+    autotaskTaxRegionId: invoice.taxGroup,
+    autotaskTaxRegionName: invoice.taxRegionName,
+    purchaseOrderNumber: invoice.orderNumber ?? items.find((item) => item.purchaseOrderNumber)?.purchaseOrderNumber ?? null,
+    lines,
+    attempts: 0,
+    needsRefresh: false,
+  }
+}
+
+function isoDate(value: string | null) {
+  if (!value) return null
+  const date = DateTime.fromISO(value, { zone: 'utc' })
+  return date.isValid ? date.startOf('day') : null
+}
+
+function skipReason(
+  invoice: Invoice,
+  record: ReturnType<typeof toRecord>,
+  skipZeroTotal: boolean,
+  skipCompanyIds: number[]
+): string | null {
+  if (invoice.isVoided) return 'voided in Autotask'
+  if (skipCompanyIds.includes(invoice.companyID)) return `company ${invoice.companyID} is set never to sync`
+  if (skipZeroTotal && record.invoiceNumber && record.total.isZero()) return 'the total is zero'
+  return null
+}

@@ -1,0 +1,158 @@
+import { Decimal } from 'decimal.js'
+import type InvoiceRecord from '#models/invoice_record'
+import type { ProductSettings } from '#models/product'
+import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xero_gateway'
+import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
+import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
+
+/** The product's mappings and Xero's tax rates, loaded once per run. */
+export interface MappingContext {
+  /** Autotask tax region id (or 'exempt') → Xero tax type */
+  taxTypes: Map<string, string>
+  /** Autotask billing code id (or '*') → Xero account code */
+  accounts: Map<string, string>
+  /** Xero tax type → rate in percent */
+  taxRates: Map<string, Decimal>
+  settings: ProductSettings
+}
+
+export type MappedInvoice =
+  | { ok: true; input: XeroInvoiceInput; total: Decimal; reference: string | null }
+  | { ok: false; reason: string; hint: string }
+
+/** Lines that carry no tax go out with this tax type unless 'exempt' is mapped. */
+const NO_TAX = 'NONE'
+
+/**
+ * Turns our copy of an Autotask invoice into the Xero invoice it must become,
+ * or says in plain words why it cannot (an unmapped tax region or billing code,
+ * amounts that would not add up). Checks Xero's arithmetic before anything is sent.
+ */
+export function mapInvoice(record: InvoiceRecord, contactId: string, context: MappingContext): MappedInvoice {
+  const { settings } = context
+  const lines = record.lines ?? []
+  if (!record.invoiceNumber) {
+    return { ok: false, reason: 'The invoice has no number yet.', hint: 'Wait for the billing run to finish in Autotask.' }
+  }
+  if (lines.length === 0) {
+    return { ok: false, reason: 'The invoice has no lines.', hint: 'Check the invoice in Autotask, then resync it.' }
+  }
+  if (record.total.isNegative()) {
+    return {
+      ok: false,
+      reason: `The invoice total is negative (${record.currency} ${record.total.toFixed(2)}); Xero needs a credit note for that.`,
+      hint: 'Enter the credit note in Xero by hand, then skip this invoice.',
+    }
+  }
+
+  const items: XeroLineItemInput[] = []
+  const priced: PricedLine[] = []
+  for (const line of lines) {
+    const taxType = taxTypeFor(record, line.taxDollars, context)
+    if (!taxType.ok) return taxType
+    const rate = context.taxRates.get(taxType.value)
+    if (!rate) {
+      return {
+        ok: false,
+        reason: `Xero has no active tax rate "${taxType.value}".`,
+        hint: 'The mapped tax rate was deleted or archived in Xero: map the tax region again in Settings → Mappings.',
+      }
+    }
+    const account =
+      (line.billingCodeId !== null ? context.accounts.get(String(line.billingCodeId)) : undefined) ??
+      context.accounts.get(DEFAULT_MAPPING_VALUE)
+    if (!account) {
+      return {
+        ok: false,
+        reason: `Billing code ${line.billingCodeId ?? '(none)'} of line "${truncate(line.description, 60)}" has no Xero account, and there is no default account.`,
+        hint: 'Map the billing code, or set a default account, in Settings → Mappings.',
+      }
+    }
+    const fitted = fitLine(line.quantity, line.rate, line.extendedPrice, rate, 'Exclusive')
+    priced.push(fitted)
+    items.push({
+      description: fitted.collapsed
+        ? `${truncate(line.description, 3900)} (${new Decimal(line.quantity).toString()} × ${new Decimal(line.rate).toString()})`
+        : truncate(line.description, 4000),
+      quantity: fitted.quantity.toFixed(4),
+      unitAmount: fitted.unitAmount.toFixed(4),
+      lineAmount: fitted.lineAmount.toFixed(2),
+      accountCode: account,
+      taxType: taxType.value,
+    })
+  }
+
+  let sum = totals(priced, 'Exclusive')
+  const check = checkTotals(record.total, sum.total, record.currency, {
+    enabled: settings.roundingLine.enabled && Boolean(settings.roundingLine.accountCode),
+    tolerance: settings.roundingLine.tolerance,
+  })
+  if (!check.ok) return check
+  if (check.rounding) {
+    const rounding = priceLine(1, check.rounding, 0, 'Exclusive')
+    priced.push(rounding)
+    items.push({
+      description: 'Rounding',
+      quantity: '1.0000',
+      unitAmount: rounding.unitAmount.toFixed(4),
+      lineAmount: rounding.lineAmount.toFixed(2),
+      accountCode: settings.roundingLine.accountCode!,
+      taxType: context.taxTypes.get('exempt') ?? NO_TAX,
+    })
+    sum = totals(priced, 'Exclusive')
+  }
+
+  const reference = referenceFor(record, settings)
+  const status = settings.invoiceStatus === 'DRAFT' ? 'DRAFT' : 'AUTHORISED'
+  return {
+    ok: true,
+    total: sum.total,
+    reference,
+    input: {
+      type: 'ACCREC',
+      contact: { contactId },
+      invoiceNumber: numberFor(record, settings) ?? undefined,
+      reference: reference ?? undefined,
+      date: record.invoiceDate?.toISODate() ?? undefined,
+      dueDate: settings.dueDateSource === 'autotask' ? (record.dueDate?.toISODate() ?? undefined) : undefined,
+      status,
+      lineAmountTypes: 'Exclusive',
+      lineItems: items,
+      total: sum.total.toFixed(2),
+      sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,
+    },
+  }
+}
+
+/** The invoice number Xero gets: Autotask's, Autotask's with a prefix, or none (Xero numbers it). */
+export function numberFor(record: InvoiceRecord, settings: ProductSettings) {
+  if (!record.invoiceNumber || settings.numbering === 'xero') return null
+  return settings.numbering === 'prefix' ? `${settings.numberPrefix}${record.invoiceNumber}` : record.invoiceNumber
+}
+
+/** The reference: the Autotask PO number when asked and present, else the Autotask invoice number. */
+export function referenceFor(record: InvoiceRecord, settings: ProductSettings) {
+  if (settings.referenceFromPoNumber && record.purchaseOrderNumber) return record.purchaseOrderNumber
+  return record.invoiceNumber
+}
+
+function taxTypeFor(
+  record: InvoiceRecord,
+  taxDollars: string,
+  context: MappingContext
+): { ok: true; value: string } | { ok: false; reason: string; hint: string } {
+  if (new Decimal(taxDollars).isZero()) return { ok: true, value: context.taxTypes.get('exempt') ?? NO_TAX }
+  const regionId = record.autotaskTaxRegionId
+  const mapped = regionId !== null ? context.taxTypes.get(String(regionId)) : undefined
+  if (mapped) return { ok: true, value: mapped }
+  const name = record.autotaskTaxRegionName ?? `#${regionId ?? '?'}`
+  return {
+    ok: false,
+    reason: `Tax region "${name}" is not mapped to a Xero tax rate.`,
+    hint: `Map it in Settings → Mappings (Autotask tax region "${name}" → a Xero tax rate), then resync.`,
+  }
+}
+
+function truncate(text: string, length: number) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text
+}

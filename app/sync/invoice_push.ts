@@ -1,0 +1,435 @@
+import { inject } from '@adonisjs/core'
+import emitter from '@adonisjs/core/services/emitter'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { AutotaskError } from '#integrations/autotask/errors'
+import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
+import {
+  XeroError,
+  XeroForbiddenError,
+  XeroNotConnectedError,
+  XeroRateLimitError,
+  XeroReconnectRequiredError,
+  XeroUnauthorizedError,
+} from '#integrations/xero/errors'
+import InvoiceRecord from '#models/invoice_record'
+import Link from '#models/link'
+import type Product from '#models/product'
+import { toSqlDateTime } from '#models/columns'
+import SyncLogService from '#services/sync_log_service'
+import LeaseService, { type Claim } from '#sync/leases'
+import ContactResolver from '#sync/contact_resolver'
+import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { toRecord } from '#sync/invoice_discovery'
+import { nextAttemptAt } from '#sync/backoff'
+import { Clock } from '#sync/clock'
+import syncConfig from '#config/sync'
+
+export interface PushStats {
+  synced: number
+  faulted: number
+  retried: number
+}
+
+/** The product can no longer reach Xero: the run stops, claimed invoices go back untouched. */
+export class ConnectionLost extends Error {}
+
+/** Errors that no retry fixes: a person must reconnect (or connect) the organisation. */
+export function isConnectionError(error: unknown) {
+  return (
+    error instanceof ConnectionLost ||
+    error instanceof XeroReconnectRequiredError ||
+    error instanceof XeroUnauthorizedError ||
+    error instanceof XeroForbiddenError ||
+    error instanceof XeroNotConnectedError
+  )
+}
+
+const LOCKED_STATUSES = new Set(['PAID', 'VOIDED', 'DELETED'])
+
+interface Candidate {
+  record: InvoiceRecord
+  input: XeroInvoiceInput
+  /** how the Xero invoice was found when it was not linked yet */
+  foundBy?: string
+}
+
+/**
+ * Phase 2: claimed `pending` invoices are mapped, checked and written to Xero in
+ * batches of up to 50, each getting its own outcome. Duplicate-proof: a linked
+ * invoice is updated in place (while Xero allows it); an unlinked one is looked
+ * up in Xero by number (or reference) before anything is created; every batch
+ * write carries an Idempotency-Key; only the lease holder can record an outcome.
+ */
+@inject()
+export default class InvoicePush {
+  constructor(
+    protected leases: LeaseService,
+    protected logs: SyncLogService,
+    protected contacts: ContactResolver,
+    protected clock: Clock
+  ) {}
+
+  async run(
+    product: Product,
+    syncRunId: number,
+    autotask: AutotaskClient,
+    xero: XeroGateway,
+    context: MappingContext,
+    worker: string,
+    shouldStop: () => Promise<boolean>,
+    onBatch: (stats: PushStats) => void = () => {}
+  ): Promise<PushStats> {
+    const stats: PushStats = { synced: 0, faulted: 0, retried: 0 }
+    while (!(await shouldStop())) {
+      const claim = await this.leases.claim('invoice', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
+      if (claim.ids.length === 0) break
+      const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
+      try {
+        await this.pushBatch(product, syncRunId, claim, records, autotask, xero, context, stats)
+      } catch (error) {
+        const wait = await this.handleBatchError(product, syncRunId, claim, records, error, stats)
+        if (wait > 0) await sleep(Math.min(wait, syncConfig.maxInlineWaitSeconds) * 1000)
+      }
+      onBatch(stats)
+    }
+    return stats
+  }
+
+  private async pushBatch(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    claimed: InvoiceRecord[],
+    autotask: AutotaskClient,
+    xero: XeroGateway,
+    context: MappingContext,
+    stats: PushStats
+  ) {
+    const records = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
+    const contacts = await this.contacts.resolve(
+      product,
+      xero,
+      records.map((record) => ({ id: record.autotaskCompanyId ?? 0, name: record.companyName ?? `Company ${record.autotaskCompanyId}` })),
+      syncRunId
+    )
+
+    const candidates: Candidate[] = []
+    for (const record of records) {
+      const contact = contacts.get(record.autotaskCompanyId ?? 0)
+      if (!contact || !contact.ok) {
+        await this.fault(product, syncRunId, claim, record, contact?.reason ?? 'The invoice has no company.', contact?.hint ?? 'Check the invoice in Autotask.', stats)
+        continue
+      }
+      const mapped = mapInvoice(record, contact.contactId, context)
+      if (!mapped.ok) {
+        await this.fault(product, syncRunId, claim, record, mapped.reason, mapped.hint, stats)
+        continue
+      }
+      candidates.push({ record, input: mapped.input })
+    }
+
+    await this.findUnlinkedInXero(product, xero, candidates, context)
+    const updates = await this.updatable(product, syncRunId, claim, xero, candidates.filter((c) => c.input.invoiceId), stats)
+    const creates = candidates.filter((c) => !c.input.invoiceId)
+
+    if (updates.length) {
+      const results = await xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: `${claim.token}:update` })
+      await this.record(product, syncRunId, claim, updates, results, 'updated', stats)
+    }
+    if (creates.length) {
+      const results = await xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: `${claim.token}:create` })
+      await this.record(product, syncRunId, claim, creates, results, 'created', stats)
+    }
+  }
+
+  /** Resynced invoices are downloaded again first; one deleted in Autotask meanwhile faults. */
+  private async refreshFromAutotask(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    records: InvoiceRecord[],
+    autotask: AutotaskClient,
+    stats: PushStats
+  ) {
+    const stale = records.filter((record) => record.needsRefresh)
+    if (stale.length === 0) return records
+    const ids = stale.map((record) => record.autotaskId)
+    const invoices = await autotask.invoicesByIds(ids)
+    const lines = await autotask.billingItemsForInvoices(ids.filter((id) => invoices.has(id)))
+    const kept: InvoiceRecord[] = []
+    for (const record of records) {
+      if (!record.needsRefresh) {
+        kept.push(record)
+        continue
+      }
+      const invoice = invoices.get(record.autotaskId)
+      if (!invoice) {
+        await this.fault(product, syncRunId, claim, record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.', stats)
+        continue
+      }
+      record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName), needsRefresh: false })
+      await record.save()
+      await this.logs.write({
+        productId: product.id,
+        syncRunId,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        event: 'invoice.refreshed',
+        message: `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`,
+        actor: 'engine',
+      })
+      kept.push(record)
+    }
+    return kept
+  }
+
+  /** Unlinked invoices may already be in Xero (a crash after Xero answered, or typed in by hand): find and link them. */
+  private async findUnlinkedInXero(product: Product, xero: XeroGateway, candidates: Candidate[], context: MappingContext) {
+    for (const candidate of candidates) {
+      if (candidate.record.xeroInvoiceId) candidate.input.invoiceId = candidate.record.xeroInvoiceId
+    }
+    const unlinked = candidates.filter((c) => !c.input.invoiceId)
+    if (unlinked.length === 0) return
+    let found: XeroInvoice[]
+    let keyOf: (invoice: XeroInvoice) => string | null
+    let wanted: (candidate: Candidate) => string | undefined
+    if (context.settings.numbering === 'xero') {
+      const references = [...new Set(unlinked.map((c) => c.input.reference).filter((r): r is string => Boolean(r)))]
+      found = []
+      for (let start = 0; start < references.length; start += 25) {
+        const where = references
+          .slice(start, start + 25)
+          .map((reference) => `Reference=="${reference.replace(/["\\]/g, '')}"`)
+          .join(' OR ')
+        found.push(...(await xero.findInvoices(product, `Type=="ACCREC" AND (${where})`)))
+      }
+      keyOf = (invoice) => invoice.reference
+      wanted = (candidate) => candidate.input.reference
+    } else {
+      found = await xero.getInvoicesByNumbers(product, unlinked.map((c) => c.input.invoiceNumber!).filter(Boolean))
+      keyOf = (invoice) => invoice.invoiceNumber
+      wanted = (candidate) => candidate.input.invoiceNumber
+    }
+    const byKey = new Map<string, XeroInvoice[]>()
+    for (const invoice of found) {
+      const key = keyOf(invoice)
+      if (invoice.type !== 'ACCREC' || !key || invoice.status === 'DELETED') continue
+      byKey.set(key, [...(byKey.get(key) ?? []), invoice])
+    }
+    for (const candidate of unlinked) {
+      const matches = byKey.get(wanted(candidate) ?? '') ?? []
+      const match = matches.length === 1 ? matches[0] : matches.find((m) => m.total === candidate.input.total)
+      if (match) {
+        candidate.input.invoiceId = match.invoiceId
+        candidate.foundBy = context.settings.numbering === 'xero' ? 'reference' : 'number'
+      }
+    }
+  }
+
+  /** Linked invoices Xero will no longer let us change (paid, voided, credited) fault with that reason. */
+  private async updatable(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    xero: XeroGateway,
+    linked: Candidate[],
+    stats: PushStats
+  ) {
+    if (linked.length === 0) return []
+    const current = new Map((await xero.getInvoicesByIds(product, linked.map((c) => c.input.invoiceId!))).map((i) => [i.invoiceId, i]))
+    const allowed: Candidate[] = []
+    for (const candidate of linked) {
+      const invoice = current.get(candidate.input.invoiceId!)
+      if (!invoice) {
+        // Deleted in Xero: a new one is created; the link is replaced on success.
+        delete candidate.input.invoiceId
+        allowed.push(candidate)
+        continue
+      }
+      const paid = Number(invoice.amountPaid) > 0
+      const credited = Number(invoice.amountDue) < Number(invoice.total) && !paid
+      if (LOCKED_STATUSES.has(invoice.status) || paid || credited) {
+        const why = invoice.status === 'VOIDED' ? 'voided' : paid || invoice.status === 'PAID' ? 'paid' : credited ? 'has credit allocated' : invoice.status.toLowerCase()
+        await this.fault(
+          product,
+          syncRunId,
+          claim,
+          candidate.record,
+          `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
+          'If the Autotask invoice really changed, credit it in Xero and issue a new one; otherwise skip this invoice.',
+          stats
+        )
+        continue
+      }
+      allowed.push(candidate)
+    }
+    return allowed
+  }
+
+  private async record(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    candidates: Candidate[],
+    results: XeroWriteResult<XeroInvoice>[],
+    verb: 'created' | 'updated',
+    stats: PushStats
+  ) {
+    for (const result of results) {
+      const { record, foundBy } = candidates[result.index]
+      if (!result.ok) {
+        const message = result.messages.join(' ')
+        await this.fault(product, syncRunId, claim, record, `Xero refused the invoice: ${message}`, hintFor(message), stats)
+        continue
+      }
+      const invoice = result.value
+      const settled = await this.leases.settle('invoice', record.id, claim.token, {
+        status: 'synced',
+        xero_invoice_id: invoice.invoiceId,
+        xero_invoice_number: invoice.invoiceNumber,
+        xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
+        synced_at: toSqlDateTime(this.clock.now()),
+        attempts: 0,
+        next_attempt_at: null,
+        fault_reason: null,
+        fault_hint: null,
+      })
+      if (!settled) continue
+      await Link.updateOrCreate(
+        { productId: product.id, kind: 'invoice', autotaskId: record.autotaskId },
+        { xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber }
+      )
+      stats.synced++
+      const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
+      await this.logs.write({
+        productId: product.id,
+        syncRunId,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        event: 'invoice.synced',
+        message: `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`,
+        actor: 'engine',
+      })
+      emitter.emit('record:synced', { kind: 'invoice', recordId: record.id, productId: product.id, syncRunId, xeroId: invoice.invoiceId })
+    }
+  }
+
+  private async fault(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    record: InvoiceRecord,
+    reason: string,
+    hint: string,
+    stats: PushStats
+  ) {
+    const settled = await this.leases.settle('invoice', record.id, claim.token, {
+      status: 'fault',
+      fault_reason: reason,
+      fault_hint: hint,
+      next_attempt_at: null,
+    })
+    if (!settled) return
+    stats.faulted++
+    await this.logs.write({
+      productId: product.id,
+      syncRunId,
+      invoiceRecordId: record.id,
+      autotaskId: record.autotaskId,
+      level: 'error',
+      event: 'invoice.fault',
+      message: `Invoice ${record.invoiceNumber ?? `#${record.autotaskId}`}: ${reason}`,
+      actor: 'engine',
+    })
+    emitter.emit('record:faulted', { kind: 'invoice', recordId: record.id, productId: product.id, syncRunId, reason, hint })
+  }
+
+  /**
+   * A whole batch failed. A lost connection stops the run and hands the invoices
+   * back untouched; a transient failure (429, 5xx, time-out, Autotask busy)
+   * schedules them again with back-off and faults those out of attempts.
+   * Returns how long to wait before the next batch.
+   */
+  private async handleBatchError(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    records: InvoiceRecord[],
+    error: unknown,
+    stats: PushStats
+  ): Promise<number> {
+    if (isConnectionError(error)) {
+      for (const record of records) {
+        await this.leases.settle('invoice', record.id, claim.token, { status: 'pending' })
+      }
+      throw new ConnectionLost((error as Error).message)
+    }
+    const transient =
+      (error instanceof XeroError && error.transient) || (error instanceof AutotaskError && error.retryable)
+    if (!transient) {
+      for (const record of records) {
+        await this.fault(
+          product,
+          syncRunId,
+          claim,
+          record,
+          `Unexpected error while pushing: ${(error as Error)?.message ?? String(error)}`,
+          'This is likely a bug; it has been logged. Resync the invoice to try again.',
+          stats
+        )
+      }
+      return 0
+    }
+    const retryAfter = error instanceof XeroRateLimitError ? error.retryAfterSeconds : 0
+    const max = product.effectiveSettings.maxTransientAttempts
+    const now = this.clock.now()
+    for (const record of records) {
+      const attempts = record.attempts + 1
+      if (attempts >= max) {
+        await this.fault(
+          product,
+          syncRunId,
+          claim,
+          record,
+          `Gave up after ${attempts} attempts: ${(error as Error).message}`,
+          'Xero or Autotask kept failing; check their status pages, then resync the invoice.',
+          stats
+        )
+        continue
+      }
+      const at = nextAttemptAt(now, attempts, retryAfter)
+      const settled = await this.leases.settle('invoice', record.id, claim.token, {
+        status: 'pending',
+        attempts,
+        next_attempt_at: toSqlDateTime(at),
+      })
+      if (!settled) continue
+      stats.retried++
+      await this.logs.write({
+        productId: product.id,
+        syncRunId,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        level: 'warn',
+        event: 'invoice.retry',
+        message: `Invoice ${record.invoiceNumber}: ${(error as Error).message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`,
+        actor: 'engine',
+      })
+    }
+    return retryAfter
+  }
+}
+
+/** What to do about a Xero validation message, in a bookkeeper's words. */
+function hintFor(message: string) {
+  if (/account code/i.test(message)) return 'Map the billing code to an active Xero account in Settings → Mappings, then resync.'
+  if (/tax/i.test(message)) return 'Check the tax mapping in Settings → Mappings against Xero\'s tax rates, then resync.'
+  if (/must be unique/i.test(message)) return 'Another Xero document already uses this number: renumber one of them, then resync.'
+  if (/contact/i.test(message)) return 'Check the Xero contact linked to this company, then resync.'
+  if (/total|line/i.test(message)) return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
+  return 'Correct the invoice in Autotask or the mappings, then resync.'
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}

@@ -1,0 +1,242 @@
+import { inject } from '@adonisjs/core'
+import emitter from '@adonisjs/core/services/emitter'
+import lockManager from '@adonisjs/lock/services/main'
+import logger from '@adonisjs/core/services/logger'
+import { Decimal } from 'decimal.js'
+import { hostname } from 'node:os'
+import Product from '#models/product'
+import Mapping from '#models/mapping'
+import SyncRun, { type SyncRunStats } from '#models/sync_run'
+import type { SyncRunTrigger } from '#enums/sync'
+import SyncLogService from '#services/sync_log_service'
+import ProductConnections from '#sync/product_connections'
+import InvoiceDiscovery from '#sync/invoice_discovery'
+import InvoicePush, { ConnectionLost, isConnectionError, type PushStats } from '#sync/invoice_push'
+import type { MappingContext } from '#sync/invoice_mapper'
+import { Clock } from '#sync/clock'
+import plans from '#config/plans'
+import syncConfig from '#config/sync'
+import type { XeroGateway } from '#integrations/xero/xero_gateway'
+import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
+
+export type RunOutcome =
+  | { started: true; run: SyncRun }
+  | { started: false; reason: string; run: SyncRun | null }
+
+export interface RunProgress {
+  phase: 'discovery' | 'push' | 'done'
+  stats: SyncRunStats
+}
+
+const emptyStats = (): SyncRunStats => ({
+  invoicesDiscovered: 0,
+  invoicesSynced: 0,
+  invoicesFaulted: 0,
+  invoicesSkipped: 0,
+  purchaseOrdersSynced: 0,
+  purchaseOrdersFaulted: 0,
+})
+
+/** This process's name in leases and runs: host and pid, so a person can tell workers apart. */
+export const workerName = () => `${hostname()}:${process.pid}`
+
+/**
+ * One pass of the engine over one product: discovery, then push, as a sync_runs
+ * row with a state. A product runs in one worker at a time (a database lock,
+ * shared by every machine); asking while it runs returns the active run.
+ * Pausing stops it at the next batch boundary.
+ */
+@inject()
+export default class SyncRunner {
+  constructor(
+    protected connections: ProductConnections,
+    protected discovery: InvoiceDiscovery,
+    protected push: InvoicePush,
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
+
+  async run(
+    product: Product,
+    trigger: SyncRunTrigger,
+    triggeredBy: string | null,
+    onProgress: (progress: RunProgress) => void = () => {}
+  ): Promise<RunOutcome> {
+    const lock = lockManager.createLock(`sync:product:${product.id}`, `${syncConfig.runStaleSeconds}s`)
+    if (!(await lock.acquireImmediately())) {
+      const active = await SyncRun.query().where('product_id', product.id).where('state', 'running').orderBy('id', 'desc').first()
+      return { started: false, reason: 'A sync of this product is already running.', run: active }
+    }
+    try {
+      const keepLock = () => lock.extend(`${syncConfig.runStaleSeconds}s`)
+      return { started: true, run: await this.runLocked(product, trigger, triggeredBy, onProgress, keepLock) }
+    } finally {
+      await lock.forceRelease()
+    }
+  }
+
+  private async runLocked(
+    product: Product,
+    trigger: SyncRunTrigger,
+    triggeredBy: string | null,
+    onProgress: (progress: RunProgress) => void,
+    keepLock: () => Promise<void>
+  ) {
+    await this.closeAbandonedRuns(product)
+    const requestedAt = product.syncRequestedAt
+    const stats = emptyStats()
+    const run = await SyncRun.create({
+      productId: product.id,
+      trigger,
+      triggeredBy,
+      state: 'running',
+      worker: workerName(),
+      startedAt: this.clock.now(),
+      heartbeatAt: this.clock.now(),
+      stats,
+    })
+    await this.logs.write({
+      productId: product.id,
+      syncRunId: run.id,
+      event: 'run.started',
+      message: `Sync run #${run.id} started (${trigger}${triggeredBy ? ` by ${triggeredBy}` : ''})`,
+      actor: triggeredBy ?? 'engine',
+    })
+
+    let state: 'succeeded' | 'failed' | 'cancelled' = 'succeeded'
+    let error: string | null = null
+    try {
+      const connections = this.connections.for(product)
+      if (!connections.ok) throw new ConnectionLost(connections.reason)
+      const context = await this.mappingContext(product, connections.xero)
+
+      onProgress({ phase: 'discovery', stats })
+      await this.heartbeat(run, stats)
+      const found = await this.discovery.run(product, run, connections.autotask)
+      stats.invoicesDiscovered = found.found
+      stats.invoicesSkipped = found.skipped
+      await this.markHealthy(product, 'autotask')
+
+      onProgress({ phase: 'push', stats })
+      const pushed = await this.push.run(
+        product,
+        run.id,
+        connections.autotask,
+        connections.xero,
+        context,
+        workerName(),
+        async () => {
+          await keepLock()
+          return this.shouldStop(product, run, stats)
+        },
+        (batch: PushStats) => {
+          stats.invoicesSynced = batch.synced
+          stats.invoicesFaulted = batch.faulted
+          onProgress({ phase: 'push', stats })
+        }
+      )
+      stats.invoicesSynced = pushed.synced
+      stats.invoicesFaulted = pushed.faulted
+      await this.markHealthy(product, 'xero')
+      await product.refresh()
+      if (product.status === 'paused') state = 'cancelled'
+    } catch (failure) {
+      state = 'failed'
+      error = (failure as Error)?.message ?? String(failure)
+      if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
+      if (!isConnectionError(failure) && !(failure instanceof AutotaskError)) logger.error({ err: failure, productId: product.id }, 'sync run failed')
+      await this.logs.write({
+        productId: product.id,
+        syncRunId: run.id,
+        level: 'error',
+        event: 'run.failed',
+        message: `Sync run #${run.id} stopped: ${error}`,
+        actor: 'engine',
+      })
+    }
+
+    const now = this.clock.now()
+    run.merge({ state, error, stats, finishedAt: now, heartbeatAt: now })
+    await run.save()
+    await product.refresh()
+    const plan = plans[(await product.related('account').query().firstOrFail()).plan]
+    product.lastSyncedAt = now
+    product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
+    // A request made while this run was going keeps its flag, so it gets a run of its own.
+    if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt)) product.syncRequestedAt = null
+    await product.save()
+    await this.logs.write({
+      productId: product.id,
+      syncRunId: run.id,
+      event: 'run.finished',
+      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped`,
+      actor: 'engine',
+    })
+    onProgress({ phase: 'done', stats })
+    emitter.emit('sync_run:finished', { runId: run.id, productId: product.id, state, stats })
+    return run
+  }
+
+  /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
+  private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
+    const [mappings, rates, organisation] = await Promise.all([
+      Mapping.query().where('product_id', product.id),
+      xero.getTaxRates(product),
+      xero.getOrganisation(product),
+    ])
+    const settings = product.effectiveSettings
+    if (settings.currency !== organisation.baseCurrency) {
+      product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
+      await product.save()
+    }
+    const of = (kind: string) =>
+      new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
+    return {
+      taxTypes: of('tax_region'),
+      accounts: of('billing_code'),
+      taxRates: new Map(
+        rates.filter((rate) => rate.status === 'ACTIVE').map((rate) => [rate.taxType, new Decimal(rate.rate)])
+      ),
+      settings: product.effectiveSettings,
+    }
+  }
+
+  /** Between batches: keep the run alive, and stop if the product was paused meanwhile. */
+  private async shouldStop(product: Product, run: SyncRun, stats: SyncRunStats) {
+    await this.heartbeat(run, stats)
+    const current = await Product.find(product.id)
+    return !current || current.status === 'paused'
+  }
+
+  private async heartbeat(run: SyncRun, stats: SyncRunStats) {
+    run.merge({ heartbeatAt: this.clock.now(), stats: { ...stats } })
+    await run.save()
+  }
+
+  /** Runs left `running` by a worker that died are closed as failed before a new one starts. */
+  private async closeAbandonedRuns(product: Product) {
+    const abandoned = await SyncRun.query().where('product_id', product.id).where('state', 'running')
+    for (const run of abandoned) {
+      run.merge({ state: 'failed', error: 'The worker running it stopped', finishedAt: this.clock.now() })
+      await run.save()
+    }
+  }
+
+  private async markUnhealthy(product: Product, system: 'autotask' | 'xero', message: string) {
+    await product.refresh()
+    if (system === 'autotask') product.merge({ autotaskHealth: 'error', autotaskHealthMessage: message.slice(0, 500) })
+    else product.merge({ xeroHealth: 'error', xeroHealthMessage: message.slice(0, 500) })
+    await product.save()
+  }
+
+  private async markHealthy(product: Product, system: 'autotask' | 'xero') {
+    const column = system === 'autotask' ? 'autotaskHealth' : 'xeroHealth'
+    const message = system === 'autotask' ? 'autotaskHealthMessage' : 'xeroHealthMessage'
+    await product.refresh()
+    if (product[column] !== 'ok') {
+      product[column] = 'ok'
+      product[message] = null
+      await product.save()
+    }
+  }
+}

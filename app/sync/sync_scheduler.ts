@@ -1,0 +1,84 @@
+import { inject } from '@adonisjs/core'
+import db from '@adonisjs/lucid/services/db'
+import Product from '#models/product'
+import SyncLogService from '#services/sync_log_service'
+import LeaseService from '#sync/leases'
+import SyncRunner from '#sync/sync_runner'
+import { Clock } from '#sync/clock'
+import { toSqlDateTime } from '#models/columns'
+import type { RecordKind } from '#enums/record_kind'
+
+export interface TickSummary {
+  reclaimed: number
+  ran: { productId: number; runId: number | null; state: string }[]
+}
+
+/**
+ * The scheduler's tick (every 10 s): give back leases of dead workers, then run
+ * every Active product that is due: its polling interval has passed, someone
+ * asked (Sync Now, resync), or a retry's time has come.
+ */
+@inject()
+export default class SyncScheduler {
+  constructor(
+    protected leases: LeaseService,
+    protected runner: SyncRunner,
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
+
+  async tick(): Promise<TickSummary> {
+    const summary: TickSummary = { reclaimed: await this.sweep(), ran: [] }
+    for (const product of await this.dueProducts()) {
+      const outcome = await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
+      summary.ran.push({
+        productId: product.id,
+        runId: outcome.run?.id ?? null,
+        state: outcome.started ? outcome.run.state : 'already running',
+      })
+    }
+    return summary
+  }
+
+  /** Leases whose worker died go back to Pending Sync, each with a log line. */
+  async sweep() {
+    let count = 0
+    for (const kind of ['invoice', 'purchase_order'] as RecordKind[]) {
+      const reclaimed = await this.leases.reclaimExpired(kind)
+      count += reclaimed.length
+      await this.logs.writeMany(
+        reclaimed.map((record) => ({
+          productId: record.productId,
+          [kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
+          autotaskId: record.autotaskId,
+          level: 'warn' as const,
+          event: `${kind}.lease_expired`,
+          message: `Worker ${record.leaseOwner.split('#')[0]} stopped while pushing it: back to Pending Sync`,
+          actor: 'engine',
+        }))
+      )
+    }
+    return count
+  }
+
+  async dueProducts() {
+    const now = toSqlDateTime(this.clock.now())
+    return Product.query()
+      .where('status', 'active')
+      .where((due) => {
+        due
+          .whereNull('next_sync_at')
+          .orWhere('next_sync_at', '<=', now)
+          .orWhereNotNull('sync_requested_at')
+          .orWhereExists(
+            db
+              .from('invoice_records')
+              .whereColumn('invoice_records.product_id', 'products.id')
+              .where('invoice_records.status', 'pending')
+              .whereNotNull('invoice_records.invoice_number')
+              .where((retry) => retry.whereNull('invoice_records.next_attempt_at').orWhere('invoice_records.next_attempt_at', '<=', now))
+          )
+      })
+      .orderBy('id')
+  }
+}

@@ -1,0 +1,47 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import Product from '#models/product'
+import SyncRunner from '#sync/sync_runner'
+
+/** One pass of the engine over the Active products (or one product), with progress. */
+export default class SyncRun extends BaseCommand {
+  static commandName = 'sync:run'
+  static description = 'Run one sync pass: discover new Autotask invoices and push pending ones to Xero'
+  static options: CommandOptions = { startApp: true }
+
+  @flags.number({ description: 'Only this product (runs it even when Paused)' })
+  declare product?: number
+
+  async run() {
+    const products = this.product
+      ? await Product.query().where('id', this.product)
+      : await Product.query().where('status', 'active').orderBy('id')
+    if (products.length === 0) {
+      this.logger.warning(this.product ? `No product #${this.product}.` : 'No Active product: nothing to sync.')
+      this.exitCode = this.product ? 1 : 0
+      return
+    }
+    const runner = await this.app.container.make(SyncRunner)
+    for (const product of products) {
+      const spinner = this.logger.await(`Product #${product.id} ${product.name}: starting`).start()
+      const outcome = await runner.run(product, 'console', 'console', ({ phase, stats }) => {
+        spinner.update(
+          `Product #${product.id} ${product.name}: ${phase}, ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted`
+        )
+      })
+      spinner.stop()
+      if (!outcome.started) {
+        this.logger.warning(`Product #${product.id}: ${outcome.reason}`)
+        continue
+      }
+      const { run } = outcome
+      const line = `Product #${product.id} ${product.name}: run #${run.id} ${run.state}: ${run.stats?.invoicesDiscovered ?? 0} found, ${run.stats?.invoicesSynced ?? 0} synced, ${run.stats?.invoicesFaulted ?? 0} faulted, ${run.stats?.invoicesSkipped ?? 0} skipped`
+      if (run.state === 'failed') {
+        this.logger.error(`${line} (${run.error})`)
+        this.exitCode = 1
+      } else {
+        this.logger.success(line)
+      }
+    }
+  }
+}

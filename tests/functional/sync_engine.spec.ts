@@ -1,0 +1,169 @@
+import { test } from '@japa/runner'
+import { resetDatabase } from '#tests/helpers/database'
+import { startSyncWorld } from '#tests/helpers/sync_world'
+import { knob } from '#tests/helpers/xero_sandbox'
+import InvoiceRecord from '#models/invoice_record'
+import Product from '#models/product'
+import Link from '#models/link'
+import SyncLog from '#models/sync_log'
+import app from '@adonisjs/core/services/app'
+import RecordStatusService from '#services/record_status_service'
+import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+
+type World = Awaited<ReturnType<typeof startSyncWorld>>
+
+async function xeroInvoices(world: World) {
+  return world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((invoice: any) => invoice.Type === 'ACCREC')
+}
+
+async function byStatus(world: World) {
+  const records = await InvoiceRecord.query().where('product_id', world.product.id)
+  const groups: Record<string, InvoiceRecord[]> = {}
+  for (const record of records) (groups[record.status] ??= []).push(record)
+  return groups
+}
+
+test.group('Sync engine against the sandboxes', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld()
+    return () => world.close()
+  })
+
+  test('a run syncs each numbered invoice once, skips and faults with reasons, and a second run adds nothing', async ({
+    assert,
+  }) => {
+    const outcome = await world.run()
+    assert.isTrue(outcome.started)
+    const run = outcome.run!
+    assert.equal(run.state, 'succeeded', run.error ?? '')
+
+    const groups = await byStatus(world)
+    const synced = groups.synced ?? []
+    assert.isAbove(synced.length, 10)
+    const inXero = await xeroInvoices(world)
+    assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice')
+    const xeroIds = new Set(inXero.map((invoice: any) => invoice.InvoiceID))
+    for (const record of synced) {
+      assert.isTrue(xeroIds.has(record.xeroInvoiceId!), `invoice ${record.invoiceNumber} is in Xero`)
+      const xeroInvoice = inXero.find((invoice: any) => invoice.InvoiceID === record.xeroInvoiceId)!
+      assert.equal(xeroInvoice.InvoiceNumber, record.invoiceNumber)
+      assert.equal(Number(xeroInvoice.Total).toFixed(2), record.total.toFixed(2), `total of ${record.invoiceNumber}`)
+    }
+
+    const faults = groups.fault ?? []
+    assert.isTrue(faults.some((r) => r.faultReason === 'Tax region "VAT UK" is not mapped to a Xero tax rate.'))
+    assert.isTrue(faults.some((r) => r.faultReason?.startsWith('The invoice total is negative')))
+    assert.isTrue((groups.skipped ?? []).length >= 1, 'voided / zero invoices are skipped')
+    assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), 'only unnumbered invoices still wait')
+
+    const counts = run.stats!
+    assert.equal(counts.invoicesSynced, synced.length)
+    assert.equal(counts.invoicesFaulted, faults.length)
+
+    const product = await Product.findOrFail(world.product.id)
+    assert.isNotNull(product.invoiceCursor)
+    assert.equal(product.autotaskHealth, 'ok')
+    assert.equal(product.xeroHealth, 'ok')
+    const runLog = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.finished').firstOrFail()
+    assert.include(runLog.message, `${synced.length} synced`)
+
+    const second = await world.run()
+    assert.equal(second.run!.state, 'succeeded')
+    assert.lengthOf(await xeroInvoices(world), synced.length, 'no duplicates on the second run')
+    assert.equal(second.run!.stats!.invoicesDiscovered, 0)
+  }).timeout(60_000)
+
+  test('new invoices of a later billing run are discovered after the cursor and synced', async ({ assert }) => {
+    await world.run()
+    const before = (await xeroInvoices(world)).length
+    await fetch(`${world.autotask.knobsUrl}/billing-runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ invoices: 3, companyIds: [] }),
+    })
+    const run = (await world.run()).run!
+    assert.equal(run.stats!.invoicesDiscovered, 3)
+    assert.equal(run.stats!.invoicesSynced + run.stats!.invoicesFaulted, 3)
+    assert.isAbove(run.stats!.invoicesSynced, 0)
+    assert.lengthOf(await xeroInvoices(world), before + run.stats!.invoicesSynced)
+  }).timeout(60_000)
+
+  test('resync of a synced invoice updates it in place; of a paid one faults and changes nothing', async ({ assert }) => {
+    await world.run()
+    const [first, second] = (await byStatus(world)).synced
+    const statuses = await app.container.make(RecordStatusService)
+    await knob(world.xero, '/invoices/pay', { invoice: second.xeroInvoiceId })
+    await statuses.apply('invoice', first, 'resync', 'tester')
+    await statuses.apply('invoice', second, 'resync', 'tester')
+    const countBefore = (await xeroInvoices(world)).length
+
+    await world.run()
+    const updated = await InvoiceRecord.findOrFail(first.id)
+    assert.equal(updated.status, 'synced')
+    assert.equal(updated.xeroInvoiceId, first.xeroInvoiceId, 'same Xero invoice')
+    const paid = await InvoiceRecord.findOrFail(second.id)
+    assert.equal(paid.status, 'fault')
+    assert.include(paid.faultReason!, 'is paid, and Xero does not allow changing it')
+    assert.lengthOf(await xeroInvoices(world), countBefore, 'nothing created')
+    const refreshed = await SyncLog.query().where('invoice_record_id', first.id).where('event', 'invoice.refreshed')
+    assert.lengthOf(refreshed, 1, 'the resynced invoice was downloaded again')
+  }).timeout(60_000)
+
+  test('an invoice already in Xero but not linked (a crash after Xero answered) is found by number, not duplicated', async ({
+    assert,
+  }) => {
+    await world.run()
+    const [record] = (await byStatus(world)).synced
+    // Forget the link, as if the worker died between Xero's answer and our commit.
+    await InvoiceRecord.query().where('id', record.id).update({ status: 'pending', xero_invoice_id: null, xero_invoice_number: null })
+    await Link.query().where('product_id', world.product.id).where('kind', 'invoice').where('autotask_id', record.autotaskId).delete()
+    const countBefore = (await xeroInvoices(world)).length
+
+    await world.run()
+    const relinked = await InvoiceRecord.findOrFail(record.id)
+    assert.equal(relinked.status, 'synced')
+    assert.equal(relinked.xeroInvoiceId, record.xeroInvoiceId)
+    assert.lengthOf(await xeroInvoices(world), countBefore)
+    const line = await SyncLog.query().where('invoice_record_id', record.id).where('event', 'invoice.synced').orderBy('id', 'desc').firstOrFail()
+    assert.include(line.message, 'found in Xero by number')
+  }).timeout(60_000)
+
+  test('a 429 storm: invoices wait with back-off and sync later, none lost or doubled', async ({ assert }) => {
+    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'minute', retryAfter: 1 })
+    const first = (await world.run()).run!
+    assert.equal(first.state, 'succeeded')
+    const waiting = (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
+    assert.isAbove(waiting.length, 0, 'the batch that met the 429 waits')
+    assert.isTrue(waiting.every((r) => r.attempts === 1 && r.nextAttemptAt !== null))
+
+    world.clock.advance({ minutes: 10 })
+    await world.run()
+    const groups = await byStatus(world)
+    assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null))
+    assert.lengthOf(await xeroInvoices(world), groups.synced.length)
+  }).timeout(60_000)
+
+  test('a revoked Xero connection stops the run, marks Xero unhealthy and keeps every invoice', async ({ assert }) => {
+    const product = await Product.findOrFail(world.product.id)
+    await knob(world.xero, '/tokens/revoke', { refreshToken: product.xeroTokens!.refreshToken, wholeGrant: true })
+    await knob(world.xero, '/tokens/expire')
+
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'failed')
+    const after = await Product.findOrFail(world.product.id)
+    assert.equal(after.xeroHealth, 'error')
+    assert.isNotNull(after.xeroHealthMessage)
+    const records = await InvoiceRecord.query().where('product_id', world.product.id)
+    assert.isTrue(records.every((r) => r.status !== 'processing'), 'no claim left behind')
+    assert.lengthOf(await xeroInvoices(world), 0)
+  }).timeout(60_000)
+
+  test('two runs of one product at once: one runs, the other is told it is running', async ({ assert }) => {
+    const [a, b] = await Promise.all([world.run(), world.run()])
+    assert.deepEqual([a.started, b.started].sort(), [false, true])
+    const refused = a.started ? b : a
+    assert.equal((refused as { reason: string }).reason, 'A sync of this product is already running.')
+  }).timeout(60_000)
+})

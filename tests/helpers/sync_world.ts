@@ -1,0 +1,76 @@
+import app from '@adonisjs/core/services/app'
+import autotaskConfig from '#config/autotask'
+import { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
+import { XeroGateway } from '#integrations/xero/xero_gateway'
+import { startAutotaskSandbox, AUTOTASK_SANDBOX_USER, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
+import type { XeroSandboxOptions } from '#sandbox/xero/index'
+import Mapping from '#models/mapping'
+import Product from '#models/product'
+import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
+import { Clock, FixedClock } from '#sync/clock'
+import SyncRunner from '#sync/sync_runner'
+
+/**
+ * Both sandboxes on ephemeral ports, the app's Autotask client and Xero gateway
+ * bound to them (real sockets, real SDKs), a fixed clock, and an Active product
+ * connected to both and mapped like a real set-up (region "VAT UK" left unmapped).
+ */
+export async function startSyncWorld(
+  options: { autotask?: AutotaskSandboxOptions; xero?: XeroSandboxOptions } = {}
+) {
+  const autotask = await startAutotaskSandbox({
+    port: 0,
+    invoices: 30,
+    companies: 12,
+    largeInvoiceLines: 0,
+    slowdownLatencyMs: { over50: 0, over75: 0 },
+    ...options.autotask,
+  })
+  const xero = await startStrictXeroSandbox({ limits: { perMinute: 1000, concurrent: 5, perDay: 5000 }, ...options.xero })
+  const stack = xeroStackFor(xero)
+  const clock = new FixedClock()
+  app.container.swap(AutotaskClient, () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: autotask.lookupUrl }))
+  app.container.swap(XeroGateway, () => stack.gateway)
+  app.container.swap(Clock, () => clock)
+
+  const connected = await connectedProduct(xero)
+  const product = await Product.findOrFail(connected.id)
+  product.merge({
+    name: 'Sandbox Books',
+    status: 'active',
+    autotaskUsername: AUTOTASK_SANDBOX_USER.username,
+    autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
+    autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
+    settings: { daysBack: 90 },
+  })
+  await product.save()
+  await Mapping.createMany([
+    { productId: product.id, kind: 'tax_region', autotaskValue: '1', xeroValue: 'OUTPUT2', autotaskLabel: 'GST NZ' },
+    { productId: product.id, kind: 'tax_region', autotaskValue: '2', xeroValue: 'NONE', autotaskLabel: 'Exempt' },
+    { productId: product.id, kind: 'tax_region', autotaskValue: '3', xeroValue: 'OUTPUT2', autotaskLabel: 'GST AU' },
+    { productId: product.id, kind: 'tax_region', autotaskValue: 'exempt', xeroValue: 'NONE' },
+    { productId: product.id, kind: 'billing_code', autotaskValue: '*', xeroValue: '200', xeroLabel: 'Sales' },
+    { productId: product.id, kind: 'billing_code', autotaskValue: '29682804', xeroValue: '260', xeroLabel: 'Other Revenue' },
+  ])
+
+  return {
+    autotask,
+    xero,
+    stack,
+    clock,
+    product,
+    /** One pass of the engine, as `sync:run` does it. */
+    async run(trigger: 'console' | 'schedule' = 'console') {
+      const runner = await app.container.make(SyncRunner)
+      return runner.run(await Product.findOrFail(product.id), trigger, 'test')
+    },
+    async close() {
+      app.container.restore(AutotaskClient)
+      app.container.restore(XeroGateway)
+      app.container.restore(Clock)
+      await autotask.close()
+      await xero.close()
+    },
+  }
+}
