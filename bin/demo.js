@@ -1,8 +1,9 @@
 /*
 | `npm run demo`: everything needed to try Accounting Toolbox on a fresh machine.
 | Creates .env (with a new APP_KEY) when missing, migrates the embedded SQLite
-| database, seeds the demo account, then starts the web server and prints the
-| URL and the sign-in. Ctrl+C stops everything.
+| database, starts the Autotask and Xero sandboxes, seeds a demo account whose
+| product is connected to them, then starts the web server and the sync worker
+| and prints the URL and the sign-in. Ctrl+C stops everything.
 */
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -19,51 +20,104 @@ if (!existsSync(envPath)) {
 }
 mkdirSync(`${root}tmp`, { recursive: true })
 
-const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'development' }
-const host = process.env.HOST || readEnvFile('HOST') || 'localhost'
-const port = process.env.PORT || readEnvFile('PORT') || '3333'
-
 function readEnvFile(name) {
   const match = readFileSync(envPath, 'utf8').match(new RegExp(`^${name}=(.*)$`, 'm'))
   return match && match[1].trim() ? match[1].trim() : undefined
 }
+const setting = (name, fallback) => process.env[name] || readEnvFile(name) || fallback
+
+const host = setting('HOST', 'localhost')
+const port = setting('PORT', '3333')
+const sandboxHost = setting('SANDBOX_HOST', '127.0.0.1')
+const autotaskPort = setting('SANDBOX_AUTOTASK_PORT', '4010')
+const xeroPort = setting('SANDBOX_XERO_PORT', '4020')
+const autotaskUrl = `http://${sandboxHost}:${autotaskPort}`
+const xeroUrl = `http://${sandboxHost}:${xeroPort}`
+
+/** The app's clients point at the sandboxes for this demo only; .env is left alone. */
+const env = {
+  ...process.env,
+  NODE_ENV: process.env.NODE_ENV || 'development',
+  HOST: host,
+  PORT: port,
+  APP_URL: `http://${host}:${port}`,
+  AUTOTASK_ZONE_LOOKUP_URL: autotaskUrl,
+  XERO_API_URL: `${xeroUrl}/api.xro/2.0`,
+  XERO_AUTHORIZE_URL: `${xeroUrl}/identity/connect/authorize`,
+  XERO_TOKEN_URL: `${xeroUrl}/connect/token`,
+  XERO_CONNECTIONS_URL: `${xeroUrl}/connections`,
+  XERO_CLIENT_ID: 'AT0SANDBOX0CLIENT0ID0000000000000',
+  XERO_CLIENT_SECRET: 'sandbox-xero-client-secret-do-not-use-in-production',
+  XERO_REDIRECT_URI: `http://${host}:${port}/xero/callback`,
+}
+
+const children = []
+const tsNode = ['--import=ts-node-maintained/register/esm', '--enable-source-maps']
 
 function ace(...args) {
   const result = spawnSync(process.execPath, ['ace', ...args], { cwd: root, env, stdio: 'inherit' })
   if (result.status !== 0) {
     console.error(`\n"node ace ${args.join(' ')}" failed; the demo cannot start.`)
-    process.exit(result.status ?? 1)
+    stopAll(result.status ?? 1)
   }
 }
 
-ace('migration:run', '--force')
-ace('db:seed', '--files=./database/seeders/demo_seeder.ts')
+/** Starts a long-running child, resolving once a line of its output matches `ready`. */
+function start(name, args, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    children.push(child)
+    let started = false
+    const watch = (stream, out) =>
+      stream.on('data', (chunk) => {
+        out.write(chunk.toString().replace(/^(?=.)/gm, `[${name}] `))
+        if (!started && ready.test(chunk.toString())) {
+          started = true
+          resolve(child)
+        }
+      })
+    watch(child.stdout, process.stdout)
+    watch(child.stderr, process.stderr)
+    child.on('exit', (code) => {
+      if (!started) reject(new Error(`${name} exited (${code}) before it was ready`))
+      else if (!stopping) {
+        console.error(`[${name}] stopped (${code}); stopping the demo`)
+        stopAll(code ?? 1)
+      }
+    })
+  })
+}
 
-const server = spawn(
-  process.execPath,
-  ['--import=ts-node-maintained/register/esm', '--enable-source-maps', 'bin/server.js'],
-  { cwd: root, env: { ...env, HOST: host, PORT: port }, stdio: ['ignore', 'pipe', 'inherit'] }
-)
+let stopping = false
+function stopAll(code = 0) {
+  stopping = true
+  for (const child of children) child.kill('SIGTERM')
+  setTimeout(() => process.exit(code), 500).unref()
+}
+process.on('SIGINT', () => stopAll(0))
+process.on('SIGTERM', () => stopAll(0))
 
-let announced = false
-server.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk)
-  if (!announced && /started HTTP server/i.test(chunk.toString())) {
-    announced = true
-    console.log(
-      [
-        '',
-        '  Accounting Toolbox demo is running',
-        `  Open     http://${host}:${port}`,
-        '  Sign in  demo@example.com / demo-password',
-        '  Stop     Ctrl+C',
-        '',
-      ].join('\n')
-    )
-  }
-})
-
-const stop = () => server.kill('SIGTERM')
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
-server.on('exit', (code) => process.exit(code ?? 0))
+try {
+  ace('migration:run', '--force')
+  await start('sandboxes', ['ace', 'sandbox:serve'], /Sandboxes ready/)
+  ace('db:seed', '--files=./database/seeders/demo_seeder.ts')
+  await start('web', [...tsNode, 'bin/server.js'], /started HTTP server/i)
+  await start('worker', ['ace', 'scheduler:work'], /./)
+  console.log(
+    [
+      '',
+      '  Accounting Toolbox demo is running',
+      `  Open      http://${host}:${port}`,
+      '  Sign in   demo@example.com / demo-password',
+      '  The demo product syncs the Autotask sandbox into the Xero sandbox every minute;',
+      '  a few invoices fault on purpose (an unmapped tax region, a totals mismatch).',
+      `  New billing run:  curl -X POST ${autotaskUrl}/_sandbox/billing-runs -H 'content-type: application/json' -d '{"invoices":5}'`,
+      `  Xero sandbox:     ${xeroUrl}/_sandbox (knobs), its invoices at ${xeroUrl}/_sandbox/invoices`,
+      '  Stop      Ctrl+C',
+      '',
+    ].join('\n')
+  )
+} catch (error) {
+  console.error(error.message)
+  stopAll(1)
+}

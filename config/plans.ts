@@ -27,6 +27,14 @@ const plans = {
     purchaseOrders: true,
     maxProducts: 3,
   },
+  /** the `npm run demo` account: everything on, polling every minute */
+  demo: {
+    label: 'Demo',
+    syncIntervalMinutes: 1,
+    onDemandSync: true,
+    purchaseOrders: true,
+    maxProducts: 5,
+  },
   enterprise: {
     label: 'Enterprise',
     syncIntervalMinutes: 5,

@@ -25,6 +25,14 @@ export function normaliseName(name: string) {
 
 const quoteless = (text: string) => text.replace(/["\\]/g, '')
 
+/** Companies looked up in Xero per request (the `where` clause stays short). */
+const LOOKUP_CHUNK = 10
+
+type Match =
+  | { kind: 'none' }
+  | { kind: 'one'; contact: XeroContact; by: string }
+  | { kind: 'many'; contacts: XeroContact[] }
+
 /**
  * Autotask companies → Xero contacts, linked by id once and for ever. The first
  * time: Xero ContactNumber = Autotask company id (or AccountNumber = company
@@ -48,8 +56,10 @@ export default class ContactResolver {
 
     const settings = product.effectiveSettings
     const toCreate: CompanyRef[] = []
-    for (const company of unique.filter((c) => !outcomes.has(c.id))) {
-      const match = await this.match(product, xero, company, settings.matchContactsByName)
+    const unlinked = unique.filter((c) => !outcomes.has(c.id))
+    const matches = await this.match(product, xero, unlinked, settings.matchContactsByName)
+    for (const company of unlinked) {
+      const match = matches.get(company.id) ?? { kind: 'none' as const }
       if (match.kind === 'one') {
         await this.link(product, company, match.contact, `matched by ${match.by}`, syncRunId)
         outcomes.set(company.id, { ok: true, contactId: match.contact.contactId })
@@ -97,26 +107,54 @@ export default class ContactResolver {
     return outcomes
   }
 
-  private async match(
-    product: Product,
-    xero: XeroGateway,
-    company: CompanyRef,
-    byName: boolean
-  ): Promise<{ kind: 'none' } | { kind: 'one'; contact: XeroContact; by: string } | { kind: 'many'; contacts: XeroContact[] }> {
-    const numberClause = company.number ? ` OR AccountNumber=="${quoteless(company.number)}"` : ''
-    const byNumber = await xero.findContacts(product, `ContactNumber=="${company.id}"${numberClause}`)
-    if (byNumber.length === 1) return { kind: 'one', contact: byNumber[0], by: 'number' }
-    if (byNumber.length > 1) return { kind: 'many', contacts: byNumber }
-    if (!byName) return { kind: 'none' }
+  /**
+   * Looks companies up in Xero a chunk at a time (one `where` with ORs per
+   * chunk): first by number, then, for those still unmatched, by name.
+   */
+  private async match(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
+    const results = new Map<number, Match>()
+    for (let start = 0; start < companies.length; start += LOOKUP_CHUNK) {
+      const chunk = companies.slice(start, start + LOOKUP_CHUNK)
+      const where = chunk
+        .map((company) => {
+          const account = company.number ? ` OR AccountNumber=="${quoteless(company.number)}"` : ''
+          return `ContactNumber=="${company.id}"${account}`
+        })
+        .join(' OR ')
+      const found = await xero.findContacts(product, where)
+      for (const company of chunk) {
+        const same = found.filter(
+          (contact) =>
+            contact.contactNumber === String(company.id) ||
+            (company.number && contact.accountNumber === company.number)
+        )
+        if (same.length === 1) results.set(company.id, { kind: 'one', contact: same[0], by: 'number' })
+        else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
+      }
+    }
+    if (!byName) return results
 
-    const wanted = normaliseName(company.name)
-    const token = quoteless(wanted.split(' ').sort((a, b) => b.length - a.length)[0] ?? '')
-    if (!token) return { kind: 'none' }
-    const candidates = await xero.findContacts(product, `Name.ToLower().Contains("${token}")`)
-    const same = candidates.filter((contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED')
-    if (same.length === 1) return { kind: 'one', contact: same[0], by: 'name' }
-    if (same.length > 1) return { kind: 'many', contacts: same }
-    return { kind: 'none' }
+    const byToken = companies
+      .filter((company) => !results.has(company.id))
+      .map((company) => {
+        const wanted = normaliseName(company.name)
+        const token = quoteless(wanted.split(' ').sort((a, b) => b.length - a.length)[0] ?? '')
+        return { company, wanted, token }
+      })
+      .filter((entry) => entry.token)
+    for (let start = 0; start < byToken.length; start += LOOKUP_CHUNK) {
+      const chunk = byToken.slice(start, start + LOOKUP_CHUNK)
+      const where = [...new Set(chunk.map((entry) => entry.token))]
+        .map((token) => `Name.ToLower().Contains("${token}")`)
+        .join(' OR ')
+      const candidates = await xero.findContacts(product, where)
+      for (const { company, wanted } of chunk) {
+        const same = candidates.filter((contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED')
+        if (same.length === 1) results.set(company.id, { kind: 'one', contact: same[0], by: 'name' })
+        else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
+      }
+    }
+    return results
   }
 
   private async link(product: Product, company: CompanyRef, contact: XeroContact, how: string, syncRunId: number | null) {

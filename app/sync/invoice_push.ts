@@ -201,7 +201,7 @@ export default class InvoicePush {
           .slice(start, start + 25)
           .map((reference) => `Reference=="${reference.replace(/["\\]/g, '')}"`)
           .join(' OR ')
-        found.push(...(await xero.findInvoices(product, `Type=="ACCREC" AND (${where})`)))
+        found.push(...(await xero.findInvoices(product, where)))
       }
       keyOf = (invoice) => invoice.reference
       wanted = (candidate) => candidate.input.reference

@@ -1,22 +1,28 @@
 import { BaseSeeder } from '@adonisjs/lucid/seeders'
+import env from '#start/env'
 import Account from '#models/account'
 import User from '#models/user'
 import Product from '#models/product'
+import Mapping from '#models/mapping'
+import { AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
+import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 
 /** The demo sign-in, printed by `npm run demo`. */
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' }
 
 /**
- * The demo account, user and product. Idempotent: running it again keeps what
- * exists, so `npm run demo` can be run any number of times.
+ * The demo account, user and product, connected to the sandboxes and mapped
+ * like a real set-up — except two things left wrong on purpose so the demo shows
+ * faults: the "VAT UK" tax region is unmapped, and "GST AU" (10 %) is mapped to
+ * NZ GST (15 %), so its totals do not match. Idempotent: each `npm run demo`
+ * reconnects the product to the freshly started Xero sandbox and keeps the rest.
  */
 export default class DemoSeeder extends BaseSeeder {
   static environment = ['development', 'test']
 
   async run() {
-    const account = await Account.firstOrCreate({ name: 'Demo MSP' }, { plan: 'enterprise' })
-    const user = await User.findBy('email', DEMO_LOGIN.email)
-    if (!user) {
+    const account = await Account.firstOrCreate({ name: 'Demo MSP' }, { plan: 'demo' })
+    if (!(await User.findBy('email', DEMO_LOGIN.email))) {
       await User.create({
         accountId: account.id,
         email: DEMO_LOGIN.email,
@@ -26,9 +32,53 @@ export default class DemoSeeder extends BaseSeeder {
         isStaff: true,
       })
     }
-    await Product.firstOrCreate(
+    const product = await Product.firstOrCreate(
       { accountId: account.id, name: 'Demo Autotask → Xero' },
-      { status: 'paused', autotaskHealth: 'unknown', xeroHealth: 'unknown' }
+      { status: 'active', autotaskHealth: 'unknown', xeroHealth: 'unknown', settings: { daysBack: 60 } }
     )
+    const tenant = XERO_SANDBOX_TENANTS.nz
+    const tokens = await this.connectXeroSandbox(tenant.tenantId)
+    product.merge({
+      autotaskUsername: AUTOTASK_SANDBOX_USER.username,
+      autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
+      autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
+      autotaskZoneUrl: null,
+      xeroTenantId: tenant.tenantId,
+      xeroTenantName: tenant.name,
+      xeroTokens: tokens,
+      xeroHealth: 'ok',
+      xeroHealthMessage: null,
+      syncRequestedAt: null,
+      nextSyncAt: null,
+    })
+    await product.save()
+
+    const mappings = [
+      { kind: 'tax_region', autotaskValue: '1', autotaskLabel: 'GST NZ', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
+      { kind: 'tax_region', autotaskValue: '2', autotaskLabel: 'Exempt', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
+      { kind: 'tax_region', autotaskValue: '3', autotaskLabel: 'GST AU', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
+      { kind: 'tax_region', autotaskValue: 'exempt', autotaskLabel: 'Lines without tax', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
+      { kind: 'billing_code', autotaskValue: '*', autotaskLabel: 'Default', xeroValue: '200', xeroLabel: 'Sales' },
+      { kind: 'billing_code', autotaskValue: '29682804', autotaskLabel: 'Hardware', xeroValue: '260', xeroLabel: 'Other Revenue' },
+    ] as const
+    for (const mapping of mappings) {
+      await Mapping.updateOrCreate(
+        { productId: product.id, kind: mapping.kind, autotaskValue: mapping.autotaskValue },
+        { autotaskLabel: mapping.autotaskLabel, xeroValue: mapping.xeroValue, xeroLabel: mapping.xeroLabel }
+      )
+    }
+  }
+
+  /** Fresh tokens from the running Xero sandbox (its state lives in memory, so every demo start needs new ones). */
+  private async connectXeroSandbox(tenantId: string) {
+    const base = `http://${env.get('SANDBOX_HOST', '127.0.0.1')}:${env.get('SANDBOX_XERO_PORT', 4020)}`
+    const response = await fetch(`${base}/_sandbox/connect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenantIds: [tenantId] }),
+    })
+    if (!response.ok) throw new Error(`The Xero sandbox at ${base} did not answer (${response.status}): is sandbox:serve running?`)
+    const body = (await response.json()) as { accessToken: string; refreshToken: string; expiresAt: string }
+    return { accessToken: body.accessToken, refreshToken: body.refreshToken, expiresAt: body.expiresAt }
   }
 }

@@ -167,3 +167,50 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.equal((refused as { reason: string }).reason, 'A sync of this product is already running.')
   }).timeout(60_000)
 })
+
+test.group('Sync engine: matching what is already in Xero', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld()
+    return () => world.close()
+  })
+
+  test('a company whose Xero contact differs only in case, spacing and invisible characters is linked, not duplicated', async ({
+    assert,
+  }) => {
+    const invoices = [...world.autotask.state.tables.Invoices.values()] as any[]
+    const companyId = invoices.find((invoice) => invoice.invoiceNumber && !invoice.isVoided)!.companyID
+    const company = world.autotask.state.tables.Companies.get(companyId) as any
+    const lookalike = `  ${company.companyName.toUpperCase().replace(' ', '\u200B  ')} `
+    const [created] = await world.stack.gateway.createContacts(world.product, [{ name: lookalike }])
+    assert.isTrue(created.ok)
+
+    await world.run()
+    const link = await Link.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'company_contact')
+      .where('autotask_id', companyId)
+      .firstOrFail()
+    assert.equal(link.xeroId, (created as any).value.contactId)
+    const linked = await SyncLog.query().where('product_id', world.product.id).where('event', 'contact.linked').where('message', 'like', '%matched by name%')
+    assert.lengthOf(linked, 1)
+  }).timeout(60_000)
+
+  test("with Xero's own numbering, an unlinked invoice is found again by its reference", async ({ assert }) => {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), numbering: 'xero', referenceFromPoNumber: false }
+    await product.save()
+    await world.run()
+    const [record] = (await byStatus(world)).synced
+    assert.notEqual(record.xeroInvoiceNumber, record.invoiceNumber, 'Xero numbered it')
+    await InvoiceRecord.query().where('id', record.id).update({ status: 'pending', xero_invoice_id: null })
+    const countBefore = (await xeroInvoices(world)).length
+
+    await world.run()
+    assert.equal((await InvoiceRecord.findOrFail(record.id)).xeroInvoiceId, record.xeroInvoiceId)
+    assert.lengthOf(await xeroInvoices(world), countBefore)
+    const line = await SyncLog.query().where('invoice_record_id', record.id).where('event', 'invoice.synced').orderBy('id', 'desc').firstOrFail()
+    assert.include(line.message, 'found in Xero by reference')
+  }).timeout(60_000)
+})

@@ -1,0 +1,60 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import env from '#start/env'
+import { startAutotaskSandbox } from '#sandbox/autotask/index'
+import { startXeroSandbox, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/index'
+
+/**
+ * Runs the Autotask and Xero sandboxes (real HTTP servers on loopback that speak
+ * the real contracts) until stopped, and prints the environment that points
+ * the app at them.
+ */
+export default class SandboxServe extends BaseCommand {
+  static commandName = 'sandbox:serve'
+  static description = 'Serve the Autotask and Xero sandboxes on loopback until stopped'
+  static options: CommandOptions = { startApp: true, staysAlive: true }
+
+  @flags.number({ description: 'Invoices seeded in the Autotask sandbox' })
+  declare invoices?: number
+
+  @flags.number({ description: 'Speed of the Xero sandbox clock (rate-limit windows), e.g. 60 for benchmarks' })
+  declare clockSpeed?: number
+
+  async run() {
+    const host = env.get('SANDBOX_HOST', '127.0.0.1')
+    const autotask = await startAutotaskSandbox({
+      host,
+      port: env.get('SANDBOX_AUTOTASK_PORT', 4010),
+      invoices: this.invoices ?? 120,
+      companies: 30,
+    })
+    const xero = await startXeroSandbox({
+      host,
+      port: env.get('SANDBOX_XERO_PORT', 4020),
+      clockSpeed: this.clockSpeed,
+    })
+    this.app.terminating(async () => {
+      await autotask.close()
+      await xero.close()
+    })
+
+    this.logger.success(`Autotask sandbox on ${autotask.lookupUrl} (knobs: ${autotask.knobsUrl})`)
+    this.logger.success(`Xero sandbox on ${xero.url} (knobs: ${xero.url}/_sandbox)`)
+    this.logger.info('Point the app at them with:')
+    for (const line of sandboxEnvironment(autotask.lookupUrl, xero)) this.logger.log(`  ${line}`)
+    this.logger.log('Sandboxes ready')
+  }
+}
+
+/** The environment that points the app's clients at the sandboxes. */
+export function sandboxEnvironment(autotaskLookupUrl: string, xero: { apiUrl: string; authorizeUrl: string; tokenUrl: string; connectionsUrl: string }) {
+  return [
+    `AUTOTASK_ZONE_LOOKUP_URL=${autotaskLookupUrl}`,
+    `XERO_API_URL=${xero.apiUrl}`,
+    `XERO_AUTHORIZE_URL=${xero.authorizeUrl}`,
+    `XERO_TOKEN_URL=${xero.tokenUrl}`,
+    `XERO_CONNECTIONS_URL=${xero.connectionsUrl}`,
+    `XERO_CLIENT_ID=${XERO_SANDBOX_CLIENT_ID}`,
+    `XERO_CLIENT_SECRET=${XERO_SANDBOX_CLIENT_SECRET}`,
+  ]
+}
