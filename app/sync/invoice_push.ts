@@ -1,48 +1,15 @@
 import { inject } from '@adonisjs/core'
-import emitter from '@adonisjs/core/services/emitter'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
-import { AutotaskError } from '#integrations/autotask/errors'
 import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
-import {
-  XeroError,
-  XeroForbiddenError,
-  XeroNotConnectedError,
-  XeroRateLimitError,
-  XeroReconnectRequiredError,
-  XeroUnauthorizedError,
-} from '#integrations/xero/errors'
 import InvoiceRecord from '#models/invoice_record'
 import Link from '#models/link'
 import type Product from '#models/product'
-import { toSqlDateTime } from '#models/columns'
-import SyncLogService from '#services/sync_log_service'
 import LeaseService, { type Claim } from '#sync/leases'
 import ContactResolver from '#sync/contact_resolver'
+import RecordOutcomes, { type PushStats } from '#sync/record_outcomes'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
-import { nextAttemptAt } from '#sync/backoff'
-import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
-
-export interface PushStats {
-  synced: number
-  faulted: number
-  retried: number
-}
-
-/** The product can no longer reach Xero: the run stops, claimed invoices go back untouched. */
-export class ConnectionLost extends Error {}
-
-/** Errors that no retry fixes: a person must reconnect (or connect) the organisation. */
-export function isConnectionError(error: unknown) {
-  return (
-    error instanceof ConnectionLost ||
-    error instanceof XeroReconnectRequiredError ||
-    error instanceof XeroUnauthorizedError ||
-    error instanceof XeroForbiddenError ||
-    error instanceof XeroNotConnectedError
-  )
-}
 
 const LOCKED_STATUSES = new Set(['PAID', 'VOIDED', 'DELETED'])
 
@@ -64,9 +31,8 @@ interface Candidate {
 export default class InvoicePush {
   constructor(
     protected leases: LeaseService,
-    protected logs: SyncLogService,
-    protected contacts: ContactResolver,
-    protected clock: Clock
+    protected outcomes: RecordOutcomes,
+    protected contacts: ContactResolver
   ) {}
 
   async run(
@@ -87,7 +53,7 @@ export default class InvoicePush {
       try {
         await this.pushBatch(product, syncRunId, claim, records, autotask, xero, context, stats)
       } catch (error) {
-        const wait = await this.handleBatchError(product, syncRunId, claim, records, error, stats)
+        const wait = await this.outcomes.batchFailed('invoice', product, syncRunId, claim, records, error, stats)
         if (wait > 0) await sleep(Math.min(wait, syncConfig.maxInlineWaitSeconds) * 1000)
       }
       onBatch(stats)
@@ -169,15 +135,7 @@ export default class InvoicePush {
       }
       record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName), needsRefresh: false })
       await record.save()
-      await this.logs.write({
-        productId: product.id,
-        syncRunId,
-        invoiceRecordId: record.id,
-        autotaskId: record.autotaskId,
-        event: 'invoice.refreshed',
-        message: `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`,
-        actor: 'engine',
-      })
+      await this.outcomes.log('invoice', product, syncRunId, record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
       kept.push(record)
     }
     return kept
@@ -283,34 +241,27 @@ export default class InvoicePush {
         continue
       }
       const invoice = result.value
-      const settled = await this.leases.settle('invoice', record.id, claim.token, {
-        status: 'synced',
-        xero_invoice_id: invoice.invoiceId,
-        xero_invoice_number: invoice.invoiceNumber,
-        xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
-        synced_at: toSqlDateTime(this.clock.now()),
-        attempts: 0,
-        next_attempt_at: null,
-        fault_reason: null,
-        fault_hint: null,
-      })
-      if (!settled) continue
+      const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
+      const done = await this.outcomes.synced(
+        'invoice',
+        product,
+        syncRunId,
+        claim,
+        record,
+        {
+          xero_invoice_id: invoice.invoiceId,
+          xero_invoice_number: invoice.invoiceNumber,
+          xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
+        },
+        invoice.invoiceId,
+        `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`,
+        stats
+      )
+      if (!done) continue
       await Link.updateOrCreate(
         { productId: product.id, kind: 'invoice', autotaskId: record.autotaskId },
         { xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber }
       )
-      stats.synced++
-      const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
-      await this.logs.write({
-        productId: product.id,
-        syncRunId,
-        invoiceRecordId: record.id,
-        autotaskId: record.autotaskId,
-        event: 'invoice.synced',
-        message: `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`,
-        actor: 'engine',
-      })
-      emitter.emit('record:synced', { kind: 'invoice', recordId: record.id, productId: product.id, syncRunId, xeroId: invoice.invoiceId })
     }
   }
 
@@ -323,105 +274,12 @@ export default class InvoicePush {
     hint: string,
     stats: PushStats
   ) {
-    const settled = await this.leases.settle('invoice', record.id, claim.token, {
-      status: 'fault',
-      fault_reason: reason,
-      fault_hint: hint,
-      next_attempt_at: null,
-    })
-    if (!settled) return
-    stats.faulted++
-    await this.logs.write({
-      productId: product.id,
-      syncRunId,
-      invoiceRecordId: record.id,
-      autotaskId: record.autotaskId,
-      level: 'error',
-      event: 'invoice.fault',
-      message: `Invoice ${record.invoiceNumber ?? `#${record.autotaskId}`}: ${reason}`,
-      actor: 'engine',
-    })
-    emitter.emit('record:faulted', { kind: 'invoice', recordId: record.id, productId: product.id, syncRunId, reason, hint })
-  }
-
-  /**
-   * A whole batch failed. A lost connection stops the run and hands the invoices
-   * back untouched; a transient failure (429, 5xx, time-out, Autotask busy)
-   * schedules them again with back-off and faults those out of attempts.
-   * Returns how long to wait before the next batch.
-   */
-  private async handleBatchError(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    records: InvoiceRecord[],
-    error: unknown,
-    stats: PushStats
-  ): Promise<number> {
-    if (isConnectionError(error)) {
-      for (const record of records) {
-        await this.leases.settle('invoice', record.id, claim.token, { status: 'pending' })
-      }
-      throw new ConnectionLost((error as Error).message)
-    }
-    const transient =
-      (error instanceof XeroError && error.transient) || (error instanceof AutotaskError && error.retryable)
-    if (!transient) {
-      for (const record of records) {
-        await this.fault(
-          product,
-          syncRunId,
-          claim,
-          record,
-          `Unexpected error while pushing: ${(error as Error)?.message ?? String(error)}`,
-          'This is likely a bug; it has been logged. Resync the invoice to try again.',
-          stats
-        )
-      }
-      return 0
-    }
-    const retryAfter = error instanceof XeroRateLimitError ? error.retryAfterSeconds : 0
-    const max = product.effectiveSettings.maxTransientAttempts
-    const now = this.clock.now()
-    for (const record of records) {
-      const attempts = record.attempts + 1
-      if (attempts >= max) {
-        await this.fault(
-          product,
-          syncRunId,
-          claim,
-          record,
-          `Gave up after ${attempts} attempts: ${(error as Error).message}`,
-          'Xero or Autotask kept failing; check their status pages, then resync the invoice.',
-          stats
-        )
-        continue
-      }
-      const at = nextAttemptAt(now, attempts, retryAfter)
-      const settled = await this.leases.settle('invoice', record.id, claim.token, {
-        status: 'pending',
-        attempts,
-        next_attempt_at: toSqlDateTime(at),
-      })
-      if (!settled) continue
-      stats.retried++
-      await this.logs.write({
-        productId: product.id,
-        syncRunId,
-        invoiceRecordId: record.id,
-        autotaskId: record.autotaskId,
-        level: 'warn',
-        event: 'invoice.retry',
-        message: `Invoice ${record.invoiceNumber}: ${(error as Error).message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`,
-        actor: 'engine',
-      })
-    }
-    return retryAfter
+    await this.outcomes.fault('invoice', product, syncRunId, claim, record, reason, hint, stats)
   }
 }
 
 /** What to do about a Xero validation message, in a bookkeeper's words. */
-function hintFor(message: string) {
+export function hintFor(message: string) {
   if (/account code/i.test(message)) return 'Map the billing code to an active Xero account in Settings → Mappings, then resync.'
   if (/tax/i.test(message)) return 'Check the tax mapping in Settings → Mappings against Xero\'s tax rates, then resync.'
   if (/must be unique/i.test(message)) return 'Another Xero document already uses this number: renumber one of them, then resync.'
