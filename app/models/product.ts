@@ -28,7 +28,14 @@ export interface ProductSettings {
   roundingLine: { enabled: boolean; accountCode: string | null; tolerance: string }
   stampWebServiceDate: boolean
   slackChannel: string | null
-  purchaseOrders: { enabled: boolean; documentType: 'PURCHASEORDER' | 'BILL'; triggerStatus: number }
+  purchaseOrders: {
+    enabled: boolean
+    documentType: 'PURCHASEORDER' | 'BILL'
+    triggerStatus: number
+    /** Xero account and tax type of PO lines (Autotask POs carry neither) */
+    accountCode: string
+    taxType: string
+  }
   /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
   currency: string | null
 }
@@ -48,7 +55,7 @@ export const defaultProductSettings: ProductSettings = {
   roundingLine: { enabled: false, accountCode: null, tolerance: '0.05' },
   stampWebServiceDate: false,
   slackChannel: null,
-  purchaseOrders: { enabled: false, documentType: 'PURCHASEORDER', triggerStatus: 2 },
+  purchaseOrders: { enabled: false, documentType: 'PURCHASEORDER', triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
   currency: null,
 }
 

@@ -9,6 +9,7 @@ import SyncLog from '#models/sync_log'
 
 /** One line of an Autotask purchase order (a PurchaseOrderItem). */
 export interface StoredPurchaseOrderLine {
+  /** 0 for the freight line */
   autotaskId: number
   description: string
   quantity: string

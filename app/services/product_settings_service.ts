@@ -40,6 +40,8 @@ export default class ProductSettingsService {
         enabled: account.features.purchaseOrders && (input.purchaseOrdersEnabled ?? false),
         documentType: input.purchaseOrderDocumentType,
         triggerStatus: input.purchaseOrderTriggerStatus,
+        accountCode: input.purchaseOrderAccountCode ?? before.purchaseOrders.accountCode,
+        taxType: input.purchaseOrderTaxType ?? before.purchaseOrders.taxType,
       },
     }
     const changed = (Object.keys(after) as (keyof ProductSettings)[]).filter(

@@ -12,6 +12,7 @@ import SyncLogService from '#services/sync_log_service'
 import ProductConnections from '#sync/product_connections'
 import InvoiceDiscovery from '#sync/invoice_discovery'
 import InvoicePush from '#sync/invoice_push'
+import PurchaseOrderSync from '#sync/purchase_order_sync'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -53,6 +54,7 @@ export default class SyncRunner {
     protected connections: ProductConnections,
     protected discovery: InvoiceDiscovery,
     protected push: InvoicePush,
+    protected purchaseOrders: PurchaseOrderSync,
     protected logs: SyncLogService,
     protected clock: Clock
   ) {}
@@ -138,6 +140,16 @@ export default class SyncRunner {
       )
       stats.invoicesSynced = pushed.synced
       stats.invoicesFaulted = pushed.faulted
+
+      const account = await product.related('account').query().firstOrFail()
+      if (account.features.purchaseOrders) {
+        const orders = await this.purchaseOrders.run(product, run.id, connections.autotask, connections.xero, workerName(), async () => {
+          await keepLock()
+          return this.shouldStop(product, run, stats)
+        })
+        stats.purchaseOrdersSynced = orders?.synced ?? 0
+        stats.purchaseOrdersFaulted = orders?.faulted ?? 0
+      }
       await this.markHealthy(product, 'xero')
       await product.refresh()
       if (product.status === 'paused') state = 'cancelled'
@@ -170,7 +182,7 @@ export default class SyncRunner {
       productId: product.id,
       syncRunId: run.id,
       event: 'run.finished',
-      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped`,
+      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped; purchase orders ${stats.purchaseOrdersSynced} synced, ${stats.purchaseOrdersFaulted} faulted`,
       actor: 'engine',
     })
     onProgress({ phase: 'done', stats })

@@ -40,5 +40,7 @@ export const productSettingsValidator = vine.compile(
     purchaseOrdersEnabled: checkbox(),
     purchaseOrderDocumentType: vine.enum(['PURCHASEORDER', 'BILL'] as const),
     purchaseOrderTriggerStatus: vine.number().withoutDecimals().min(0).max(100),
+    purchaseOrderAccountCode: vine.string().trim().maxLength(20).optional(),
+    purchaseOrderTaxType: vine.string().trim().maxLength(50).optional(),
   })
 )

@@ -8,6 +8,7 @@ import type {
   SandboxFault,
   SandboxGrant,
   SandboxInvoice,
+  SandboxPurchaseOrder,
   SandboxLimits,
   SandboxOrganisation,
   SandboxRefreshToken,
@@ -203,6 +204,11 @@ export class XeroSandboxState {
   /** The invoices of a tenant (all tenants when omitted). */
   invoices(tenantId?: string): SandboxInvoice[] {
     return this.organisations.filter((org) => !tenantId || org.tenantId === tenantId).flatMap((org) => org.invoices)
+  }
+
+  /** The purchase orders of a tenant (all tenants when omitted). */
+  purchaseOrders(tenantId?: string): SandboxPurchaseOrder[] {
+    return this.organisations.filter((org) => !tenantId || org.tenantId === tenantId).flatMap((org) => org.purchaseOrders)
   }
 
   /** Calls per "METHOD /path" with ids collapsed, e.g. `PUT /Invoices`. */

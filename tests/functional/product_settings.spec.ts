@@ -52,7 +52,7 @@ test.group('Product settings', (group) => {
     assert.deepEqual(settings.skipCompanyIds, [12, 7])
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
-    assert.deepEqual(settings.purchaseOrders, { enabled: true, documentType: 'BILL', triggerStatus: 3 })
+    assert.deepEqual(settings.purchaseOrders, { enabled: true, documentType: 'BILL', triggerStatus: 3, accountCode: '300', taxType: 'INPUT2' })
     assert.equal(settings.slackChannel, '#billing-alerts')
     const [line] = await logMessages(product.id, 'settings.changed')
     assert.include(line, `Settings changed by ${owner.email}:`)

@@ -5,6 +5,7 @@ import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import Link from '#models/link'
+import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
 import app from '@adonisjs/core/services/app'
 import RecordStatusService from '#services/record_status_service'
@@ -212,5 +213,64 @@ test.group('Sync engine: matching what is already in Xero', (group) => {
     assert.lengthOf(await xeroInvoices(world), countBefore)
     const line = await SyncLog.query().where('invoice_record_id', record.id).where('event', 'invoice.synced').orderBy('id', 'desc').firstOrFail()
     assert.include(line.message, 'found in Xero by reference')
+  }).timeout(60_000)
+})
+
+test.group('Sync engine: purchase orders', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({ autotask: { purchaseOrders: 20 } })
+    return () => world.close()
+  })
+
+  async function enable(documentType: 'PURCHASEORDER' | 'BILL') {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = {
+      ...(product.settings ?? {}),
+      purchaseOrders: { enabled: true, documentType, triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+    }
+    await product.save()
+  }
+
+  test('submitted POs reach Xero as purchase orders once the invoices are done, once only', async ({ assert }) => {
+    await enable('PURCHASEORDER')
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'succeeded', run.error ?? '')
+    const records = await PurchaseOrderRecord.query().where('product_id', world.product.id)
+    assert.isAbove(records.length, 0)
+    assert.isTrue(records.every((r) => r.autotaskStatus === 2))
+    const synced = records.filter((r) => r.status === 'synced')
+    assert.lengthOf(synced, records.length, records.map((r) => r.faultReason).join('; '))
+    assert.isTrue(synced.every((r) => r.xeroDocumentType === 'PURCHASEORDER' && r.xeroDocumentId))
+    assert.equal(run.stats!.purchaseOrdersSynced, synced.length)
+    const inXero = world.xero.state.purchaseOrders(XERO_SANDBOX_TENANTS.nz.tenantId)
+    assert.lengthOf(inXero, synced.length)
+
+    await world.run()
+    assert.lengthOf(world.xero.state.purchaseOrders(XERO_SANDBOX_TENANTS.nz.tenantId), synced.length, 'no duplicates')
+  }).timeout(60_000)
+
+  test('as bills, and a resynced one is updated in place', async ({ assert }) => {
+    await enable('BILL')
+    await world.run()
+    const [first] = await PurchaseOrderRecord.query().where('product_id', world.product.id).where('status', 'synced')
+    assert.equal(first.xeroDocumentType, 'BILL')
+    const bills = () => world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((i: any) => i.Type === 'ACCPAY')
+    const count = bills().length
+    const statuses = await app.container.make(RecordStatusService)
+    assert.isTrue((await statuses.apply('purchase_order', first, 'resync', 'tester')).ok)
+    await world.run()
+    const again = await PurchaseOrderRecord.findOrFail(first.id)
+    assert.equal(again.status, 'synced')
+    assert.equal(again.xeroDocumentId, first.xeroDocumentId)
+    assert.lengthOf(bills(), count)
+  }).timeout(60_000)
+
+  test('no purchase order is pulled while invoices wait', async ({ assert }) => {
+    await enable('PURCHASEORDER')
+    await knob(world.xero, '/faults', { kind: 500, count: 50, path: '/Invoices', method: 'PUT' })
+    await world.run()
+    assert.lengthOf(await PurchaseOrderRecord.query().where('product_id', world.product.id), 0)
   }).timeout(60_000)
 })
