@@ -1,4 +1,5 @@
 import { defineConfig } from '@adonisjs/shield'
+import xeroConfig from '#config/xero'
 
 const shieldConfig = defineConfig({
   /**
@@ -15,7 +16,8 @@ const shieldConfig = defineConfig({
       imgSrc: [`'self'`, 'data:'],
       frameSrc: [`'self'`],
       frameAncestors: [`'self'`],
-      formAction: [`'self'`],
+      // "Connect to Xero" posts to us and is redirected to Xero's consent page; browsers check redirects against form-action.
+      formAction: [`'self'`, new URL(xeroConfig.authorizeUrl).origin],
       objectSrc: [`'none'`],
     },
     reportOnly: false,

@@ -49,6 +49,25 @@ router
       .as('product_status.update')
       .where('id', router.matchers.number())
 
+    // "Add a New Product" wizard: step 1 is products.create/store; steps 2–4 also re-run from a product's Settings.
+    const AutotaskSetupController = () => import('#controllers/product_setup/autotask_controller')
+    const XeroSetupController = () => import('#controllers/product_setup/xero_controller')
+    const MappingsSetupController = () => import('#controllers/product_setup/mappings_controller')
+    router
+      .group(() => {
+        router.get('/autotask', [AutotaskSetupController, 'edit']).as('product_setup.autotask.edit')
+        router.put('/autotask', [AutotaskSetupController, 'update']).as('product_setup.autotask.update')
+        router.get('/xero', [XeroSetupController, 'show']).as('product_setup.xero.show')
+        router.post('/xero', [XeroSetupController, 'store']).as('product_setup.xero.store')
+        router.get('/xero/organisation', [XeroSetupController, 'editOrganisation']).as('product_setup.organisation.edit')
+        router.put('/xero/organisation', [XeroSetupController, 'updateOrganisation']).as('product_setup.organisation.update')
+        router.get('/mappings', [MappingsSetupController, 'edit']).as('product_setup.mappings.edit')
+        router.put('/mappings', [MappingsSetupController, 'update']).as('product_setup.mappings.update')
+      })
+      .prefix('/products/:product_id/setup')
+      .where('product_id', router.matchers.number())
+    router.get('/xero/callback', [XeroSetupController, 'callback']).as('product_setup.xero.callback')
+
     // The product's tabs; each is a URL. Invoices and purchase orders share one controller shape.
     router
       .group(() => {
@@ -94,3 +113,4 @@ router
       .use(middleware.staff())
   })
   .use([middleware.auth(), middleware.account()])
+

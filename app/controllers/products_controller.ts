@@ -1,10 +1,12 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
+import router from '@adonisjs/core/services/router'
 import ProductService from '#services/product_service'
 import ProductPolicy from '#policies/product_policy'
 import { createProductValidator } from '#validators/product'
+import { redirectTo } from '#middleware/htmx_middleware'
 
-/** Adding a product and its page. */
+/** Adding a product (the wizard's first step) and its page. */
 @inject()
 export default class ProductsController {
   constructor(protected products: ProductService) {}
@@ -14,7 +16,9 @@ export default class ProductsController {
     return view.render('pages/products/create')
   }
 
-  async store({ request, response, view, bouncer, account, auth, session }: HttpContext) {
+  /** Wizard step 1: the name; the product is created Paused and the wizard goes on to Autotask. */
+  async store(ctx: HttpContext) {
+    const { request, response, view, bouncer, account, auth, session } = ctx
     await bouncer.with(ProductPolicy).authorize('create')
     const input = await request.validateUsing(createProductValidator)
     const result = await this.products.create(account, input, auth.getUserOrFail())
@@ -22,8 +26,8 @@ export default class ProductsController {
       response.status(422)
       return view.render('pages/products/create', { name: input.name, formError: result.reason })
     }
-    session.flash('notice', `Product "${result.product.name}" created. It is Paused until you switch it to Active.`)
-    return response.redirect().toRoute('invoices.index', { product_id: result.product.id })
+    session.flash('notice', `Product "${result.product.name}" created (Paused). Next, connect its Autotask database.`)
+    return redirectTo(ctx, router.makeUrl('product_setup.autotask.edit', { product_id: result.product.id }))
   }
 
   /** A product opens on its Invoices tab (filters such as ?status=fault are kept). */

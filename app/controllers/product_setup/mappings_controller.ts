@@ -1,0 +1,52 @@
+import { inject } from '@adonisjs/core'
+import type { HttpContext } from '@adonisjs/core/http'
+import router from '@adonisjs/core/services/router'
+import ProductService from '#services/product_service'
+import ProductSetupService from '#services/product_setup_service'
+import ProductPolicy from '#policies/product_policy'
+import { mappingsValidator } from '#validators/product_setup'
+import { redirectTo } from '#middleware/htmx_middleware'
+
+/** Wizard step 4: Autotask tax regions and billing codes against Xero tax rates and accounts. */
+@inject()
+export default class MappingsSetupController {
+  constructor(
+    protected products: ProductService,
+    protected setup: ProductSetupService
+  ) {}
+
+  async edit(ctx: HttpContext) {
+    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
+    const result = await this.setup.mappingForm(product)
+    if (!result.ok) {
+      return ctx.view.render('pages/product_setup/mappings/edit', { product, step: 'mappings', problem: result })
+    }
+    return ctx.view.render('pages/product_setup/mappings/edit', { product, step: 'mappings', form: result.form })
+  }
+
+  async update(ctx: HttpContext) {
+    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
+    const loaded = await this.setup.mappingForm(product)
+    if (!loaded.ok) {
+      ctx.session.flash('setupError', loaded.reason)
+      return redirectTo(ctx, router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
+    }
+    // Shared before validating, so a 422 re-render of the form has its page state.
+    ctx.view.share({ product, step: 'mappings', form: loaded.form })
+    const input = await ctx.request.validateUsing(mappingsValidator)
+    const result = await this.setup.saveMappings(product, loaded.form, input, ctx.auth.getUserOrFail().email)
+    if (!result.ok) {
+      ctx.response.status(422)
+      return ctx.view.render('pages/product_setup/mappings/edit', { formError: result.reason, values: input })
+    }
+    ctx.session.flash(
+      'notice',
+      product.isActive
+        ? `Mappings of "${product.name}" saved.`
+        : `"${product.name}" is set up and Paused. What is left: switch it to Active on its card to start syncing.`
+    )
+    return redirectTo(ctx, router.makeUrl('dashboard.show'))
+  }
+}

@@ -1,0 +1,437 @@
+import { inject } from '@adonisjs/core'
+import encryption from '@adonisjs/core/services/encryption'
+import db from '@adonisjs/lucid/services/db'
+import { Decimal } from 'decimal.js'
+import type Product from '#models/product'
+import Mapping from '#models/mapping'
+import { DEFAULT_MAPPING_VALUE, type MappingKind } from '#enums/sync'
+import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
+import { AutotaskError } from '#integrations/autotask/errors'
+import type { Tax, ZoneInformation } from '#integrations/autotask/types'
+import { XeroGateway, type XeroAccount, type XeroTaxRate } from '#integrations/xero/xero_gateway'
+import { XeroOAuth, type XeroAuthorizationRequest, type XeroOAuthTokens } from '#integrations/xero/xero_oauth'
+import { XeroTokenStore } from '#integrations/xero/token_store'
+import {
+  XeroAuthorizationError,
+  XeroError,
+  XeroReconnectRequiredError,
+  XeroTransientError,
+} from '#integrations/xero/errors'
+import SyncLogService from '#services/sync_log_service'
+
+export type SetupFailure = { ok: false; reason: string }
+
+export interface AutotaskCredentialsInput {
+  username: string
+  secret: string
+  integrationCode: string
+}
+
+export interface XeroTenantChoice {
+  tenantId: string
+  tenantName: string
+}
+
+/** What the authorize redirect must remember until the callback (kept in the session). */
+export interface XeroAuthorizationInProgress {
+  productId: number
+  state: string
+  codeVerifier: string
+}
+
+/**
+ * Tokens waiting for the user to pick an organisation. Only the refresh token is
+ * kept (encrypted, expiring): an access token would not fit a 4 KB session cookie.
+ */
+export interface PendingXeroConnection {
+  productId: number
+  sealedRefreshToken: string
+  tenants: XeroTenantChoice[]
+}
+
+export type XeroCallbackResult =
+  | { ok: true; connected: XeroTenantChoice }
+  | { ok: true; choose: PendingXeroConnection }
+  | SetupFailure
+
+export interface MappingOption {
+  value: string
+  label: string
+}
+
+export interface MappingRow {
+  /** The form key: prefixed, so the body parser keeps it an object key (a bare number would become an array index). */
+  key: string
+  autotaskValue: string
+  autotaskLabel: string
+  selected: string | null
+}
+
+export interface MappingForm {
+  taxRegions: MappingRow[]
+  billingCodes: MappingRow[]
+  taxRateOptions: MappingOption[]
+  accountOptions: MappingOption[]
+  defaultAccount: string | null
+}
+
+export interface MappingInput {
+  taxRegions?: Record<string, string | undefined>
+  billingCodes?: Record<string, string | undefined>
+  defaultAccount: string
+}
+
+type MappingFormFailure = SetupFailure & { step: 'autotask' | 'xero' }
+
+/** One row to write (or, without a Xero value, to remove) and the labels its value may take. */
+interface PlannedMapping {
+  kind: MappingKind
+  row: Pick<MappingRow, 'autotaskValue' | 'autotaskLabel'>
+  xeroValue: string | null
+  labels: Map<string, string>
+}
+
+const PENDING_LIFETIME = '30 minutes'
+const REVENUE_ACCOUNT_TYPES = ['REVENUE', 'SALES', 'OTHERINCOME']
+
+/** The "Add a New Product" wizard: Autotask credentials, the Xero connection and the mappings, one method per step. */
+@inject()
+export default class ProductSetupService {
+  constructor(
+    protected autotask: AutotaskClient,
+    protected oauth: XeroOAuth,
+    protected xeroTokens: XeroTokenStore,
+    protected xero: XeroGateway,
+    protected logs: SyncLogService
+  ) {}
+
+  /** Looks the zone up and runs a test query; stores the credentials only when both work. */
+  async connectAutotask(
+    product: Product,
+    input: AutotaskCredentialsInput,
+    actor: string
+  ): Promise<{ ok: true; zone: ZoneInformation } | SetupFailure> {
+    const client = this.autotask.connect({ ...input, zoneUrl: null })
+    const result = await client.testConnection()
+    if (!result.ok) return { ok: false, reason: plainAutotaskReason(result.reason) }
+    product.merge({
+      autotaskUsername: input.username,
+      autotaskSecret: input.secret,
+      autotaskIntegrationCode: input.integrationCode,
+      autotaskZoneUrl: result.zone.url,
+      autotaskHealth: 'ok',
+      autotaskHealthMessage: null,
+    })
+    await product.save()
+    await this.logs.write({
+      productId: product.id,
+      event: 'product.autotask_connected',
+      message: `Autotask connected as API user ${input.username} (zone ${result.zone.zoneName}) by ${actor}`,
+      actor,
+    })
+    return { ok: true, zone: result.zone }
+  }
+
+  /** A fresh consent URL with its state and PKCE verifier, to remember until the callback. */
+  startXeroAuthorization(product: Product): { request: XeroAuthorizationRequest; remember: XeroAuthorizationInProgress } {
+    const request = this.oauth.startAuthorization()
+    return { request, remember: { productId: product.id, state: request.state, codeVerifier: request.codeVerifier } }
+  }
+
+  /**
+   * Checks the callback, exchanges the code and lists the organisations. One
+   * organisation is connected at once; several wait (nothing stored) for a choice.
+   */
+  async completeXeroAuthorization(
+    product: Product,
+    callback: { code?: string | null; state?: string | null; error?: string | null },
+    expected: XeroAuthorizationInProgress,
+    actor: string
+  ): Promise<XeroCallbackResult> {
+    try {
+      const tokens = await this.oauth.handleCallback(callback, expected)
+      const tenants = (await this.oauth.connections(tokens.accessToken)).map((connection) => ({
+        tenantId: connection.tenantId,
+        tenantName: connection.tenantName,
+      }))
+      if (tenants.length === 0) {
+        return { ok: false, reason: 'Xero did not connect any organisation. Connect again and choose one on the Xero page.' }
+      }
+      if (tenants.length === 1) {
+        await this.connectXero(product, tokens, tenants[0], actor)
+        return { ok: true, connected: tenants[0] }
+      }
+      return {
+        ok: true,
+        choose: {
+          productId: product.id,
+          sealedRefreshToken: encryption.encrypt(tokens.refreshToken, PENDING_LIFETIME),
+          tenants,
+        },
+      }
+    } catch (error) {
+      return { ok: false, reason: plainXeroReason(error) }
+    }
+  }
+
+  /** Connects the organisation picked from a pending connection, if Xero still lists it. */
+  async chooseXeroOrganisation(
+    product: Product,
+    pending: PendingXeroConnection,
+    tenantId: string,
+    actor: string
+  ): Promise<{ ok: true; connected: XeroTenantChoice } | SetupFailure> {
+    const refreshToken = encryption.decrypt<string>(pending.sealedRefreshToken)
+    if (!refreshToken) {
+      return { ok: false, reason: 'The Xero sign-in waited too long for a choice and has expired. Connect to Xero again.' }
+    }
+    try {
+      const tokens = await this.oauth.refresh(refreshToken)
+      const tenant = (await this.oauth.connections(tokens.accessToken)).find((connection) => connection.tenantId === tenantId)
+      if (!tenant) {
+        return {
+          ok: false,
+          reason: 'That organisation is no longer connected to this app in Xero. Connect to Xero again and allow access to it.',
+        }
+      }
+      const chosen = { tenantId: tenant.tenantId, tenantName: tenant.tenantName }
+      await this.connectXero(product, tokens, chosen, actor)
+      return { ok: true, connected: chosen }
+    } catch (error) {
+      return { ok: false, reason: plainXeroReason(error) }
+    }
+  }
+
+  /** Autotask tax regions and billing codes beside Xero tax rates and accounts, with a sensible choice preselected. */
+  async mappingForm(product: Product): Promise<{ ok: true; form: MappingForm } | MappingFormFailure> {
+    const credentials = autotaskCredentialsOf(product)
+    if (!credentials) {
+      return { ok: false, step: 'autotask', reason: 'Connect Autotask first: the mappings list its tax regions and billing codes.' }
+    }
+    if (!product.xeroTenantId || !product.xeroTokens) {
+      return { ok: false, step: 'xero', reason: 'Connect to Xero first: the mappings list its tax rates and accounts.' }
+    }
+    const client = this.autotask.connect(credentials)
+    let loaded
+    try {
+      loaded = await Promise.all([client.taxRegions(), client.taxes(), client.billingCodes()])
+    } catch (error) {
+      if (!(error instanceof AutotaskError)) throw error
+      return { ok: false, step: 'autotask', reason: plainAutotaskReason(error.message) }
+    }
+    let xeroLists
+    try {
+      xeroLists = await Promise.all([this.xero.getTaxRates(product), this.xero.getAccounts(product)])
+    } catch (error) {
+      if (!(error instanceof XeroError)) throw error
+      return { ok: false, step: 'xero', reason: plainXeroReason(error) }
+    }
+    const [regions, taxes, codes] = loaded
+    const [rates, accounts] = xeroLists
+    const stored = await Mapping.query().where('product_id', product.id).whereIn('kind', ['tax_region', 'billing_code'])
+    const storedValue = (kind: MappingKind, autotaskValue: string) =>
+      stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)?.xeroValue ?? null
+
+    const usableRates = rates.filter((rate) => rate.status === 'ACTIVE' && rate.canApplyToRevenue)
+    const usableAccounts = accounts
+      .filter((account) => account.status === 'ACTIVE' && account.code)
+      .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code!.localeCompare(b.code!))
+    const accountCodes = new Set(usableAccounts.map((account) => account.code!))
+    const rateTypes = new Set(usableRates.map((rate) => rate.taxType))
+    const keep = (value: string | null, allowed: Set<string>) => (value !== null && allowed.has(value) ? value : null)
+
+    return {
+      ok: true,
+      form: {
+        taxRegions: regions
+          .filter((region) => region.isActive)
+          .map((region) => {
+            const rate = regionRate(taxes.filter((tax) => tax.taxRegionID === region.id))
+            return {
+              key: formKey(region.id),
+              autotaskValue: String(region.id),
+              autotaskLabel: `${region.name} (${rate.toString()}%)`,
+              selected:
+                keep(storedValue('tax_region', String(region.id)), rateTypes) ??
+                matchTaxRate(region.name, rate, usableRates),
+            }
+          }),
+        billingCodes: codes
+          .filter((code) => code.isActive)
+          .map((code) => ({
+            key: formKey(code.id),
+            autotaskValue: String(code.id),
+            autotaskLabel: code.externalNumber ? `${code.name} (GL ${code.externalNumber})` : code.name,
+            selected:
+              keep(storedValue('billing_code', String(code.id)), accountCodes) ??
+              matchAccount(code.name, code.externalNumber, usableAccounts),
+          })),
+        taxRateOptions: usableRates.map((rate) => ({
+          value: rate.taxType,
+          label: `${rate.name} (${new Decimal(rate.rate).toString()}%)`,
+        })),
+        accountOptions: usableAccounts.map((account) => ({
+          value: account.code!,
+          label: `${account.code} · ${account.name}`,
+        })),
+        defaultAccount:
+          keep(storedValue('billing_code', DEFAULT_MAPPING_VALUE), accountCodes) ?? defaultRevenueAccount(usableAccounts),
+      },
+    }
+  }
+
+  /** Upserts the chosen mappings (one row per product, kind and Autotask value); a row left blank removes its mapping. */
+  async saveMappings(
+    product: Product,
+    form: MappingForm,
+    input: MappingInput,
+    actor: string
+  ): Promise<{ ok: true; saved: number } | SetupFailure> {
+    const rates = new Map(form.taxRateOptions.map((option) => [option.value, option.label]))
+    const accounts = new Map(form.accountOptions.map((option) => [option.value, option.label]))
+    if (!accounts.has(input.defaultAccount)) {
+      return { ok: false, reason: `Account ${input.defaultAccount} is not an active account in this Xero organisation.` }
+    }
+    const planned = (kind: MappingKind, chosen: MappingInput['taxRegions'], labels: Map<string, string>) => (row: MappingRow) =>
+      ({ kind, row, xeroValue: chosen?.[row.key] || null, labels }) as PlannedMapping
+    const wanted: PlannedMapping[] = [
+      ...form.taxRegions.map(planned('tax_region', input.taxRegions, rates)),
+      ...form.billingCodes.map(planned('billing_code', input.billingCodes, accounts)),
+      {
+        kind: 'billing_code',
+        row: { autotaskValue: DEFAULT_MAPPING_VALUE, autotaskLabel: 'Default account' },
+        xeroValue: input.defaultAccount,
+        labels: accounts,
+      },
+    ]
+    const unknown = wanted.find((entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue))
+    if (unknown) {
+      return {
+        ok: false,
+        reason: `"${unknown.xeroValue}" is not available in Xero for ${unknown.row.autotaskLabel}. Reload the page and choose again.`,
+      }
+    }
+
+    let saved = 0
+    await db.transaction(async (trx) => {
+      for (const entry of wanted) {
+        const key = { productId: product.id, kind: entry.kind, autotaskValue: entry.row.autotaskValue }
+        if (entry.xeroValue === null) {
+          await Mapping.query({ client: trx })
+            .where('product_id', key.productId)
+            .where('kind', key.kind)
+            .where('autotask_value', key.autotaskValue)
+            .delete()
+          continue
+        }
+        const values = {
+          autotaskLabel: entry.row.autotaskLabel,
+          xeroValue: entry.xeroValue,
+          xeroLabel: entry.labels.get(entry.xeroValue) ?? null,
+        }
+        await Mapping.updateOrCreate(key, values, { client: trx })
+        saved++
+      }
+    })
+    const unmapped = wanted.filter((entry) => entry.xeroValue === null)
+    await this.logs.write({
+      productId: product.id,
+      event: 'mappings.saved',
+      message:
+        `Mappings saved by ${actor}: ${saved} mapped, default account ${input.defaultAccount}` +
+        (unmapped.length ? `; not mapped: ${unmapped.map((entry) => entry.row.autotaskLabel).join(', ')}` : ''),
+      actor,
+    })
+    return { ok: true, saved }
+  }
+
+  private async connectXero(product: Product, tokens: XeroOAuthTokens, tenant: XeroTenantChoice, actor: string) {
+    await this.xeroTokens.connect(product, tokens, tenant)
+    await this.logs.write({
+      productId: product.id,
+      event: 'product.xero_connected',
+      message: `Xero organisation "${tenant.tenantName}" connected by ${actor}`,
+      actor,
+    })
+  }
+}
+
+/** The form key of an Autotask id (see MappingRow.key). */
+function formKey(id: number) {
+  return `id${id}`
+}
+
+/** The client's words, minus "it will be tried again": in the wizard a person retries. */
+function plainAutotaskReason(reason: string) {
+  return `${reason.replace(/[;,]?\s*it will be tried again( later)?\./i, '.')} Nothing was saved.`
+}
+
+function plainXeroReason(error: unknown): string {
+  if (error instanceof XeroAuthorizationError) {
+    switch (error.reason) {
+      case 'state_mismatch':
+        return 'The answer from Xero did not match this sign-in (it came from an older attempt or another tab). Nothing was saved; connect to Xero again.'
+      case 'access_denied':
+        return 'Access to Xero was not allowed, so nothing was connected. Connect to Xero again and choose "Allow access".'
+      case 'invalid_grant':
+        return 'Xero refused the sign-in code (it expired or was already used). Nothing was saved; connect to Xero again.'
+      case 'invalid_client':
+        return "Xero rejected this app's client id or secret (XERO_CLIENT_ID / XERO_CLIENT_SECRET). Ask the administrator of this server to check them."
+      default:
+        return `${error.message} Nothing was saved; connect to Xero again.`
+    }
+  }
+  if (error instanceof XeroReconnectRequiredError) {
+    return 'Xero no longer accepts this sign-in. Nothing was saved; connect to Xero again.'
+  }
+  if (error instanceof XeroTransientError) {
+    return `${error.message} Nothing was saved; try again in a minute.`
+  }
+  if (error instanceof XeroError) return `${error.message} Nothing was saved.`
+  throw error
+}
+
+/** A region's total rate in percent; a compounded tax applies on top of the ones before it. */
+function regionRate(taxes: Tax[]): Decimal {
+  let total = new Decimal(0)
+  for (const tax of taxes) {
+    const rate = new Decimal(tax.taxRate ?? 0)
+    total = tax.isCompounded ? total.plus(rate).plus(total.times(rate).dividedBy(100)) : total.plus(rate)
+  }
+  return total
+}
+
+function words(text: string) {
+  return new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 1))
+}
+
+function sharedWords(a: string, b: string) {
+  const left = words(a)
+  return [...words(b)].filter((word) => left.has(word)).length
+}
+
+/** The Xero rate with the same percentage; among several, the one whose name shares most words with the region's. */
+function matchTaxRate(regionName: string, rate: Decimal, rates: XeroTaxRate[]): string | null {
+  const same = rates.filter((candidate) => new Decimal(candidate.rate).equals(rate))
+  if (same.length === 0) return null
+  const best = [...same].sort((a, b) => sharedWords(regionName, b.name) - sharedWords(regionName, a.name))[0]
+  return best.taxType
+}
+
+/** The account whose code is the billing code's GL number, else the one with the same name. */
+function matchAccount(name: string, externalNumber: string | null, accounts: XeroAccount[]): string | null {
+  const byCode = externalNumber ? accounts.find((account) => account.code === externalNumber.trim()) : undefined
+  if (byCode) return byCode.code
+  const byName = accounts.find((account) => account.name.trim().toLowerCase() === name.trim().toLowerCase())
+  return byName?.code ?? null
+}
+
+function revenueFirst(account: XeroAccount) {
+  return REVENUE_ACCOUNT_TYPES.includes(account.type.toUpperCase()) ? 0 : 1
+}
+
+/** Sales, else the first revenue account: where an unmapped billing code's line goes. */
+function defaultRevenueAccount(accounts: XeroAccount[]): string | null {
+  const revenue = accounts.filter((account) => revenueFirst(account) === 0)
+  return (revenue.find((account) => /^sales$/i.test(account.name.trim())) ?? revenue[0])?.code ?? null
+}
