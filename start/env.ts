@@ -39,6 +39,11 @@ export default await Env.create(new URL('../', import.meta.url), {
   XERO_CLIENT_SECRET: Env.schema.string.optional(),
   XERO_REDIRECT_URI: Env.schema.string.optional(),
   XERO_TIMEOUT_MS: Env.schema.number.optional(),
+  SLACK_API_URL: Env.schema.string.optional(),
+  SLACK_TIMEOUT_MS: Env.schema.number.optional(),
+  SLACK_ALERT_DEBOUNCE_SECONDS: Env.schema.number.optional(),
+  SLACK_ALERTS_PER_MINUTE: Env.schema.number.optional(),
+  SLACK_ALERT_DROP_AFTER_MINUTES: Env.schema.number.optional(),
 
   /* The sandboxes (`node ace sandbox:serve`, `npm run demo`). */
   SANDBOX_HOST: Env.schema.string.optional({ format: 'host' }),

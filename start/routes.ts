@@ -114,3 +114,12 @@ router
   })
   .use([middleware.auth(), middleware.account()])
 
+// Slack (app/slack): signed by Slack instead of CSRF tokens, so excluded in config/shield.ts.
+const SlackRequestsController = () => import('#slack/slack_requests_controller')
+router
+  .group(() => {
+    router.post('/events', [SlackRequestsController, 'handle']).as('slack.events')
+    router.post('/commands', [SlackRequestsController, 'handle']).as('slack.commands')
+    router.post('/actions', [SlackRequestsController, 'handle']).as('slack.actions')
+  })
+  .prefix('/slack')

@@ -6,6 +6,11 @@ import db from '@adonisjs/lucid/services/db'
  * connection, which a transaction would block on SQLite.
  */
 export const appTables = [
+  'slack_request_signatures',
+  'slack_alert_records',
+  'slack_alerts',
+  'slack_user_links',
+  'slack_connections',
   'sync_logs',
   'sync_runs',
   'links',

@@ -1,0 +1,48 @@
+import { inject } from '@adonisjs/core'
+import logger from '@adonisjs/core/services/logger'
+import type { RecordFaulted, RecordSynced, SyncRunFinished } from '#events/sync_events'
+import SlackAlertService from '#services/slack_alert_service'
+
+/** Serialises this process's outbox writes, so two faults of one run never open two alerts. */
+let queue: Promise<unknown> = Promise.resolve()
+
+function serially<T>(work: () => Promise<T>) {
+  const run = queue.then(work, work)
+  queue = run.catch(() => undefined)
+  return run
+}
+
+/**
+ * The sync engine's events → the Slack outbox. A listener only writes rows (and
+ * starts a background flush), and never throws: Slack can never fail a sync.
+ */
+@inject()
+export default class SlackAlerts {
+  constructor(protected alerts: SlackAlertService) {}
+
+  async faulted(event: RecordFaulted) {
+    await this.safely('record:faulted', () => serially(() => this.alerts.recordFaulted(event)))
+  }
+
+  async synced(event: RecordSynced) {
+    await this.safely('record:synced', async () => {
+      await serially(() => this.alerts.recordSynced(event))
+      this.alerts.flushInBackground()
+    })
+  }
+
+  async runFinished(event: SyncRunFinished) {
+    await this.safely('sync_run:finished', async () => {
+      await serially(() => this.alerts.runFinished(event.runId))
+      this.alerts.flushInBackground()
+    })
+  }
+
+  private async safely(event: string, work: () => Promise<unknown>) {
+    try {
+      await work()
+    } catch (error) {
+      logger.error({ err: error }, `slack: could not queue the alert for ${event}`)
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import type Account from '#models/account'
+import SlackConnection from '#models/slack_connection'
+import { slackClient, slackFailure } from '#slack/slack_api'
+
+export type SlackConnectResult = { ok: true; connection: SlackConnection } | { ok: false; reason: string }
+
+/** An account's Slack installation: connecting a bot (checked with auth.test) and finding it again. */
+export default class SlackConnectionService {
+  /** Stores (or replaces) the account's bot token and signing secret once Slack accepts the token. */
+  async connect(account: Account, input: { botToken: string; signingSecret: string }): Promise<SlackConnectResult> {
+    const botToken = input.botToken.trim()
+    const signingSecret = input.signingSecret.trim()
+    if (!botToken.startsWith('xoxb-')) return { ok: false, reason: 'A bot token starts with "xoxb-".' }
+    if (signingSecret.length < 16) return { ok: false, reason: 'The signing secret looks too short.' }
+    let identity
+    try {
+      identity = await slackClient(botToken).auth.test()
+    } catch (error) {
+      return { ok: false, reason: `Slack did not accept the token (${slackFailure(error).message}).` }
+    }
+    const values = {
+      teamId: String(identity.team_id),
+      teamName: identity.team ?? null,
+      botUserId: identity.user_id ?? null,
+      botId: identity.bot_id ?? null,
+      botToken,
+      signingSecret,
+    }
+    const connection = await SlackConnection.updateOrCreate({ accountId: account.id }, values)
+    return { ok: true, connection }
+  }
+
+  async forAccount(accountId: number) {
+    return SlackConnection.findBy('account_id', accountId)
+  }
+
+  /**
+   * The installations a request may come from: those of its workspace, or every
+   * one when the body names no workspace (Slack's URL check). The signature decides.
+   */
+  async candidatesFor(teamId: string | null) {
+    const query = SlackConnection.query().orderBy('id')
+    if (teamId) query.where('team_id', teamId)
+    return query
+  }
+}

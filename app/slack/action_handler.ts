@@ -1,0 +1,78 @@
+import { inject } from '@adonisjs/core'
+import { recordKinds, type RecordKind } from '#enums/record_kind'
+import type SlackConnection from '#models/slack_connection'
+import ProductService from '#services/product_service'
+import AccountService from '#services/account_service'
+import RecordListService from '#services/record_list_service'
+import RecordStatusService from '#services/record_status_service'
+import SlackAlertService from '#services/slack_alert_service'
+import SlackLinkService from '#services/slack_link_service'
+import { ACTION_RESYNC, ACTION_SKIP } from '#slack/messages'
+
+/** A click on an alert's Resync or Skip button. */
+export interface ButtonClick {
+  slackUserId: string
+  actionId: string
+  value: string | undefined
+}
+
+/** What the clicker is told privately, if anything (the alert itself shows successes). */
+export type ButtonAnswer = { ephemeral: string | null }
+
+/**
+ * The button face: the same checks as `/toolbox resync` (linked, allowed, the
+ * record belongs to this installation's account), one status move, then the
+ * alert message is updated to show who did what.
+ */
+@inject()
+export default class SlackActionHandler {
+  constructor(
+    protected links: SlackLinkService,
+    protected accounts: AccountService,
+    protected products: ProductService,
+    protected records: RecordListService,
+    protected statuses: RecordStatusService,
+    protected alerts: SlackAlertService
+  ) {}
+
+  async handle(connection: SlackConnection, click: ButtonClick): Promise<ButtonAnswer> {
+    const action = click.actionId === ACTION_RESYNC ? 'resync' : click.actionId === ACTION_SKIP ? 'skip' : null
+    if (!action) return { ephemeral: null }
+    const target = parseValue(click.value)
+    if (!target) return { ephemeral: 'I could not read that button; open the invoice in the dashboard instead.' }
+
+    const actor = await this.links.actorFor(connection, click.slackUserId)
+    if (!actor) {
+      return { ephemeral: 'Your Slack user is not linked to an Accounting Toolbox user yet. Type `/toolbox link you@yourcompany.com` and ask an owner or admin to approve it.' }
+    }
+    if (!(actor.user.canAct || actor.user.isStaff)) {
+      return { ephemeral: `You are linked to ${actor.user.email}, a viewer: owners and admins can ${action} invoices.` }
+    }
+
+    const account = await this.accounts.findOrFail(connection.accountId)
+    const product = await this.products.findForAccount(account, target.productId).catch(() => null)
+    const record = product ? await this.records.find(target.kind, product, target.recordId).catch(() => null) : null
+    if (!record) return { ephemeral: `That ${recordKinds[target.kind].label} is not in ${account.name}.` }
+
+    const result = await this.statuses.apply(target.kind, record, action, actor.label)
+    if (!result.ok) return { ephemeral: result.reason }
+    const did = action === 'resync' ? 'Resync requested' : 'Skipped'
+    const touched = await this.alerts.recordOutcome(target.kind, record.id, `${did} by <@${actor.slackUserId}> (${actor.user.email})`)
+    await this.alerts.flush(touched.map((alert) => alert.id))
+    return { ephemeral: null }
+  }
+
+}
+
+function parseValue(value: string | undefined): { kind: RecordKind; recordId: number; productId: number } | null {
+  try {
+    const parsed = JSON.parse(value ?? '') as { kind?: unknown; recordId?: unknown; productId?: unknown }
+    const kindOk = parsed.kind === 'invoice' || parsed.kind === 'purchase_order'
+    if (kindOk && Number.isInteger(parsed.recordId) && Number.isInteger(parsed.productId)) {
+      return { kind: parsed.kind as RecordKind, recordId: parsed.recordId as number, productId: parsed.productId as number }
+    }
+    return null
+  } catch {
+    return null
+  }
+}

@@ -1,0 +1,202 @@
+import { inject } from '@adonisjs/core'
+import type Account from '#models/account'
+import AccountService from '#services/account_service'
+import type SlackConnection from '#models/slack_connection'
+import type Product from '#models/product'
+import { recordStatusLabels, recordStatuses } from '#enums/record_status'
+import ProductService from '#services/product_service'
+import RecordStatusService from '#services/record_status_service'
+import SlackAlertService from '#services/slack_alert_service'
+import SlackLinkService, { type SlackActor } from '#services/slack_link_service'
+import SlackLookupService, { type ProductStatusSummary } from '#services/slack_lookup_service'
+import { ephemeral, escape, HELP_TEXT } from '#slack/messages'
+
+/** The caller of a slash command, as Slack names them. */
+export interface CommandCaller {
+  slackUserId: string
+  slackUserName: string | null
+  command: string
+  text: string
+}
+
+type Parsed =
+  | { verb: 'help' }
+  | { verb: 'status'; rest: string }
+  | { verb: 'resync'; rest: string }
+  | { verb: 'sync_now'; rest: string }
+  | { verb: 'pause'; rest: string }
+  | { verb: 'resume'; rest: string }
+  | { verb: 'link'; rest: string }
+  | { verb: 'approve'; rest: string }
+  | { verb: 'unknown'; words: string }
+
+/** What `/toolbox <text>` asks for. */
+export function parseCommandText(text: string): Parsed {
+  const words = text.trim().replace(/\s+/g, ' ')
+  const match = words.match(/^(\S+)(?: (.*))?$/)
+  if (!match) return { verb: 'help' }
+  const first = match[1].toLowerCase()
+  const rest = match[2] ?? ''
+  switch (first) {
+    case 'help':
+      return { verb: 'help' }
+    case 'status':
+    case 'resync':
+    case 'pause':
+    case 'resume':
+    case 'link':
+    case 'approve':
+      return { verb: first, rest }
+    case 'sync': {
+      const now = rest.match(/^now(?: (.*))?$/i)
+      return now ? { verb: 'sync_now', rest: now[1] ?? '' } : { verb: 'unknown', words }
+    }
+    default:
+      return { verb: 'unknown', words }
+  }
+}
+
+/**
+ * The slash command face: parses, checks the caller is linked and allowed (as
+ * the web does: viewers only read), calls one service, and says what happened.
+ * Every answer is ephemeral; the services write the sync log with the actor.
+ */
+@inject()
+export default class SlackCommandHandler {
+  constructor(
+    protected links: SlackLinkService,
+    protected lookup: SlackLookupService,
+    protected products: ProductService,
+    protected records: RecordStatusService,
+    protected alerts: SlackAlertService,
+    protected accounts: AccountService
+  ) {}
+
+  async handle(connection: SlackConnection, caller: CommandCaller) {
+    const parsed = parseCommandText(caller.text)
+    if (parsed.verb === 'help') return ephemeral(HELP_TEXT)
+    if (parsed.verb === 'unknown') {
+      return ephemeral(`I don't know "${escape(parsed.words)}". Type \`${caller.command} help\` for what I understand.`)
+    }
+    if (parsed.verb === 'link') return this.requestLink(connection, caller, parsed.rest)
+
+    const actor = await this.links.actorFor(connection, caller.slackUserId)
+    if (!actor) {
+      return ephemeral(
+        `Your Slack user is not linked to an Accounting Toolbox user yet. Type \`${caller.command} link you@yourcompany.com\` and ask an owner or admin to approve it.`
+      )
+    }
+    const account = await this.accounts.findOrFail(connection.accountId)
+    if (parsed.verb === 'status') return this.status(account, parsed.rest)
+    if (!(actor.user.canAct || actor.user.isStaff)) {
+      return ephemeral(`You are linked to ${actor.user.email}, a viewer: you can use \`status\`, and owners or admins act.`)
+    }
+    switch (parsed.verb) {
+      case 'resync':
+        return this.resync(account, actor, parsed.rest)
+      case 'sync_now':
+        return this.syncNow(account, actor, parsed.rest)
+      case 'pause':
+      case 'resume':
+        return this.setStatus(account, actor, parsed.rest, parsed.verb)
+      case 'approve':
+        return this.approve(connection, actor, parsed.rest)
+    }
+  }
+
+  private async requestLink(connection: SlackConnection, caller: CommandCaller, email: string) {
+    if (!/^\S+@\S+$/.test(email.trim())) return ephemeral(`Give your e-mail: \`${caller.command} link you@yourcompany.com\`.`)
+    const result = await this.links.request(connection, caller.slackUserId, caller.slackUserName, email)
+    if (!result.ok) return ephemeral(result.reason)
+    return ephemeral(
+      `Asked to link you to ${result.user.email}. An owner or admin approves it with \`${caller.command} approve ${result.user.email}\`; until then you cannot use the other commands.`
+    )
+  }
+
+  private async approve(connection: SlackConnection, actor: SlackActor, who: string) {
+    if (!who.trim()) return ephemeral('Whose request? `approve <e-mail or @user>`.')
+    const result = await this.links.approve(connection, actor, who.trim())
+    if (!result.ok) return ephemeral(result.reason)
+    return ephemeral(`<@${result.link.slackUserId}> is now linked to ${result.user.email} (${result.user.role}).`)
+  }
+
+  private async status(account: Account, words: string) {
+    if (!words.trim()) {
+      const summaries = await this.lookup.summaries(account)
+      if (summaries.length === 0) return ephemeral(`${account.name} has no products yet.`)
+      return ephemeral(summaries.map(statusText).join('\n\n'))
+    }
+    const found = await this.lookup.product(account, words)
+    if (!found.ok) return ephemeral(found.reason)
+    return ephemeral(statusText(await this.lookup.summary(found.product)))
+  }
+
+  private async resync(account: Account, actor: SlackActor, reference: string) {
+    const found = await this.lookup.invoice(account, reference)
+    if (!found.ok) return ephemeral(found.reason)
+    const { invoice, product } = found
+    const result = await this.records.apply('invoice', invoice, 'resync', actor.label)
+    if (!result.ok) return ephemeral(result.reason)
+    await this.noteOnAlerts(invoice.id, `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`)
+    return ephemeral(
+      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; the engine picks it up within 30 seconds and updates the Xero invoice it already made rather than creating a second one.`
+    )
+  }
+
+  private async syncNow(account: Account, actor: SlackActor, words: string) {
+    const found = await this.lookup.product(account, words)
+    if (!found.ok) return ephemeral(found.reason)
+    const result = await this.products.requestSync(found.product, account, actor.label)
+    if (!result.ok) return ephemeral(result.reason)
+    return ephemeral(`Sync Now requested for ${found.product.name}; the engine starts within 30 seconds.`)
+  }
+
+  private async setStatus(account: Account, actor: SlackActor, words: string, verb: 'pause' | 'resume') {
+    const found = await this.lookup.product(account, words)
+    if (!found.ok) return ephemeral(found.reason)
+    const wanted = verb === 'pause' ? 'paused' : 'active'
+    if (found.product.status === wanted) return ephemeral(`${found.product.name} is already ${statusLabel(found.product)}.`)
+    const product = await this.products.setStatus(found.product, wanted, actor.label)
+    return ephemeral(
+      verb === 'pause'
+        ? `${product.name} is Paused; the engine stops it at the next safe point.`
+        : `${product.name} is Active; it syncs at its next tick.`
+    )
+  }
+
+  /** Alerts listing this invoice show who acted; Slack is updated after the answer, never before it. */
+  private async noteOnAlerts(invoiceId: number, outcome: string) {
+    const touched = await this.alerts.recordOutcome('invoice', invoiceId, outcome)
+    if (touched.length > 0) this.alerts.flushInBackground(touched.map((alert) => alert.id))
+  }
+}
+
+function statusLabel(product: Product) {
+  return product.isActive ? 'Active' : 'Paused'
+}
+
+function statusText(summary: ProductStatusSummary) {
+  const { product, counts, lastRun, faults, faultCount } = summary
+  const countText = recordStatuses
+    .filter((status) => counts[status] > 0)
+    .map((status) => `${counts[status]} ${recordStatusLabels[status]}`)
+    .join(' · ')
+  const lines = [`*${escape(product.name)}* — ${statusLabel(product)}`, `Invoices: ${countText || 'none yet'}`]
+  if (lastRun) {
+    const when = (lastRun.finishedAt ?? lastRun.startedAt).toUTC().toFormat("yyyy-LL-dd HH:mm 'UTC'")
+    const stats = lastRun.stats ? ` (${lastRun.stats.invoicesSynced} synced, ${lastRun.stats.invoicesFaulted} faulted)` : ''
+    lines.push(`Last run: #${lastRun.id} ${lastRun.state}, ${lastRun.finishedAt ? 'finished' : 'started'} ${when}${stats}`)
+  } else {
+    lines.push('Last run: none yet')
+  }
+  if (faultCount > 0) {
+    lines.push(`Faults (${faultCount}):`)
+    for (const invoice of faults) {
+      lines.push(
+        `• ${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} · ${escape(invoice.companyName ?? 'unknown company')} · ${invoice.currency} ${invoice.total.toFixed(2)} — ${escape(invoice.faultReason ?? 'no reason recorded')}`
+      )
+    }
+    if (faultCount > faults.length) lines.push(`…and ${faultCount - faults.length} more in the dashboard.`)
+  }
+  return lines.join('\n')
+}

@@ -1,0 +1,226 @@
+import { test } from '@japa/runner'
+import { resetDatabase } from '#tests/helpers/database'
+import { logMessages } from '#tests/helpers/assertions'
+import { commandBody, linkedUser, sendSigned, slackInstallation, startSlackForTest } from '#tests/helpers/slack_sandbox'
+import { AccountFactory } from '#database/factories/account_factory'
+import { ProductFactory } from '#database/factories/product_factory'
+import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
+import { SyncRunFactory } from '#database/factories/sync_run_factory'
+import { UserFactory } from '#database/factories/user_factory'
+import Product from '#models/product'
+import InvoiceRecord from '#models/invoice_record'
+import SlackUserLink from '#models/slack_user_link'
+import SyncLog from '#models/sync_log'
+
+type Slack = Awaited<ReturnType<typeof startSlackForTest>>
+
+test.group('Slack /toolbox command', (group) => {
+  let slack: Slack
+  group.each.setup(async () => {
+    await resetDatabase()
+    slack = await startSlackForTest()
+    return () => slack.restore()
+  })
+
+  async function installation(plan: 'professional' | 'starter' = 'professional') {
+    const account = await AccountFactory.merge({ plan }).create()
+    const connection = await slackInstallation(account.id)
+    return { account, connection }
+  }
+
+  async function toolbox(client: any, text: string, slackUserId: string) {
+    const response = await sendSigned(client, '/slack/commands', commandBody(text, slackUserId, slack.sandbox), slack.clock)
+    response.assertStatus(200)
+    return response.body() as { response_type: string; text: string }
+  }
+
+  test('help lists every command, ephemerally', async ({ client, assert }) => {
+    const { connection } = await installation()
+    const { slackUserId } = await linkedUser(connection)
+    const answer = await toolbox(client, 'help', slackUserId)
+    assert.equal(answer.response_type, 'ephemeral')
+    for (const word of ['status [product]', 'resync <invoice number or Autotask id>', 'sync now <product>', 'pause <product>', 'resume <product>']) {
+      assert.include(answer.text, word)
+    }
+  })
+
+  test('status shows the product status, counts by state, the last run and its faults', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection, 'viewer')
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso Main' }).apply('active').create()
+    await ProductFactory.merge({ accountId: account.id, name: 'Fabrikam' }).create()
+    await InvoiceRecordFactory.merge({ productId: product.id }).apply('synced').createMany(3)
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-77', companyName: 'Northwind' }).apply('fault').create()
+    const run = await SyncRunFactory.merge({ productId: product.id }).create()
+
+    const answer = await toolbox(client, 'status contoso main', slackUserId)
+    assert.equal(answer.response_type, 'ephemeral')
+    assert.include(answer.text, '*Contoso Main* — Active')
+    assert.include(answer.text, '3 Synced · 1 Fault')
+    assert.include(answer.text, `Last run: #${run.id} succeeded`)
+    assert.include(answer.text, 'INV-77 · Northwind')
+    assert.include(answer.text, 'Tax region "GST NZ" is not mapped')
+    assert.notInclude(answer.text, 'Fabrikam')
+
+    const all = await toolbox(client, 'status', slackUserId)
+    assert.include(all.text, '*Contoso Main* — Active')
+    assert.include(all.text, '*Fabrikam* — Paused')
+  })
+
+  test('resync by invoice number moves a faulted invoice back to pending and logs the Slack user', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { user, slackUserId } = await linkedUser(connection, 'admin')
+    const product = await ProductFactory.merge({ accountId: account.id }).apply('active').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-1001' }).apply('fault').create()
+
+    const answer = await toolbox(client, 'resync INV-1001', slackUserId)
+    assert.include(answer.text, 'Invoice INV-1001')
+    assert.include(answer.text, 'Pending Sync again')
+    await invoice.refresh()
+    assert.equal(invoice.status, 'pending')
+    const lines = await logMessages(product.id, 'invoice.resync')
+    assert.deepEqual(lines, [`Fault → Pending Sync by slack:${slackUserId} (${user.email})`])
+  })
+
+  test('resync by Autotask id works too, and a pending invoice is refused with the reason', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection, 'owner')
+    const product = await ProductFactory.merge({ accountId: account.id }).create()
+    const synced = await InvoiceRecordFactory.merge({ productId: product.id, autotaskId: 4242 }).apply('synced').create()
+    const pending = await InvoiceRecordFactory.merge({ productId: product.id, autotaskId: 4343 }).create()
+
+    await toolbox(client, 'resync 4242', slackUserId)
+    await synced.refresh()
+    assert.equal(synced.status, 'pending')
+
+    const refused = await toolbox(client, 'resync 4343', slackUserId)
+    assert.include(refused.text, 'Only a synced or faulted invoice can be resynced')
+    await pending.refresh()
+    assert.equal(pending.status, 'pending')
+    assert.lengthOf(await logMessages(product.id, 'invoice.resync'), 1)
+  })
+
+  test('sync now asks the engine to run and logs who asked', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { user, slackUserId } = await linkedUser(connection)
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const answer = await toolbox(client, 'sync now Contoso', slackUserId)
+    assert.include(answer.text, 'Sync Now requested for Contoso')
+    assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
+    const lines = await logMessages(product.id, 'sync.requested')
+    assert.lengthOf(lines, 1)
+    assert.include(lines[0], `slack:${slackUserId} (${user.email})`)
+  })
+
+  test('sync now on a plan without on-demand sync is refused with the reason', async ({ client, assert }) => {
+    const { account, connection } = await installation('starter')
+    const { slackUserId } = await linkedUser(connection)
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const answer = await toolbox(client, 'sync now contoso', slackUserId)
+    assert.include(answer.text, 'Sync Now is not part of the Starter plan')
+    assert.isNull((await Product.findOrFail(product.id)).syncRequestedAt)
+    assert.lengthOf(await logMessages(product.id, 'sync.requested'), 0)
+  })
+
+  test('pause and resume change the status and log the Slack user', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { user, slackUserId } = await linkedUser(connection)
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+
+    assert.include((await toolbox(client, 'pause Contoso', slackUserId)).text, 'Contoso is Paused')
+    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    assert.include((await toolbox(client, 'pause Contoso', slackUserId)).text, 'already Paused')
+    assert.include((await toolbox(client, 'resume Contoso', slackUserId)).text, 'Contoso is Active')
+    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+
+    assert.deepEqual(await logMessages(product.id, 'product.paused'), [
+      `Status changed from Active to Paused by slack:${slackUserId} (${user.email})`,
+    ])
+    assert.lengthOf(await logMessages(product.id, 'product.resumed'), 1)
+  })
+
+  test('an unlinked Slack user is told how to link and changes nothing', async ({ client, assert }) => {
+    const { account } = await installation()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const answer = await toolbox(client, 'pause Contoso', 'U0STRANGER')
+    assert.equal(answer.response_type, 'ephemeral')
+    assert.include(answer.text, 'not linked to an Accounting Toolbox user')
+    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    assert.lengthOf(await SyncLog.all(), 0)
+  })
+
+  test('a viewer may ask for status but not act', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection, 'viewer')
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-9' }).apply('fault').create()
+    for (const text of ['pause Contoso', 'sync now Contoso', 'resync INV-9']) {
+      const answer = await toolbox(client, text, slackUserId)
+      assert.include(answer.text, 'a viewer')
+    }
+    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    assert.isNull((await Product.findOrFail(product.id)).syncRequestedAt)
+    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    assert.lengthOf(await SyncLog.all(), 0)
+  })
+
+  test('a product or invoice of another account is not found and nothing changes', async ({ client, assert }) => {
+    const { connection } = await installation()
+    const { slackUserId } = await linkedUser(connection)
+    const other = await ProductFactory.with('account').merge({ name: 'Elsewhere' }).apply('active').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: other.id, invoiceNumber: 'INV-X' }).apply('fault').create()
+
+    assert.include((await toolbox(client, 'pause Elsewhere', slackUserId)).text, 'No product called "Elsewhere"')
+    assert.include((await toolbox(client, `pause ${other.id}`, slackUserId)).text, `No product called "${other.id}"`)
+    assert.include((await toolbox(client, 'resync INV-X', slackUserId)).text, 'No invoice INV-X')
+    assert.equal((await Product.findOrFail(other.id)).status, 'active')
+    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    assert.lengthOf(await SyncLog.all(), 0)
+  })
+
+  test('unknown command text gets a clear answer and changes nothing', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection)
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    for (const text of ['delete everything', 'sync later Contoso']) {
+      const answer = await toolbox(client, text, slackUserId)
+      assert.equal(answer.response_type, 'ephemeral')
+      assert.include(answer.text, "I don't know")
+      assert.include(answer.text, '/toolbox help')
+    }
+    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    assert.lengthOf(await SyncLog.all(), 0)
+  })
+
+  test('link asks, an admin approves, and only then the Slack user may act', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId: adminSlackId } = await linkedUser(connection, 'admin')
+    const alice = await UserFactory.merge({ accountId: account.id, role: 'admin', email: 'alice@example.com' }).create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+
+    const asked = await toolbox(client, 'link Alice@Example.com', 'U0ALICE')
+    assert.include(asked.text, 'approve alice@example.com')
+    const link = await SlackUserLink.findByOrFail('slack_user_id', 'U0ALICE')
+    assert.equal(link.status, 'pending')
+    assert.equal(link.userId, alice.id)
+    assert.include((await toolbox(client, 'pause Contoso', 'U0ALICE')).text, 'not linked')
+
+    assert.include((await toolbox(client, 'approve alice@example.com', 'U0ALICE')).text, 'not linked')
+    const approved = await toolbox(client, 'approve alice@example.com', adminSlackId)
+    assert.include(approved.text, '<@U0ALICE> is now linked to alice@example.com')
+    await link.refresh()
+    assert.equal(link.status, 'active')
+
+    await toolbox(client, 'pause Contoso', 'U0ALICE')
+    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    assert.include((await logMessages(product.id, 'product.paused'))[0], 'slack:U0ALICE (alice@example.com)')
+  })
+
+  test('link to an e-mail of another account is refused', async ({ client, assert }) => {
+    await installation()
+    const stranger = await UserFactory.with('account').create()
+    const answer = await toolbox(client, `link ${stranger.email}`, 'U0MALLORY')
+    assert.include(answer.text, `No user with e-mail ${stranger.email} in this account`)
+    assert.lengthOf(await SlackUserLink.all(), 0)
+  })
+})
