@@ -31,8 +31,10 @@ const port = setting('PORT', '3333')
 const sandboxHost = setting('SANDBOX_HOST', '127.0.0.1')
 const autotaskPort = setting('SANDBOX_AUTOTASK_PORT', '4010')
 const xeroPort = setting('SANDBOX_XERO_PORT', '4020')
+const slackPort = setting('SANDBOX_SLACK_PORT', '4030')
 const autotaskUrl = `http://${sandboxHost}:${autotaskPort}`
 const xeroUrl = `http://${sandboxHost}:${xeroPort}`
+const slackUrl = `http://${sandboxHost}:${slackPort}`
 
 /** The app's clients point at the sandboxes for this demo only; .env is left alone. */
 const env = {
@@ -49,6 +51,7 @@ const env = {
   XERO_CLIENT_ID: 'AT0SANDBOX0CLIENT0ID0000000000000',
   XERO_CLIENT_SECRET: 'sandbox-xero-client-secret-do-not-use-in-production',
   XERO_REDIRECT_URI: `http://${host}:${port}/xero/callback`,
+  SLACK_API_URL: `${slackUrl}/api/`,
 }
 
 const children = []
@@ -96,6 +99,11 @@ function stopAll(code = 0) {
 }
 process.on('SIGINT', () => stopAll(0))
 process.on('SIGTERM', () => stopAll(0))
+process.on('SIGHUP', () => stopAll(0))
+// However this process ends, its children end with it.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGTERM')
+})
 
 try {
   ace('migration:run', '--force')
@@ -113,6 +121,8 @@ try {
       '  a few invoices fault on purpose (an unmapped tax region, a totals mismatch).',
       `  New billing run:  curl -X POST ${autotaskUrl}/_sandbox/billing-runs -H 'content-type: application/json' -d '{"invoices":5}'`,
       `  Xero sandbox:     ${xeroUrl}/_sandbox (knobs), its invoices at ${xeroUrl}/_sandbox/invoices`,
+      `  Slack sandbox:    fault alerts land in #billing-alerts, see ${slackUrl}/_sandbox/state`,
+      '  Slack command:    node ace slack:sign "status"   (prints a signed curl request to run)',
       '  Stop      Ctrl+C',
       '',
     ].join('\n')

@@ -3,15 +3,16 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import env from '#start/env'
 import { startAutotaskSandbox } from '#sandbox/autotask/index'
 import { startXeroSandbox, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/index'
+import { startSlackSandbox } from '#sandbox/slack/index'
 
 /**
- * Runs the Autotask and Xero sandboxes (real HTTP servers on loopback that speak
+ * Runs the Autotask, Xero and Slack sandboxes (real HTTP servers on loopback that speak
  * the real contracts) until stopped, and prints the environment that points
  * the app at them.
  */
 export default class SandboxServe extends BaseCommand {
   static commandName = 'sandbox:serve'
-  static description = 'Serve the Autotask and Xero sandboxes on loopback until stopped'
+  static description = 'Serve the Autotask, Xero and Slack sandboxes on loopback until stopped'
   static options: CommandOptions = { startApp: true, staysAlive: true }
 
   @flags.number({ description: 'Invoices seeded in the Autotask sandbox' })
@@ -21,6 +22,21 @@ export default class SandboxServe extends BaseCommand {
   declare clockSpeed?: number
 
   async run() {
+    try {
+      await this.serve()
+    } catch (error) {
+      const busy = (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      this.logger.error(
+        busy
+          ? `${(error as Error).message}: is another demo or sandbox:serve still running? Stop it, or choose other SANDBOX_*_PORT values.`
+          : (error as Error).message
+      )
+      this.exitCode = 1
+      await this.app.terminate()
+    }
+  }
+
+  private async serve() {
     const host = env.get('SANDBOX_HOST', '127.0.0.1')
     const autotask = await startAutotaskSandbox({
       host,
@@ -33,15 +49,20 @@ export default class SandboxServe extends BaseCommand {
       port: env.get('SANDBOX_XERO_PORT', 4020),
       clockSpeed: this.clockSpeed,
     })
+    const slack = await startSlackSandbox({ host, port: env.get('SANDBOX_SLACK_PORT', 4030) })
     this.app.terminating(async () => {
       await autotask.close()
       await xero.close()
+      await slack.close()
     })
 
     this.logger.success(`Autotask sandbox on ${autotask.lookupUrl} (knobs: ${autotask.knobsUrl})`)
     this.logger.success(`Xero sandbox on ${xero.url} (knobs: ${xero.url}/_sandbox)`)
+    this.logger.success(`Slack sandbox on ${slack.url} (what the bot posted: ${slack.url}/_sandbox/state)`)
     this.logger.info('Point the app at them with:')
-    for (const line of sandboxEnvironment(autotask.lookupUrl, xero)) this.logger.log(`  ${line}`)
+    for (const line of [...sandboxEnvironment(autotask.lookupUrl, xero), `SLACK_API_URL=${slack.apiUrl}`]) {
+      this.logger.log(`  ${line}`)
+    }
     this.logger.log('Sandboxes ready')
   }
 }

@@ -28,9 +28,9 @@ export interface ReclaimedRecord {
 export default class LeaseService {
   constructor(protected clock: Clock) {}
 
-  /** Moves up to `limit` due `pending` records of a product to `processing` under a fresh lease token. */
+  /** Moves up to `limit` due, numbered `pending` records of a product to `processing` under a fresh lease token. */
   async claim(kind: RecordKind, productId: number, worker: string, limit: number, leaseSeconds: number): Promise<Claim> {
-    const { table } = recordKinds[kind]
+    const { table, numberColumn } = recordKinds[kind]
     const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
     const now = this.clock.now()
     const changes = {
@@ -43,6 +43,8 @@ export default class LeaseService {
       query
         .where('product_id', productId)
         .where('status', 'pending')
+        // Without a number (an unfinished Autotask billing run) a record waits.
+        .whereNotNull(numberColumn)
         .where((q: any) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now)))
 
     if (db.connection().dialect.name === 'mysql') {

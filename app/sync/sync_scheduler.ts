@@ -7,6 +7,8 @@ import SyncRunner from '#sync/sync_runner'
 import { Clock } from '#sync/clock'
 import { toSqlDateTime } from '#models/columns'
 import type { RecordKind } from '#enums/record_kind'
+import SlackAlertService from '#services/slack_alert_service'
+import logger from '@adonisjs/core/services/logger'
 
 export interface TickSummary {
   reclaimed: number
@@ -14,9 +16,10 @@ export interface TickSummary {
 }
 
 /**
- * The scheduler's tick (every 10 s): give back leases of dead workers, then run
- * every Active product that is due: its polling interval has passed, someone
- * asked (Sync Now, resync), or a retry's time has come.
+ * The scheduler's tick (every 10 s): give back leases of dead workers, run every
+ * Active product that is due (its polling interval has passed, someone asked
+ * with Sync Now or a resync, or a retry's time has come), then deliver the Slack
+ * alerts that are due.
  */
 @inject()
 export default class SyncScheduler {
@@ -24,6 +27,7 @@ export default class SyncScheduler {
     protected leases: LeaseService,
     protected runner: SyncRunner,
     protected logs: SyncLogService,
+    protected slackAlerts: SlackAlertService,
     protected clock: Clock
   ) {}
 
@@ -37,6 +41,8 @@ export default class SyncScheduler {
         state: outcome.started ? outcome.run.state : 'already running',
       })
     }
+    // Alerts waiting for their debounce window or for Slack to accept them; Slack never fails a tick.
+    await this.slackAlerts.flush().catch((error) => logger.warn({ err: error }, 'Slack alert delivery failed'))
     return summary
   }
 

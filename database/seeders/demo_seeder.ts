@@ -6,6 +6,13 @@ import Product from '#models/product'
 import Mapping from '#models/mapping'
 import { AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { SLACK_SANDBOX_BOT_TOKEN } from '#sandbox/slack/index'
+import app from '@adonisjs/core/services/app'
+import SlackConnectionService from '#services/slack_connection_service'
+import SlackLinkService from '#services/slack_link_service'
+
+/** The demo's Slack app: the sandbox's bot token and a signing secret for signed test commands. */
+export const DEMO_SLACK = { signingSecret: 'demo-signing-secret-not-for-production', userId: 'U0DEMO' }
 
 /** The demo sign-in, printed by `npm run demo`. */
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' }
@@ -34,7 +41,16 @@ export default class DemoSeeder extends BaseSeeder {
     }
     const product = await Product.firstOrCreate(
       { accountId: account.id, name: 'Demo Autotask → Xero' },
-      { status: 'active', autotaskHealth: 'unknown', xeroHealth: 'unknown', settings: { daysBack: 60 } }
+      {
+        status: 'active',
+        autotaskHealth: 'unknown',
+        xeroHealth: 'unknown',
+        settings: {
+          daysBack: 60,
+          slackChannel: '#billing-alerts',
+          purchaseOrders: { enabled: true, documentType: 'PURCHASEORDER', triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+        },
+      }
     )
     const tenant = XERO_SANDBOX_TENANTS.nz
     const tokens = await this.connectXeroSandbox(tenant.tenantId)
@@ -67,6 +83,19 @@ export default class DemoSeeder extends BaseSeeder {
         { autotaskLabel: mapping.autotaskLabel, xeroValue: mapping.xeroValue, xeroLabel: mapping.xeroLabel }
       )
     }
+    await this.connectSlackSandbox(account)
+  }
+
+  /** Faults are posted to the Slack sandbox's #billing-alerts; the demo owner is linked as Slack user U0DEMO. */
+  private async connectSlackSandbox(account: Account) {
+    const connections = await app.container.make(SlackConnectionService)
+    const result = await connections.connect(account, { botToken: SLACK_SANDBOX_BOT_TOKEN, signingSecret: DEMO_SLACK.signingSecret })
+    if (!result.ok) {
+      console.warn(`Slack sandbox not connected: ${result.reason}`)
+      return
+    }
+    const links = await app.container.make(SlackLinkService)
+    await links.linkDirectly(result.connection, account, DEMO_LOGIN.email, DEMO_SLACK.userId, 'demo')
   }
 
   /** Fresh tokens from the running Xero sandbox (its state lives in memory, so every demo start needs new ones). */

@@ -80,3 +80,17 @@ test.group('Leases', (group) => {
     assert.lengthOf(await leases.reclaimExpired('invoice'), 0)
   })
 })
+
+test.group('Leases: what is claimable', (group) => {
+  group.each.setup(resetDatabase)
+  group.each.teardown(() => app.container.restore(Clock))
+
+  test('an invoice without a number (billing run not finished) is never claimed', async ({ assert }) => {
+    const { leases, product } = await setup(0)
+    const waiting = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: null }).create()
+    const ready = await InvoiceRecordFactory.merge({ productId: product.id }).create()
+    const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
+    assert.deepEqual(claim.ids, [ready.id])
+    assert.equal((await InvoiceRecord.findOrFail(waiting.id)).status, 'pending')
+  })
+})
