@@ -25,6 +25,9 @@ export function normaliseName(name: string) {
 
 const quoteless = (text: string) => text.replace(/["\\]/g, '')
 
+/** The contact id a dry run reports for a contact it would create. */
+export const NEW_CONTACT = '(new contact)'
+
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
 
@@ -43,7 +46,14 @@ type Match =
 export default class ContactResolver {
   constructor(protected logs: SyncLogService) {}
 
-  async resolve(product: Product, xero: XeroGateway, companies: CompanyRef[], syncRunId: number | null) {
+  /** With `dryRun` (Diagnostic Mode) nothing is linked or created: a new contact is reported as `(new contact)`. */
+  async resolve(
+    product: Product,
+    xero: XeroGateway,
+    companies: CompanyRef[],
+    syncRunId: number | null,
+    options: { dryRun?: boolean } = {}
+  ) {
     const outcomes = new Map<number, ContactOutcome>()
     const unique = [...new Map(companies.map((company) => [company.id, company])).values()]
     if (unique.length === 0) return outcomes
@@ -61,7 +71,7 @@ export default class ContactResolver {
     for (const company of unlinked) {
       const match = matches.get(company.id) ?? { kind: 'none' as const }
       if (match.kind === 'one') {
-        await this.link(product, company, match.contact, `matched by ${match.by}`, syncRunId)
+        if (!options.dryRun) await this.link(product, company, match.contact, `matched by ${match.by}`, syncRunId)
         outcomes.set(company.id, { ok: true, contactId: match.contact.contactId })
       } else if (match.kind === 'many') {
         outcomes.set(company.id, {
@@ -69,6 +79,8 @@ export default class ContactResolver {
           reason: `Company "${company.name}" matches ${match.contacts.length} Xero contacts (${match.contacts.map((c) => c.name).slice(0, 5).join(', ')}).`,
           hint: `Give the right Xero contact the contact number ${company.id}, then resync.`,
         })
+      } else if (settings.createContacts && options.dryRun) {
+        outcomes.set(company.id, { ok: true, contactId: NEW_CONTACT })
       } else if (settings.createContacts) {
         toCreate.push(company)
       } else {

@@ -9,6 +9,7 @@ import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
 import app from '@adonisjs/core/services/app'
 import RecordStatusService from '#services/record_status_service'
+import DiagnosticTrace from '#sync/diagnostic_trace'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
@@ -272,5 +273,47 @@ test.group('Sync engine: purchase orders', (group) => {
     await knob(world.xero, '/faults', { kind: 500, count: 50, path: '/Invoices', method: 'PUT' })
     await world.run()
     assert.lengthOf(await PurchaseOrderRecord.query().where('product_id', world.product.id), 0)
+  }).timeout(60_000)
+})
+
+test.group('Sync engine: Diagnostic Mode', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld()
+    return () => world.close()
+  })
+
+  test('a trace fetches the invoice afresh, logs each step and the exact payload, and writes nothing to Xero', async ({
+    assert,
+  }) => {
+    await world.run()
+    const groups = await byStatus(world)
+    const faulted = groups.fault.find((r) => r.faultReason?.includes('VAT UK'))!
+    const synced = groups.synced[0]
+    const writes = () =>
+      (world.xero.state.requestLog as any[]).filter((r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts/.test(r.path)).length
+    const before = { writes: writes(), invoices: (await xeroInvoices(world)).length }
+    assert.isAbove(before.writes, 0, 'the first run wrote to Xero')
+    const trace = await app.container.make(DiagnosticTrace)
+
+    assert.isTrue((await trace.enter(world.product, faulted, 'staff@example.com')).ok)
+    assert.equal((await InvoiceRecord.findOrFail(faulted.id)).status, 'diagnostic')
+    const faultSteps = await SyncLog.query().where('invoice_record_id', faulted.id).where('event', 'diagnostic.trace').orderBy('id')
+    assert.isTrue(faultSteps.some((l) => l.level === 'debug' && l.message.startsWith('Autotask invoice: {')))
+    assert.isTrue(faultSteps.some((l) => l.level === 'error' && l.message.includes('Tax region "VAT UK" is not mapped')))
+
+    await trace.enter(world.product, synced, 'staff@example.com')
+    const steps = await SyncLog.query().where('invoice_record_id', synced.id).where('event', 'diagnostic.trace').orderBy('id')
+    const payload = steps.find((l) => l.message.startsWith('Payload Xero would receive'))!
+    assert.include(payload.message, `"invoiceNumber":"${synced.invoiceNumber}"`)
+    assert.notInclude(payload.message, world.product.xeroTokens!.accessToken)
+    assert.isTrue(steps.some((l) => l.message.startsWith('Checks passed')))
+
+    assert.equal(writes(), before.writes, 'no write reached Xero')
+    assert.lengthOf(await xeroInvoices(world), before.invoices)
+    const released = await app.container.make(RecordStatusService)
+    assert.isTrue((await released.apply('invoice', await InvoiceRecord.findOrFail(synced.id), 'release', 'staff')).ok)
+    assert.equal((await InvoiceRecord.findOrFail(synced.id)).status, 'synced')
   }).timeout(60_000)
 })

@@ -9,6 +9,8 @@ import ProductPolicy from '#policies/product_policy'
 import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
 import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
 import SyncLog from '#models/sync_log'
+import InvoiceRecord from '#models/invoice_record'
+import DiagnosticTrace from '#sync/diagnostic_trace'
 import type Product from '#models/product'
 
 /**
@@ -58,7 +60,10 @@ export default abstract class RecordsController {
     if ((action === 'diagnose' || action === 'release') && !user.isStaff) return ctx.response.forbidden('Staff only')
 
     const record = await this.lists.find(this.kind, product, ctx.params.id)
-    const result = await this.statuses.apply(this.kind, record, action, user.email)
+    const result =
+      action === 'diagnose' && record instanceof InvoiceRecord
+        ? await (await ctx.containerResolver.make(DiagnosticTrace)).enter(product, record, user.email)
+        : await this.statuses.apply(this.kind, record, action, user.email)
     ctx.response.header('HX-Trigger', 'records-changed')
     if (!result.ok) ctx.response.status(422)
     if (!ctx.isHtmx) {
