@@ -2,6 +2,7 @@ import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import Product from '#models/product'
 import SyncRunner from '#sync/sync_runner'
+import SlackAlertService from '#services/slack_alert_service'
 
 /** One pass of the engine over the Active products (or one product), with progress. */
 export default class SyncRun extends BaseCommand {
@@ -43,5 +44,7 @@ export default class SyncRun extends BaseCommand {
         this.logger.success(line)
       }
     }
+    // Alerts the run queued are being posted in the background: let them finish before the process ends.
+    await (await this.app.container.make(SlackAlertService)).settled()
   }
 }

@@ -1,3 +1,5 @@
+import env from '#start/env'
+
 /**
  * The sync engine's knobs. Plans (config/plans.ts) set how often a product
  * polls Autotask; these set how the engine works through what it finds.
@@ -6,11 +8,11 @@ const syncConfig = {
   /** invoices per Xero request (Xero's practical ceiling is 50) */
   batchSize: 50,
   /** how long a worker's claim on a batch lasts before another worker may take it back */
-  leaseSeconds: 300,
+  leaseSeconds: env.get('SYNC_LEASE_SECONDS', 300),
+  /** how long a product's run lock lasts without a heartbeat (a killed worker's lock frees itself) */
+  runLockSeconds: env.get('SYNC_RUN_LOCK_SECONDS', 180),
   /** the scheduler's tick: due products, resyncs and Sync Now are picked up within this */
   tickSeconds: 10,
-  /** a run whose heartbeat is older than this is considered dead */
-  runStaleSeconds: 900,
   /** longest in-process wait for a Xero Retry-After before the batch is left for a later tick */
   maxInlineWaitSeconds: 60,
   /** link into Xero's web app for an invoice id */

@@ -45,6 +45,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   SLACK_ALERTS_PER_MINUTE: Env.schema.number.optional(),
   SLACK_ALERT_DROP_AFTER_MINUTES: Env.schema.number.optional(),
 
+  /* The sync engine (config/sync.ts) */
+  SYNC_LEASE_SECONDS: Env.schema.number.optional(),
+  SYNC_RUN_LOCK_SECONDS: Env.schema.number.optional(),
+
   /* The sandboxes (`node ace sandbox:serve`, `npm run demo`). */
   SANDBOX_HOST: Env.schema.string.optional({ format: 'host' }),
   SANDBOX_AUTOTASK_PORT: Env.schema.number.optional(),

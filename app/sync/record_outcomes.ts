@@ -80,7 +80,7 @@ export default class RecordOutcomes {
     if (!settled) return
     stats.faulted++
     await this.log(kind, product, syncRunId, record, 'error', `${kind}.fault`, `${recordLabel(kind, record)}: ${reason}`)
-    emitter.emit('record:faulted', { kind, recordId: record.id, productId: product.id, syncRunId, reason, hint })
+    await emitter.emit('record:faulted', { kind, recordId: record.id, productId: product.id, syncRunId, reason, hint })
   }
 
   async synced(
@@ -106,7 +106,7 @@ export default class RecordOutcomes {
     if (!settled) return false
     stats.synced++
     await this.log(kind, product, syncRunId, record, 'info', `${kind}.synced`, message)
-    emitter.emit('record:synced', { kind, recordId: record.id, productId: product.id, syncRunId, xeroId })
+    await emitter.emit('record:synced', { kind, recordId: record.id, productId: product.id, syncRunId, xeroId })
     return true
   }
 

@@ -13,6 +13,7 @@ import ProductConnections from '#sync/product_connections'
 import InvoiceDiscovery from '#sync/invoice_discovery'
 import InvoicePush from '#sync/invoice_push'
 import PurchaseOrderSync from '#sync/purchase_order_sync'
+import LeaseSweeper from '#sync/lease_sweeper'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -55,6 +56,7 @@ export default class SyncRunner {
     protected discovery: InvoiceDiscovery,
     protected push: InvoicePush,
     protected purchaseOrders: PurchaseOrderSync,
+    protected sweeper: LeaseSweeper,
     protected logs: SyncLogService,
     protected clock: Clock
   ) {}
@@ -65,13 +67,13 @@ export default class SyncRunner {
     triggeredBy: string | null,
     onProgress: (progress: RunProgress) => void = () => {}
   ): Promise<RunOutcome> {
-    const lock = lockManager.createLock(`sync:product:${product.id}`, `${syncConfig.runStaleSeconds}s`)
+    const lock = lockManager.createLock(`sync:product:${product.id}`, `${syncConfig.runLockSeconds}s`)
     if (!(await lock.acquireImmediately())) {
       const active = await SyncRun.query().where('product_id', product.id).where('state', 'running').orderBy('id', 'desc').first()
       return { started: false, reason: 'A sync of this product is already running.', run: active }
     }
     try {
-      const keepLock = () => lock.extend(`${syncConfig.runStaleSeconds}s`)
+      const keepLock = () => lock.extend(`${syncConfig.runLockSeconds}s`)
       return { started: true, run: await this.runLocked(product, trigger, triggeredBy, onProgress, keepLock) }
     } finally {
       await lock.forceRelease()
@@ -86,6 +88,7 @@ export default class SyncRunner {
     keepLock: () => Promise<void>
   ) {
     await this.closeAbandonedRuns(product)
+    await this.sweeper.sweep()
     const requestedAt = product.syncRequestedAt
     const stats = emptyStats()
     const run = await SyncRun.create({
@@ -186,7 +189,7 @@ export default class SyncRunner {
       actor: 'engine',
     })
     onProgress({ phase: 'done', stats })
-    emitter.emit('sync_run:finished', { runId: run.id, productId: product.id, state, stats })
+    await emitter.emit('sync_run:finished', { runId: run.id, productId: product.id, state, stats })
     return run
   }
 

@@ -1,12 +1,10 @@
 import { inject } from '@adonisjs/core'
 import db from '@adonisjs/lucid/services/db'
 import Product from '#models/product'
-import SyncLogService from '#services/sync_log_service'
-import LeaseService from '#sync/leases'
+import LeaseSweeper from '#sync/lease_sweeper'
 import SyncRunner from '#sync/sync_runner'
 import { Clock } from '#sync/clock'
 import { toSqlDateTime } from '#models/columns'
-import type { RecordKind } from '#enums/record_kind'
 import SlackAlertService from '#services/slack_alert_service'
 import logger from '@adonisjs/core/services/logger'
 
@@ -24,15 +22,14 @@ export interface TickSummary {
 @inject()
 export default class SyncScheduler {
   constructor(
-    protected leases: LeaseService,
+    protected sweeper: LeaseSweeper,
     protected runner: SyncRunner,
-    protected logs: SyncLogService,
     protected slackAlerts: SlackAlertService,
     protected clock: Clock
   ) {}
 
   async tick(): Promise<TickSummary> {
-    const summary: TickSummary = { reclaimed: await this.sweep(), ran: [] }
+    const summary: TickSummary = { reclaimed: await this.sweeper.sweep(), ran: [] }
     for (const product of await this.dueProducts()) {
       const outcome = await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
       summary.ran.push({
@@ -44,27 +41,6 @@ export default class SyncScheduler {
     // Alerts waiting for their debounce window or for Slack to accept them; Slack never fails a tick.
     await this.slackAlerts.flush().catch((error) => logger.warn({ err: error }, 'Slack alert delivery failed'))
     return summary
-  }
-
-  /** Leases whose worker died go back to Pending Sync, each with a log line. */
-  async sweep() {
-    let count = 0
-    for (const kind of ['invoice', 'purchase_order'] as RecordKind[]) {
-      const reclaimed = await this.leases.reclaimExpired(kind)
-      count += reclaimed.length
-      await this.logs.writeMany(
-        reclaimed.map((record) => ({
-          productId: record.productId,
-          [kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
-          autotaskId: record.autotaskId,
-          level: 'warn' as const,
-          event: `${kind}.lease_expired`,
-          message: `Worker ${record.leaseOwner.split('#')[0]} stopped while pushing it: back to Pending Sync`,
-          actor: 'engine',
-        }))
-      )
-    }
-    return count
   }
 
   async dueProducts() {

@@ -1,0 +1,93 @@
+import { test } from '@japa/runner'
+import { spawn, type ChildProcess } from 'node:child_process'
+import db from '@adonisjs/lucid/services/db'
+import env from '#start/env'
+import app from '@adonisjs/core/services/app'
+import { resetDatabase } from '#tests/helpers/database'
+import { startSyncWorld } from '#tests/helpers/sync_world'
+import InvoiceRecord from '#models/invoice_record'
+import { XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET, XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+
+type World = Awaited<ReturnType<typeof startSyncWorld>>
+
+/** A real worker process (`node ace sync:run --product=…`) on the test database, talking to the sandboxes. */
+function worker(world: World): ChildProcess {
+  return spawn(process.execPath, ['ace', 'sync:run', `--product=${world.product.id}`], {
+    cwd: app.makePath(),
+    stdio: 'ignore',
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DB_CONNECTION: db.primaryConnectionName,
+      SQLITE_PATH: env.get('SQLITE_PATH'),
+      MYSQL_DB_NAME: env.get('MYSQL_DB_NAME'),
+      AUTOTASK_ZONE_LOOKUP_URL: world.autotask.lookupUrl,
+      XERO_API_URL: world.xero.apiUrl,
+      XERO_TOKEN_URL: world.xero.tokenUrl,
+      XERO_AUTHORIZE_URL: world.xero.authorizeUrl,
+      XERO_CONNECTIONS_URL: world.xero.connectionsUrl,
+      XERO_CLIENT_ID: XERO_SANDBOX_CLIENT_ID,
+      XERO_CLIENT_SECRET: XERO_SANDBOX_CLIENT_SECRET,
+      // Short leases and run locks, so a killed worker's claims come back within seconds.
+      SYNC_LEASE_SECONDS: '3',
+      SYNC_RUN_LOCK_SECONDS: '3',
+    },
+  })
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)))
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+test.group('Sync engine: killed and concurrent workers', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({
+      autotask: { invoices: 500, companies: 40 },
+      xero: { latencyMs: 40, limits: { perMinute: 100_000, concurrent: 10, perDay: 100_000 } },
+    })
+    return () => world.close()
+  })
+
+  test('SIGKILL at random points, 20 times, with two workers at once every other time: each invoice once in Xero, none lost', async ({
+    assert,
+  }) => {
+    let killedMidPush = 0
+    for (let round = 0; round < 20; round++) {
+      const workers = round % 2 === 0 ? [worker(world)] : [worker(world), worker(world)]
+      await sleep(1500 + Math.random() * 4500)
+      const processing = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'processing')
+      if (processing.length > 0) killedMidPush++
+      for (const child of workers) child.kill('SIGKILL')
+      await Promise.all(workers.map(exited))
+    }
+    // Let the dead workers' leases and run locks expire, then finish cleanly.
+    await sleep(3500)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      assert.equal(await exited(worker(world)), 0)
+      const left = await InvoiceRecord.query()
+        .where('product_id', world.product.id)
+        .whereIn('status', ['pending', 'processing'])
+        .whereNotNull('invoice_number')
+      if (left.length === 0) break
+      await sleep(3500)
+    }
+
+    const records = await InvoiceRecord.query().where('product_id', world.product.id)
+    assert.equal(records.filter((r) => r.status === 'processing').length, 0, 'no claim left behind')
+    assert.isTrue(records.filter((r) => r.status === 'pending').every((r) => r.invoiceNumber === null), 'nothing numbered left waiting')
+    const synced = records.filter((r) => r.status === 'synced')
+    assert.isAbove(synced.length, 400)
+
+    const inXero = world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((i: any) => i.Type === 'ACCREC')
+    const perNumber = new Map<string, number>()
+    for (const invoice of inXero) perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
+    const duplicated = [...perNumber.entries()].filter(([, count]) => count > 1)
+    assert.deepEqual(duplicated, [], 'no invoice twice in Xero')
+    assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice, none missing')
+    for (const record of synced) assert.equal(perNumber.get(record.invoiceNumber!), 1)
+    assert.isAbove(killedMidPush, 0, 'at least one kill landed in the middle of a push')
+  }).timeout(240_000)
+})
