@@ -1,0 +1,121 @@
+/*
+| Shared by the benchmark commands (`npm run bench:sync`, `npm run bench:web`):
+| a fresh MySQL database, child processes with the app's environment, and
+| memory read from /proc.
+*/
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import mysql from 'mysql2/promise'
+import env from '#start/env'
+
+export const root = new URL('../', import.meta.url).pathname
+
+/** The environment children get: this process's, pointed at the bench database. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DB_CONNECTION: 'mysql',
+    MYSQL_DB_NAME: env.get('MYSQL_DB_NAME', 'accounting_toolbox'),
+    LOG_LEVEL: 'warn',
+    ...extra,
+  }
+}
+
+/** Drops and re-creates the bench database, then migrates it with `node ace migration:run`. */
+export async function freshDatabase() {
+  const name = env.get('MYSQL_DB_NAME', 'accounting_toolbox')
+  if (env.get('DB_CONNECTION') !== 'mysql' || !/bench/.test(name)) {
+    throw new Error(`Refusing to wipe "${name}": run through npm run bench:* (DB_CONNECTION=mysql, a *bench* database).`)
+  }
+  const connection = await mysql.createConnection({
+    host: env.get('MYSQL_HOST', '127.0.0.1'),
+    port: env.get('MYSQL_PORT', 3306),
+    user: env.get('MYSQL_USER', 'root'),
+    password: env.get('MYSQL_PASSWORD', ''),
+  })
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
+  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
+  await connection.end()
+  const migrated = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: root, env: childEnv(), encoding: 'utf8' })
+  if (migrated.status !== 0) throw new Error(`migration:run failed:\n${migrated.stdout}\n${migrated.stderr}`)
+}
+
+/** Starts a child (node with the given args), resolving once its output matches `ready`. */
+export function startChild(args: string[], extraEnv: Record<string, string>, ready: RegExp | null) {
+  return new Promise<ChildProcess>((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const watch = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-20_000)
+      if (ready && ready.test(output)) {
+        ready = null
+        resolve(child)
+      }
+    }
+    child.stdout!.on('data', watch)
+    child.stderr!.on('data', watch)
+    child.on('exit', (code) => {
+      if (ready) reject(new Error(`node ${args.join(' ')} exited (${code}) before it was ready:\n${output}`))
+    })
+    ;(child as ChildProcess & { output: () => string }).output = () => output
+    if (!ready) resolve(child)
+  })
+}
+
+/** The last output a child started by `startChild` printed. */
+export function outputOf(child: ChildProcess) {
+  return (child as ChildProcess & { output?: () => string }).output?.() ?? ''
+}
+
+/** A process's memory from /proc in MB: current (VmRSS) and peak (VmHWM); null once it has exited. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0)
+    return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 }
+  } catch {
+    return null
+  }
+}
+
+/** Resets a process's peak RSS (VmHWM) to its current RSS, so a later reading covers only what follows. */
+export function resetPeakMemory(pid: number) {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5')
+}
+
+/** Samples a process's memory every `everyMs` until stopped; the peak survives the process's exit. */
+export function watchMemory(pid: number, everyMs = 100) {
+  let peakMb = 0
+  const sample = () => {
+    const memory = memoryOf(pid)
+    if (memory) peakMb = Math.max(peakMb, memory.peakMb, memory.rssMb)
+  }
+  sample()
+  const timer = setInterval(sample, everyMs)
+  return {
+    get peakMb() {
+      return peakMb
+    },
+    stop() {
+      sample()
+      clearInterval(timer)
+      return peakMb
+    },
+  }
+}
+
+export function exited(child: ChildProcess) {
+  return new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) return resolve(child.exitCode)
+    child.on('exit', (code) => resolve(code))
+  })
+}
+
+export const round = (value: number, digits = 2) => Number(value.toFixed(digits))
+
+/** The q-th quantile (0..1) of a list of numbers, nearest rank. */
+export function quantile(values: number[], q: number) {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
+}

@@ -1,0 +1,203 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import db from '@adonisjs/lucid/services/db'
+import { startAutotaskSandbox, AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
+import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandbox/xero/index'
+import { ProductFactory } from '#database/factories/product_factory'
+import Mapping from '#models/mapping'
+import { sandboxEnvironment } from '#commands/sandbox_serve'
+import { exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
+
+/** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
+const XERO_BATCH = 50
+
+/**
+ * PRODUCT.md §8 "Speed", the sync half: 10,000 Autotask invoices pushed to a Xero
+ * sandbox that enforces Xero's real limits on a sped-up clock, by the real worker
+ * (`node ace sync:run` in a child process, passes repeated as the scheduler would
+ * until nothing is pending), on a fresh MySQL database. Prints one line of JSON last.
+ */
+export default class BenchSync extends BaseCommand {
+  static commandName = 'bench:sync'
+  static description = 'Benchmark the sync engine: calls per invoice, time against Xero’s rate-limit floor, worker RSS'
+  static options: CommandOptions = { startApp: true }
+
+  @flags.number({ description: 'Invoices seeded in the Autotask sandbox', default: 10_000 })
+  declare invoices: number
+
+  @flags.number({ description: 'Companies they are spread over', default: 300 })
+  declare companies: number
+
+  @flags.number({ description: 'Xero sandbox seconds per real second', default: 30 })
+  declare clockSpeed: number
+
+  @flags.number({ description: 'Most worker passes before giving up', default: 30 })
+  declare maxPasses: number
+
+  async run() {
+    this.logger.info('Fresh database and sandboxes')
+    await freshDatabase()
+    const autotask = await startAutotaskSandbox({ port: 0, invoices: this.invoices, companies: this.companies, largeInvoiceLines: 0 })
+    const xero = await startXeroSandbox({
+      port: 0,
+      clockSpeed: this.clockSpeed,
+      limits: { perMinute: 60, concurrent: 5, perDay: 5000 },
+    })
+    try {
+      const productId = await this.createProduct(xero)
+      const workerEnv = Object.fromEntries(
+        sandboxEnvironment(autotask.lookupUrl, xero).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])
+      )
+
+      // The clocks run from the worker's first Autotask request to its result line: boot and exit are reported apart.
+      let engineMs = 0
+      let bootMs = 0
+      let lingerMs = 0
+      const clockAt = (realMs: number) => xero.state.clock.now() - (Date.now() - realMs) * this.clockSpeed
+      let firstClock: number | null = null
+      let lastClock = 0
+      let peakRssMb = 0
+      let passes = 0
+      for (; passes < this.maxPasses; ) {
+        passes++
+        const spawnedAt = Date.now()
+        const requestsBefore = autotask.state.requests.length
+        const child = await startChild(['ace', 'sync:run', `--product=${productId}`], workerEnv, null)
+        const memory = watchMemory(child.pid!)
+        let doneAt = 0
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (!doneAt && /run #\d+ (succeeded|failed|cancelled)/.test(chunk.toString())) doneAt = Date.now()
+        })
+        const code = await exited(child)
+        const exitAt = Date.now()
+        doneAt ||= exitAt
+        const firstRequestAt = autotask.state.requests[requestsBefore]?.receivedAt ?? spawnedAt
+        bootMs += firstRequestAt - spawnedAt
+        engineMs += doneAt - firstRequestAt
+        lingerMs += exitAt - doneAt
+        firstClock ??= clockAt(firstRequestAt)
+        lastClock = clockAt(doneAt)
+        peakRssMb = Math.max(peakRssMb, memory.stop())
+        const pending = await this.pending(productId)
+        this.logger.info(`Pass ${passes}: exit ${code}, ${pending.count} still pending, worker peak ${round(memory.peakMb, 1)} MB`)
+        if (code !== 0) this.logger.warning(outputOf(child).slice(-2000))
+        if (pending.count === 0) break
+        // The scheduler picks the product up again once its earliest retry is due.
+        const wait = pending.nextAt ? Math.max(0, pending.nextAt.getTime() - Date.now()) : 0
+        await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 120_000) + 100))
+      }
+      const clockMinutes = (lastClock - (firstClock ?? lastClock)) / 60_000
+
+      const xeroCalls = xero.state.stats().calls as Record<string, number>
+      const autotaskStats = autotask.state.stats()
+      const statuses = Object.fromEntries(
+        (await db.from('invoice_records').where('product_id', productId).groupBy('status').select('status').count('* as n')).map(
+          (row) => [row.status, Number(row.n)]
+        )
+      ) as Record<string, number>
+      const faults = await db
+        .from('invoice_records')
+        .where('product_id', productId)
+        .where('status', 'fault')
+        .groupBy('fault_reason')
+        .select('fault_reason')
+        .count('* as n')
+
+      const total = Object.values(xeroCalls).reduce((sum, n) => sum + n, 0)
+      const contactCalls = Object.entries(xeroCalls)
+        .filter(([key]) => /\/Contacts/i.test(key))
+        .reduce((sum, [, n]) => sum + n, 0)
+      const synced = statuses.synced ?? 0
+      const pushable = synced + (statuses.fault ?? 0)
+      const floorCalls = Math.ceil(this.invoices / XERO_BATCH)
+      const floorMinutes = floorCalls / 60
+      const autotaskCalls = autotaskStats.requests.total + autotaskStats.zoneLookups
+
+      this.logger.log('')
+      this.logger.log(`Xero calls by endpoint: ${JSON.stringify(xeroCalls)}`)
+      this.logger.log(`Autotask requests by entity: ${JSON.stringify(autotaskStats.requests.byEntity)} (+${autotaskStats.zoneLookups} zone look-ups)`)
+      this.logger.log(`Records by status: ${JSON.stringify(statuses)}`)
+      for (const fault of faults) this.logger.log(`  fault ×${fault.n}: ${fault.fault_reason}`)
+      this.logger.log(
+        `Time: engine ${round(engineMs / 1000, 1)} s real (plus boot ${round(bootMs / 1000, 1)} s, exit ${round(lingerMs / 1000, 1)} s); ` +
+          `first request to last result ${round(clockMinutes, 2)} sandbox minutes at ×${this.clockSpeed}; ` +
+          `floor ⌈${this.invoices}/${XERO_BATCH}⌉ = ${floorCalls} calls at 60/min = ${round(floorMinutes, 2)} sandbox minutes`
+      )
+      this.logger.log('')
+      console.log(
+        JSON.stringify({
+          invoices: this.invoices,
+          companies: this.companies,
+          synced,
+          faulted: statuses.fault ?? 0,
+          skipped: statuses.skipped ?? 0,
+          still_pending: (statuses.pending ?? 0) + (statuses.processing ?? 0),
+          passes,
+          xero_calls: total,
+          xero_contact_calls: contactCalls,
+          xero_calls_per_invoice: round(total / Math.max(1, pushable), 4),
+          xero_calls_per_invoice_after_contacts: round((total - contactCalls) / Math.max(1, pushable), 4),
+          xero_max_concurrency: xero.state.stats().maxConcurrencyOverall,
+          autotask_calls: autotaskCalls,
+          autotask_calls_per_invoice: round(autotaskCalls / this.invoices, 4),
+          clock_speed: this.clockSpeed,
+          engine_seconds: round(engineMs / 1000, 1),
+          worker_boot_seconds: round(bootMs / 1000, 1),
+          worker_exit_seconds: round(lingerMs / 1000, 1),
+          sandbox_minutes: round(clockMinutes, 2),
+          floor_sandbox_minutes: round(floorMinutes, 2),
+          time_to_floor_ratio: round(clockMinutes / floorMinutes, 2),
+          peak_rss_mb: round(peakRssMb, 1),
+        })
+      )
+    } finally {
+      await autotask.close()
+      await xero.close()
+    }
+  }
+
+  /** An Active product connected to the sandboxes and mapped as sync_world does (region "VAT UK" left unmapped). */
+  private async createProduct(xero: XeroSandbox) {
+    const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
+    const product = await ProductFactory.with('account')
+      .merge({
+        name: 'Bench Books',
+        status: 'active',
+        xeroTenantId: XERO_SANDBOX_TENANTS.nz.tenantId,
+        xeroTenantName: 'Sandbox',
+        xeroHealth: 'ok',
+        xeroTokens: {
+          accessToken: connection.accessToken,
+          refreshToken: connection.refreshToken,
+          expiresAt: connection.expiresAt.toISOString(),
+        },
+        autotaskUsername: AUTOTASK_SANDBOX_USER.username,
+        autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
+        autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
+        settings: { daysBack: 90 },
+      })
+      .create()
+    await Mapping.createMany([
+      { productId: product.id, kind: 'tax_region', autotaskValue: '1', xeroValue: 'OUTPUT2', autotaskLabel: 'GST NZ' },
+      { productId: product.id, kind: 'tax_region', autotaskValue: '2', xeroValue: 'NONE', autotaskLabel: 'Exempt' },
+      { productId: product.id, kind: 'tax_region', autotaskValue: '3', xeroValue: 'OUTPUT2', autotaskLabel: 'GST AU' },
+      { productId: product.id, kind: 'tax_region', autotaskValue: 'exempt', xeroValue: 'NONE' },
+      { productId: product.id, kind: 'billing_code', autotaskValue: '*', xeroValue: '200', xeroLabel: 'Sales' },
+      { productId: product.id, kind: 'billing_code', autotaskValue: '29682804', xeroValue: '260', xeroLabel: 'Other Revenue' },
+    ])
+    return product.id
+  }
+
+  /** How many invoices wait to be pushed, and when the earliest retry is due. */
+  private async pending(productId: number) {
+    const row = await db
+      .from('invoice_records')
+      .where('product_id', productId)
+      .whereIn('status', ['pending', 'processing'])
+      .whereNotNull('invoice_number')
+      .count('* as n')
+      .min('next_attempt_at as next')
+      .first()
+    return { count: Number(row?.n ?? 0), nextAt: row?.next ? new Date(row.next) : null }
+  }
+}

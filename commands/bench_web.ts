@@ -1,0 +1,271 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import db from '@adonisjs/lucid/services/db'
+import autocannon from 'autocannon'
+import type { ChildProcess } from 'node:child_process'
+import UserService from '#services/user_service'
+import { ProductFactory } from '#database/factories/product_factory'
+import { freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, round, startChild, watchMemory } from '#bench/support'
+
+const EMAIL = 'bench@example.com'
+const PASSWORD = 'bench-password-1'
+const BRANDS = ['Harbour', 'Summit', 'Kauri', 'Tasman', 'Pacific', 'Southern', 'Alpine', 'Coastal', 'Northland', 'Capital', 'Riverside', 'Golden']
+const TRADES = ['Plumbing', 'Electrical', 'Dental', 'Legal', 'Motors', 'Logistics', 'Accounting', 'Builders', 'Veterinary', 'Printing']
+const SUFFIXES = ['Ltd', 'Limited', 'Group']
+
+/** `ELT(1 + expression % n, 'a', 'b', …)`: one of the words, picked in SQL. */
+const pick = (expression: string, words: string[]) => `ELT(1 + (${expression}) % ${words.length}, ${words.map((w) => `'${w}'`).join(', ')})`
+
+/**
+ * PRODUCT.md §8 "Speed", the web half: one product with 100,000 invoices and
+ * 1,000,000 log lines in MySQL, the production server in a child process,
+ * 20 connections for 10 s on each tab and search (autocannon), then a
+ * 100,000-row Excel export with the server's peak RSS. Prints one line of JSON last.
+ */
+export default class BenchWeb extends BaseCommand {
+  static commandName = 'bench:web'
+  static description = 'Benchmark the invoices tab, log search and exports on 100,000 invoices and 1,000,000 log lines'
+  static options: CommandOptions = { startApp: true }
+
+  @flags.number({ description: 'Invoice records seeded (log lines are ten per invoice)', default: 100_000 })
+  declare invoices: number
+
+  @flags.number({ description: 'Port of the app server', default: 3450 })
+  declare port: number
+
+  @flags.number({ description: 'Seconds per route', default: 10 })
+  declare seconds: number
+
+  @flags.number({ description: 'Concurrent connections', default: 20 })
+  declare connections: number
+
+  @flags.boolean({ description: 'Keep the seeded database from the last run (skip seeding)' })
+  declare reuse: boolean
+
+  async run() {
+    let productId: number
+    if (this.reuse) {
+      productId = Number((await db.from('products').select('id').orderBy('id').firstOrFail()).id)
+    } else {
+      this.logger.info('Fresh database')
+      await freshDatabase()
+      productId = await this.seed()
+    }
+
+    const base = `http://127.0.0.1:${this.port}`
+    const server = await startChild(['--import=ts-node-maintained/register/esm', 'bin/server.js'], {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(this.port),
+      SESSION_DRIVER: 'cookie',
+    }, null)
+    try {
+      await this.waitFor(`${base}/login`, server)
+      const cookie = await this.signIn(base)
+      const products = `${base}/products/${productId}`
+      const autotaskId = Number((await db.from('invoice_records').where('product_id', productId).orderBy('id').offset(Math.floor(this.invoices / 2)).select('autotask_id').firstOrFail()).autotask_id)
+      const routes: [string, string][] = [
+        ['invoices', `${products}/invoices`],
+        ['invoice_search', `${products}/invoices?q=Harbour`],
+        ['logs', `${products}/logs`],
+        ['log_search_text', `${products}/logs?q=Harbour`],
+        ['log_search_id', `${products}/logs?autotaskId=${autotaskId}`],
+      ]
+      const figures: Record<string, number> = {}
+      for (const [name, url] of routes) {
+        await this.warmUp(url, cookie)
+        const result = await this.load(url, cookie)
+        figures[`${name}_median_ms`] = result.median
+        figures[`${name}_p95_ms`] = result.p95
+        this.logger.log(
+          `${name.padEnd(16)} ${url.replace(base, '')}: median ${result.median} ms, p95 ${result.p95} ms, ${result.requests} requests, ${result.rps} req/s${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`
+        )
+      }
+
+      const exported = await this.export(`${products}/invoices/export/xlsx`, cookie, server.pid!)
+      this.logger.log(
+        `export xlsx: ${exported.rows} rows, ${round(exported.bytes / 1024 / 1024, 1)} MB in ${round(exported.seconds, 1)} s; server RSS ${round(exported.beforeMb, 1)} MB before, peak ${round(exported.peakMb, 1)} MB`
+      )
+      console.log(
+        JSON.stringify({
+          invoices_p95_ms: figures.invoices_p95_ms,
+          invoice_search_p95_ms: figures.invoice_search_p95_ms,
+          logs_p95_ms: figures.logs_p95_ms,
+          log_search_text_p95_ms: figures.log_search_text_p95_ms,
+          log_search_id_p95_ms: figures.log_search_id_p95_ms,
+          export_100k_peak_rss_mb: round(exported.peakMb, 1),
+          invoices_median_ms: figures.invoices_median_ms,
+          invoice_search_median_ms: figures.invoice_search_median_ms,
+          logs_median_ms: figures.logs_median_ms,
+          log_search_text_median_ms: figures.log_search_text_median_ms,
+          log_search_id_median_ms: figures.log_search_id_median_ms,
+          export_rows: exported.rows,
+          export_seconds: round(exported.seconds, 1),
+          export_rss_before_mb: round(exported.beforeMb, 1),
+          connections: this.connections,
+          seconds_per_route: this.seconds,
+        })
+      )
+    } finally {
+      server.kill('SIGTERM')
+    }
+  }
+
+  /** A user, its account and one Active product; the invoices and log lines are made by MySQL itself. */
+  private async seed() {
+    const created = await (await this.app.container.make(UserService)).create({
+      email: EMAIL,
+      password: PASSWORD,
+      accountName: 'Bench MSP',
+      role: 'owner',
+    })
+    if (!created.ok) throw new Error(created.reason)
+    const product = await ProductFactory.merge({ accountId: created.account.id, name: 'Bench Books', status: 'active' }).create()
+
+    const started = performance.now()
+    await db.rawQuery('CREATE TABLE bench_digits (d INT PRIMARY KEY)')
+    await db.rawQuery('INSERT INTO bench_digits (d) VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)')
+    const powers = Math.ceil(Math.log10(this.invoices))
+    const tables = Array.from({ length: powers }, (_, i) => `bench_digits d${i}`).join(' CROSS JOIN ')
+    const n = Array.from({ length: powers }, (_, i) => `d${i}.d * ${10 ** i}`).join(' + ')
+    const company = `(n % 300)`
+    const name = `CONCAT(${pick(company, BRANDS)}, ' ', ${pick(`${company} DIV 12`, TRADES)}, ' ', ${pick(`${company} DIV 120`, SUFFIXES)})`
+    // Oldest first, so ids and dates grow together as they do in a real product.
+    const stamp = `TIMESTAMPADD(MINUTE, n * 10, TIMESTAMP('2022-01-01 00:00:00'))`
+    await db.rawQuery(
+      `INSERT INTO invoice_records (product_id, autotask_id, invoice_number, autotask_company_id, company_name, invoice_date, due_date,
+         subtotal, tax_total, total, currency, status, fault_reason, fault_hint, attempts, xero_invoice_id, xero_invoice_number,
+         synced_at, \`lines\`, needs_refresh, autotask_tax_region_id, autotask_tax_region_name, created_at, updated_at)
+       SELECT ?, 29680001 + n, CAST(10001 + n AS CHAR), 174 + ${company}, ${name}, DATE(${stamp}), DATE(TIMESTAMPADD(DAY, 20, ${stamp})),
+         s, ROUND(s * 0.15, 2), ROUND(s * 1.15, 2), 'NZD', st,
+         IF(st = 'fault', 'Invoice amounts do not match: Autotask NZD 10.00, Xero would total NZD 10.01.', NULL),
+         IF(st = 'fault', 'Correct the invoice in Autotask or the mappings, then resync.', NULL), 0,
+         IF(st = 'synced', UUID(), NULL), IF(st = 'synced', CONCAT('INV-', LPAD(n + 1, 6, '0')), NULL),
+         IF(st = 'synced', ${stamp}, NULL), '[]', 0, 1, 'GST NZ', ${stamp}, ${stamp}
+       FROM (
+         SELECT n, ROUND(10 + (n * 7919 % 100000) / 37, 2) AS s,
+           CASE WHEN n % 50 = 7 THEN 'fault' WHEN n % 40 = 3 THEN 'skipped' WHEN n >= ? THEN 'pending' ELSE 'synced' END AS st
+         FROM (SELECT ${n} AS n FROM ${tables}) AS numbers
+         WHERE n < ?
+       ) AS seeded
+       ORDER BY n`,
+      [product.id, this.invoices - 100, this.invoices]
+    )
+    this.logger.info(`${this.invoices} invoices in ${round((performance.now() - started) / 1000, 1)} s`)
+
+    // The full-text index is built once after the bulk load (as a restore would), not row by row.
+    await db.rawQuery('ALTER TABLE sync_logs DROP INDEX sync_logs_message_fulltext')
+    const events = [
+      ['info', 'invoice.discovered', `CONCAT('Invoice ', r.invoice_number, ' found for ', r.company_name, ' (NZD ', r.total, '): Pending Sync')`],
+      ['info', 'contact.linked', `CONCAT('Company "', r.company_name, '" (#', r.autotask_company_id, ') linked to Xero contact "', r.company_name, '", matched by number')`],
+      ['warn', 'invoice.retry', `CONCAT('Invoice ', r.invoice_number, ': Xero is rate limiting (minute limit); retrying at 10:42:07 UTC (attempt 1 of 8)')`],
+      ['info', 'invoice.synced', `CONCAT('Invoice ', r.invoice_number, ' created in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`],
+      ['info', 'invoice.resync', `CONCAT('Invoice ', r.invoice_number, ' marked for resync by owner@', LOWER(SUBSTRING_INDEX(r.company_name, ' ', 1)), '.example')`],
+      ['info', 'invoice.refreshed', `CONCAT('Invoice ', r.invoice_number, ' downloaded again from Autotask for the resync')`],
+      ['error', 'invoice.fault', `CONCAT('Invoice ', r.invoice_number, ': Xero refused the invoice: Account code ''200'' is not a valid code for this document.')`],
+      ['info', 'invoice.synced', `CONCAT('Invoice ', r.invoice_number, ' found in Xero by number and updated in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`],
+      ['info', 'slack.posted', `CONCAT('Slack alert posted for invoice ', r.invoice_number, ' of ', r.company_name)`],
+      ['info', 'run.finished', `CONCAT('Sync run #', 1 + r.id DIV 500, ' succeeded: 500 found, 480 synced, 12 faulted, 8 skipped')`],
+    ]
+    const chooser = (index: number) => `ELT(d.d + 1, ${events.map((e) => e[index]).map((v) => (index === 2 ? v : `'${v}'`)).join(', ')})`
+    const lines = performance.now()
+    const [{ min, max }] = (await db.rawQuery('SELECT MIN(id) AS min, MAX(id) AS max FROM invoice_records'))[0]
+    for (let from = Number(min); from <= Number(max); from += 10_000) {
+      await db.rawQuery(
+        `INSERT INTO sync_logs (product_id, sync_run_id, invoice_record_id, level, event, message, autotask_id, actor, created_at)
+         SELECT r.product_id, 1 + r.id DIV 500, r.id, ${chooser(0)}, ${chooser(1)}, ${chooser(2)}, r.autotask_id, 'engine',
+           TIMESTAMPADD(SECOND, d.d * 50, r.created_at)
+         FROM invoice_records r CROSS JOIN bench_digits d
+         WHERE r.id >= ? AND r.id < ?
+         ORDER BY r.id, d.d`,
+        [from, from + 10_000]
+      )
+    }
+    this.logger.info(`${this.invoices * 10} log lines in ${round((performance.now() - lines) / 1000, 1)} s`)
+    const index = performance.now()
+    await db.rawQuery('ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message)')
+    await db.rawQuery('DROP TABLE bench_digits')
+    await db.rawQuery('ANALYZE TABLE invoice_records, sync_logs')
+    this.logger.info(`full-text index and statistics in ${round((performance.now() - index) / 1000, 1)} s`)
+    return product.id
+  }
+
+  private async waitFor(url: string, server: ChildProcess) {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      if (server.exitCode !== null) throw new Error(`The server exited:\n${outputOf(server)}`)
+      try {
+        if ((await fetch(url)).ok) return
+      } catch {}
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    throw new Error(`The server did not answer ${url}:\n${outputOf(server)}`)
+  }
+
+  /** Signs in as a person does (form with its CSRF token) and returns the Cookie header to send. */
+  private async signIn(base: string) {
+    const jar = new Map<string, string>()
+    const keep = (response: Response) => {
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';')
+        const at = pair.indexOf('=')
+        jar.set(pair.slice(0, at), pair.slice(at + 1))
+      }
+    }
+    const header = () => [...jar].map(([name, value]) => `${name}=${value}`).join('; ')
+    const form = await fetch(`${base}/login`)
+    keep(form)
+    const token = (await form.text()).match(/name=['"]_csrf['"] value=['"]([^'"]+)['"]/)?.[1]
+    if (!token) throw new Error('No CSRF token on the sign-in page')
+    const answer = await fetch(`${base}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'cookie': header() },
+      body: new URLSearchParams({ _csrf: token, email: EMAIL, password: PASSWORD }),
+    })
+    keep(answer)
+    if (answer.status !== 302 && answer.status !== 303) throw new Error(`Sign-in answered ${answer.status}`)
+    return header()
+  }
+
+  /** Compiles the route's code and templates before it is measured. */
+  private async warmUp(url: string, cookie: string) {
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(url, { headers: { cookie }, redirect: 'manual' })
+      if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
+      await response.arrayBuffer()
+    }
+  }
+
+  private async load(url: string, cookie: string) {
+    const latencies: number[] = []
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const instance = autocannon({ url, connections: this.connections, duration: this.seconds, headers: { cookie } }, (error, done) =>
+        error ? reject(error) : resolve(done)
+      )
+      instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+    })
+    return {
+      median: round(quantile(latencies, 0.5), 1),
+      p95: round(quantile(latencies, 0.95), 1),
+      requests: latencies.length,
+      rps: round(result.requests.average, 1),
+      errors: result.errors + result.timeouts + result.non2xx,
+    }
+  }
+
+  /** Downloads the export, reading the server's peak RSS (VmHWM reset first) over the download. */
+  private async export(url: string, cookie: string, pid: number) {
+    const beforeMb = memoryOf(pid)?.rssMb ?? 0
+    resetPeakMemory(pid)
+    const memory = watchMemory(pid, 50)
+    const started = performance.now()
+    const response = await fetch(url, { headers: { cookie } })
+    if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
+    let bytes = 0
+    for await (const chunk of response.body!) bytes += (chunk as Uint8Array).byteLength
+    const seconds = (performance.now() - started) / 1000
+    const peakMb = memory.stop()
+    const rows = Number((await db.from('invoice_records').count('* as n').firstOrFail()).n)
+    return { beforeMb, peakMb, seconds, bytes, rows }
+  }
+}
