@@ -1,10 +1,10 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
-import { startAutotaskSandbox, AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
+import { startAutotaskSandbox } from '#sandbox/autotask/index'
 import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandbox/xero/index'
 import { ProductFactory } from '#database/factories/product_factory'
-import Mapping from '#models/mapping'
+import SandboxSetupService from '#services/sandbox_setup_service'
 import { sandboxEnvironment } from '#commands/sandbox_serve'
 import { exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
 
@@ -159,32 +159,12 @@ export default class BenchSync extends BaseCommand {
   /** An Active product connected to the sandboxes and mapped as sync_world does (region "VAT UK" left unmapped). */
   private async createProduct(xero: XeroSandbox) {
     const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
-    const product = await ProductFactory.with('account')
-      .merge({
-        name: 'Bench Books',
-        status: 'active',
-        xeroTenantId: XERO_SANDBOX_TENANTS.nz.tenantId,
-        xeroTenantName: 'Sandbox',
-        xeroHealth: 'ok',
-        xeroTokens: {
-          accessToken: connection.accessToken,
-          refreshToken: connection.refreshToken,
-          expiresAt: connection.expiresAt.toISOString(),
-        },
-        autotaskUsername: AUTOTASK_SANDBOX_USER.username,
-        autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
-        autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
-        settings: { daysBack: 90 },
-      })
-      .create()
-    await Mapping.createMany([
-      { productId: product.id, kind: 'tax_region', autotaskValue: '1', xeroValue: 'OUTPUT2', autotaskLabel: 'GST NZ' },
-      { productId: product.id, kind: 'tax_region', autotaskValue: '2', xeroValue: 'NONE', autotaskLabel: 'Exempt' },
-      { productId: product.id, kind: 'tax_region', autotaskValue: '3', xeroValue: 'OUTPUT2', autotaskLabel: 'GST AU' },
-      { productId: product.id, kind: 'tax_region', autotaskValue: 'exempt', xeroValue: 'NONE' },
-      { productId: product.id, kind: 'billing_code', autotaskValue: '*', xeroValue: '200', xeroLabel: 'Sales' },
-      { productId: product.id, kind: 'billing_code', autotaskValue: '29682804', xeroValue: '260', xeroLabel: 'Other Revenue' },
-    ])
+    const product = await ProductFactory.with('account').merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } }).create()
+    await new SandboxSetupService().connect(product, {
+      accessToken: connection.accessToken,
+      refreshToken: connection.refreshToken,
+      expiresAt: connection.expiresAt.toISOString(),
+    })
     return product.id
   }
 

@@ -3,8 +3,7 @@ import env from '#start/env'
 import Account from '#models/account'
 import User from '#models/user'
 import Product from '#models/product'
-import Mapping from '#models/mapping'
-import { AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
+import SandboxSetupService from '#services/sandbox_setup_service'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 import { SLACK_SANDBOX_BOT_TOKEN } from '#sandbox/slack/index'
 import app from '@adonisjs/core/services/app'
@@ -19,9 +18,8 @@ export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password'
 
 /**
  * The demo account, user and product, connected to the sandboxes and mapped
- * like a real set-up — except two things left wrong on purpose so the demo shows
- * faults: the "VAT UK" tax region is unmapped, and "GST AU" (10 %) is mapped to
- * NZ GST (15 %), so its totals do not match. Idempotent: each `npm run demo`
+ * (SandboxSetupService: two mappings are wrong on purpose, so the demo shows
+ * faults). Idempotent: each `npm run demo`
  * reconnects the product to the freshly started Xero sandbox and keeps the rest.
  */
 export default class DemoSeeder extends BaseSeeder {
@@ -52,37 +50,10 @@ export default class DemoSeeder extends BaseSeeder {
         },
       }
     )
-    const tenant = XERO_SANDBOX_TENANTS.nz
-    const tokens = await this.connectXeroSandbox(tenant.tenantId)
-    product.merge({
-      autotaskUsername: AUTOTASK_SANDBOX_USER.username,
-      autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
-      autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
-      autotaskZoneUrl: null,
-      xeroTenantId: tenant.tenantId,
-      xeroTenantName: tenant.name,
-      xeroTokens: tokens,
-      xeroHealth: 'ok',
-      xeroHealthMessage: null,
-      syncRequestedAt: null,
-      nextSyncAt: null,
-    })
+    const tokens = await this.connectXeroSandbox(XERO_SANDBOX_TENANTS.nz.tenantId)
+    await new SandboxSetupService().connect(product, tokens)
+    product.merge({ syncRequestedAt: null, nextSyncAt: null })
     await product.save()
-
-    const mappings = [
-      { kind: 'tax_region', autotaskValue: '1', autotaskLabel: 'GST NZ', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
-      { kind: 'tax_region', autotaskValue: '2', autotaskLabel: 'Exempt', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
-      { kind: 'tax_region', autotaskValue: '3', autotaskLabel: 'GST AU', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
-      { kind: 'tax_region', autotaskValue: 'exempt', autotaskLabel: 'Lines without tax', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
-      { kind: 'billing_code', autotaskValue: '*', autotaskLabel: 'Default', xeroValue: '200', xeroLabel: 'Sales' },
-      { kind: 'billing_code', autotaskValue: '29682804', autotaskLabel: 'Hardware', xeroValue: '260', xeroLabel: 'Other Revenue' },
-    ] as const
-    for (const mapping of mappings) {
-      await Mapping.updateOrCreate(
-        { productId: product.id, kind: mapping.kind, autotaskValue: mapping.autotaskValue },
-        { autotaskLabel: mapping.autotaskLabel, xeroValue: mapping.xeroValue, xeroLabel: mapping.xeroLabel }
-      )
-    }
     await this.connectSlackSandbox(account)
   }
 

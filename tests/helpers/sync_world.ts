@@ -3,9 +3,9 @@ import autotaskConfig from '#config/autotask'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
-import { startAutotaskSandbox, AUTOTASK_SANDBOX_USER, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
+import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
-import Mapping from '#models/mapping'
+import SandboxSetupService from '#services/sandbox_setup_service'
 import Product from '#models/product'
 import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
 import { Clock, FixedClock } from '#sync/clock'
@@ -36,23 +36,8 @@ export async function startSyncWorld(
 
   const connected = await connectedProduct(xero)
   const product = await Product.findOrFail(connected.id)
-  product.merge({
-    name: 'Sandbox Books',
-    status: 'active',
-    autotaskUsername: AUTOTASK_SANDBOX_USER.username,
-    autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
-    autotaskIntegrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
-    settings: { daysBack: 90 },
-  })
-  await product.save()
-  await Mapping.createMany([
-    { productId: product.id, kind: 'tax_region', autotaskValue: '1', xeroValue: 'OUTPUT2', autotaskLabel: 'GST NZ' },
-    { productId: product.id, kind: 'tax_region', autotaskValue: '2', xeroValue: 'NONE', autotaskLabel: 'Exempt' },
-    { productId: product.id, kind: 'tax_region', autotaskValue: '3', xeroValue: 'OUTPUT2', autotaskLabel: 'GST AU' },
-    { productId: product.id, kind: 'tax_region', autotaskValue: 'exempt', xeroValue: 'NONE' },
-    { productId: product.id, kind: 'billing_code', autotaskValue: '*', xeroValue: '200', xeroLabel: 'Sales' },
-    { productId: product.id, kind: 'billing_code', autotaskValue: '29682804', xeroValue: '260', xeroLabel: 'Other Revenue' },
-  ])
+  product.merge({ name: 'Sandbox Books', status: 'active', settings: { daysBack: 90 } })
+  await new SandboxSetupService().connect(product, product.xeroTokens!)
 
   return {
     autotask,
