@@ -72,6 +72,8 @@ export default class InvoicePush {
     stats: PushStats
   ) {
     const records = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
+    // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
+    const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
     const contacts = await this.contacts.resolve(
       product,
       xero,
@@ -94,7 +96,7 @@ export default class InvoicePush {
       candidates.push({ record, input: mapped.input })
     }
 
-    await this.findUnlinkedInXero(product, xero, candidates, context)
+    await this.findUnlinkedInXero(product, xero, candidates, context, mayExist)
     const updates = await this.updatable(product, syncRunId, claim, xero, candidates.filter((c) => c.input.invoiceId), stats)
     const creates = candidates.filter((c) => !c.input.invoiceId)
 
@@ -104,7 +106,21 @@ export default class InvoicePush {
     }
     if (creates.length) {
       const results = await xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: `${claim.token}:create` })
-      await this.record(product, syncRunId, claim, creates, results, 'created', stats)
+      // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
+      const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
+      const takenCandidates = taken.map((r) => creates[r.index])
+      await this.record(product, syncRunId, claim, creates, results.filter((r) => !taken.includes(r)), 'created', stats)
+      if (takenCandidates.length && context.settings.numbering !== 'xero') {
+        await this.findUnlinkedInXero(product, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
+        const found = await this.updatable(product, syncRunId, claim, xero, takenCandidates.filter((c) => c.input.invoiceId), stats)
+        for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId)) {
+          await this.fault(product, syncRunId, claim, candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'), stats)
+        }
+        if (found.length) {
+          const again = await xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: `${claim.token}:relink` })
+          await this.record(product, syncRunId, claim, found, again, 'updated', stats)
+        }
+      }
     }
   }
 
@@ -141,12 +157,25 @@ export default class InvoicePush {
     return kept
   }
 
-  /** Unlinked invoices may already be in Xero (a crash after Xero answered, or typed in by hand): find and link them. */
-  private async findUnlinkedInXero(product: Product, xero: XeroGateway, candidates: Candidate[], context: MappingContext) {
+  /**
+   * Unlinked invoices that may already be in Xero (a crash or time-out after
+   * Xero answered, a resync, or with Xero's numbering anything) are looked up
+   * by number or reference, and linked instead of created again.
+   */
+  private async findUnlinkedInXero(
+    product: Product,
+    xero: XeroGateway,
+    candidates: Candidate[],
+    context: MappingContext,
+    mayExist: Set<number>
+  ) {
     for (const candidate of candidates) {
       if (candidate.record.xeroInvoiceId) candidate.input.invoiceId = candidate.record.xeroInvoiceId
     }
-    const unlinked = candidates.filter((c) => !c.input.invoiceId)
+    // With Xero's own numbering a hand-typed copy is not caught by "must be unique", so every unlinked one is looked up.
+    const unlinked = candidates.filter(
+      (c) => !c.input.invoiceId && (context.settings.numbering === 'xero' || mayExist.has(c.record.id))
+    )
     if (unlinked.length === 0) return
     let found: XeroInvoice[]
     let keyOf: (invoice: XeroInvoice) => string | null

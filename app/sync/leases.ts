@@ -101,7 +101,14 @@ export default class LeaseService {
         .where('id', row.id)
         .where('lease_owner', row.lease_owner)
         .where('status', 'processing')
-        .update({ status: 'pending', lease_owner: null, lease_expires_at: null, updated_at: now })
+        .update({
+          status: 'pending',
+          lease_owner: null,
+          lease_expires_at: null,
+          updated_at: now,
+          // The dead worker's try counts: the record may have reached Xero, so the next push looks it up first.
+          attempts: db.knexRawQuery('attempts + 1'),
+        })
       if (Number(updated) === 1) {
         reclaimed.push({
           id: Number(row.id),

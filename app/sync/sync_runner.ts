@@ -88,7 +88,6 @@ export default class SyncRunner {
     keepLock: () => Promise<void>
   ) {
     await this.closeAbandonedRuns(product)
-    await this.sweeper.sweep()
     const requestedAt = product.syncRequestedAt
     const stats = emptyStats()
     const run = await SyncRun.create({
@@ -112,6 +111,7 @@ export default class SyncRunner {
     let state: 'succeeded' | 'failed' | 'cancelled' = 'succeeded'
     let error: string | null = null
     try {
+      await this.sweeper.sweep()
       const connections = this.connections.for(product)
       if (!connections.ok) throw new ConnectionLost(connections.reason)
       const context = await this.mappingContext(product, connections.xero)

@@ -94,3 +94,18 @@ test.group('Leases: what is claimable', (group) => {
     assert.equal((await InvoiceRecord.findOrFail(waiting.id)).status, 'pending')
   })
 })
+
+test.group('Leases: reclaiming', (group) => {
+  group.each.setup(resetDatabase)
+  group.each.teardown(() => app.container.restore(Clock))
+
+  test("a dead worker's try counts, so the next push looks the invoice up in Xero first", async ({ assert }) => {
+    const { clock, leases, product } = await setup(1)
+    const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
+    clock.advance({ seconds: 61 })
+    await leases.reclaimExpired('invoice')
+    const record = await InvoiceRecord.findOrFail(claim.ids[0])
+    assert.equal(record.status, 'pending')
+    assert.equal(record.attempts, 1)
+  })
+})
