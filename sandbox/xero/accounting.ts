@@ -480,9 +480,7 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
     const created = contact.created
     outcome.commits.push(() => {
       if (created) org.contacts.push(created)
-      const index = org.invoices.findIndex((invoice) => invoice.InvoiceID === record.InvoiceID)
-      if (index >= 0) org.invoices[index] = record
-      else org.invoices.push(record)
+      replaceOrAdd(org.invoices, record, (invoice) => invoice.InvoiceID === record.InvoiceID)
     })
     outcome.records.push(record)
     outcome.elements.push({ ...invoiceJson(record), StatusAttributeString: 'OK' })
@@ -611,9 +609,7 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     const created = contact.created
     outcome.commits.push(() => {
       if (created) org.contacts.push(created)
-      const index = org.purchaseOrders.findIndex((order) => order.PurchaseOrderID === record.PurchaseOrderID)
-      if (index >= 0) org.purchaseOrders[index] = record
-      else org.purchaseOrders.push(record)
+      replaceOrAdd(org.purchaseOrders, record, (order) => order.PurchaseOrderID === record.PurchaseOrderID)
     })
     outcome.records.push(record)
     outcome.elements.push({ ...purchaseOrderJson(record), StatusAttributeString: 'OK' })
@@ -692,9 +688,7 @@ function saveContacts(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
     }
     names.set(name.toLowerCase(), record.ContactID)
     outcome.commits.push(() => {
-      const index = org.contacts.findIndex((contact) => contact.ContactID === record.ContactID)
-      if (index >= 0) org.contacts[index] = record
-      else org.contacts.push(record)
+      replaceOrAdd(org.contacts, record, (contact) => contact.ContactID === record.ContactID)
     })
     outcome.records.push(record)
     outcome.elements.push({ ...contactJson(record), StatusAttributeString: 'OK' })
@@ -832,4 +826,11 @@ export function onlineInvoicePage(state: XeroSandboxState, token: string): strin
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+}
+
+/** A saved document replaces its earlier version in the organisation, or joins it. */
+function replaceOrAdd<T>(list: T[], record: T, isEarlierVersion: (item: T) => boolean) {
+  const index = list.findIndex(isEarlierVersion)
+  if (index >= 0) list[index] = record
+  else list.push(record)
 }
