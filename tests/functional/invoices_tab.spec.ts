@@ -62,6 +62,16 @@ test.group('Invoices tab', (group) => {
     }
   })
 
+  test('the grid polls for updates only while a row waits for the engine', async ({ client, assert }) => {
+    const { owner, product } = await ownerWithProduct()
+    const pending = await InvoiceRecordFactory.merge({ productId: product.id }).create()
+    const waiting = await client.get(`/products/${product.id}/invoices`).loginAs(owner)
+    assert.include(waiting.text(), 'hx-trigger="records-changed from:body, every 10s"')
+    await InvoiceRecord.query().where('id', pending.id).update({ status: 'synced' })
+    const settled = await client.get(`/products/${product.id}/invoices`).loginAs(owner)
+    assert.include(settled.text(), 'hx-trigger="records-changed from:body"')
+  })
+
   test('the status filter (where the fault button lands) shows only faults', async ({ client, assert }) => {
     const { owner, product } = await ownerWithProduct()
     await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'BAD-1' }).apply('fault').create()
