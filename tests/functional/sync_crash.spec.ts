@@ -40,6 +40,16 @@ const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+async function until(condition: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline && !(await condition())) await sleep(100)
+}
+
+async function processingCount(world: World) {
+  const rows = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'processing')
+  return rows.length
+}
+
 test.group('Sync engine: killed and concurrent workers', (group) => {
   let world: World
   group.each.setup(async () => {
@@ -57,9 +67,15 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
     let killedMidPush = 0
     for (let round = 0; round < 20; round++) {
       const workers = round % 2 === 0 ? [worker(world)] : [worker(world), worker(world)]
-      await sleep(1500 + Math.random() * 4500)
-      const processing = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'processing')
-      if (processing.length > 0) killedMidPush++
+      if (round % 4 < 2) {
+        // Half the rounds kill at a random instant of the worker's life: booting, discovering or pushing.
+        await sleep(1000 + Math.random() * 5000)
+      } else {
+        // The other half wait until a batch is claimed, then kill somewhere inside the push.
+        await until(async () => (await processingCount(world)) > 0 || workers.every((child) => child.exitCode !== null), 30_000)
+        await sleep(Math.random() * 400)
+      }
+      if ((await processingCount(world)) > 0) killedMidPush++
       for (const child of workers) child.kill('SIGKILL')
       await Promise.all(workers.map(exited))
     }
