@@ -8,6 +8,7 @@ import Link from '#models/link'
 import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
 import app from '@adonisjs/core/services/app'
+import emitter from '@adonisjs/core/services/emitter'
 import RecordStatusService from '#services/record_status_service'
 import DiagnosticTrace from '#sync/diagnostic_trace'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
@@ -317,3 +318,66 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     assert.equal((await InvoiceRecord.findOrFail(synced.id)).status, 'synced')
   }).timeout(60_000)
 })
+
+test.group('Sync engine: faults that recover', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({ autotask: { invoices: 150, companies: 10 } })
+    return () => world.close()
+  })
+
+  async function waitingAfter(fault: Record<string, unknown>) {
+    await knob(world.xero, '/faults', { count: 1, path: '/Invoices', method: 'PUT', ...fault })
+    const run = (await world.run()).run!
+    assert_(run.state === 'succeeded', run.error ?? '')
+    return (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
+  }
+
+  test('a Xero 500 and a time-out: the batch waits with back-off, then syncs once', async ({ assert }) => {
+    for (const fault of [{ kind: 500 }, { kind: 'timeout' }]) {
+      if (fault.kind === 'timeout') {
+        await fetch(`${world.autotask.knobsUrl}/billing-runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ invoices: 5 }),
+        })
+      }
+      const waiting = await waitingAfter(fault)
+      assert.isAbove(waiting.length, 0, `the batch that met ${fault.kind} waits`)
+      assert.isTrue(waiting.every((r) => r.nextAttemptAt !== null && r.attempts >= 1))
+      world.clock.advance({ minutes: 30 })
+      await world.run()
+      const groups = await byStatus(world)
+      assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), `all sent after ${fault.kind}`)
+      assert.lengthOf(await xeroInvoices(world), groups.synced.length, 'none doubled, even after the time-out')
+    }
+  }).timeout(90_000)
+
+  test('an access token expiring before the run is refreshed, rotated and saved; the run goes on', async ({ assert }) => {
+    const before = (await Product.findOrFail(world.product.id)).xeroTokens!
+    await knob(world.xero, '/tokens/expire')
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'succeeded', run.error ?? '')
+    const after = (await Product.findOrFail(world.product.id)).xeroTokens!
+    assert.notEqual(after.refreshToken, before.refreshToken, 'the rotated refresh token was stored')
+    assert.isAbove((await byStatus(world)).synced.length, 10)
+  }).timeout(60_000)
+
+  test('pausing a product mid-run stops it at the next batch; nothing half-done', async ({ assert }) => {
+    const pauseOnFirstSync = async () => {
+      await Product.query().where('id', world.product.id).update({ status: 'paused' })
+    }
+    emitter.once('record:synced', pauseOnFirstSync)
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'cancelled')
+    const groups = await byStatus(world)
+    assert.isAtMost(groups.synced.length, 50, 'only the batch in flight finished')
+    assert.isAbove(groups.pending.filter((r) => r.invoiceNumber !== null).length, 0, 'the rest waits')
+    assert.lengthOf(groups.processing ?? [], 0)
+  }).timeout(60_000)
+})
+
+function assert_(condition: boolean, message: string) {
+  if (!condition) throw new Error(message)
+}
