@@ -1,4 +1,5 @@
 import { PassThrough, Readable } from 'node:stream'
+import { once } from 'node:events'
 import ExcelJS from 'exceljs'
 import type { AnyRecord, RecordKind } from '#enums/record_kind'
 import InvoiceRecord from '#models/invoice_record'
@@ -57,8 +58,11 @@ export default class RecordExportService {
     const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
     sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
     ;(async () => {
+      let written = 0
       for await (const record of rows) {
         sheet.addRow(cols.map((c) => c.value(record))).commit()
+        // Back-pressure: when the client reads slower than rows are made, wait for it instead of buffering the file.
+        if (++written % 500 === 0 && output.writableNeedDrain) await once(output, 'drain')
       }
       sheet.commit()
       await workbook.commit()
