@@ -4,7 +4,7 @@
 | memory read from /proc.
 */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import mysql from 'mysql2/promise'
 import env from '#start/env'
 
@@ -40,10 +40,24 @@ export async function freshDatabase() {
   if (migrated.status !== 0) throw new Error(`migration:run failed:\n${migrated.stdout}\n${migrated.stderr}`)
 }
 
-/** Starts a child (node with the given args), resolving once its output matches `ready`. */
-export function startChild(args: string[], extraEnv: Record<string, string>, ready: RegExp | null) {
+/**
+ * The app as production runs it: compiled by `node ace build` into build/ (no
+ * TypeScript loader in the process), with the checkout's node_modules and .env.
+ * Returns the build's root, where `ace.js` and `bin/server.js` are.
+ */
+export function buildApp() {
+  const built = spawnSync(process.execPath, ['ace', 'build'], { cwd: root, env: process.env, encoding: 'utf8' })
+  if (built.status !== 0) throw new Error(`node ace build failed:\n${built.stdout}\n${built.stderr}`)
+  const buildRoot = `${root}build/`
+  if (!existsSync(`${buildRoot}node_modules`)) symlinkSync(`${root}node_modules`, `${buildRoot}node_modules`, 'dir')
+  if (existsSync(`${root}.env`)) copyFileSync(`${root}.env`, `${buildRoot}.env`)
+  return buildRoot
+}
+
+/** Starts a child (node with the given args, in `cwd`), resolving once its output matches `ready`. */
+export function startChild(args: string[], extraEnv: Record<string, string>, ready: RegExp | null, cwd = root) {
   return new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, { cwd, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     const watch = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000)

@@ -6,19 +6,10 @@
 | and prints the URL and the sign-in. Ctrl+C stops everything.
 */
 import { spawn, spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
+import { ensureEnv, envPath, root } from './ensure_env.js'
 
-const root = fileURLToPath(new URL('../', import.meta.url))
-const envPath = `${root}.env`
-
-if (!existsSync(envPath)) {
-  const example = readFileSync(`${root}.env.example`, 'utf8')
-  writeFileSync(envPath, example.replace(/^APP_KEY=.*$/m, `APP_KEY=${randomBytes(32).toString('base64url')}`))
-  console.log('Created .env with a new APP_KEY')
-}
-mkdirSync(`${root}tmp`, { recursive: true })
+ensureEnv()
 
 function readEnvFile(name) {
   const match = readFileSync(envPath, 'utf8').match(new RegExp(`^${name}=(.*)$`, 'm'))

@@ -6,7 +6,7 @@ import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandb
 import { ProductFactory } from '#database/factories/product_factory'
 import SandboxSetupService from '#services/sandbox_setup_service'
 import { sandboxEnvironment } from '#commands/sandbox_serve'
-import { exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
+import { buildApp, exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
 
 /** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
 const XERO_BATCH = 50
@@ -28,13 +28,21 @@ export default class BenchSync extends BaseCommand {
   @flags.number({ description: 'Companies they are spread over', default: 300 })
   declare companies: number
 
-  @flags.number({ description: 'Xero sandbox seconds per real second', default: 30 })
+  @flags.number({ description: 'Xero sandbox seconds per real second', default: 4 })
   declare clockSpeed: number
+
+  @flags.boolean({ description: 'Run the worker from the TypeScript sources instead of a build', default: false })
+  declare source: boolean
 
   @flags.number({ description: 'Most worker passes before giving up', default: 30 })
   declare maxPasses: number
 
   async run() {
+    let workerRoot: string | undefined
+    if (!this.source) {
+      this.logger.info('Building the app (node ace build): the worker runs compiled, as in production')
+      workerRoot = buildApp()
+    }
     this.logger.info('Fresh database and sandboxes')
     await freshDatabase()
     const autotask = await startAutotaskSandbox({ port: 0, invoices: this.invoices, companies: this.companies, largeInvoiceLines: 0 })
@@ -48,6 +56,7 @@ export default class BenchSync extends BaseCommand {
       const workerEnv = Object.fromEntries(
         sandboxEnvironment(autotask.lookupUrl, xero).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])
       )
+      if (process.env.BENCH_WORKER_NODE_OPTIONS) workerEnv.NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS
 
       // The clocks run from the worker's first Autotask request to its result line: boot and exit are reported apart.
       let engineMs = 0
@@ -62,7 +71,7 @@ export default class BenchSync extends BaseCommand {
         passes++
         const spawnedAt = Date.now()
         const requestsBefore = autotask.state.requests.length
-        const child = await startChild(['ace', 'sync:run', `--product=${productId}`], workerEnv, null)
+        const child = await startChild(['ace.js', 'sync:run', `--product=${productId}`], workerEnv, null, workerRoot)
         const memory = watchMemory(child.pid!)
         let doneAt = 0
         child.stdout!.on('data', (chunk: Buffer) => {

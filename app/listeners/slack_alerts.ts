@@ -26,8 +26,9 @@ export default class SlackAlerts {
 
   async synced(event: RecordSynced) {
     await this.safely('record:synced', async () => {
-      await serially(() => this.alerts.recordSynced(event))
-      this.alerts.flushInBackground()
+      // Most synced invoices were never alerted: nothing to update, nothing to flush.
+      const touched = await serially(() => this.alerts.recordSynced(event))
+      if (touched.length > 0) this.alerts.flushInBackground()
     })
   }
 

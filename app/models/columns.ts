@@ -2,6 +2,7 @@ import encryption from '@adonisjs/core/services/encryption'
 import { column } from '@adonisjs/lucid/orm'
 import { Decimal } from 'decimal.js'
 import { DateTime } from 'luxon'
+import type { LucidModel, ModelAttributes } from '@adonisjs/lucid/types/model'
 
 /**
  * A secret column: encrypted with APP_KEY on its way into the row, decrypted on
@@ -49,4 +50,28 @@ export function moneyColumn() {
 export function toSqlDateTime(value: DateTime | Date = DateTime.utc()) {
   const dateTime = value instanceof Date ? DateTime.fromJSDate(value) : value
   return dateTime.toUTC().toFormat('yyyy-LL-dd HH:mm:ss')
+}
+
+/**
+ * Rows for a multi-row INSERT, prepared the way the model would save them
+ * (each column's `prepare`: money, JSON, dates), with the timestamps set. For
+ * bulk writes where `createMany`'s one INSERT per row is too slow.
+ */
+export function rowsFor<T extends LucidModel>(Model: T, values: Partial<ModelAttributes<InstanceType<T>>>[]) {
+  const now = DateTime.now()
+  return values.map((value) => {
+    const model = new Model()
+    model.merge(value as any)
+    const attributes: Record<string, unknown> = { ...model.$attributes }
+    for (const stamp of ['createdAt', 'updatedAt']) {
+      if (Model.$hasColumn(stamp) && attributes[stamp] === undefined) attributes[stamp] = now
+    }
+    const row: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(attributes)) {
+      const definition = Model.$getColumn(key)
+      if (!definition) continue
+      row[definition.columnName] = definition.prepare ? definition.prepare(value, key, model) : value
+    }
+    return row
+  })
 }

@@ -3,6 +3,17 @@ import { BaseModel, belongsTo, column } from '@adonisjs/lucid/orm'
 import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import type { LinkKind } from '#enums/sync'
 import Product from '#models/product'
+import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
+import { toSqlDateTime } from '#models/columns'
+
+export interface LinkRow {
+  productId: number
+  kind: LinkKind
+  autotaskId: number
+  xeroId: string
+  xeroLabel: string | null
+}
 
 /** A stored pair of ids (Autotask ↔ Xero): matching happens once, then the link is used. */
 export default class Link extends BaseModel {
@@ -32,4 +43,26 @@ export default class Link extends BaseModel {
 
   @belongsTo(() => Product)
   declare product: BelongsTo<typeof Product>
+
+  /** Creates or re-points many links in one statement (ON DUPLICATE KEY / ON CONFLICT on the pair's key). */
+  static async upsertMany(links: LinkRow[], client: QueryClientContract = db.connection()) {
+    if (links.length === 0) return
+    const now = toSqlDateTime()
+    await client
+      .knexQuery()
+      .table(Link.table)
+      .insert(
+        links.map((link) => ({
+          product_id: link.productId,
+          kind: link.kind,
+          autotask_id: link.autotaskId,
+          xero_id: link.xeroId,
+          xero_label: link.xeroLabel,
+          created_at: now,
+          updated_at: now,
+        }))
+      )
+      .onConflict(['product_id', 'kind', 'autotask_id'])
+      .merge(['xero_id', 'xero_label', 'updated_at'])
+  }
 }

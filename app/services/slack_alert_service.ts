@@ -92,7 +92,7 @@ export default class SlackAlertService {
 
   /** A record reached Xero: alerts already posted say so; a queued alert forgets it. */
   async recordSynced(event: RecordSynced) {
-    await this.resolve(event.kind, event.recordId, 'Synced to Xero', { forgetIfQueued: true })
+    return this.resolve(event.kind, event.recordId, 'Synced to Xero', { forgetIfQueued: true })
   }
 
   /** A person acted on an alerted record (a button, a command): the message shows who did what. */

@@ -1,5 +1,8 @@
+import db from '@adonisjs/lucid/services/db'
+import type { TransactionClientContract } from '@adonisjs/lucid/types/database'
 import SyncLog from '#models/sync_log'
 import type { LogLevel } from '#enums/sync'
+import { toSqlDateTime } from '#models/columns'
 
 export interface LogLineInput {
   productId: number
@@ -21,9 +24,30 @@ export default class SyncLogService {
   }
 
   /** Many lines in one insert (a page of discovered invoices, a batch of results). */
-  async writeMany(lines: LogLineInput[]) {
-    if (lines.length === 0) return []
-    return SyncLog.createMany(lines.map(withDefaults))
+  async writeMany(lines: LogLineInput[], client?: TransactionClientContract) {
+    await SyncLogService.insert(lines, client)
+  }
+
+  /** One multi-row INSERT, inside the caller's transaction when given. */
+  static async insert(lines: LogLineInput[], client?: TransactionClientContract) {
+    if (lines.length === 0) return
+    const createdAt = toSqlDateTime()
+    const rows = lines.map((line) => {
+      const full = withDefaults(line)
+      return {
+        product_id: full.productId,
+        sync_run_id: full.syncRunId,
+        invoice_record_id: full.invoiceRecordId,
+        purchase_order_record_id: full.purchaseOrderRecordId,
+        autotask_id: full.autotaskId,
+        level: full.level,
+        event: full.event,
+        message: full.message,
+        actor: full.actor,
+        created_at: createdAt,
+      }
+    })
+    await (client ?? db).table('sync_logs').multiInsert(rows)
   }
 }
 

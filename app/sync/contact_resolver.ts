@@ -1,9 +1,10 @@
-import { inject } from '@adonisjs/core'
+import db from '@adonisjs/lucid/services/db'
 import type { XeroContact, XeroGateway } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
 import type Product from '#models/product'
 import SyncLogService from '#services/sync_log_service'
+import { waitingOutRateLimits } from '#sync/rate_limits'
 
 export interface CompanyRef {
   id: number
@@ -31,6 +32,18 @@ export const NEW_CONTACT = '(new contact)'
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
 
+/** From this many unlinked companies on, reading the whole contact list is cheaper than looking them up. */
+const LIST_FROM = 3 * LOOKUP_CHUNK
+
+/** Contacts per page when the whole list is read (Xero's maximum). */
+const LIST_PAGE_SIZE = 1000
+
+interface NewLink {
+  company: CompanyRef
+  contact: XeroContact
+  how: string
+}
+
 type Match =
   | { kind: 'none' }
   | { kind: 'one'; contact: XeroContact; by: string }
@@ -42,20 +55,26 @@ type Match =
  * number), then a normalised name; else the contact is created (when the
  * product allows). More than one match is never guessed: it faults for a person.
  */
-@inject()
 export default class ContactResolver {
-  constructor(protected logs: SyncLogService) {}
-
-  /** With `dryRun` (Diagnostic Mode) nothing is linked or created: a new contact is reported as `(new contact)`. */
+  /**
+   * With `dryRun` (Diagnostic Mode) nothing is linked or created: a new contact
+   * is reported as `(new contact)`. `known` carries a run's earlier outcomes, so
+   * a company that faulted is not looked up again in every batch.
+   */
   async resolve(
     product: Product,
     xero: XeroGateway,
     companies: CompanyRef[],
     syncRunId: number | null,
-    options: { dryRun?: boolean } = {}
+    options: { dryRun?: boolean; known?: Map<number, ContactOutcome> } = {}
   ) {
     const outcomes = new Map<number, ContactOutcome>()
-    const unique = [...new Map(companies.map((company) => [company.id, company])).values()]
+    const known = options.known
+    const unique = [...new Map(companies.map((company) => [company.id, company])).values()].filter((company) => {
+      const before = known?.get(company.id)
+      if (before) outcomes.set(company.id, before)
+      return !before
+    })
     if (unique.length === 0) return outcomes
 
     const links = await Link.query()
@@ -68,10 +87,11 @@ export default class ContactResolver {
     const toCreate: CompanyRef[] = []
     const unlinked = unique.filter((c) => !outcomes.has(c.id))
     const matches = await this.match(product, xero, unlinked, settings.matchContactsByName)
+    const matched: NewLink[] = []
     for (const company of unlinked) {
       const match = matches.get(company.id) ?? { kind: 'none' as const }
       if (match.kind === 'one') {
-        if (!options.dryRun) await this.link(product, company, match.contact, `matched by ${match.by}`, syncRunId)
+        matched.push({ company, contact: match.contact, how: `matched by ${match.by}` })
         outcomes.set(company.id, { ok: true, contactId: match.contact.contactId })
       } else if (match.kind === 'many') {
         outcomes.set(company.id, {
@@ -92,20 +112,25 @@ export default class ContactResolver {
       }
     }
 
+    if (!options.dryRun) await this.link(product, matched, syncRunId)
+
     for (let start = 0; start < toCreate.length; start += XERO_BATCH_LIMIT) {
       const batch = toCreate.slice(start, start + XERO_BATCH_LIMIT)
-      const results = await xero.createContacts(
-        product,
-        batch.map((company) => ({
-          name: company.name.trim().slice(0, 255),
-          contactNumber: String(company.id),
-          accountNumber: company.number ?? undefined,
-        }))
+      const results = await waitingOutRateLimits(() =>
+        xero.createContacts(
+          product,
+          batch.map((company) => ({
+            name: company.name.trim().slice(0, 255),
+            contactNumber: String(company.id),
+            accountNumber: company.number ?? undefined,
+          }))
+        )
       )
+      const created: NewLink[] = []
       for (const result of results) {
         const company = batch[result.index]
         if (result.ok) {
-          await this.link(product, company, result.value, 'created in Xero', syncRunId)
+          created.push({ company, contact: result.value, how: 'created in Xero' })
           outcomes.set(company.id, { ok: true, contactId: result.value.contactId })
         } else {
           outcomes.set(company.id, {
@@ -115,7 +140,9 @@ export default class ContactResolver {
           })
         }
       }
+      await this.link(product, created, syncRunId)
     }
+    if (options.known) for (const [id, outcome] of outcomes) options.known.set(id, outcome)
     return outcomes
   }
 
@@ -124,6 +151,10 @@ export default class ContactResolver {
    * chunk): first by number, then, for those still unmatched, by name.
    */
   private async match(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
+    if (companies.length >= LIST_FROM) {
+      const listed = await this.matchInList(product, xero, companies, byName)
+      if (listed) return listed
+    }
     const results = new Map<number, Match>()
     for (let start = 0; start < companies.length; start += LOOKUP_CHUNK) {
       const chunk = companies.slice(start, start + LOOKUP_CHUNK)
@@ -133,7 +164,7 @@ export default class ContactResolver {
           return `ContactNumber=="${company.id}"${account}`
         })
         .join(' OR ')
-      const found = await xero.findContacts(product, where)
+      const found = await waitingOutRateLimits(() => xero.findContacts(product, where))
       for (const company of chunk) {
         const same = found.filter(
           (contact) =>
@@ -159,7 +190,7 @@ export default class ContactResolver {
       const where = [...new Set(chunk.map((entry) => entry.token))]
         .map((token) => `Name.ToLower().Contains("${token}")`)
         .join(' OR ')
-      const candidates = await xero.findContacts(product, where)
+      const candidates = await waitingOutRateLimits(() => xero.findContacts(product, where))
       for (const { company, wanted } of chunk) {
         const same = candidates.filter((contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED')
         if (same.length === 1) results.set(company.id, { kind: 'one', contact: same[0], by: 'name' })
@@ -169,17 +200,66 @@ export default class ContactResolver {
     return results
   }
 
-  private async link(product: Product, company: CompanyRef, contact: XeroContact, how: string, syncRunId: number | null) {
-    await Link.updateOrCreate(
-      { productId: product.id, kind: 'company_contact', autotaskId: company.id },
-      { xeroId: contact.contactId, xeroLabel: contact.name }
-    )
-    await this.logs.write({
-      productId: product.id,
-      syncRunId,
-      event: 'contact.linked',
-      message: `Company "${company.name}" (#${company.id}) linked to Xero contact "${contact.name}", ${how}`,
-      actor: 'engine',
+  /**
+   * Many companies at once (a first sync): the organisation's contacts are read
+   * a thousand a page and matched here, by the same rules as the look-ups.
+   * Gives up (null) when the list has more pages than the look-ups would cost.
+   */
+  private async matchInList(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
+    const affordable = Math.ceil(companies.length / LOOKUP_CHUNK) * (byName ? 2 : 1)
+    const contacts: XeroContact[] = []
+    for (let page = 1; ; page++) {
+      const answer = await waitingOutRateLimits(() => xero.listContacts(product, page, LIST_PAGE_SIZE))
+      contacts.push(...answer.contacts)
+      if (page >= answer.pageCount || answer.contacts.length < LIST_PAGE_SIZE) break
+      if (answer.pageCount > affordable) return null
+    }
+    const byNumber = new Map<string, XeroContact[]>()
+    const byAccount = new Map<string, XeroContact[]>()
+    const byNormalName = new Map<string, XeroContact[]>()
+    const add = (map: Map<string, XeroContact[]>, key: string | null | undefined, contact: XeroContact) => {
+      if (key) map.set(key, [...(map.get(key) ?? []), contact])
+    }
+    for (const contact of contacts) {
+      add(byNumber, contact.contactNumber, contact)
+      add(byAccount, contact.accountNumber, contact)
+      if (contact.status !== 'ARCHIVED') add(byNormalName, normaliseName(contact.name), contact)
+    }
+    const results = new Map<number, Match>()
+    for (const company of companies) {
+      const same = [...new Set([...(byNumber.get(String(company.id)) ?? []), ...(company.number ? (byAccount.get(company.number) ?? []) : [])])]
+      const named = byName && same.length === 0 ? (byNormalName.get(normaliseName(company.name)) ?? []) : []
+      const found = same.length ? same : named
+      if (found.length === 1) results.set(company.id, { kind: 'one', contact: found[0], by: same.length ? 'number' : 'name' })
+      else if (found.length > 1) results.set(company.id, { kind: 'many', contacts: found })
+    }
+    return results
+  }
+
+  /** The links and their log lines, in one transaction. */
+  private async link(product: Product, links: NewLink[], syncRunId: number | null) {
+    if (links.length === 0) return
+    await db.transaction(async (trx) => {
+      await Link.upsertMany(
+        links.map(({ company, contact }) => ({
+          productId: product.id,
+          kind: 'company_contact' as const,
+          autotaskId: company.id,
+          xeroId: contact.contactId,
+          xeroLabel: contact.name,
+        })),
+        trx
+      )
+      await SyncLogService.insert(
+        links.map(({ company, contact, how }) => ({
+          productId: product.id,
+          syncRunId,
+          event: 'contact.linked',
+          message: `Company "${company.name}" (#${company.id}) linked to Xero contact "${contact.name}", ${how}`,
+          actor: 'engine',
+        })),
+        trx
+      )
     })
   }
 }

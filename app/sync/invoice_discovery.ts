@@ -7,6 +7,7 @@ import type { BillingItem, Company, Invoice } from '#integrations/autotask/types
 import InvoiceRecord, { type StoredInvoiceLine } from '#models/invoice_record'
 import type Product from '#models/product'
 import type SyncRun from '#models/sync_run'
+import { rowsFor } from '#models/columns'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
 
@@ -88,24 +89,35 @@ export default class InvoiceDiscovery {
       const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
       return { invoice, record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) }, skip }
     })
-    const created = await InvoiceRecord.createMany(rows.map((row) => row.record))
-    const logLines: LogLineInput[] = created.map((record, index) => {
-      const { skip } = rows[index]
-      if (skip) result.skipped++
-      else result.pending++
-      result.found++
-      const what = record.invoiceNumber ? `Invoice ${record.invoiceNumber}` : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
-      return {
-        productId: product.id,
-        syncRunId: run.id,
-        invoiceRecordId: record.id,
-        autotaskId: record.autotaskId,
-        event: skip ? 'invoice.skipped' : 'invoice.discovered',
-        message: `${what} found for ${record.companyName ?? 'an unknown company'} (${record.currency} ${record.total.toFixed(2)}): ${skip ? `Skipped Over, ${skip}` : 'Pending Sync'}`,
-        actor: 'engine',
-      }
+    // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit.
+    await db.transaction(async (trx) => {
+      await trx.table(InvoiceRecord.table).multiInsert(rowsFor(InvoiceRecord, rows.map((row) => row.record)))
+      const ids = new Map(
+        (
+          await trx
+            .from(InvoiceRecord.table)
+            .select('id', 'autotask_id')
+            .where('product_id', product.id)
+            .whereIn('autotask_id', fresh.map((invoice) => invoice.id))
+        ).map((row) => [Number(row.autotask_id), Number(row.id)])
+      )
+      const logLines: LogLineInput[] = rows.map(({ record, skip }) => {
+        if (skip) result.skipped++
+        else result.pending++
+        result.found++
+        const what = record.invoiceNumber ? `Invoice ${record.invoiceNumber}` : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
+        return {
+          productId: product.id,
+          syncRunId: run.id,
+          invoiceRecordId: ids.get(record.autotaskId) ?? null,
+          autotaskId: record.autotaskId,
+          event: skip ? 'invoice.skipped' : 'invoice.discovered',
+          message: `${what} found for ${record.companyName ?? 'an unknown company'} (${record.currency} ${record.total.toFixed(2)}): ${skip ? `Skipped Over, ${skip}` : 'Pending Sync'}`,
+          actor: 'engine',
+        }
+      })
+      await this.logs.writeMany(logLines, trx)
     })
-    await this.logs.writeMany(logLines)
     return result
   }
 

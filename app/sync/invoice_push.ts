@@ -2,11 +2,12 @@ import { inject } from '@adonisjs/core'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
 import InvoiceRecord from '#models/invoice_record'
-import Link from '#models/link'
+import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
-import LeaseService, { type Claim } from '#sync/leases'
-import ContactResolver from '#sync/contact_resolver'
-import RecordOutcomes, { type PushStats } from '#sync/record_outcomes'
+import { XeroRateLimitError } from '#integrations/xero/errors'
+import LeaseService from '#sync/leases'
+import ContactResolver, { type ContactOutcome } from '#sync/contact_resolver'
+import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 import syncConfig from '#config/sync'
@@ -46,93 +47,129 @@ export default class InvoicePush {
     onBatch: (stats: PushStats) => void = () => {}
   ): Promise<PushStats> {
     const stats: PushStats = { synced: 0, faulted: 0, retried: 0 }
+    const contacts = new Map<number, ContactOutcome>()
+    await this.resolveContactsAhead(product, syncRunId, xero, contacts)
     while (!(await shouldStop())) {
       const claim = await this.leases.claim('invoice', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
       if (claim.ids.length === 0) break
       const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
+      const batch = this.outcomes.batch('invoice', product, syncRunId, claim, stats)
       try {
-        await this.pushBatch(product, syncRunId, claim, records, autotask, xero, context, stats)
+        await this.pushBatch(batch, records, autotask, xero, context, contacts)
+        await batch.commit()
       } catch (error) {
-        const wait = await this.outcomes.batchFailed('invoice', product, syncRunId, claim, records, error, stats)
-        if (wait > 0) await sleep(Math.min(wait, syncConfig.maxInlineWaitSeconds) * 1000)
+        if (error instanceof XeroRateLimitError) {
+          await this.outcomes.rateLimited(batch, records, error)
+          break
+        }
+        await this.outcomes.batchFailed(batch, records, error)
       }
       onBatch(stats)
     }
     return stats
   }
 
+  /**
+   * Every company of the invoices waiting, linked to its Xero contact before the
+   * first batch: on a first sync that is a read of the contact list and a create
+   * per fifty companies, instead of look-ups batch after batch.
+   */
+  private async resolveContactsAhead(product: Product, syncRunId: number, xero: XeroGateway, contacts: Map<number, ContactOutcome>) {
+    const companies = await db
+      .from('invoice_records')
+      .where('product_id', product.id)
+      .where('status', 'pending')
+      .whereNotNull('invoice_number')
+      .whereNotNull('autotask_company_id')
+      .distinct('autotask_company_id', 'company_name')
+    if (companies.length === 0) return
+    await this.contacts.resolve(
+      product,
+      xero,
+      companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name ?? `Company ${row.autotask_company_id}` })),
+      syncRunId,
+      { known: contacts }
+    )
+  }
+
   private async pushBatch(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
+    batch: OutcomeBatch,
     claimed: InvoiceRecord[],
     autotask: AutotaskClient,
     xero: XeroGateway,
     context: MappingContext,
-    stats: PushStats
+    known: Map<number, ContactOutcome>
   ) {
-    const records = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
+    const { product, claim } = batch
+    const records = await this.refreshFromAutotask(batch, claimed, autotask)
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
     const contacts = await this.contacts.resolve(
       product,
       xero,
-      records.map((record) => ({ id: record.autotaskCompanyId ?? 0, name: record.companyName ?? `Company ${record.autotaskCompanyId}` })),
-      syncRunId
+      records
+        .filter((record) => record.autotaskCompanyId)
+        .map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName ?? `Company ${record.autotaskCompanyId}` })),
+      batch.syncRunId,
+      { known }
     )
 
     const candidates: Candidate[] = []
     for (const record of records) {
-      const contact = contacts.get(record.autotaskCompanyId ?? 0)
+      const contact = record.autotaskCompanyId ? contacts.get(record.autotaskCompanyId) : undefined
       if (!contact || !contact.ok) {
-        await this.fault(product, syncRunId, claim, record, contact?.reason ?? 'The invoice has no company.', contact?.hint ?? 'Check the invoice in Autotask.', stats)
+        batch.fault(record, contact?.reason ?? 'The invoice has no company.', contact?.hint ?? 'Set the invoice\'s company in Autotask, then resync.')
         continue
       }
       const mapped = mapInvoice(record, contact.contactId, context)
       if (!mapped.ok) {
-        await this.fault(product, syncRunId, claim, record, mapped.reason, mapped.hint, stats)
+        batch.fault(record, mapped.reason, mapped.hint)
         continue
       }
       candidates.push({ record, input: mapped.input })
     }
 
-    await this.findUnlinkedInXero(product, xero, candidates, context, mayExist)
-    const updates = await this.updatable(product, syncRunId, claim, xero, candidates.filter((c) => c.input.invoiceId), stats)
+    await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
+    const updates = await this.updatable(batch, xero, candidates.filter((c) => c.input.invoiceId))
     const creates = candidates.filter((c) => !c.input.invoiceId)
 
     if (updates.length) {
-      const results = await xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: `${claim.token}:update` })
-      await this.record(product, syncRunId, claim, updates, results, 'updated', stats)
+      const results = await batch.waitOutRateLimits(() =>
+        xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: `${claim.token}:update` })
+      )
+      this.record(batch, updates, results, 'updated')
     }
     if (creates.length) {
-      const results = await xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: `${claim.token}:create` })
+      const results = await batch.waitOutRateLimits(() =>
+        xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: `${claim.token}:create` })
+      )
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
       const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
       const takenCandidates = taken.map((r) => creates[r.index])
-      await this.record(product, syncRunId, claim, creates, results.filter((r) => !taken.includes(r)), 'created', stats)
+      this.record(batch, creates, results.filter((r) => !taken.includes(r)), 'created')
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
-        await this.findUnlinkedInXero(product, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
-        const found = await this.updatable(product, syncRunId, claim, xero, takenCandidates.filter((c) => c.input.invoiceId), stats)
+        await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
+        const found = await this.updatable(batch, xero, takenCandidates.filter((c) => c.input.invoiceId))
         for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId)) {
-          await this.fault(product, syncRunId, claim, candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'), stats)
+          batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
         }
         if (found.length) {
-          const again = await xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: `${claim.token}:relink` })
-          await this.record(product, syncRunId, claim, found, again, 'updated', stats)
+          const again = await batch.waitOutRateLimits(() =>
+            xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: `${claim.token}:relink` })
+          )
+          this.record(batch, found, again, 'updated')
+        }
+      } else {
+        for (const candidate of takenCandidates) {
+          batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
         }
       }
     }
   }
 
   /** Resynced invoices are downloaded again first; one deleted in Autotask meanwhile faults. */
-  private async refreshFromAutotask(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    records: InvoiceRecord[],
-    autotask: AutotaskClient,
-    stats: PushStats
-  ) {
+  private async refreshFromAutotask(batch: OutcomeBatch, records: InvoiceRecord[], autotask: AutotaskClient) {
+    const { product } = batch
     const stale = records.filter((record) => record.needsRefresh)
     if (stale.length === 0) return records
     const ids = stale.map((record) => record.autotaskId)
@@ -146,12 +183,12 @@ export default class InvoicePush {
       }
       const invoice = invoices.get(record.autotaskId)
       if (!invoice) {
-        await this.fault(product, syncRunId, claim, record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.', stats)
+        batch.fault(record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.')
         continue
       }
       record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName), needsRefresh: false })
       await record.save()
-      await this.outcomes.log('invoice', product, syncRunId, record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
+      batch.log(record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
       kept.push(record)
     }
     return kept
@@ -163,7 +200,7 @@ export default class InvoicePush {
    * by number or reference, and linked instead of created again.
    */
   private async findUnlinkedInXero(
-    product: Product,
+    batch: OutcomeBatch,
     xero: XeroGateway,
     candidates: Candidate[],
     context: MappingContext,
@@ -188,12 +225,13 @@ export default class InvoicePush {
           .slice(start, start + 25)
           .map((reference) => `Reference=="${reference.replace(/["\\]/g, '')}"`)
           .join(' OR ')
-        found.push(...(await xero.findInvoices(product, where)))
+        found.push(...(await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where))))
       }
       keyOf = (invoice) => invoice.reference
       wanted = (candidate) => candidate.input.reference
     } else {
-      found = await xero.getInvoicesByNumbers(product, unlinked.map((c) => c.input.invoiceNumber!).filter(Boolean))
+      const numbers = unlinked.map((c) => c.input.invoiceNumber!).filter(Boolean)
+      found = await batch.waitOutRateLimits(() => xero.getInvoicesByNumbers(batch.product, numbers))
       keyOf = (invoice) => invoice.invoiceNumber
       wanted = (candidate) => candidate.input.invoiceNumber
     }
@@ -214,16 +252,10 @@ export default class InvoicePush {
   }
 
   /** Linked invoices Xero will no longer let us change (paid, voided, credited) fault with that reason. */
-  private async updatable(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    xero: XeroGateway,
-    linked: Candidate[],
-    stats: PushStats
-  ) {
+  private async updatable(batch: OutcomeBatch, xero: XeroGateway, linked: Candidate[]) {
     if (linked.length === 0) return []
-    const current = new Map((await xero.getInvoicesByIds(product, linked.map((c) => c.input.invoiceId!))).map((i) => [i.invoiceId, i]))
+    const ids = linked.map((c) => c.input.invoiceId!)
+    const current = new Map((await batch.waitOutRateLimits(() => xero.getInvoicesByIds(batch.product, ids))).map((i) => [i.invoiceId, i]))
     const allowed: Candidate[] = []
     for (const candidate of linked) {
       const invoice = current.get(candidate.input.invoiceId!)
@@ -237,14 +269,10 @@ export default class InvoicePush {
       const credited = Number(invoice.amountDue) < Number(invoice.total) && !paid
       if (LOCKED_STATUSES.has(invoice.status) || paid || credited) {
         const why = invoice.status === 'VOIDED' ? 'voided' : paid || invoice.status === 'PAID' ? 'paid' : credited ? 'has credit allocated' : invoice.status.toLowerCase()
-        await this.fault(
-          product,
-          syncRunId,
-          claim,
+        batch.fault(
           candidate.record,
           `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
-          'If the Autotask invoice really changed, credit it in Xero and issue a new one; otherwise skip this invoice.',
-          stats
+          'If the Autotask invoice really changed, credit it in Xero and issue a new one; otherwise skip this invoice.'
         )
         continue
       }
@@ -253,57 +281,27 @@ export default class InvoicePush {
     return allowed
   }
 
-  private async record(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    candidates: Candidate[],
-    results: XeroWriteResult<XeroInvoice>[],
-    verb: 'created' | 'updated',
-    stats: PushStats
-  ) {
+  private record(batch: OutcomeBatch, candidates: Candidate[], results: XeroWriteResult<XeroInvoice>[], verb: 'created' | 'updated') {
     for (const result of results) {
       const { record, foundBy } = candidates[result.index]
       if (!result.ok) {
         const message = result.messages.join(' ')
-        await this.fault(product, syncRunId, claim, record, `Xero refused the invoice: ${message}`, hintFor(message), stats)
+        batch.fault(record, `Xero refused the invoice: ${message}`, hintFor(message))
         continue
       }
       const invoice = result.value
       const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
-      const done = await this.outcomes.synced(
-        'invoice',
-        product,
-        syncRunId,
-        claim,
+      batch.synced(
         record,
         {
           xero_invoice_id: invoice.invoiceId,
           xero_invoice_number: invoice.invoiceNumber,
           xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
         },
-        invoice.invoiceId,
-        `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`,
-        stats
-      )
-      if (!done) continue
-      await Link.updateOrCreate(
-        { productId: product.id, kind: 'invoice', autotaskId: record.autotaskId },
-        { xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber }
+        { kind: 'invoice', xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber },
+        `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`
       )
     }
-  }
-
-  private async fault(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    record: InvoiceRecord,
-    reason: string,
-    hint: string,
-    stats: PushStats
-  ) {
-    await this.outcomes.fault('invoice', product, syncRunId, claim, record, reason, hint, stats)
   }
 }
 
@@ -315,8 +313,4 @@ export function hintFor(message: string) {
   if (/contact/i.test(message)) return 'Check the Xero contact linked to this company, then resync.'
   if (/total|line/i.test(message)) return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
   return 'Correct the invoice in Autotask or the mappings, then resync.'
-}
-
-function sleep(ms: number) {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

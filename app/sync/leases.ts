@@ -1,6 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { randomUUID } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
+import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Clock } from '#sync/clock'
 import { recordKinds, type RecordKind } from '#enums/record_kind'
 import { toSqlDateTime } from '#models/columns'
@@ -73,9 +74,15 @@ export default class LeaseService {
    * Applies a record's outcome only while the caller still holds its lease: a
    * worker whose lease expired and was reclaimed can no longer overwrite anything.
    */
-  async settle(kind: RecordKind, id: number, token: string, changes: Record<string, unknown>): Promise<boolean> {
+  async settle(
+    kind: RecordKind,
+    id: number,
+    token: string,
+    changes: Record<string, unknown>,
+    client: QueryClientContract = db.connection()
+  ): Promise<boolean> {
     const { table } = recordKinds[kind]
-    const updated = await db
+    const updated = await client
       .from(table)
       .where('id', id)
       .where('lease_owner', token)

@@ -6,12 +6,12 @@ import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import type { Company, PurchaseOrder, PurchaseOrderItem } from '#integrations/autotask/types'
 import type { XeroGateway, XeroInvoiceInput, XeroLineItemInput, XeroPurchaseOrderInput } from '#integrations/xero/xero_gateway'
 import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purchase_order_record'
-import Link from '#models/link'
 import type Product from '#models/product'
 import SyncLogService from '#services/sync_log_service'
-import LeaseService, { type Claim } from '#sync/leases'
+import LeaseService from '#sync/leases'
 import ContactResolver from '#sync/contact_resolver'
-import RecordOutcomes, { type PushStats } from '#sync/record_outcomes'
+import { XeroRateLimitError } from '#integrations/xero/errors'
+import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
@@ -61,10 +61,13 @@ export default class PurchaseOrderSync {
       const claim = await this.leases.claim('purchase_order', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
       if (claim.ids.length === 0) break
       const records = await PurchaseOrderRecord.query().whereIn('id', claim.ids).orderBy('id')
+      const batch = this.outcomes.batch('purchase_order', product, syncRunId, claim, stats)
       try {
-        await this.push(product, syncRunId, claim, records, autotask, xero, stats)
+        await this.push(batch, records, autotask, xero)
+        await batch.commit()
       } catch (error) {
-        await this.outcomes.batchFailed('purchase_order', product, syncRunId, claim, records, error, stats)
+        if (error instanceof XeroRateLimitError) await this.outcomes.rateLimited(batch, records, error)
+        else await this.outcomes.batchFailed(batch, records, error)
         break
       }
     }
@@ -122,37 +125,32 @@ export default class PurchaseOrderSync {
     return found
   }
 
-  private async push(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    claimed: PurchaseOrderRecord[],
-    autotask: AutotaskClient,
-    xero: XeroGateway,
-    stats: PushStats
-  ) {
+  private async push(batch: OutcomeBatch, claimed: PurchaseOrderRecord[], autotask: AutotaskClient, xero: XeroGateway) {
+    const { product, claim } = batch
     const settings = product.effectiveSettings.purchaseOrders
-    const records = await this.refresh(product, syncRunId, claim, claimed, autotask, stats)
+    const records = await this.refresh(batch, claimed, autotask)
     const contacts = await this.contacts.resolve(
       product,
       xero,
-      records.map((record) => ({ id: record.vendorCompanyId ?? 0, name: record.vendorName ?? `Vendor ${record.vendorCompanyId}` })),
-      syncRunId
+      records
+        .filter((record) => record.vendorCompanyId)
+        .map((record) => ({ id: record.vendorCompanyId!, name: record.vendorName ?? `Vendor ${record.vendorCompanyId}` })),
+      batch.syncRunId
     )
     const ready: { record: PurchaseOrderRecord; contactId: string }[] = []
     for (const record of records) {
-      const contact = contacts.get(record.vendorCompanyId ?? 0)
+      const contact = record.vendorCompanyId ? contacts.get(record.vendorCompanyId) : undefined
       if (!contact?.ok) {
-        await this.outcomes.fault('purchase_order', product, syncRunId, claim, record, contact?.reason ?? 'The purchase order has no vendor.', contact?.hint ?? 'Set its vendor in Autotask, then resync.', stats)
+        batch.fault(record, contact?.reason ?? 'The purchase order has no vendor.', contact?.hint ?? 'Set its vendor in Autotask, then resync.')
         continue
       }
       if ((record.lines ?? []).length === 0) {
-        await this.outcomes.fault('purchase_order', product, syncRunId, claim, record, 'The purchase order has no items.', 'Add its items in Autotask, then resync.', stats)
+        batch.fault(record, 'The purchase order has no items.', 'Add its items in Autotask, then resync.')
         continue
       }
       ready.push({ record, contactId: contact.contactId })
     }
-    const editable = await this.editable(product, syncRunId, claim, xero, ready, stats)
+    const editable = await this.editable(batch, xero, ready)
     const lines = (record: PurchaseOrderRecord): XeroLineItemInput[] =>
       (record.lines ?? []).map((line) => ({
         description: line.description,
@@ -176,15 +174,17 @@ export default class PurchaseOrderSync {
         lineAmountTypes: 'Exclusive',
         lineItems: lines(record),
       }))
-      const results = inputs.length ? await xero.updateInvoices(product, inputs, { idempotencyKey: `${claim.token}:bills` }) : []
+      const results = inputs.length
+        ? await batch.waitOutRateLimits(() => xero.updateInvoices(product, inputs, { idempotencyKey: `${claim.token}:bills` }))
+        : []
       for (const result of results) {
         const { record } = editable[result.index]
         if (!result.ok) {
           const message = result.messages.join(' ')
-          await this.outcomes.fault('purchase_order', product, syncRunId, claim, record, `Xero refused the bill: ${message}`, hintFor(message), stats)
+          batch.fault(record, `Xero refused the bill: ${message}`, hintFor(message))
           continue
         }
-        await this.done(product, syncRunId, claim, record, 'BILL', result.value.invoiceId, result.value.invoiceNumber, stats)
+        this.done(batch, record, 'BILL', result.value.invoiceId, result.value.invoiceNumber)
       }
       return
     }
@@ -199,27 +199,23 @@ export default class PurchaseOrderSync {
       lineAmountTypes: 'Exclusive',
       lineItems: lines(record),
     }))
-    const results = inputs.length ? await xero.updatePurchaseOrders(product, inputs, { idempotencyKey: `${claim.token}:orders` }) : []
+    const results = inputs.length
+      ? await batch.waitOutRateLimits(() => xero.updatePurchaseOrders(product, inputs, { idempotencyKey: `${claim.token}:orders` }))
+      : []
     for (const result of results) {
       const { record } = editable[result.index]
       if (!result.ok) {
         const message = result.messages.join(' ')
-        await this.outcomes.fault('purchase_order', product, syncRunId, claim, record, `Xero refused the purchase order: ${message}`, hintFor(message), stats)
+        batch.fault(record, `Xero refused the purchase order: ${message}`, hintFor(message))
         continue
       }
-      await this.done(product, syncRunId, claim, record, 'PURCHASEORDER', result.value.purchaseOrderId, result.value.purchaseOrderNumber, stats)
+      this.done(batch, record, 'PURCHASEORDER', result.value.purchaseOrderId, result.value.purchaseOrderNumber)
     }
   }
 
   /** Linked documents Xero no longer lets us change (billed, paid, voided) fault with that reason. */
-  private async editable(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    xero: XeroGateway,
-    ready: { record: PurchaseOrderRecord; contactId: string }[],
-    stats: PushStats
-  ) {
+  private async editable(batch: OutcomeBatch, xero: XeroGateway, ready: { record: PurchaseOrderRecord; contactId: string }[]) {
+    const { product } = batch
     const allowed: typeof ready = []
     for (const entry of ready) {
       const { record } = entry
@@ -229,18 +225,13 @@ export default class PurchaseOrderSync {
       }
       const status =
         record.xeroDocumentType === 'BILL'
-          ? (await xero.getInvoice(product, record.xeroDocumentId))?.status
-          : (await xero.getPurchaseOrder(product, record.xeroDocumentId))?.status
+          ? (await batch.waitOutRateLimits(() => xero.getInvoice(product, record.xeroDocumentId!)))?.status
+          : (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(product, record.xeroDocumentId!)))?.status
       if (status && LOCKED.has(status)) {
-        await this.outcomes.fault(
-          'purchase_order',
-          product,
-          syncRunId,
-          claim,
+        batch.fault(
           record,
           `The Xero ${record.xeroDocumentType === 'BILL' ? 'bill' : 'purchase order'} ${record.xeroNumber ?? ''} is ${status.toLowerCase()}, and Xero does not allow changing it: nothing was changed.`,
-          'Change it in Xero by hand if it must change, then skip this purchase order.',
-          stats
+          'Change it in Xero by hand if it must change, then skip this purchase order.'
         )
         continue
       }
@@ -249,45 +240,19 @@ export default class PurchaseOrderSync {
     return allowed
   }
 
-  private async done(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    record: PurchaseOrderRecord,
-    type: 'BILL' | 'PURCHASEORDER',
-    xeroId: string,
-    xeroNumber: string | null,
-    stats: PushStats
-  ) {
+  private done(batch: OutcomeBatch, record: PurchaseOrderRecord, type: 'BILL' | 'PURCHASEORDER', xeroId: string, xeroNumber: string | null) {
     const label = type === 'BILL' ? 'bill' : 'purchase order'
-    const ok = await this.outcomes.synced(
-      'purchase_order',
-      product,
-      syncRunId,
-      claim,
+    batch.synced(
       record,
       { xero_document_type: type, xero_document_id: xeroId, xero_number: xeroNumber },
-      xeroId,
-      `Purchase order ${record.poNumber} ${record.xeroDocumentId ? 'updated' : 'created'} in Xero as ${label} ${xeroNumber ?? xeroId}`,
-      stats
+      { kind: 'purchase_order', xeroId, xeroLabel: xeroNumber },
+      `Purchase order ${record.poNumber} ${record.xeroDocumentId ? 'updated' : 'created'} in Xero as ${label} ${xeroNumber ?? xeroId}`
     )
-    if (ok) {
-      await Link.updateOrCreate(
-        { productId: product.id, kind: 'purchase_order', autotaskId: record.autotaskId },
-        { xeroId, xeroLabel: xeroNumber }
-      )
-    }
   }
 
   /** Resynced purchase orders are downloaded again; one deleted in Autotask faults. */
-  private async refresh(
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    records: PurchaseOrderRecord[],
-    autotask: AutotaskClient,
-    stats: PushStats
-  ) {
+  private async refresh(batch: OutcomeBatch, records: PurchaseOrderRecord[], autotask: AutotaskClient) {
+    const { product } = batch
     const stale = records.filter((record) => record.needsRefresh)
     if (stale.length === 0) return records
     const ids = stale.map((record) => record.autotaskId)
@@ -304,7 +269,7 @@ export default class PurchaseOrderSync {
       }
       const order = current.get(record.autotaskId)
       if (!order) {
-        await this.outcomes.fault('purchase_order', product, syncRunId, claim, record, 'The purchase order no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.', stats)
+        batch.fault(record, 'The purchase order no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.')
         continue
       }
       record.merge({ ...toPurchaseOrderRecord(product, order, items.get(order.id) ?? [], undefined, record.vendorName), needsRefresh: false })

@@ -9,15 +9,21 @@ import {
   XeroReconnectRequiredError,
   XeroUnauthorizedError,
 } from '#integrations/xero/errors'
-import type { AnyRecord, RecordKind } from '#enums/record_kind'
+import db from '@adonisjs/lucid/services/db'
+import type { DateTime } from 'luxon'
+import { type AnyRecord, type RecordKind } from '#enums/record_kind'
+import type { RecordFaulted, RecordSynced } from '#events/sync_events'
 import type InvoiceRecord from '#models/invoice_record'
 import type PurchaseOrderRecord from '#models/purchase_order_record'
 import type Product from '#models/product'
+import Link from '#models/link'
 import { toSqlDateTime } from '#models/columns'
-import SyncLogService from '#services/sync_log_service'
+import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import LeaseService, { type Claim } from '#sync/leases'
 import { nextAttemptAt } from '#sync/backoff'
 import { Clock } from '#sync/clock'
+import { LIMIT_NAMES, waitingOutRateLimits } from '#sync/rate_limits'
+import syncConfig from '#config/sync'
 
 export interface PushStats {
   synced: number
@@ -48,135 +54,249 @@ export function recordLabel(kind: RecordKind, record: AnyRecord) {
   return `Purchase order ${(record as PurchaseOrderRecord).poNumber ?? `#${record.autotaskId}`}`
 }
 
+/** A record of a claimed batch, as outcomes need it. */
+type ClaimedRecord = AnyRecord
+
+/** The link a synced record gets (or keeps) to its Xero document. */
+export interface LinkTo {
+  kind: 'invoice' | 'purchase_order'
+  xeroId: string
+  xeroLabel: string | null
+}
+
+interface Settlement {
+  record: ClaimedRecord
+  changes: Record<string, unknown>
+  line: LogLineInput | null
+  counts: keyof PushStats | null
+  link?: LinkTo
+  event?: { name: 'record:faulted'; payload: RecordFaulted } | { name: 'record:synced'; payload: RecordSynced }
+}
+
 /**
  * How a claimed record's outcome is recorded, the same for invoices and purchase
  * orders: only while the lease is held, always with a log line, and with the
- * event the Slack bot listens to.
+ * event the Slack bot listens to. Outcomes are gathered per batch and written
+ * in one transaction (one commit for fifty invoices, not two hundred); the
+ * events go out once it has committed.
  */
 @inject()
 export default class RecordOutcomes {
   constructor(
     protected leases: LeaseService,
-    protected logs: SyncLogService,
     protected clock: Clock
   ) {}
 
-  async fault(
-    kind: RecordKind,
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    record: AnyRecord,
-    reason: string,
-    hint: string,
-    stats: PushStats
-  ) {
-    const settled = await this.leases.settle(kind, record.id, claim.token, {
-      status: 'fault',
-      fault_reason: reason,
-      fault_hint: hint,
-      next_attempt_at: null,
-    })
-    if (!settled) return
-    stats.faulted++
-    await this.log(kind, product, syncRunId, record, 'error', `${kind}.fault`, `${recordLabel(kind, record)}: ${reason}`)
-    await emitter.emit('record:faulted', { kind, recordId: record.id, productId: product.id, syncRunId, reason, hint })
+  /** Outcomes of one claimed batch, written by `commit()`. */
+  batch(kind: RecordKind, product: Product, syncRunId: number, claim: Claim, stats: PushStats) {
+    return new OutcomeBatch(this.leases, this.clock, kind, product, syncRunId, claim, stats)
   }
 
-  async synced(
-    kind: RecordKind,
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    record: AnyRecord,
-    changes: Record<string, unknown>,
-    xeroId: string,
-    message: string,
-    stats: PushStats
-  ) {
-    const settled = await this.leases.settle(kind, record.id, claim.token, {
-      status: 'synced',
-      synced_at: toSqlDateTime(this.clock.now()),
-      attempts: 0,
-      next_attempt_at: null,
-      fault_reason: null,
-      fault_hint: null,
-      ...changes,
-    })
-    if (!settled) return false
-    stats.synced++
-    await this.log(kind, product, syncRunId, record, 'info', `${kind}.synced`, message)
-    await emitter.emit('record:synced', { kind, recordId: record.id, productId: product.id, syncRunId, xeroId })
-    return true
+  /**
+   * Xero asked for a wait too long to wait out (its daily limit): that is no
+   * fault of the records. Those not yet decided go back to `pending`, due when
+   * Xero allows, without spending an attempt; the push stops.
+   */
+  async rateLimited(batch: OutcomeBatch, records: ClaimedRecord[], error: XeroRateLimitError) {
+    const dueAt = this.clock.now().plus({ seconds: error.retryAfterSeconds })
+    const open = records.filter((record) => !batch.has(record))
+    for (const record of open) batch.release(record, toSqlDateTime(dueAt))
+    batch.note(
+      'warn',
+      'run.rate_limited',
+      `Xero's ${LIMIT_NAMES[error.problem]} rate limit reached: ${open.length} waiting until ${dueAt.toFormat('yyyy-LL-dd HH:mm')} UTC, as Xero asks; no attempt counted`
+    )
+    await batch.commit()
   }
 
   /**
    * A whole batch failed. A lost connection stops the run and hands the records
    * back untouched; a transient failure (429, 5xx, time-out, Autotask busy)
    * schedules them again with back-off and faults those out of attempts; anything
-   * else faults them with the error. Returns how long to wait before the next batch.
+   * else faults them with the error. What the batch had already recorded is
+   * written too. (Rate limits are not failures: see `rateLimited`.)
    */
-  async batchFailed(
-    kind: RecordKind,
-    product: Product,
-    syncRunId: number,
-    claim: Claim,
-    records: AnyRecord[],
-    error: unknown,
-    stats: PushStats
-  ): Promise<number> {
+  async batchFailed(batch: OutcomeBatch, records: ClaimedRecord[], error: unknown) {
     const message = (error as Error)?.message ?? String(error)
+    // Records the batch already settled (a mapping fault, say) keep that outcome.
+    const open = records.filter((record) => !batch.has(record))
     if (isConnectionError(error)) {
-      for (const record of records) await this.leases.settle(kind, record.id, claim.token, { status: 'pending' })
+      for (const record of open) batch.release(record)
+      await batch.commit()
       throw new ConnectionLost(message)
     }
     const transient = (error instanceof XeroError && error.transient) || (error instanceof AutotaskError && error.retryable)
     if (!transient) {
-      for (const record of records) {
-        await this.fault(kind, product, syncRunId, claim, record, `Unexpected error while pushing: ${message}`, 'This is likely a bug; it has been logged. Resync to try again.', stats)
+      for (const record of open) {
+        batch.fault(record, `Unexpected error while pushing: ${message}`, 'This is likely a bug; it has been logged. Resync to try again.')
       }
-      return 0
+      await batch.commit()
+      return
     }
-    const retryAfter = error instanceof XeroRateLimitError ? error.retryAfterSeconds : 0
-    const max = product.effectiveSettings.maxTransientAttempts
+    const max = batch.product.effectiveSettings.maxTransientAttempts
     const now = this.clock.now()
-    for (const record of records) {
+    for (const record of open) {
       const attempts = record.attempts + 1
       if (attempts >= max) {
-        await this.fault(kind, product, syncRunId, claim, record, `Gave up after ${attempts} attempts: ${message}`, 'Xero or Autotask kept failing; check their status pages, then resync.', stats)
+        batch.fault(record, `Gave up after ${attempts} attempts: ${message}`, 'Xero or Autotask kept failing; check their status pages, then resync.')
         continue
       }
-      const at = nextAttemptAt(now, attempts, retryAfter)
-      const settled = await this.leases.settle(kind, record.id, claim.token, {
-        status: 'pending',
-        attempts,
-        next_attempt_at: toSqlDateTime(at),
-      })
-      if (!settled) continue
-      stats.retried++
-      await this.log(kind, product, syncRunId, record, 'warn', `${kind}.retry`, `${recordLabel(kind, record)}: ${message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`)
+      const at = nextAttemptAt(now, attempts)
+      batch.retry(record, attempts, at, `${message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`)
     }
-    return retryAfter
+    await batch.commit()
+  }
+}
+
+export class OutcomeBatch {
+  private settlements: Settlement[] = []
+  private lines: LogLineInput[] = []
+  private waited = { count: 0, seconds: 0, limits: new Set<string>() }
+  private decided = new Set<number>()
+
+  constructor(
+    private leases: LeaseService,
+    private clock: Clock,
+    readonly kind: RecordKind,
+    readonly product: Product,
+    readonly syncRunId: number,
+    readonly claim: Claim,
+    readonly stats: PushStats
+  ) {}
+
+  /** Whether this record's outcome is already decided in this batch. */
+  has(record: ClaimedRecord) {
+    return this.decided.has(record.id)
   }
 
-  async log(
-    kind: RecordKind,
-    product: Product,
-    syncRunId: number,
-    record: AnyRecord,
-    level: 'info' | 'warn' | 'error',
-    event: string,
-    message: string
-  ) {
-    await this.logs.write({
-      productId: product.id,
-      syncRunId,
-      [kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
+  fault(record: ClaimedRecord, reason: string, hint: string) {
+    this.settle(record, {
+      changes: { status: 'fault', fault_reason: reason, fault_hint: hint, next_attempt_at: null },
+      line: this.line(record, 'error', `${this.kind}.fault`, `${recordLabel(this.kind, record)}: ${reason}`),
+      counts: 'faulted',
+      event: {
+        name: 'record:faulted',
+        payload: { kind: this.kind, recordId: record.id, productId: this.product.id, syncRunId: this.syncRunId, reason, hint },
+      },
+    })
+  }
+
+  synced(record: ClaimedRecord, changes: Record<string, unknown>, link: LinkTo & { xeroId: string }, message: string) {
+    this.settle(record, {
+      changes: {
+        status: 'synced',
+        synced_at: toSqlDateTime(this.clock.now()),
+        attempts: 0,
+        next_attempt_at: null,
+        fault_reason: null,
+        fault_hint: null,
+        ...changes,
+      },
+      line: this.line(record, 'info', `${this.kind}.synced`, message),
+      counts: 'synced',
+      link,
+      event: {
+        name: 'record:synced',
+        payload: { kind: this.kind, recordId: record.id, productId: this.product.id, syncRunId: this.syncRunId, xeroId: link.xeroId },
+      },
+    })
+  }
+
+  /** Back to `pending`, due again at `at`. */
+  retry(record: ClaimedRecord, attempts: number, at: DateTime, message: string) {
+    this.settle(record, {
+      changes: { status: 'pending', attempts, next_attempt_at: toSqlDateTime(at) },
+      line: this.line(record, 'warn', `${this.kind}.retry`, `${recordLabel(this.kind, record)}: ${message}`),
+      counts: 'retried',
+    })
+  }
+
+  /** Handed back untouched (the run stops, or Xero asked us to wait); due again at `dueAt` when given. */
+  release(record: ClaimedRecord, dueAt: string | null = null) {
+    this.settle(record, { changes: { status: 'pending', ...(dueAt ? { next_attempt_at: dueAt } : {}) }, line: null, counts: null })
+  }
+
+  /**
+   * Runs a Xero call, waiting out a short rate limit (the minute's or the
+   * concurrency's, as long as Retry-After says) and trying again, with the claim
+   * kept and renewed: a rate limit is no failure of the records. A long wait
+   * (the daily limit) is thrown for `RecordOutcomes.rateLimited`. The waits are
+   * noted in one line per batch.
+   */
+  async waitOutRateLimits<T>(call: () => Promise<T>): Promise<T> {
+    return waitingOutRateLimits(call, async (error) => {
+      this.waited.count++
+      this.waited.seconds += error.retryAfterSeconds
+      this.waited.limits.add(LIMIT_NAMES[error.problem])
+      await this.leases.renew(this.kind, this.claim, syncConfig.leaseSeconds)
+    })
+  }
+
+  /** A line about the run, not about one record. */
+  note(level: 'info' | 'warn' | 'error', event: string, message: string) {
+    this.lines.push({ productId: this.product.id, syncRunId: this.syncRunId, level, event, message, actor: 'engine' })
+  }
+
+  /** A log line about a record that is not an outcome (refreshed, found in Xero…). */
+  log(record: ClaimedRecord, level: 'info' | 'warn' | 'error', event: string, message: string) {
+    this.lines.push(this.line(record, level, event, message))
+  }
+
+  /**
+   * Writes everything gathered in one transaction: each settlement only while
+   * the lease is still ours (a record whose lease was lost gets neither line nor
+   * link nor event), the log lines in one insert, the links as one upsert.
+   * Then the events. The batch can be used again afterwards.
+   */
+  async commit() {
+    if (this.waited.count > 0) {
+      const { count, seconds, limits } = this.waited
+      this.note('info', 'run.rate_limited', `Waited ${seconds} s for Xero's ${[...limits].join(' and ')} rate limit (${count} time${count === 1 ? '' : 's'}), as Xero asked; no attempt counted`)
+      this.waited = { count: 0, seconds: 0, limits: new Set() }
+    }
+    const settlements = this.settlements
+    const lines = this.lines
+    this.settlements = []
+    this.lines = []
+    if (settlements.length === 0 && lines.length === 0) return
+    const settled = await db.transaction(async (trx) => {
+      const done: Settlement[] = []
+      for (const settlement of settlements) {
+        if (await this.leases.settle(this.kind, settlement.record.id, this.claim.token, settlement.changes, trx)) done.push(settlement)
+      }
+      await SyncLogService.insert([...lines, ...done.flatMap((s) => (s.line ? [s.line] : []))], trx)
+      await Link.upsertMany(
+        done.flatMap(({ record, link }) =>
+          link ? [{ productId: this.product.id, kind: link.kind, autotaskId: record.autotaskId, xeroId: link.xeroId, xeroLabel: link.xeroLabel }] : []
+        ),
+        trx
+      )
+      return done
+    })
+    for (const settlement of settled) {
+      if (settlement.counts) this.stats[settlement.counts]++
+    }
+    for (const { event } of settled) {
+      if (event) await emitter.emit(event.name, event.payload as any)
+    }
+  }
+
+  private settle(record: ClaimedRecord, settlement: Omit<Settlement, 'record'>) {
+    if (this.decided.has(record.id)) throw new Error(`${recordLabel(this.kind, record)} already has an outcome in this batch`)
+    this.decided.add(record.id)
+    this.settlements.push({ record, ...settlement })
+  }
+
+  private line(record: ClaimedRecord, level: 'info' | 'warn' | 'error', event: string, message: string): LogLineInput {
+    return {
+      productId: this.product.id,
+      syncRunId: this.syncRunId,
+      [this.kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
       autotaskId: record.autotaskId,
       level,
       event,
       message,
       actor: 'engine',
-    })
+    }
   }
 }

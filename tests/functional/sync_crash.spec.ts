@@ -56,7 +56,8 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
     await resetDatabase()
     world = await startSyncWorld({
       autotask: { invoices: 500, companies: 40 },
-      xero: { latencyMs: 40, limits: { perMinute: 100_000, concurrent: 10, perDay: 100_000 } },
+      // Each Xero call takes a quarter second, so a push of ten batches lasts long enough to be killed in.
+      xero: { latencyMs: 250, limits: { perMinute: 100_000, concurrent: 10, perDay: 100_000 } },
     })
     return () => world.close()
   })

@@ -133,15 +133,40 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.include(line.message, 'found in Xero by number')
   }).timeout(60_000)
 
-  test('a 429 storm: invoices wait with back-off and sync later, none lost or doubled', async ({ assert }) => {
-    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'minute', retryAfter: 1 })
-    const first = (await world.run()).run!
-    assert.equal(first.state, 'succeeded')
-    const waiting = (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
-    assert.isAbove(waiting.length, 0, 'the batch that met the 429 waits')
-    assert.isTrue(waiting.every((r) => r.attempts === 1 && r.nextAttemptAt !== null))
+  test('a 429 storm: the engine waits as long as Xero asks, spends no attempt, and sends each invoice once', async ({ assert }) => {
+    await knob(world.xero, '/faults', { kind: 429, count: 3, path: '/Invoices', method: 'PUT', problem: 'minute', retryAfter: 1 })
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'succeeded')
+    const groups = await byStatus(world)
+    assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), 'nothing numbered is left waiting')
+    assert.isTrue(groups.synced.every((r) => r.attempts === 0), 'a rate limit is not a failed attempt')
+    assert.lengthOf(await xeroInvoices(world), groups.synced.length, 'none doubled')
+    const notes = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.rate_limited').orderBy('id')
+    assert.lengthOf(notes, 1, 'one line for the batch, not one per invoice')
+    assert.equal(notes[0].message, "Waited 3 s for Xero's per-minute rate limit (3 times), as Xero asked; no attempt counted")
+    assert.lengthOf(await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.retry'), 0)
+  }).timeout(60_000)
 
-    world.clock.advance({ minutes: 10 })
+  test("Xero's daily limit: the push stops, and the invoices wait until Xero allows it without spending attempts", async ({ assert }) => {
+    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'daily', retryAfter: 7200 })
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'succeeded')
+    const waiting = (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
+    assert.isAbove(waiting.length, 0)
+    const due = world.clock.now().plus({ seconds: 7200 })
+    for (const record of waiting) {
+      assert.equal(record.attempts, 0)
+      assert.isAtMost(Math.abs(record.nextAttemptAt!.diff(due).as('seconds')), 5)
+    }
+    const note = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.rate_limited').firstOrFail()
+    assert.include(note.message, "Xero's daily rate limit reached")
+    assert.include(note.message, `waiting until ${due.toFormat('yyyy-LL-dd HH:mm')} UTC`)
+
+    const synced = (await xeroInvoices(world)).length
+    await world.run()
+    assert.lengthOf(await xeroInvoices(world), synced, 'not due yet: nothing sent')
+
+    world.clock.advance({ hours: 3 })
     await world.run()
     const groups = await byStatus(world)
     assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null))

@@ -239,6 +239,8 @@ export abstract class XeroGateway {
 
   abstract getContactByNumber(product: Product, contactNumber: string): Promise<XeroContact | null>
   abstract findContacts(product: Product, where: string): Promise<XeroContact[]>
+  /** One page of the organisation's active contacts (`pageSize` ≤ 1000), and how many pages there are. */
+  abstract listContacts(product: Product, page: number, pageSize: number): Promise<{ contacts: XeroContact[]; pageCount: number }>
   abstract createContacts(
     product: Product,
     contacts: XeroContactInput[],

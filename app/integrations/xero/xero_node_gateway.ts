@@ -323,6 +323,14 @@ export class XeroNodeGateway extends XeroGateway {
     return (body.contacts ?? []).map(contactIn)
   }
 
+  async listContacts(product: Product, page: number, pageSize: number) {
+    const body = await this.call(product, (api, tenantId) =>
+      api.getContacts(tenantId, undefined, undefined, 'ContactID', undefined, page, false, undefined, undefined, pageSize)
+    )
+    const contacts = (body.contacts ?? []).map(contactIn)
+    return { contacts, pageCount: body.pagination?.pageCount ?? (contacts.length < pageSize ? page : page + 1) }
+  }
+
   async createContacts(product: Product, contacts: XeroContactInput[], options: XeroWriteOptions = {}) {
     assertBatch(contacts.length)
     const payload = contacts.map((contact) => ({
