@@ -234,6 +234,13 @@ export class AutotaskSandboxState {
     return { batchID, invoiceIds: created.map((invoice) => invoice.id) }
   }
 
+  /** A new customer company in a tax region (1 is GST NZ); billing runs may then name it. */
+  addCompany(company: { companyName: string; taxRegionID?: number }): SandboxRecord {
+    const created = this.#generator.addCompany(company.companyName, company.taxRegionID ?? 1)
+    this.#changed()
+    return created
+  }
+
   /** Finishes every unfinished billing run: invoices get their numbers. */
   finishBillingRuns(): number[] {
     const finished: number[] = []
