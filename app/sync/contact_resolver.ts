@@ -4,6 +4,7 @@ import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
 import type Product from '#models/product'
 import SyncLogService from '#services/sync_log_service'
+import { fitText } from '#sync/text'
 
 export interface CompanyRef {
   id: number
@@ -27,6 +28,9 @@ const quoteless = (text: string) => text.replace(/["\\]/g, '')
 
 /** The contact id a dry run reports for a contact it would create. */
 export const NEW_CONTACT = '(new contact)'
+
+/** Xero's longest contact name (Contact.Name, maxLength 255 in its OpenAPI contract). */
+export const MAX_CONTACT_NAME = 255
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
@@ -97,7 +101,7 @@ export default class ContactResolver {
       const results = await xero.createContacts(
         product,
         batch.map((company) => ({
-          name: company.name.trim().slice(0, 255),
+          name: fitText(company.name.trim(), MAX_CONTACT_NAME),
           contactNumber: String(company.id),
           accountNumber: company.number ?? undefined,
         }))

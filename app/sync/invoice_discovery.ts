@@ -9,6 +9,7 @@ import type Product from '#models/product'
 import type SyncRun from '#models/sync_run'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
+import { fitText } from '#sync/text'
 
 export interface DiscoveryStats {
   found: number
@@ -211,7 +212,8 @@ export function toRecord(product: Product, invoice: Invoice, items: BillingItem[
     autotaskId: invoice.id,
     invoiceNumber: invoice.invoiceNumber,
     autotaskCompanyId: invoice.companyID,
-    companyName: company?.companyName ?? knownCompanyName ?? null,
+    // The column holds 255 characters, as Xero's contact name does: a longer name is cut, ending in "…".
+    companyName: company?.companyName ? fitText(company.companyName, 255) : (knownCompanyName ?? null),
     invoiceDate: isoDate(invoice.invoiceDateTime ?? invoice.createDateTime),
     dueDate: isoDate(invoice.dueDate),
     subtotal: total.sub(tax),

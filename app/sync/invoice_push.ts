@@ -18,6 +18,8 @@ interface Candidate {
   input: XeroInvoiceInput
   /** how the Xero invoice was found when it was not linked yet */
   foundBy?: string
+  /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
+  notes?: string[]
 }
 
 /**
@@ -93,7 +95,7 @@ export default class InvoicePush {
         await this.fault(product, syncRunId, claim, record, mapped.reason, mapped.hint, stats)
         continue
       }
-      candidates.push({ record, input: mapped.input })
+      candidates.push({ record, input: mapped.input, notes: mapped.notes })
     }
 
     await this.findUnlinkedInXero(product, xero, candidates, context, mayExist)
@@ -287,6 +289,9 @@ export default class InvoicePush {
         stats
       )
       if (!done) continue
+      for (const note of candidates[result.index].notes ?? []) {
+        await this.outcomes.log('invoice', product, syncRunId, record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
+      }
       await Link.updateOrCreate(
         { productId: product.id, kind: 'invoice', autotaskId: record.autotaskId },
         { xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber }
