@@ -5,7 +5,7 @@ import InvoiceRecord from '#models/invoice_record'
 import Link from '#models/link'
 import type Product from '#models/product'
 import LeaseService, { type Claim } from '#sync/leases'
-import ContactResolver from '#sync/contact_resolver'
+import ContactResolver, { companyProblem } from '#sync/contact_resolver'
 import RecordOutcomes, { type PushStats } from '#sync/record_outcomes'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
@@ -73,21 +73,27 @@ export default class InvoicePush {
     context: MappingContext,
     stats: PushStats
   ) {
-    const records = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
+    const refreshed = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    const records: InvoiceRecord[] = []
+    for (const record of refreshed) {
+      const problem = companyProblem(record)
+      if (problem) await this.fault(product, syncRunId, claim, record, problem.reason, problem.hint, stats)
+      else records.push(record)
+    }
     const contacts = await this.contacts.resolve(
       product,
       xero,
-      records.map((record) => ({ id: record.autotaskCompanyId ?? 0, name: record.companyName ?? `Company ${record.autotaskCompanyId}` })),
+      records.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
       syncRunId
     )
 
     const candidates: Candidate[] = []
     for (const record of records) {
-      const contact = contacts.get(record.autotaskCompanyId ?? 0)
+      const contact = contacts.get(record.autotaskCompanyId!)
       if (!contact || !contact.ok) {
-        await this.fault(product, syncRunId, claim, record, contact?.reason ?? 'The invoice has no company.', contact?.hint ?? 'Check the invoice in Autotask.', stats)
+        await this.fault(product, syncRunId, claim, record, contact?.reason ?? 'No Xero contact was found for the company.', contact?.hint ?? 'Check the company in Autotask, then resync.', stats)
         continue
       }
       const mapped = mapInvoice(record, contact.contactId, context)
@@ -126,7 +132,10 @@ export default class InvoicePush {
     }
   }
 
-  /** Resynced invoices are downloaded again first; one deleted in Autotask meanwhile faults. */
+  /**
+   * Resynced invoices are downloaded again first (with their company when it
+   * changed or was not found before); one deleted in Autotask meanwhile faults.
+   */
   private async refreshFromAutotask(
     product: Product,
     syncRunId: number,
@@ -139,7 +148,15 @@ export default class InvoicePush {
     if (stale.length === 0) return records
     const ids = stale.map((record) => record.autotaskId)
     const invoices = await autotask.invoicesByIds(ids)
-    const lines = await autotask.billingItemsForInvoices(ids.filter((id) => invoices.has(id)))
+    const newCompanies = stale
+      .filter((record) => invoices.has(record.autotaskId))
+      .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
+      .filter(({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName)
+      .map(({ invoice }) => invoice.companyID)
+    const [lines, companies] = await Promise.all([
+      autotask.billingItemsForInvoices(ids.filter((id) => invoices.has(id))),
+      autotask.companiesByIds(newCompanies),
+    ])
     const kept: InvoiceRecord[] = []
     for (const record of records) {
       if (!record.needsRefresh) {
@@ -151,7 +168,8 @@ export default class InvoicePush {
         await this.fault(product, syncRunId, claim, record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.', stats)
         continue
       }
-      record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName), needsRefresh: false })
+      const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+      record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false })
       await record.save()
       await this.outcomes.log('invoice', product, syncRunId, record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
       kept.push(record)
