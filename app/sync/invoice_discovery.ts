@@ -16,6 +16,8 @@ export interface DiscoveryStats {
   pending: number
   skipped: number
   numbered: number
+  /** Autotask ids of the invoices this run downloaded (new, or numbered since): the push need not check them again */
+  downloaded: Set<number>
 }
 
 const MAX_DAYS_BACK = 90
@@ -36,7 +38,7 @@ export default class InvoiceDiscovery {
 
   async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
     const settings = product.effectiveSettings
-    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0 }
+    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0, downloaded: new Set() }
     const since =
       product.invoiceCursor ?? this.clock.now().startOf('day').minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
     let cursor = since
@@ -46,6 +48,7 @@ export default class InvoiceDiscovery {
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
+      for (const id of stored.downloaded) stats.downloaded.add(id)
       for (const invoice of page) {
         for (const stamp of [invoice.createDateTime, invoice.voidedDate]) {
           const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null
@@ -53,7 +56,7 @@ export default class InvoiceDiscovery {
         }
       }
     }
-    stats.numbered = await this.numberWaitingInvoices(product, run, autotask)
+    stats.numbered = await this.numberWaitingInvoices(product, run, autotask, stats.downloaded)
 
     if (!product.invoiceCursor || cursor > product.invoiceCursor) {
       product.invoiceCursor = cursor
@@ -63,7 +66,7 @@ export default class InvoiceDiscovery {
   }
 
   private async storePage(product: Product, run: SyncRun, autotask: AutotaskClient, page: Invoice[]) {
-    const result = { found: 0, pending: 0, skipped: 0 }
+    const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
     if (page.length === 0) return result
     const known = new Map(
       (
@@ -90,6 +93,7 @@ export default class InvoiceDiscovery {
       return { invoice, record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) }, skip }
     })
     const created = await InvoiceRecord.createMany(rows.map((row) => row.record))
+    result.downloaded = created.map((record) => record.autotaskId)
     const logLines: LogLineInput[] = created.map((record, index) => {
       const { skip } = rows[index]
       if (skip) result.skipped++
@@ -147,7 +151,7 @@ export default class InvoiceDiscovery {
   }
 
   /** Invoices stored before their billing run finished: fetch them again; once numbered, they can sync. */
-  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient) {
+  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient, downloaded: Set<number>) {
     const waiting = await InvoiceRecord.query()
       .where('product_id', product.id)
       .where('status', 'pending')
@@ -177,6 +181,7 @@ export default class InvoiceDiscovery {
       if (!invoice.invoiceNumber) continue
       record.merge(toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName))
       await record.save()
+      downloaded.add(record.autotaskId)
       count++
       await this.logs.write({
         productId: product.id,

@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import type { BillingItem } from '#integrations/autotask/types'
 import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
 import InvoiceRecord from '#models/invoice_record'
 import Link from '#models/link'
@@ -7,7 +8,7 @@ import type Product from '#models/product'
 import LeaseService, { type Claim } from '#sync/leases'
 import ContactResolver, { companyProblem } from '#sync/contact_resolver'
 import RecordOutcomes, { type PushStats } from '#sync/record_outcomes'
-import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { mapInvoice, numberFor, referenceFor, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 import syncConfig from '#config/sync'
 
@@ -43,17 +44,18 @@ export default class InvoicePush {
     autotask: AutotaskClient,
     xero: XeroGateway,
     context: MappingContext,
+    downloaded: ReadonlySet<number>,
     worker: string,
     shouldStop: () => Promise<boolean>,
     onBatch: (stats: PushStats) => void = () => {}
   ): Promise<PushStats> {
-    const stats: PushStats = { synced: 0, faulted: 0, retried: 0 }
+    const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
     while (!(await shouldStop())) {
       const claim = await this.leases.claim('invoice', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
       if (claim.ids.length === 0) break
       const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
       try {
-        await this.pushBatch(product, syncRunId, claim, records, autotask, xero, context, stats)
+        await this.pushBatch(product, syncRunId, claim, records, autotask, xero, context, downloaded, stats)
       } catch (error) {
         const wait = await this.outcomes.batchFailed('invoice', product, syncRunId, claim, records, error, stats)
         if (wait > 0) await sleep(Math.min(wait, syncConfig.maxInlineWaitSeconds) * 1000)
@@ -71,13 +73,17 @@ export default class InvoicePush {
     autotask: AutotaskClient,
     xero: XeroGateway,
     context: MappingContext,
+    downloaded: ReadonlySet<number>,
     stats: PushStats
   ) {
-    const refreshed = await this.refreshFromAutotask(product, syncRunId, claim, claimed, autotask, stats)
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
+    // Read before the refresh, which clears both marks.
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    const { current, deleted } = await this.refreshFromAutotask(product, syncRunId, claimed, autotask, downloaded)
+    await this.settleDeleted(product, syncRunId, claim, deleted, xero, context, mayExist, stats)
+
     const records: InvoiceRecord[] = []
-    for (const record of refreshed) {
+    for (const record of current) {
       const problem = companyProblem(record)
       if (problem) await this.fault(product, syncRunId, claim, record, problem.reason, problem.hint, stats)
       else records.push(record)
@@ -133,48 +139,97 @@ export default class InvoicePush {
   }
 
   /**
-   * Resynced invoices are downloaded again first (with their company when it
-   * changed or was not found before); one deleted in Autotask meanwhile faults.
+   * Our copy is checked against Autotask unless this run downloaded it: one that
+   * waited (a paused product, a retry, an earlier run) may have been deleted
+   * meanwhile, and a resynced one is downloaded again in full. One call for the
+   * batch, and one for the lines of resynced ones (plus their company, when it
+   * changed or was not found before); invoices downloaded by this run cost none.
    */
   private async refreshFromAutotask(
     product: Product,
     syncRunId: number,
-    claim: Claim,
     records: InvoiceRecord[],
     autotask: AutotaskClient,
-    stats: PushStats
+    downloaded: ReadonlySet<number>
   ) {
-    const stale = records.filter((record) => record.needsRefresh)
-    if (stale.length === 0) return records
-    const ids = stale.map((record) => record.autotaskId)
-    const invoices = await autotask.invoicesByIds(ids)
-    const newCompanies = stale
-      .filter((record) => invoices.has(record.autotaskId))
+    const stale = new Set(records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId)))
+    if (stale.size === 0) return { current: records, deleted: [] }
+    const invoices = await autotask.invoicesByIds([...stale].map((record) => record.autotaskId))
+    const resynced = [...stale].filter((record) => record.needsRefresh && invoices.has(record.autotaskId))
+    const newCompanies = resynced
       .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
       .filter(({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName)
       .map(({ invoice }) => invoice.companyID)
     const [lines, companies] = await Promise.all([
-      autotask.billingItemsForInvoices(ids.filter((id) => invoices.has(id))),
+      resynced.length ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId)) : new Map<number, BillingItem[]>(),
       autotask.companiesByIds(newCompanies),
     ])
-    const kept: InvoiceRecord[] = []
+
+    const current: InvoiceRecord[] = []
+    const deleted: InvoiceRecord[] = []
     for (const record of records) {
-      if (!record.needsRefresh) {
-        kept.push(record)
-        continue
-      }
       const invoice = invoices.get(record.autotaskId)
-      if (!invoice) {
-        await this.fault(product, syncRunId, claim, record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.', stats)
+      if (!stale.has(record)) {
+        current.push(record)
+      } else if (!invoice) {
+        deleted.push(record)
+      } else {
+        if (record.needsRefresh) {
+          const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+          record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false })
+          await record.save()
+          await this.outcomes.log('invoice', product, syncRunId, record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
+        }
+        current.push(record)
+      }
+    }
+    return { current, deleted }
+  }
+
+  /**
+   * Invoices deleted in Autotask before their push. One that never reached Xero
+   * is skipped with the reason: nothing is left to do. One that Xero holds
+   * (linked, or found there after an earlier try) faults: Xero has a document
+   * Autotask no longer has, and a person decides what becomes of it.
+   */
+  private async settleDeleted(
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    deleted: InvoiceRecord[],
+    xero: XeroGateway,
+    context: MappingContext,
+    mayExist: Set<number>,
+    stats: PushStats
+  ) {
+    if (deleted.length === 0) return
+    const candidates: Candidate[] = deleted.map((record) => ({
+      record,
+      input: {
+        type: 'ACCREC',
+        contact: {},
+        invoiceNumber: numberFor(record, context.settings) ?? undefined,
+        reference: referenceFor(record, context.settings) ?? undefined,
+        total: record.total.toFixed(2),
+      },
+    }))
+    await this.findUnlinkedInXero(product, xero, candidates, context, mayExist)
+    for (const { record, input } of candidates) {
+      if (!input.invoiceId) {
+        await this.outcomes.skipped('invoice', product, syncRunId, claim, record, 'The invoice was deleted in Autotask before it reached Xero.', stats)
         continue
       }
-      const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
-      record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false })
-      await record.save()
-      await this.outcomes.log('invoice', product, syncRunId, record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
-      kept.push(record)
+      const inXero = record.xeroInvoiceNumber ?? (record.xeroInvoiceId ? null : input.invoiceNumber)
+      await this.fault(
+        product,
+        syncRunId,
+        claim,
+        record,
+        'The invoice no longer exists in Autotask.',
+        `It was deleted in Autotask, but Xero holds it${inXero ? ` as ${inXero}` : ''}: void it in Xero if it should go, then skip it here.`,
+        stats
+      )
     }
-    return kept
   }
 
   /**

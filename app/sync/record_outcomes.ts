@@ -23,6 +23,7 @@ export interface PushStats {
   synced: number
   faulted: number
   retried: number
+  skipped: number
 }
 
 /** The product can no longer reach Xero: the run stops, claimed records go back untouched. */
@@ -81,6 +82,27 @@ export default class RecordOutcomes {
     stats.faulted++
     await this.log(kind, product, syncRunId, record, 'error', `${kind}.fault`, `${recordLabel(kind, record)}: ${reason}`)
     await emitter.emit('record:faulted', { kind, recordId: record.id, productId: product.id, syncRunId, reason, hint })
+  }
+
+  /** The engine's own skip: nothing for a person to do, so the reason is kept and no alert is raised. */
+  async skipped(
+    kind: RecordKind,
+    product: Product,
+    syncRunId: number,
+    claim: Claim,
+    record: AnyRecord,
+    reason: string,
+    stats: PushStats
+  ) {
+    const settled = await this.leases.settle(kind, record.id, claim.token, {
+      status: 'skipped',
+      fault_reason: reason,
+      fault_hint: null,
+      next_attempt_at: null,
+    })
+    if (!settled) return
+    stats.skipped++
+    await this.log(kind, product, syncRunId, record, 'info', `${kind}.skipped`, `${recordLabel(kind, record)}: Skipped Over. ${reason}`)
   }
 
   async synced(
