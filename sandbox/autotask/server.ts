@@ -394,6 +394,7 @@ async function knobs(
       state.failNext(kind, number('count') ?? 1, {
         entity: typeof input.entity === 'string' ? input.entity : null,
         status: number('status'),
+        after: number('after'),
       })
       return send(res, 200, { faults: state.faults })
     }
