@@ -213,7 +213,9 @@ export default class InvoicePush {
         total: record.total.toFixed(2),
       },
     }))
-    await this.findUnlinkedInXero(product, xero, candidates, context, mayExist)
+    // Only one an earlier try may have put in Xero is looked for there: a match on reference alone proves nothing.
+    const mayBeInXero = candidates.filter((c) => c.record.xeroInvoiceId || mayExist.has(c.record.id))
+    await this.findUnlinkedInXero(product, xero, mayBeInXero, context, mayExist)
     for (const { record, input } of candidates) {
       if (!input.invoiceId) {
         await this.outcomes.skipped('invoice', product, syncRunId, claim, record, 'The invoice was deleted in Autotask before it reached Xero.', stats)
