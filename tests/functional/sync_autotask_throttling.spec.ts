@@ -47,8 +47,8 @@ test.group('Sync engine: Autotask throttles', (group) => {
   let world: World
   group.each.setup(async () => {
     await resetDatabase()
-    // Pages of 10, so discovery reads the 30 seeded invoices in three pages.
-    world = await startSyncWorld({ autotaskClient: { pageSize: 10 } })
+    // Pages of 10, so discovery reads the 30 seeded invoices in three pages; Xero time-outs are not under test.
+    world = await startSyncWorld({ autotaskClient: { pageSize: 10 }, xeroClient: { timeoutMs: 15_000 } })
     return () => world.close()
   })
 

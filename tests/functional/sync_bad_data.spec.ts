@@ -14,6 +14,8 @@ import { XERO_SANDBOX_ACCOUNT_CODES, XERO_SANDBOX_TENANTS, type SandboxInvoice }
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
+/** Time-outs are not under test here: a loaded machine must not turn a slow answer into a retry. */
+const PATIENT = { xeroClient: { timeoutMs: 15_000 } }
 /** "Remote Support": mapped to the default Xero account 200 */
 const REMOTE_SUPPORT = 29682801
 
@@ -105,7 +107,7 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
   let world: World
   group.each.setup(async () => {
     await resetDatabase()
-    world = await startSyncWorld()
+    world = await startSyncWorld(PATIENT)
     return () => world.close()
   })
 
@@ -360,7 +362,7 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
   let world: World
   group.each.setup(async () => {
     await resetDatabase()
-    world = await startSyncWorld()
+    world = await startSyncWorld(PATIENT)
     return () => world.close()
   })
 
@@ -391,8 +393,8 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
     const first = (await world.run()).run!
     assert.equal(first.state, 'cancelled')
     const all = await InvoiceRecord.query().where('product_id', world.product.id).orderBy('id')
-    const waiting = all.filter((record) => record.status === 'pending' && record.invoiceNumber !== null)
-    assert.isAtLeast(waiting.length, 3)
+    const waiting = all.filter((record) => record.status === 'pending' && record.invoiceNumber !== null && record.attempts === 0)
+    assert.isAtLeast(waiting.length, 3, 'the second batch was never tried')
     const [goneWaiting, alsoGone] = waiting
     const synced = all.find((record) => record.status === 'synced')!
     const faulted = all.find((record) => record.status === 'fault' && record.faultReason?.includes('VAT UK'))!
@@ -404,7 +406,7 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
     await resync(faulted)
     await Product.query().where('id', world.product.id).update({ status: 'active' })
     world.autotask.state.resetStats()
-    const xeroBefore = world.xero.state.invoices(NZ).length
+    world.clock.advance({ hours: 2 })
 
     const second = (await world.run()).run!
     assert.equal(second.state, 'succeeded', second.error ?? '')
@@ -426,7 +428,7 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
 
     const rest = await InvoiceRecord.query().where('product_id', world.product.id).whereIn('id', waiting.slice(2).map((r) => r.id))
     assert.isTrue(rest.every((record) => record.status === 'synced' || record.status === 'fault'))
-    assert.equal(world.xero.state.invoices(NZ).length, xeroBefore + rest.filter((r) => r.status === 'synced').length)
+    for (const record of rest.filter((r) => r.status === 'synced')) assert.lengthOf(inXero(world, record.invoiceNumber), 1)
     assert.equal(second.stats!.invoicesSkipped, 3)
 
     // The check is one Autotask call for the batch, and it asks only for what waited or was resynced.

@@ -5,6 +5,7 @@ import { HttpAutotaskClient, type HttpAutotaskClientOptions } from '#integration
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
+import type { XeroConfig } from '#config/xero'
 import SandboxSetupService from '#services/sandbox_setup_service'
 import Product from '#models/product'
 import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
@@ -17,7 +18,12 @@ import SyncRunner from '#sync/sync_runner'
  * connected to both and mapped like a real set-up (region "VAT UK" left unmapped).
  */
 export async function startSyncWorld(
-  options: { autotask?: AutotaskSandboxOptions; xero?: XeroSandboxOptions; autotaskClient?: Partial<HttpAutotaskClientOptions> } = {}
+  options: {
+    autotask?: AutotaskSandboxOptions
+    xero?: XeroSandboxOptions
+    autotaskClient?: Partial<HttpAutotaskClientOptions>
+    xeroClient?: Partial<XeroConfig>
+  } = {}
 ) {
   const autotask = await startAutotaskSandbox({
     port: 0,
@@ -28,7 +34,7 @@ export async function startSyncWorld(
     ...options.autotask,
   })
   const xero = await startStrictXeroSandbox({ limits: { perMinute: 1000, concurrent: 5, perDay: 5000 }, ...options.xero })
-  const stack = xeroStackFor(xero)
+  const stack = xeroStackFor(xero, options.xeroClient)
   const clock = new FixedClock()
   app.container.swap(
     AutotaskClient,
