@@ -1,7 +1,8 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
+import logger from '@adonisjs/core/services/logger'
 import Product from '#models/product'
-import SyncRunner from '#sync/sync_runner'
+import SyncRunner, { type RunOutcome } from '#sync/sync_runner'
 import SlackAlertService from '#services/slack_alert_service'
 
 /** One pass of the engine over the Active products (or one product), with progress. */
@@ -25,12 +26,23 @@ export default class SyncRun extends BaseCommand {
     const runner = await this.app.container.make(SyncRunner)
     for (const product of products) {
       const spinner = this.logger.await(`Product #${product.id} ${product.name}: starting`).start()
-      const outcome = await runner.run(product, 'console', 'console', ({ phase, stats }) => {
-        spinner.update(
-          `Product #${product.id} ${product.name}: ${phase}, ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted`
-        )
-      })
-      spinner.stop()
+      let outcome: RunOutcome
+      try {
+        outcome = await runner.run(product, 'console', 'console', ({ phase, stats }) => {
+          spinner.update(
+            `Product #${product.id} ${product.name}: ${phase}, ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted`
+          )
+        })
+      } catch (error) {
+        // Not a failed run (that is recorded and reported below) but a bug or a broken database: say so, exit non-zero.
+        logger.error({ err: error, productId: product.id }, 'sync:run stopped on an unexpected error')
+        this.logger.error(`Product #${product.id} ${product.name}: the sync stopped on an unexpected error: ${(error as Error)?.message ?? String(error)}`)
+        this.exitCode = 1
+        continue
+      } finally {
+        // A running spinner re-arms a timer every 200 ms: left running, it keeps the process alive for ever.
+        spinner.stop()
+      }
       if (!outcome.started) {
         this.logger.warning(`Product #${product.id}: ${outcome.reason}`)
         continue

@@ -5,6 +5,7 @@ import Link from '#models/link'
 import type Product from '#models/product'
 import SyncLogService from '#services/sync_log_service'
 import { waitingOutRateLimits } from '#sync/rate_limits'
+import { fitText } from '#sync/text'
 
 export interface CompanyRef {
   id: number
@@ -28,6 +29,31 @@ const quoteless = (text: string) => text.replace(/["\\]/g, '')
 
 /** The contact id a dry run reports for a contact it would create. */
 export const NEW_CONTACT = '(new contact)'
+
+/** Xero's longest contact name (Contact.Name, maxLength 255 in its OpenAPI contract). */
+export const MAX_CONTACT_NAME = 255
+
+/**
+ * Why an invoice cannot have a Xero contact, or null: it names no company, or
+ * one Autotask did not return when the invoice was downloaded (merged away, or
+ * hidden from the API user). Never guessed: the invoice would reach Xero under a
+ * made-up contact.
+ */
+export function companyProblem(record: { autotaskCompanyId: number | null; companyName: string | null }) {
+  if (record.autotaskCompanyId === null) {
+    return {
+      reason: 'The invoice has no company in Autotask.',
+      hint: 'Check the invoice in Autotask: it must belong to a company. Then resync it here.',
+    }
+  }
+  if (!record.companyName) {
+    return {
+      reason: `Autotask did not return the invoice's company (#${record.autotaskCompanyId}): it may have been merged or deleted, or the API user may not see it.`,
+      hint: "Check the company in Autotask and the API user's access to it, then resync the invoice here.",
+    }
+  }
+  return null
+}
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
@@ -120,7 +146,7 @@ export default class ContactResolver {
         xero.createContacts(
           product,
           batch.map((company) => ({
-            name: company.name.trim().slice(0, 255),
+            name: fitText(company.name.trim(), MAX_CONTACT_NAME),
             contactNumber: String(company.id),
             accountNumber: company.number ?? undefined,
           }))

@@ -7,7 +7,7 @@ import { Decimal } from 'decimal.js'
 import type { LogLevel } from '#enums/sync'
 import SyncLogService from '#services/sync_log_service'
 import ProductConnections from '#sync/product_connections'
-import ContactResolver, { NEW_CONTACT } from '#sync/contact_resolver'
+import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_resolver'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 
@@ -67,7 +67,13 @@ export default class DiagnosticTrace {
       await step(`Autotask billing items (${items.length}): ${redactedJson(items)}`)
       await step(`Autotask company: ${company ? redactedJson(company) : 'missing'}`)
 
-      const fresh = new InvoiceRecord().merge(toRecord(product, invoice, items, company, record.companyName))
+      // Only the company Autotask returns now counts: a stale name would hide a missing company.
+      const fresh = new InvoiceRecord().merge(toRecord(product, invoice, items, company, null))
+      const problem = companyProblem(fresh)
+      if (problem) {
+        await step(`Contact: ${problem.reason} ${problem.hint}`, 'error')
+        return { ok: true, wouldSync: false }
+      }
 
       const outcome = (
         await this.contacts.resolve(

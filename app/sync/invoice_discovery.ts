@@ -10,12 +10,15 @@ import type SyncRun from '#models/sync_run'
 import { rowsFor } from '#models/columns'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
+import { fitText } from '#sync/text'
 
 export interface DiscoveryStats {
   found: number
   pending: number
   skipped: number
   numbered: number
+  /** Autotask ids of the invoices this run downloaded (new, or numbered since): the push need not check them again */
+  downloaded: Set<number>
 }
 
 const MAX_DAYS_BACK = 90
@@ -36,7 +39,7 @@ export default class InvoiceDiscovery {
 
   async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
     const settings = product.effectiveSettings
-    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0 }
+    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0, downloaded: new Set() }
     const since =
       product.invoiceCursor ?? this.clock.now().startOf('day').minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
     let cursor = since
@@ -46,6 +49,7 @@ export default class InvoiceDiscovery {
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
+      for (const id of stored.downloaded) stats.downloaded.add(id)
       for (const invoice of page) {
         for (const stamp of [invoice.createDateTime, invoice.voidedDate]) {
           const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null
@@ -53,7 +57,7 @@ export default class InvoiceDiscovery {
         }
       }
     }
-    stats.numbered = await this.numberWaitingInvoices(product, run, autotask)
+    stats.numbered = await this.numberWaitingInvoices(product, run, autotask, stats.downloaded)
 
     if (!product.invoiceCursor || cursor > product.invoiceCursor) {
       product.invoiceCursor = cursor
@@ -63,7 +67,7 @@ export default class InvoiceDiscovery {
   }
 
   private async storePage(product: Product, run: SyncRun, autotask: AutotaskClient, page: Invoice[]) {
-    const result = { found: 0, pending: 0, skipped: 0 }
+    const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
     if (page.length === 0) return result
     const known = new Map(
       (
@@ -101,6 +105,7 @@ export default class InvoiceDiscovery {
             .whereIn('autotask_id', fresh.map((invoice) => invoice.id))
         ).map((row) => [Number(row.autotask_id), Number(row.id)])
       )
+      result.downloaded = rows.map(({ record }) => record.autotaskId)
       const logLines: LogLineInput[] = rows.map(({ record, skip }) => {
         if (skip) result.skipped++
         else result.pending++
@@ -158,7 +163,7 @@ export default class InvoiceDiscovery {
   }
 
   /** Invoices stored before their billing run finished: fetch them again; once numbered, they can sync. */
-  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient) {
+  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient, downloaded: Set<number>) {
     const waiting = await InvoiceRecord.query()
       .where('product_id', product.id)
       .where('status', 'pending')
@@ -188,6 +193,7 @@ export default class InvoiceDiscovery {
       if (!invoice.invoiceNumber) continue
       record.merge(toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName))
       await record.save()
+      downloaded.add(record.autotaskId)
       count++
       await this.logs.write({
         productId: product.id,
@@ -223,7 +229,8 @@ export function toRecord(product: Product, invoice: Invoice, items: BillingItem[
     autotaskId: invoice.id,
     invoiceNumber: invoice.invoiceNumber,
     autotaskCompanyId: invoice.companyID,
-    companyName: company?.companyName ?? knownCompanyName ?? null,
+    // The column holds 255 characters, as Xero's contact name does: a longer name is cut, ending in "…".
+    companyName: company?.companyName ? fitText(company.companyName, 255) : (knownCompanyName ?? null),
     invoiceDate: isoDate(invoice.invoiceDateTime ?? invoice.createDateTime),
     dueDate: isoDate(invoice.dueDate),
     subtotal: total.sub(tax),

@@ -4,6 +4,7 @@ import type { ProductSettings } from '#models/product'
 import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xero_gateway'
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
+import { fitText } from '#sync/text'
 
 /** The product's mappings and Xero's tax rates, loaded once per run. */
 export interface MappingContext {
@@ -17,8 +18,11 @@ export interface MappingContext {
 }
 
 export type MappedInvoice =
-  | { ok: true; input: XeroInvoiceInput; total: Decimal; reference: string | null }
+  | { ok: true; input: XeroInvoiceInput; total: Decimal; reference: string | null; notes: string[] }
   | { ok: false; reason: string; hint: string }
+
+/** Xero's longest line description (its API documentation; the OpenAPI contract gives none). */
+export const MAX_DESCRIPTION = 4000
 
 /** Lines that carry no tax go out with this tax type unless 'exempt' is mapped. */
 const NO_TAX = 'NONE'
@@ -47,7 +51,8 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
 
   const items: XeroLineItemInput[] = []
   const priced: PricedLine[] = []
-  for (const line of lines) {
+  const notes: string[] = []
+  for (const [index, line] of lines.entries()) {
     const taxType = taxTypeFor(record, line.taxDollars, context)
     if (!taxType.ok) return taxType
     const rate = context.taxRates.get(taxType.value)
@@ -64,16 +69,20 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
     if (!account) {
       return {
         ok: false,
-        reason: `Billing code ${line.billingCodeId ?? '(none)'} of line "${truncate(line.description, 60)}" has no Xero account, and there is no default account.`,
+        reason: `Billing code ${line.billingCodeId ?? '(none)'} of line "${fitText(line.description, 60)}" has no Xero account, and there is no default account.`,
         hint: 'Map the billing code, or set a default account, in Settings → Mappings.',
       }
     }
     const fitted = fitLine(line.quantity, line.rate, line.extendedPrice, rate, 'Exclusive')
     priced.push(fitted)
+    const description = fitted.collapsed
+      ? `${fitText(line.description, MAX_DESCRIPTION - 100)} (${new Decimal(line.quantity).toString()} × ${new Decimal(line.rate).toString()})`
+      : fitText(line.description, MAX_DESCRIPTION)
+    if (!description.startsWith(line.description)) {
+      notes.push(`The description of line ${index + 1} is longer than Xero's ${MAX_DESCRIPTION} characters: Xero gets it cut, ending in "…"; the full text stays in Autotask and in our copy.`)
+    }
     items.push({
-      description: fitted.collapsed
-        ? `${truncate(line.description, 3900)} (${new Decimal(line.quantity).toString()} × ${new Decimal(line.rate).toString()})`
-        : truncate(line.description, 4000),
+      description,
       quantity: fitted.quantity.toFixed(4),
       unitAmount: fitted.unitAmount.toFixed(4),
       lineAmount: fitted.lineAmount.toFixed(2),
@@ -108,6 +117,7 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
     ok: true,
     total: sum.total,
     reference,
+    notes,
     input: {
       type: 'ACCREC',
       contact: { contactId },
@@ -151,8 +161,4 @@ function taxTypeFor(
     reason: `Tax region "${name}" is not mapped to a Xero tax rate.`,
     hint: `Map it in Settings → Mappings (Autotask tax region "${name}" → a Xero tax rate), then resync.`,
   }
-}
-
-function truncate(text: string, length: number) {
-  return text.length > length ? `${text.slice(0, length - 1)}…` : text
 }

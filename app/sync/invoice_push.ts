@@ -1,14 +1,15 @@
 import { inject } from '@adonisjs/core'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import type { BillingItem } from '#integrations/autotask/types'
 import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
 import InvoiceRecord from '#models/invoice_record'
 import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
-import ContactResolver, { type ContactOutcome } from '#sync/contact_resolver'
+import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
-import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { mapInvoice, numberFor, referenceFor, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 import syncConfig from '#config/sync'
 
@@ -19,6 +20,8 @@ interface Candidate {
   input: XeroInvoiceInput
   /** how the Xero invoice was found when it was not linked yet */
   foundBy?: string
+  /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
+  notes?: string[]
 }
 
 /**
@@ -42,11 +45,12 @@ export default class InvoicePush {
     autotask: AutotaskClient,
     xero: XeroGateway,
     context: MappingContext,
+    downloaded: ReadonlySet<number>,
     worker: string,
     shouldStop: () => Promise<boolean>,
     onBatch: (stats: PushStats) => void = () => {}
   ): Promise<PushStats> {
-    const stats: PushStats = { synced: 0, faulted: 0, retried: 0 }
+    const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
     const contacts = new Map<number, ContactOutcome>()
     await this.resolveContactsAhead(product, syncRunId, xero, contacts)
     while (!(await shouldStop())) {
@@ -55,7 +59,7 @@ export default class InvoicePush {
       const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
       const batch = this.outcomes.batch('invoice', product, syncRunId, claim, stats)
       try {
-        await this.pushBatch(batch, records, autotask, xero, context, contacts)
+        await this.pushBatch(batch, records, autotask, xero, context, downloaded, contacts)
         await batch.commit()
       } catch (error) {
         if (error instanceof XeroRateLimitError) {
@@ -80,13 +84,15 @@ export default class InvoicePush {
       .where('product_id', product.id)
       .where('status', 'pending')
       .whereNotNull('invoice_number')
+      // Never a company Autotask did not name (see companyProblem): its invoices fault instead.
       .whereNotNull('autotask_company_id')
+      .whereNotNull('company_name')
       .distinct('autotask_company_id', 'company_name')
     if (companies.length === 0) return
     await this.contacts.resolve(
       product,
       xero,
-      companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name ?? `Company ${row.autotask_company_id}` })),
+      companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name })),
       syncRunId,
       { known: contacts }
     )
@@ -98,27 +104,35 @@ export default class InvoicePush {
     autotask: AutotaskClient,
     xero: XeroGateway,
     context: MappingContext,
+    downloaded: ReadonlySet<number>,
     known: Map<number, ContactOutcome>
   ) {
     const { product, claim } = batch
-    const records = await this.refreshFromAutotask(batch, claimed, autotask)
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
+    // Read before the refresh, which clears both marks.
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    const { current, deleted } = await this.refreshFromAutotask(batch, claimed, autotask, downloaded)
+    await this.settleDeleted(batch, deleted, xero, context, mayExist)
+
+    const records: InvoiceRecord[] = []
+    for (const record of current) {
+      const problem = companyProblem(record)
+      if (problem) batch.fault(record, problem.reason, problem.hint)
+      else records.push(record)
+    }
     const contacts = await this.contacts.resolve(
       product,
       xero,
-      records
-        .filter((record) => record.autotaskCompanyId)
-        .map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName ?? `Company ${record.autotaskCompanyId}` })),
+      records.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
       batch.syncRunId,
       { known }
     )
 
     const candidates: Candidate[] = []
     for (const record of records) {
-      const contact = record.autotaskCompanyId ? contacts.get(record.autotaskCompanyId) : undefined
+      const contact = contacts.get(record.autotaskCompanyId!)
       if (!contact || !contact.ok) {
-        batch.fault(record, contact?.reason ?? 'The invoice has no company.', contact?.hint ?? 'Set the invoice\'s company in Autotask, then resync.')
+        batch.fault(record, contact?.reason ?? 'No Xero contact was found for the company.', contact?.hint ?? 'Check the company in Autotask, then resync.')
         continue
       }
       const mapped = mapInvoice(record, contact.contactId, context)
@@ -126,7 +140,7 @@ export default class InvoicePush {
         batch.fault(record, mapped.reason, mapped.hint)
         continue
       }
-      candidates.push({ record, input: mapped.input })
+      candidates.push({ record, input: mapped.input, notes: mapped.notes })
     }
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
@@ -167,31 +181,88 @@ export default class InvoicePush {
     }
   }
 
-  /** Resynced invoices are downloaded again first; one deleted in Autotask meanwhile faults. */
-  private async refreshFromAutotask(batch: OutcomeBatch, records: InvoiceRecord[], autotask: AutotaskClient) {
+  /**
+   * Our copy is checked against Autotask unless this run downloaded it: one that
+   * waited (a paused product, a retry, an earlier run) may have been deleted
+   * meanwhile, and a resynced one is downloaded again in full. One call for the
+   * batch, and one for the lines of resynced ones (plus their company, when it
+   * changed or was not found before); invoices downloaded by this run cost none.
+   */
+  private async refreshFromAutotask(batch: OutcomeBatch, records: InvoiceRecord[], autotask: AutotaskClient, downloaded: ReadonlySet<number>) {
     const { product } = batch
-    const stale = records.filter((record) => record.needsRefresh)
-    if (stale.length === 0) return records
-    const ids = stale.map((record) => record.autotaskId)
-    const invoices = await autotask.invoicesByIds(ids)
-    const lines = await autotask.billingItemsForInvoices(ids.filter((id) => invoices.has(id)))
-    const kept: InvoiceRecord[] = []
+    const stale = new Set(records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId)))
+    if (stale.size === 0) return { current: records, deleted: [] }
+    const invoices = await autotask.invoicesByIds([...stale].map((record) => record.autotaskId))
+    const resynced = [...stale].filter((record) => record.needsRefresh && invoices.has(record.autotaskId))
+    const newCompanies = resynced
+      .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
+      .filter(({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName)
+      .map(({ invoice }) => invoice.companyID)
+    const [lines, companies] = await Promise.all([
+      resynced.length ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId)) : new Map<number, BillingItem[]>(),
+      autotask.companiesByIds(newCompanies),
+    ])
+
+    const current: InvoiceRecord[] = []
+    const deleted: InvoiceRecord[] = []
     for (const record of records) {
-      if (!record.needsRefresh) {
-        kept.push(record)
-        continue
-      }
       const invoice = invoices.get(record.autotaskId)
-      if (!invoice) {
-        batch.fault(record, 'The invoice no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.')
+      if (!stale.has(record)) {
+        current.push(record)
+      } else if (!invoice) {
+        deleted.push(record)
+      } else {
+        if (record.needsRefresh) {
+          const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+          record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false })
+          await record.save()
+          batch.log(record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
+        }
+        current.push(record)
+      }
+    }
+    return { current, deleted }
+  }
+
+  /**
+   * Invoices deleted in Autotask before their push. One that never reached Xero
+   * is skipped with the reason: nothing is left to do. One that Xero holds
+   * (linked, or found there after an earlier try) faults: Xero has a document
+   * Autotask no longer has, and a person decides what becomes of it.
+   */
+  private async settleDeleted(
+    batch: OutcomeBatch,
+    deleted: InvoiceRecord[],
+    xero: XeroGateway,
+    context: MappingContext,
+    mayExist: Set<number>
+  ) {
+    if (deleted.length === 0) return
+    const candidates: Candidate[] = deleted.map((record) => ({
+      record,
+      input: {
+        type: 'ACCREC',
+        contact: {},
+        invoiceNumber: numberFor(record, context.settings) ?? undefined,
+        reference: referenceFor(record, context.settings) ?? undefined,
+        total: record.total.toFixed(2),
+      },
+    }))
+    // Only one an earlier try may have put in Xero is looked for there: a match on reference alone proves nothing.
+    const mayBeInXero = candidates.filter((c) => c.record.xeroInvoiceId || mayExist.has(c.record.id))
+    await this.findUnlinkedInXero(batch, xero, mayBeInXero, context, mayExist)
+    for (const { record, input } of candidates) {
+      if (!input.invoiceId) {
+        batch.skipped(record, 'The invoice was deleted in Autotask before it reached Xero.')
         continue
       }
-      record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName), needsRefresh: false })
-      await record.save()
-      batch.log(record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
-      kept.push(record)
+      const inXero = record.xeroInvoiceNumber ?? (record.xeroInvoiceId ? null : input.invoiceNumber)
+      batch.fault(
+        record,
+        'The invoice no longer exists in Autotask.',
+        `It was deleted in Autotask, but Xero holds it${inXero ? ` as ${inXero}` : ''}: void it in Xero if it should go, then skip it here.`
+      )
     }
-    return kept
   }
 
   /**
@@ -291,6 +362,7 @@ export default class InvoicePush {
       }
       const invoice = result.value
       const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
+      for (const note of candidates[result.index].notes ?? []) batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
       batch.synced(
         record,
         {

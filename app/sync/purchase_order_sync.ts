@@ -56,7 +56,7 @@ export default class PurchaseOrderSync {
     if (Number(waiting[0].total) > 0) return null
 
     const found = await this.download(product, syncRunId, autotask, settings.triggerStatus)
-    const stats: PushStats & { found: number } = { synced: 0, faulted: 0, retried: 0, found }
+    const stats: PushStats & { found: number } = { synced: 0, faulted: 0, retried: 0, skipped: 0, found }
     while (!(await shouldStop())) {
       const claim = await this.leases.claim('purchase_order', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
       if (claim.ids.length === 0) break

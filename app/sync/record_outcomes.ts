@@ -29,6 +29,7 @@ export interface PushStats {
   synced: number
   faulted: number
   retried: number
+  skipped: number
 }
 
 /** The product can no longer reach Xero: the run stops, claimed records go back untouched. */
@@ -199,6 +200,15 @@ export class OutcomeBatch {
         name: 'record:synced',
         payload: { kind: this.kind, recordId: record.id, productId: this.product.id, syncRunId: this.syncRunId, xeroId: link.xeroId },
       },
+    })
+  }
+
+  /** The engine's own skip: nothing for a person to do, so the reason is kept and no alert is raised. */
+  skipped(record: ClaimedRecord, reason: string) {
+    this.settle(record, {
+      changes: { status: 'skipped', fault_reason: reason, fault_hint: null, next_attempt_at: null },
+      line: this.line(record, 'info', `${this.kind}.skipped`, `${recordLabel(this.kind, record)}: Skipped Over. ${reason}`),
+      counts: 'skipped',
     })
   }
 

@@ -130,6 +130,7 @@ export default class SyncRunner {
         connections.autotask,
         connections.xero,
         context,
+        found.downloaded,
         workerName(),
         async () => {
           await keepLock()
@@ -143,6 +144,7 @@ export default class SyncRunner {
       )
       stats.invoicesSynced = pushed.synced
       stats.invoicesFaulted = pushed.faulted
+      stats.invoicesSkipped += pushed.skipped
 
       const account = await product.related('account').query().firstOrFail()
       if (account.features.purchaseOrders) {

@@ -208,6 +208,12 @@ export class SeedGenerator {
       .map((company) => company.id)
   }
 
+  /** Adds one customer company (a test's or a demo's own awkward data). */
+  addCompany(name: string, taxRegionID: number): SandboxRecord {
+    const id = this.#nextIds.Companies++
+    return this.#company(id, name, 1, taxRegionID)
+  }
+
   /** Creates one invoice with its billing items and returns it. */
   addInvoice(plan: InvoicePlan): SandboxRecord {
     const company = this.tables.Companies.get(plan.companyID)

@@ -382,6 +382,10 @@ async function knobs(
       })
       return send(res, 201, run)
     }
+    case 'POST /companies': {
+      if (typeof input.companyName !== 'string' || !input.companyName) return fail(res, 400, 'companyName is required')
+      return send(res, 201, { item: state.addCompany({ companyName: input.companyName, taxRegionID: number('taxRegionID') }) })
+    }
     case 'POST /billing-runs/finish':
       return send(res, 200, { invoiceIds: state.finishBillingRuns() })
     case 'POST /faults': {
@@ -390,6 +394,7 @@ async function knobs(
       state.failNext(kind, number('count') ?? 1, {
         entity: typeof input.entity === 'string' ? input.entity : null,
         status: number('status'),
+        after: number('after'),
       })
       return send(res, 200, { faults: state.faults })
     }

@@ -53,6 +53,8 @@ export type FaultKind = 'error' | 'throttle' | 'timeout'
 export interface SandboxFault {
   kind: FaultKind
   remaining: number
+  /** matching calls let through before the fault starts */
+  after: number
   /** lower-case entity name, or null for any API call */
   entity: string | null
   status: number
@@ -234,6 +236,13 @@ export class AutotaskSandboxState {
     return { batchID, invoiceIds: created.map((invoice) => invoice.id) }
   }
 
+  /** A new customer company in a tax region (1 is GST NZ); billing runs may then name it. */
+  addCompany(company: { companyName: string; taxRegionID?: number }): SandboxRecord {
+    const created = this.#generator.addCompany(company.companyName, company.taxRegionID ?? 1)
+    this.#changed()
+    return created
+  }
+
   /** Finishes every unfinished billing run: invoices get their numbers. */
   finishBillingRuns(): number[] {
     const finished: number[] = []
@@ -273,11 +282,12 @@ export class AutotaskSandboxState {
     return order
   }
 
-  /** The next `count` API calls (of one entity, or any) fail with a 500, a 429 or never answer. */
-  failNext(kind: FaultKind, count: number, options: { entity?: string | null; status?: number } = {}): void {
+  /** The next `count` API calls (of one entity, or any) fail with a 500, a 429 or never answer; `after` lets that many through first. */
+  failNext(kind: FaultKind, count: number, options: { entity?: string | null; status?: number; after?: number } = {}): void {
     this.faults.push({
       kind,
       remaining: count,
+      after: options.after ?? 0,
       entity: options.entity ? options.entity.toLowerCase() : null,
       status: options.status ?? (kind === 'throttle' ? 429 : 500),
     })
@@ -327,6 +337,10 @@ export class AutotaskSandboxState {
     const lower = entity.toLowerCase()
     const fault = this.faults.find((candidate) => candidate.remaining > 0 && (!candidate.entity || candidate.entity === lower))
     if (!fault) return null
+    if (fault.after > 0) {
+      fault.after--
+      return null
+    }
     fault.remaining--
     this.faults = this.faults.filter((candidate) => candidate.remaining > 0)
     this.#stats.faultsServed++

@@ -1,39 +1,16 @@
 import { test } from '@japa/runner'
-import { spawn, type ChildProcess } from 'node:child_process'
-import db from '@adonisjs/lucid/services/db'
-import env from '#start/env'
-import app from '@adonisjs/core/services/app'
+import type { ChildProcess } from 'node:child_process'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
+import { syncRunProcess } from '#tests/helpers/sync_process'
 import InvoiceRecord from '#models/invoice_record'
-import { XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET, XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
-/** A real worker process (`node ace sync:run --product=…`) on the test database, talking to the sandboxes. */
+/** A worker with short leases and run locks, so a killed worker's claims come back within seconds. */
 function worker(world: World): ChildProcess {
-  return spawn(process.execPath, ['ace', 'sync:run', `--product=${world.product.id}`], {
-    cwd: app.makePath(),
-    stdio: 'ignore',
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      DB_CONNECTION: db.primaryConnectionName,
-      SQLITE_PATH: env.get('SQLITE_PATH'),
-      MYSQL_DB_NAME: env.get('MYSQL_DB_NAME'),
-      AUTOTASK_ZONE_LOOKUP_URL: world.autotask.lookupUrl,
-      XERO_API_URL: world.xero.apiUrl,
-      XERO_TOKEN_URL: world.xero.tokenUrl,
-      XERO_AUTHORIZE_URL: world.xero.authorizeUrl,
-      XERO_CONNECTIONS_URL: world.xero.connectionsUrl,
-      XERO_CLIENT_ID: XERO_SANDBOX_CLIENT_ID,
-      XERO_CLIENT_SECRET: XERO_SANDBOX_CLIENT_SECRET,
-      // Short leases and run locks, so a killed worker's claims come back within seconds.
-      SYNC_LEASE_SECONDS: '3',
-      SYNC_RUN_LOCK_SECONDS: '3',
-    },
-  })
+  return syncRunProcess(world, { SYNC_LEASE_SECONDS: '3', SYNC_RUN_LOCK_SECONDS: '3' }).child
 }
 
 const exited = (child: ChildProcess) =>

@@ -1,10 +1,11 @@
 import app from '@adonisjs/core/services/app'
 import autotaskConfig from '#config/autotask'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
-import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
+import { HttpAutotaskClient, type HttpAutotaskClientOptions } from '#integrations/autotask/http_autotask_client'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
+import type { XeroConfig } from '#config/xero'
 import SandboxSetupService from '#services/sandbox_setup_service'
 import Product from '#models/product'
 import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
@@ -17,7 +18,12 @@ import SyncRunner from '#sync/sync_runner'
  * connected to both and mapped like a real set-up (region "VAT UK" left unmapped).
  */
 export async function startSyncWorld(
-  options: { autotask?: AutotaskSandboxOptions; xero?: XeroSandboxOptions } = {}
+  options: {
+    autotask?: AutotaskSandboxOptions
+    xero?: XeroSandboxOptions
+    autotaskClient?: Partial<HttpAutotaskClientOptions>
+    xeroClient?: Partial<XeroConfig>
+  } = {}
 ) {
   const autotask = await startAutotaskSandbox({
     port: 0,
@@ -28,9 +34,12 @@ export async function startSyncWorld(
     ...options.autotask,
   })
   const xero = await startStrictXeroSandbox({ limits: { perMinute: 1000, concurrent: 5, perDay: 5000 }, ...options.xero })
-  const stack = xeroStackFor(xero)
+  const stack = xeroStackFor(xero, options.xeroClient)
   const clock = new FixedClock()
-  app.container.swap(AutotaskClient, () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: autotask.lookupUrl }))
+  app.container.swap(
+    AutotaskClient,
+    () => new HttpAutotaskClient({ ...autotaskConfig, ...options.autotaskClient, zoneLookupUrl: autotask.lookupUrl })
+  )
   app.container.swap(XeroGateway, () => stack.gateway)
   app.container.swap(Clock, () => clock)
 

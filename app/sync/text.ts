@@ -1,0 +1,11 @@
+/**
+ * Cuts text to at most `max` characters (code points, as Xero and MySQL count
+ * them), ending with "…" when cut, never inside a character made of two UTF-16
+ * units (an emoji, a rare CJK character).
+ */
+export function fitText(text: string, max: number) {
+  if (text.length <= max) return text
+  const characters = Array.from(text)
+  return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text
+}
+
