@@ -130,7 +130,7 @@ test.group('The help page, in a browser', (group) => {
     await frame.locator('h1').waitFor()
     const heading = await frame.locator('h1').textContent()
     if (heading !== 'Autotask invoice S-1') throw new Error(`unexpected frame content: ${heading}`)
-    await page.assertTextContains('[data-testid="record-dialog"]', 'INV-0001')
+    await page.assertTextContains('[data-testid="originals-dialog"]', 'INV-0001')
     await page.screenshot({ path: 'tmp/screenshots/originals.png', fullPage: true })
   })
 
