@@ -24,7 +24,7 @@ test.group('Phone width and keyboard (browser)', (group) => {
     await page.assertTextContains('[data-testid="records-table"]', 'PH-1')
     await page.screenshot({ path: 'tmp/screenshots/phone-invoices.png', fullPage: true })
     // Nothing but the table itself (which scrolls in its container) may be wider than the phone.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth)
+    const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth as number)
     if (overflow > 390) throw new Error(`the page is ${overflow} px wide at a 390 px viewport`)
   })
 
