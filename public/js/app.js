@@ -15,7 +15,7 @@ window.toolbox = (() => {
   const focusable =
     'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
     'textarea:not([disabled]), summary, iframe, [tabindex]:not([tabindex="-1"])'
-  /** dialog id → the id (or element) of what opened it, so focus can go back even after htmx replaced it */
+  /** dialog id → what opened it (its id, the element, and the id of the region around it), so focus can go back even after htmx replaced it */
   const openers = new Map()
 
   const focusablesIn = (root) =>
@@ -34,12 +34,13 @@ window.toolbox = (() => {
     if (!dialog || dialog.open) return
     const active = document.activeElement
     if (active && active !== document.body && !active.closest('dialog')) {
-      openers.set(dialog.id, { id: active.id || null, element: active })
+      openers.set(dialog.id, { id: active.id || null, element: active, region: active.parentElement?.closest('[id]')?.id ?? null })
     }
     dialog.showModal()
   }
 
-  // Escape or a close button: focus goes back to the button that opened the dialog (found by id if htmx replaced it).
+  // Escape or a close button: focus goes back to the button that opened the dialog (found by id if htmx replaced it),
+  // or, if it is gone (the grid no longer lists the row), into the region it was in rather than to the page top.
   document.addEventListener(
     'close',
     (event) => {
@@ -48,8 +49,15 @@ window.toolbox = (() => {
       const opener = openers.get(dialog.id)
       if (!opener) return
       openers.delete(dialog.id)
-      const target = (opener.id && document.getElementById(opener.id)) || (opener.element.isConnected ? opener.element : null)
-      if (target && !topModal()) target.focus()
+      if (topModal()) return
+      const region = opener.region && document.getElementById(opener.region)
+      const target =
+        (opener.id && document.getElementById(opener.id)) ||
+        (opener.element.isConnected ? opener.element : null) ||
+        (region && (focusablesIn(region)[0] || region))
+      if (!target) return
+      if (!target.matches(focusable)) target.setAttribute('tabindex', '-1')
+      target.focus()
     },
     true
   )

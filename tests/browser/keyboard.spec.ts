@@ -25,7 +25,7 @@ interface Focused {
   /** the id of the nearest ancestor that has one */
   container: string | null
   inDialog: boolean
-  /** a keyboard focus ring is drawn: an outline of 2 px or more */
+  /** a keyboard focus ring is drawn: an outline of 2 px or more, in a colour far from the background behind it */
   ringVisible: boolean
 }
 
@@ -34,7 +34,20 @@ async function focused(page: Page): Promise<Focused | null> {
     const doc = (globalThis as any).document
     const el = doc.activeElement
     if (!el || el === doc.body) return null
-    const style = (globalThis as any).getComputedStyle(el)
+    const styleOf = (node: any) => (globalThis as any).getComputedStyle(node)
+    const style = styleOf(el)
+    const rgb = (colour: string) => (colour.match(/[\d.]+/g) ?? []).map(Number)
+    // The ring must stand out from what is behind it: the nearest ancestor with a solid background.
+    let behind = [255, 255, 255]
+    for (let node = el.parentElement; node; node = node.parentElement) {
+      const [r, g, b, a = 1] = rgb(styleOf(node).backgroundColor)
+      if (a > 0.5) {
+        behind = [r, g, b]
+        break
+      }
+    }
+    const ring = rgb(style.outlineColor)
+    const contrast = Math.hypot(ring[0] - behind[0], ring[1] - behind[1], ring[2] - behind[2])
     const name = el.getAttribute('aria-label') || el.textContent || el.value || ''
     return {
       tag: el.tagName.toLowerCase(),
@@ -44,7 +57,7 @@ async function focused(page: Page): Promise<Focused | null> {
       field: el.getAttribute('name'),
       container: el.parentElement?.closest('[id]')?.id ?? null,
       inDialog: Boolean(el.closest('dialog')),
-      ringVisible: style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2,
+      ringVisible: style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2 && contrast > 150,
     }
   })
 }
@@ -226,6 +239,15 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.type('F-1')
     await page.waitForURL(/q=F-1/)
     await page.assertElementsCount('[data-testid="record-row"]', 1)
+    // The status filter answers typing on the focused select; leaving the search box reloads nothing.
+    await page.keyboard.press('Tab')
+    assert.equal((await focused(page))?.testid, 'status-filter')
+    await page.keyboard.type('Fault')
+    await page.waitForURL((url) => url.searchParams.get('status') === 'fault' && url.searchParams.get('q') === 'F-1')
+    await page.assertElementsCount('[data-testid="record-row"]', 1)
+    await page.keyboard.press('Home')
+    await page.waitForURL((url) => !url.searchParams.get('status'))
+    await page.assertElementsCount('[data-testid="record-row"]', 1)
 
     const button = `status-button-${faulted.id}`
     await tabTo(page, (f) => f.id === button)
@@ -262,6 +284,30 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Escape')
     await page.assertNotVisible('[data-testid="record-dialog"]')
     await expectFocus(page, (f) => f.id === button, "the row's status button")
+  })
+
+  test('when the row that opened the dialog leaves the grid, Escape lands in the grid, not at the page top', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const { owner, product, faulted } = await seeded()
+    await browserContext.loginAs(owner)
+    const page = await visit(`/products/${product.id}/invoices?status=fault`)
+    await tabTo(page, (f) => f.id === `status-button-${faulted.id}`)
+    await page.keyboard.press('Enter')
+    await page.assertVisible('[data-testid="record-dialog"]')
+    await tabTo(page, (f) => f.name.startsWith('Resync this invoice'))
+    await page.keyboard.press('Enter')
+    await tabTo(page, (f) => f.testid === 'resync-confirm')
+    await page.keyboard.press('Enter')
+    await page.assertTextContains('[data-testid="dialog-status"]', 'Pending Sync')
+    // The grid shows faults only, so the resynced row is gone from it.
+    await page.assertElementsCount('[data-testid="record-row"]', 1)
+    await page.keyboard.press('Escape')
+    await page.assertNotVisible('[data-testid="record-dialog"]')
+    const now = await expectFocus(page, (f) => f.testid === 'status-button', 'the next row of the grid')
+    assert.notEqual(now.id, `status-button-${faulted.id}`)
   })
 
   test('View originals by keyboard: the copy in its frame, Tab stays in the dialog, Escape returns to the opener', async ({
@@ -338,6 +384,10 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Control+a')
     await page.keyboard.press('Backspace')
     await page.waitForURL((url) => !url.searchParams.get('q'))
+    await page.assertElementsCount('[data-testid="log-line"]', 2)
+    await tabTo(page, (f) => f.name === 'From')
+    await page.keyboard.type('01012020')
+    await page.waitForURL((url) => url.searchParams.get('from') === '2020-01-01')
     await page.assertElementsCount('[data-testid="log-line"]', 2)
 
     await product.related('logs').create({ level: 'info', event: 'test', message: 'Written while the page was open' })
