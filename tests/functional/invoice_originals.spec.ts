@@ -73,6 +73,23 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.lengthOf(await logMessages(product.id, 'invoice.copy_fetched'), 1)
   })
 
+  test('two people opening the same invoice at once still cost one Autotask call', async ({ client, assert }) => {
+    const { user, product, invoice } = await productWithSandboxInvoice(world)
+    const viewer = await UserFactory.merge({ accountId: user.accountId, role: 'viewer' }).create()
+    world.sandbox.state.setLatency(400, 'Invoices')
+    const url = urls(product.id, invoice.id)
+    const [first, second] = await Promise.all([
+      client.get(url.copy).header('HX-Request', 'true').loginAs(user),
+      client.get(url.copy).header('HX-Request', 'true').loginAs(viewer),
+    ])
+    for (const response of [first, second]) {
+      response.assertStatus(200)
+      assert.include(response.text(), `src="${url.frame}"`)
+    }
+    assert.lengthOf(await world.markupRequests(invoice.autotaskId), 1)
+    assert.lengthOf(await logMessages(product.id, 'invoice.copy_fetched'), 1)
+  })
+
   test('when Autotask fails the slot says why, stores nothing, leaks no secret, and the next view tries again', async ({
     client,
     assert,
