@@ -87,9 +87,18 @@ router
             .as(`${name}.act`)
             .where('id', router.matchers.number())
         }
+        // View originals: the view renders at once, the Autotask copy loads into its slot, the frame serves the stored copy.
         router
-          .get('/invoices/:id/original', [InvoiceOriginalsController, 'show'])
+          .get('/invoices/:id/originals', [InvoiceOriginalsController, 'show'])
           .as('invoice_originals.show')
+          .where('id', router.matchers.number())
+        router
+          .get('/invoices/:id/originals/autotask', [InvoiceOriginalsController, 'copy'])
+          .as('invoice_originals.copy')
+          .where('id', router.matchers.number())
+        router
+          .get('/invoices/:id/original', [InvoiceOriginalsController, 'frame'])
+          .as('invoice_originals.frame')
           .where('id', router.matchers.number())
         router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
         router.post('/sync', [ProductSyncsController, 'store']).as('product_syncs.store')
