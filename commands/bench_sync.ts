@@ -8,6 +8,9 @@ import SandboxSetupService from '#services/sandbox_setup_service'
 import { sandboxEnvironment } from '#commands/sandbox_serve'
 import { buildApp, exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
 
+/** The worker's heap ceiling in production (README, `npm run worker`): V8 would otherwise grow toward 2 GB before collecting. */
+const WORKER_HEAP_MB = 192
+
 /** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
 const XERO_BATCH = 50
 
@@ -34,6 +37,9 @@ export default class BenchSync extends BaseCommand {
   @flags.boolean({ description: 'Run the worker from the TypeScript sources instead of a build', default: false })
   declare source: boolean
 
+  @flags.number({ description: "The worker's V8 heap ceiling in MB, as production runs it (0: V8's default)", default: WORKER_HEAP_MB })
+  declare workerHeapMb: number
+
   @flags.number({ description: 'Most worker passes before giving up', default: 30 })
   declare maxPasses: number
 
@@ -56,7 +62,6 @@ export default class BenchSync extends BaseCommand {
       const workerEnv = Object.fromEntries(
         sandboxEnvironment(autotask.lookupUrl, xero).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])
       )
-      if (process.env.BENCH_WORKER_NODE_OPTIONS) workerEnv.NODE_OPTIONS = process.env.BENCH_WORKER_NODE_OPTIONS
 
       // The clocks run from the worker's first Autotask request to its result line: boot and exit are reported apart.
       let engineMs = 0
@@ -71,7 +76,8 @@ export default class BenchSync extends BaseCommand {
         passes++
         const spawnedAt = Date.now()
         const requestsBefore = autotask.state.requests.length
-        const child = await startChild(['ace.js', 'sync:run', `--product=${productId}`], workerEnv, null, workerRoot)
+        const heap = this.workerHeapMb > 0 ? [`--max-old-space-size=${this.workerHeapMb}`] : []
+        const child = await startChild([...heap, 'ace.js', 'sync:run', `--product=${productId}`], workerEnv, null, workerRoot)
         const memory = watchMemory(child.pid!)
         let doneAt = 0
         child.stdout!.on('data', (chunk: Buffer) => {
@@ -150,6 +156,7 @@ export default class BenchSync extends BaseCommand {
           autotask_calls: autotaskCalls,
           autotask_calls_per_invoice: round(autotaskCalls / this.invoices, 4),
           clock_speed: this.clockSpeed,
+          worker_heap_mb: this.workerHeapMb || null,
           engine_seconds: round(engineMs / 1000, 1),
           worker_boot_seconds: round(bootMs / 1000, 1),
           worker_exit_seconds: round(lingerMs / 1000, 1),
