@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon'
 import { BaseModel, column, hasMany } from '@adonisjs/lucid/orm'
 import type { HasMany } from '@adonisjs/lucid/types/relations'
-import plans, { type Plan, type PlanName } from '#config/plans'
+import plans, { defaultPlan, type Plan, type PlanName } from '#config/plans'
 import User from '#models/user'
 import Product from '#models/product'
 
@@ -28,8 +28,8 @@ export default class Account extends BaseModel {
   @hasMany(() => Product)
   declare products: HasMany<typeof Product>
 
-  /** The plan's feature set from config/plans.ts. */
+  /** The plan's feature set from config/plans.ts (the default plan's, for a plan name it does not know). */
   get features(): Plan {
-    return plans[this.plan]
+    return plans[this.plan] ?? plans[defaultPlan]
   }
 }

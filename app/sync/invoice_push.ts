@@ -214,8 +214,9 @@ export default class InvoicePush {
       } else {
         if (record.needsRefresh) {
           const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
-          record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false })
+          record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false, autotaskHtml: null })
           await record.save()
+          // The stored HTML copy may show the old invoice: the next "View originals" fetches it again.
           batch.log(record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
         }
         current.push(record)

@@ -17,7 +17,6 @@ import LeaseSweeper from '#sync/lease_sweeper'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
-import plans from '#config/plans'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
@@ -177,7 +176,7 @@ export default class SyncRunner {
     run.merge({ state, error, stats, finishedAt: now, heartbeatAt: now })
     await run.save()
     await product.refresh()
-    const plan = plans[(await product.related('account').query().firstOrFail()).plan]
+    const plan = (await product.related('account').query().firstOrFail()).features
     product.lastSyncedAt = now
     product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
     // A request made while this run was going keeps its flag, so it gets a run of its own.

@@ -98,6 +98,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     const [first, second] = (await byStatus(world)).synced
     const statuses = await app.container.make(RecordStatusService)
     await knob(world.xero, '/invoices/pay', { invoice: second.xeroInvoiceId })
+    await InvoiceRecord.query().where('id', first.id).update({ autotask_html: '<p>the copy from before</p>' })
     await statuses.apply('invoice', first, 'resync', 'tester')
     await statuses.apply('invoice', second, 'resync', 'tester')
     const countBefore = (await xeroInvoices(world)).length
@@ -106,6 +107,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     const updated = await InvoiceRecord.findOrFail(first.id)
     assert.equal(updated.status, 'synced')
     assert.equal(updated.xeroInvoiceId, first.xeroInvoiceId, 'same Xero invoice')
+    assert.isNull(updated.autotaskHtml, 'the old HTML copy is dropped, to be fetched again when viewed')
     const paid = await InvoiceRecord.findOrFail(second.id)
     assert.equal(paid.status, 'fault')
     assert.include(paid.faultReason!, 'is paid, and Xero does not allow changing it')
