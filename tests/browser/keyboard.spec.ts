@@ -248,6 +248,8 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Home')
     await page.waitForURL((url) => !url.searchParams.get('status'))
     await page.assertElementsCount('[data-testid="record-row"]', 1)
+    // The row count is the same before and after: wait for the grid's request to be answered and swapped in.
+    await page.waitForLoadState('networkidle')
 
     const button = `status-button-${faulted.id}`
     await tabTo(page, (f) => f.id === button)
