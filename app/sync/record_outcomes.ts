@@ -1,5 +1,6 @@
 import { inject } from '@adonisjs/core'
 import emitter from '@adonisjs/core/services/emitter'
+import logger from '@adonisjs/core/services/logger'
 import { AutotaskError } from '#integrations/autotask/errors'
 import {
   XeroError,
@@ -112,7 +113,7 @@ export default class RecordOutcomes {
 
   /**
    * A whole batch failed. A lost connection stops the run and hands the records
-   * back untouched; a transient failure (429, 5xx, time-out, Autotask busy)
+   * back untouched; a transient failure (a Xero 5xx or time-out, Autotask busy)
    * schedules them again with back-off and faults those out of attempts; anything
    * else faults them with the error. What the batch had already recorded is
    * written too. (Rate limits are not failures: see `rateLimited`.)
@@ -128,6 +129,7 @@ export default class RecordOutcomes {
     }
     const transient = (error instanceof XeroError && error.transient) || (error instanceof AutotaskError && error.retryable)
     if (!transient) {
+      logger.error({ err: error, productId: batch.product.id, syncRunId: batch.syncRunId }, 'a batch failed unexpectedly')
       for (const record of open) {
         batch.fault(record, `Unexpected error while pushing: ${message}`, 'This is likely a bug; it has been logged. Resync to try again.')
       }
