@@ -10,6 +10,14 @@ document.addEventListener('DOMContentLoaded', () => {
   ]
 })
 
+// htmx wires up the links and forms of swapped-in content only when it settles (20 ms after the swap, far
+// longer on a loaded machine). Until then a row's status link is a plain link: Enter follows its href to the
+// whole-page view instead of opening the dialog, and focus is lost. Wire it up in the swap itself; htmx's
+// own pass at settle then finds it done (it skips elements whose hx- attributes it has already seen).
+document.addEventListener('htmx:afterSwap', (event) => {
+  if (window.htmx && event.target instanceof Element && event.target.isConnected) window.htmx.process(event.target)
+})
+
 // Keyboard and focus: what Bulma, htmx and <dialog> leave to the page.
 window.toolbox = (() => {
   const focusable =

@@ -352,6 +352,41 @@ test.group('Keyboard only (browser)', (group) => {
     await expectFocus(page, (f) => f.id === status, "the row's status button")
   })
 
+  test('a row the grid has just re-rendered opens its dialog from Enter and Space at once, before htmx has settled it', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const { owner, product, faulted } = await seeded()
+    await browserContext.loginAs(owner)
+    const page = await visit(`/products/${product.id}/invoices?q=F-1`)
+    const button = `status-button-${faulted.id}`
+    await tabTo(page, (f) => f.id === button)
+    // htmx settles swapped-in content 20 ms after the swap, much later on a loaded machine: put it off past
+    // the end of the test, so the keys below surely land in between, as a person's can.
+    await page.evaluate(() => ((globalThis as any).htmx.config.defaultSettleDelay = 60_000))
+    for (const key of ['Enter', 'Space']) {
+      // The grid re-renders (an action in a dialog, or its 10 s refresh); htmx moves focus to the new row's button.
+      await page.evaluate(() => {
+        const doc = (globalThis as any).document
+        doc.querySelector('[data-testid="records-table"]').setAttribute('data-stale', '')
+        ;(globalThis as any).htmx.trigger(doc.body, 'records-changed')
+      })
+      await page.waitForSelector('[data-testid="records-table"]:not([data-stale])', { state: 'attached' })
+      await expectFocus(page, (f) => f.id === button, "the new row's status button")
+      assert.isTrue(await page.locator('#records-table').evaluate((grid) => grid.classList.contains('htmx-settling')))
+
+      await page.keyboard.press(key)
+      await page.assertVisible('[data-testid="record-dialog"]')
+      const inside = await expectFocus(page, (f) => f.inDialog, 'the dialog')
+      assert.equal(inside.name, 'Close')
+      await page.assertPath(`/products/${product.id}/invoices`)
+      await page.keyboard.press('Escape')
+      await page.assertNotVisible('[data-testid="record-dialog"]')
+      await expectFocus(page, (f) => f.id === button, "the row's status button")
+    }
+  })
+
   test('the export buttons download the list from the keyboard', async ({ visit, browserContext, assert }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
