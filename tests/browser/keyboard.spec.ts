@@ -387,6 +387,57 @@ test.group('Keyboard only (browser)', (group) => {
     }
   })
 
+  test('keys pressed straight after Escape keep focus where they put it, and the next dialog gives it back there', async ({
+    visit,
+    browserContext,
+  }) => {
+    const { owner, product, synced } = await seeded()
+    await browserContext.loginAs(owner)
+    // The browser queues a dialog's close event. On the loaded machine it came after the next keys:
+    // Escape, Shift+Tab, Enter, then close, then the new dialog. Deliver it in that order here (or after
+    // a second if no Enter comes).
+    await browserContext.addInitScript(() => {
+      const w = globalThis as any
+      let held: any = null
+      const deliver = () => {
+        const dialog = held
+        held = null
+        dialog?.dispatchEvent(Object.assign(new w.Event('close'), { late: true }))
+      }
+      w.addEventListener(
+        'close',
+        (event: any) => {
+          if (event.late) return
+          event.stopImmediatePropagation()
+          held = event.target
+          setTimeout(deliver, 1000)
+        },
+        true
+      )
+      w.addEventListener('keyup', (event: any) => event.key === 'Enter' && deliver(), true)
+    })
+    const page = await visit(`/products/${product.id}/invoices?q=S-1`)
+    const blue = `originals-button-${synced.id}`
+    const status = `status-button-${synced.id}`
+    await tabTo(page, (f) => f.id === blue)
+    await page.keyboard.press('Enter')
+    await page.assertVisible('[data-testid="originals-dialog"]')
+    await expectFocus(page, (f) => f.inDialog && f.name === 'Close', 'the close button')
+
+    // No pause between the keys: a person who knows the page goes straight back to the row's status button.
+    await page.keyboard.press('Escape')
+    await page.keyboard.press('Shift+Tab')
+    await page.keyboard.press('Enter')
+    await page.assertVisible('[data-testid="record-dialog"]')
+    await expectFocus(page, (f) => f.inDialog, 'the status dialog')
+    await tabTo(page, (f) => f.testid === 'dialog-originals-button')
+    await page.keyboard.press('Enter')
+    await page.assertVisible('[data-testid="originals-dialog"]')
+    await page.keyboard.press('Escape')
+    await page.assertNotVisible('[data-testid="originals-dialog"]')
+    await expectFocus(page, (f) => f.id === status, "the row's status button")
+  })
+
   test('the export buttons download the list from the keyboard', async ({ visit, browserContext, assert }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
