@@ -93,6 +93,14 @@ async function expectFocus(page: Page, wanted: (f: Focused) => boolean, what: st
   throw new Error(`expected focus on ${what}, found ${describe(last)}`)
 }
 
+/**
+ * Waits until htmx has no request in flight (the Search button is no longer dimmed) and has settled what
+ * it swapped in.
+ */
+async function htmxSettled(page: Page) {
+  await page.waitForFunction(() => !(globalThis as any).document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'))
+}
+
 async function seeded() {
   const owner = await UserFactory.with('account').create()
   const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Keyboard Books' }).create()
@@ -248,8 +256,8 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Home')
     await page.waitForURL((url) => !url.searchParams.get('status'))
     await page.assertElementsCount('[data-testid="record-row"]', 1)
-    // The row count is the same before and after: wait for the grid's request to be answered and swapped in.
-    await page.waitForLoadState('networkidle')
+    // The row count is the same before and after: wait, as a person would, for the grid to finish loading.
+    await htmxSettled(page)
 
     const button = `status-button-${faulted.id}`
     await tabTo(page, (f) => f.id === button)
