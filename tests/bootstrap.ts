@@ -1,6 +1,6 @@
 import { assert } from '@japa/assert'
 import { apiClient } from '@japa/api-client'
-import { browserClient } from '@japa/browser-client'
+import { browserClient, decoratorsCollection } from '@japa/browser-client'
 import { chromium } from 'playwright-core'
 import app from '@adonisjs/core/services/app'
 import type { Config } from '@japa/runner/types'
@@ -12,6 +12,26 @@ import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
 import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
 import { chromiumPath } from '#tests/helpers/browser'
+
+/**
+ * BROWSER_CPU_THROTTLE=4 runs every page's main thread 4× slower (Chrome DevTools' CPU throttling),
+ * to reproduce on a fast machine the timing a loaded one gives: htmx's settle timers, Alpine's
+ * init and the dialog's close event then land between key presses, as they do for a person on a slow laptop.
+ */
+const cpuThrottle = Number(process.env.BROWSER_CPU_THROTTLE || 1)
+if (cpuThrottle > 1) {
+  decoratorsCollection.register({
+    context(context) {
+      const newPage = context.newPage.bind(context)
+      context.newPage = async () => {
+        const page = await newPage()
+        const cdp = await context.newCDPSession(page)
+        await cdp.send('Emulation.setCPUThrottlingRate', { rate: cpuThrottle })
+        return page
+      }
+    },
+  })
+}
 
 /**
  * Imported by bin/test.ts. Browser tests drive Debian's Chromium through

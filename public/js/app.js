@@ -10,12 +10,23 @@ document.addEventListener('DOMContentLoaded', () => {
   ]
 })
 
+// htmx wires up the links and forms of swapped-in content only when it settles (20 ms after the swap, far
+// longer on a loaded machine). Until then a row's status link is a plain link: Enter follows its href to the
+// whole-page view instead of opening the dialog, and focus is lost. Wire it up in the swap itself; htmx's
+// own pass at settle then finds it done (it skips elements whose hx- attributes it has already seen).
+document.addEventListener('htmx:afterSwap', (event) => {
+  if (window.htmx && event.target instanceof Element && event.target.isConnected) window.htmx.process(event.target)
+})
+
 // Keyboard and focus: what Bulma, htmx and <dialog> leave to the page.
 window.toolbox = (() => {
   const focusable =
     'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), ' +
     'textarea:not([disabled]), summary, iframe, [tabindex]:not([tabindex="-1"])'
-  /** dialog id → what opened it (its id, the element, and the id of the region around it), so focus can go back even after htmx replaced it */
+  /**
+   * dialog id → what opened it (its id, the element, and the id of the region around it), so focus can go back even
+   * after htmx replaced it, and the dialog now showing for it (a dialog that replaced the first one takes its place).
+   */
   const openers = new Map()
 
   const focusablesIn = (root) =>
@@ -34,33 +45,42 @@ window.toolbox = (() => {
     if (!dialog || dialog.open) return
     const active = document.activeElement
     if (active && active !== document.body && !active.closest('dialog')) {
-      openers.set(dialog.id, { id: active.id || null, element: active, region: active.parentElement?.closest('[id]')?.id ?? null })
+      const region = active.parentElement?.closest('[id]')?.id ?? null
+      openers.set(dialog.id, { id: active.id || null, element: active, region, dialog })
+    } else if (openers.has(dialog.id)) {
+      openers.get(dialog.id).dialog = dialog
     }
     dialog.showModal()
   }
 
   // Escape or a close button: focus goes back to the button that opened the dialog (found by id if htmx replaced it),
   // or, if it is gone (the grid no longer lists the row), into the region it was in rather than to the page top.
-  document.addEventListener(
-    'close',
-    (event) => {
-      const dialog = event.target
-      if (!(dialog instanceof HTMLDialogElement)) return
-      const opener = openers.get(dialog.id)
-      if (!opener) return
-      openers.delete(dialog.id)
-      if (topModal()) return
-      const region = opener.region && document.getElementById(opener.region)
-      const target =
-        (opener.id && document.getElementById(opener.id)) ||
-        (opener.element.isConnected ? opener.element : null) ||
-        (region && (focusablesIn(region)[0] || region))
-      if (!target) return
-      if (!target.matches(focusable)) target.setAttribute('tabindex', '-1')
-      target.focus()
-    },
-    true
-  )
+  function dialogClosed(dialog) {
+    const opener = openers.get(dialog.id)
+    if (!opener || opener.dialog !== dialog) return
+    openers.delete(dialog.id)
+    if (topModal()) return
+    // The browser itself focuses what had focus when the dialog opened, if that is still in the page: leave it there.
+    if (!focusLost() && !dialog.contains(document.activeElement)) return
+    const region = opener.region && document.getElementById(opener.region)
+    const target =
+      (opener.id && document.getElementById(opener.id)) ||
+      (opener.element.isConnected ? opener.element : null) ||
+      (region && (focusablesIn(region)[0] || region))
+    if (!target) return
+    if (!target.matches(focusable)) target.setAttribute('tabindex', '-1')
+    target.focus()
+  }
+
+  // This runs when the dialog loses its open attribute, in the same turn as the Escape or click that closed it, not on
+  // the close event: that is queued and can come after the person's next keys (Shift+Tab, Enter on another row's
+  // button), so acting on it took focus back from where they had moved, and the next dialog then recorded that
+  // stolen focus as its opener.
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.target instanceof HTMLDialogElement && !record.target.open) dialogClosed(record.target)
+    }
+  }).observe(document, { subtree: true, attributeFilter: ['open'] })
 
   // Tab and Shift+Tab stay inside an open modal dialog, wrapping at both ends.
   document.addEventListener('keydown', (event) => {
