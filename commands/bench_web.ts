@@ -5,7 +5,7 @@ import autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
 import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
-import { freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, round, startChild, watchMemory } from '#bench/support'
+import { buildApp, freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, round, startChild, watchMemory } from '#bench/support'
 
 const EMAIL = 'bench@example.com'
 const PASSWORD = 'bench-password-1'
@@ -42,7 +42,16 @@ export default class BenchWeb extends BaseCommand {
   @flags.boolean({ description: 'Keep the seeded database from the last run (skip seeding)' })
   declare reuse: boolean
 
+  @flags.boolean({ description: 'Run the server from the TypeScript sources (ts-node loader) instead of a build', default: false })
+  declare source: boolean
+
   async run() {
+    // The server runs as production runs it (compiled, no TypeScript loader) unless --source asks otherwise.
+    let serverRoot: string | undefined
+    if (!this.source) {
+      this.logger.info('Building the app (node ace build): the server runs compiled, as in production')
+      serverRoot = buildApp()
+    }
     let productId: number
     if (this.reuse) {
       productId = Number((await db.from('products').select('id').orderBy('id').firstOrFail()).id)
@@ -53,12 +62,13 @@ export default class BenchWeb extends BaseCommand {
     }
 
     const base = `http://127.0.0.1:${this.port}`
-    const server = await startChild(['--import=ts-node-maintained/register/esm', 'bin/server.js'], {
+    const serverArgs = this.source ? ['--import=ts-node-maintained/register/esm', 'bin/server.js'] : ['bin/server.js']
+    const server = await startChild(serverArgs, {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(this.port),
       SESSION_DRIVER: 'cookie',
-    }, null)
+    }, null, serverRoot)
     try {
       await this.waitFor(`${base}/login`, server)
       const cookie = await this.signIn(base)
@@ -227,12 +237,16 @@ export default class BenchWeb extends BaseCommand {
     return header()
   }
 
-  /** Compiles the route's code and templates before it is measured. */
+  /**
+   * Compiles the route's code and templates before it is measured, and checks
+   * the page lists rows: a fast empty answer (a broken index, a wrong id) must not pass for a fast search.
+   */
   private async warmUp(url: string, cookie: string) {
     for (let i = 0; i < 5; i++) {
       const response = await fetch(url, { headers: { cookie }, redirect: 'manual' })
       if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
-      await response.arrayBuffer()
+      const html = await response.text()
+      if (!/data-testid="(record-row|log-line)"/.test(html)) throw new Error(`${url} lists no rows`)
     }
   }
 
