@@ -1,6 +1,5 @@
 import { PassThrough, Readable } from 'node:stream'
 import { once } from 'node:events'
-import ExcelJS from 'exceljs'
 import type { RecordKind } from '#enums/record_kind'
 import type { RecordRow } from '#services/record_list_service'
 
@@ -50,10 +49,12 @@ export default class RecordExportService {
   xlsx(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
     const output = new PassThrough()
     const cols = columns(kind)
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
-    const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
-    sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
     ;(async () => {
+      // exceljs holds 7 MB of heap once loaded: only a process that writes a workbook loads it.
+      const { default: ExcelJS } = await import('exceljs')
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
+      const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
+      sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
       let written = 0
       for await (const record of rows) {
         sheet.addRow(cols.map((c) => c.value(record))).commit()
