@@ -2,6 +2,7 @@
 | Edge globals shared by every template.
 */
 import edge, { type Edge } from 'edge.js'
+import router from '@adonisjs/core/services/router'
 import { recordStatusLabels } from '#enums/record_status'
 
 /**
@@ -40,6 +41,16 @@ edge.global('healthLabel', (health: string, message: string | null) => {
   if (health === 'ok') return 'Connected'
   if (health === 'error') return message ? `Error: ${message}` : 'Error'
   return 'Not checked yet'
+})
+
+/**
+ * A named route's URL for every row of a grid: `routeForEach('invoices.show', { product_id })(id)`.
+ * The router parses a route's pattern on every `route()` call; a 50-row grid with
+ * four links a row paid for that 200 times per page.
+ */
+edge.global('routeForEach', (name: string, params: Record<string, unknown>, key = 'id') => {
+  const [head, tail] = router.makeUrl(name, { ...params, [key]: '\0' }).split('\0')
+  return (value: string | number) => `${head}${value}${tail}`
 })
 
 /** Bulma colour of a status button; the label always says the status in words too. */

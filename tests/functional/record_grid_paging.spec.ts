@@ -110,6 +110,10 @@ test.group('Invoices tab: paging by id', (group) => {
     assert.notInclude(response.text(), '<html')
     assert.lengthOf(numbersOn(response.text()), 40)
     assert.isNull(pagerLink(response.text(), 'older-page'))
+    // Each row links to its own status dialog and originals.
+    const [{ id: newest }] = await db.from('invoice_records').where('product_id', product.id).where('company_name', 'Harbour Plumbing Ltd').max('id as id')
+    assert.include(response.text(), `href="/products/${product.id}/invoices/${newest}"`)
+    assert.include(response.text(), `hx-get="/products/${product.id}/invoices/${newest}/originals"`)
 
     const many = await client.get(`/products/${product.id}/invoices`).qs({ q: 'summit' }).loginAs(owner)
     const older = pagerLink(many.text(), 'older-page')!
