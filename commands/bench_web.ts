@@ -5,7 +5,7 @@ import autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
 import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
-import { buildApp, freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, round, startChild, watchMemory } from '#bench/support'
+import { buildApp, freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, root, round, startChild, startScriptOf, watchMemory } from '#bench/support'
 
 const EMAIL = 'bench@example.com'
 const PASSWORD = 'bench-password-1'
@@ -62,8 +62,12 @@ export default class BenchWeb extends BaseCommand {
     }
 
     const base = `http://127.0.0.1:${this.port}`
-    const serverArgs = this.source ? ['--import=ts-node-maintained/register/esm', 'bin/server.js'] : ['bin/server.js']
+    // The server runs as `npm start` runs it in production: the start script's environment and node flags.
+    const start = startScriptOf(serverRoot ?? root)
+    this.logger.info(`Server: ${start.script}${this.source ? ' (from the sources, under ts-node)' : ''}`)
+    const serverArgs = [...start.nodeArgs, ...(this.source ? ['--import=ts-node-maintained/register/esm'] : []), 'bin/server.js']
     const server = await startChild(serverArgs, {
+      ...start.env,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(this.port),
