@@ -55,8 +55,8 @@ export default class SyncLogSearchService {
 
   async page(product: Product, filters: LogFilters) {
     const limit = LOG_LINES_PER_PAGE + 1
-    const filtered = () => {
-      const query = SyncLog.query().select('id').where('product_id', product.id)
+    const filtered = (columns = ['id']) => {
+      const query = SyncLog.query().select(columns).where('product_id', product.id)
       if (filters.autotaskId !== undefined) query.where('autotask_id', filters.autotaskId)
       if (filters.level) query.where('level', filters.level)
       if (filters.from) query.where('created_at', '>=', toSqlDateTime(DateTime.fromJSDate(filters.from).startOf('day')))
@@ -66,22 +66,23 @@ export default class SyncLogSearchService {
     }
 
     const words = searchWords(filters.q ?? '')
-    let found: { ids: number[]; scannedTo: number | null }
+    let rows: LogLine[]
+    let scannedTo: number | null = null
     if (words.length === 0) {
-      found = { ids: await idsOf(filtered().limit(limit)), scannedTo: null }
-    } else if (db.connection().dialect.name.includes('sqlite')) {
-      found = { ids: await idsOf(filtered().apply((scopes) => scopes.matching(filters.q!)).limit(limit)), scannedTo: null }
+      rows = (await filtered(LINE_COLUMNS).limit(limit).pojo<Record<string, any>>()).map(toLine)
     } else {
-      found = await this.mysqlText(product, filters.before, words, filtered, limit)
+      // Ids first, rows after: a text search reads only a page of lines in full.
+      let ids: number[]
+      if (db.connection().dialect.name.includes('sqlite')) {
+        ids = await idsOf(filtered().apply((scopes) => scopes.matching(filters.q!)).limit(limit))
+      } else {
+        ;({ ids, scannedTo } = await this.mysqlText(product, filters.before, words, filtered, limit))
+      }
+      rows = ids.length ? (await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')).map(toLine) : []
     }
-
-    // Ids first, rows after: only a page of lines is read in full.
-    const rows: LogLine[] = found.ids.length
-      ? (await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', found.ids).orderBy('id', 'desc')).map(toLine)
-      : []
     const hasOlder = rows.length > LOG_LINES_PER_PAGE
     const lines = rows.slice(0, LOG_LINES_PER_PAGE)
-    return { lines, olderThan: hasOlder ? lines[lines.length - 1].id : found.scannedTo }
+    return { lines, olderThan: hasOlder ? lines[lines.length - 1].id : scannedTo }
   }
 
   /** MySQL text search: the newest lines in order, then the FULLTEXT index for older ones (see the class comment). */
