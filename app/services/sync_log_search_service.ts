@@ -41,8 +41,8 @@ type IdQuery = ModelQueryBuilderContract<typeof SyncLog, SyncLog>
  *
  * Text matches a line when every word typed begins a word of its message. On
  * SQLite the FTS5 table answers newest first by itself. MySQL's FULLTEXT index
- * returns every match unordered, and a client's name is in a third of all
- * lines, so ordering those matches took seconds: there, the newest lines are
+ * returns every match unordered, and a client's name is in tens of thousands
+ * of lines, so ordering those matches took seconds: there, the newest lines are
  * read in order first, which fills a page after a few hundred lines for a
  * common word, and the FULLTEXT index is asked only for older matches of a
  * word the newest `textWindow` lines hardly hold, which are then few.
@@ -70,15 +70,10 @@ export default class SyncLogSearchService {
     let scannedTo: number | null = null
     if (words.length === 0) {
       rows = (await filtered(LINE_COLUMNS).limit(limit).pojo<Record<string, any>>()).map(toLine)
+    } else if (db.connection().dialect.name.includes('sqlite')) {
+      rows = await linesOf(await idsOf(filtered().apply((scopes) => scopes.matching(filters.q!)).limit(limit)))
     } else {
-      // Ids first, rows after: a text search reads only a page of lines in full.
-      let ids: number[]
-      if (db.connection().dialect.name.includes('sqlite')) {
-        ids = await idsOf(filtered().apply((scopes) => scopes.matching(filters.q!)).limit(limit))
-      } else {
-        ;({ ids, scannedTo } = await this.mysqlText(product, filters.before, words, filtered, limit))
-      }
-      rows = ids.length ? (await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')).map(toLine) : []
+      ;({ rows, scannedTo } = await this.mysqlText(product, filters.before, words, filtered, limit))
     }
     const hasOlder = rows.length > LOG_LINES_PER_PAGE
     const lines = rows.slice(0, LOG_LINES_PER_PAGE)
@@ -86,7 +81,13 @@ export default class SyncLogSearchService {
   }
 
   /** MySQL text search: the newest lines in order, then the FULLTEXT index for older ones (see the class comment). */
-  private async mysqlText(product: Product, before: number | undefined, words: string[], filtered: () => IdQuery, limit: number) {
+  private async mysqlText(
+    product: Product,
+    before: number | undefined,
+    words: string[],
+    filtered: (columns?: string[]) => IdQuery,
+    limit: number
+  ): Promise<{ rows: LogLine[]; scannedTo: number | null }> {
     const startsWords = (query: IdQuery) => {
       for (const word of words) {
         // LIKE rules most lines out cheaply; the expression then checks the match begins a word.
@@ -97,28 +98,29 @@ export default class SyncLogSearchService {
     // Windows are ranges of ids below the cursor (the index answers MIN and MAX at once): a window holds at most
     // that many of the product's lines, so reading one costs at most that much.
     const bounds = await db.from('sync_logs').where('product_id', product.id).min('id as lowest').max('id as highest').first()
-    if (!bounds || bounds.highest === null) return { ids: [], scannedTo: null }
+    if (!bounds || bounds.highest === null) return { rows: [], scannedTo: null }
     const lowest = Number(bounds.lowest)
     const top = Math.min(before ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1)
     const edge = top - this.textWindow
 
-    const newest = startsWords(filtered()).where('id', '>=', edge).limit(limit)
-    const ids = await idsOf(newest)
-    if (ids.length >= limit || edge <= lowest) return { ids, scannedTo: null }
+    // The window is read in id order and stops at a page: its lines come back whole.
+    const newest = (await startsWords(filtered(LINE_COLUMNS)).where('id', '>=', edge).limit(limit).pojo<Record<string, any>>()).map(toLine)
+    if (newest.length >= limit || edge <= lowest) return { rows: newest, scannedTo: null }
 
     const indexed = await this.indexedWords(words)
     if (indexed.length > 0) {
+      // Ids first, rows after: the index's matches are sorted as ids, and only a page of them read whole.
       const older = startsWords(filtered())
         .where('id', '<', edge)
         .whereRaw('MATCH (sync_logs.message) AGAINST (? IN BOOLEAN MODE)', [indexed.map((word) => `+${word}*`).join(' ')])
-        .limit(limit - ids.length)
-      return { ids: ids.concat(await idsOf(older)), scannedTo: null }
+        .limit(limit - newest.length)
+      return { rows: newest.concat(await linesOf(await idsOf(older))), scannedTo: null }
     }
     // No word the index holds: read one more window, and let "Older lines" carry on from its end.
     const far = edge - this.unindexedWindow
-    const older = startsWords(filtered()).where('id', '<', edge).where('id', '>=', far).limit(limit - ids.length)
-    const all = ids.concat(await idsOf(older))
-    return { ids: all, scannedTo: all.length < limit && far > lowest ? far : null }
+    const older = startsWords(filtered(LINE_COLUMNS)).where('id', '<', edge).where('id', '>=', far).limit(limit - newest.length)
+    const rows = newest.concat((await older.pojo<Record<string, any>>()).map(toLine))
+    return { rows, scannedTo: rows.length < limit && far > lowest ? far : null }
   }
 
   /** The words the FULLTEXT index can find: long enough to be indexed, and not the start of a stop word. */
@@ -135,6 +137,12 @@ export default class SyncLogSearchService {
 }
 
 let minTokenSize: Promise<number> | undefined
+
+/** The lines of these ids, newest first. */
+async function linesOf(ids: number[]): Promise<LogLine[]> {
+  if (ids.length === 0) return []
+  return (await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')).map(toLine)
+}
 
 async function idsOf(query: IdQuery) {
   return (await query.pojo<{ id: number | string }>()).map((row) => Number(row.id))
