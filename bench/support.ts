@@ -54,6 +54,23 @@ export function buildApp() {
   return buildRoot
 }
 
+/**
+ * How `npm start` runs the web server, read from a package.json's `start` script
+ * (`NAME=value … node <flags> bin/server.js`), so a benchmark measures the
+ * documented production configuration and not a copy of it.
+ */
+export function startScriptOf(appRoot: string): { env: Record<string, string>; nodeArgs: string[]; script: string } {
+  const script: string = JSON.parse(readFileSync(`${appRoot}package.json`, 'utf8')).scripts?.start ?? ''
+  const words = script.trim().split(/\s+/)
+  const node = words.indexOf('node')
+  const entry = words.indexOf('bin/server.js')
+  if (node < 0 || entry !== words.length - 1 || words.slice(0, node).some((word) => !/^[A-Z_][A-Z0-9_]*=\S*$/.test(word))) {
+    throw new Error(`The start script is not "NAME=value … node <flags> bin/server.js": ${script}`)
+  }
+  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split(/=(.*)/s).slice(0, 2) as [string, string]))
+  return { env, nodeArgs: words.slice(node + 1, entry), script }
+}
+
 /** Starts a child (node with the given args, in `cwd`), resolving once its output matches `ready`. */
 export function startChild(args: string[], extraEnv: Record<string, string>, ready: RegExp | null, cwd = root) {
   return new Promise<ChildProcess>((resolve, reject) => {

@@ -5,7 +5,7 @@ import autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
 import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
-import { freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, round, startChild, watchMemory } from '#bench/support'
+import { buildApp, freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, root, round, startChild, startScriptOf, watchMemory } from '#bench/support'
 
 const EMAIL = 'bench@example.com'
 const PASSWORD = 'bench-password-1'
@@ -39,10 +39,22 @@ export default class BenchWeb extends BaseCommand {
   @flags.number({ description: 'Concurrent connections', default: 20 })
   declare connections: number
 
+  @flags.number({ description: 'Seconds of unmeasured load per route first, so the JIT has compiled its code', default: 2 })
+  declare warmup: number
+
   @flags.boolean({ description: 'Keep the seeded database from the last run (skip seeding)' })
   declare reuse: boolean
 
+  @flags.boolean({ description: 'Run the server from the TypeScript sources (ts-node loader) instead of a build', default: false })
+  declare source: boolean
+
   async run() {
+    // The server runs as production runs it (compiled, no TypeScript loader) unless --source asks otherwise.
+    let serverRoot: string | undefined
+    if (!this.source) {
+      this.logger.info('Building the app (node ace build): the server runs compiled, as in production')
+      serverRoot = buildApp()
+    }
     let productId: number
     if (this.reuse) {
       productId = Number((await db.from('products').select('id').orderBy('id').firstOrFail()).id)
@@ -53,12 +65,17 @@ export default class BenchWeb extends BaseCommand {
     }
 
     const base = `http://127.0.0.1:${this.port}`
-    const server = await startChild(['--import=ts-node-maintained/register/esm', 'bin/server.js'], {
+    // The server runs as `npm start` runs it in production: the start script's environment and node flags.
+    const start = startScriptOf(serverRoot ?? root)
+    this.logger.info(`Server: ${start.script}${this.source ? ' (from the sources, under ts-node)' : ''}`)
+    const serverArgs = [...start.nodeArgs, ...(this.source ? ['--import=ts-node-maintained/register/esm'] : []), 'bin/server.js']
+    const server = await startChild(serverArgs, {
+      ...start.env,
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(this.port),
       SESSION_DRIVER: 'cookie',
-    }, null)
+    }, null, serverRoot)
     try {
       await this.waitFor(`${base}/login`, server)
       const cookie = await this.signIn(base)
@@ -104,6 +121,7 @@ export default class BenchWeb extends BaseCommand {
           export_rss_before_mb: round(exported.beforeMb, 1),
           connections: this.connections,
           seconds_per_route: this.seconds,
+          warmup_seconds: this.warmup,
         })
       )
     } finally {
@@ -183,7 +201,13 @@ export default class BenchWeb extends BaseCommand {
     }
     this.logger.info(`${this.invoices * 10} log lines in ${round((performance.now() - lines) / 1000, 1)} s`)
     const index = performance.now()
-    await db.rawQuery('ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message)')
+    // FORCE rebuilds the table: MariaDB stops numbering full-text documents while the table has no FULLTEXT
+    // index, and an index added in place over rows inserted meanwhile finds nothing at all.
+    await db.rawQuery('ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message), FORCE')
+    const [[{ found }]] = await db.rawQuery(
+      `SELECT COUNT(*) AS found FROM sync_logs WHERE MATCH (message) AGAINST ('+harbour' IN BOOLEAN MODE)`
+    )
+    if (Number(found) === 0) throw new Error('The rebuilt full-text index finds no line with "harbour"')
     await db.rawQuery('DROP TABLE bench_digits')
     await db.rawQuery('ANALYZE TABLE invoice_records, sync_logs')
     this.logger.info(`full-text index and statistics in ${round((performance.now() - index) / 1000, 1)} s`)
@@ -227,12 +251,25 @@ export default class BenchWeb extends BaseCommand {
     return header()
   }
 
-  /** Compiles the route's code and templates before it is measured. */
+  /**
+   * Compiles the route's code and templates before it is measured, and checks
+   * the page lists rows: a fast empty answer (a broken index, a wrong id) must not pass for a fast search.
+   * Then loads it, unmeasured, for `--warmup` seconds.
+   */
   private async warmUp(url: string, cookie: string) {
     for (let i = 0; i < 5; i++) {
       const response = await fetch(url, { headers: { cookie }, redirect: 'manual' })
       if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
-      await response.arrayBuffer()
+      const html = await response.text()
+      if (!/data-testid="(record-row|log-line)"/.test(html)) throw new Error(`${url} lists no rows`)
+    }
+    // A served route is warm: five requests do not get its code past V8's first tiers, a short burst does.
+    if (this.warmup > 0) {
+      await new Promise((resolve, reject) =>
+        autocannon({ url, connections: this.connections, duration: this.warmup, headers: { cookie } }, (error, done) =>
+          error ? reject(error) : resolve(done)
+        )
+      )
     }
   }
 

@@ -1,6 +1,5 @@
 import type { ApplicationService } from '@adonisjs/core/types'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
-import { XeroNodeGateway } from '#integrations/xero/xero_node_gateway'
 import { XeroOAuth } from '#integrations/xero/xero_oauth'
 import { XeroTokenStore } from '#integrations/xero/token_store'
 import type { XeroConfig } from '#config/xero'
@@ -17,6 +16,8 @@ export default class XeroProvider {
       return new XeroTokenStore(await resolver.make(XeroOAuth), lock, { refreshAheadSeconds: config.refreshAheadSeconds })
     })
     this.app.container.singleton(XeroGateway, async (resolver) => {
+      // xero-node holds 12 MB of heap once loaded: a process loads it when it first talks to Xero, not when it boots.
+      const { XeroNodeGateway } = await import('#integrations/xero/xero_node_gateway')
       return new XeroNodeGateway(
         this.app.config.get<XeroConfig>('xero'),
         await resolver.make(XeroTokenStore),

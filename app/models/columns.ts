@@ -53,6 +53,30 @@ export function toSqlDateTime(value: DateTime | Date = DateTime.utc()) {
 }
 
 /**
+ * A DATE column read without a model (`.pojo()`, `db.from`), as 'yyyy-LL-dd':
+ * mysql2 hands back a Date at UTC midnight (timezone 'Z'), SQLite the stored text.
+ */
+export function isoDateOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value.toISOString().slice(0, 10)
+  return String(value).slice(0, 10)
+}
+
+/**
+ * A TIMESTAMP column read without a model, as an ISO instant in UTC
+ * ('2026-01-31T09:15:00.000Z'): mysql2 hands back a Date, SQLite the text
+ * Lucid stored ('yyyy-LL-dd HH:mm:ss', UTC).
+ */
+export function isoInstantOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null
+  if (value instanceof Date) return value.toISOString()
+  const text = String(value)
+  const stored = text.match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?$/)
+  if (stored) return `${stored[1]}T${stored[2]}${(stored[3] ?? '.000').padEnd(4, '0').slice(0, 4)}Z`
+  return new Date(typeof value === 'number' ? value : text).toISOString()
+}
+
+/**
  * Rows for a multi-row INSERT, prepared the way the model would save them
  * (each column's `prepare`: money, JSON, dates), with the timestamps set. For
  * bulk writes where `createMany`'s one INSERT per row is too slow.

@@ -47,7 +47,7 @@ export default class SyncLog extends BaseModel {
    * MySQL FULLTEXT (boolean mode) or SQLite FTS5. Every word must match, as a prefix.
    */
   static matching = scope((query, text: string) => {
-    const words = text.match(/[\p{L}\p{N}]+/gu) ?? []
+    const words = searchWords(text)
     if (words.length === 0) return
     const dialect = query.client.dialect.name
     if (dialect.includes('sqlite')) {
@@ -60,4 +60,9 @@ export default class SyncLog extends BaseModel {
       query.whereRaw('MATCH (sync_logs.message) AGAINST (? IN BOOLEAN MODE)', [expression])
     }
   })
+}
+
+/** The words of a log search, lower-cased: letters and digits only, so they are safe inside LIKE, REGEXP and MATCH. */
+export function searchWords(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
 }

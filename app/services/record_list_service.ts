@@ -1,40 +1,110 @@
-import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
+import db from '@adonisjs/lucid/services/db'
+import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
+import { Decimal } from 'decimal.js'
 import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
-import type { RecordStatus } from '#enums/record_status'
+import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
+import { isoDateOf } from '#models/columns'
 import type Product from '#models/product'
 
 export interface RecordFilters {
   q?: string
   status?: RecordStatus
-  page?: number
+  /** keyset cursors: records older than this id ("Older"), or newer than it ("Newer") */
+  before?: number
+  after?: number
+}
+
+/**
+ * A record as the grid and the exports show it, the same for invoices and
+ * purchase orders: read as plain rows, since a page or an export never needs
+ * a model (building one per row was a fifth of a page's time).
+ */
+export interface RecordRow {
+  id: number
+  autotaskId: number
+  /** invoice or PO number */
+  number: string | null
+  /** company or vendor */
+  party: string | null
+  /** invoice or order date, 'yyyy-LL-dd' */
+  date: string | null
+  total: Decimal
+  currency: string
+  status: RecordStatus
+  statusLabel: string
+  xeroNumber: string | null
+  /** exports only */
+  xeroId?: string | null
+  faultReason?: string | null
+}
+
+/** One page of a grid, newest first, with the cursors of its "Newer" and "Older" links (null: no such page). */
+export interface RecordPage {
+  records: RecordRow[]
+  newerThan: number | null
+  olderThan: number | null
 }
 
 export const RECORDS_PER_PAGE = 50
+/** How many ids next to the cursor a search reads in order before it asks the indexes for the matches beyond. */
+const SEARCH_WINDOW = 1000
 const EXPORT_CHUNK = 1000
 
+type Direction = 'older' | 'newer'
+type Condition = (query: DatabaseQueryBuilderContract<any>) => void
+
 /**
- * The invoice and purchase-order grids: one product's records, newest first,
- * filtered by a search box (number, company, Autotask id, Xero number) and a
- * status; and the same list streamed in chunks for exports.
+ * The invoice and purchase-order grids: one product's records, newest first
+ * (by id: the order the engine found them in), filtered by a search box and a
+ * status, paged by id so no page costs an OFFSET or a COUNT; and the same list
+ * streamed in chunks for exports.
+ *
+ * The search box matches a record whose number or Xero number starts with
+ * what was typed, whose Autotask id is the number typed, or whose company
+ * (vendor) has a word starting with each word typed ("harb plu" finds
+ * "Harbour Plumbing Ltd").
  */
 export default class RecordListService {
-  async page(kind: RecordKind, product: Product, filters: RecordFilters) {
-    return this.query(kind, product, filters)
-      .orderBy(recordKinds[kind].dateColumn, 'desc')
-      .orderBy('id', 'desc')
-      .paginate(filters.page ?? 1, RECORDS_PER_PAGE)
+  async page(kind: RecordKind, product: Product, filters: RecordFilters): Promise<RecordPage> {
+    const condition = await this.searchCondition(kind, product, filters.q)
+    const direction: Direction = filters.after !== undefined && filters.before === undefined ? 'newer' : 'older'
+    const cursor = (direction === 'newer' ? filters.after : filters.before) ?? null
+    const rows = await this.nearest(kind, product, filters.status, condition, direction, cursor, RECORDS_PER_PAGE + 1, gridColumns(kind))
+    const more = rows.length > RECORDS_PER_PAGE
+    rows.length = Math.min(rows.length, RECORDS_PER_PAGE)
+    if (direction === 'newer') rows.reverse()
+    // Records on the other side of the cursor exist when one is found just past it.
+    const back =
+      cursor !== null &&
+      (
+        await this.nearest(kind, product, filters.status, condition, direction === 'newer' ? 'older' : 'newer', direction === 'newer' ? cursor + 1 : cursor - 1, 1, ['id'])
+      ).length > 0
+
+    const records = rows.map((row) => toRow(kind, row))
+    const hasNewer = direction === 'newer' ? more : back
+    const hasOlder = direction === 'newer' ? back : more
+    return {
+      records,
+      newerThan: hasNewer ? (records[0]?.id ?? cursor! - 1) : null,
+      olderThan: hasOlder ? (records[records.length - 1]?.id ?? cursor! + 1) : null,
+    }
   }
 
-  /** Every matching record, newest first, read in chunks so 100,000 rows never sit in memory at once. */
-  async *stream(kind: RecordKind, product: Product, filters: RecordFilters): AsyncGenerator<AnyRecord> {
+  /** Every matching record, newest first, read in chunks by id so 100,000 rows never sit in memory at once. */
+  async *stream(kind: RecordKind, product: Product, filters: RecordFilters): AsyncGenerator<RecordRow> {
+    const spec = recordKinds[kind]
+    const condition = await this.searchCondition(kind, product, filters.q)
+    const columns = [...gridColumns(kind), spec.xeroIdColumn, 'fault_reason']
     let lastId: number | null = null
     while (true) {
-      const query = this.query(kind, product, filters).orderBy('id', 'desc').limit(EXPORT_CHUNK)
+      const query = db.from(spec.table).select(columns).where('product_id', product.id).orderBy('id', 'desc').limit(EXPORT_CHUNK)
+      if (filters.status) query.where('status', filters.status)
+      if (condition) query.where(condition)
       if (lastId !== null) query.where('id', '<', lastId)
-      const chunk: AnyRecord[] = await query
-      for (const record of chunk) yield record
+      const chunk: Record<string, any>[] = await query
+      for (const row of chunk) yield toRow(kind, row)
       if (chunk.length < EXPORT_CHUNK) return
-      lastId = chunk[chunk.length - 1].id
+      lastId = Number(chunk[chunk.length - 1].id)
     }
   }
 
@@ -42,22 +112,123 @@ export default class RecordListService {
     return recordKinds[kind].model.query().where('product_id', product.id).where('id', id).firstOrFail()
   }
 
-  private query(kind: RecordKind, product: Product, filters: RecordFilters) {
+  /**
+   * The `count` matching records nearest the cursor in one direction,
+   * nearest first. A term most records match (a big client's name) is found by
+   * reading the newest rows in order, which fills a page after a few hundred
+   * rows; only when the SEARCH_WINDOW ids next to the cursor hold less than a page are
+   * the indexes asked for the older matches, which are then few. Ordering a
+   * frequent term's thousands of index matches by id on every keystroke is
+   * what this avoids.
+   */
+  private async nearest(
+    kind: RecordKind,
+    product: Product,
+    status: RecordStatus | undefined,
+    condition: Condition | null,
+    direction: Direction,
+    cursor: number | null,
+    count: number,
+    columns: string[]
+  ): Promise<Record<string, any>[]> {
     const spec = recordKinds[kind]
-    const query = (spec.model.query() as ModelQueryBuilderContract<any, AnyRecord>).where('product_id', product.id)
-    if (filters.status) query.where('status', filters.status)
-    const term = filters.q?.trim()
-    if (term) {
-      // '!' escapes LIKE wildcards the same way on SQLite and MySQL.
-      const escaped = term.replace(/[!%_]/g, (char) => `!${char}`)
-      query.where((group) => {
-        group
-          .whereRaw(`${spec.numberColumn} LIKE ? ESCAPE '!'`, [`${escaped}%`])
-          .orWhereRaw(`${spec.partyColumn} LIKE ? ESCAPE '!'`, [`%${escaped}%`])
-          .orWhereRaw(`${spec.xeroNumberColumn} LIKE ? ESCAPE '!'`, [`${escaped}%`])
-        if (/^\d{1,15}$/.test(term)) group.orWhere('autotask_id', Number(term))
-      })
+    const order = direction === 'older' ? 'desc' : 'asc'
+    const beyond = direction === 'older' ? '<' : '>'
+    const matching = () => {
+      const builder = db.from(spec.table).select(columns).where('product_id', product.id)
+      if (status) builder.where('status', status)
+      if (cursor !== null) builder.where('id', beyond, cursor)
+      return builder.orderBy('id', order)
     }
-    return query
+    if (!condition) return matching().limit(count)
+
+    // The window is a range of ids next to the cursor (the index answers MIN and MAX at once): it holds at most
+    // SEARCH_WINDOW of the product's records, whatever their status, so reading it costs at most that much.
+    const bounds = await db.from(spec.table).where('product_id', product.id).min('id as lowest').max('id as highest').first()
+    if (!bounds || bounds.highest === null) return []
+    let edge: number
+    let beyondEdge: boolean
+    if (direction === 'older') {
+      edge = Math.min(cursor ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1) - SEARCH_WINDOW
+      beyondEdge = edge > Number(bounds.lowest)
+    } else {
+      edge = (cursor ?? 0) + SEARCH_WINDOW
+      beyondEdge = edge < Number(bounds.highest)
+    }
+    const found = await matching().where(condition).where('id', direction === 'older' ? '>=' : '<=', edge).limit(count)
+    if (found.length >= count || !beyondEdge) return found
+    const rest = await matching().where(condition).where('id', beyond, edge).limit(count - found.length)
+    return found.concat(rest)
+  }
+
+  /** The search box's condition, or null for none. Company names are matched here, word by word, and then looked up by index. */
+  private async searchCondition(kind: RecordKind, product: Product, q: string | undefined): Promise<Condition | null> {
+    const term = q?.trim()
+    if (!term) return null
+    const spec = recordKinds[kind]
+    // '!' escapes LIKE wildcards the same way on SQLite and MySQL.
+    const prefix = `${term.replace(/[!%_]/g, (char) => `!${char}`)}%`
+    const parties = await this.partiesMatching(kind, product, term)
+    return (group) => {
+      group
+        .whereRaw(`${spec.numberColumn} LIKE ? ESCAPE '!'`, [prefix])
+        .orWhereRaw(`${spec.xeroNumberColumn} LIKE ? ESCAPE '!'`, [prefix])
+      if (parties.length) group.orWhereIn(spec.partyColumn, parties)
+      if (/^\d{1,15}$/.test(term)) group.orWhere('autotask_id', Number(term))
+    }
+  }
+
+  /**
+   * The product's company (vendor) names with a word starting with each word of
+   * the term. A product has hundreds of names, not thousands, and the index on
+   * (product_id, name) yields each once.
+   */
+  private async partiesMatching(kind: RecordKind, product: Product, term: string): Promise<string[]> {
+    const words = wordsOf(term)
+    if (words.length === 0) return []
+    const column = recordKinds[kind].partyColumn
+    const rows: Record<string, string | null>[] = await db
+      .from(recordKinds[kind].table)
+      .select(column)
+      .where('product_id', product.id)
+      .groupBy('product_id', column)
+    return rows
+      .map((row) => row[column])
+      .filter((name): name is string => {
+        if (!name) return false
+        const nameWords = wordsOf(name)
+        return words.every((word) => nameWords.some((nameWord) => nameWord.startsWith(word)))
+      })
+  }
+}
+
+/** Lower-cased words without accents: "Café Ōtāhuhu Ltd" → cafe, otahuhu, ltd. */
+function wordsOf(text: string): string[] {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+}
+
+/** The columns a grid row needs: never the Autotask HTML copy or the lines, which can be large. */
+function gridColumns(kind: RecordKind) {
+  const spec = recordKinds[kind]
+  return ['id', 'autotask_id', spec.numberColumn, spec.partyColumn, spec.dateColumn, 'total', 'currency', 'status', spec.xeroNumberColumn]
+}
+
+function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
+  const spec = recordKinds[kind]
+  const status = row.status as RecordStatus
+  return {
+    id: Number(row.id),
+    autotaskId: Number(row.autotask_id),
+    number: row[spec.numberColumn] ?? null,
+    party: row[spec.partyColumn] ?? null,
+    date: isoDateOf(row[spec.dateColumn]),
+    // MySQL hands a DECIMAL back as a string, SQLite as a double: both exact once in a Decimal.
+    total: new Decimal(String(row.total ?? 0)),
+    currency: row.currency,
+    status,
+    statusLabel: recordStatusLabels[status] ?? status,
+    xeroNumber: row[spec.xeroNumberColumn] ?? null,
+    xeroId: row[spec.xeroIdColumn],
+    faultReason: row.fault_reason,
   }
 }

@@ -6,7 +6,8 @@ export const recordFiltersValidator = vine.compile(
   vine.object({
     q: vine.string().trim().maxLength(100).optional(),
     status: vine.enum(recordStatuses).optional(),
-    page: vine.number().withoutDecimals().min(1).max(100_000).optional(),
+    before: vine.number().withoutDecimals().min(1).optional(),
+    after: vine.number().withoutDecimals().min(0).optional(),
   })
 )
 

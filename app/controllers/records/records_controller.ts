@@ -2,7 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import ProductService from '#services/product_service'
-import RecordListService from '#services/record_list_service'
+import RecordListService, { type RecordFilters } from '#services/record_list_service'
 import RecordStatusService, { type RecordAction } from '#services/record_status_service'
 import RecordExportService from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
@@ -34,10 +34,8 @@ export default abstract class RecordsController {
   async index(ctx: HttpContext) {
     const product = await this.product(ctx)
     const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
-    const records = await this.lists.page(this.kind, product, filters)
-    records.baseUrl(router.makeUrl(`${this.routes}.index`, { product_id: product.id }))
-    records.queryString({ ...(filters.q ? { q: filters.q } : {}), ...(filters.status ? { status: filters.status } : {}) })
-    const state = { product, records, filters, ...this.viewNames() }
+    const page = await this.lists.page(this.kind, product, filters)
+    const state = { product, ...page, filters, pageUrl: this.pageUrl(product, filters), ...this.viewNames() }
     if (ctx.isHtmx && ctx.request.header('hx-target') === 'records-table') {
       return ctx.view.render('partials/records/table', state)
     }
@@ -98,6 +96,18 @@ export default abstract class RecordsController {
     const state = { product, record, logs, error, ...this.viewNames() }
     if (ctx.isHtmx) return ctx.view.render('partials/records/dialog', state)
     return ctx.view.render(`pages/${this.routes}/show`, state)
+  }
+
+  /** The grid's URL with its search and status kept, at a cursor ("Newer" and "Older" links). */
+  protected pageUrl(product: Product, filters: RecordFilters) {
+    const base = router.makeUrl(`${this.routes}.index`, { product_id: product.id })
+    return (cursor: { before?: number; after?: number }) => {
+      const qs = new URLSearchParams()
+      if (filters.q) qs.set('q', filters.q)
+      if (filters.status) qs.set('status', filters.status)
+      for (const [name, value] of Object.entries(cursor)) qs.set(name, String(value))
+      return `${base}?${qs}`
+    }
   }
 
   protected async product(ctx: HttpContext) {
