@@ -55,20 +55,27 @@ export function buildApp() {
 }
 
 /**
- * How `npm start` runs the web server, read from a package.json's `start` script
- * (`NAME=value … node <flags> bin/server.js`), so a benchmark measures the
- * documented production configuration and not a copy of it.
+ * How an npm script of a package.json runs node (`NAME=value … node <flags>
+ * <entry> <args…>`), so a benchmark measures the documented production
+ * configuration and not a copy of it.
  */
-export function startScriptOf(appRoot: string): { env: Record<string, string>; nodeArgs: string[]; script: string } {
-  const script: string = JSON.parse(readFileSync(`${appRoot}package.json`, 'utf8')).scripts?.start ?? ''
+export function npmScriptOf(appRoot: string, name: string, entry: string) {
+  const script: string = JSON.parse(readFileSync(`${appRoot}package.json`, 'utf8')).scripts?.[name] ?? ''
   const words = script.trim().split(/\s+/)
   const node = words.indexOf('node')
-  const entry = words.indexOf('bin/server.js')
-  if (node < 0 || entry !== words.length - 1 || words.slice(0, node).some((word) => !/^[A-Z_][A-Z0-9_]*=\S*$/.test(word))) {
-    throw new Error(`The start script is not "NAME=value … node <flags> bin/server.js": ${script}`)
+  const at = words.indexOf(entry)
+  if (node < 0 || at < node || words.slice(0, node).some((word) => !/^[A-Z_][A-Z0-9_]*=\S*$/.test(word))) {
+    throw new Error(`The ${name} script is not "NAME=value … node <flags> ${entry} …": ${script}`)
   }
   const env = Object.fromEntries(words.slice(0, node).map((word) => word.split(/=(.*)/s).slice(0, 2) as [string, string]))
-  return { env, nodeArgs: words.slice(node + 1, entry), script }
+  return { env, nodeArgs: words.slice(node + 1, at), args: words.slice(at + 1), script }
+}
+
+/** How `npm start` runs the web server (`… node <flags> bin/server.js`, nothing after it). */
+export function startScriptOf(appRoot: string): { env: Record<string, string>; nodeArgs: string[]; script: string } {
+  const start = npmScriptOf(appRoot, 'start', 'bin/server.js')
+  if (start.args.length) throw new Error(`The start script must end with bin/server.js: ${start.script}`)
+  return start
 }
 
 /** Starts a child (node with the given args, in `cwd`), resolving once its output matches `ready`. */

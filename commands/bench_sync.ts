@@ -6,10 +6,7 @@ import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandb
 import { ProductFactory } from '#database/factories/product_factory'
 import SandboxSetupService from '#services/sandbox_setup_service'
 import { sandboxEnvironment } from '#commands/sandbox_serve'
-import { buildApp, exited, freshDatabase, outputOf, round, startChild, watchMemory } from '#bench/support'
-
-/** The worker's heap ceiling in production (README, `npm run worker`): V8 would otherwise grow toward 2 GB before collecting. */
-const WORKER_HEAP_MB = 192
+import { buildApp, exited, freshDatabase, npmScriptOf, outputOf, root, round, startChild, watchMemory } from '#bench/support'
 
 /** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
 const XERO_BATCH = 50
@@ -37,8 +34,8 @@ export default class BenchSync extends BaseCommand {
   @flags.boolean({ description: 'Run the worker from the TypeScript sources instead of a build', default: false })
   declare source: boolean
 
-  @flags.number({ description: "The worker's V8 heap ceiling in MB, as production runs it (0: V8's default)", default: WORKER_HEAP_MB })
-  declare workerHeapMb: number
+  @flags.boolean({ description: 'Run the worker with V8\'s defaults instead of the node flags of `npm run worker`', default: false })
+  declare defaultHeap: boolean
 
   @flags.number({ description: 'Most worker passes before giving up', default: 30 })
   declare maxPasses: number
@@ -49,6 +46,9 @@ export default class BenchSync extends BaseCommand {
       this.logger.info('Building the app (node ace build): the worker runs compiled, as in production')
       workerRoot = buildApp()
     }
+    // The worker runs with the node flags production gives it (`npm run worker`: the heap ceiling).
+    const worker = npmScriptOf(workerRoot ?? root, 'worker', 'ace.js')
+    const nodeArgs = this.defaultHeap ? [] : worker.nodeArgs
     this.logger.info('Fresh database and sandboxes')
     await freshDatabase()
     const autotask = await startAutotaskSandbox({ port: 0, invoices: this.invoices, companies: this.companies, largeInvoiceLines: 0 })
@@ -76,8 +76,7 @@ export default class BenchSync extends BaseCommand {
         passes++
         const spawnedAt = Date.now()
         const requestsBefore = autotask.state.requests.length
-        const heap = this.workerHeapMb > 0 ? [`--max-old-space-size=${this.workerHeapMb}`] : []
-        const child = await startChild([...heap, 'ace.js', 'sync:run', `--product=${productId}`], workerEnv, null, workerRoot)
+        const child = await startChild([...nodeArgs, 'ace.js', 'sync:run', `--product=${productId}`], { ...workerEnv, ...worker.env }, null, workerRoot)
         const memory = watchMemory(child.pid!)
         let doneAt = 0
         child.stdout!.on('data', (chunk: Buffer) => {
@@ -156,7 +155,7 @@ export default class BenchSync extends BaseCommand {
           autotask_calls: autotaskCalls,
           autotask_calls_per_invoice: round(autotaskCalls / this.invoices, 4),
           clock_speed: this.clockSpeed,
-          worker_heap_mb: this.workerHeapMb || null,
+          worker_node_args: nodeArgs.join(' ') || null,
           engine_seconds: round(engineMs / 1000, 1),
           worker_boot_seconds: round(bootMs / 1000, 1),
           worker_exit_seconds: round(lingerMs / 1000, 1),
