@@ -1,5 +1,4 @@
 import { PassThrough, Readable } from 'node:stream'
-import { once } from 'node:events'
 import type { RecordKind } from '#enums/record_kind'
 import type { RecordRow } from '#services/record_list_service'
 
@@ -55,15 +54,30 @@ export default class RecordExportService {
       const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
       const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
       sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
-      let written = 0
       for await (const record of rows) {
+        // A client that went away destroys the stream: stop reading rows (leaving the loop closes `rows`).
+        if (output.destroyed) return
         sheet.addRow(cols.map((c) => c.value(record))).commit()
         // Back-pressure: when the client reads slower than rows are made, wait for it instead of buffering the file.
-        if (++written % 500 === 0 && output.writableNeedDrain) await once(output, 'drain')
+        if (output.writableNeedDrain) await drainedOrClosed(output)
       }
+      if (output.destroyed) return
       sheet.commit()
       await workbook.commit()
     })().catch((error) => output.destroy(error))
     return output
   }
+}
+
+/** Resolves when the stream wants more, or when it is closed (a `drain` never comes to a destroyed stream). */
+function drainedOrClosed(stream: PassThrough) {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done)
+      stream.off('close', done)
+      resolve()
+    }
+    stream.on('drain', done)
+    stream.on('close', done)
+  })
 }

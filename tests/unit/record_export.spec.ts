@@ -1,0 +1,114 @@
+import { test } from '@japa/runner'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Readable } from 'node:stream'
+import { Decimal } from 'decimal.js'
+import RecordExportService from '#services/record_export_service'
+import type { RecordRow } from '#services/record_list_service'
+
+/** `total` rows made on demand, with a record of how many were asked for and whether the reader closed them. */
+function rowSource(total: number) {
+  const seen = { made: 0, closed: false }
+  async function* rows(): AsyncGenerator<RecordRow> {
+    try {
+      for (let i = 1; i <= total; i++) {
+        seen.made++
+        // A database chunk arrives now and then, as in RecordListService.stream.
+        if (i % 1000 === 0) await sleep(0)
+        yield {
+          id: i,
+          autotaskId: 29_000_000 + i,
+          number: `INV-${i}`,
+          party: `Company ${i % 300} Ltd`,
+          date: '2026-11-01',
+          total: new Decimal('1234.5'),
+          currency: 'NZD',
+          status: 'synced',
+          statusLabel: 'Synced',
+          xeroNumber: `X-${i}`,
+          xeroId: null,
+          faultReason: null,
+        }
+      }
+    } finally {
+      seen.closed = true
+    }
+  }
+  return { rows: rows(), seen }
+}
+
+async function bytesOf(stream: Readable) {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
+
+async function until(condition: () => boolean, ms = 5000) {
+  const deadline = Date.now() + ms
+  while (!condition() && Date.now() < deadline) await sleep(10)
+  return condition()
+}
+
+test.group('Record exports', () => {
+  test('the Excel file holds every row and parses', async ({ assert }) => {
+    const { rows, seen } = rowSource(2500)
+    const file = await bytesOf(new RecordExportService().xlsx('invoice', rows))
+    const { default: ExcelJS } = await import('exceljs')
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(file as any)
+    const sheet = workbook.getWorksheet('Invoices')!
+    assert.equal(sheet.rowCount, 2501)
+    assert.deepEqual((sheet.getRow(1).values as any[]).slice(1, 3), ['Autotask ID', 'Invoice number'])
+    assert.deepEqual((sheet.getRow(2501).values as any[]).slice(1, 3), [29_002_500, 'INV-2500'])
+    assert.isTrue(seen.closed)
+  })
+
+  test('an Excel export nobody reads stops making rows instead of buffering the file', async ({ assert }) => {
+    const { rows, seen } = rowSource(100_000)
+    const output = new RecordExportService().xlsx('invoice', rows)
+    await until(() => seen.made > 0)
+    await sleep(500)
+    const madeWhileStalled = seen.made
+    await sleep(300)
+    assert.isBelow(madeWhileStalled, 100_000)
+    assert.equal(seen.made, madeWhileStalled, 'rows kept coming while the reader was stalled')
+    output.destroy()
+    assert.isTrue(await until(() => seen.closed), 'the row source was not closed after the client went away')
+  })
+
+  test('a client that goes away mid-file stops the Excel export and closes the rows', async ({ assert }) => {
+    const { rows, seen } = rowSource(100_000)
+    const output = new RecordExportService().xlsx('invoice', rows)
+    let received = 0
+    for await (const chunk of output) {
+      received += chunk.length
+      if (received > 64 * 1024) break // for-await's break destroys the stream, as a closed socket does
+    }
+    assert.isTrue(await until(() => seen.closed), 'the row source was not closed after the client went away')
+    assert.isBelow(seen.made, 100_000)
+  })
+
+  test('a client that goes away stops the CSV export and closes the rows', async ({ assert }) => {
+    const { rows, seen } = rowSource(100_000)
+    const output = new RecordExportService().csv('invoice', rows)
+    let received = 0
+    for await (const chunk of output) {
+      received += chunk.length
+      if (received > 64 * 1024) break
+    }
+    assert.isTrue(await until(() => seen.closed))
+    assert.isBelow(seen.made, 100_000)
+  })
+
+  test('CSV quotes fields and defuses spreadsheet formulas', async ({ assert }) => {
+    async function* rows(): AsyncGenerator<RecordRow> {
+      yield {
+        id: 1, autotaskId: 1, number: '=HYPERLINK("x")', party: 'Smith, Jones & "Co"', date: null,
+        total: new Decimal('-5'), currency: 'NZD', status: 'fault', statusLabel: 'Fault', xeroNumber: null,
+        faultReason: 'line one\nline two',
+      }
+    }
+    const text = (await bytesOf(new RecordExportService().csv('invoice', rows()))).toString('utf8')
+    const [, line] = text.replace(/^\uFEFF/, '').split('\r\n')
+    assert.equal(line, `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,"line one\nline two"`)
+  })
+})
