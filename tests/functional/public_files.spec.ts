@@ -6,16 +6,16 @@ test.group('Public files', () => {
   test('the stylesheet and script are served from public/ with caching headers', async ({ client, assert }) => {
     const css = await client.get('/css/app.css')
     css.assertStatus(200)
-    assert.match(css.header('content-type'), /text\/css/)
+    assert.match(css.header('content-type') ?? '', /text\/css/)
     assert.equal(css.text(), await readFile(app.publicPath('css/app.css'), 'utf8'))
     assert.exists(css.header('etag'))
     assert.exists(css.header('last-modified'))
 
     const js = await client.get('/js/app.js')
     js.assertStatus(200)
-    assert.match(js.header('content-type'), /javascript/)
+    assert.match(js.header('content-type') ?? '', /javascript/)
 
-    const again = await client.get('/css/app.css').header('If-None-Match', css.header('etag'))
+    const again = await client.get('/css/app.css').header('If-None-Match', css.header('etag')!)
     again.assertStatus(304)
   })
 
