@@ -3,7 +3,7 @@ import { apiClient } from '@japa/api-client'
 import { browserClient, decoratorsCollection } from '@japa/browser-client'
 import { chromium } from 'playwright-core'
 import app from '@adonisjs/core/services/app'
-import type { Config } from '@japa/runner/types'
+import type { Config, PluginFn } from '@japa/runner/types'
 import { pluginAdonisJS } from '@japa/plugin-adonisjs'
 import testUtils from '@adonisjs/core/services/test_utils'
 import { sessionApiClient } from '@adonisjs/session/plugins/api_client'
@@ -31,6 +31,30 @@ if (cpuThrottle > 1) {
       }
     },
   })
+}
+
+/**
+ * The auth plugin's `loginAs` starts writing the session (its cookie, then the
+ * signed-in user) without awaiting it, so a `visit()` straight after could go out
+ * with no cookie and land on the sign-in page. This waits until the session the
+ * browser will send holds the user.
+ */
+function awaitedLoginAs(): PluginFn {
+  return () => {
+    decoratorsCollection.register({
+      context(context) {
+        const loginAs = context.loginAs.bind(context)
+        context.loginAs = async (...args: Parameters<typeof loginAs>) => {
+          await loginAs(...args)
+          const deadline = Date.now() + 5000
+          while (!(await context.getSession()).auth_web) {
+            if (Date.now() > deadline) throw new Error('loginAs: the session never held the user')
+            await new Promise((resolve) => setTimeout(resolve, 5))
+          }
+        }
+      },
+    })
+  }
 }
 
 /**
@@ -65,6 +89,7 @@ export const plugins: Config['plugins'] = [
   }),
   sessionBrowserClient(app),
   authBrowserClient(app),
+  awaitedLoginAs(),
 ]
 
 /** The test database is migrated once per run; each test group empties it before every test. */
