@@ -117,6 +117,10 @@ export default class BenchSync extends BaseCommand {
         .select('fault_reason')
         .count('* as n')
 
+      // Invoices Autotask has not numbered yet wait in pending by design (PRODUCT.md §3.1): they are not pushable.
+      const heldBack = Number(
+        (await db.from('invoice_records').where('product_id', productId).where('status', 'pending').whereNull('invoice_number').count('* as n').first())?.n ?? 0
+      )
       const total = Object.values(xeroCalls).reduce((sum, n) => sum + n, 0)
       const contactCalls = Object.entries(xeroCalls)
         .filter(([key]) => /\/Contacts/i.test(key))
@@ -145,7 +149,8 @@ export default class BenchSync extends BaseCommand {
           synced,
           faulted: statuses.fault ?? 0,
           skipped: statuses.skipped ?? 0,
-          still_pending: (statuses.pending ?? 0) + (statuses.processing ?? 0),
+          held_back: heldBack,
+          still_pending: (statuses.pending ?? 0) + (statuses.processing ?? 0) - heldBack,
           passes,
           xero_calls: total,
           xero_contact_calls: contactCalls,
