@@ -117,14 +117,15 @@ window.toolbox = (() => {
 
   // When a swap removes the focused element and htmx finds no element with the same id, focus the
   // part a person needs next (an invalid field, the message, the new content) instead of the page top.
-  let focusWasInTarget = false
+  // Kept per request (its XMLHttpRequest), so a second swap settling in between cannot clear the first's.
+  const swapsThatHadFocus = new WeakSet()
   document.addEventListener('htmx:beforeSwap', (event) => {
     const active = document.activeElement
-    focusWasInTarget = Boolean(active && active !== document.body && event.detail.target?.contains(active))
+    const request = event.detail.xhr
+    if (request && active && active !== document.body && event.detail.target?.contains(active)) swapsThatHadFocus.add(request)
   })
-  document.addEventListener('htmx:afterSettle', () => {
-    if (!focusWasInTarget) return
-    focusWasInTarget = false
+  document.addEventListener('htmx:afterSettle', (event) => {
+    if (!swapsThatHadFocus.delete(event.detail.xhr)) return
     if (!focusLost()) return
     const scope = topModal() || document.querySelector('main') || document.body
     const next =

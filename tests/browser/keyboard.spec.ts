@@ -601,4 +601,39 @@ test.group('Keyboard only (browser)', (group) => {
     const errorRow = page.locator('[data-testid="log-line"].has-text-danger')
     assert.equal((await errorRow.locator('.tag').textContent())?.trim(), 'error')
   })
+
+  test('focus lost in a swap comes back even when another swap lands before the first settles', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const { owner, product } = await seeded()
+    await browserContext.loginAs(owner)
+    const page = await visit(`/products/${product.id}/invoices`)
+    // Two htmx responses in flight: the first swaps out the focused button, the second lands elsewhere
+    // within htmx's 20 ms settle delay. The events are those htmx fires, in the order it fires them then.
+    const after = await page.evaluate(() => {
+      const doc = (globalThis as any).document
+      const main = doc.querySelector('main')
+      const first = doc.createElement('div')
+      first.innerHTML = '<button type="button">Focused before the swap</button>'
+      main.prepend(first)
+      const second = doc.createElement('div')
+      main.append(second)
+      first.querySelector('button').focus()
+      const fire = (target: any, name: string, xhr: object) =>
+        target.dispatchEvent(new (globalThis as any).CustomEvent(name, { bubbles: true, detail: { xhr, target } }))
+      const firstRequest = {}
+      const secondRequest = {}
+      fire(first, 'htmx:beforeSwap', firstRequest)
+      first.replaceChildren() // the swap removes the focused button
+      fire(second, 'htmx:beforeSwap', secondRequest)
+      fire(second, 'htmx:afterSettle', secondRequest)
+      fire(first, 'htmx:afterSettle', firstRequest)
+      const active = doc.activeElement
+      return { onBody: active === doc.body, inMain: main.contains(active) }
+    })
+    assert.isFalse(after.onBody, 'focus was left on the page body')
+    assert.isTrue(after.inMain)
+  })
 })
