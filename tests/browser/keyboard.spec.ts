@@ -600,6 +600,10 @@ test.group('Keyboard only (browser)', (group) => {
     await page.goto(`/products/${product.id}/logs`)
     const errorRow = page.locator('[data-testid="log-line"].has-text-danger')
     assert.equal((await errorRow.locator('.tag').textContent())?.trim(), 'error')
+    // …and the colour backs the word up: the error line's message is drawn in another colour than an info line's.
+    const colourOf = (row: string) =>
+      page.locator(row).locator('td').nth(3).evaluate((cell) => (globalThis as any).getComputedStyle(cell).color as string)
+    assert.notEqual(await colourOf('[data-testid="log-line"].has-text-danger'), await colourOf('[data-testid="log-line"]:not(.has-text-danger)'))
   })
 
   test('focus lost in a swap comes back even when another swap lands before the first settles', async ({
