@@ -34,7 +34,7 @@ async function seedLines(productId: number, count: number, message: (index: numb
 
 /** The line numbers ("#n") a page lists, top to bottom. */
 function linesOn(html: string) {
-  return [...html.matchAll(/<td>Line #(\d+)[^<]*<\/td>/g)].map((match) => Number(match[1]))
+  return [...html.matchAll(/<td[^>]*>Line #(\d+)[^<]*<\/td>/g)].map((match) => Number(match[1]))
 }
 
 function olderLink(html: string) {
