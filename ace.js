@@ -2,6 +2,6 @@
 | JavaScript entrypoint for Ace: registers the TypeScript loader, then boots bin/console.ts.
 | Overwritten by `node ace build` in production builds.
 */
-import 'ts-node-maintained/register/esm'
+import '@poppinss/ts-exec'
 
 await import('./bin/console.js')

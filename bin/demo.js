@@ -46,7 +46,7 @@ const env = {
 }
 
 const children = []
-const tsNode = ['--import=ts-node-maintained/register/esm', '--enable-source-maps']
+const tsNode = ['--import=@poppinss/ts-exec', '--enable-source-maps']
 
 function ace(...args) {
   const result = spawnSync(process.execPath, ['ace', ...args], { cwd: root, env, stdio: 'inherit' })

@@ -17,11 +17,18 @@ export default class HttpExceptionHandler extends ExceptionHandler {
 
   /**
    * A form without a valid CSRF token (expired, or posted from another site)
-   * gets a 403 page that says what to do, for htmx and plain forms alike.
+   * gets a 403 page that says what to do, for htmx and plain forms alike. A refused
+   * action is a 403 too: Bouncer 4 would redirect a refused form "back" with a flash,
+   * which an htmx caller would swap in as if it had worked.
    */
   async handle(error: unknown, ctx: HttpContext) {
-    if ((error as { code?: string })?.code === 'E_BAD_CSRF_TOKEN') {
+    const code = (error as { code?: string })?.code
+    if (code === 'E_BAD_CSRF_TOKEN') {
       const html = await ctx.view.render('pages/errors/csrf')
+      return ctx.response.status(403).send(html)
+    }
+    if (code === 'E_AUTHORIZATION_FAILURE') {
+      const html = await ctx.view.render('pages/errors/forbidden', { error })
       return ctx.response.status(403).send(html)
     }
     return super.handle(error, ctx)

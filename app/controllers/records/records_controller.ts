@@ -66,7 +66,7 @@ export default abstract class RecordsController {
     if (!result.ok) ctx.response.status(422)
     if (!ctx.isHtmx) {
       ctx.session.flash(result.ok ? 'notice' : 'alert', result.ok ? `Done: ${record.statusLabel}.` : result.reason)
-      return ctx.response.redirect().toRoute(`${this.routes}.show`, { product_id: product.id, id: record.id })
+      return ctx.response.redirect().toRoute(`${this.routes}.show` as 'invoices.show', { product_id: product.id, id: record.id })
     }
     return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
   }
