@@ -5,6 +5,25 @@ import { DateTime } from 'luxon'
 import type { LucidModel, ModelAttributes } from '@adonisjs/lucid/types/model'
 
 /**
+ * Sealed values already opened in this process, by their sealed text. A product's row is
+ * read on nearly every request, and opening its secrets (three HMACs and a cipher each,
+ * slower still on Node 24) cost a web request more than rendering its page. Bounded.
+ */
+const opened = new Map<string, unknown>()
+const OPENED_MAX = 1000
+
+function openSealed(sealed: string): unknown {
+  let value = opened.get(sealed)
+  if (value === undefined) {
+    value = encryption.decrypt(sealed) ?? null
+    if (opened.size >= OPENED_MAX) opened.delete(opened.keys().next().value!)
+    opened.set(sealed, value)
+  }
+  // A model may change an object it was given (a token set); the cached one stays as read.
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value
+}
+
+/**
  * A secret column: encrypted with APP_KEY on its way into the row, decrypted on
  * the way out, and never serialised (toJSON, API answers, views of models).
  */
@@ -13,7 +32,7 @@ export function encryptedColumn(options: { columnName?: string } = {}) {
     ...options,
     serializeAs: null,
     prepare: (value: unknown) => (value === null || value === undefined ? null : encryption.encrypt(value)),
-    consume: (value: string | null) => (value === null ? null : (encryption.decrypt(value) ?? null)),
+    consume: (value: string | null) => (value === null ? null : openSealed(value)),
   })
 }
 

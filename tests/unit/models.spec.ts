@@ -42,6 +42,25 @@ test.group('Models', (group) => {
     assert.notProperty(reloaded.toJSON(), 'xeroTokens')
   })
 
+  test('a secret read again follows the row, and changing a read token set does not change the next read', async ({
+    assert,
+  }) => {
+    const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: '2026-01-01T00:00:00Z' }
+    const product = await ProductFactory.with('account').merge({ autotaskSecret: 'first-secret', xeroTokens: tokens }).create()
+
+    const first = await Product.findOrFail(product.id)
+    first.xeroTokens!.accessToken = 'changed-in-memory'
+    const second = await Product.findOrFail(product.id)
+    assert.equal(second.xeroTokens?.accessToken, 'access-1')
+
+    second.autotaskSecret = 'second-secret'
+    second.xeroTokens = { ...tokens, refreshToken: 'refresh-2' }
+    await second.save()
+    const third = await Product.findOrFail(product.id)
+    assert.equal(third.autotaskSecret, 'second-secret')
+    assert.equal(third.xeroTokens?.refreshToken, 'refresh-2')
+  })
+
   test('user passwords are hashed and never serialised', async ({ assert }) => {
     const user = await UserFactory.with('account').create()
     const row = await db.from('users').where('id', user.id).firstOrFail()
