@@ -28,6 +28,8 @@ const dbConfig = defineConfig({
         naturalSort: true,
         paths: ['database/migrations'],
       },
+      // The models declare their columns; Lucid 22 would otherwise write database/schema.ts after each migration.
+      schemaGeneration: { enabled: false },
     },
     mysql: {
       client: 'mysql2',
@@ -46,6 +48,8 @@ const dbConfig = defineConfig({
         naturalSort: true,
         paths: ['database/migrations'],
       },
+      // The models declare their columns; Lucid 22 would otherwise write database/schema.ts after each migration.
+      schemaGeneration: { enabled: false },
     },
   },
 })
