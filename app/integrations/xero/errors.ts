@@ -124,11 +124,11 @@ export class XeroReconnectRequiredError extends XeroError {}
 /** The product has no Xero connection (no tokens or no tenant chosen). */
 export class XeroNotConnectedError extends XeroError {}
 
-/** The OAuth callback was refused: wrong state, denied consent, or a bad code. */
+/** The OAuth callback was refused: wrong state, denied consent, scopes the app may not ask for, or a bad code. */
 export class XeroAuthorizationError extends XeroError {
   constructor(
     message: string,
-    readonly reason: 'state_mismatch' | 'access_denied' | 'invalid_grant' | 'invalid_client' | 'other'
+    readonly reason: 'state_mismatch' | 'access_denied' | 'invalid_scope' | 'invalid_grant' | 'invalid_client' | 'other'
   ) {
     super(message)
   }
