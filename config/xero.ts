@@ -13,9 +13,10 @@ export type XeroScopeSet = 'granular' | 'legacy'
  * and Organisation only read. Scope → endpoints: https://developer.xero.com/documentation/guides/oauth2/scopes
  * (`.read` = GET only); granular split of accounting.transactions: https://www.apideck.com/blog/xero-scopes.
  */
+const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 export const XERO_SCOPE_SETS: Record<XeroScopeSet, string[]> = {
-  granular: ['openid', 'profile', 'email', 'offline_access', 'accounting.invoices', 'accounting.contacts', 'accounting.settings.read'],
-  legacy: ['openid', 'profile', 'email', 'offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'],
+  granular: [...USER_SCOPES, 'accounting.invoices', 'accounting.contacts', 'accounting.settings.read'],
+  legacy: [...USER_SCOPES, 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'],
 }
 
 /** Where and how the app reaches Xero; every URL can point at the sandbox (PRODUCT.md §7). */

@@ -44,7 +44,8 @@ export function authorizePage(state: XeroSandboxState, query: URLSearchParams): 
   const scope = query.get('scope') ?? 'openid'
   const scopeProblem = consentScopeProblem(client, scope.split(/\s+/).filter(Boolean))
   if (scopeProblem) {
-    // RFC 6749 §4.1.2.1: with a valid redirect_uri the refusal goes back to the app, with its state.
+    // RFC 6749 §4.1.2.1: with a valid redirect_uri the refusal goes back to the app with its state; integrators
+    // see Xero's `invalid_scope` there (https://help.apideck.com/en/articles/8647746).
     const target = new URL(redirectUri)
     target.searchParams.set('error', 'invalid_scope')
     target.searchParams.set('error_description', scopeProblem)

@@ -82,7 +82,8 @@ export function consentScopeProblem(client: SandboxClient, requested: string[]):
   if (unknown.length > 0) return `Unknown scope: ${unknown.join(' ')}`
   const broad = requested.filter((scope) => BROAD_SCOPES.includes(scope))
   if (broad.length > 0 && client.createdOn >= GRANULAR_SCOPES_CUTOFF) {
-    return `Invalid scope for client: ${broad.join(' ')} is not available to apps created on or after ${GRANULAR_SCOPES_CUTOFF}`
+    const created = `apps created on or after ${GRANULAR_SCOPES_CUTOFF}`
+    return `Invalid scope for client: ${broad.join(' ')} is not available to ${created}`
   }
   return null
 }
@@ -92,15 +93,24 @@ export function consentScopeProblem(client: SandboxClient, requested: string[]):
  * (Title "Unauthorized", Detail "AuthorizationUnsuccessful": https://stackoverflow.com/questions/61047303) with
  * `insufficient_scope` in WWW-Authenticate (Xero staff, https://community.xero.com/developer/discussion/119166525).
  */
-export function insufficientScope(grantedScope: string, method: string, resource: string | undefined): SandboxAnswer | null {
+export function insufficientScope(grantedScope: string, method: string, resource?: string): SandboxAnswer | null {
   const covering = RESOURCE_SCOPES[resource?.toLowerCase() ?? '']
   if (!covering) return null
   const granted = grantedScope.split(/\s+/)
-  const allowed = covering.some((scope) => granted.includes(scope) || (method === 'GET' && granted.includes(`${scope}.read`)))
+  const allowed = covering.some(
+    (scope) => granted.includes(scope) || (method === 'GET' && granted.includes(`${scope}.read`))
+  )
   if (allowed) return null
   return {
     status: 401,
     headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
-    body: { Type: null, Title: 'Unauthorized', Status: 401, Detail: 'AuthorizationUnsuccessful', Instance: randomUUID(), Extensions: {} },
+    body: {
+      Type: null,
+      Title: 'Unauthorized',
+      Status: 401,
+      Detail: 'AuthorizationUnsuccessful',
+      Instance: randomUUID(),
+      Extensions: {},
+    },
   }
 }

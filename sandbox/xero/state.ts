@@ -114,8 +114,8 @@ export class XeroSandboxState {
   }
 
   /** Registers a Xero app; by default "as new" (created on the granular-scopes cut-off day), as the demo's is. */
-  registerClient(clientId: string, secret: string, createdOn = GRANULAR_SCOPES_CUTOFF, redirectUris: string[] | null = null) {
-    this.clients.set(clientId, { secret, redirectUris, createdOn })
+  registerClient(clientId: string, secret: string, createdOn = GRANULAR_SCOPES_CUTOFF) {
+    this.clients.set(clientId, { secret, redirectUris: null, createdOn })
   }
 
   /** Grants a client access to tenants and issues the first token pair (used by consent and by tests). */

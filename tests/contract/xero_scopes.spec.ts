@@ -14,7 +14,12 @@ import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import type { XeroConfig } from '#config/xero'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
-const OLD_CLIENT = { clientId: 'AT0OLD0APP0CREATED0BEFORE0MARCH0', clientSecret: 'old-app-secret', createdOn: '2025-06-30' }
+/** A Xero app registered before the granular-scopes cut-off. */
+const OLD_CLIENT = {
+  clientId: 'AT0OLD0APP0CREATED0BEFORE0MARCH0',
+  clientSecret: 'old-app-secret',
+  createdOn: '2025-06-30',
+}
 
 const invoice: XeroInvoiceInput = {
   type: 'ACCREC',
@@ -77,7 +82,11 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
         xeroTenantId: NZ,
         xeroTenantName: 'Sandbox',
         xeroHealth: 'ok',
-        xeroTokens: { accessToken: connection.accessToken, refreshToken: connection.refreshToken, expiresAt: connection.expiresAt },
+        xeroTokens: {
+          accessToken: connection.accessToken,
+          refreshToken: connection.refreshToken,
+          expiresAt: connection.expiresAt,
+        },
       })
       .create()
   }
@@ -87,18 +96,22 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
     const { accessToken } = (await knob(sandbox, '/connect', { tenantIds: [NZ], scope })) as SandboxConnection
     return fetch(`${sandbox.apiUrl}${path}`, {
       method,
-      headers: { 'authorization': `Bearer ${accessToken}`, 'xero-tenant-id': NZ, 'accept': 'application/json', 'content-type': 'application/json' },
+      headers: {
+        'authorization': `Bearer ${accessToken}`,
+        'xero-tenant-id': NZ,
+        'accept': 'application/json',
+        'content-type': 'application/json',
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
   }
 
-  test('an endpoint no granted scope covers answers 401 insufficient_scope in Xero\'s shape; covered ones answer', async ({
-    assert,
-  }) => {
+  test('an endpoint no granted scope covers answers 401 insufficient_scope in Xero’s shape', async ({ assert }) => {
     const refused = await rawCall('offline_access accounting.settings.read', 'GET', '/Invoices')
     assert.equal(refused.status, 401)
     assert.include(refused.headers.get('www-authenticate') ?? '', 'insufficient_scope')
-    assert.containSubset(await refused.json(), { Title: 'Unauthorized', Status: 401, Detail: 'AuthorizationUnsuccessful' })
+    const shape = { Title: 'Unauthorized', Status: 401, Detail: 'AuthorizationUnsuccessful' }
+    assert.containSubset(await refused.json(), shape)
     assert.equal((await rawCall('offline_access accounting.settings.read', 'GET', '/TaxRates')).status, 200)
     assert.equal((await rawCall('offline_access accounting.invoices', 'GET', '/Contacts')).status, 401)
     assert.equal((await rawCall('offline_access accounting.invoices', 'GET', '/Accounts')).status, 401)
@@ -116,17 +129,22 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
 
   test('a .read scope reads but cannot write; the full scope writes', async ({ assert }) => {
     const { gateway } = stack()
-    const reader = await productGranted('offline_access accounting.invoices.read accounting.contacts.read accounting.settings.read')
-    assert.deepEqual(await gateway.getInvoicesByNumbers(reader, ['AT-SCOPE-1']), [])
-    assert.instanceOf(await rejection(gateway.createInvoices(reader, [invoice], { idempotencyKey: 'scope-2' })), XeroUnauthorizedError)
-    assert.instanceOf(
-      await rejection(gateway.createContacts(reader, [{ name: 'Read Only Ltd', contactNumber: '9999' }], { idempotencyKey: 'scope-3' })),
-      XeroUnauthorizedError
+    const reader = await productGranted(
+      'offline_access accounting.invoices.read accounting.contacts.read accounting.settings.read'
     )
+    assert.deepEqual(await gateway.getInvoicesByNumbers(reader, ['AT-SCOPE-1']), [])
+    const write = gateway.createInvoices(reader, [invoice], { idempotencyKey: 'scope-2' })
+    assert.instanceOf(await rejection(write), XeroUnauthorizedError)
+    const contact = { name: 'Read Only Ltd', contactNumber: '9999' }
+    const contactWrite = gateway.createContacts(reader, [contact], { idempotencyKey: 'scope-3' })
+    assert.instanceOf(await rejection(contactWrite), XeroUnauthorizedError)
     assert.lengthOf(sandbox.state.invoices(NZ), 0)
-    assert.equal((await rawCall('offline_access accounting.settings.read', 'PUT', '/TaxRates', { TaxRates: [] })).status, 401)
+    const taxRateWrite = await rawCall('offline_access accounting.settings.read', 'PUT', '/TaxRates', { TaxRates: [] })
+    assert.equal(taxRateWrite.status, 401)
 
-    const writer = await productGranted('offline_access accounting.invoices accounting.contacts accounting.settings.read')
+    const writer = await productGranted(
+      'offline_access accounting.invoices accounting.contacts accounting.settings.read'
+    )
     const [created] = await gateway.createInvoices(writer, [invoice], { idempotencyKey: 'scope-4' })
     assert.isTrue(created.ok)
     assert.lengthOf(sandbox.state.invoices(NZ), 1)
@@ -136,14 +154,17 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
     assert,
   }) => {
     const { gateway } = stack()
-    const legacy = await productGranted('offline_access accounting.transactions accounting.contacts accounting.settings.read')
+    const legacy = await productGranted(
+      'offline_access accounting.transactions accounting.contacts accounting.settings.read'
+    )
     const [created] = await gateway.createInvoices(legacy, [invoice], { idempotencyKey: 'scope-5' })
     assert.isTrue(created.ok)
     assert.isArray(await gateway.getItems(legacy))
-    assert.equal((await rawCall('offline_access accounting.transactions.read', 'PUT', '/Invoices', { Invoices: [] })).status, 401)
+    const readerWrite = await rawCall('accounting.transactions.read', 'PUT', '/Invoices', { Invoices: [] })
+    assert.equal(readerWrite.status, 401)
   })
 
-  test('a client registered as new is refused the broad scopes with invalid_scope; the app says to choose granular', async ({
+  test('a client registered as new is refused the broad scopes; the app says to choose granular', async ({
     assert,
   }) => {
     const { oauth } = stack({ scopeSet: 'legacy' })
@@ -159,7 +180,11 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
 
     const error = await rejection(
       oauth.handleCallback(
-        { code: back.searchParams.get('code'), state: back.searchParams.get('state'), error: back.searchParams.get('error') },
+        {
+          code: back.searchParams.get('code'),
+          state: back.searchParams.get('state'),
+          error: back.searchParams.get('error'),
+        },
         { state: request.state, codeVerifier: request.codeVerifier }
       )
     )

@@ -18,9 +18,14 @@ import { knob, xeroStackFor } from '#tests/helpers/xero_sandbox'
 import type { XeroConfig } from '#config/xero'
 
 const NZ = XERO_SANDBOX_TENANTS.nz
-const OLD_CLIENT = { clientId: 'AT0OLD0APP0CREATED0BEFORE0MARCH0', clientSecret: 'old-app-secret', createdOn: '2025-06-30' }
+/** A Xero app registered before the granular-scopes cut-off. */
+const OLD_CLIENT = {
+  clientId: 'AT0OLD0APP0CREATED0BEFORE0MARCH0',
+  clientSecret: 'old-app-secret',
+  createdOn: '2025-06-30',
+}
 
-test.group('Connect to Xero with the 2026 scopes: granular by default, legacy only for apps created before 2 March 2026', (group) => {
+test.group('Connect to Xero with the 2026 scopes: granular, or legacy for apps before 2 March 2026', (group) => {
   let xero: XeroSandbox
 
   group.setup(async () => {
@@ -54,14 +59,19 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
   }
 
   function callback(client: any, owner: User, url: URL, authorization: unknown) {
-    return client.get(`${url.pathname}${url.search}`).loginAs(owner).withSession({ xeroAuthorization: authorization }).redirects(0)
+    return client
+      .get(`${url.pathname}${url.search}`)
+      .loginAs(owner)
+      .withSession({ xeroAuthorization: authorization })
+      .redirects(0)
   }
 
-  test('the wizard connects to a Xero app registered as new with the granular scopes, and the mappings read Xero', async ({
+  test('the wizard connects a Xero app registered as new with the granular scopes, and the mappings read Xero', async ({
     client,
     assert,
   }) => {
-    assert.isTrue(xero.state.clients.get(XERO_SANDBOX_CLIENT_ID)!.createdOn >= GRANULAR_SCOPES_CUTOFF, 'registered as new')
+    const registered = xero.state.clients.get(XERO_SANDBOX_CLIENT_ID)!
+    assert.isTrue(registered.createdOn >= GRANULAR_SCOPES_CUTOFF, 'registered as new')
     const owner = await UserFactory.with('account').create()
     await client.post('/products').withCsrfToken().loginAs(owner).form({ name: 'Harbour Books' }).redirects(0)
     const product = await Product.query().where('account_id', owner.accountId).firstOrFail()
@@ -70,7 +80,8 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
       secret: AUTOTASK_SANDBOX_USER.secret,
       integrationCode: AUTOTASK_SANDBOX_USER.integrationCode,
     }
-    ;(await client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().loginAs(owner).form(credentials).redirects(0)).assertStatus(302)
+    const autotaskStep = client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().loginAs(owner)
+    ;(await autotaskStep.form(credentials).redirects(0)).assertStatus(302)
 
     const step = await client.get(`/products/${product.id}/setup/xero`).loginAs(owner)
     step.assertTextIncludes('data-testid="xero-permissions"')
@@ -78,9 +89,11 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
 
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
     const asked = new URL(authorizeUrl).searchParams.get('scope')!.split(' ')
-    assert.includeMembers(asked, ['offline_access', 'accounting.invoices', 'accounting.contacts', 'accounting.settings.read'])
+    const granular = ['offline_access', 'accounting.invoices', 'accounting.contacts', 'accounting.settings.read']
+    assert.includeMembers(asked, granular)
     assert.notInclude(asked, 'accounting.transactions')
-    const response = await callback(client, owner, await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }), authorization)
+    const back = await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] })
+    const response = await callback(client, owner, back, authorization)
     response.assertStatus(302)
     response.assertHeader('location', `/products/${product.id}/setup/mappings`)
 
@@ -94,13 +107,17 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
     assert.isFalse(xero.state.requestLog.some((entry) => entry.status === 401), 'no call lacked a scope')
   })
 
-  test('a legacy configuration against a Xero app registered as new is refused with what to change, and nothing is lost', async ({
+  test('legacy scopes against a Xero app registered as new are refused, say what to change, lose nothing', async ({
     client,
     assert,
   }) => {
     const owner = await UserFactory.with('account').create()
     const earlier = xero.state.connect([NZ.tenantId])
-    const tokens = { accessToken: earlier.accessToken, refreshToken: earlier.refreshToken, expiresAt: earlier.expiresAt.toISOString() }
+    const tokens = {
+      accessToken: earlier.accessToken,
+      refreshToken: earlier.refreshToken,
+      expiresAt: earlier.expiresAt.toISOString(),
+    }
     const product = await ProductFactory.merge({
       accountId: owner.accountId,
       xeroTenantId: NZ.tenantId,
@@ -128,7 +145,10 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
     assert.include(message, 'Nothing was saved.')
     response.assertSessionMissing('xeroAuthorization')
 
-    const page = await client.get(`/products/${product.id}/setup/xero`).loginAs(owner).withFlashMessages({ setupError: message })
+    const page = await client
+      .get(`/products/${product.id}/setup/xero`)
+      .loginAs(owner)
+      .withFlashMessages({ setupError: message })
     page.assertTextIncludes('data-testid="setup-error"')
     page.assertTextIncludes('XERO_SCOPE_SET=granular')
     page.assertTextIncludes('XERO_SCOPE_SET=legacy')
@@ -146,7 +166,8 @@ test.group('Connect to Xero with the 2026 scopes: granular by default, legacy on
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
 
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
-    const response = await callback(client, owner, await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }), authorization)
+    const back = await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] })
+    const response = await callback(client, owner, back, authorization)
     response.assertStatus(302)
     response.assertHeader('location', `/products/${product.id}/setup/mappings`)
     const stored = await Product.findOrFail(product.id)

@@ -81,7 +81,7 @@ export class XeroValidationError extends XeroError {
 /** 401: the access token is missing, invalid or expired. */
 export class XeroUnauthorizedError extends XeroError {}
 
-/** 401 with `insufficient_scope`: the connection was not granted this endpoint; a new token will not help, a reconnect does. */
+/** 401 with `insufficient_scope`: the connection was not granted this endpoint; a reconnect helps, a new token not. */
 export class XeroInsufficientScopeError extends XeroUnauthorizedError {}
 
 /** 403: the organisation is no longer connected to the app (or the scope is missing). */
@@ -180,7 +180,8 @@ export function errorFromResponse(status: number, rawBody: unknown, headers: Hea
     return new XeroValidationError(elements.flatMap((element) => element.messages).join('; '), elements, status, body, limits)
   }
   if (status === 401 && /insufficient_scope/i.test(header(headers, 'www-authenticate') ?? '')) {
-    const message = 'Xero refused the call: the connection lacks the permission it needs (insufficient_scope). Connect to Xero again.'
+    const message =
+      'Xero refused the call: the connection lacks the permission it needs (insufficient_scope). Connect to Xero again.'
     return new XeroInsufficientScopeError(message, status, body, limits)
   }
   if (status === 401) return new XeroUnauthorizedError(`Xero rejected the access token: ${detail || 'unauthorized'}`, status, body, limits)

@@ -92,8 +92,8 @@ export class XeroOAuth {
 
   /**
    * What to do when Xero refuses the scopes: apps created on or after 2 March 2026 get `invalid_scope` (or
-   * `unauthorized_client`, "Invalid scope for client") for the broad ones (https://developer.xero.com/faq/granular-scopes,
-   * https://help.apideck.com/en/articles/8647746).
+   * `unauthorized_client`, "Invalid scope for client") for the broad ones
+   * (https://developer.xero.com/faq/granular-scopes, https://help.apideck.com/en/articles/8647746).
    */
   private scopeRefusal(error: string): string {
     const refused = `Xero refused the requested permissions (${error}).`
