@@ -39,6 +39,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   XERO_CLIENT_SECRET: Env.schema.string.optional(),
   XERO_REDIRECT_URI: Env.schema.string.optional(),
   XERO_TIMEOUT_MS: Env.schema.number.optional(),
+  /** `legacy` only for Xero apps created before 2 March 2026 that keep the broad scopes (config/xero.ts). */
+  XERO_SCOPE_SET: Env.schema.enum.optional(['granular', 'legacy'] as const),
   SLACK_API_URL: Env.schema.string.optional(),
   SLACK_TIMEOUT_MS: Env.schema.number.optional(),
   SLACK_ALERT_DEBOUNCE_SECONDS: Env.schema.number.optional(),

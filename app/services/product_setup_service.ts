@@ -132,6 +132,11 @@ export default class ProductSetupService {
     return { ok: true, zone: result.zone }
   }
 
+  /** The permissions "Connect to Xero" will ask for, to say so before the user leaves for Xero. */
+  xeroPermissions() {
+    return this.oauth.permissions()
+  }
+
   /** A fresh consent URL with its state and PKCE verifier, to remember until the callback. */
   startXeroAuthorization(product: Product): { request: XeroAuthorizationRequest; remember: XeroAuthorizationInProgress } {
     const request = this.oauth.startAuthorization()
@@ -371,6 +376,8 @@ function plainXeroReason(error: unknown): string {
     switch (error.reason) {
       case 'state_mismatch':
         return 'The answer from Xero did not match this sign-in (it came from an older attempt or another tab). Nothing was saved; connect to Xero again.'
+      case 'invalid_scope':
+        return `${error.message} Nothing was saved.`
       case 'access_denied':
         return 'Access to Xero was not allowed, so nothing was connected. Connect to Xero again and choose "Allow access".'
       case 'invalid_grant':

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { escapeHtml, type SandboxAnswer } from '#sandbox/xero/accounting'
+import { consentScopeProblem } from '#sandbox/xero/scopes'
 import { AUTH_CODE_LIFETIME_MS, type XeroSandboxState } from '#sandbox/xero/state'
 
 /** Paths of the identity endpoints, on the sandbox's one host. */
@@ -40,8 +41,18 @@ export function authorizePage(state: XeroSandboxState, query: URLSearchParams): 
   if (query.get('code_challenge') && method !== 'S256' && method !== 'plain') {
     return page('Error', '<h1>invalid_request</h1><p>Unsupported code_challenge_method.</p>', 400)
   }
-  const requestId = randomUUID()
   const scope = query.get('scope') ?? 'openid'
+  const scopeProblem = consentScopeProblem(client, scope.split(/\s+/).filter(Boolean))
+  if (scopeProblem) {
+    // RFC 6749 §4.1.2.1: with a valid redirect_uri the refusal goes back to the app with its state; integrators
+    // see Xero's `invalid_scope` there (https://help.apideck.com/en/articles/8647746).
+    const target = new URL(redirectUri)
+    target.searchParams.set('error', 'invalid_scope')
+    target.searchParams.set('error_description', scopeProblem)
+    if (query.get('state') !== null) target.searchParams.set('state', query.get('state')!)
+    return { status: 302, headers: { location: target.toString() }, body: '' }
+  }
+  const requestId = randomUUID()
   state.consentRequests.set(requestId, {
     requestId,
     clientId,

@@ -6,6 +6,7 @@ export { startXeroSandbox, DEFAULT_LIMITS, API_PREFIX } from '#sandbox/xero/serv
 export type { XeroSandbox, XeroSandboxOptions } from '#sandbox/xero/server'
 export { XeroSandboxState, SandboxClock } from '#sandbox/xero/state'
 export { IDENTITY_PATHS } from '#sandbox/xero/identity'
+export { BROAD_SCOPES, DEFAULT_SANDBOX_SCOPE, GRANULAR_SCOPES_CUTOFF } from '#sandbox/xero/scopes'
 export {
   XERO_SANDBOX_CLIENT_ID,
   XERO_SANDBOX_CLIENT_SECRET,

@@ -14,6 +14,7 @@ import {
   revocationEndpoint,
   tokenEndpoint,
 } from '#sandbox/xero/identity'
+import { GRANULAR_SCOPES_CUTOFF, insufficientScope } from '#sandbox/xero/scopes'
 import { SandboxClock, XeroSandboxState } from '#sandbox/xero/state'
 import type { SandboxFault, SandboxLimits } from '#sandbox/xero/types'
 
@@ -221,6 +222,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       }
     }
     entry.tenantId = org.tenantId
+    const scopeRefusal = insufficientScope(grant.scope, method, segments[0])
+    if (scopeRefusal) return scopeRefusal
 
     const fault = takeFault(method, url.pathname)
     if (fault?.kind === 'timeout') {
@@ -321,7 +324,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
             'POST /_sandbox/clock {advanceSeconds?, speed?}',
             'POST /_sandbox/tokens/expire',
             'POST /_sandbox/tokens/revoke {refreshToken, wholeGrant?}',
-            'POST /_sandbox/connect {tenantIds?}',
+            'POST /_sandbox/connect {tenantIds?, scope?}',
+            'POST /_sandbox/clients {clientId, clientSecret, createdOn?: YYYY-MM-DD (before 2026-03-02 = an old app)}',
             'POST /_sandbox/invoices/reject-number {invoiceNumber, message?}',
             'POST /_sandbox/invoices/pay {invoice}',
             'GET /_sandbox/invoices?tenantId=',
@@ -370,8 +374,16 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         return json({ ok: state.revokeRefreshToken(String(body.refreshToken ?? ''), Boolean(body.wholeGrant)) })
       case 'POST /connect': {
         const tenantIds = Array.isArray(body.tenantIds) ? body.tenantIds : state.organisations.map((org) => org.tenantId)
-        const connection = state.connect(tenantIds)
+        const connection = state.connect(tenantIds, ...(typeof body.scope === 'string' ? [body.scope] : []))
         return json({ ...connection, grant: undefined, expiresAt: connection.expiresAt.toISOString() })
+      }
+      case 'POST /clients': {
+        const createdOn = String(body.createdOn ?? GRANULAR_SCOPES_CUTOFF)
+        if (!body.clientId || !body.clientSecret || !/^\d{4}-\d{2}-\d{2}$/.test(createdOn)) {
+          return json({ error: 'clientId, clientSecret and createdOn (YYYY-MM-DD) are required' }, 400)
+        }
+        state.registerClient(String(body.clientId), String(body.clientSecret), createdOn)
+        return json({ ok: true, clientId: body.clientId, createdOn })
       }
       case 'POST /invoices/reject-number':
         state.rejectedInvoiceNumbers.set(String(body.invoiceNumber), String(body.message ?? 'Invoice # must be unique.'))

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { seedOrganisations, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/seed'
+import { DEFAULT_SANDBOX_SCOPE, GRANULAR_SCOPES_CUTOFF } from '#sandbox/xero/scopes'
 import type {
   SandboxAccessToken,
+  SandboxClient,
   SandboxAuthCode,
   SandboxConsentRequest,
   SandboxContractViolation,
@@ -51,7 +53,7 @@ export interface StoredAnswer {
 /** Everything the Xero sandbox knows; inspect it from tests, change it through knobs. */
 export class XeroSandboxState {
   organisations: SandboxOrganisation[] = []
-  clients = new Map<string, { secret: string; redirectUris: string[] | null }>()
+  clients = new Map<string, SandboxClient>()
   grants = new Map<string, SandboxGrant>()
   accessTokens = new Map<string, SandboxAccessToken>()
   refreshTokens = new Map<string, SandboxRefreshToken>()
@@ -82,7 +84,8 @@ export class XeroSandboxState {
   /** Back to the seed: data, tokens, faults, logs and counters. */
   reset() {
     this.organisations = seedOrganisations()
-    this.clients = new Map([[XERO_SANDBOX_CLIENT_ID, { secret: XERO_SANDBOX_CLIENT_SECRET, redirectUris: null }]])
+    this.clients = new Map()
+    this.registerClient(XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET)
     for (const map of [this.grants, this.accessTokens, this.refreshTokens, this.authCodes, this.consentRequests]) {
       map.clear()
     }
@@ -108,6 +111,11 @@ export class XeroSandboxState {
 
   organisation(tenantId: string | null | undefined): SandboxOrganisation | undefined {
     return this.organisations.find((org) => org.tenantId === tenantId?.toLowerCase())
+  }
+
+  /** Registers a Xero app; by default "as new" (created on the granular-scopes cut-off day), as the demo's is. */
+  registerClient(clientId: string, secret: string, createdOn = GRANULAR_SCOPES_CUTOFF) {
+    this.clients.set(clientId, { secret, redirectUris: null, createdOn })
   }
 
   /** Grants a client access to tenants and issues the first token pair (used by consent and by tests). */
@@ -140,7 +148,7 @@ export class XeroSandboxState {
   }
 
   /** A ready-made connection for tests and the demo: a grant on the tenants and its tokens. */
-  connect(tenantIds: string[], scope = 'openid profile email offline_access accounting.transactions accounting.contacts accounting.settings') {
+  connect(tenantIds: string[], scope = DEFAULT_SANDBOX_SCOPE) {
     const grant = this.createGrant(XERO_SANDBOX_CLIENT_ID, tenantIds, scope)
     const tokens = this.issueTokens(grant.grantId)
     return {

@@ -155,6 +155,13 @@ export interface SandboxOrganisation {
 }
 
 /** One user's consent: the organisations an app may reach with the tokens of this grant. */
+/** A registered Xero app; `createdOn` (YYYY-MM-DD) decides whether it may still ask for the broad scopes. */
+export interface SandboxClient {
+  secret: string
+  redirectUris: string[] | null
+  createdOn: string
+}
+
 export interface SandboxGrant {
   grantId: string
   authEventId: string

@@ -1,5 +1,5 @@
 import lock from '@adonisjs/lock/services/main'
-import type { XeroConfig } from '#config/xero'
+import { XERO_SCOPE_SETS, type XeroConfig } from '#config/xero'
 import { XeroOAuth } from '#integrations/xero/xero_oauth'
 import { XeroTokenStore } from '#integrations/xero/token_store'
 import { XeroNodeGateway } from '#integrations/xero/xero_node_gateway'
@@ -20,8 +20,9 @@ export function startStrictXeroSandbox(options: XeroSandboxOptions = {}) {
   return startXeroSandbox({ port: 0, validateAgainst: XERO_CONTRACT, ...options })
 }
 
-/** App configuration pointing every Xero URL at the sandbox. */
+/** App configuration pointing every Xero URL at the sandbox; the scopes follow `scopeSet` (granular by default). */
 export function xeroConfigFor(sandbox: XeroSandbox, overrides: Partial<XeroConfig> = {}): XeroConfig {
+  const scopeSet = overrides.scopeSet ?? 'granular'
   return {
     apiUrl: sandbox.apiUrl,
     authorizeUrl: sandbox.authorizeUrl,
@@ -30,7 +31,8 @@ export function xeroConfigFor(sandbox: XeroSandbox, overrides: Partial<XeroConfi
     clientId: XERO_SANDBOX_CLIENT_ID,
     clientSecret: XERO_SANDBOX_CLIENT_SECRET,
     redirectUri: 'http://127.0.0.1:3402/xero/callback',
-    scopes: ['openid', 'profile', 'email', 'offline_access', 'accounting.transactions', 'accounting.contacts', 'accounting.settings'],
+    scopeSet,
+    scopes: XERO_SCOPE_SETS[scopeSet],
     timeoutMs: 2000,
     refreshAheadSeconds: 120,
     ...overrides,

@@ -24,7 +24,8 @@ export default class XeroSetupController {
 
   async show(ctx: HttpContext) {
     const product = await this.product(ctx)
-    return ctx.view.render('pages/product_setup/xero/show', { product, step: 'xero' })
+    const permissions = this.setup.xeroPermissions()
+    return ctx.view.render('pages/product_setup/xero/show', { product, step: 'xero', permissions })
   }
 
   /** Remembers state and PKCE verifier in the session and sends the browser to Xero's consent page. */

@@ -81,6 +81,9 @@ export class XeroValidationError extends XeroError {
 /** 401: the access token is missing, invalid or expired. */
 export class XeroUnauthorizedError extends XeroError {}
 
+/** 401 with `insufficient_scope`: the connection was not granted this endpoint; a reconnect helps, a new token not. */
+export class XeroInsufficientScopeError extends XeroUnauthorizedError {}
+
 /** 403: the organisation is no longer connected to the app (or the scope is missing). */
 export class XeroForbiddenError extends XeroError {}
 
@@ -124,11 +127,11 @@ export class XeroReconnectRequiredError extends XeroError {}
 /** The product has no Xero connection (no tokens or no tenant chosen). */
 export class XeroNotConnectedError extends XeroError {}
 
-/** The OAuth callback was refused: wrong state, denied consent, or a bad code. */
+/** The OAuth callback was refused: wrong state, denied consent, scopes the app may not ask for, or a bad code. */
 export class XeroAuthorizationError extends XeroError {
   constructor(
     message: string,
-    readonly reason: 'state_mismatch' | 'access_denied' | 'invalid_grant' | 'invalid_client' | 'other'
+    readonly reason: 'state_mismatch' | 'access_denied' | 'invalid_scope' | 'invalid_grant' | 'invalid_client' | 'other'
   ) {
     super(message)
   }
@@ -175,6 +178,11 @@ export function errorFromResponse(status: number, rawBody: unknown, headers: Hea
   if (status === 400) {
     const elements = validationElements(body)
     return new XeroValidationError(elements.flatMap((element) => element.messages).join('; '), elements, status, body, limits)
+  }
+  if (status === 401 && /insufficient_scope/i.test(header(headers, 'www-authenticate') ?? '')) {
+    const message =
+      'Xero refused the call: the connection lacks the permission it needs (insufficient_scope). Connect to Xero again.'
+    return new XeroInsufficientScopeError(message, status, body, limits)
   }
   if (status === 401) return new XeroUnauthorizedError(`Xero rejected the access token: ${detail || 'unauthorized'}`, status, body, limits)
   if (status === 403) {

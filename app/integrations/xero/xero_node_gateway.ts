@@ -6,6 +6,7 @@ import type { XeroTokenStore } from '#integrations/xero/token_store'
 import type { XeroOAuth } from '#integrations/xero/xero_oauth'
 import {
   XeroError,
+  XeroInsufficientScopeError,
   XeroNotConnectedError,
   XeroNotFoundError,
   XeroUnauthorizedError,
@@ -463,7 +464,7 @@ export class XeroNodeGateway extends XeroGateway {
         if (rejection instanceof Error && !(rejection instanceof XeroError)) throw rejection
         const error = fromXeroNodeRejection(rejection)
         this.remember(tenantId, error.rateLimits)
-        if (error instanceof XeroUnauthorizedError && attempt === 0) {
+        if (error instanceof XeroUnauthorizedError && !(error instanceof XeroInsufficientScopeError) && attempt === 0) {
           await this.tokens.refresh(product, token)
           continue
         }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import axios, { type AxiosInstance } from 'axios'
-import type { XeroConfig } from '#config/xero'
+import type { XeroConfig, XeroScopeSet } from '#config/xero'
 import {
   XeroAuthorizationError,
   XeroReconnectRequiredError,
@@ -44,6 +44,11 @@ export class XeroOAuth {
     this.http = axios.create({ timeout: config.timeoutMs, validateStatus: () => true })
   }
 
+  /** The scope set and scopes the consent URL asks for (shown in the wizard). */
+  permissions(): { scopeSet: XeroScopeSet; scopes: string[] } {
+    return { scopeSet: this.config.scopeSet, scopes: [...this.config.scopes] }
+  }
+
   /** Builds the consent URL with a fresh state and PKCE verifier. */
   startAuthorization(): XeroAuthorizationRequest {
     const state = randomBytes(24).toString('base64url')
@@ -67,6 +72,9 @@ export class XeroOAuth {
     if (!callback.state || callback.state !== expected.state) {
       throw new XeroAuthorizationError('The Xero sign-in could not be verified (state mismatch). Start again.', 'state_mismatch')
     }
+    if (callback.error === 'invalid_scope' || callback.error === 'unauthorized_client') {
+      throw new XeroAuthorizationError(this.scopeRefusal(callback.error), 'invalid_scope')
+    }
     if (callback.error) {
       throw new XeroAuthorizationError(
         callback.error === 'access_denied' ? 'Access to Xero was not allowed.' : `Xero sign-in failed: ${callback.error}`,
@@ -80,6 +88,26 @@ export class XeroOAuth {
       redirect_uri: this.config.redirectUri,
       code_verifier: expected.codeVerifier,
     })
+  }
+
+  /**
+   * What to do when Xero refuses the scopes: apps created on or after 2 March 2026 get `invalid_scope` (or
+   * `unauthorized_client`, "Invalid scope for client") for the broad ones
+   * (https://developer.xero.com/faq/granular-scopes, https://help.apideck.com/en/articles/8647746).
+   */
+  private scopeRefusal(error: string): string {
+    const refused = `Xero refused the requested permissions (${error}).`
+    if (this.config.scopeSet === 'legacy') {
+      return (
+        `${refused} This Xero app was created on or after 2 March 2026 and must use the granular scopes: ` +
+        'set XERO_SCOPE_SET=granular (the default) on this server, restart it, and connect again.'
+      )
+    }
+    return (
+      `${refused} This server asks for the granular scopes (${this.config.scopes.join(' ')}). ` +
+      'A Xero app created before 2 March 2026 that may not ask for them yet must use the broad ones: ' +
+      'set XERO_SCOPE_SET=legacy on this server, restart it, and connect again.'
+    )
   }
 
   /** Trades a refresh token for a new token pair; Xero rotates the refresh token every time. */
