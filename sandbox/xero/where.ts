@@ -30,6 +30,8 @@ const SYMBOLS = ['==', '!=', '>=', '<=', '&&', '||', '>', '<', '=', '!', '(', ')
 const COMPARISONS = ['==', '!=', '>=', '<=', '>', '<', '=']
 const TEXT_METHODS = ['Contains', 'StartsWith', 'EndsWith']
 const CASE_METHODS = ['ToLower', 'ToUpper']
+const NUMBER = /\d+(\.\d+)?/y
+const WORD = /[A-Za-z_]\w*/y
 const DOT_NET_TYPE: Record<Kind, string> = { string: 'String', number: 'Decimal', boolean: 'Boolean', date: 'DateTime' }
 
 function tokenize(text: string): Token[] {
@@ -54,16 +56,13 @@ function tokenize(text: string): Token[] {
       index = end + 1
       continue
     }
-    const number = /^\d+(\.\d+)?/.exec(text.slice(index))
-    if (number) {
-      tokens.push({ type: 'number', text: number[0], at: index })
-      index += number[0].length
-      continue
-    }
-    const word = /^[A-Za-z_]\w*/.exec(text.slice(index))
-    if (word) {
-      tokens.push({ type: 'word', text: word[0], at: index })
-      index += word[0].length
+    NUMBER.lastIndex = index
+    WORD.lastIndex = index
+    const number = NUMBER.exec(text)
+    const found = number ?? WORD.exec(text)
+    if (found) {
+      tokens.push({ type: number ? 'number' : 'word', text: found[0], at: index })
+      index += found[0].length
       continue
     }
     const symbol = SYMBOLS.find((candidate) => text.startsWith(candidate, index))
