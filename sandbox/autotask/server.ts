@@ -261,7 +261,7 @@ function entityRoute(
     return send(res, 200, runPage(state, entity, query, cursor))
   }
   if (second === 'query' && third === 'count' && (method === 'POST' || method === 'GET')) {
-    // The swagger has both: POST with a QueryModel body, GET with it JSON-encoded in `search`.
+    // Both exist (swagger in reference/; Autotask help REST_Resource_Child_Access_URLs): GET takes `search`.
     const search = method === 'GET' ? parseJsonParam(url, 'search') : body
     const query = parseQueryModel(entity, search, { requireFilter: true })
     const predicate = compileFilter(entity, query.filter)

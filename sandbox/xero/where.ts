@@ -1,16 +1,15 @@
 import { fieldValue, parseXeroDate } from '#sandbox/xero/format'
 
 /*
-| Xero's `where` and `order` query parameters. Xero documents them with examples
-| rather than a grammar (developer.xero.com/documentation/api/accounting/requests-and-responses,
-| "Retrieving a filtered set of resources" and "Ordering"; the contract in
-| reference/xero_accounting.yaml: "Filter by an any element", "Order by an any element",
-| e.g. `Status=="ACTIVE" AND Type=="BANK"`, `Name ASC`). The examples Xero and its
-| partners publish use `Date >= DateTime(2015, 01, 01) && Date < DateTime(2015, 12, 31)`,
-| `Contact.ContactID==guid("…")`, `Name.Contains("Peter")`, `EmailAddress!=null&&…`,
-| AND / OR / && / ||, and `=` for equality (docs.linx.software/reference/plugins/xero/filters/where,
-| help.coupler.io/article/237). Xero evaluates it as a .NET Dynamic LINQ expression, so brackets and
-| `!` / NOT work, and comparing values of different types is a query error, not "no match".
+| Xero's `where` and `order` query parameters. Xero shows them by example, not by grammar: the
+| contract (reference/xero_accounting.yaml: "Filter by an any element", `Status=="ACTIVE" AND
+| Type=="BANK"`; "Order by an any element", `Name ASC`) and developer.xero.com/documentation/api/
+| requests-and-responses, whose examples partners copy (docs.linx.software/reference/plugins/xero/
+| filters/where, help.coupler.io/article/237): `Date >= DateTime(2015, 01, 01) && Date <
+| DateTime(2015, 12, 31)`, `AccountID = GUID("…")`, `Name.Contains("Peter")`,
+| `EmailAddress!=null&&EmailAddress.StartsWith("boom")`, AND / OR / && / ||. Brackets and `!` / NOT
+| are the expression syntax those examples come from. Nothing documents mixed types (a number
+| compared with text, `>` on text): the sandbox is strict and refuses them as a query error.
 */
 
 /** A `where` or `order` the sandbox cannot read; answered with Xero's 400 QueryParseException. */
