@@ -1,5 +1,5 @@
 import { inject } from '@adonisjs/core'
-import { recordKinds, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type SlackConnection from '#models/slack_connection'
 import ProductService from '#services/product_service'
 import AccountService from '#services/account_service'

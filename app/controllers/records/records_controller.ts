@@ -7,7 +7,7 @@ import RecordStatusService, { type RecordAction } from '#services/record_status_
 import RecordExportService from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
 import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
-import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import SyncLog from '#models/sync_log'
 import InvoiceRecord from '#models/invoice_record'
 import DiagnosticTrace from '#sync/diagnostic_trace'
