@@ -80,7 +80,10 @@ router
           .get('/invoices/export/:format', [InvoicesController, 'export'])
           .as('invoices.export')
           .where('format', /^(csv|xlsx)$/)
-        router.get('/invoices/:id', [InvoicesController, 'show']).as('invoices.show').where('id', router.matchers.number())
+        router
+          .get('/invoices/:id', [InvoicesController, 'show'])
+          .as('invoices.show')
+          .where('id', router.matchers.number())
         router
           .group(() => {
             router.post('/resync', [InvoicesController, 'resync']).as('invoices.resync')
