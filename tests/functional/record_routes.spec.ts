@@ -60,4 +60,22 @@ test.group('Record routes', (group) => {
       `Skipped Over → Pending Sync by ${owner.email}`,
     ])
   })
+  test('an owner asking for a diagnostic is refused with why, and the record stays as it was', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Books' }).create()
+    const order = await PurchaseOrderRecordFactory.merge({ productId: product.id, status: 'fault' }).create()
+
+    const refused = await client
+      .post(router.makeUrl('purchase_orders.diagnose', { product_id: product.id, id: order.id }))
+      .withCsrfToken()
+      .loginAs(owner)
+      .redirects(0)
+    refused.assertStatus(403)
+    assert.include(refused.text(), 'Staff only')
+    assert.equal((await PurchaseOrderRecord.findOrFail(order.id)).status, 'fault')
+    assert.deepEqual(await logMessages(product.id, 'purchase_order.diagnostic.entered'), [])
+  })
 })
