@@ -208,6 +208,8 @@ export interface SandboxFault {
   method: string | null
   problem: 'minute' | 'daily' | 'concurrent' | 'appminute'
   retryAfterSeconds: number | null
+  /** a 429 that names no Retry-After */
+  withoutRetryAfter?: boolean
 }
 
 export interface SandboxRequestLogEntry {
