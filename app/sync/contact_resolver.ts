@@ -57,12 +57,13 @@ export function companyProblem(record: { autotaskCompanyId: number | null; compa
 }
 
 /**
- * The Idempotency-Key of a contact create: a function of the product and what it
- * writes, so a retry after a lost answer (by this worker or another) gets Xero's
- * first answer back instead of a second contact. 73 characters, under Xero's 128.
+ * The Idempotency-Key of a contact create: a function of the product, the run and
+ * what it writes. A retry of the request gets Xero's first answer back instead of
+ * a second contact; a later run (a resync after a person fixed a refusal in Xero)
+ * is asked afresh, not answered the old refusal. 73 characters, under Xero's 128.
  */
-export function contactsIdempotencyKey(productId: number, contacts: XeroContactInput[]) {
-  return `contacts-${createHash('sha256').update(JSON.stringify([productId, contacts])).digest('hex')}`
+export function contactsIdempotencyKey(productId: number, syncRunId: number | null, contacts: XeroContactInput[]) {
+  return `contacts-${createHash('sha256').update(JSON.stringify([productId, syncRunId, contacts])).digest('hex')}`
 }
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
@@ -157,7 +158,7 @@ export default class ContactResolver {
         contactNumber: String(company.id),
         accountNumber: company.number ?? undefined,
       }))
-      const idempotencyKey = contactsIdempotencyKey(product.id, inputs)
+      const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
       const results = await waitingOutRateLimits(() => xero.createContacts(product, inputs, { idempotencyKey }))
       const created: NewLink[] = []
       for (const result of results) {

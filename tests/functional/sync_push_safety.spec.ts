@@ -5,6 +5,7 @@ import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
+import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 import RecordStatusService from '#services/record_status_service'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
@@ -183,5 +184,46 @@ test.group('Push safety against the sandboxes', (group) => {
     const created = world.xero.state.organisation(NZ)!.contacts.filter((contact) => contact.ContactNumber)
     const numbers = created.map((contact) => contact.ContactNumber)
     assert.lengthOf(new Set(numbers), numbers.length, 'one contact per company')
+  }).timeout(90_000)
+
+  test('a contact create Xero refused is asked afresh, with a new Idempotency-Key, on the resync after a person fixed Xero', async ({
+    assert,
+  }) => {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), matchContactsByName: false }
+    await product.save()
+    await world.run()
+    const company = world.autotask.state.addCompany({ companyName: 'Clash Holdings Ltd', taxRegionID: 1 })
+    const invoice = addLongInvoice(world, company.id as number, 1, 40)
+    // In Xero, another contact already holds the name, under another number.
+    const [other] = await world.stack.gateway.createContacts(world.product, [{ name: 'Clash Holdings Ltd', contactNumber: 'X-1' }])
+    assert.isTrue(other.ok)
+    world.xero.state.clearLog()
+
+    await world.run()
+    const refused = await recordOf(world, invoice.id)
+    assert.equal(refused.status, 'fault')
+    assert.include(refused.faultReason!, 'is already assigned to another contact')
+    const contactWrites = () =>
+      world.xero.state.requestLog.filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/Contacts'))
+    const [first] = contactWrites()
+    assert.isString(first.idempotencyKey, 'the refused create carried a key')
+
+    // A person renames the other contact in Xero, then resyncs the invoice.
+    const org = world.xero.state.organisation(NZ)!
+    org.contacts.find((contact) => contact.ContactID === (other.ok ? other.value.contactId : ''))!.Name = 'Clash (old) Ltd'
+    const statuses = await app.container.make(RecordStatusService)
+    await statuses.apply('invoice', refused, 'resync', 'tester')
+    await world.run()
+
+    const synced = await recordOf(world, invoice.id)
+    assert.equal(synced.status, 'synced', synced.faultReason ?? '')
+    const second = contactWrites().at(-1)!
+    assert.isString(second.idempotencyKey)
+    assert.notEqual(second.idempotencyKey, first.idempotencyKey, 'not answered the old refusal')
+    assert.isFalse(second.replayed)
+    const created = org.contacts.filter((contact) => contact.ContactNumber === String(company.id))
+    assert.lengthOf(created, 1)
+    assert.equal(xeroInvoice(world, synced.xeroInvoiceId).Contact.ContactID, created[0].ContactID)
   }).timeout(90_000)
 })

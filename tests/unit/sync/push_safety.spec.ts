@@ -51,12 +51,14 @@ test.group('Push safety: pure rules', () => {
     assert.include(error.message, '3.5 MB')
   })
 
-  test('a contact create has an Idempotency-Key that follows what it writes', ({ assert }) => {
+  test('a contact create has an Idempotency-Key that follows the product, the run and what it writes', ({ assert }) => {
     const contacts = [{ name: 'Acme Ltd', contactNumber: '29683001' }]
-    const key = contactsIdempotencyKey(7, contacts)
-    assert.equal(contactsIdempotencyKey(7, [{ name: 'Acme Ltd', contactNumber: '29683001' }]), key, 'a retry sends the same key')
-    assert.notEqual(contactsIdempotencyKey(8, contacts), key, 'another product, another key')
-    assert.notEqual(contactsIdempotencyKey(7, [{ name: 'Acme Ltd.', contactNumber: '29683001' }]), key)
+    const key = contactsIdempotencyKey(7, 40, contacts)
+    const again = contactsIdempotencyKey(7, 40, [{ name: 'Acme Ltd', contactNumber: '29683001' }])
+    assert.equal(again, key, 'a retry of the request sends the same key')
+    assert.notEqual(contactsIdempotencyKey(8, 40, contacts), key, 'another product, another key')
+    assert.notEqual(contactsIdempotencyKey(7, 41, contacts), key, 'a later run is asked afresh')
+    assert.notEqual(contactsIdempotencyKey(7, 40, [{ name: 'Acme Ltd.', contactNumber: '29683001' }]), key)
     assert.isAtMost(key.length, 128, "Xero's longest key")
   })
 })
