@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
-import type { XeroContact, XeroGateway } from '#integrations/xero/xero_gateway'
+import type { XeroContact, XeroContactInput, XeroGateway } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
 import type Product from '#models/product'
@@ -53,6 +54,16 @@ export function companyProblem(record: { autotaskCompanyId: number | null; compa
     }
   }
   return null
+}
+
+/**
+ * The Idempotency-Key of a contact create: a function of the product, the run and
+ * what it writes. A retry of the request gets Xero's first answer back instead of
+ * a second contact; a later run (a resync after a person fixed a refusal in Xero)
+ * is asked afresh, not answered the old refusal. 73 characters, under Xero's 128.
+ */
+export function contactsIdempotencyKey(productId: number, syncRunId: number | null, contacts: XeroContactInput[]) {
+  return `contacts-${createHash('sha256').update(JSON.stringify([productId, syncRunId, contacts])).digest('hex')}`
 }
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
@@ -142,16 +153,13 @@ export default class ContactResolver {
 
     for (let start = 0; start < toCreate.length; start += XERO_BATCH_LIMIT) {
       const batch = toCreate.slice(start, start + XERO_BATCH_LIMIT)
-      const results = await waitingOutRateLimits(() =>
-        xero.createContacts(
-          product,
-          batch.map((company) => ({
-            name: fitText(company.name.trim(), MAX_CONTACT_NAME),
-            contactNumber: String(company.id),
-            accountNumber: company.number ?? undefined,
-          }))
-        )
-      )
+      const inputs: XeroContactInput[] = batch.map((company) => ({
+        name: fitText(company.name.trim(), MAX_CONTACT_NAME),
+        contactNumber: String(company.id),
+        accountNumber: company.number ?? undefined,
+      }))
+      const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
+      const results = await waitingOutRateLimits(() => xero.createContacts(product, inputs, { idempotencyKey }))
       const created: NewLink[] = []
       for (const result of results) {
         const company = batch[result.index]

@@ -1,7 +1,15 @@
 import { inject } from '@adonisjs/core'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import type { BillingItem } from '#integrations/autotask/types'
-import type { XeroGateway, XeroInvoice, XeroInvoiceInput, XeroWriteResult } from '#integrations/xero/xero_gateway'
+import {
+  XERO_BATCH_LIMIT,
+  XERO_MAX_REQUEST_BYTES,
+  type XeroGateway,
+  type XeroInvoice,
+  type XeroInvoiceInput,
+  type XeroWriteOptions,
+  type XeroWriteResult,
+} from '#integrations/xero/xero_gateway'
 import InvoiceRecord from '#models/invoice_record'
 import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
@@ -11,9 +19,24 @@ import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/cont
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import { mapInvoice, numberFor, referenceFor, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
+import { cutBySize, megabytes } from '#sync/request_size'
 import syncConfig from '#config/sync'
 
 const LOCKED_STATUSES = new Set(['PAID', 'VOIDED', 'DELETED'])
+
+/** How far along an editable Xero invoice is; an update never moves one back. */
+const STATUS_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
+
+/**
+ * The status an update sends: ours, unless Xero's is further along (a bookkeeper
+ * approved the draft), then Xero's. Xero refuses a move back ("Invoice status
+ * cannot be changed from AUTHORISED to DRAFT"), and a person's approval stands.
+ */
+export function statusForUpdate<S extends string>(inXero: string, wanted: S | undefined): S | undefined {
+  const xeroRank = STATUS_ORDER.indexOf(inXero)
+  const wantedRank = wanted === undefined ? -1 : STATUS_ORDER.indexOf(wanted)
+  return xeroRank > wantedRank && wantedRank >= 0 ? (inXero as S) : wanted
+}
 
 interface Candidate {
   record: InvoiceRecord
@@ -22,7 +45,11 @@ interface Candidate {
   foundBy?: string
   /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
   notes?: string[]
+  /** the status we would have sent, when Xero's was further along and kept */
+  statusNotSent?: string
 }
+
+type InvoiceWrite = (inputs: XeroInvoiceInput[], options: XeroWriteOptions) => Promise<XeroWriteResult<XeroInvoice>[]>
 
 /**
  * Phase 2: claimed `pending` invoices are mapped, checked and written to Xero in
@@ -147,20 +174,18 @@ export default class InvoicePush {
     const updates = await this.updatable(batch, xero, candidates.filter((c) => c.input.invoiceId))
     const creates = candidates.filter((c) => !c.input.invoiceId)
 
+    const update: InvoiceWrite = (inputs, options) => xero.updateInvoices(product, inputs, options)
     if (updates.length) {
-      const results = await batch.waitOutRateLimits(() =>
-        xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: `${claim.token}:update` })
-      )
-      this.record(batch, updates, results, 'updated')
+      const { sent, results } = await this.write(batch, xero, updates, `${claim.token}:update`, update)
+      this.record(batch, sent, results, 'updated')
     }
     if (creates.length) {
-      const results = await batch.waitOutRateLimits(() =>
-        xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: `${claim.token}:create` })
-      )
+      const create: InvoiceWrite = (inputs, options) => xero.createInvoices(product, inputs, options)
+      const { sent, results } = await this.write(batch, xero, creates, `${claim.token}:create`, create)
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
       const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
-      const takenCandidates = taken.map((r) => creates[r.index])
-      this.record(batch, creates, results.filter((r) => !taken.includes(r)), 'created')
+      const takenCandidates = taken.map((r) => sent[r.index])
+      this.record(batch, sent, results.filter((r) => !taken.includes(r)), 'created')
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
         await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
         const found = await this.updatable(batch, xero, takenCandidates.filter((c) => c.input.invoiceId))
@@ -168,10 +193,8 @@ export default class InvoicePush {
           batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
         }
         if (found.length) {
-          const again = await batch.waitOutRateLimits(() =>
-            xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: `${claim.token}:relink` })
-          )
-          this.record(batch, found, again, 'updated')
+          const again = await this.write(batch, xero, found, `${claim.token}:relink`, update)
+          this.record(batch, again.sent, again.results, 'updated')
         }
       } else {
         for (const candidate of takenCandidates) {
@@ -179,6 +202,44 @@ export default class InvoicePush {
         }
       }
     }
+  }
+
+  /**
+   * Writes in requests Xero accepts: at most 50 invoices and 3.5 MB of body
+   * each (an invoice of thousands of lines goes alone). One over the limit even
+   * alone faults with the reason and is not sent. Results come back indexed in
+   * `sent`; each request has its own Idempotency-Key.
+   */
+  private async write(
+    batch: OutcomeBatch,
+    xero: XeroGateway,
+    candidates: Candidate[],
+    key: string,
+    send: InvoiceWrite
+  ) {
+    const emptyBytes = xero.invoiceRequestBytes([])
+    const { requests, tooLarge } = cutBySize(candidates, (c) => xero.invoiceRequestBytes([c.input]) - emptyBytes, {
+      emptyBytes,
+      maxBytes: XERO_MAX_REQUEST_BYTES,
+      maxCount: XERO_BATCH_LIMIT,
+    })
+    for (const { item, bytes } of tooLarge) {
+      batch.fault(
+        item.record,
+        `The invoice is too large for Xero: it makes a request of ${megabytes(bytes)}, ` +
+          `and Xero accepts at most ${megabytes(XERO_MAX_REQUEST_BYTES)} in one request.`,
+        'Split it into smaller invoices in Autotask (fewer lines, or shorter descriptions), then resync.'
+      )
+    }
+    const sent: Candidate[] = []
+    const results: XeroWriteResult<XeroInvoice>[] = []
+    for (const [part, request] of requests.entries()) {
+      const idempotencyKey = requests.length > 1 ? `${key}:${part + 1}` : key
+      const answers = await batch.waitOutRateLimits(() => send(request.map((c) => c.input), { idempotencyKey }))
+      results.push(...answers.map((answer) => ({ ...answer, index: answer.index + sent.length })))
+      sent.push(...request)
+    }
+    return { sent, results }
   }
 
   /**
@@ -323,7 +384,11 @@ export default class InvoicePush {
     }
   }
 
-  /** Linked invoices Xero will no longer let us change (paid, voided, credited) fault with that reason. */
+  /**
+   * Linked invoices Xero will no longer let us change (paid, voided, credited)
+   * fault with that reason. The others keep Xero's status when it is further
+   * along than ours.
+   */
   private async updatable(batch: OutcomeBatch, xero: XeroGateway, linked: Candidate[]) {
     if (linked.length === 0) return []
     const ids = linked.map((c) => c.input.invoiceId!)
@@ -348,6 +413,11 @@ export default class InvoicePush {
         )
         continue
       }
+      const status = statusForUpdate(invoice.status, candidate.input.status)
+      if (status !== candidate.input.status) {
+        candidate.statusNotSent = candidate.input.status
+        candidate.input.status = status
+      }
       allowed.push(candidate)
     }
     return allowed
@@ -363,7 +433,12 @@ export default class InvoicePush {
       }
       const invoice = result.value
       const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
+      const { statusNotSent } = candidates[result.index]
+      const kept = statusNotSent
+        ? `; Xero's status ${invoice.status} kept, not moved back to ${statusNotSent}: it is further along in Xero`
+        : ''
       for (const note of candidates[result.index].notes ?? []) batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
+      const label = invoice.invoiceNumber ?? invoice.invoiceId
       batch.synced(
         record,
         {
@@ -372,7 +447,7 @@ export default class InvoicePush {
           xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
         },
         { kind: 'invoice', xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber },
-        `Invoice ${record.invoiceNumber} ${how} in Xero as ${invoice.invoiceNumber ?? invoice.invoiceId} (${invoice.status}, total ${invoice.total})`
+        `Invoice ${record.invoiceNumber} ${how} in Xero as ${label} (${invoice.status}, total ${invoice.total})${kept}`
       )
     }
   }

@@ -404,6 +404,8 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
     const type = (input.Type ?? existing?.Type) as string | undefined
     if (type !== 'ACCREC' && type !== 'ACCPAY') errors.push('Invoice Type must be ACCREC or ACCPAY')
     const status = String(input.Status ?? existing?.Status ?? 'DRAFT')
+    // Xero lets you "add or update draft or submitted invoices", "add approved invoices" and "void approved
+    // invoices" (https://developer.xero.com/documentation/api/invoices/): an approved one never goes back.
     const allowed = existing
       ? existing.Status === 'AUTHORISED'
         ? ['AUTHORISED', 'VOIDED']

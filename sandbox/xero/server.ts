@@ -51,6 +51,13 @@ export interface XeroSandbox {
 
 export const DEFAULT_LIMITS: SandboxLimits = { perMinute: 60, concurrent: 5, perDay: 5000, appPerMinute: 10_000 }
 
+/**
+ * "A single POST to the Accounting or Payroll APIs has a size limit of 3.5MB"
+ * (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits). Strict: 3,500,000 bytes,
+ * and PUT too. Xero documents no answer for it: this sandbox says 413, HTTP's "Content Too Large".
+ */
+export const MAX_REQUEST_BYTES = 3_500_000
+
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
 
@@ -154,11 +161,15 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     return answer
   }
 
-  /** 429 with Retry-After and X-Rate-Limit-Problem: minute | day | concurrent | appminute, as Xero names them. */
-  function tooMany(tenantId: string, problem: SandboxFault['problem'], retryAfterSeconds: number): SandboxAnswer {
+  /**
+   * 429 with X-Rate-Limit-Problem: minute | day | concurrent | appminute, as Xero names them;
+   * `retryAfterSeconds` null leaves Retry-After out.
+   */
+  function tooMany(tenantId: string, problem: SandboxFault['problem'], retryAfterSeconds: number | null): SandboxAnswer {
+    const retryAfter: Record<string, string> = retryAfterSeconds === null ? {} : { 'retry-after': `${retryAfterSeconds}` }
     return {
       status: 429,
-      headers: { ...rateHeaders(tenantId), 'retry-after': String(retryAfterSeconds), 'x-rate-limit-problem': problem },
+      headers: { ...rateHeaders(tenantId), ...retryAfter, 'x-rate-limit-problem': problem },
       body: '',
     }
   }
@@ -208,6 +219,14 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     entry: LogContext
   ): Promise<SandboxAnswer | null> {
     const method = request.method ?? 'GET'
+    const key = request.headers['idempotency-key']
+    const idempotencyKey = typeof key === 'string' && key !== '' && method !== 'GET' ? key : null
+    // Every write's key is logged, refused ones too, for tests to assert.
+    entry.idempotencyKey = idempotencyKey
+    const bytes = Buffer.byteLength(raw)
+    if (bytes > MAX_REQUEST_BYTES) {
+      return { status: 413, body: `Request body of ${bytes} bytes is over the ${MAX_REQUEST_BYTES} bytes accepted` }
+    }
     const relative = url.pathname.slice(API_PREFIX.length) || '/'
     const segments = relative.split('/').filter(Boolean).map(decodeURIComponent)
     const query = Object.fromEntries(url.searchParams)
@@ -246,7 +265,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
     if (fault?.kind === '429') {
       const retry = fault.retryAfterSeconds ?? (fault.problem === 'day' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
-      return tooMany(org.tenantId, fault.problem, retry)
+      return tooMany(org.tenantId, fault.problem, fault.withoutRetryAfter ? null : retry)
     }
     if (fault) {
       return {
@@ -268,9 +287,6 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     enter(org.tenantId, response)
     if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs))
 
-    const key = request.headers['idempotency-key']
-    const idempotencyKey = typeof key === 'string' && key !== '' && method !== 'GET' ? key : null
-    entry.idempotencyKey = idempotencyKey
     if (idempotencyKey && idempotencyKey.length > 128) {
       return { status: 400, body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'Idempotency-Key must be 128 characters or fewer', Elements: [] } }
     }
@@ -331,7 +347,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           knobs: [
             'POST /_sandbox/reset',
             'POST /_sandbox/clear-log',
-            'POST /_sandbox/faults {kind: 429|500|503|timeout, count, path?, method?, problem?: minute|day|concurrent|appminute, retryAfter?}',
+            'POST /_sandbox/faults {kind: 429|500|503|timeout, count, path?, method?, problem?: minute|day|concurrent|appminute, retryAfter?, withoutRetryAfter?}',
             'DELETE /_sandbox/faults',
             'POST /_sandbox/latency {ms}',
             'POST /_sandbox/limits {perMinute?, concurrent?, perDay?, appPerMinute?}',
@@ -370,6 +386,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           method: body.method ? String(body.method).toUpperCase() : null,
           problem,
           retryAfterSeconds: body.retryAfter === undefined ? null : Number(body.retryAfter),
+          withoutRetryAfter: Boolean(body.withoutRetryAfter),
         })
         return json({ ok: true, faults: state.faults })
       }

@@ -219,6 +219,8 @@ export interface SandboxFault {
   method: string | null
   problem: SandboxRateLimitProblem
   retryAfterSeconds: number | null
+  /** a 429 that names no Retry-After */
+  withoutRetryAfter?: boolean
 }
 
 export interface SandboxRequestLogEntry {

@@ -106,6 +106,9 @@ export class XeroRateLimitError extends XeroError {
   }
 }
 
+/** 413, or refused before sending: the request body is over what Xero accepts; permanent for that content. */
+export class XeroRequestTooLargeError extends XeroError {}
+
 /** 5xx, time-out or network failure: retry later. */
 export class XeroTransientError extends XeroError {
   override readonly transient = true
@@ -135,6 +138,15 @@ export class XeroAuthorizationError extends XeroError {
   ) {
     super(message)
   }
+}
+
+/**
+ * How long to wait after a 429 that names no Retry-After. The concurrent limit counts calls in
+ * progress ("5 calls in progress at one time", https://developer.xero.com/documentation/guides/oauth2/limits/),
+ * so it clears as soon as one of ours ends: about a second. The others are windows of a minute or more.
+ */
+export function defaultRetryAfterSeconds(problem: XeroRateLimitProblem) {
+  return problem === 'concurrent' ? 1 : 60
 }
 
 /** X-Rate-Limit-Problem as Xero sends it (developer.xero.com/documentation/guides/oauth2/limits). */
@@ -204,9 +216,13 @@ export function errorFromResponse(status: number, rawBody: unknown, headers: Hea
     )
   }
   if (status === 404) return new XeroNotFoundError('Xero has no such document.', status, body, limits)
+  if (status === 413) {
+    const message = 'Xero refused the request as too large (it accepts at most 3.5 MB).'
+    return new XeroRequestTooLargeError(message, status, body, limits)
+  }
   if (status === 429) {
     const problem = rateLimitProblemOf(header(headers, 'x-rate-limit-problem'))
-    const retryAfter = Math.max(1, numberHeader(headers, 'retry-after') ?? 60)
+    const retryAfter = Math.max(1, numberHeader(headers, 'retry-after') ?? defaultRetryAfterSeconds(problem))
     return new XeroRateLimitError(`Xero ${problem} rate limit reached; retry in ${retryAfter}s.`, problem, retryAfter, status, body, limits)
   }
   if (status === 0) {

@@ -202,6 +202,13 @@ export interface XeroWriteOptions {
 /** Most documents one write request may carry. */
 export const XERO_BATCH_LIMIT = 50
 
+/**
+ * Largest request body Xero accepts: "A single POST to the Accounting or Payroll APIs has a size limit of
+ * 3.5MB" (https://developer.xero.com/documentation/auth-and-limits/xero-api-limits). Read as 3,500,000
+ * bytes, the stricter of its two readings.
+ */
+export const XERO_MAX_REQUEST_BYTES = 3_500_000
+
 /** The Xero operations the sync engine needs; bound to the xero-node implementation in a provider. */
 export abstract class XeroGateway {
   /** Creates invoices or bills (PUT, ≤50); one result per input, in order. */
@@ -217,6 +224,14 @@ export abstract class XeroGateway {
     invoices: XeroInvoiceInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroInvoice>[]>
+
+  /**
+   * Bytes of the body a write of these invoices sends, to cut batches under XERO_MAX_REQUEST_BYTES.
+   * This estimate (amounts as quoted strings) is never below the SDK's; an implementation may be exact.
+   */
+  invoiceRequestBytes(invoices: XeroInvoiceInput[]): number {
+    return Buffer.byteLength(JSON.stringify({ Invoices: invoices }))
+  }
 
   abstract getInvoice(product: Product, invoiceId: string): Promise<XeroInvoice | null>
   abstract getInvoicesByIds(product: Product, invoiceIds: string[]): Promise<XeroInvoice[]>

@@ -1,5 +1,5 @@
 import { Decimal } from 'decimal.js'
-import { XeroClient, type AccountingApi, type Authentication } from 'xero-node'
+import { ObjectSerializer, XeroClient, type AccountingApi, type Authentication } from 'xero-node'
 import type { XeroConfig } from '#config/xero'
 import type Product from '#models/product'
 import type { XeroTokenStore } from '#integrations/xero/token_store'
@@ -9,6 +9,7 @@ import {
   XeroInsufficientScopeError,
   XeroNotConnectedError,
   XeroNotFoundError,
+  XeroRequestTooLargeError,
   XeroUnauthorizedError,
   fromXeroNodeRejection,
   readRateLimits,
@@ -16,6 +17,7 @@ import {
 } from '#integrations/xero/errors'
 import {
   XERO_BATCH_LIMIT,
+  XERO_MAX_REQUEST_BYTES,
   XeroGateway,
   type XeroAccount,
   type XeroContact,
@@ -223,8 +225,15 @@ export class XeroNodeGateway extends XeroGateway {
     return this.limits.get(tenantId) ?? null
   }
 
+  /** Exact: the body xero-node sends is its serialisation of the same payload, as JSON. */
+  override invoiceRequestBytes(invoices: XeroInvoiceInput[]) {
+    const body = ObjectSerializer.serialize({ invoices: invoices.map(invoiceOut) }, 'Invoices')
+    return Buffer.byteLength(JSON.stringify(body))
+  }
+
   async createInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
     assertBatch(invoices.length)
+    this.assertSize(invoices)
     const body = await this.call(product, (api, tenantId) =>
       api.createInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
     )
@@ -233,6 +242,7 @@ export class XeroNodeGateway extends XeroGateway {
 
   async updateInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
     assertBatch(invoices.length)
+    this.assertSize(invoices)
     const body = await this.call(product, (api, tenantId) =>
       api.updateOrCreateInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
     )
@@ -424,6 +434,16 @@ export class XeroNodeGateway extends XeroGateway {
       if (!(error instanceof XeroUnauthorizedError)) throw error
       token = (await this.tokens.refresh(product, token)).accessToken
       return this.describe(await this.oauth.connections(token))
+    }
+  }
+
+  /** Never sends what Xero would refuse as too large (a 413 after uploading megabytes). */
+  private assertSize(invoices: XeroInvoiceInput[]) {
+    const bytes = this.invoiceRequestBytes(invoices)
+    if (bytes > XERO_MAX_REQUEST_BYTES) {
+      throw new XeroRequestTooLargeError(
+        `A request of ${bytes} bytes is over the ${XERO_MAX_REQUEST_BYTES} bytes Xero accepts; cut the batch.`
+      )
     }
   }
 
