@@ -68,7 +68,10 @@ export default class OrphanReconciler {
       const moneyOn = Number(invoice.amountPaid) > 0 || Number(invoice.amountDue) < Number(invoice.total)
       if (invoice.status === 'DRAFT' || invoice.status === 'SUBMITTED') removable.push({ orphan, status: 'DELETED' })
       else if (invoice.status === 'AUTHORISED' && !moneyOn) removable.push({ orphan, status: 'VOIDED' })
-      else kept(orphan, `it is ${invoice.status.toLowerCase()}${moneyOn ? ' with a payment or credit on it' : ''}, so Xero does not let us remove it.`)
+      else {
+        const why = invoice.status === 'PAID' ? 'it is paid' : moneyOn ? 'a payment or credit note is allocated to it' : `it is ${invoice.status.toLowerCase()}`
+        kept(orphan, `${why}, so Xero does not let us remove it.`)
+      }
     }
     let removed = 0
     for (let start = 0; start < removable.length; start += XERO_BATCH_LIMIT) {
