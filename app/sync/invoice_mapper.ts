@@ -161,7 +161,8 @@ export function readInvoiceMarker(url: string | null | undefined): InvoiceMark |
 /** Whether a Xero invoice carries this record's marker. */
 export function isMarkedFor(url: string | null | undefined, record: InvoiceRecord) {
   const mark = readInvoiceMarker(url)
-  return mark !== null && mark.productId === record.productId && mark.recordId === record.id && mark.autotaskId === record.autotaskId
+  if (!mark) return false
+  return mark.productId === record.productId && mark.recordId === record.id && mark.autotaskId === record.autotaskId
 }
 
 /** The invoice number Xero gets: Autotask's, Autotask's with a prefix, or none (Xero numbers it). */

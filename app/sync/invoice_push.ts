@@ -9,7 +9,14 @@ import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
 import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
-import { isMarkedFor, mapInvoice, numberFor, readInvoiceMarker, referenceFor, type MappingContext } from '#sync/invoice_mapper'
+import {
+  isMarkedFor,
+  mapInvoice,
+  numberFor,
+  readInvoiceMarker,
+  referenceFor,
+  type MappingContext,
+} from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 import syncConfig from '#config/sync'
 import { createHash } from 'node:crypto'
@@ -114,7 +121,8 @@ export default class InvoicePush {
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
     // A person asked for these again: Xero must not answer with the answer to an earlier send of the same payload.
     const resynced = claimed.some((r) => r.needsRefresh)
-    const keyFor = (op: string, inputs: XeroInvoiceInput[]) => batchKey(op, product, inputs, resynced ? claim.token : '')
+    const keyFor = (op: string, sent: Candidate[]) =>
+      batchKey(op, product, sent.map((c) => c.input), resynced ? claim.token : '')
     const { current, deleted } = await this.refreshFromAutotask(batch, claimed, autotask, downloaded)
     await this.settleDeleted(batch, deleted, xero, context, mayExist)
 
@@ -154,13 +162,13 @@ export default class InvoicePush {
 
     if (updates.length) {
       const results = await batch.waitOutRateLimits(() =>
-        xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: keyFor('update', updates.map((c) => c.input)) })
+        xero.updateInvoices(product, updates.map((c) => c.input), { idempotencyKey: keyFor('update', updates) })
       )
       this.record(batch, updates, results, 'updated')
     }
     if (creates.length) {
       const results = await batch.waitOutRateLimits(() =>
-        xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: keyFor('create', creates.map((c) => c.input)) })
+        xero.createInvoices(product, creates.map((c) => c.input), { idempotencyKey: keyFor('create', creates) })
       )
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
       const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
@@ -168,13 +176,14 @@ export default class InvoicePush {
       this.record(batch, creates, results.filter((r) => !taken.includes(r)), 'created')
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
         await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
-        const found = await this.updatable(batch, xero, takenCandidates.filter((c) => c.input.invoiceId && !batch.has(c.record)))
+        const relinked = takenCandidates.filter((c) => c.input.invoiceId && !batch.has(c.record))
+        const found = await this.updatable(batch, xero, relinked)
         for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId && !batch.has(c.record))) {
           batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
         }
         if (found.length) {
           const again = await batch.waitOutRateLimits(() =>
-            xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: keyFor('relink', found.map((c) => c.input)) })
+            xero.updateInvoices(product, found.map((c) => c.input), { idempotencyKey: keyFor('relink', found) })
           )
           this.record(batch, found, again, 'updated')
         }
@@ -329,7 +338,8 @@ export default class InvoicePush {
         const labels = outcome.ambiguous.map((i) => i.invoiceNumber ?? i.invoiceId).join(', ')
         batch.fault(
           candidate.record,
-          `Xero holds ${outcome.ambiguous.length} invoices that could be this one (${labels}): none was linked and nothing was created.`,
+          `Xero holds ${outcome.ambiguous.length} invoices that could be this one (${labels}): ` +
+            'none was linked and nothing was created.',
           'Delete or void the copies that are not this invoice in Xero (or give them another reference), then resync.'
         )
       }
@@ -398,23 +408,29 @@ export default class InvoicePush {
  * by number is it, Xero's numbers being unique; found by a reference, which invoices share, it must also
  * have the same contact, date and total, and two such are ambiguous.
  */
-function sameInvoice(candidate: Candidate, found: XeroInvoice[], byReference: boolean): { match?: XeroInvoice; ambiguous?: XeroInvoice[] } {
+function sameInvoice(
+  candidate: Candidate,
+  found: XeroInvoice[],
+  byReference: boolean
+): { match?: XeroInvoice; ambiguous?: XeroInvoice[] } {
   const marked = found.filter((invoice) => isMarkedFor(invoice.url, candidate.record))
   if (marked.length > 0) return { match: marked.sort(keepFirst)[0] }
   const unmarked = found.filter((invoice) => readInvoiceMarker(invoice.url) === null)
   if (!byReference) return unmarked.length === 1 ? { match: unmarked[0] } : {}
   const { input } = candidate
   const verified = unmarked.filter(
-    (invoice) => invoice.contactId === input.contact.contactId && invoice.date === input.date && invoice.total === input.total
+    (invoice) =>
+      invoice.contactId === input.contact.contactId && invoice.date === input.date && invoice.total === input.total
   )
   if (verified.length > 1) return { ambiguous: verified }
   return verified.length === 1 ? { match: verified[0] } : {}
 }
 
-/** Of several copies, the one to keep: one with money on it (it cannot be removed), else the one Xero numbered first. */
+/** Of several copies, the one to keep: one with money on it (it cannot be removed), else Xero's first. */
 function keepFirst(a: XeroInvoice, b: XeroInvoice) {
   const moneyOn = (invoice: XeroInvoice) => (Number(invoice.amountDue) < Number(invoice.total) ? 0 : 1)
-  return moneyOn(a) - moneyOn(b) || (a.invoiceNumber ?? '').localeCompare(b.invoiceNumber ?? '', 'en', { numeric: true })
+  const byNumber = (a.invoiceNumber ?? '').localeCompare(b.invoiceNumber ?? '', 'en', { numeric: true })
+  return moneyOn(a) - moneyOn(b) || byNumber
 }
 
 /**
@@ -423,7 +439,8 @@ function keepFirst(a: XeroInvoice, b: XeroInvoice) {
  * the same batch gets that send's answer instead of making copies. `salt` sets a person's resync apart.
  */
 export function batchKey(op: string, product: Product, inputs: XeroInvoiceInput[], salt = '') {
-  const digest = createHash('sha256').update(JSON.stringify([product.xeroTenantId, op, salt, inputs])).digest('base64url')
+  const payload = JSON.stringify([product.xeroTenantId, op, salt, inputs])
+  const digest = createHash('sha256').update(payload).digest('base64url')
   return `invoices:${op}:${digest}`
 }
 

@@ -46,7 +46,9 @@ export default class OrphanReconciler {
     }
 
     const lines: LogLineInput[] = []
-    const line = ({ record, invoice }: Orphan, level: 'info' | 'error', event: string, message: string) =>
+    const line = ({ record, invoice }: Orphan, level: 'info' | 'error', event: string, text: string) => {
+      const copy = `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId}`
+      const linked = record.xeroInvoiceNumber ?? record.xeroInvoiceId
       lines.push({
         productId: product.id,
         syncRunId,
@@ -54,12 +56,14 @@ export default class OrphanReconciler {
         autotaskId: record.autotaskId,
         level,
         event,
-        message: `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is a second copy of invoice ${record.invoiceNumber} (linked to ${record.xeroInvoiceNumber ?? record.xeroInvoiceId}): ${message}`,
+        message: `${copy} is a second copy of invoice ${record.invoiceNumber} (linked to ${linked}): ${text}`,
         actor: 'engine',
       })
+    }
     const kept = (orphan: Orphan, why: string) => {
       line(orphan, 'error', 'invoice.orphan_kept', `${why} Remove it in Xero by hand if it should not be there.`)
-      logger.warn({ productId: product.id, xeroInvoiceId: orphan.invoice.invoiceId, recordId: orphan.record.id }, 'orphan kept')
+      const ids = { productId: product.id, xeroInvoiceId: orphan.invoice.invoiceId, recordId: orphan.record.id }
+      logger.warn(ids, 'a stray copy of an invoice was left in Xero')
     }
 
     const removable: { orphan: Orphan; status: 'DELETED' | 'VOIDED' }[] = []
@@ -69,7 +73,12 @@ export default class OrphanReconciler {
       if (invoice.status === 'DRAFT' || invoice.status === 'SUBMITTED') removable.push({ orphan, status: 'DELETED' })
       else if (invoice.status === 'AUTHORISED' && !moneyOn) removable.push({ orphan, status: 'VOIDED' })
       else {
-        const why = invoice.status === 'PAID' ? 'it is paid' : moneyOn ? 'a payment or credit note is allocated to it' : `it is ${invoice.status.toLowerCase()}`
+        const why =
+          invoice.status === 'PAID'
+            ? 'it is paid'
+            : moneyOn
+              ? 'a payment or credit note is allocated to it'
+              : `it is ${invoice.status.toLowerCase()}`
         kept(orphan, `${why}, so Xero does not let us remove it.`)
       }
     }
@@ -82,7 +91,8 @@ export default class OrphanReconciler {
         contact: { contactId: orphan.invoice.contactId ?? undefined },
         status,
       }))
-      const results = await xero.updateInvoices(product, inputs, { idempotencyKey: batchKey('orphans', product, inputs) })
+      const idempotencyKey = batchKey('orphans', product, inputs)
+      const results = await xero.updateInvoices(product, inputs, { idempotencyKey })
       for (const result of results) {
         const { orphan, status } = chunk[result.index]
         if (result.ok) {
@@ -112,11 +122,9 @@ export default class OrphanReconciler {
       return live && mark?.productId === product.id ? [{ invoice, mark }] : []
     })
     if (marked.length === 0) return []
-    const records = new Map(
-      (await InvoiceRecord.query().where('product_id', product.id).whereIn('id', [...new Set(marked.map(({ mark }) => mark.recordId))])).map(
-        (record) => [record.id, record]
-      )
-    )
+    const ids = [...new Set(marked.map(({ mark }) => mark.recordId))]
+    const found = await InvoiceRecord.query().where('product_id', product.id).whereIn('id', ids)
+    const records = new Map(found.map((record) => [record.id, record]))
     return marked.flatMap(({ invoice, mark }) => {
       const record = records.get(mark.recordId)
       if (!record || record.autotaskId !== mark.autotaskId || record.status === 'processing') return []

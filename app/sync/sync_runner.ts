@@ -221,7 +221,7 @@ export default class SyncRunner {
     }
   }
 
-  /** Copies a late write left in Xero are removed after the push; a failure here is logged and left for the next run. */
+  /** Copies a late write left in Xero are removed after the push; a failure is logged and left for the next run. */
   private async reconcileOrphans(product: Product, syncRunId: number, xero: XeroGateway) {
     try {
       await this.orphans.run(await Product.findOrFail(product.id), xero, syncRunId)
@@ -231,7 +231,9 @@ export default class SyncRunner {
         syncRunId,
         level: 'warn',
         event: 'run.orphans_unchecked',
-        message: `Xero was not checked for stray copies of invoices this time (next run will): ${(failure as Error)?.message ?? failure}`,
+        message: `Xero was not checked for stray copies of invoices this time (the next run will): ${
+          (failure as Error)?.message ?? failure
+        }`,
         actor: 'engine',
       })
     }

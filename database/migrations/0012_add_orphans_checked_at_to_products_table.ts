@@ -1,6 +1,6 @@
 import { BaseSchema } from '@adonisjs/lucid/schema'
 
-/** The orphan reconciler reads Xero's invoices changed since its last pass (If-Modified-Since), so it remembers when. */
+/** The orphan reconciler reads Xero's invoices changed since its last pass (If-Modified-Since): when was that. */
 export default class extends BaseSchema {
   async up() {
     this.schema.alterTable('products', (table) => {

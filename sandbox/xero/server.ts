@@ -268,7 +268,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
     const since = Date.parse(String(request.headers['if-modified-since'] ?? ''))
     const modifiedSince = Number.isNaN(since) ? null : since
-    const answer = handleAccounting({ state, org, method, segments, query: url.searchParams, body, publicUrl: baseUrl, modifiedSince })
+    const call = { state, org, method, segments, query: url.searchParams, body, publicUrl: baseUrl, modifiedSince }
+    const answer = handleAccounting(call)
     answer.headers = { ...(answer.headers ?? {}), ...rateHeaders(org.tenantId) }
     if (storeKey && answer.status < 500) {
       const isText = typeof answer.body === 'string'

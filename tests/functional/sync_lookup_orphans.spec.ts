@@ -22,7 +22,8 @@ const PATIENT = { xeroClient: { timeoutMs: 15_000 } }
 /** "Remote Support": mapped to the default Xero account 200 */
 const REMOTE_SUPPORT = 29682801
 
-const round = (value: Decimal.Value, places: number) => new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
+const round = (value: Decimal.Value, places: number) =>
+  new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
 
 /** One invoice of a new billing run in the Autotask sandbox: one line, 15 % GST, with this PO number. */
 function addInvoice(world: World, plan: { companyId: number; quantity: string; rate: string; poNumber: string }) {
@@ -40,7 +41,11 @@ function addInvoice(world: World, plan: { companyId: number; quantity: string; r
     taxDollars: tax.toNumber(),
     purchaseOrderNumber: plan.poNumber,
   })
-  Object.assign(invoice, { invoiceTotal: net.add(tax).toNumber(), totalTaxValue: tax.toNumber(), orderNumber: plan.poNumber })
+  Object.assign(invoice, {
+    invoiceTotal: net.add(tax).toNumber(),
+    totalTaxValue: tax.toNumber(),
+    orderNumber: plan.poNumber,
+  })
   return invoice as { id: number; invoiceNumber: string; invoiceDateTime: string; invoiceTotal: number }
 }
 
@@ -81,7 +86,8 @@ async function succeeded(world: World) {
 /** A sales invoice typed into Xero (or sent there) with what is given, through the real SDK. */
 async function plantInXero(world: World, input: Omit<XeroInvoiceInput, 'type' | 'lineAmountTypes'>) {
   const product = await Product.findOrFail(world.product.id)
-  const [result] = await world.stack.gateway.createInvoices(product, [{ type: 'ACCREC', lineAmountTypes: 'Exclusive', ...input }])
+  const invoice: XeroInvoiceInput = { type: 'ACCREC', lineAmountTypes: 'Exclusive', ...input }
+  const [result] = await world.stack.gateway.createInvoices(product, [invoice])
   if (!result.ok) throw new Error(`Xero refused the planted invoice: ${result.messages.join(' ')}`)
   return result.value
 }
@@ -103,6 +109,44 @@ async function plantCopy(world: World, record: InvoiceRecord, status: 'DRAFT' | 
     })),
     url: invoiceMarker(record),
   })
+}
+
+/**
+ * Worker A runs until its batch write has left it, and stalls there: Xero gets the write only on `arrive()`.
+ * `batchCut` gives the stalled write another payload's key, as when the two workers cut the batch apart.
+ */
+async function stalledWorker(world: World, options: { batchCut?: string } = {}) {
+  const real = world.stack.gateway
+  let release!: () => void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let left!: () => void
+  const hasLeft = new Promise<void>((resolve) => (left = resolve))
+  let stallNext = true
+  const stalling = Object.create(real) as XeroGateway
+  stalling.createInvoices = async (product, invoices, writeOptions) => {
+    if (!stallNext) return real.createInvoices(product, invoices, writeOptions)
+    stallNext = false
+    left()
+    await held
+    return real.createInvoices(product, invoices, options.batchCut ? { idempotencyKey: options.batchCut } : writeOptions)
+  }
+  app.container.swap(XeroGateway, () => stalling)
+  const run = world.run()
+  await hasLeft
+  return {
+    async arrive() {
+      release()
+      await run
+    },
+  }
+}
+
+/** A is stopped: its run lock and its leases expire, and worker B takes the invoices over and syncs them. */
+async function takeOver(world: World) {
+  await lockManager.createLock(`sync:product:${world.product.id}`).forceRelease()
+  world.clock.advance({ seconds: syncConfig.leaseSeconds + 60 })
+  await succeeded(world)
+  return InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')
 }
 
 test.group('Look-up before create: only ever the same Autotask invoice', (group) => {
@@ -134,7 +178,10 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
     assert.lengthOf(shared, 2)
     assert.equal(xeroInvoice(world, firstRecord.xeroInvoiceId).Total, 138, 'the first invoice is untouched in Xero')
     assert.equal(xeroInvoice(world, secondRecord.xeroInvoiceId).Total, 184)
-    const line = await SyncLog.query().where('invoice_record_id', secondRecord.id).where('event', 'invoice.synced').firstOrFail()
+    const line = await SyncLog.query()
+      .where('invoice_record_id', secondRecord.id)
+      .where('event', 'invoice.synced')
+      .firstOrFail()
     assert.notInclude(line.message, 'found in Xero')
   }).timeout(60_000)
 
@@ -155,7 +202,9 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
         reference,
         date: invoice.invoiceDateTime.slice(0, 10),
         status: 'DRAFT',
-        lineItems: [{ description: 'Typed by hand', quantity, unitAmount: rate, accountCode: '200', taxType: 'OUTPUT2' }],
+        lineItems: [
+          { description: 'Typed by hand', quantity, unitAmount: rate, accountCode: '200', taxType: 'OUTPUT2' },
+        ],
       })
     const twins = [await copy(ambiguous, '2', '80.00', 'PO-9000'), await copy(ambiguous, '1', '160.00', 'PO-9000')]
     const single = await copy(typed, '1', '50.00', 'PO-9001')
@@ -166,7 +215,8 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
     assert.equal(ambiguousRecord.status, 'fault')
     assert.equal(
       ambiguousRecord.faultReason,
-      `Xero holds 2 invoices that could be this one (${twins.map((t) => t.invoiceNumber).join(', ')}): none was linked and nothing was created.`
+      `Xero holds 2 invoices that could be this one (${twins.map((t) => t.invoiceNumber).join(', ')}): ` +
+        'none was linked and nothing was created.'
     )
     const typedRecord = await recordOf(world, typed.id)
     assert.equal(typedRecord.status, 'synced', typedRecord.faultReason ?? '')
@@ -183,54 +233,49 @@ test.group('A write that arrives late', (group) => {
   group.each.setup(async () => {
     await resetDatabase()
     world = await startSyncWorld(PATIENT)
-    return () => {
-      app.container.restore(XeroGateway)
-      return world.close()
-    }
+    // Closing the world also puts back the gateway a stalled worker swapped in.
+    return () => world.close()
   })
 
   test('the same batch sent by two workers (a stalled one, then the one that took it over) makes one set of invoices', async ({
     assert,
   }) => {
     await xeroNumbering(world)
-    // Worker A's batch write leaves it and stalls on the way; Xero gets it only when we say.
-    const real = world.stack.gateway
-    let arrive!: () => void
-    const held = new Promise<void>((resolve) => (arrive = resolve))
-    let left!: () => void
-    const hasLeft = new Promise<void>((resolve) => (left = resolve))
-    let stallNext = true
-    const stalling = Object.create(real) as XeroGateway
-    stalling.createInvoices = async (...args) => {
-      if (stallNext) {
-        stallNext = false
-        left()
-        await held
-      }
-      return real.createInvoices(...args)
-    }
-    app.container.swap(XeroGateway, () => stalling)
-
-    const workerA = world.run()
-    await hasLeft
-    // A is stopped: its run lock and its leases expire, and worker B takes the invoices over.
-    await lockManager.createLock(`sync:product:${world.product.id}`).forceRelease()
-    world.clock.advance({ seconds: syncConfig.leaseSeconds + 60 })
-    await succeeded(world)
-    const synced = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')
+    const workerA = await stalledWorker(world)
+    const synced = await takeOver(world)
     assert.isAbove(synced.length, 10)
     assert.lengthOf(xeroInvoices(world), synced.length)
 
-    arrive()
-    await workerA
+    await workerA.arrive()
     assert.lengthOf(xeroInvoices(world), synced.length, 'the late write made no copies')
-    const creates = world.xero.state.requestLog.filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/Invoices'))
+    const creates = world.xero.state.requestLog.filter(
+      (entry) => entry.method === 'PUT' && entry.path.endsWith('/Invoices')
+    )
     assert.lengthOf(creates, 2)
     assert.equal(creates[0].idempotencyKey, creates[1].idempotencyKey)
     assert.isTrue(creates[1].replayed, "Xero answered the late write with the first send's answer")
     for (const record of await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')) {
       assert.equal(xeroInvoice(world, record.xeroInvoiceId).Url, invoiceMarker(record))
     }
+  }).timeout(90_000)
+
+  test('a late write of a batch cut otherwise leaves copies: the next run deletes them and keeps the linked ones', async ({
+    assert,
+  }) => {
+    await xeroNumbering(world)
+    const workerA = await stalledWorker(world, { batchCut: 'another-batch' })
+    const synced = await takeOver(world)
+    await workerA.arrive()
+    const live = () => xeroInvoices(world).filter((invoice) => invoice.Status !== 'DELETED')
+    assert.lengthOf(live(), 2 * synced.length, 'the late write did reach Xero')
+
+    const run = await succeeded(world)
+    assert.lengthOf(live(), synced.length)
+    for (const record of synced) {
+      assert.notEqual(xeroInvoice(world, record.xeroInvoiceId).Status, 'DELETED', 'the linked invoice stays')
+    }
+    const removed = await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.orphan_removed')
+    assert.lengthOf(removed, synced.length)
   }).timeout(90_000)
 
   test('copies in Xero that no record links are deleted or voided while Xero allows; a paid one is kept and shown on Sync Logs', async ({
@@ -261,7 +306,10 @@ test.group('A write that arrives late', (group) => {
     }
     assert.lengthOf(xeroInvoices(world), count)
 
-    const removed = await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.orphan_removed').orderBy('id')
+    const removed = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'invoice.orphan_removed')
+      .orderBy('id')
     assert.deepEqual(
       removed.map((line) => [line.invoiceRecordId, line.level]),
       [
@@ -269,20 +317,25 @@ test.group('A write that arrives late', (group) => {
         [approvedOf.id, 'info'],
       ]
     )
-    assert.include(removed[0].message, `Xero invoice ${draft.invoiceNumber} is a second copy of invoice ${draftOf.invoiceNumber}`)
+    const copyOf = (copy: { invoiceNumber: string | null }, record: InvoiceRecord) =>
+      `Xero invoice ${copy.invoiceNumber} is a second copy of invoice ${record.invoiceNumber}`
+    assert.include(removed[0].message, copyOf(draft, draftOf))
     assert.include(removed[0].message, 'deleted in Xero')
     assert.include(removed[1].message, 'voided in Xero')
     const [kept] = await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.orphan_kept')
     assert.equal(kept.level, 'error')
     assert.equal(kept.autotaskId, paidOf.autotaskId)
-    assert.include(kept.message, `Xero invoice ${paid.invoiceNumber} is a second copy of invoice ${paidOf.invoiceNumber}`)
+    assert.include(kept.message, copyOf(paid, paidOf))
     assert.include(kept.message, 'it is paid, so Xero does not let us remove it')
 
     const product = await Product.findOrFail(world.product.id)
     const owner = await UserFactory.merge({ accountId: product.accountId, role: 'owner' }).create()
-    const page = await client.get(`/products/${product.id}/logs`).qs({ autotaskId: paidOf.autotaskId, level: 'error' }).loginAs(owner)
+    const page = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ autotaskId: paidOf.autotaskId, level: 'error' })
+      .loginAs(owner)
     page.assertStatus(200)
-    page.assertTextIncludes(`Xero invoice ${paid.invoiceNumber} is a second copy of invoice ${paidOf.invoiceNumber}`)
+    page.assertTextIncludes(copyOf(paid, paidOf))
 
     // The next pass reads only what changed since this one (the clock moves past it).
     world.clock.advance({ minutes: 30 })

@@ -226,7 +226,7 @@ export abstract class XeroGateway {
   abstract getInvoicesByNumbers(product: Product, invoiceNumbers: string[]): Promise<XeroInvoice[]>
   /** Invoices matching a Xero `where` filter, e.g. `Reference=="PO-12"`; one page of up to 100. */
   abstract findInvoices(product: Product, where: string, page?: number): Promise<XeroInvoice[]>
-  /** One page of the invoices and bills created or changed after `since` (If-Modified-Since), and whether more follow. */
+  /** One page of the invoices and bills created or changed after `since` (If-Modified-Since); whether more follow. */
   abstract invoicesModifiedSince(
     product: Product,
     since: Date,

@@ -281,8 +281,9 @@ export class XeroNodeGateway extends XeroGateway {
 
   async invoicesModifiedSince(product: Product, since: Date, page: number) {
     const pageSize = 1000
+    const none = undefined
     const body = await this.call(product, (api, tenantId) =>
-      api.getInvoices(tenantId, since, undefined, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, 4, undefined, pageSize)
+      api.getInvoices(tenantId, since, none, none, none, none, none, none, page, none, none, 4, none, pageSize)
     )
     const invoices = (body.invoices ?? []).map(invoiceIn)
     return { invoices, more: invoices.length === pageSize }
