@@ -254,6 +254,7 @@ test.group('A write that arrives late', (group) => {
     assert.lengthOf(creates, 2)
     assert.equal(creates[0].idempotencyKey, creates[1].idempotencyKey)
     assert.isTrue(creates[1].replayed, "Xero answered the late write with the first send's answer")
+    assert.deepEqual(world.xero.state.violations, [])
     for (const record of await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')) {
       assert.equal(xeroInvoice(world, record.xeroInvoiceId).Url, invoiceMarker(record))
     }
@@ -341,5 +342,36 @@ test.group('A write that arrives late', (group) => {
     world.clock.advance({ minutes: 30 })
     await succeeded(world)
     assert.lengthOf(await SyncLog.query().where('event', 'invoice.orphan_kept'), 1, 'shown once, not on every run')
+    assert.deepEqual(world.xero.state.violations, [], 'every request the official contract allows')
+  }).timeout(60_000)
+})
+
+test.group('Xero sandbox: Idempotency-Key', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld(PATIENT)
+    return () => world.close()
+  })
+
+  test('a key is answered with the first answer for 24 hours, then it is a new request', async ({ assert }) => {
+    await succeeded(world)
+    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').limit(1)
+    const contactId = xeroInvoice(world, record.xeroInvoiceId).Contact.ContactID
+    const product = await Product.findOrFail(world.product.id)
+    const send = async () => {
+      const line = { description: 'Support', quantity: '1', unitAmount: '10.00', accountCode: '200', taxType: 'OUTPUT2' }
+      const invoice: XeroInvoiceInput = { type: 'ACCREC', contact: { contactId }, lineItems: [line] }
+      const [result] = await world.stack.gateway.createInvoices(product, [invoice], { idempotencyKey: 'same-batch' })
+      return result.ok ? result.value.invoiceId : null
+    }
+    const first = await send()
+    assert.equal(await send(), first)
+    await knob(world.xero, '/clock', { advanceSeconds: 23 * 3600 })
+    assert.equal(await send(), first, 'still within 24 hours')
+    await knob(world.xero, '/clock', { advanceSeconds: 3600 })
+    const later = await send()
+    assert.isString(later)
+    assert.notEqual(later, first, 'a day later the key is forgotten, as Xero does')
   }).timeout(60_000)
 })
