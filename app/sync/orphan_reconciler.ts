@@ -8,6 +8,7 @@ import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { readInvoiceMarker } from '#sync/invoice_mapper'
 import { batchKey } from '#sync/invoice_push'
 import { Clock } from '#sync/clock'
+import type { DateTime } from 'luxon'
 
 /** Margin on the last pass's time, for the clocks of this machine and Xero's not agreeing. */
 const CLOCK_SKEW_MINUTES = 10
@@ -35,9 +36,16 @@ export default class OrphanReconciler {
     protected clock: Clock
   ) {}
 
-  async run(product: Product, xero: XeroGateway, syncRunId: number | null = null): Promise<ReconcileOutcome> {
+  /** One pass over what changed in Xero since the last pass (or since `from`, e.g. to look further back once). */
+  async run(
+    product: Product,
+    xero: XeroGateway,
+    options: { syncRunId?: number; from?: DateTime } = {}
+  ): Promise<ReconcileOutcome> {
+    const syncRunId = options.syncRunId ?? null
     const startedAt = this.clock.now()
-    const since = (product.orphansCheckedAt ?? startedAt.minus({ days: 1 })).minus({ minutes: CLOCK_SKEW_MINUTES })
+    const from = options.from ?? product.orphansCheckedAt ?? startedAt.minus({ days: 1 })
+    const since = from.minus({ minutes: CLOCK_SKEW_MINUTES })
     const orphans: Orphan[] = []
     for (let page = 1; ; page++) {
       const { invoices, more } = await xero.invoicesModifiedSince(product, since.toJSDate(), page)

@@ -224,7 +224,7 @@ export default class SyncRunner {
   /** Copies a late write left in Xero are removed after the push; a failure is logged and left for the next run. */
   private async reconcileOrphans(product: Product, syncRunId: number, xero: XeroGateway) {
     try {
-      await this.orphans.run(await Product.findOrFail(product.id), xero, syncRunId)
+      await this.orphans.run(await Product.findOrFail(product.id), xero, { syncRunId })
     } catch (failure) {
       await this.logs.write({
         productId: product.id,

@@ -5,6 +5,7 @@ import { Decimal } from 'decimal.js'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
+import { aceProcess, exitWithin } from '#tests/helpers/sync_process'
 import { UserFactory } from '#database/factories/user_factory'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
@@ -344,6 +345,32 @@ test.group('A write that arrives late', (group) => {
     assert.lengthOf(await SyncLog.query().where('event', 'invoice.orphan_kept'), 1, 'shown once, not on every run')
     assert.deepEqual(world.xero.state.violations, [], 'every request the official contract allows')
   }).timeout(60_000)
+})
+
+test.group('node ace sync:orphans', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld(PATIENT)
+    return () => world.close()
+  })
+
+  test('removes a stray copy on demand, looking back as far as asked, and says what it did', async ({ assert }) => {
+    await xeroNumbering(world)
+    await succeeded(world)
+    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').limit(1)
+    const copy = await plantCopy(world, record, 'DRAFT')
+
+    const today = new Date().toISOString().slice(0, 10)
+    const command = aceProcess(world, ['sync:orphans', `--product=${world.product.id}`, `--since=${today}`])
+    const code = await exitWithin(command.child, 60_000)
+    assert.equal(code, 0, command.output())
+    assert.include(command.output(), `Product #${world.product.id} Sandbox Books: 1 stray copy of invoices removed from Xero, 0 kept`)
+    assert.equal(xeroInvoice(world, copy.invoiceId).Status, 'DELETED')
+    assert.notEqual(xeroInvoice(world, record.xeroInvoiceId).Status, 'DELETED')
+    const [line] = await SyncLog.query().where('event', 'invoice.orphan_removed')
+    assert.equal(line.invoiceRecordId, record.id)
+  }).timeout(90_000)
 })
 
 test.group('Xero sandbox: Idempotency-Key', (group) => {
