@@ -15,6 +15,8 @@ const syncConfig = {
   tickSeconds: 10,
   /** longest in-process wait for a Xero Retry-After before the batch is left for a later tick */
   maxInlineWaitSeconds: 60,
+  /** this app's address: the link Xero shows on each invoice we create ("Go to …") points back into it */
+  appUrl: env.get('APP_URL', 'http://localhost:3333'),
   /** link into Xero's web app for an invoice id */
   xeroInvoiceUrl: 'https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=',
 }

@@ -131,6 +131,10 @@ export default class Product extends BaseModel {
   @column.dateTime()
   declare lastSyncedAt: DateTime | null
 
+  /** when the orphan reconciler last read Xero's changed invoices */
+  @column.dateTime()
+  declare orphansCheckedAt: DateTime | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

@@ -5,6 +5,7 @@ import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xer
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
 import { fitText } from '#sync/text'
+import syncConfig from '#config/sync'
 
 /** The product's mappings and Xero's tax rates, loaded once per run. */
 export interface MappingContext {
@@ -130,8 +131,38 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,
+      url: invoiceMarker(record),
     },
   }
+}
+
+/** Which Autotask invoice a Xero invoice is, as our marker on it says. */
+export interface InvoiceMark {
+  productId: number
+  recordId: number
+  autotaskId: number
+}
+
+/**
+ * Our marker on a Xero invoice, in its Url ("Go to …" in Xero, opening the record here): unique per
+ * Autotask invoice, so a look-up (or the orphan reconciler) never takes one invoice's copy for another's.
+ */
+export function invoiceMarker(record: InvoiceRecord) {
+  const base = syncConfig.appUrl.replace(/\/+$/, '')
+  return `${base}/products/${record.productId}/invoices/${record.id}?autotaskInvoiceId=${record.autotaskId}`
+}
+
+/** The marker read back from a Xero invoice's Url (whatever host the app had then), or null when it has none. */
+export function readInvoiceMarker(url: string | null | undefined): InvoiceMark | null {
+  const match = /\/products\/(\d+)\/invoices\/(\d+)\?autotaskInvoiceId=(\d+)$/.exec(url ?? '')
+  return match ? { productId: Number(match[1]), recordId: Number(match[2]), autotaskId: Number(match[3]) } : null
+}
+
+/** Whether a Xero invoice carries this record's marker. */
+export function isMarkedFor(url: string | null | undefined, record: InvoiceRecord) {
+  const mark = readInvoiceMarker(url)
+  if (!mark) return false
+  return mark.productId === record.productId && mark.recordId === record.id && mark.autotaskId === record.autotaskId
 }
 
 /** The invoice number Xero gets: Autotask's, Autotask's with a prefix, or none (Xero numbers it). */

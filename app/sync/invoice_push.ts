@@ -17,10 +17,18 @@ import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
 import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
-import { mapInvoice, numberFor, referenceFor, type MappingContext } from '#sync/invoice_mapper'
+import {
+  isMarkedFor,
+  mapInvoice,
+  numberFor,
+  readInvoiceMarker,
+  referenceFor,
+  type MappingContext,
+} from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
 import { cutBySize, megabytes } from '#sync/request_size'
 import syncConfig from '#config/sync'
+import { createHash } from 'node:crypto'
 
 const LOCKED_STATUSES = new Set(['PAID', 'VOIDED', 'DELETED'])
 
@@ -138,6 +146,10 @@ export default class InvoicePush {
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
     // Read before the refresh, which clears both marks.
     const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    // A person asked for these again: Xero must not answer with the answer to an earlier send of the same payload.
+    const resynced = claimed.some((r) => r.needsRefresh)
+    const keyFor = (op: string, sent: Candidate[]) =>
+      batchKey(op, product, sent.map((c) => c.input), resynced ? claim.token : '')
     const { current, deleted } = await this.refreshFromAutotask(batch, claimed, autotask, downloaded)
     await this.settleDeleted(batch, deleted, xero, context, mayExist)
 
@@ -171,29 +183,31 @@ export default class InvoicePush {
     }
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
-    const updates = await this.updatable(batch, xero, candidates.filter((c) => c.input.invoiceId))
-    const creates = candidates.filter((c) => !c.input.invoiceId)
+    const open = candidates.filter((c) => !batch.has(c.record))
+    const updates = await this.updatable(batch, xero, open.filter((c) => c.input.invoiceId))
+    const creates = open.filter((c) => !c.input.invoiceId)
 
     const update: InvoiceWrite = (inputs, options) => xero.updateInvoices(product, inputs, options)
     if (updates.length) {
-      const { sent, results } = await this.write(batch, xero, updates, `${claim.token}:update`, update)
+      const { sent, results } = await this.write(batch, xero, updates, keyFor('update', updates), update)
       this.record(batch, sent, results, 'updated')
     }
     if (creates.length) {
       const create: InvoiceWrite = (inputs, options) => xero.createInvoices(product, inputs, options)
-      const { sent, results } = await this.write(batch, xero, creates, `${claim.token}:create`, create)
+      const { sent, results } = await this.write(batch, xero, creates, keyFor('create', creates), create)
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
       const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
       const takenCandidates = taken.map((r) => sent[r.index])
       this.record(batch, sent, results.filter((r) => !taken.includes(r)), 'created')
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
         await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
-        const found = await this.updatable(batch, xero, takenCandidates.filter((c) => c.input.invoiceId))
-        for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId)) {
+        const relinked = takenCandidates.filter((c) => c.input.invoiceId && !batch.has(c.record))
+        const found = await this.updatable(batch, xero, relinked)
+        for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId && !batch.has(c.record))) {
           batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
         }
         if (found.length) {
-          const again = await this.write(batch, xero, found, `${claim.token}:relink`, update)
+          const again = await this.write(batch, xero, found, keyFor('relink', found), update)
           this.record(batch, again.sent, again.results, 'updated')
         }
       } else {
@@ -314,6 +328,7 @@ export default class InvoicePush {
     const mayBeInXero = candidates.filter((c) => c.record.xeroInvoiceId || mayExist.has(c.record.id))
     await this.findUnlinkedInXero(batch, xero, mayBeInXero, context, mayExist)
     for (const { record, input } of candidates) {
+      if (batch.has(record)) continue
       if (!input.invoiceId) {
         batch.skipped(record, 'The invoice was deleted in Autotask before it reached Xero.')
         continue
@@ -347,10 +362,9 @@ export default class InvoicePush {
       (c) => !c.input.invoiceId && (context.settings.numbering === 'xero' || mayExist.has(c.record.id))
     )
     if (unlinked.length === 0) return
+    const byReference = context.settings.numbering === 'xero'
     let found: XeroInvoice[]
-    let keyOf: (invoice: XeroInvoice) => string | null
-    let wanted: (candidate: Candidate) => string | undefined
-    if (context.settings.numbering === 'xero') {
+    if (byReference) {
       const references = [...new Set(unlinked.map((c) => c.input.reference).filter((r): r is string => Boolean(r)))]
       found = []
       for (let start = 0; start < references.length; start += 25) {
@@ -358,28 +372,37 @@ export default class InvoicePush {
           .slice(start, start + 25)
           .map((reference) => `Reference=="${reference.replace(/["\\]/g, '')}"`)
           .join(' OR ')
-        found.push(...(await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where))))
+        // A PO number many invoices share can fill a page: read on until one is not full.
+        for (let page = 1; ; page++) {
+          const invoices = await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where, page))
+          found.push(...invoices)
+          if (invoices.length < 100) break
+        }
       }
-      keyOf = (invoice) => invoice.reference
-      wanted = (candidate) => candidate.input.reference
     } else {
       const numbers = unlinked.map((c) => c.input.invoiceNumber!).filter(Boolean)
       found = await batch.waitOutRateLimits(() => xero.getInvoicesByNumbers(batch.product, numbers))
-      keyOf = (invoice) => invoice.invoiceNumber
-      wanted = (candidate) => candidate.input.invoiceNumber
     }
     const byKey = new Map<string, XeroInvoice[]>()
     for (const invoice of found) {
-      const key = keyOf(invoice)
+      const key = byReference ? invoice.reference : invoice.invoiceNumber
       if (invoice.type !== 'ACCREC' || !key || invoice.status === 'DELETED') continue
       byKey.set(key, [...(byKey.get(key) ?? []), invoice])
     }
     for (const candidate of unlinked) {
-      const matches = byKey.get(wanted(candidate) ?? '') ?? []
-      const match = matches.length === 1 ? matches[0] : matches.find((m) => m.total === candidate.input.total)
-      if (match) {
-        candidate.input.invoiceId = match.invoiceId
-        candidate.foundBy = context.settings.numbering === 'xero' ? 'reference' : 'number'
+      const wanted = byReference ? candidate.input.reference : candidate.input.invoiceNumber
+      const outcome = sameInvoice(candidate, byKey.get(wanted ?? '') ?? [], byReference)
+      if (outcome.match) {
+        candidate.input.invoiceId = outcome.match.invoiceId
+        candidate.foundBy = byReference ? 'reference' : 'number'
+      } else if (outcome.ambiguous) {
+        const labels = outcome.ambiguous.map((i) => i.invoiceNumber ?? i.invoiceId).join(', ')
+        batch.fault(
+          candidate.record,
+          `Xero holds ${outcome.ambiguous.length} invoices that could be this one (${labels}): ` +
+            'none was linked and nothing was created.',
+          'Delete or void the copies that are not this invoice in Xero (or give them another reference), then resync.'
+        )
       }
     }
   }
@@ -451,6 +474,49 @@ export default class InvoicePush {
       )
     }
   }
+}
+
+/**
+ * Which of the Xero invoices found by number or reference is this Autotask invoice. One carrying our
+ * marker for it is it (copies of it, from a write that arrived late, are left to the orphan reconciler);
+ * one marked for another invoice never is. An unmarked one (typed by hand, or sent before markers) found
+ * by number is it, Xero's numbers being unique; found by a reference, which invoices share, it must also
+ * have the same contact, date and total, and two such are ambiguous.
+ */
+function sameInvoice(
+  candidate: Candidate,
+  found: XeroInvoice[],
+  byReference: boolean
+): { match?: XeroInvoice; ambiguous?: XeroInvoice[] } {
+  const marked = found.filter((invoice) => isMarkedFor(invoice.url, candidate.record))
+  if (marked.length > 0) return { match: marked.sort(keepFirst)[0] }
+  const unmarked = found.filter((invoice) => readInvoiceMarker(invoice.url) === null)
+  if (!byReference) return unmarked.length === 1 ? { match: unmarked[0] } : {}
+  const { input } = candidate
+  const verified = unmarked.filter(
+    (invoice) =>
+      invoice.contactId === input.contact.contactId && invoice.date === input.date && invoice.total === input.total
+  )
+  if (verified.length > 1) return { ambiguous: verified }
+  return verified.length === 1 ? { match: verified[0] } : {}
+}
+
+/** Of several copies, the one to keep: one with money on it (it cannot be removed), else Xero's first. */
+function keepFirst(a: XeroInvoice, b: XeroInvoice) {
+  const moneyOn = (invoice: XeroInvoice) => (Number(invoice.amountDue) < Number(invoice.total) ? 0 : 1)
+  const byNumber = (a.invoiceNumber ?? '').localeCompare(b.invoiceNumber ?? '', 'en', { numeric: true })
+  return moneyOn(a) - moneyOn(b) || byNumber
+}
+
+/**
+ * A batch write's Idempotency-Key, a function of what it writes: the same invoices in the same state give
+ * the same key whichever worker sends them, so a stalled send that reaches Xero after another worker sent
+ * the same batch gets that send's answer instead of making copies. `salt` sets a person's resync apart.
+ */
+export function batchKey(op: string, product: Product, inputs: XeroInvoiceInput[], salt = '') {
+  const payload = JSON.stringify([product.xeroTenantId, op, salt, inputs])
+  const digest = createHash('sha256').update(payload).digest('base64url')
+  return `invoices:${op}:${digest}`
 }
 
 /** What to do about a Xero validation message, in a bookkeeper's words. */

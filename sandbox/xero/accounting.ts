@@ -21,6 +21,8 @@ export interface AccountingCall {
   query: URLSearchParams
   body: unknown
   publicUrl: string
+  /** The If-Modified-Since header, in sandbox milliseconds; null when absent. */
+  modifiedSince: number | null
 }
 
 export interface SandboxAnswer {
@@ -92,6 +94,7 @@ function invoiceJson(invoice: SandboxInvoice) {
     UpdatedDateUTC: msDate(invoice.UpdatedDateUTC),
     CurrencyCode: invoice.CurrencyCode,
     SentToContact: invoice.SentToContact,
+    Url: invoice.Url,
   }
 }
 
@@ -418,6 +421,11 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
           : `Invoice status ${status} is not valid for a new invoice.`
       )
     }
+    // Xero voids an approved invoice only once no payment or credit note is allocated to it
+    // (https://developer.xero.com/documentation/api/accounting/invoices, "Voiding invoices").
+    if (existing && status === 'VOIDED' && (existing.AmountPaid > 0 || existing.AmountCredited > 0)) {
+      errors.push('This document cannot be edited as it has a payment or credit note allocated to it.')
+    }
     const contact =
       input.Contact !== undefined || !existing
         ? resolveContact(call, input.Contact, stagedContacts, errors)
@@ -472,6 +480,7 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
       CurrencyCode: org.baseCurrency,
       CurrencyRate: 1,
       SentToContact: Boolean(input.SentToContact ?? existing?.SentToContact ?? false),
+      Url: input.Url ?? existing?.Url,
       UpdatedDateUTC: now,
       onlineToken: existing?.onlineToken ?? randomBytes(20).toString('base64url'),
     }
@@ -499,7 +508,10 @@ function invoices(call: AccountingCall): SandboxAnswer {
     if (numbers) filters.push((record) => numbers.includes(record.InvoiceNumber))
     if (contactIds) filters.push((record) => contactIds.includes(record.Contact.ContactID))
     if (statuses) filters.push((record) => statuses.includes(record.Status))
-    return listAnswer(call, 'Invoices', org.invoices.map(invoiceJson), filters)
+    // If-Modified-Since: only documents created or changed after it (the contract's ifModifiedSince header).
+    const since = call.modifiedSince
+    const listed = since === null ? org.invoices : org.invoices.filter((invoice) => invoice.UpdatedDateUTC > since)
+    return listAnswer(call, 'Invoices', listed.map(invoiceJson), filters)
   }
   const invoice = id
     ? org.invoices.find((candidate) => candidate.InvoiceID === id.toLowerCase() || candidate.InvoiceNumber === id)

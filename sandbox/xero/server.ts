@@ -60,6 +60,7 @@ export const MAX_REQUEST_BYTES = 3_500_000
 
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
+const IDEMPOTENCY_WINDOW_MS = DAY
 
 type Headers = Record<string, string | string[] | undefined>
 
@@ -291,16 +292,22 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       return { status: 400, body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'Idempotency-Key must be 128 characters or fewer', Elements: [] } }
     }
     const storeKey = idempotencyKey ? `${org.tenantId}|${method}|${url.pathname}|${idempotencyKey}` : null
+    // Xero answers a key seen in the last 24 hours with the first answer, and forgets it after that
+    // (https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/).
     const stored = storeKey ? state.idempotency.get(storeKey) : undefined
-    if (stored) {
+    if (stored && clock.now() - stored.at < IDEMPOTENCY_WINDOW_MS) {
       entry.replayed = true
       return { status: stored.status, headers: { ...stored.headers, ...rateHeaders(org.tenantId) }, body: stored.body }
     }
-    const answer = handleAccounting({ state, org, method, segments, query: url.searchParams, body, publicUrl: baseUrl })
+    const since = Date.parse(String(request.headers['if-modified-since'] ?? ''))
+    const modifiedSince = Number.isNaN(since) ? null : since
+    const call = { state, org, method, segments, query: url.searchParams, body, publicUrl: baseUrl, modifiedSince }
+    const answer = handleAccounting(call)
     answer.headers = { ...(answer.headers ?? {}), ...rateHeaders(org.tenantId) }
     if (storeKey && answer.status < 500) {
       const isText = typeof answer.body === 'string'
       state.idempotency.set(storeKey, {
+        at: clock.now(),
         status: answer.status,
         headers: { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' },
         body: isText ? (answer.body as string) : JSON.stringify(answer.body),

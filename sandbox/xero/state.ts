@@ -47,6 +47,8 @@ export class SandboxClock {
 
 /** One stored answer for an Idempotency-Key. */
 export interface StoredAnswer {
+  /** sandbox time the first answer was given */
+  at: number
   status: number
   headers: Record<string, string>
   body: string

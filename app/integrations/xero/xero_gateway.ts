@@ -53,6 +53,8 @@ export interface XeroInvoiceInput {
   /** When given, Xero checks the document total equals it. */
   total?: string
   sentToContact?: boolean
+  /** Xero's "Go to [appName]" link; ours carries which Autotask invoice the document is (see invoiceMarker). */
+  url?: string
 }
 
 export interface XeroLineItem {
@@ -87,6 +89,7 @@ export interface XeroInvoice {
   amountPaid: string
   lineItems: XeroLineItem[]
   updatedAt: Date | null
+  url: string | null
 }
 
 export interface XeroPurchaseOrderInput {
@@ -238,6 +241,12 @@ export abstract class XeroGateway {
   abstract getInvoicesByNumbers(product: Product, invoiceNumbers: string[]): Promise<XeroInvoice[]>
   /** Invoices matching a Xero `where` filter, e.g. `Reference=="PO-12"`; one page of up to 100. */
   abstract findInvoices(product: Product, where: string, page?: number): Promise<XeroInvoice[]>
+  /** One page of the invoices and bills created or changed after `since` (If-Modified-Since); whether more follow. */
+  abstract invoicesModifiedSince(
+    product: Product,
+    since: Date,
+    page: number
+  ): Promise<{ invoices: XeroInvoice[]; more: boolean }>
   abstract getOnlineInvoiceUrl(product: Product, invoiceId: string): Promise<string | null>
 
   abstract createPurchaseOrders(

@@ -117,6 +117,7 @@ function invoiceIn(invoice: any): XeroInvoice {
     amountPaid: money(invoice.amountPaid),
     lineItems: lineItemsIn(invoice.lineItems),
     updatedAt: dateOrNull(invoice.updatedDateUTC),
+    url: invoice.url || null,
   }
 }
 
@@ -135,6 +136,7 @@ function invoiceOut(invoice: XeroInvoiceInput) {
     lineItems: lineItemsOut(invoice.lineItems),
     total: amount(invoice.total),
     sentToContact: invoice.sentToContact,
+    url: invoice.url,
   } as any
 }
 
@@ -286,6 +288,16 @@ export class XeroNodeGateway extends XeroGateway {
       api.getInvoices(tenantId, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, 4)
     )
     return (body.invoices ?? []).map(invoiceIn)
+  }
+
+  async invoicesModifiedSince(product: Product, since: Date, page: number) {
+    const pageSize = 1000
+    const none = undefined
+    const body = await this.call(product, (api, tenantId) =>
+      api.getInvoices(tenantId, since, none, none, none, none, none, none, page, none, none, 4, none, pageSize)
+    )
+    const invoices = (body.invoices ?? []).map(invoiceIn)
+    return { invoices, more: invoices.length === pageSize }
   }
 
   async getOnlineInvoiceUrl(product: Product, invoiceId: string) {
