@@ -67,6 +67,11 @@ export default defineConfig({
         timeout: 60000,
       },
       {
+        files: ['tests/sandbox/**/*.spec.{ts,js}'],
+        name: 'sandbox',
+        timeout: 60000,
+      },
+      {
         files: ['tests/browser/**/*.spec.{ts,js}'],
         name: 'browser',
         timeout: 60000,

@@ -26,4 +26,5 @@ export const middleware = router.named({
   auth: () => import('#middleware/auth_middleware'),
   account: () => import('#middleware/current_account_middleware'),
   staff: () => import('#middleware/staff_middleware'),
+  product: () => import('#middleware/product_middleware'),
 })

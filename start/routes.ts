@@ -4,7 +4,6 @@
 */
 import router from '@adonisjs/core/services/router'
 import { middleware } from '#start/kernel'
-import type RecordsController from '#controllers/records/records_controller'
 
 const SessionController = () => import('#controllers/session_controller')
 const DashboardController = () => import('#controllers/dashboard_controller')
@@ -14,7 +13,6 @@ const StaffAccountsController = () => import('#controllers/staff/accounts_contro
 const VendorAssetsController = () => import('#controllers/vendor_assets_controller')
 const InvoicesController = () => import('#controllers/records/invoices_controller')
 const PurchaseOrdersController = () => import('#controllers/records/purchase_orders_controller')
-type RecordsControllerImport = () => Promise<{ default: new (...args: any[]) => RecordsController }>
 const SyncLogsController = () => import('#controllers/sync_logs_controller')
 const ProductSyncsController = () => import('#controllers/product_syncs_controller')
 const AnalyticsController = () => import('#controllers/analytics_controller')
@@ -43,11 +41,16 @@ router
 
     router.get('/products/new', [ProductsController, 'create']).as('products.create')
     router.post('/products', [ProductsController, 'store']).as('products.store')
-    router.get('/products/:id', [ProductsController, 'show']).as('products.show').where('id', router.matchers.number())
+    router
+      .get('/products/:id', [ProductsController, 'show'])
+      .as('products.show')
+      .where('id', router.matchers.number())
+      .use(middleware.product({ param: 'id' }))
     router
       .put('/products/:id/status', [ProductStatusController, 'update'])
       .as('product_status.update')
       .where('id', router.matchers.number())
+      .use(middleware.product({ param: 'id' }))
 
     // "Add a New Product" wizard: step 1 is products.create/store; steps 2–4 also re-run from a product's Settings.
     const AutotaskSetupController = () => import('#controllers/product_setup/autotask_controller')
@@ -66,27 +69,52 @@ router
       })
       .prefix('/products/:product_id/setup')
       .where('product_id', router.matchers.number())
+      .use(middleware.product())
     router.get('/xero/callback', [XeroSetupController, 'callback']).as('product_setup.xero.callback')
 
-    // The product's tabs; each is a URL. Invoices and purchase orders share one controller shape.
+    // The product's tabs; each is a URL. Invoices and purchase orders share one controller shape (RecordsController).
     router
       .group(() => {
-        const recordTabs: [string, string, RecordsControllerImport][] = [
-          ['invoices', 'invoices', InvoicesController],
-          ['purchase-orders', 'purchase_orders', PurchaseOrdersController],
-        ]
-        for (const [path, name, controller] of recordTabs) {
-          router.get(`/${path}`, [controller, 'index']).as(`${name}.index`)
-          router
-            .get(`/${path}/export/:format`, [controller, 'export'])
-            .as(`${name}.export`)
-            .where('format', /^(csv|xlsx)$/)
-          router.get(`/${path}/:id`, [controller, 'show']).as(`${name}.show`).where('id', router.matchers.number())
-          router
-            .post(`/${path}/:id/:action`, [controller, 'act'])
-            .as(`${name}.act`)
-            .where('id', router.matchers.number())
-        }
+        router.get('/invoices', [InvoicesController, 'index']).as('invoices.index')
+        router
+          .get('/invoices/export/:format', [InvoicesController, 'export'])
+          .as('invoices.export')
+          .where('format', /^(csv|xlsx)$/)
+        router
+          .get('/invoices/:id', [InvoicesController, 'show'])
+          .as('invoices.show')
+          .where('id', router.matchers.number())
+        router
+          .group(() => {
+            router.post('/resync', [InvoicesController, 'resync']).as('invoices.resync')
+            router.post('/skip', [InvoicesController, 'skip']).as('invoices.skip')
+            router.post('/unskip', [InvoicesController, 'unskip']).as('invoices.unskip')
+            router.post('/diagnose', [InvoicesController, 'diagnose']).as('invoices.diagnose')
+            router.post('/release', [InvoicesController, 'release']).as('invoices.release')
+          })
+          .prefix('/invoices/:id')
+          .where('id', router.matchers.number())
+
+        router.get('/purchase-orders', [PurchaseOrdersController, 'index']).as('purchase_orders.index')
+        router
+          .get('/purchase-orders/export/:format', [PurchaseOrdersController, 'export'])
+          .as('purchase_orders.export')
+          .where('format', /^(csv|xlsx)$/)
+        router
+          .get('/purchase-orders/:id', [PurchaseOrdersController, 'show'])
+          .as('purchase_orders.show')
+          .where('id', router.matchers.number())
+        router
+          .group(() => {
+            router.post('/resync', [PurchaseOrdersController, 'resync']).as('purchase_orders.resync')
+            router.post('/skip', [PurchaseOrdersController, 'skip']).as('purchase_orders.skip')
+            router.post('/unskip', [PurchaseOrdersController, 'unskip']).as('purchase_orders.unskip')
+            router.post('/diagnose', [PurchaseOrdersController, 'diagnose']).as('purchase_orders.diagnose')
+            router.post('/release', [PurchaseOrdersController, 'release']).as('purchase_orders.release')
+          })
+          .prefix('/purchase-orders/:id')
+          .where('id', router.matchers.number())
+
         // View originals: the view renders at once, the Autotask copy loads into its slot, the frame serves the stored copy.
         router
           .get('/invoices/:id/originals', [InvoiceOriginalsController, 'show'])
@@ -108,6 +136,7 @@ router
       })
       .prefix('/products/:product_id')
       .where('product_id', router.matchers.number())
+      .use(middleware.product())
 
     router
       .group(() => {

@@ -1,7 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ProductService from '#services/product_service'
-import ProductPolicy from '#policies/product_policy'
 
 const DAYS = 30
 
@@ -11,8 +10,7 @@ export default class AnalyticsController {
   constructor(protected products: ProductService) {}
 
   async show(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
+    const product = ctx.product
     const days = await this.products.dailyActivity(product, DAYS)
     const peak = Math.max(1, ...days.map((day) => Math.max(day.synced, day.faulted)))
     return ctx.view.render('pages/analytics/show', { product, days, peak, activeTab: 'analytics.show' })

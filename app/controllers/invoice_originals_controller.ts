@@ -1,9 +1,7 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
-import ProductService from '#services/product_service'
 import RecordListService from '#services/record_list_service'
 import InvoiceCopyService, { type InvoiceCopyResult } from '#services/invoice_copy_service'
-import ProductPolicy from '#policies/product_policy'
 import type InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
 
@@ -19,7 +17,6 @@ export const COPY_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline';
 @inject()
 export default class InvoiceOriginalsController {
   constructor(
-    protected products: ProductService,
     protected lists: RecordListService,
     protected copies: InvoiceCopyService
   ) {}
@@ -54,14 +51,13 @@ export default class InvoiceOriginalsController {
   }
 
   protected async render(ctx: HttpContext, state: { product: Product; record: InvoiceRecord; copy: InvoiceCopyResult | null }) {
-    const view = { ...state, kind: 'invoice', routes: 'invoices', activeTab: 'invoices.index' }
+    const view = { ...state, activeTab: 'invoices.index' }
     if (ctx.isHtmx) return ctx.view.render('partials/invoice_originals/dialog', view)
     return ctx.view.render('pages/invoice_originals/show', view)
   }
 
   protected async invoice(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
+    const product = ctx.product
     const record = (await this.lists.find('invoice', product, ctx.params.id)) as InvoiceRecord
     return { product, record }
   }

@@ -1,26 +1,22 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
-import ProductService from '#services/product_service'
 import ProductSettingsService from '#services/product_settings_service'
 import ProductPolicy from '#policies/product_policy'
+import type Product from '#models/product'
 import { productSettingsValidator } from '#validators/product_settings'
 
 /** A product's Settings page. */
 @inject()
 export default class ProductSettingsController {
-  constructor(
-    protected products: ProductService,
-    protected settings: ProductSettingsService
-  ) {}
+  constructor(protected settings: ProductSettingsService) {}
 
   async edit(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
+    const product = ctx.product
     return ctx.view.render('pages/product_settings/edit', await this.state(ctx, product))
   }
 
   async update(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share(await this.state(ctx, product))
@@ -34,7 +30,7 @@ export default class ProductSettingsController {
     return ctx.response.redirect().toRoute('product_settings.edit', { product_id: product.id })
   }
 
-  private async state(ctx: HttpContext, product: Awaited<ReturnType<ProductService['findForAccount']>>) {
+  private async state(ctx: HttpContext, product: Product) {
     const canAct = await ctx.bouncer.with(ProductPolicy).allows('act', product)
     return { product, settings: product.effectiveSettings, canAct, activeTab: 'product_settings.edit' }
   }

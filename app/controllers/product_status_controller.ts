@@ -9,8 +9,7 @@ import { productStatusValidator } from '#validators/product'
 export default class ProductStatusController {
   constructor(protected products: ProductService) {}
 
-  async update({ params, request, response, view, account, auth, bouncer, isHtmx }: HttpContext) {
-    const product = await this.products.findForAccount(account, params.id)
+  async update({ product, request, response, view, account, auth, bouncer, isHtmx }: HttpContext) {
     await bouncer.with(ProductPolicy).authorize('act', product)
     const { status } = await request.validateUsing(productStatusValidator)
     await this.products.setStatus(product, status, auth.getUserOrFail().email)

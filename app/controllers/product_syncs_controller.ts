@@ -9,7 +9,7 @@ export default class ProductSyncsController {
   constructor(protected products: ProductService) {}
 
   async store(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const result = await this.products.requestSync(product, ctx.account, ctx.auth.getUserOrFail().email)
     const message = result.ok ? 'Sync requested: the engine starts within 30 seconds.' : result.reason

@@ -31,8 +31,7 @@ export default class ProductsController {
   }
 
   /** A product opens on its Invoices tab (filters such as ?status=fault are kept). */
-  async show({ params, request, response, account }: HttpContext) {
-    const product = await this.products.findForAccount(account, params.id)
+  async show({ product, request, response }: HttpContext) {
     return response.redirect().toRoute('invoices.index', { product_id: product.id }, { qs: request.qs() })
   }
 }

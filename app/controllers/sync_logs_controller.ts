@@ -1,21 +1,15 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
-import ProductService from '#services/product_service'
 import SyncLogSearchService from '#services/sync_log_search_service'
-import ProductPolicy from '#policies/product_policy'
 import { filledQuery, logFiltersValidator } from '#validators/record_filters'
 
 /** The Sync Logs tab: the raw log with its search box. */
 @inject()
 export default class SyncLogsController {
-  constructor(
-    protected products: ProductService,
-    protected search: SyncLogSearchService
-  ) {}
+  constructor(protected search: SyncLogSearchService) {}
 
   async index(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
+    const product = ctx.product
     const filters = await ctx.request.validateUsing(logFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const page = await this.search.page(product, filters)
     const state = { product, filters, ...page, activeTab: 'sync_logs.index' }

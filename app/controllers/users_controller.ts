@@ -23,7 +23,10 @@ export default class UsersController {
     await ctx.bouncer.with(UserPolicy).authorize('manage')
     ctx.view.share({ roles: userRoles })
     const input = await ctx.request.validateUsing(addUserValidator)
-    const result = await this.users.addToAccount(ctx.account, input, ctx.auth.getUserOrFail())
+    const allowed = await ctx.bouncer.with(UserPolicy).execute('add', input.role)
+    const result = allowed.authorized
+      ? await this.users.addToAccount(ctx.account, input)
+      : { ok: false as const, reason: allowed.message ?? 'Not allowed.' }
     if (!result.ok) {
       ctx.response.status(422)
       return ctx.view.render('pages/users/create', { formError: result.reason, values: { ...input, password: '' } })
@@ -35,7 +38,11 @@ export default class UsersController {
   async update(ctx: HttpContext) {
     await ctx.bouncer.with(UserPolicy).authorize('manage')
     const { role } = await ctx.request.validateUsing(userRoleValidator)
-    const result = await this.users.changeRole(ctx.account, ctx.params.id, role, ctx.auth.getUserOrFail())
+    const user = await this.users.findInAccount(ctx.account, ctx.params.id)
+    const allowed = await ctx.bouncer.with(UserPolicy).execute('changeRole', user, role)
+    const result = allowed.authorized
+      ? await this.users.changeRole(user, role)
+      : { ok: false as const, reason: allowed.message ?? 'Not allowed.' }
     if (!result.ok) {
       ctx.response.status(422)
       return ctx.view.render('pages/users/index', { ...(await this.state(ctx)), formError: result.reason })

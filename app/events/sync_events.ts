@@ -1,4 +1,4 @@
-import type { RecordKind } from '#enums/record_kind'
+import type { RecordKind } from '#sync/record_kinds'
 import type { SyncRunStats } from '#models/sync_run'
 
 /*

@@ -2,8 +2,9 @@ import { DateTime } from 'luxon'
 import type { Decimal } from 'decimal.js'
 import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
-import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
+import { compose } from '@adonisjs/core/helpers'
 import { jsonColumn, moneyColumn } from '#models/columns'
+import { SyncJob } from '#models/mixins/sync_job'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 
@@ -19,7 +20,7 @@ export interface StoredInvoiceLine {
 }
 
 /** Our copy of one Autotask invoice and where it is on its way to Xero. */
-export default class InvoiceRecord extends BaseModel {
+export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
   @column({ isPrimary: true })
   declare id: number
 
@@ -65,45 +66,11 @@ export default class InvoiceRecord extends BaseModel {
   @column()
   declare purchaseOrderNumber: string | null
 
-  /** set by a resync: download it from Autotask again before pushing */
-  @column({ consume: (value) => Boolean(value) })
-  declare needsRefresh: boolean
-
-  @column()
-  declare status: RecordStatus
-
-  @column()
-  declare previousStatus: RecordStatus | null
-
-  @column()
-  declare faultReason: string | null
-
-  @column()
-  declare faultHint: string | null
-
-  @column()
-  declare attempts: number
-
-  @column.dateTime()
-  declare nextAttemptAt: DateTime | null
-
-  @column()
-  declare leaseOwner: string | null
-
-  @column.dateTime()
-  declare leaseExpiresAt: DateTime | null
-
   @column()
   declare xeroInvoiceId: string | null
 
   @column()
   declare xeroInvoiceNumber: string | null
-
-  @column()
-  declare xeroUrl: string | null
-
-  @column.dateTime()
-  declare syncedAt: DateTime | null
 
   @jsonColumn()
   declare lines: StoredInvoiceLine[] | null
@@ -122,8 +89,4 @@ export default class InvoiceRecord extends BaseModel {
 
   @hasMany(() => SyncLog)
   declare logs: HasMany<typeof SyncLog>
-
-  get statusLabel(): string {
-    return recordStatusLabels[this.status]
-  }
 }

@@ -2,8 +2,9 @@ import { DateTime } from 'luxon'
 import type { Decimal } from 'decimal.js'
 import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
-import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
+import { compose } from '@adonisjs/core/helpers'
 import { jsonColumn, moneyColumn } from '#models/columns'
+import { SyncJob } from '#models/mixins/sync_job'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 
@@ -18,7 +19,7 @@ export interface StoredPurchaseOrderLine {
 }
 
 /** Our copy of one Autotask purchase order and the Xero PO or bill it became. */
-export default class PurchaseOrderRecord extends BaseModel {
+export default class PurchaseOrderRecord extends compose(BaseModel, SyncJob) {
   @column({ isPrimary: true })
   declare id: number
 
@@ -61,34 +62,6 @@ export default class PurchaseOrderRecord extends BaseModel {
   @column.dateTime()
   declare autotaskModifiedAt: DateTime | null
 
-  /** set by a resync: download it from Autotask again before pushing */
-  @column({ consume: (value) => Boolean(value) })
-  declare needsRefresh: boolean
-
-  @column()
-  declare status: RecordStatus
-
-  @column()
-  declare previousStatus: RecordStatus | null
-
-  @column()
-  declare faultReason: string | null
-
-  @column()
-  declare faultHint: string | null
-
-  @column()
-  declare attempts: number
-
-  @column.dateTime()
-  declare nextAttemptAt: DateTime | null
-
-  @column()
-  declare leaseOwner: string | null
-
-  @column.dateTime()
-  declare leaseExpiresAt: DateTime | null
-
   @column()
   declare xeroDocumentType: 'PURCHASEORDER' | 'BILL' | null
 
@@ -97,12 +70,6 @@ export default class PurchaseOrderRecord extends BaseModel {
 
   @column()
   declare xeroNumber: string | null
-
-  @column()
-  declare xeroUrl: string | null
-
-  @column.dateTime()
-  declare syncedAt: DateTime | null
 
   @jsonColumn()
   declare lines: StoredPurchaseOrderLine[] | null
@@ -118,8 +85,4 @@ export default class PurchaseOrderRecord extends BaseModel {
 
   @hasMany(() => SyncLog)
   declare logs: HasMany<typeof SyncLog>
-
-  get statusLabel(): string {
-    return recordStatusLabels[this.status]
-  }
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon'
 import { BaseModel, column } from '@adonisjs/lucid/orm'
-import type { RecordKind } from '#enums/record_kind'
+import type { RecordKind } from '#sync/record_kinds'
 
 /** One faulted record listed in an alert, and what became of it (synced, resynced or skipped by someone). */
 export default class SlackAlertRecord extends BaseModel {

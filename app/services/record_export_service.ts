@@ -1,6 +1,6 @@
 import { PassThrough, Readable, pipeline } from 'node:stream'
 import { stringify, type Options as StringifyOptions } from 'csv-stringify'
-import type { RecordKind } from '#enums/record_kind'
+import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
 
 interface Column {
@@ -10,11 +10,11 @@ interface Column {
 
 /** The columns of an export, the same as the grid's plus ids a bookkeeper reconciles with. */
 function columns(kind: RecordKind): Column[] {
-  const isInvoice = kind === 'invoice'
+  const spec = recordKinds[kind]
   return [
     { header: 'Autotask ID', value: (r) => r.autotaskId },
-    { header: isInvoice ? 'Invoice number' : 'PO number', value: (r) => r.number },
-    { header: isInvoice ? 'Company' : 'Vendor', value: (r) => r.party },
+    { header: spec.numberExportHeading, value: (r) => r.number },
+    { header: spec.partyHeading, value: (r) => r.party },
     { header: 'Date', value: (r) => r.date },
     { header: 'Currency', value: (r) => r.currency },
     { header: 'Total', value: (r) => Number(r.total.toFixed(2)) },
@@ -55,7 +55,7 @@ export default class RecordExportService {
       // exceljs holds 7 MB of heap once loaded: only a process that writes a workbook loads it.
       const { default: ExcelJS } = await import('exceljs')
       const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
-      const sheet = workbook.addWorksheet(kind === 'invoice' ? 'Invoices' : 'Purchase orders')
+      const sheet = workbook.addWorksheet(recordKinds[kind].pluralTitle)
       sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
       for await (const record of rows) {
         // A client that went away destroys the stream: stop reading rows (leaving the loop closes `rows`).

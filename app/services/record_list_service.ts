@@ -1,7 +1,7 @@
 import db from '@adonisjs/lucid/services/db'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import { Decimal } from 'decimal.js'
-import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import { isoDateOf } from '#models/columns'
 import type Product from '#models/product'

@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
-import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import Product from '#models/product'
 import { toSqlDateTime } from '#models/columns'
@@ -89,7 +89,7 @@ export default class RecordStatusService {
     }
     await this.logs.write({
       productId: record.productId,
-      [kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
+      [spec.logAttribute]: record.id,
       autotaskId: record.autotaskId,
       event: `${kind}.${move.event}`,
       message: `${recordStatusLabels[before]} → ${recordStatusLabels[to]} by ${actor}`,

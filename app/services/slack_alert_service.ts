@@ -3,11 +3,9 @@ import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import db from '@adonisjs/lucid/services/db'
 import type { RecordFaulted, RecordSynced } from '#events/sync_events'
-import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import type { SlackConfig } from '#config/slack'
 import Product from '#models/product'
-import type InvoiceRecord from '#models/invoice_record'
-import type PurchaseOrderRecord from '#models/purchase_order_record'
 import SlackAlert from '#models/slack_alert'
 import SlackAlertRecord from '#models/slack_alert_record'
 import { toSqlDateTime } from '#models/columns'
@@ -291,12 +289,12 @@ export default class SlackAlertService {
       shown.push({
         kind: line.kind,
         recordId: line.recordId,
-        number: numberOf(line.kind, record) ?? `Autotask ${record.autotaskId}`,
-        party: partyOf(line.kind, record) ?? 'unknown company',
+        number: recordKinds[line.kind].numberOf(record) ?? `Autotask ${record.autotaskId}`,
+        party: recordKinds[line.kind].partyOf(record) ?? 'unknown company',
         amount: `${record.currency ?? ''} ${record.total?.toFixed(2) ?? ''}`.trim(),
         reason: line.reason,
         hint: line.hint,
-        url: `${base}/products/${product.id}/${line.kind === 'invoice' ? 'invoices' : 'purchase-orders'}/${record.id}`,
+        url: `${base}/products/${product.id}/${recordKinds[line.kind].path}/${record.id}`,
         outcome: line.outcome,
       })
     }
@@ -314,12 +312,4 @@ export default class SlackAlertService {
   private get config() {
     return app.config.get<SlackConfig>('slack')
   }
-}
-
-function numberOf(kind: RecordKind, record: AnyRecord): string | null {
-  return kind === 'invoice' ? (record as InvoiceRecord).invoiceNumber : (record as PurchaseOrderRecord).poNumber
-}
-
-function partyOf(kind: RecordKind, record: AnyRecord): string | null {
-  return kind === 'invoice' ? (record as InvoiceRecord).companyName : (record as PurchaseOrderRecord).vendorName
 }

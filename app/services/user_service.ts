@@ -53,15 +53,11 @@ export default class UserService {
     return User.query().where('account_id', account.id).orderBy('email')
   }
 
-  /** The users page: a new user of this account. Only owners make owners. */
+  /** The users page: a new user of this account (who may add whom is UserPolicy's rule). */
   async addToAccount(
     account: Account,
-    input: { email: string; password: string; role: UserRole; fullName?: string | null },
-    actor: User
+    input: { email: string; password: string; role: UserRole; fullName?: string | null }
   ): Promise<UserChangeResult> {
-    if (input.role === 'owner' && actor.role !== 'owner' && !actor.isStaff) {
-      return { ok: false, reason: 'Only an owner can add another owner.' }
-    }
     const email = input.email.trim().toLowerCase()
     if (await User.findBy('email', email)) {
       return { ok: false, reason: `A user with e-mail ${email} already exists.` }
@@ -77,16 +73,15 @@ export default class UserService {
     return { ok: true, user }
   }
 
-  /** Changes a user's role; an account always keeps an owner, and nobody changes their own role. */
-  async changeRole(account: Account, userId: number, role: UserRole, actor: User): Promise<UserChangeResult> {
-    const user = await User.query().where('account_id', account.id).where('id', userId).firstOrFail()
-    if (user.id === actor.id) return { ok: false, reason: 'You cannot change your own role.' }
-    const touchesOwner = user.role === 'owner' || role === 'owner'
-    if (touchesOwner && actor.role !== 'owner' && !actor.isStaff) {
-      return { ok: false, reason: 'Only an owner can grant or take away the owner role.' }
-    }
+  /** A user of this account, or a 404. */
+  async findInAccount(account: Account, userId: number | string) {
+    return User.query().where('account_id', account.id).where('id', userId).firstOrFail()
+  }
+
+  /** Changes a user's role; an account always keeps an owner (who may change whose role is UserPolicy's rule). */
+  async changeRole(user: User, role: UserRole): Promise<UserChangeResult> {
     if (user.role === 'owner' && role !== 'owner') {
-      const owners = await User.query().where('account_id', account.id).where('role', 'owner').count('* as total')
+      const owners = await User.query().where('account_id', user.accountId).where('role', 'owner').count('* as total')
       if (Number(owners[0].$extras.total) <= 1) {
         return { ok: false, reason: 'An account needs at least one owner.' }
       }

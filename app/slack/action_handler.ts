@@ -1,5 +1,5 @@
 import { inject } from '@adonisjs/core'
-import { recordKinds, type RecordKind } from '#enums/record_kind'
+import { isRecordKind, recordKinds, type RecordKind } from '#sync/record_kinds'
 import type SlackConnection from '#models/slack_connection'
 import ProductService from '#services/product_service'
 import AccountService from '#services/account_service'
@@ -8,6 +8,8 @@ import RecordStatusService from '#services/record_status_service'
 import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService from '#services/slack_link_service'
 import { ACTION_RESYNC, ACTION_SKIP } from '#slack/messages'
+import ProductPolicy from '#policies/product_policy'
+import { bouncerFor } from '#policies/bouncer_for'
 
 /** A click on an alert's Resync or Skip button. */
 export interface ButtonClick {
@@ -45,11 +47,11 @@ export default class SlackActionHandler {
     if (!actor) {
       return { ephemeral: 'Your Slack user is not linked to an Accounting Toolbox user yet. Type `/toolbox link you@yourcompany.com` and ask an owner or admin to approve it.' }
     }
-    if (!(actor.user.canAct || actor.user.isStaff)) {
+    const account = await this.accounts.findOrFail(connection.accountId)
+    if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
       return { ephemeral: `You are linked to ${actor.user.email}, a viewer: owners and admins can ${action} invoices.` }
     }
 
-    const account = await this.accounts.findOrFail(connection.accountId)
     const product = await this.products.findForAccount(account, target.productId).catch(() => null)
     const record = product ? await this.records.find(target.kind, product, target.recordId).catch(() => null) : null
     if (!record) return { ephemeral: `That ${recordKinds[target.kind].label} is not in ${account.name}.` }
@@ -61,15 +63,13 @@ export default class SlackActionHandler {
     await this.alerts.flush(touched.map((alert) => alert.id))
     return { ephemeral: null }
   }
-
 }
 
 function parseValue(value: string | undefined): { kind: RecordKind; recordId: number; productId: number } | null {
   try {
     const parsed = JSON.parse(value ?? '') as { kind?: unknown; recordId?: unknown; productId?: unknown }
-    const kindOk = parsed.kind === 'invoice' || parsed.kind === 'purchase_order'
-    if (kindOk && Number.isInteger(parsed.recordId) && Number.isInteger(parsed.productId)) {
-      return { kind: parsed.kind as RecordKind, recordId: parsed.recordId as number, productId: parsed.productId as number }
+    if (isRecordKind(parsed.kind) && Number.isInteger(parsed.recordId) && Number.isInteger(parsed.productId)) {
+      return { kind: parsed.kind, recordId: parsed.recordId as number, productId: parsed.productId as number }
     }
     return null
   } catch {

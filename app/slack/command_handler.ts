@@ -10,6 +10,8 @@ import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService, { type SlackActor } from '#services/slack_link_service'
 import SlackLookupService, { type ProductStatusSummary } from '#services/slack_lookup_service'
 import { ephemeral, escape, HELP_TEXT } from '#slack/messages'
+import ProductPolicy from '#policies/product_policy'
+import { bouncerFor } from '#policies/bouncer_for'
 
 /** The caller of a slash command, as Slack names them. */
 export interface CommandCaller {
@@ -88,7 +90,7 @@ export default class SlackCommandHandler {
     }
     const account = await this.accounts.findOrFail(connection.accountId)
     if (parsed.verb === 'status') return this.status(account, parsed.rest)
-    if (!(actor.user.canAct || actor.user.isStaff)) {
+    if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
       return ephemeral(`You are linked to ${actor.user.email}, a viewer: you can use \`status\`, and owners or admins act.`)
     }
     switch (parsed.verb) {

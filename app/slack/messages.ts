@@ -2,7 +2,7 @@
 | What the bot says: alert messages (Block Kit) and answers. Pure functions of
 | plain data, so the same words reach Slack, the sandbox and the tests.
 */
-import type { RecordKind } from '#enums/record_kind'
+import { recordKinds, type RecordKind } from '#sync/record_kinds'
 
 export const ACTION_RESYNC = 'toolbox_resync'
 export const ACTION_SKIP = 'toolbox_skip'
@@ -44,8 +44,7 @@ export function buttonValue(line: Pick<AlertLine, 'kind' | 'recordId'>, productI
 }
 
 function label(kind: RecordKind, count = 1) {
-  const noun = kind === 'invoice' ? 'invoice' : 'purchase order'
-  return count === 1 ? noun : `${noun}s`
+  return count === 1 ? recordKinds[kind].label : recordKinds[kind].pluralLabel
 }
 
 function lineText(line: AlertLine) {

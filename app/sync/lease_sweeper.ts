@@ -1,7 +1,7 @@
 import { inject } from '@adonisjs/core'
 import SyncLogService from '#services/sync_log_service'
 import LeaseService from '#sync/leases'
-import type { RecordKind } from '#enums/record_kind'
+import { recordKindNames, recordKinds } from '#sync/record_kinds'
 
 /** Gives back records whose worker died mid-push (lease expired): Pending Sync again, each with a log line. */
 @inject()
@@ -13,13 +13,13 @@ export default class LeaseSweeper {
 
   async sweep() {
     let count = 0
-    for (const kind of ['invoice', 'purchase_order'] as RecordKind[]) {
+    for (const kind of recordKindNames) {
       const reclaimed = await this.leases.reclaimExpired(kind)
       count += reclaimed.length
       await this.logs.writeMany(
         reclaimed.map((record) => ({
           productId: record.productId,
-          [kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
+          [recordKinds[kind].logAttribute]: record.id,
           autotaskId: record.autotaskId,
           level: 'warn' as const,
           event: `${kind}.lease_expired`,

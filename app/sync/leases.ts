@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Clock } from '#sync/clock'
-import { recordKinds, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import { toSqlDateTime } from '#models/columns'
 
 export interface Claim {

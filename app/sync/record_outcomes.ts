@@ -12,10 +12,8 @@ import {
 } from '#integrations/xero/errors'
 import db from '@adonisjs/lucid/services/db'
 import type { DateTime } from 'luxon'
-import { type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import type { RecordFaulted, RecordSynced } from '#events/sync_events'
-import type InvoiceRecord from '#models/invoice_record'
-import type PurchaseOrderRecord from '#models/purchase_order_record'
 import type Product from '#models/product'
 import Link from '#models/link'
 import { toSqlDateTime } from '#models/columns'
@@ -49,11 +47,8 @@ export function isConnectionError(error: unknown) {
 
 /** How a record is named in log lines and alerts. */
 export function recordLabel(kind: RecordKind, record: AnyRecord) {
-  if (kind === 'invoice') {
-    const invoice = record as InvoiceRecord
-    return `Invoice ${invoice.invoiceNumber ?? `#${invoice.autotaskId}`}`
-  }
-  return `Purchase order ${(record as PurchaseOrderRecord).poNumber ?? `#${record.autotaskId}`}`
+  const spec = recordKinds[kind]
+  return `${spec.title} ${spec.numberOf(record) ?? `#${record.autotaskId}`}`
 }
 
 /** A record of a claimed batch, as outcomes need it. */
@@ -303,7 +298,7 @@ export class OutcomeBatch {
     return {
       productId: this.product.id,
       syncRunId: this.syncRunId,
-      [this.kind === 'invoice' ? 'invoiceRecordId' : 'purchaseOrderRecordId']: record.id,
+      [recordKinds[this.kind].logAttribute]: record.id,
       autotaskId: record.autotaskId,
       level,
       event,

@@ -4,6 +4,7 @@ import { entityNamed, fieldNamed, type SandboxEntity, type SandboxRecord } from 
 import { invoiceMarkup } from './markup.js'
 import { compileFilter, parseQueryModel, project, SandboxQueryError, type ParsedQuery } from './query.js'
 import { AutotaskSandboxState, type AutotaskSandboxOptions, type FaultKind } from './state.js'
+import { loggedBody } from '../request_log.js'
 
 /**
  * The Autotask sandbox: a plain node:http server that answers like Autotask's REST
@@ -51,7 +52,7 @@ function fail(res: ServerResponse, status: number, ...errors: string[]): void {
   send(res, status, { errors })
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
@@ -59,13 +60,20 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new HttpFailure(413, 'The request body is too large.')
     chunks.push(chunk as Buffer)
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim()
+  return Buffer.concat(chunks).toString('utf8').trim()
+}
+
+function parseJson(text: string): unknown {
   if (!text) return undefined
   try {
     return JSON.parse(text)
   } catch {
     throw new HttpFailure(500, 'The request body is not valid JSON.')
   }
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  return parseJson(await readText(req))
 }
 
 function header(req: IncomingMessage, name: string): string | null {
@@ -117,7 +125,10 @@ async function handle(state: AutotaskSandboxState, req: IncomingMessage, res: Se
     return knobs(state, method, path.slice('/_sandbox'.length), url, await readJson(req), res)
   }
   if (lower === '/atservicesrest/versioninformation') {
-    return send(res, 200, { apiVersions: ['V1.0'] })
+    // GET /VersionInformation takes the API headers and answers an ApiVersionResultModel (swagger, reference/).
+    if (method !== 'GET') return fail(res, 405, 'The requested resource does not support this HTTP method.')
+    if (refuseCredentials(state, req, res)) return
+    return send(res, 200, { apiVersions: ['1.0'] })
   }
   if (lower === '/atservicesrest/v1.0/zoneinformation' && method === 'GET') {
     state.countZoneLookup()
@@ -132,6 +143,31 @@ async function handle(state: AutotaskSandboxState, req: IncomingMessage, res: Se
   return api(state, req, res, method, url, path.split('/').slice(3))
 }
 
+/** Answers a request whose API headers are missing or wrong, as Autotask does; true when it did. */
+function refuseCredentials(state: AutotaskSandboxState, req: IncomingMessage, res: ServerResponse): boolean {
+  const username = header(req, 'UserName')
+  const secret = header(req, 'Secret')
+  const integrationCode = header(req, 'ApiIntegrationCode')
+  if (!username || !secret || !integrationCode) {
+    fail(res, 401, 'Unauthorized: the ApiIntegrationCode, UserName and Secret headers are required.')
+    return true
+  }
+  const user = state.users.find((candidate) => candidate.username.toLowerCase() === username.toLowerCase())
+  if (!user) {
+    fail(res, 500, `The user name '${username}' is not a valid API user.`)
+    return true
+  }
+  if (user.secret !== secret) {
+    fail(res, 401, 'Unauthorized')
+    return true
+  }
+  if (!state.users.some((candidate) => candidate.integrationCode === integrationCode)) {
+    fail(res, 500, 'IntegrationCode is invalid.')
+    return true
+  }
+  return false
+}
+
 async function api(
   state: AutotaskSandboxState,
   req: IncomingMessage,
@@ -141,9 +177,8 @@ async function api(
   segments: string[]
 ): Promise<void> {
   const username = header(req, 'UserName')
-  const secret = header(req, 'Secret')
   const integrationCode = header(req, 'ApiIntegrationCode')
-  const body = await readJson(req)
+  const text = await readText(req)
   const first = segments[0] ?? ''
   const isThreshold = first.toLowerCase() === 'thresholdinformation'
   const entity = isThreshold ? null : entityNamed(first)
@@ -153,7 +188,7 @@ async function api(
     path: url.pathname,
     query: url.search,
     entity: entityKey,
-    body,
+    body: loggedBody(text, req.headers['content-type']),
     headerNames: Object.keys(req.headers),
     username,
   })
@@ -161,15 +196,8 @@ async function api(
     entry.status = res.statusCode
   })
 
-  if (!username || !secret || !integrationCode) {
-    return fail(res, 401, 'Unauthorized: the ApiIntegrationCode, UserName and Secret headers are required.')
-  }
-  const user = state.users.find((candidate) => candidate.username.toLowerCase() === username.toLowerCase())
-  if (!user) return fail(res, 500, `The user name '${username}' is not a valid API user.`)
-  if (user.secret !== secret) return fail(res, 401, 'Unauthorized')
-  if (!state.users.some((candidate) => candidate.integrationCode === integrationCode)) {
-    return fail(res, 500, 'IntegrationCode is invalid.')
-  }
+  if (refuseCredentials(state, req, res) || !integrationCode) return
+  const body = parseJson(text)
 
   if (!state.enter(integrationCode, entityKey)) {
     return fail(
@@ -232,8 +260,10 @@ function entityRoute(
     const cursor = third === 'next' ? { afterId: Number(paging?.lastId) } : { beforeId: Number(paging?.firstId) }
     return send(res, 200, runPage(state, entity, query, cursor))
   }
-  if (second === 'query' && third === 'count' && method === 'POST') {
-    const query = parseQueryModel(entity, body, { requireFilter: true })
+  if (second === 'query' && third === 'count' && (method === 'POST' || method === 'GET')) {
+    // Both exist (swagger in reference/; Autotask help REST_Resource_Child_Access_URLs): GET takes `search`.
+    const search = method === 'GET' ? parseJsonParam(url, 'search') : body
+    const query = parseQueryModel(entity, search, { requireFilter: true })
     const predicate = compileFilter(entity, query.filter)
     return send(res, 200, { queryCount: state.sorted(entity).filter(predicate).length })
   }

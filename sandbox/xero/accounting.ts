@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { computeDocument } from '#sandbox/xero/money'
 import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sandbox/xero/format'
-import { compileWhere, WhereParseError } from '#sandbox/xero/where'
+import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
   SandboxContact,
@@ -140,17 +140,13 @@ function listAnswer(call: AccountingCall, key: string, records: Json[], filters:
   try {
     const where = compileWhere(call.query.get('where'))
     matching = records.filter((record) => where(record) && filters.every((filter) => filter(record)))
+    const order = compileOrder(call.query.get('order'))
+    if (order) matching = [...matching].sort(order)
   } catch (error) {
     if (error instanceof WhereParseError) {
       return { status: 400, body: { ErrorNumber: 16, Type: 'QueryParseException', Message: error.message } }
     }
     throw error
-  }
-  const order = call.query.get('order')
-  if (order) {
-    const [field, direction] = order.trim().split(/\s+/)
-    const sign = direction?.toUpperCase() === 'DESC' ? -1 : 1
-    matching = [...matching].sort((a, b) => (String(a[field] ?? '') > String(b[field] ?? '') ? sign : -sign))
   }
   const page = Number(call.query.get('page') ?? 0)
   if (page >= 1) {

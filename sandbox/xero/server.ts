@@ -15,8 +15,9 @@ import {
   tokenEndpoint,
 } from '#sandbox/xero/identity'
 import { GRANULAR_SCOPES_CUTOFF, insufficientScope } from '#sandbox/xero/scopes'
-import { SandboxClock, XeroSandboxState } from '#sandbox/xero/state'
-import type { SandboxFault, SandboxLimits } from '#sandbox/xero/types'
+import { REQUEST_BODIES_KEPT, SandboxClock, XeroSandboxState } from '#sandbox/xero/state'
+import { loggedBody } from '#sandbox/request_log'
+import { RATE_LIMIT_PROBLEMS, type SandboxFault, type SandboxLimits } from '#sandbox/xero/types'
 
 export const API_PREFIX = '/api.xro/2.0'
 
@@ -129,6 +130,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     if (errors.length > 0) state.violations.push({ at: Date.now(), method, path, contract, errors })
   }
 
+  /**
+   * X-MinLimit-Remaining, X-DayLimit-Remaining and X-AppMinLimit-Remaining: Xero sends them on
+   * every API response (developer.xero.com/faq/limits, developer.xero.com/documentation/guides/oauth2/limits).
+   */
   function rateHeaders(tenantId: string): Record<string, string> {
     const now = clock.now()
     const minute = windowOf(state.minuteWindow, tenantId, now, MINUTE).length
@@ -141,6 +146,15 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
   }
 
+  /** Adds the rate-limit headers to an Accounting API answer that lacks them: errors carry them too. */
+  function withRateHeaders(answer: SandboxAnswer | null, request: IncomingMessage, entry: LogContext) {
+    if (!answer) return answer
+    const tenantId = entry.tenantId ?? String(request.headers['xero-tenant-id'] ?? '').toLowerCase()
+    answer.headers = { ...rateHeaders(tenantId), ...(answer.headers ?? {}) }
+    return answer
+  }
+
+  /** 429 with Retry-After and X-Rate-Limit-Problem: minute | day | concurrent | appminute, as Xero names them. */
   function tooMany(tenantId: string, problem: SandboxFault['problem'], retryAfterSeconds: number): SandboxAnswer {
     return {
       status: 429,
@@ -155,7 +169,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     const inFlight = state.inFlight.get(tenantId) ?? 0
     if (inFlight >= state.limits.concurrent) return tooMany(tenantId, 'concurrent', 1)
     const day = windowOf(state.dayWindow, tenantId, now, DAY)
-    if (day.length >= state.limits.perDay) return tooMany(tenantId, 'daily', clock.realSeconds(day[0] + DAY - now))
+    if (day.length >= state.limits.perDay) return tooMany(tenantId, 'day', clock.realSeconds(day[0] + DAY - now))
     const minute = windowOf(state.minuteWindow, tenantId, now, MINUTE)
     if (minute.length >= state.limits.perMinute) return tooMany(tenantId, 'minute', clock.realSeconds(minute[0] + MINUTE - now))
     state.appMinuteWindow = state.appMinuteWindow.filter((at) => at > now - MINUTE)
@@ -231,7 +245,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       return null
     }
     if (fault?.kind === '429') {
-      const retry = fault.retryAfterSeconds ?? (fault.problem === 'daily' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
+      const retry = fault.retryAfterSeconds ?? (fault.problem === 'day' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
       return tooMany(org.tenantId, fault.problem, retry)
     }
     if (fault) {
@@ -317,7 +331,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           knobs: [
             'POST /_sandbox/reset',
             'POST /_sandbox/clear-log',
-            'POST /_sandbox/faults {kind: 429|500|503|timeout, count, path?, method?, problem?: minute|daily|concurrent|appminute, retryAfter?}',
+            'POST /_sandbox/faults {kind: 429|500|503|timeout, count, path?, method?, problem?: minute|day|concurrent|appminute, retryAfter?}',
             'DELETE /_sandbox/faults',
             'POST /_sandbox/latency {ms}',
             'POST /_sandbox/limits {perMinute?, concurrent?, perDay?, appPerMinute?}',
@@ -329,7 +343,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
             'POST /_sandbox/invoices/reject-number {invoiceNumber, message?}',
             'POST /_sandbox/invoices/pay {invoice}',
             'GET /_sandbox/invoices?tenantId=',
-            'GET /_sandbox/requests',
+            `GET /_sandbox/requests (with the bodies of the newest ${REQUEST_BODIES_KEPT}, secrets masked)`,
             'GET /_sandbox/stats',
             'GET /_sandbox/violations',
           ],
@@ -344,12 +358,17 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       case 'POST /faults': {
         const kind = String(body.kind ?? body.status ?? '')
         if (!['429', '500', '503', 'timeout'].includes(kind)) return json({ error: 'kind must be 429, 500, 503 or timeout' }, 400)
+        const problem = body.problem ?? 'minute'
+        if (!RATE_LIMIT_PROBLEMS.includes(problem)) {
+          const values = RATE_LIMIT_PROBLEMS.join(', ')
+          return json({ error: `problem must be one of ${values} (Xero's X-Rate-Limit-Problem values)` }, 400)
+        }
         state.faults.push({
           kind: kind as SandboxFault['kind'],
           remaining: Number(body.count ?? 1),
           pathContains: String(body.path ?? API_PREFIX),
           method: body.method ? String(body.method).toUpperCase() : null,
-          problem: body.problem ?? 'minute',
+          problem,
           retryAfterSeconds: body.retryAfter === undefined ? null : Number(body.retryAfter),
         })
         return json({ ok: true, faults: state.faults })
@@ -414,7 +433,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     const entry: LogContext = { tenantId: null, idempotencyKey: null, replayed: false }
     const finish = (answer: SandboxAnswer | null) => {
       if (answer) send(response, answer)
-      state.requestLog.push({
+      state.logRequest({
         at: started,
         method,
         path,
@@ -424,11 +443,14 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         status: answer?.status ?? 0,
         durationMs: Date.now() - started,
         replayed: entry.replayed,
+        body: loggedBody(raw, request.headers['content-type']),
       })
     }
 
     if (path.startsWith('/_sandbox')) return send(response, await knob(method, path, url, raw))
-    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) return finish(await accounting(request, response, url, raw, entry))
+    if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
+      return finish(withRateHeaders(await accounting(request, response, url, raw, entry), request, entry))
+    }
     if (path === IDENTITY_PATHS.authorize && method === 'GET') return finish(authorizePage(state, url.searchParams))
     if (path === IDENTITY_PATHS.authorize && method === 'POST') return finish(consentAnswer(state, new URLSearchParams(raw)))
     if (path === IDENTITY_PATHS.token && method === 'POST') {

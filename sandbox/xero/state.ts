@@ -21,6 +21,8 @@ export const ACCESS_TOKEN_LIFETIME_MS = 30 * 60 * 1000
 export const REFRESH_GRACE_MS = 30 * 60 * 1000
 export const REFRESH_TOKEN_IDLE_MS = 60 * 24 * 60 * 60 * 1000
 export const AUTH_CODE_LIFETIME_MS = 5 * 60 * 1000
+/** Bodies of the newest requests the log keeps: a benchmark's thousands of 50-invoice batches would fill memory. */
+export const REQUEST_BODIES_KEPT = 2000
 
 /** Sandbox time: real time times `speed`, plus whatever a knob advanced it by. */
 export class SandboxClock {
@@ -97,6 +99,13 @@ export class XeroSandboxState {
     this.minuteWindow.clear()
     this.dayWindow.clear()
     this.appMinuteWindow = []
+  }
+
+  /** Appends to the request log; entries older than the newest REQUEST_BODIES_KEPT lose their body. */
+  logRequest(entry: SandboxRequestLogEntry) {
+    this.requestLog.push(entry)
+    const old = this.requestLog[this.requestLog.length - 1 - REQUEST_BODIES_KEPT]
+    if (old) old.body = null
   }
 
   /** Forgets the request log, counters and contract violations (not the data). */

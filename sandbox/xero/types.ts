@@ -207,13 +207,17 @@ export interface SandboxConsentRequest {
   codeChallengeMethod: string | null
 }
 
+/** The values of Xero's X-Rate-Limit-Problem header (developer.xero.com/documentation/guides/oauth2/limits). */
+export const RATE_LIMIT_PROBLEMS = ['minute', 'day', 'concurrent', 'appminute'] as const
+export type SandboxRateLimitProblem = (typeof RATE_LIMIT_PROBLEMS)[number]
+
 /** A fault injected through a knob; applies to the next `remaining` matching calls. */
 export interface SandboxFault {
   kind: '429' | '500' | '503' | 'timeout'
   remaining: number
   pathContains: string
   method: string | null
-  problem: 'minute' | 'daily' | 'concurrent' | 'appminute'
+  problem: SandboxRateLimitProblem
   retryAfterSeconds: number | null
 }
 
@@ -227,6 +231,8 @@ export interface SandboxRequestLogEntry {
   status: number
   durationMs: number
   replayed: boolean
+  /** The body as sent, secrets masked; null when empty or when the entry is older than the bodies kept. */
+  body: unknown
 }
 
 export interface SandboxContractViolation {

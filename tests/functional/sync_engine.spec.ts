@@ -150,7 +150,7 @@ test.group('Sync engine against the sandboxes', (group) => {
   }).timeout(60_000)
 
   test("Xero's daily limit: the push stops, and the invoices wait until Xero allows it without spending attempts", async ({ assert }) => {
-    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'daily', retryAfter: 7200 })
+    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'day', retryAfter: 7200 })
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded')
     const waiting = (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)

@@ -1,7 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import ProductService from '#services/product_service'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { autotaskCredentialsValidator } from '#validators/product_setup'
@@ -10,19 +9,16 @@ import { redirectTo } from '#middleware/htmx_middleware'
 /** Wizard step 2: the Autotask API user, tested before anything is stored. */
 @inject()
 export default class AutotaskSetupController {
-  constructor(
-    protected products: ProductService,
-    protected setup: ProductSetupService
-  ) {}
+  constructor(protected setup: ProductSetupService) {}
 
   async edit(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     return ctx.view.render('pages/product_setup/autotask/edit', { product, step: 'autotask' })
   }
 
   async update(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share({ product, step: 'autotask' })

@@ -1,7 +1,6 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import ProductService from '#services/product_service'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { mappingsValidator } from '#validators/product_setup'
@@ -10,13 +9,10 @@ import { redirectTo } from '#middleware/htmx_middleware'
 /** Wizard step 4: Autotask tax regions and billing codes against Xero tax rates and accounts. */
 @inject()
 export default class MappingsSetupController {
-  constructor(
-    protected products: ProductService,
-    protected setup: ProductSetupService
-  ) {}
+  constructor(protected setup: ProductSetupService) {}
 
   async edit(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const result = await this.setup.mappingForm(product)
     if (!result.ok) {
@@ -26,7 +22,7 @@ export default class MappingsSetupController {
   }
 
   async update(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
+    const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const loaded = await this.setup.mappingForm(product)
     if (!loaded.ok) {

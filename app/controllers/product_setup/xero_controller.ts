@@ -84,11 +84,10 @@ export default class XeroSetupController {
     return redirectTo(ctx, router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
   }
 
-  /** The product of this account (404 otherwise) that the user may act on (403 for viewers). */
+  /** The route's product (see ProductMiddleware), which the user may act on (403 for viewers). */
   private async product(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
-    return product
+    await ctx.bouncer.with(ProductPolicy).authorize('act', ctx.product)
+    return ctx.product
   }
 
   private pending(ctx: HttpContext, productId: number) {

@@ -1,13 +1,12 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
-import ProductService from '#services/product_service'
 import RecordListService, { type RecordFilters } from '#services/record_list_service'
 import RecordStatusService, { type RecordAction } from '#services/record_status_service'
 import RecordExportService from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
 import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
-import { recordKinds, type AnyRecord, type RecordKind } from '#enums/record_kind'
+import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import SyncLog from '#models/sync_log'
 import InvoiceRecord from '#models/invoice_record'
 import DiagnosticTrace from '#sync/diagnostic_trace'
@@ -16,68 +15,62 @@ import type Product from '#models/product'
 /**
  * The Invoices and Purchase Orders tabs share everything but their columns:
  * the grid (search, status filter, paging), the status dialog with its log and
- * actions, and the exports. Subclasses name the kind and their routes.
+ * actions, and the exports. Subclasses name the kind; `recordKinds` holds the rest.
  */
 @inject()
 export default abstract class RecordsController {
   abstract kind: RecordKind
-  /** route-name prefix, e.g. `invoices` → `invoices.index`, `invoices.show` */
-  abstract routes: string
 
   constructor(
-    protected products: ProductService,
     protected lists: RecordListService,
     protected statuses: RecordStatusService,
     protected exports: RecordExportService
   ) {}
 
   async index(ctx: HttpContext) {
-    const product = await this.product(ctx)
+    const product = ctx.product
     const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const page = await this.lists.page(this.kind, product, filters)
     const state = { product, ...page, filters, pageUrl: this.pageUrl(product, filters), ...this.viewNames() }
     if (ctx.isHtmx && ctx.request.header('hx-target') === 'records-table') {
       return ctx.view.render('partials/records/table', state)
     }
-    return ctx.view.render(`pages/${this.routes}/index`, state)
+    return ctx.view.render(`pages/${this.recordKind.plural}/index`, state)
   }
 
   async show(ctx: HttpContext) {
-    const product = await this.product(ctx)
-    const record = await this.lists.find(this.kind, product, ctx.params.id)
-    return this.renderDialog(ctx, product, record)
+    const record = await this.lists.find(this.kind, ctx.product, ctx.params.id)
+    return this.renderDialog(ctx, ctx.product, record)
   }
 
-  /** Resync, skip, unskip, and for staff diagnose/release. */
-  async act(ctx: HttpContext) {
-    const product = await this.product(ctx)
-    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
-    const action = ctx.params.action as RecordAction
-    const user = ctx.auth.getUserOrFail()
-    if (!['resync', 'skip', 'unskip', 'diagnose', 'release'].includes(action)) return ctx.response.notFound()
-    if ((action === 'diagnose' || action === 'release') && !user.isStaff) return ctx.response.forbidden('Staff only')
+  async resync(ctx: HttpContext) {
+    return this.act(ctx, 'resync')
+  }
 
-    const record = await this.lists.find(this.kind, product, ctx.params.id)
-    const result =
-      action === 'diagnose' && record instanceof InvoiceRecord
-        ? await (await ctx.containerResolver.make(DiagnosticTrace)).enter(product, record, user.email)
-        : await this.statuses.apply(this.kind, record, action, user.email)
-    ctx.response.header('HX-Trigger', 'records-changed')
-    if (!result.ok) ctx.response.status(422)
-    if (!ctx.isHtmx) {
-      ctx.session.flash(result.ok ? 'notice' : 'alert', result.ok ? `Done: ${record.statusLabel}.` : result.reason)
-      return ctx.response.redirect().toRoute(`${this.routes}.show` as 'invoices.show', { product_id: product.id, id: record.id })
-    }
-    return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
+  async skip(ctx: HttpContext) {
+    return this.act(ctx, 'skip')
+  }
+
+  async unskip(ctx: HttpContext) {
+    return this.act(ctx, 'unskip')
+  }
+
+  /** Staff: Diagnostic Mode, a dry-run trace of an invoice (a purchase order only changes status). */
+  async diagnose(ctx: HttpContext) {
+    return this.act(ctx, 'diagnose')
+  }
+
+  async release(ctx: HttpContext) {
+    return this.act(ctx, 'release')
   }
 
   async export(ctx: HttpContext) {
-    const product = await this.product(ctx)
+    const product = ctx.product
     const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
     const format = ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
     if (!format) return ctx.response.notFound()
     const rows = this.lists.stream(this.kind, product, filters)
-    const fileName = `${this.routes}-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
+    const fileName = `${this.recordKind.plural}-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
     ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
     ctx.response.header('Cache-Control', 'no-store')
     if (format === 'csv') {
@@ -88,19 +81,36 @@ export default abstract class RecordsController {
     return ctx.response.stream(this.exports.xlsx(this.kind, rows))
   }
 
+  /** One status move by a person; the dialog shows the outcome (or why it was refused, with a 422). */
+  protected async act(ctx: HttpContext, action: RecordAction) {
+    const product = ctx.product
+    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
+    if (action === 'diagnose' || action === 'release') await ctx.bouncer.with(ProductPolicy).authorize(action, product)
+    const user = ctx.auth.getUserOrFail()
+    const record = await this.lists.find(this.kind, product, ctx.params.id)
+    const result =
+      action === 'diagnose' && record instanceof InvoiceRecord
+        ? await (await ctx.containerResolver.make(DiagnosticTrace)).enter(product, record, user.email)
+        : await this.statuses.apply(this.kind, record, action, user.email)
+    ctx.response.header('HX-Trigger', 'records-changed')
+    if (!result.ok) ctx.response.status(422)
+    if (!ctx.isHtmx) {
+      ctx.session.flash(result.ok ? 'notice' : 'alert', result.ok ? `Done: ${record.statusLabel}.` : result.reason)
+      return ctx.response.redirect().toRoute(this.recordKind.routes.show, { product_id: product.id, id: record.id })
+    }
+    return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
+  }
+
   protected async renderDialog(ctx: HttpContext, product: Product, record: AnyRecord, error: string | null = null) {
-    const logs = await SyncLog.query()
-      .where(recordKinds[this.kind].logColumn, record.id)
-      .orderBy('id', 'asc')
-      .limit(500)
+    const logs = await SyncLog.query().where(this.recordKind.logColumn, record.id).orderBy('id', 'asc').limit(500)
     const state = { product, record, logs, error, ...this.viewNames() }
     if (ctx.isHtmx) return ctx.view.render('partials/records/dialog', state)
-    return ctx.view.render(`pages/${this.routes}/show`, state)
+    return ctx.view.render(`pages/${this.recordKind.plural}/show`, state)
   }
 
   /** The grid's URL with its search and status kept, at a cursor ("Newer" and "Older" links). */
   protected pageUrl(product: Product, filters: RecordFilters) {
-    const base = router.makeUrl(`${this.routes}.index`, { product_id: product.id })
+    const base = router.makeUrl(this.recordKind.routes.index, { product_id: product.id })
     return (cursor: { before?: number; after?: number }) => {
       const qs = new URLSearchParams()
       if (filters.q) qs.set('q', filters.q)
@@ -110,13 +120,11 @@ export default abstract class RecordsController {
     }
   }
 
-  protected async product(ctx: HttpContext) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params.product_id)
-    await ctx.bouncer.with(ProductPolicy).authorize('view', product)
-    return product
+  protected get recordKind() {
+    return recordKinds[this.kind]
   }
 
   protected viewNames() {
-    return { kind: this.kind, routes: this.routes, spec: recordKinds[this.kind], activeTab: `${this.routes}.index` }
+    return { kind: this.kind, recordKind: this.recordKind, activeTab: this.recordKind.routes.index }
   }
 }

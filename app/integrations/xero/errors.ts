@@ -137,8 +137,18 @@ export class XeroAuthorizationError extends XeroError {
   }
 }
 
-function problemOf(value: string | null): XeroRateLimitProblem {
-  const text = (value ?? '').toLowerCase()
+/** X-Rate-Limit-Problem as Xero sends it (developer.xero.com/documentation/guides/oauth2/limits). */
+const RATE_LIMIT_PROBLEMS: Record<string, XeroRateLimitProblem> = {
+  minute: 'minute',
+  day: 'day',
+  concurrent: 'concurrent',
+  appminute: 'app',
+}
+
+/** Xero's own value, else a close reading of an unexpected one; without the header, the minute limit. */
+export function rateLimitProblemOf(value: string | null): XeroRateLimitProblem {
+  const text = (value ?? '').trim().toLowerCase()
+  if (RATE_LIMIT_PROBLEMS[text]) return RATE_LIMIT_PROBLEMS[text]
   if (text.startsWith('app')) return 'app'
   if (text.startsWith('da')) return 'day'
   if (text.startsWith('con')) return 'concurrent'
@@ -195,7 +205,7 @@ export function errorFromResponse(status: number, rawBody: unknown, headers: Hea
   }
   if (status === 404) return new XeroNotFoundError('Xero has no such document.', status, body, limits)
   if (status === 429) {
-    const problem = problemOf(header(headers, 'x-rate-limit-problem'))
+    const problem = rateLimitProblemOf(header(headers, 'x-rate-limit-problem'))
     const retryAfter = Math.max(1, numberHeader(headers, 'retry-after') ?? 60)
     return new XeroRateLimitError(`Xero ${problem} rate limit reached; retry in ${retryAfter}s.`, problem, retryAfter, status, body, limits)
   }
