@@ -28,6 +28,7 @@ function columns(kind: RecordKind): Column[] {
 /**
  * RFC 4180 quoting with CRLF rows, a BOM for Excel, and a leading quote on text that a spreadsheet would run as a
  * formula (`escape_formulas`: `= + - @`, tab, CR and their full-width forms; negative numbers stay numbers).
+ * Why: https://owasp.org/www-community/attacks/CSV_Injection
  */
 const csvOptions: StringifyOptions = {
   bom: true,
