@@ -11,8 +11,6 @@ const syncConfig = {
   leaseSeconds: env.get('SYNC_LEASE_SECONDS', 300),
   /** how long a product's run lock lasts without a heartbeat (a killed worker's lock frees itself) */
   runLockSeconds: env.get('SYNC_RUN_LOCK_SECONDS', 180),
-  /** the scheduler's tick: due products, resyncs and Sync Now are picked up within this */
-  tickSeconds: 10,
   /** longest in-process wait for a Xero Retry-After before the batch is left for a later tick */
   maxInlineWaitSeconds: 60,
   /** this app's address: the link Xero shows on each invoice we create ("Go to …") points back into it */

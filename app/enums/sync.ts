@@ -3,7 +3,7 @@ export const syncRunStates = ['running', 'succeeded', 'failed', 'cancelled'] as 
 export type SyncRunState = (typeof syncRunStates)[number]
 
 /** What started a run. */
-export const syncRunTriggers = ['schedule', 'manual', 'console', 'resync'] as const
+export const syncRunTriggers = ['schedule', 'manual', 'console'] as const
 export type SyncRunTrigger = (typeof syncRunTriggers)[number]
 
 export const logLevels = ['debug', 'info', 'warn', 'error'] as const
@@ -14,7 +14,7 @@ export const linkKinds = ['company_contact', 'invoice', 'purchase_order'] as con
 export type LinkKind = (typeof linkKinds)[number]
 
 /** What an Autotask value is mapped to in Xero. */
-export const mappingKinds = ['tax_region', 'billing_code', 'item', 'tracking'] as const
+export const mappingKinds = ['tax_region', 'billing_code'] as const
 export type MappingKind = (typeof mappingKinds)[number]
 
 /** `autotask_value` of the mapping used when no specific one exists (e.g. the default account). */

@@ -5,8 +5,8 @@ import type { MappingKind } from '#enums/sync'
 import Product from '#models/product'
 
 /**
- * Autotask value → Xero value: tax region → tax type, billing code → account code,
- * and optional items and tracking. `autotaskValue` '*' is the default of its kind.
+ * Autotask value → Xero value: tax region → tax type, billing code → account code.
+ * `autotaskValue` '*' is the default of its kind.
  */
 export default class Mapping extends BaseModel {
   @column({ isPrimary: true })

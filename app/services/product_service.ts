@@ -109,7 +109,7 @@ export default class ProductService {
     await this.logs.write({
       productId: product.id,
       event: 'sync.requested',
-      message: `Sync Now requested by ${actor}; the engine starts within 30 seconds`,
+      message: `Sync Now requested by ${actor}; the engine starts at its next check (every 10 seconds)`,
       actor,
     })
     return { ok: true }

@@ -1,4 +1,5 @@
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, pipeline } from 'node:stream'
+import { stringify, type Options as StringifyOptions } from 'csv-stringify'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
 
@@ -24,25 +25,28 @@ function columns(kind: RecordKind): Column[] {
   ]
 }
 
-/** CSV field quoting (RFC 4180), and a leading quote against spreadsheet formula injection. */
-function csvField(value: string | number | null) {
-  if (value === null || value === undefined) return ''
-  let text = String(value)
-  if (/^[=+\-@\t\r]/.test(text) && typeof value === 'string') text = `'${text}`
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+/**
+ * RFC 4180 quoting with CRLF rows, a BOM for Excel, and a leading quote on text that a spreadsheet would run as a
+ * formula (`escape_formulas`: `= + - @`, tab, CR and their full-width forms; negative numbers stay numbers).
+ * Why: https://owasp.org/www-community/attacks/CSV_Injection
+ */
+const csvOptions: StringifyOptions = {
+  bom: true,
+  record_delimiter: 'windows',
+  quote_record_delimiter: true,
+  escape_formulas: true,
 }
 
 /** Exports of the current grid as streams: rows are written as they are read, never all held. */
 export default class RecordExportService {
   csv(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
     const cols = columns(kind)
-    async function* lines() {
-      yield '\uFEFF' + cols.map((c) => csvField(c.header)).join(',') + '\r\n'
-      for await (const record of rows) {
-        yield cols.map((c) => csvField(c.value(record))).join(',') + '\r\n'
-      }
+    async function* records() {
+      yield cols.map((c) => c.header)
+      for await (const record of rows) yield cols.map((c) => c.value(record))
     }
-    return Readable.from(lines())
+    // A client that goes away destroys the stringifier; pipeline then ends `records`, which closes `rows`.
+    return pipeline(Readable.from(records()), stringify(csvOptions), () => {})
   }
 
   xlsx(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {

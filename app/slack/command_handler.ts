@@ -141,7 +141,7 @@ export default class SlackCommandHandler {
     if (!result.ok) return ephemeral(result.reason)
     await this.noteOnAlerts(invoice.id, `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`)
     return ephemeral(
-      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; the engine picks it up within 30 seconds and updates the Xero invoice it already made rather than creating a second one.`
+      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; the engine picks it up at its next check (every 10 seconds) and updates the Xero invoice it already made rather than creating a second one.`
     )
   }
 
@@ -150,7 +150,7 @@ export default class SlackCommandHandler {
     if (!found.ok) return ephemeral(found.reason)
     const result = await this.products.requestSync(found.product, account, actor.label)
     if (!result.ok) return ephemeral(result.reason)
-    return ephemeral(`Sync Now requested for ${found.product.name}; the engine starts within 30 seconds.`)
+    return ephemeral(`Sync Now requested for ${found.product.name}; the engine starts at its next check (every 10 seconds).`)
   }
 
   private async setStatus(account: Account, actor: SlackActor, words: string, verb: 'pause' | 'resume') {

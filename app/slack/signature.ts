@@ -1,15 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 
-/** Slack's request signature: `v0=` HMAC-SHA256 of `v0:{timestamp}:{raw body}` keyed with the signing secret. */
+/**
+ * Slack's request signature: `v0=` HMAC-SHA256 of `v0:{timestamp}:{raw body}` keyed with the signing secret.
+ * Only signing lives here (tests, `node ace slack:sign`); checking is Bolt's `isValidSlackRequest`.
+ */
 export function signSlackRequest(signingSecret: string, timestamp: number | string, rawBody: string) {
   return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`
-}
-
-/** Constant-time comparison of a received signature with the one this secret gives. */
-export function signatureMatches(signingSecret: string, timestamp: string, rawBody: string, signature: string) {
-  const expected = Buffer.from(signSlackRequest(signingSecret, timestamp, rawBody))
-  const received = Buffer.from(signature)
-  return expected.length === received.length && timingSafeEqual(expected, received)
 }
 
 /** The headers Slack would send with this body, for tests and `node ace slack:sign`. */

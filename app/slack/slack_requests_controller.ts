@@ -2,11 +2,11 @@ import { inject } from '@adonisjs/core'
 import app from '@adonisjs/core/services/app'
 import logger from '@adonisjs/core/services/logger'
 import type { HttpContext } from '@adonisjs/core/http'
+import { isValidSlackRequest } from '@slack/bolt'
 import type { SlackConfig } from '#config/slack'
 import SlackConnectionService from '#services/slack_connection_service'
 import SlackRequestService from '#services/slack_request_service'
 import { Clock } from '#sync/clock'
-import { signatureMatches } from '#slack/signature'
 import { ephemeral } from '#slack/messages'
 import { receiverFor } from '#slack/bot'
 
@@ -43,7 +43,12 @@ export default class SlackRequestsController {
 
     const parsed = parseBody(raw, request.header('content-type') ?? '')
     const candidates = await this.connections.candidatesFor(parsed.teamId)
-    const connection = candidates.find((candidate) => signatureMatches(candidate.signingSecret, timestamp, raw, signature))
+    // Bolt checks the HMAC; our window above is stricter (both directions, configurable), so the clock is ours too.
+    const nowMilliseconds = this.clock.now().toMillis()
+    const headers = { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) }
+    const connection = candidates.find(({ signingSecret }) =>
+      isValidSlackRequest({ signingSecret, body: raw, headers, nowMilliseconds })
+    )
     if (!connection) return refuse('bad signature')
     if (!(await this.requests.firstUse(signature, config.requestMaxAgeSeconds))) return refuse('replayed')
 

@@ -8,11 +8,6 @@ import { toSqlDateTime } from '#models/columns'
 import SlackAlertService from '#services/slack_alert_service'
 import logger from '@adonisjs/core/services/logger'
 
-export interface TickSummary {
-  reclaimed: number
-  ran: { productId: number; runId: number | null; state: string }[]
-}
-
 /**
  * The scheduler's tick (every 10 s): give back leases of dead workers, run every
  * Active product that is due (its polling interval has passed, someone asked
@@ -28,19 +23,13 @@ export default class SyncScheduler {
     protected clock: Clock
   ) {}
 
-  async tick(): Promise<TickSummary> {
-    const summary: TickSummary = { reclaimed: await this.sweeper.sweep(), ran: [] }
+  async tick(): Promise<void> {
+    await this.sweeper.sweep()
     for (const product of await this.dueProducts()) {
-      const outcome = await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
-      summary.ran.push({
-        productId: product.id,
-        runId: outcome.run?.id ?? null,
-        state: outcome.started ? outcome.run.state : 'already running',
-      })
+      await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
     }
     // Alerts waiting for their debounce window or for Slack to accept them; Slack never fails a tick.
     await this.slackAlerts.flush().catch((error) => logger.warn({ err: error }, 'Slack alert delivery failed'))
-    return summary
   }
 
   async dueProducts() {

@@ -463,7 +463,8 @@ test.group('Autotask client: bulk download', () => {
 
     console.log(
       `      Autotask calls for 1,000 invoices with items and companies: ${client.callCount} ` +
-        `(${(client.callCount / invoices.length).toFixed(4)} a invoice) ${JSON.stringify(client.callsByEntity)}`
+        `(${(client.callCount / invoices.length).toFixed(4)} a invoice) ` +
+        JSON.stringify(sandbox.state.stats().requests.byEntity)
     )
     assert.lengthOf(invoices, 1000)
     assert.isAtMost(client.callCount, 10)

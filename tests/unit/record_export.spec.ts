@@ -110,4 +110,19 @@ test.group('Record exports', () => {
     const [, line] = text.replace(/^\uFEFF/, '').split('\r\n')
     assert.equal(line, `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,"line one\nline two"`)
   })
+
+  test('CSV defuses the full-width formula signs spreadsheets also accept, and the header row', async ({ assert }) => {
+    async function* rows(): AsyncGenerator<RecordRow> {
+      yield {
+        id: 1, autotaskId: 2, number: '\uFF1D1+1', party: '\uFF20SUM(A1)', date: '2026-11-01',
+        total: new Decimal('10'), currency: 'NZD', status: 'fault', statusLabel: 'Fault', xeroNumber: '-1',
+        faultReason: '\uFF0Bcmd',
+      }
+    }
+    const text = (await bytesOf(new RecordExportService().csv('invoice', rows()))).toString('utf8')
+    const [header, line, end] = text.replace(/^\uFEFF/, '').split('\r\n')
+    assert.equal(header, 'Autotask ID,Invoice number,Company,Date,Currency,Total,Status,Xero number,Xero ID,Fault reason')
+    assert.equal(line, `2,'\uFF1D1+1,'\uFF20SUM(A1),2026-11-01,NZD,10,Fault,'-1,,'\uFF0Bcmd`)
+    assert.equal(end, '')
+  })
 })

@@ -48,9 +48,6 @@ export abstract class AutotaskClient {
   /** HTTP calls this client has made (look-ups and threshold checks included). */
   abstract readonly callCount: number
 
-  /** HTTP calls per entity (`zoneInformation` for look-ups). */
-  abstract readonly callsByEntity: Readonly<Record<string, number>>
-
   /** The zone in use once known (store `zone.url` on the product to skip later look-ups). */
   abstract readonly zone: ZoneInformation | null
 

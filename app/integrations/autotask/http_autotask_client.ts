@@ -1,4 +1,5 @@
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios'
+import PQueue from 'p-queue'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
 import {
   AutotaskAuthError,
@@ -58,41 +59,14 @@ interface RequestOptions {
   purpose: string
 }
 
-/** A counting semaphore: at most `max` holders, the rest wait in order. */
-class Semaphore {
-  #active = 0
-  #waiting: Array<() => void> = []
-
-  constructor(private readonly max: number) {}
-
-  async acquire(): Promise<void> {
-    if (this.#active < this.max) {
-      this.#active++
-      return
-    }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve))
-  }
-
-  release(): void {
-    const next = this.#waiting.shift()
-    if (next) {
-      next()
-    } else {
-      this.#active--
-    }
-  }
-}
-
 /**
  * Process-wide, because Autotask counts threads per integration code and entity,
  * not per client object: two products sharing an integration code share the cap.
  */
-const semaphores = new Map<string, Semaphore>()
+const entityQueues = new Map<string, PQueue>()
 
 /** Zone per look-up host and user; zones do not move, so they live as long as the process. */
 const zoneCache = new Map<string, Promise<ZoneInformation>>()
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function chunk<T>(values: readonly T[], size: number): T[][] {
   const chunks: T[][] = []
@@ -145,12 +119,12 @@ export class HttpAutotaskClient extends AutotaskClient {
   readonly #http: AxiosInstance
   #zone: ZoneInformation | null = null
   #callCount = 0
-  #callsByEntity: Record<string, number> = {}
   #callsSinceThresholdCheck = 0
   #lastThresholdCheckAt: number | null = null
   #thresholdCheck: Promise<void> | null = null
   #spacingMs = 0
-  #nextSlotAt = 0
+  /** Past the slow-down mark, one call starts per `#spacingMs` (a sliding window of one). */
+  #pacer: PQueue | null = null
 
   constructor(options: HttpAutotaskClientOptions, credentials: AutotaskCredentials | null = null) {
     super()
@@ -169,10 +143,6 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   get callCount(): number {
     return this.#callCount
-  }
-
-  get callsByEntity(): Readonly<Record<string, number>> {
-    return { ...this.#callsByEntity }
   }
 
   get zone(): ZoneInformation | null {
@@ -450,12 +420,23 @@ export class HttpAutotaskClient extends AutotaskClient {
       await this.#pace()
     }
 
-    const semaphore = isLookup ? null : this.#semaphore(credentials.integrationCode, options.entity)
-    await semaphore?.acquire()
+    if (isLookup) return this.#send<T>(method, path, options, credentials, null)
+    const queue = this.#entityQueue(credentials.integrationCode, options.entity)
+    return queue.add(() => this.#send<T>(method, path, options, credentials, zone))
+  }
+
+  /** One HTTP call, its failures turned into AutotaskError; `zone` is null only for the zone look-up. */
+  async #send<T>(
+    method: Method,
+    path: string,
+    options: RequestOptions,
+    credentials: AutotaskCredentials,
+    zone: ZoneInformation | null
+  ): Promise<T> {
+    const isLookup = zone === null
     try {
       this.#callCount++
       this.#callsSinceThresholdCheck++
-      this.#callsByEntity[options.entity] = (this.#callsByEntity[options.entity] ?? 0) + 1
       const headers: Record<string, string> = isLookup
         ? {}
         : {
@@ -485,19 +466,17 @@ export class HttpAutotaskClient extends AutotaskClient {
         throw error
       }
       throw this.#mapNetworkFailure(error, options)
-    } finally {
-      semaphore?.release()
     }
   }
 
-  #semaphore(integrationCode: string, entity: string): Semaphore {
+  #entityQueue(integrationCode: string, entity: string): PQueue {
     const key = `${integrationCode}|${entity.toLowerCase()}`
-    let semaphore = semaphores.get(key)
-    if (!semaphore) {
-      semaphore = new Semaphore(this.#options.concurrencyPerEntity)
-      semaphores.set(key, semaphore)
+    let queue = entityQueues.get(key)
+    if (!queue) {
+      queue = new PQueue({ concurrency: this.#options.concurrencyPerEntity })
+      entityQueues.set(key, queue)
     }
-    return semaphore
+    return queue
   }
 
   async #maybeCheckThreshold(): Promise<void> {
@@ -526,23 +505,19 @@ export class HttpAutotaskClient extends AutotaskClient {
   #applyThreshold(info: ThresholdInformation): void {
     const limit = info.externalRequestThreshold
     const used = info.currentTimeframeRequestCount
-    if (!limit || used / limit < this.#options.slowDown.fromUsage) {
-      this.#spacingMs = 0
-      this.#nextSlotAt = 0
-      return
+    let spacingMs = 0
+    if (limit && used / limit >= this.#options.slowDown.fromUsage) {
+      const remaining = Math.max(limit - used, 1)
+      const timeframeMs = (info.requestThresholdTimeframe || 60) * 60_000
+      spacingMs = Math.min(Math.ceil(timeframeMs / remaining), this.#options.slowDown.maxSpacingMs)
     }
-    const remaining = Math.max(limit - used, 1)
-    const timeframeMs = (info.requestThresholdTimeframe || 60) * 60_000
-    this.#spacingMs = Math.min(Math.ceil(timeframeMs / remaining), this.#options.slowDown.maxSpacingMs)
-    this.#nextSlotAt = Math.min(this.#nextSlotAt, Date.now() + this.#spacingMs)
+    if (spacingMs === this.#spacingMs) return
+    this.#spacingMs = spacingMs
+    this.#pacer = spacingMs ? new PQueue({ intervalCap: 1, interval: spacingMs, strict: true }) : null
   }
 
   async #pace(): Promise<void> {
-    if (!this.#spacingMs) return
-    const now = Date.now()
-    const wait = this.#nextSlotAt - now
-    this.#nextSlotAt = Math.max(now, this.#nextSlotAt) + this.#spacingMs
-    if (wait > 0) await sleep(wait)
+    await this.#pacer?.add(() => {})
   }
 
   #mapNetworkFailure(error: unknown, options: RequestOptions): AutotaskError {

@@ -249,15 +249,6 @@ export interface PurchaseOrderItem {
   unitCost: number | null
 }
 
-/** PurchaseOrders.status picklist values used by the sandbox and the settings. */
-export const purchaseOrderStatuses = {
-  new: 1,
-  submitted: 2,
-  receivedPartial: 3,
-  receivedFull: 4,
-  cancelled: 5,
-} as const
-
 /** Fields asked of Companies: what the contact matcher and the dashboard need, nothing more. */
 export const companyFields = [
   'id',
