@@ -179,7 +179,7 @@ test.group('The help page, in a browser', (group) => {
     await page.assertTextContains('[data-testid="log-table"]', 'A line written meanwhile')
 
     await page.getByTestId('sync-now').click()
-    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts within 30 seconds')
+    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts at its next check (every 10 seconds)')
     await page.assertTextContains('[data-testid="log-table"]', 'Sync Now requested by')
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
   })

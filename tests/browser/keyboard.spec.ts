@@ -514,7 +514,7 @@ test.group('Keyboard only (browser)', (group) => {
 
     await tabTo(page, (f) => f.testid === 'sync-now', { back: true })
     await page.keyboard.press('Enter')
-    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts within 30 seconds')
+    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts at its next check (every 10 seconds)')
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
   })
 

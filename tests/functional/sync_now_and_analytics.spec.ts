@@ -26,7 +26,7 @@ test.group('Sync Now', (group) => {
       .loginAs(owner)
     response.assertStatus(200)
     response.assertHeader('hx-trigger', 'logs-changed')
-    response.assertTextIncludes('the engine starts within 30 seconds')
+    response.assertTextIncludes('the engine starts at its next check (every 10 seconds)')
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
     assert.lengthOf(await logMessages(product.id, 'sync.requested'), 1)
   })
