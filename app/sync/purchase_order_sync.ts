@@ -3,7 +3,12 @@ import { DateTime } from 'luxon'
 import { Decimal } from 'decimal.js'
 import db from '@adonisjs/lucid/services/db'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
-import { purchaseOrderStatuses, type Company, type PurchaseOrder, type PurchaseOrderItem } from '#integrations/autotask/types'
+import {
+  purchaseOrderStatuses,
+  type Company,
+  type PurchaseOrder,
+  type PurchaseOrderItem,
+} from '#integrations/autotask/types'
 import type {
   XeroGateway,
   XeroInvoice,
@@ -30,7 +35,13 @@ import syncConfig from '#config/sync'
 const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
 const BILL_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'PAID']
 
-const STATUS_NAMES: Record<number, string> = { 1: 'New', 2: 'Submitted', 3: 'Received partial', 4: 'Received full', 5: 'Cancelled' }
+const STATUS_NAMES: Record<number, string> = {
+  1: 'New',
+  2: 'Submitted',
+  3: 'Received partial',
+  4: 'Received full',
+  5: 'Cancelled',
+}
 
 /** One purchase order on its way to Xero, and what is known of its Xero copy. */
 interface Entry {
@@ -119,7 +130,8 @@ export default class PurchaseOrderSync {
     const current = new Map<number, PurchaseOrder>()
     for (let start = 0; start < watched.length; start += 200) {
       const ids = watched.slice(start, start + 200).map((record) => record.autotaskId)
-      for await (const page of autotask.query<PurchaseOrder>('PurchaseOrders', [{ op: 'in', field: 'id', value: ids }])) {
+      const filter = [{ op: 'in' as const, field: 'id', value: ids }]
+      for await (const page of autotask.query<PurchaseOrder>('PurchaseOrders', filter)) {
         for (const order of page) current.set(order.id, order)
       }
     }
@@ -133,9 +145,8 @@ export default class PurchaseOrderSync {
         .where('status', 'synced')
         .update({ status: 'pending', needs_refresh: true, attempts: 0, next_attempt_at: null })
       if (Number(moved) !== 1) continue
-      const change = order
-        ? `${STATUS_NAMES[record.autotaskStatus ?? 0] ?? record.autotaskStatus} → ${STATUS_NAMES[order.status] ?? order.status}`
-        : 'deleted'
+      const name = (status: number | null) => STATUS_NAMES[status ?? 0] ?? String(status)
+      const change = order ? `${name(record.autotaskStatus)} → ${name(order.status)}` : 'deleted'
       await this.logs.writeMany([
         {
           productId: product.id,
@@ -143,7 +154,7 @@ export default class PurchaseOrderSync {
           purchaseOrderRecordId: record.id,
           autotaskId: record.autotaskId,
           event: 'purchase_order.changed',
-          message: `Purchase order ${record.poNumber} changed in Autotask (${change}): Pending Sync, to follow the change in Xero`,
+          message: `Purchase order ${record.poNumber} changed in Autotask (${change}): Pending Sync, to follow in Xero`,
           actor: 'engine',
         },
       ])
@@ -245,7 +256,7 @@ export default class PurchaseOrderSync {
   private async pushOrders(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[], mayExist: Set<number>) {
     const { product, claim } = batch
     for (const entry of entries) {
-      if (entry.record.xeroDocumentType === 'PURCHASEORDER' && entry.record.xeroDocumentId) entry.xeroId = entry.record.xeroDocumentId
+      if (entry.record.xeroDocumentType === 'PURCHASEORDER') entry.xeroId = entry.record.xeroDocumentId ?? undefined
     }
     await this.findOrders(batch, xero, entries.filter((e) => !e.xeroId && mayExist.has(e.record.id)))
     const current = await this.currentOrders(batch, xero, entries.filter((e) => e.xeroId))
@@ -257,27 +268,31 @@ export default class PurchaseOrderSync {
     }
     const toCreate = creates.filter((e) => !e.cancelled)
 
+    const inputs = (chosen: Entry[]) => chosen.map((e) => this.orderInput(batch, e))
     if (updates.length) {
       const results = await batch.waitOutRateLimits(() =>
-        xero.updatePurchaseOrders(product, updates.map((e) => this.orderInput(batch, e)), { idempotencyKey: `${claim.token}:orders-update` })
+        xero.updatePurchaseOrders(product, inputs(updates), { idempotencyKey: `${claim.token}:orders-update` })
       )
       this.recordResults(batch, updates, results, 'PURCHASEORDER')
     }
     if (toCreate.length === 0) return
     const results = await batch.waitOutRateLimits(() =>
-      xero.createPurchaseOrders(product, toCreate.map((e) => this.orderInput(batch, e)), { idempotencyKey: `${claim.token}:orders-create` })
+      xero.createPurchaseOrders(product, inputs(toCreate), { idempotencyKey: `${claim.token}:orders-create` })
     )
-    const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m))).map((r) => toCreate[r.index])
+    const taken = results
+      .filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
+      .map((r) => toCreate[r.index])
     this.recordResults(batch, toCreate, results.filter((r) => !taken.includes(toCreate[r.index])), 'PURCHASEORDER')
     if (taken.length === 0) return
     await this.findOrders(batch, xero, taken)
     for (const entry of taken.filter((e) => !e.xeroId && !batch.has(e.record))) {
-      batch.fault(entry.record, 'Xero refused the purchase order: Purchase Order # must be unique.', hintFor('must be unique'))
+      const reason = 'Xero refused the purchase order: Purchase Order # must be unique.'
+      batch.fault(entry.record, reason, hintFor('must be unique'))
     }
     const found = await this.currentOrders(batch, xero, taken.filter((e) => e.xeroId))
     if (found.length === 0) return
     const again = await batch.waitOutRateLimits(() =>
-      xero.updatePurchaseOrders(product, found.map((e) => this.orderInput(batch, e)), { idempotencyKey: `${claim.token}:orders-relink` })
+      xero.updatePurchaseOrders(product, inputs(found), { idempotencyKey: `${claim.token}:orders-relink` })
     )
     this.recordResults(batch, found, again, 'PURCHASEORDER')
   }
@@ -292,7 +307,8 @@ export default class PurchaseOrderSync {
       if (order.contactId !== entry.contactId) {
         batch.fault(
           entry.record,
-          `Xero already holds purchase order ${number} for ${order.contactName ?? 'another contact'}, not this vendor: nothing was changed in Xero.`,
+          `Xero already holds purchase order ${number} for ${order.contactName ?? 'another contact'}, ` +
+            'not this vendor: nothing was changed in Xero.',
           'Renumber one of them (in Xero or Autotask), then resync.'
         )
         continue
@@ -316,11 +332,13 @@ export default class PurchaseOrderSync {
       entry.xeroStatus = order.status
       entry.xeroNumber = order.purchaseOrderNumber
       if (order.status === 'DELETED' && entry.cancelled) {
-        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; Xero purchase order ${order.purchaseOrderNumber} is deleted too.`)
+        const number = order.purchaseOrderNumber ?? order.purchaseOrderId
+        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; Xero's ${number} is deleted.`)
         continue
       }
       if (order.status === 'BILLED' || order.status === 'DELETED') {
-        this.locked(batch, entry, 'purchase order', order.purchaseOrderNumber ?? order.purchaseOrderId, order.status.toLowerCase())
+        const number = order.purchaseOrderNumber ?? order.purchaseOrderId
+        this.locked(batch, entry, 'purchase order', number, order.status.toLowerCase())
         continue
       }
       open.push(entry)
@@ -336,13 +354,13 @@ export default class PurchaseOrderSync {
   private async pushBills(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
     const { product, claim } = batch
     for (const entry of entries) {
-      if (entry.record.xeroDocumentType === 'BILL' && entry.record.xeroDocumentId) entry.xeroId = entry.record.xeroDocumentId
+      if (entry.record.xeroDocumentType === 'BILL') entry.xeroId = entry.record.xeroDocumentId ?? undefined
     }
     await this.findBills(batch, xero, entries.filter((e) => !e.xeroId))
     const linked = entries.filter((e) => e.xeroId && !batch.has(e.record))
-    const bills = linked.length
-      ? new Map((await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, linked.map((e) => e.xeroId!)))).map((b) => [b.invoiceId, b]))
-      : new Map<string, XeroInvoice>()
+    const ids = linked.map((e) => e.xeroId!)
+    const found = ids.length ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, ids)) : []
+    const bills = new Map(found.map((bill) => [bill.invoiceId, bill]))
     const current: Entry[] = []
     for (const entry of linked) {
       const bill = bills.get(entry.xeroId!)
@@ -355,7 +373,8 @@ export default class PurchaseOrderSync {
       entry.paid = new Decimal(bill.amountPaid).gt(0)
       const gone = bill.status === 'VOIDED' || bill.status === 'DELETED'
       if (gone && entry.cancelled) {
-        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; its Xero bill is ${bill.status.toLowerCase()} too.`)
+        const why = bill.status.toLowerCase()
+        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; its Xero bill is ${why} too.`)
         continue
       }
       if (gone || bill.status === 'PAID' || entry.paid) {
@@ -375,7 +394,9 @@ export default class PurchaseOrderSync {
     }
     if (writes.length === 0) return
     const results = await batch.waitOutRateLimits(() =>
-      xero.updateInvoices(product, writes.map((e) => this.billInput(batch, e)), { idempotencyKey: `${claim.token}:bills` })
+      xero.updateInvoices(product, writes.map((e) => this.billInput(batch, e)), {
+        idempotencyKey: `${claim.token}:bills`,
+      })
     )
     this.recordResults(batch, writes, results, 'BILL')
   }
@@ -387,7 +408,8 @@ export default class PurchaseOrderSync {
     for (let start = 0; start < references.length; start += 25) {
       const where = references
         .slice(start, start + 25)
-        .map((reference) => `Reference=="${reference.replace(/["\\]/g, '')}"`)
+        // Type first: a sales invoice may carry the same reference (a customer's PO number).
+        .map((reference) => `Type=="ACCPAY" AND Reference=="${reference.replace(/["\\]/g, '')}"`)
         .join(' OR ')
       found.push(...(await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where))))
     }
@@ -409,7 +431,8 @@ export default class PurchaseOrderSync {
         batch.fault(
           record,
           `Xero holds ${matches.length} bills of this vendor with reference ${record.poNumber} and the same amount ` +
-            `(${matches.map((b) => b.invoiceNumber ?? b.invoiceId).join(', ')}): which one is this purchase order's is not clear.`,
+            `(${matches.map((b) => b.invoiceNumber ?? b.invoiceId).join(', ')}): ` +
+            "which one is this purchase order's is not clear.",
           'Delete or void the extra bills in Xero, then resync: the one left is linked.'
         )
       }
@@ -450,7 +473,8 @@ export default class PurchaseOrderSync {
       entry.record,
       'info',
       'purchase_order.status_kept',
-      `Purchase order ${entry.record.poNumber}: the Xero ${label} ${entry.xeroNumber ?? ''} stays ${kept} (further along than ${wanted}, which the settings send); its lines and dates are updated`
+      `Purchase order ${entry.record.poNumber}: the Xero ${label} ${entry.xeroNumber ?? ''} stays ${kept} ` +
+        `(further along than ${wanted}, which the settings send); its lines and dates are updated`
     )
     return kept
   }
@@ -470,7 +494,8 @@ export default class PurchaseOrderSync {
   private orderInput(batch: OutcomeBatch, entry: Entry): XeroPurchaseOrderInput {
     const { record } = entry
     if (entry.targetStatus) {
-      return { purchaseOrderId: entry.xeroId, contact: { contactId: entry.contactId }, status: entry.targetStatus as XeroPurchaseOrderStatus }
+      const status = entry.targetStatus as XeroPurchaseOrderStatus
+      return { purchaseOrderId: entry.xeroId, contact: { contactId: entry.contactId }, status }
     }
     return {
       purchaseOrderId: entry.xeroId,
@@ -487,7 +512,8 @@ export default class PurchaseOrderSync {
   private billInput(batch: OutcomeBatch, entry: Entry): XeroInvoiceInput {
     const { record } = entry
     if (entry.targetStatus) {
-      return { invoiceId: entry.xeroId, type: 'ACCPAY', contact: { contactId: entry.contactId }, status: entry.targetStatus as 'VOIDED' | 'DELETED' }
+      const status = entry.targetStatus as 'VOIDED' | 'DELETED'
+      return { invoiceId: entry.xeroId, type: 'ACCPAY', contact: { contactId: entry.contactId }, status }
     }
     return {
       invoiceId: entry.xeroId,
@@ -522,8 +548,10 @@ export default class PurchaseOrderSync {
       const number = 'invoiceId' in result.value ? result.value.invoiceNumber : result.value.purchaseOrderNumber
       if (entry.targetStatus) {
         const done = entry.targetStatus === 'VOIDED' ? 'voided' : 'deleted'
-        batch.log(record, 'info', 'purchase_order.cancelled', `Purchase order ${record.poNumber} cancelled in Autotask: Xero ${label} ${number ?? xeroId} ${done}`)
-        batch.skipped(record, `The purchase order was cancelled in Autotask; its Xero ${label} ${number ?? xeroId} was ${done}.`)
+        const document = `Xero ${label} ${number ?? xeroId}`
+        const line = `Purchase order ${record.poNumber} cancelled in Autotask: ${document} ${done}`
+        batch.log(record, 'info', 'purchase_order.cancelled', line)
+        batch.skipped(record, `The purchase order was cancelled in Autotask; its ${document} was ${done}.`)
         continue
       }
       const how = entry.foundBy ? `found in Xero by ${entry.foundBy} and updated` : entry.xeroId ? 'updated' : 'created'
@@ -531,7 +559,8 @@ export default class PurchaseOrderSync {
         record,
         { xero_document_type: type, xero_document_id: xeroId, xero_number: number },
         { kind: 'purchase_order', xeroId, xeroLabel: number },
-        `Purchase order ${record.poNumber} ${how} in Xero as ${label} ${number ?? xeroId} (${result.value.status}, total ${result.value.total})`
+        `Purchase order ${record.poNumber} ${how} in Xero as ${label} ${number ?? xeroId} ` +
+          `(${result.value.status}, total ${result.value.total})`
       )
     }
   }

@@ -86,10 +86,6 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     return order
   }
 
-  async function logLines(record: PurchaseOrderRecord, event: string) {
-    return SyncLog.query().where('purchase_order_record_id', record.id).where('event', event).orderBy('id')
-  }
-
   test('a PO number typed into Xero by hand is linked and updated, not created a second time', async ({ assert }) => {
     const { order, vendorName } = submittedOrder()
     const typed = typedIntoXero(String(order.purchaseOrderNumber), vendorName)
@@ -110,7 +106,9 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     assert.lengthOf(xeroOrders(), synced.length, 'one Xero purchase order per synced PO')
   }).timeout(60_000)
 
-  test("a PO number Xero holds for another contact faults with the reason; Xero's is left alone", async ({ assert }) => {
+  test("a PO number Xero holds for another contact faults with the reason; Xero's is left alone", async ({
+    assert,
+  }) => {
     const { order } = submittedOrder()
     const typed = typedIntoXero(String(order.purchaseOrderNumber), 'Someone Else Ltd')
     await enable('PURCHASEORDER')
@@ -118,7 +116,8 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
 
     const record = (await records()).find((r) => r.autotaskId === order.id)!
     assert.equal(record.status, 'fault')
-    assert.include(record.faultReason!, `Xero already holds purchase order ${order.purchaseOrderNumber} for Someone Else Ltd`)
+    const number = order.purchaseOrderNumber
+    assert.include(record.faultReason!, `Xero already holds purchase order ${number} for Someone Else Ltd`)
     assert.isNull(record.xeroDocumentId)
     const same = xeroOrders().filter((o) => o.PurchaseOrderNumber === order.purchaseOrderNumber)
     assert.lengthOf(same, 1)
@@ -127,16 +126,17 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
   }).timeout(60_000)
 
   for (const type of ['PURCHASEORDER', 'BILL'] as const) {
-    test(`a ${type === 'BILL' ? 'bill' : 'purchase order'} write whose answer was lost: the retry leaves one document per PO in Xero`, async ({
-      assert,
-    }) => {
+    const name = type === 'BILL' ? 'bill' : 'purchase order'
+    test(`a ${name} write whose answer was lost: the retry leaves one document per PO in Xero`, async ({ assert }) => {
       await enable(type)
       // Xero does the write; its answer never reaches us (the client times out).
-      await knob(world.xero, '/faults', type === 'BILL' ? { kind: 'lost', path: '/Invoices', method: 'POST' } : { kind: 'lost', path: '/PurchaseOrders' })
+      const write = type === 'BILL' ? { path: '/Invoices', method: 'POST' } : { path: '/PurchaseOrders' }
+      await knob(world.xero, '/faults', { kind: 'lost', ...write })
       await world.run()
       const waiting = (await records()).filter((r) => r.status === 'pending')
       assert.isAbove(waiting.length, 0, 'the batch whose answer was lost waits for a retry')
-      const documents = () => (type === 'BILL' ? bills().map((b: SandboxInvoice) => b.Reference) : xeroOrders().map((o) => o.PurchaseOrderNumber))
+      const documents = () =>
+        type === 'BILL' ? bills().map((b: SandboxInvoice) => b.Reference) : xeroOrders().map((o) => o.PurchaseOrderNumber)
       assert.lengthOf(documents(), waiting.length, 'Xero did the write')
 
       world.clock.advance({ minutes: 30 })
@@ -152,10 +152,13 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
         .where('event', 'purchase_order.synced')
         .whereLike('message', `%found in Xero by ${type === 'BILL' ? 'reference' : 'number'}%`)
       assert.lengthOf(found, waiting.length)
+      assert.lengthOf(world.xero.state.violations, 0, 'every request matched the official contract')
     }).timeout(60_000)
   }
 
-  test('a bill is linked only to the same PO: two matching bills fault as ambiguous, nothing is created', async ({ assert }) => {
+  test('a bill is linked only to the same PO: two matching bills fault as ambiguous, nothing is created', async ({
+    assert,
+  }) => {
     await enable('BILL')
     await world.run()
     const [record] = await records()
@@ -164,7 +167,8 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     org().invoices.push({ ...bill, InvoiceID: randomUUID(), LineItems: bill.LineItems.map((l) => ({ ...l })) })
     await PurchaseOrderRecord.query().where('id', record.id).update({ xeroDocumentId: null, xeroDocumentType: null })
     const statuses = await app.container.make(RecordStatusService)
-    assert.isTrue((await statuses.apply('purchase_order', await PurchaseOrderRecord.findOrFail(record.id), 'resync', 'tester')).ok)
+    const unlinked = await PurchaseOrderRecord.findOrFail(record.id)
+    assert.isTrue((await statuses.apply('purchase_order', unlinked, 'resync', 'tester')).ok)
     const before = bills().length
     await world.run()
 
@@ -213,7 +217,9 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert_(response.ok, `status knob: ${response.status}`)
   }
 
-  test('a PO cancelled in Autotask is deleted in Xero, logged, and shown as skipped with the reason', async ({ assert }) => {
+  test('a PO cancelled in Autotask is deleted in Xero, logged, and shown as skipped with the reason', async ({
+    assert,
+  }) => {
     const record = await syncedFirst('PURCHASEORDER')
     await setStatus(record.autotaskId, 5)
     await world.run()
@@ -224,7 +230,7 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.equal(again.status, 'skipped')
     assert.include(again.faultReason!, 'cancelled in Autotask')
     assert.equal(again.autotaskStatus, 5)
-    const events = (await SyncLog.query().where('purchase_order_record_id', record.id).orderBy('id')).map((l) => l.event)
+    const events = (await logLines(record)).map((l) => l.event)
     assert.includeMembers(events, ['purchase_order.changed', 'purchase_order.cancelled', 'purchase_order.skipped'])
   }).timeout(60_000)
 
@@ -264,11 +270,13 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.lengthOf(org().purchaseOrders, count, 'no second purchase order')
     const order = org().purchaseOrders.find((o) => o.PurchaseOrderID === record.xeroDocumentId)!
     assert.equal(order.SubTotal.toFixed(2), again.subtotal.toFixed(2))
-    const changed = await SyncLog.query().where('purchase_order_record_id', record.id).where('event', 'purchase_order.changed')
+    const changed = await logLines(record, 'purchase_order.changed')
     assert.include(changed[0].message, 'Submitted → Received partial')
   }).timeout(60_000)
 
-  test('a resync never moves an approved bill back to draft: Xero keeps AUTHORISED and the log says so', async ({ assert }) => {
+  test('a resync never moves an approved bill back to draft: Xero keeps AUTHORISED and the log says so', async ({
+    assert,
+  }) => {
     const record = await syncedFirst('BILL')
     const bill = () => org().invoices.find((i) => i.InvoiceID === record.xeroDocumentId)!
     bill().Status = 'AUTHORISED'
@@ -280,11 +288,16 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.equal(again.status, 'synced', again.faultReason ?? '')
     assert.equal(again.xeroDocumentId, record.xeroDocumentId)
     assert.equal(bill().Status, 'AUTHORISED')
-    const kept = await SyncLog.query().where('purchase_order_record_id', record.id).where('event', 'purchase_order.status_kept')
+    const kept = await logLines(record, 'purchase_order.status_kept')
     assert.lengthOf(kept, 1)
     assert.include(kept[0].message, 'stays AUTHORISED (further along than DRAFT')
   }).timeout(60_000)
 })
+
+async function logLines(record: PurchaseOrderRecord, event?: string) {
+  const query = SyncLog.query().where('purchase_order_record_id', record.id).orderBy('id')
+  return event ? query.where('event', event) : query
+}
 
 function assert_(condition: boolean, message: string) {
   if (!condition) throw new Error(message)
