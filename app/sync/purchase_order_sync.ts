@@ -52,8 +52,9 @@ interface Entry {
   xeroStatus?: string
   xeroNumber?: string | null
   paid?: boolean
-  /** how it was found in Xero when it was not linked */
+  /** how it was found in Xero when it was not linked, and what was found */
   foundBy?: string
+  found?: XeroPurchaseOrder
   /** DELETED or VOIDED: the write that follows a cancellation */
   targetStatus?: string
 }
@@ -268,16 +269,19 @@ export default class PurchaseOrderSync {
     }
     const toCreate = creates.filter((e) => !e.cancelled)
 
+    // Built once, outside the calls a rate limit may repeat: building one may write a log line.
     const inputs = (chosen: Entry[]) => chosen.map((e) => this.orderInput(batch, e))
     if (updates.length) {
+      const payload = inputs(updates)
       const results = await batch.waitOutRateLimits(() =>
-        xero.updatePurchaseOrders(product, inputs(updates), { idempotencyKey: `${claim.token}:orders-update` })
+        xero.updatePurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-update` })
       )
       this.recordResults(batch, updates, results, 'PURCHASEORDER')
     }
     if (toCreate.length === 0) return
+    const payload = inputs(toCreate)
     const results = await batch.waitOutRateLimits(() =>
-      xero.createPurchaseOrders(product, inputs(toCreate), { idempotencyKey: `${claim.token}:orders-create` })
+      xero.createPurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-create` })
     )
     const taken = results
       .filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
@@ -285,14 +289,15 @@ export default class PurchaseOrderSync {
     this.recordResults(batch, toCreate, results.filter((r) => !taken.includes(toCreate[r.index])), 'PURCHASEORDER')
     if (taken.length === 0) return
     await this.findOrders(batch, xero, taken)
-    for (const entry of taken.filter((e) => !e.xeroId && !batch.has(e.record))) {
+    const found = await this.currentOrders(batch, xero, taken.filter((e) => e.xeroId))
+    for (const entry of taken.filter((e) => !found.includes(e) && !batch.has(e.record))) {
       const reason = 'Xero refused the purchase order: Purchase Order # must be unique.'
       batch.fault(entry.record, reason, hintFor('must be unique'))
     }
-    const found = await this.currentOrders(batch, xero, taken.filter((e) => e.xeroId))
     if (found.length === 0) return
+    const relinks = inputs(found)
     const again = await batch.waitOutRateLimits(() =>
-      xero.updatePurchaseOrders(product, inputs(found), { idempotencyKey: `${claim.token}:orders-relink` })
+      xero.updatePurchaseOrders(product, relinks, { idempotencyKey: `${claim.token}:orders-relink` })
     )
     this.recordResults(batch, found, again, 'PURCHASEORDER')
   }
@@ -315,6 +320,7 @@ export default class PurchaseOrderSync {
       }
       entry.xeroId = order.purchaseOrderId
       entry.foundBy = 'number'
+      entry.found = order
     }
   }
 
@@ -323,7 +329,7 @@ export default class PurchaseOrderSync {
     const open: Entry[] = []
     for (const entry of entries) {
       if (batch.has(entry.record)) continue
-      const order = await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!))
+      const order = entry.found ?? (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
       if (!order) {
         // Gone from Xero altogether: created again (a new link on success).
         delete entry.xeroId
@@ -393,10 +399,9 @@ export default class PurchaseOrderSync {
       batch.skipped(entry.record, 'The purchase order was cancelled in Autotask before it reached Xero.')
     }
     if (writes.length === 0) return
+    const payload = writes.map((e) => this.billInput(batch, e))
     const results = await batch.waitOutRateLimits(() =>
-      xero.updateInvoices(product, writes.map((e) => this.billInput(batch, e)), {
-        idempotencyKey: `${claim.token}:bills`,
-      })
+      xero.updateInvoices(product, payload, { idempotencyKey: `${claim.token}:bills` })
     )
     this.recordResults(batch, writes, results, 'BILL')
   }
@@ -474,7 +479,7 @@ export default class PurchaseOrderSync {
       'info',
       'purchase_order.status_kept',
       `Purchase order ${entry.record.poNumber}: the Xero ${label} ${entry.xeroNumber ?? ''} stays ${kept} ` +
-        `(further along than ${wanted}, which the settings send); its lines and dates are updated`
+        `(further along than the ${wanted} the sync sends); its lines and dates are updated`
     )
     return kept
   }
