@@ -329,7 +329,8 @@ export default class PurchaseOrderSync {
     const open: Entry[] = []
     for (const entry of entries) {
       if (batch.has(entry.record)) continue
-      const order = entry.found ?? (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
+      const order =
+        entry.found ?? (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
       if (!order) {
         // Gone from Xero altogether: created again (a new link on success).
         delete entry.xeroId

@@ -389,7 +389,8 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
     // Only a sales invoice's number is unique, so only it names the invoice to update; a bill's number does not
     // ("ACCREC – Unique …" in xero_accounting.yaml, Invoice.InvoiceNumber; bills: pyxero#328). A POST creates a bill.
     if (!existing && mode === 'upsert' && input.InvoiceNumber && (input.Type ?? 'ACCREC') === 'ACCREC') {
-      existing = org.invoices.find((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === input.InvoiceNumber)
+      const number = input.InvoiceNumber
+      existing = org.invoices.find((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === number)
     }
     if (existing && !EDITABLE_INVOICE.includes(existing.Status)) {
       outcome.errors = true
@@ -574,7 +575,8 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     // xero_accounting.yaml PurchaseOrder.PurchaseOrderNumber); the message as Xero words it: XeroAPI/Xero-Net#257.
     // Strict where nothing says: case-insensitive, and a deleted order keeps its number.
     const wanted: string | undefined = input.PurchaseOrderNumber
-    if (wanted && wanted.toLowerCase() !== existing?.PurchaseOrderNumber.toLowerCase() && numbers.has(wanted.toLowerCase())) {
+    const renumbered = wanted && wanted.toLowerCase() !== existing?.PurchaseOrderNumber.toLowerCase()
+    if (renumbered && numbers.has(wanted.toLowerCase())) {
       errors.push('Purchase Order # must be unique.')
     }
     if (errors.length > 0) {

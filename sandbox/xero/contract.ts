@@ -69,7 +69,8 @@ export class ContractValidator {
     const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
     const twins = this.api
       .getOperations()
-      .filter((other) => other !== operation && other.method === operation.method && shape(other.path) === shape(operation.path))
+      .filter((other) => other !== operation && other.method === operation.method)
+      .filter((other) => shape(other.path) === shape(operation.path))
     const errors = this.check(request, operation)
     return errors.length === 0 || twins.some((twin) => this.check(request, twin).length === 0) ? [] : errors
   }

@@ -136,7 +136,9 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
       const waiting = (await records()).filter((r) => r.status === 'pending')
       assert.isAbove(waiting.length, 0, 'the batch whose answer was lost waits for a retry')
       const documents = () =>
-        type === 'BILL' ? bills().map((b: SandboxInvoice) => b.Reference) : xeroOrders().map((o) => o.PurchaseOrderNumber)
+        type === 'BILL'
+          ? bills().map((b: SandboxInvoice) => b.Reference)
+          : xeroOrders().map((o) => o.PurchaseOrderNumber)
       assert.lengthOf(documents(), waiting.length, 'Xero did the write')
 
       world.clock.advance({ minutes: 30 })
@@ -149,7 +151,8 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
       const ids = new Set(all.map((r) => r.xeroDocumentId))
       assert.equal(ids.size, all.length)
       const synced = await SyncLog.query().where('product_id', world.product.id).where('event', 'purchase_order.synced')
-      const found = synced.filter((l) => l.message.includes(`found in Xero by ${type === 'BILL' ? 'reference' : 'number'}`))
+      const how = `found in Xero by ${type === 'BILL' ? 'reference' : 'number'}`
+      const found = synced.filter((l) => l.message.includes(how))
       assert.lengthOf(found, waiting.length)
       assert.lengthOf(world.xero.state.violations, 0, 'every request matched the official contract')
     }).timeout(60_000)
