@@ -3,8 +3,22 @@ import { DateTime } from 'luxon'
 import { Decimal } from 'decimal.js'
 import db from '@adonisjs/lucid/services/db'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
-import type { Company, PurchaseOrder, PurchaseOrderItem } from '#integrations/autotask/types'
-import type { XeroGateway, XeroInvoiceInput, XeroLineItemInput, XeroPurchaseOrderInput } from '#integrations/xero/xero_gateway'
+import {
+  purchaseOrderStatuses,
+  type Company,
+  type PurchaseOrder,
+  type PurchaseOrderItem,
+} from '#integrations/autotask/types'
+import type {
+  XeroGateway,
+  XeroInvoice,
+  XeroInvoiceInput,
+  XeroLineItemInput,
+  XeroPurchaseOrder,
+  XeroPurchaseOrderInput,
+  XeroPurchaseOrderStatus,
+  XeroWriteResult,
+} from '#integrations/xero/xero_gateway'
 import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purchase_order_record'
 import type Product from '#models/product'
 import SyncLogService from '#services/sync_log_service'
@@ -17,7 +31,33 @@ import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 
-const LOCKED = new Set(['BILLED', 'DELETED', 'PAID', 'VOIDED'])
+/** Statuses in the order Xero moves a document forward; an update never moves one back. */
+const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
+const BILL_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'PAID']
+
+const STATUS_NAMES: Record<number, string> = {
+  1: 'New',
+  2: 'Submitted',
+  3: 'Received partial',
+  4: 'Received full',
+  5: 'Cancelled',
+}
+
+/** One purchase order on its way to Xero, and what is known of its Xero copy. */
+interface Entry {
+  record: PurchaseOrderRecord
+  contactId: string
+  cancelled: boolean
+  xeroId?: string
+  xeroStatus?: string
+  xeroNumber?: string | null
+  paid?: boolean
+  /** how it was found in Xero when it was not linked, and what was found */
+  foundBy?: string
+  found?: XeroPurchaseOrder
+  /** DELETED or VOIDED: the write that follows a cancellation */
+  targetStatus?: string
+}
 
 /**
  * Purchase orders, in one pass (no separate metadata phase) and only when no
@@ -56,6 +96,7 @@ export default class PurchaseOrderSync {
     if (Number(waiting[0].total) > 0) return null
 
     const found = await this.download(product, syncRunId, autotask, settings.triggerStatus)
+    await this.followChanges(product, syncRunId, autotask)
     const stats: PushStats & { found: number } = { synced: 0, faulted: 0, retried: 0, skipped: 0, found }
     while (!(await shouldStop())) {
       const claim = await this.leases.claim('purchase_order', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
@@ -72,6 +113,53 @@ export default class PurchaseOrderSync {
       }
     }
     return stats
+  }
+
+  /**
+   * Synced purchase orders that changed status in Autotask since (part received,
+   * cancelled, deleted) go back to Pending Sync, to be downloaded again and
+   * followed in Xero. Autotask POs carry no last-modified time, so the open ones
+   * are read again by id (fully received and cancelled ones change no more).
+   */
+  private async followChanges(product: Product, syncRunId: number, autotask: AutotaskClient) {
+    const watched = await PurchaseOrderRecord.query()
+      .where('product_id', product.id)
+      .where('status', 'synced')
+      .whereNotNull('xero_document_id')
+      .whereNotIn('autotask_status', [purchaseOrderStatuses.receivedFull, purchaseOrderStatuses.cancelled])
+    if (watched.length === 0) return
+    const current = new Map<number, PurchaseOrder>()
+    for (let start = 0; start < watched.length; start += 200) {
+      const ids = watched.slice(start, start + 200).map((record) => record.autotaskId)
+      const filter = [{ op: 'in' as const, field: 'id', value: ids }]
+      for await (const page of autotask.query<PurchaseOrder>('PurchaseOrders', filter)) {
+        for (const order of page) current.set(order.id, order)
+      }
+    }
+    for (const record of watched) {
+      const order = current.get(record.autotaskId)
+      if (order && order.status === record.autotaskStatus) continue
+      // Only while still synced: a person or another worker may have moved it meanwhile.
+      const moved = await db
+        .from('purchase_order_records')
+        .where('id', record.id)
+        .where('status', 'synced')
+        .update({ status: 'pending', needs_refresh: true, attempts: 0, next_attempt_at: null })
+      if (Number(moved) !== 1) continue
+      const name = (status: number | null) => STATUS_NAMES[status ?? 0] ?? String(status)
+      const change = order ? `${name(record.autotaskStatus)} → ${name(order.status)}` : 'deleted'
+      await this.logs.writeMany([
+        {
+          productId: product.id,
+          syncRunId,
+          purchaseOrderRecordId: record.id,
+          autotaskId: record.autotaskId,
+          event: 'purchase_order.changed',
+          message: `Purchase order ${record.poNumber} changed in Autotask (${change}): Pending Sync, to follow in Xero`,
+          actor: 'engine',
+        },
+      ])
+    }
   }
 
   /** New POs at the trigger status since the cursor, with their items and vendors; cursor committed last. */
@@ -126,8 +214,9 @@ export default class PurchaseOrderSync {
   }
 
   private async push(batch: OutcomeBatch, claimed: PurchaseOrderRecord[], autotask: AutotaskClient, xero: XeroGateway) {
-    const { product, claim } = batch
-    const settings = product.effectiveSettings.purchaseOrders
+    const { product } = batch
+    // Only these may be in Xero without our link: tried before (an answer lost, a dead worker) or resynced.
+    const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
     const records = await this.refresh(batch, claimed, autotask)
     const contacts = await this.contacts.resolve(
       product,
@@ -137,117 +226,349 @@ export default class PurchaseOrderSync {
         .map((record) => ({ id: record.vendorCompanyId!, name: record.vendorName ?? `Vendor ${record.vendorCompanyId}` })),
       batch.syncRunId
     )
-    const ready: { record: PurchaseOrderRecord; contactId: string }[] = []
+    const ready: Entry[] = []
     for (const record of records) {
+      const cancelled = record.autotaskStatus === purchaseOrderStatuses.cancelled
       const contact = record.vendorCompanyId ? contacts.get(record.vendorCompanyId) : undefined
+      if (cancelled && !record.xeroDocumentId && !mayExist.has(record.id)) {
+        batch.skipped(record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+        continue
+      }
       if (!contact?.ok) {
         batch.fault(record, contact?.reason ?? 'The purchase order has no vendor.', contact?.hint ?? 'Set its vendor in Autotask, then resync.')
         continue
       }
-      if ((record.lines ?? []).length === 0) {
+      if (!cancelled && (record.lines ?? []).length === 0) {
         batch.fault(record, 'The purchase order has no items.', 'Add its items in Autotask, then resync.')
         continue
       }
-      ready.push({ record, contactId: contact.contactId })
+      ready.push({ record, contactId: contact.contactId, cancelled })
     }
-    const editable = await this.editable(batch, xero, ready)
-    const lines = (record: PurchaseOrderRecord): XeroLineItemInput[] =>
-      (record.lines ?? []).map((line) => ({
-        description: line.description,
-        quantity: new Decimal(line.quantity).toFixed(4),
-        unitAmount: new Decimal(line.unitCost).toFixed(4),
-        lineAmount: lineAmount(line.quantity, line.unitCost).toFixed(2),
-        accountCode: settings.accountCode,
-        taxType: settings.taxType,
-      }))
-
-    if (settings.documentType === 'BILL') {
-      const inputs: XeroInvoiceInput[] = editable.map(({ record, contactId }) => ({
-        invoiceId: record.xeroDocumentType === 'BILL' ? (record.xeroDocumentId ?? undefined) : undefined,
-        type: 'ACCPAY',
-        contact: { contactId },
-        invoiceNumber: record.poNumber ?? undefined,
-        reference: record.poNumber ?? undefined,
-        date: record.orderDate?.toISODate() ?? undefined,
-        dueDate: (record.deliveryDate ?? record.orderDate)?.toISODate() ?? undefined,
-        status: 'DRAFT',
-        lineAmountTypes: 'Exclusive',
-        lineItems: lines(record),
-      }))
-      const results = inputs.length
-        ? await batch.waitOutRateLimits(() => xero.updateInvoices(product, inputs, { idempotencyKey: `${claim.token}:bills` }))
-        : []
-      for (const result of results) {
-        const { record } = editable[result.index]
-        if (!result.ok) {
-          const message = result.messages.join(' ')
-          batch.fault(record, `Xero refused the bill: ${message}`, hintFor(message))
-          continue
-        }
-        this.done(batch, record, 'BILL', result.value.invoiceId, result.value.invoiceNumber)
-      }
-      return
-    }
-
-    const inputs: XeroPurchaseOrderInput[] = editable.map(({ record, contactId }) => ({
-      purchaseOrderId: record.xeroDocumentType === 'PURCHASEORDER' ? (record.xeroDocumentId ?? undefined) : undefined,
-      contact: { contactId },
-      purchaseOrderNumber: record.poNumber ?? undefined,
-      date: record.orderDate?.toISODate() ?? undefined,
-      deliveryDate: record.deliveryDate?.toISODate() ?? undefined,
-      status: 'AUTHORISED',
-      lineAmountTypes: 'Exclusive',
-      lineItems: lines(record),
-    }))
-    const results = inputs.length
-      ? await batch.waitOutRateLimits(() => xero.updatePurchaseOrders(product, inputs, { idempotencyKey: `${claim.token}:orders` }))
-      : []
-    for (const result of results) {
-      const { record } = editable[result.index]
-      if (!result.ok) {
-        const message = result.messages.join(' ')
-        batch.fault(record, `Xero refused the purchase order: ${message}`, hintFor(message))
-        continue
-      }
-      this.done(batch, record, 'PURCHASEORDER', result.value.purchaseOrderId, result.value.purchaseOrderNumber)
-    }
+    if (product.effectiveSettings.purchaseOrders.documentType === 'BILL') await this.pushBills(batch, xero, ready)
+    else await this.pushOrders(batch, xero, ready, mayExist)
   }
 
-  /** Linked documents Xero no longer lets us change (billed, paid, voided) fault with that reason. */
-  private async editable(batch: OutcomeBatch, xero: XeroGateway, ready: { record: PurchaseOrderRecord; contactId: string }[]) {
-    const { product } = batch
-    const allowed: typeof ready = []
-    for (const entry of ready) {
-      const { record } = entry
-      if (!record.xeroDocumentId) {
-        allowed.push(entry)
-        continue
-      }
-      const status =
-        record.xeroDocumentType === 'BILL'
-          ? (await batch.waitOutRateLimits(() => xero.getInvoice(product, record.xeroDocumentId!)))?.status
-          : (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(product, record.xeroDocumentId!)))?.status
-      if (status && LOCKED.has(status)) {
+  /**
+   * As Xero purchase orders. Linked ones are updated in place; unlinked ones that
+   * may be in Xero are looked up by number (unique per organisation) first; a
+   * create Xero refuses as "must be unique" (typed into Xero by hand) is looked
+   * up the same way, and linked when the vendor matches.
+   */
+  private async pushOrders(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[], mayExist: Set<number>) {
+    const { product, claim } = batch
+    for (const entry of entries) {
+      if (entry.record.xeroDocumentType === 'PURCHASEORDER') entry.xeroId = entry.record.xeroDocumentId ?? undefined
+    }
+    await this.findOrders(batch, xero, entries.filter((e) => !e.xeroId && mayExist.has(e.record.id)))
+    const current = await this.currentOrders(batch, xero, entries.filter((e) => e.xeroId))
+    const writes = this.settleCancelled(current, 'PURCHASEORDER')
+    const updates = [...writes, ...current.filter((e) => !e.cancelled)]
+    const creates = entries.filter((e) => !e.xeroId && !batch.has(e.record))
+    for (const entry of creates.filter((e) => e.cancelled)) {
+      batch.skipped(entry.record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+    }
+    const toCreate = creates.filter((e) => !e.cancelled)
+
+    // Built once, outside the calls a rate limit may repeat: building one may write a log line.
+    const inputs = (chosen: Entry[]) => chosen.map((e) => this.orderInput(batch, e))
+    if (updates.length) {
+      const payload = inputs(updates)
+      const results = await batch.waitOutRateLimits(() =>
+        xero.updatePurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-update` })
+      )
+      this.recordResults(batch, updates, results, 'PURCHASEORDER')
+    }
+    if (toCreate.length === 0) return
+    const payload = inputs(toCreate)
+    const results = await batch.waitOutRateLimits(() =>
+      xero.createPurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-create` })
+    )
+    const taken = results
+      .filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
+      .map((r) => toCreate[r.index])
+    this.recordResults(batch, toCreate, results.filter((r) => !taken.includes(toCreate[r.index])), 'PURCHASEORDER')
+    if (taken.length === 0) return
+    await this.findOrders(batch, xero, taken)
+    const found = await this.currentOrders(batch, xero, taken.filter((e) => e.xeroId))
+    for (const entry of taken.filter((e) => !found.includes(e) && !batch.has(e.record))) {
+      const reason = 'Xero refused the purchase order: Purchase Order # must be unique.'
+      batch.fault(entry.record, reason, hintFor('must be unique'))
+    }
+    if (found.length === 0) return
+    const relinks = inputs(found)
+    const again = await batch.waitOutRateLimits(() =>
+      xero.updatePurchaseOrders(product, relinks, { idempotencyKey: `${claim.token}:orders-relink` })
+    )
+    this.recordResults(batch, found, again, 'PURCHASEORDER')
+  }
+
+  /** Looks unlinked orders up by number; one of another vendor is not ours: it faults, nothing is changed. */
+  private async findOrders(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
+    for (const entry of entries) {
+      const number = entry.record.poNumber
+      if (!number) continue
+      const order = await batch.waitOutRateLimits(() => xero.getPurchaseOrderByNumber(batch.product, number))
+      if (!order) continue
+      if (order.contactId !== entry.contactId) {
         batch.fault(
-          record,
-          `The Xero ${record.xeroDocumentType === 'BILL' ? 'bill' : 'purchase order'} ${record.xeroNumber ?? ''} is ${status.toLowerCase()}, and Xero does not allow changing it: nothing was changed.`,
-          'Change it in Xero by hand if it must change, then skip this purchase order.'
+          entry.record,
+          `Xero already holds purchase order ${number} for ${order.contactName ?? 'another contact'}, ` +
+            'not this vendor: nothing was changed in Xero.',
+          'Renumber one of them (in Xero or Autotask), then resync.'
         )
         continue
       }
-      allowed.push(entry)
+      entry.xeroId = order.purchaseOrderId
+      entry.foundBy = 'number'
+      entry.found = order
     }
-    return allowed
   }
 
-  private done(batch: OutcomeBatch, record: PurchaseOrderRecord, type: 'BILL' | 'PURCHASEORDER', xeroId: string, xeroNumber: string | null) {
-    const label = type === 'BILL' ? 'bill' : 'purchase order'
-    batch.synced(
-      record,
-      { xero_document_type: type, xero_document_id: xeroId, xero_number: xeroNumber },
-      { kind: 'purchase_order', xeroId, xeroLabel: xeroNumber },
-      `Purchase order ${record.poNumber} ${record.xeroDocumentId ? 'updated' : 'created'} in Xero as ${label} ${xeroNumber ?? xeroId}`
+  /** The Xero copy of each linked order; one Xero no longer lets us change faults with the reason. */
+  private async currentOrders(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
+    const open: Entry[] = []
+    for (const entry of entries) {
+      if (batch.has(entry.record)) continue
+      const order =
+        entry.found ?? (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
+      if (!order) {
+        // Gone from Xero altogether: created again (a new link on success).
+        delete entry.xeroId
+        continue
+      }
+      entry.xeroStatus = order.status
+      entry.xeroNumber = order.purchaseOrderNumber
+      if (order.status === 'DELETED' && entry.cancelled) {
+        const number = order.purchaseOrderNumber ?? order.purchaseOrderId
+        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; Xero's ${number} is deleted.`)
+        continue
+      }
+      if (order.status === 'BILLED' || order.status === 'DELETED') {
+        const number = order.purchaseOrderNumber ?? order.purchaseOrderId
+        this.locked(batch, entry, 'purchase order', number, order.status.toLowerCase())
+        continue
+      }
+      open.push(entry)
+    }
+    return open
+  }
+
+  /**
+   * As Xero bills (ACCPAY). Bill numbers are not unique in Xero, so an unlinked
+   * one is always looked up by reference first and linked only when vendor,
+   * reference and amount all match; two such bills fault, for a person to choose.
+   */
+  private async pushBills(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
+    const { product, claim } = batch
+    for (const entry of entries) {
+      if (entry.record.xeroDocumentType === 'BILL') entry.xeroId = entry.record.xeroDocumentId ?? undefined
+    }
+    await this.findBills(batch, xero, entries.filter((e) => !e.xeroId))
+    const linked = entries.filter((e) => e.xeroId && !batch.has(e.record))
+    const ids = linked.map((e) => e.xeroId!)
+    const found = ids.length ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, ids)) : []
+    const bills = new Map(found.map((bill) => [bill.invoiceId, bill]))
+    const current: Entry[] = []
+    for (const entry of linked) {
+      const bill = bills.get(entry.xeroId!)
+      if (!bill) {
+        delete entry.xeroId
+        continue
+      }
+      entry.xeroStatus = bill.status
+      entry.xeroNumber = bill.invoiceNumber
+      entry.paid = new Decimal(bill.amountPaid).gt(0)
+      const gone = bill.status === 'VOIDED' || bill.status === 'DELETED'
+      if (gone && entry.cancelled) {
+        const why = bill.status.toLowerCase()
+        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; its Xero bill is ${why} too.`)
+        continue
+      }
+      if (gone || bill.status === 'PAID' || entry.paid) {
+        const why = entry.paid || bill.status === 'PAID' ? 'paid' : bill.status.toLowerCase()
+        this.locked(batch, entry, 'bill', bill.invoiceNumber ?? bill.invoiceId, why)
+        continue
+      }
+      current.push(entry)
+    }
+    const writes = [
+      ...this.settleCancelled(current, 'BILL'),
+      ...current.filter((e) => !e.cancelled),
+      ...entries.filter((e) => !e.xeroId && !batch.has(e.record) && !e.cancelled),
+    ]
+    for (const entry of entries.filter((e) => !e.xeroId && !batch.has(e.record) && e.cancelled)) {
+      batch.skipped(entry.record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+    }
+    if (writes.length === 0) return
+    const payload = writes.map((e) => this.billInput(batch, e))
+    const results = await batch.waitOutRateLimits(() =>
+      xero.updateInvoices(product, payload, { idempotencyKey: `${claim.token}:bills` })
     )
+    this.recordResults(batch, writes, results, 'BILL')
+  }
+
+  /** Unlinked bills looked up by reference (the PO number); only one of the same vendor and amount is ours. */
+  private async findBills(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
+    const references = [...new Set(entries.map((e) => e.record.poNumber).filter((r): r is string => Boolean(r)))]
+    const found: XeroInvoice[] = []
+    for (let start = 0; start < references.length; start += 25) {
+      const where = references
+        .slice(start, start + 25)
+        // Type first: a sales invoice may carry the same reference (a customer's PO number).
+        .map((reference) => `Type=="ACCPAY" AND Reference=="${reference.replace(/["\\]/g, '')}"`)
+        .join(' OR ')
+      found.push(...(await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where))))
+    }
+    for (const entry of entries) {
+      const { record } = entry
+      const matches = found.filter(
+        (bill) =>
+          bill.type === 'ACCPAY' &&
+          bill.reference === record.poNumber &&
+          bill.contactId === entry.contactId &&
+          bill.status !== 'DELETED' &&
+          bill.status !== 'VOIDED' &&
+          new Decimal(bill.subTotal).eq(record.subtotal)
+      )
+      if (matches.length === 1) {
+        entry.xeroId = matches[0].invoiceId
+        entry.foundBy = 'reference'
+      } else if (matches.length > 1) {
+        batch.fault(
+          record,
+          `Xero holds ${matches.length} bills of this vendor with reference ${record.poNumber} and the same amount ` +
+            `(${matches.map((b) => b.invoiceNumber ?? b.invoiceId).join(', ')}): ` +
+            "which one is this purchase order's is not clear.",
+          'Delete or void the extra bills in Xero, then resync: the one left is linked.'
+        )
+      }
+    }
+  }
+
+  /**
+   * Cancelled in Autotask: a purchase order or a draft bill is deleted in Xero,
+   * an approved bill voided. Returns the writes that do it.
+   */
+  private settleCancelled(entries: Entry[], type: 'BILL' | 'PURCHASEORDER') {
+    const writes: Entry[] = []
+    for (const entry of entries.filter((e) => e.cancelled)) {
+      entry.targetStatus = type === 'BILL' && entry.xeroStatus === 'AUTHORISED' ? 'VOIDED' : 'DELETED'
+      writes.push(entry)
+    }
+    return writes
+  }
+
+  private locked(batch: OutcomeBatch, entry: Entry, label: string, number: string, why: string) {
+    const change = entry.cancelled ? 'The purchase order was cancelled in Autotask, but the' : 'The'
+    batch.fault(
+      entry.record,
+      `${change} Xero ${label} ${number} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
+      entry.cancelled
+        ? `Reverse the ${label} in Xero by hand if it must go, then skip this purchase order.`
+        : 'Change it in Xero by hand if it must change, then skip this purchase order.'
+    )
+  }
+
+  /** What we send, never moving the Xero document back in its status: Xero's is kept when further along. */
+  private statusFor(batch: OutcomeBatch, entry: Entry, wanted: string, order: string[]) {
+    if (entry.targetStatus) return entry.targetStatus
+    const kept = entry.xeroStatus && order.indexOf(entry.xeroStatus) > order.indexOf(wanted) ? entry.xeroStatus : null
+    if (!kept) return wanted
+    const label = order === BILL_ORDER ? 'bill' : 'purchase order'
+    batch.log(
+      entry.record,
+      'info',
+      'purchase_order.status_kept',
+      `Purchase order ${entry.record.poNumber}: the Xero ${label} ${entry.xeroNumber ?? ''} stays ${kept} ` +
+        `(further along than the ${wanted} the sync sends); its lines and dates are updated`
+    )
+    return kept
+  }
+
+  private lines(batch: OutcomeBatch, record: PurchaseOrderRecord): XeroLineItemInput[] {
+    const settings = batch.product.effectiveSettings.purchaseOrders
+    return (record.lines ?? []).map((line) => ({
+      description: line.description,
+      quantity: new Decimal(line.quantity).toFixed(4),
+      unitAmount: new Decimal(line.unitCost).toFixed(4),
+      lineAmount: lineAmount(line.quantity, line.unitCost).toFixed(2),
+      accountCode: settings.accountCode,
+      taxType: settings.taxType,
+    }))
+  }
+
+  private orderInput(batch: OutcomeBatch, entry: Entry): XeroPurchaseOrderInput {
+    const { record } = entry
+    if (entry.targetStatus) {
+      const status = entry.targetStatus as XeroPurchaseOrderStatus
+      return { purchaseOrderId: entry.xeroId, contact: { contactId: entry.contactId }, status }
+    }
+    return {
+      purchaseOrderId: entry.xeroId,
+      contact: { contactId: entry.contactId },
+      purchaseOrderNumber: record.poNumber ?? undefined,
+      date: record.orderDate?.toISODate() ?? undefined,
+      deliveryDate: record.deliveryDate?.toISODate() ?? undefined,
+      status: this.statusFor(batch, entry, 'AUTHORISED', ORDER_ORDER) as XeroPurchaseOrderStatus,
+      lineAmountTypes: 'Exclusive',
+      lineItems: this.lines(batch, record),
+    }
+  }
+
+  private billInput(batch: OutcomeBatch, entry: Entry): XeroInvoiceInput {
+    const { record } = entry
+    if (entry.targetStatus) {
+      const status = entry.targetStatus as 'VOIDED' | 'DELETED'
+      return { invoiceId: entry.xeroId, type: 'ACCPAY', contact: { contactId: entry.contactId }, status }
+    }
+    return {
+      invoiceId: entry.xeroId,
+      type: 'ACCPAY',
+      contact: { contactId: entry.contactId },
+      invoiceNumber: record.poNumber ?? undefined,
+      reference: record.poNumber ?? undefined,
+      date: record.orderDate?.toISODate() ?? undefined,
+      dueDate: (record.deliveryDate ?? record.orderDate)?.toISODate() ?? undefined,
+      status: this.statusFor(batch, entry, 'DRAFT', BILL_ORDER) as XeroInvoiceInput['status'],
+      lineAmountTypes: 'Exclusive',
+      lineItems: this.lines(batch, record),
+    }
+  }
+
+  private recordResults(
+    batch: OutcomeBatch,
+    entries: Entry[],
+    results: XeroWriteResult<XeroInvoice | XeroPurchaseOrder>[],
+    type: 'BILL' | 'PURCHASEORDER'
+  ) {
+    const label = type === 'BILL' ? 'bill' : 'purchase order'
+    for (const result of results) {
+      const entry = entries[result.index]
+      const { record } = entry
+      if (!result.ok) {
+        const message = result.messages.join(' ')
+        batch.fault(record, `Xero refused the ${label}: ${message}`, hintFor(message))
+        continue
+      }
+      const xeroId = 'invoiceId' in result.value ? result.value.invoiceId : result.value.purchaseOrderId
+      const number = 'invoiceId' in result.value ? result.value.invoiceNumber : result.value.purchaseOrderNumber
+      if (entry.targetStatus) {
+        const done = entry.targetStatus === 'VOIDED' ? 'voided' : 'deleted'
+        const document = `Xero ${label} ${number ?? xeroId}`
+        const line = `Purchase order ${record.poNumber} cancelled in Autotask: ${document} ${done}`
+        batch.log(record, 'info', 'purchase_order.cancelled', line)
+        batch.skipped(record, `The purchase order was cancelled in Autotask; its ${document} was ${done}.`)
+        continue
+      }
+      const how = entry.foundBy ? `found in Xero by ${entry.foundBy} and updated` : entry.xeroId ? 'updated' : 'created'
+      batch.synced(
+        record,
+        { xero_document_type: type, xero_document_id: xeroId, xero_number: number },
+        { kind: 'purchase_order', xeroId, xeroLabel: number },
+        `Purchase order ${record.poNumber} ${how} in Xero as ${label} ${number ?? xeroId} ` +
+          `(${result.value.status}, total ${result.value.total})`
+      )
+    }
   }
 
   /** Resynced purchase orders are downloaded again; one deleted in Autotask faults. */

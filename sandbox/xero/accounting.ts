@@ -389,10 +389,11 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
       outcome.elements.push(failedElement(input, [`Invoice ID ${input.InvoiceID ?? pathId} could not be found.`]))
       continue
     }
-    if (!existing && mode === 'upsert' && input.InvoiceNumber) {
-      existing = org.invoices.find(
-        (invoice) => invoice.Type === (input.Type ?? 'ACCREC') && invoice.InvoiceNumber === input.InvoiceNumber
-      )
+    // Only a sales invoice's number is unique, so only it names the invoice to update; a bill's number does not
+    // ("ACCREC – Unique …" in xero_accounting.yaml, Invoice.InvoiceNumber; bills: pyxero#328). A POST creates a bill.
+    if (!existing && mode === 'upsert' && input.InvoiceNumber && (input.Type ?? 'ACCREC') === 'ACCREC') {
+      const number = input.InvoiceNumber
+      existing = org.invoices.find((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === number)
     }
     if (existing && !EDITABLE_INVOICE.includes(existing.Status)) {
       outcome.errors = true
@@ -554,6 +555,7 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
   const { org, state } = call
   const outcome: BatchOutcome<SandboxPurchaseOrder> = { elements: [], commits: [], errors: false, records: [] }
   const stagedContacts: SandboxContact[] = []
+  const numbers = new Set(org.purchaseOrders.map((order) => order.PurchaseOrderNumber.toLowerCase()))
   const now = state.clock.now()
   for (const input of inputs) {
     const errors: string[] = []
@@ -583,6 +585,14 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     const lineAmountTypes = lineAmountTypesOf(input.LineAmountTypes, existing?.LineAmountTypes ?? 'Exclusive', errors)
     const source = input.LineItems !== undefined ? input : { LineItems: existing?.LineItems ?? [], Total: input.Total }
     const priced = prepareLines(org, source, lineAmountTypes, 4, false, status === 'AUTHORISED', errors)
+    // Numbers are unique per organisation ("Unique alpha numeric code identifying purchase order",
+    // xero_accounting.yaml PurchaseOrder.PurchaseOrderNumber); the message as Xero words it: XeroAPI/Xero-Net#257.
+    // Strict where nothing says: case-insensitive, and a deleted order keeps its number.
+    const wanted: string | undefined = input.PurchaseOrderNumber
+    const renumbered = wanted && wanted.toLowerCase() !== existing?.PurchaseOrderNumber.toLowerCase()
+    if (renumbered && numbers.has(wanted.toLowerCase())) {
+      errors.push('Purchase Order # must be unique.')
+    }
     if (errors.length > 0) {
       outcome.errors = true
       outcome.elements.push(failedElement(input, errors))
@@ -590,10 +600,12 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     }
     if (contact.created) stagedContacts.push(contact.created)
     let number = input.PurchaseOrderNumber ?? existing?.PurchaseOrderNumber
-    if (!number) {
+    while (!number) {
       org.purchaseOrderSequence += 1
-      number = `PO-${String(org.purchaseOrderSequence).padStart(4, '0')}`
+      const next = `PO-${String(org.purchaseOrderSequence).padStart(4, '0')}`
+      if (!numbers.has(next.toLowerCase())) number = next
     }
+    numbers.add(number.toLowerCase())
     const record: SandboxPurchaseOrder = {
       PurchaseOrderID: existing?.PurchaseOrderID ?? randomUUID(),
       PurchaseOrderNumber: number,

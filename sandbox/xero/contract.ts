@@ -1,4 +1,4 @@
-import { OpenAPIBackend } from 'openapi-backend'
+import { OpenAPIBackend, type Operation } from 'openapi-backend'
 import ajvFormats from 'ajv-formats'
 
 /** What a request looks like to the validator: path relative to the contract's server. */
@@ -64,6 +64,18 @@ export class ContractValidator {
   validate(request: ContractRequest): string[] {
     const operation = this.api.matchOperation({ method: request.method.toLowerCase(), path: request.path, headers: {} })
     if (!operation) return [`${request.method.toUpperCase()} ${request.path} is not an operation of the contract`]
+    // Some paths have a twin that differs only in its parameter's name (GET /PurchaseOrders/{PurchaseOrderID}
+    // and /PurchaseOrders/{PurchaseOrderNumber}): a request is valid when it is valid for one of them.
+    const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
+    const twins = this.api
+      .getOperations()
+      .filter((other) => other !== operation && other.method === operation.method)
+      .filter((other) => shape(other.path) === shape(operation.path))
+    const errors = this.check(request, operation)
+    return errors.length === 0 || twins.some((twin) => this.check(request, twin).length === 0) ? [] : errors
+  }
+
+  private check(request: ContractRequest, operation: Operation): string[] {
     const result = this.api.validateRequest(
       {
         method: request.method.toLowerCase(),

@@ -268,7 +268,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       const retry = fault.retryAfterSeconds ?? (fault.problem === 'day' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
       return tooMany(org.tenantId, fault.problem, fault.withoutRetryAfter ? null : retry)
     }
-    if (fault) {
+    if (fault && fault.kind !== 'lost') {
       return {
         status: Number(fault.kind),
         headers: rateHeaders(org.tenantId),
@@ -313,7 +313,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         body: isText ? (answer.body as string) : JSON.stringify(answer.body),
       })
     }
-    return answer
+    // A lost answer: Xero did the work, the client never hears of it and times out.
+    return fault?.kind === 'lost' ? null : answer
   }
 
   function identityContractCheck(method: string, path: string, headers: Headers, query: Record<string, string>) {
@@ -354,7 +355,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           knobs: [
             'POST /_sandbox/reset',
             'POST /_sandbox/clear-log',
-            'POST /_sandbox/faults {kind: 429|500|503|timeout, count, path?, method?, problem?: minute|day|concurrent|appminute, retryAfter?, withoutRetryAfter?}',
+            'POST /_sandbox/faults {kind: 429|500|503|timeout|lost, count, path?, method?, ' +
+              'problem?: minute|day|concurrent|appminute, retryAfter?, withoutRetryAfter?}',
             'DELETE /_sandbox/faults',
             'POST /_sandbox/latency {ms}',
             'POST /_sandbox/limits {perMinute?, concurrent?, perDay?, appPerMinute?}',
@@ -380,7 +382,9 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         return json({ ok: true })
       case 'POST /faults': {
         const kind = String(body.kind ?? body.status ?? '')
-        if (!['429', '500', '503', 'timeout'].includes(kind)) return json({ error: 'kind must be 429, 500, 503 or timeout' }, 400)
+        if (!['429', '500', '503', 'timeout', 'lost'].includes(kind)) {
+          return json({ error: 'kind must be 429, 500, 503, timeout or lost' }, 400)
+        }
         const problem = body.problem ?? 'minute'
         if (!RATE_LIMIT_PROBLEMS.includes(problem)) {
           const values = RATE_LIMIT_PROBLEMS.join(', ')
@@ -482,6 +486,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       tokenFormCheck(request.headers, form)
       const fault = takeFault(method, path)
       if (fault?.kind === 'timeout') return finish(null)
+      if (fault?.kind === 'lost') {
+        tokenEndpoint(state, request.headers, form)
+        return finish(null)
+      }
       if (fault) return finish({ status: Number(fault.kind === '429' ? 429 : fault.kind), body: '' })
       return finish(tokenEndpoint(state, request.headers, form))
     }

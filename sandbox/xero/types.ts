@@ -213,7 +213,8 @@ export type SandboxRateLimitProblem = (typeof RATE_LIMIT_PROBLEMS)[number]
 
 /** A fault injected through a knob; applies to the next `remaining` matching calls. */
 export interface SandboxFault {
-  kind: '429' | '500' | '503' | 'timeout'
+  /** `lost`: the write is done, but its answer never comes back (the client times out). */
+  kind: '429' | '500' | '503' | 'timeout' | 'lost'
   remaining: number
   pathContains: string
   method: string | null

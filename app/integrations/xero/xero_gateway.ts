@@ -260,6 +260,8 @@ export abstract class XeroGateway {
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
   abstract getPurchaseOrder(product: Product, purchaseOrderId: string): Promise<XeroPurchaseOrder | null>
+  /** The purchase order with this number (numbers are unique per organisation), or null. */
+  abstract getPurchaseOrderByNumber(product: Product, purchaseOrderNumber: string): Promise<XeroPurchaseOrder | null>
 
   abstract getContactByNumber(product: Product, contactNumber: string): Promise<XeroContact | null>
   abstract findContacts(product: Product, where: string): Promise<XeroContact[]>

@@ -331,6 +331,18 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
+  async getPurchaseOrderByNumber(product: Product, purchaseOrderNumber: string) {
+    try {
+      const body = await this.call(product, (api, tenantId) =>
+        api.getPurchaseOrderByNumber(tenantId, purchaseOrderNumber)
+      )
+      return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
+    } catch (error) {
+      if (error instanceof XeroNotFoundError) return null
+      throw error
+    }
+  }
+
   async getContactByNumber(product: Product, contactNumber: string) {
     try {
       const body = await this.call(product, (api, tenantId) => api.getContactByContactNumber(tenantId, contactNumber))
