@@ -249,6 +249,15 @@ export interface PurchaseOrderItem {
   unitCost: number | null
 }
 
+/** PurchaseOrders.status picklist values the purchase-order sync follows (cancelled, fully received). */
+export const purchaseOrderStatuses = {
+  new: 1,
+  submitted: 2,
+  receivedPartial: 3,
+  receivedFull: 4,
+  cancelled: 5,
+} as const
+
 /** Fields asked of Companies: what the contact matcher and the dashboard need, nothing more. */
 export const companyFields = [
   'id',
