@@ -31,6 +31,7 @@ export default defineConfig({
     () => import('@adonisjs/lock/lock_provider'),
     () => import('#providers/xero_provider'),
     () => import('#providers/autotask_provider'),
+    () => import('#providers/slack_provider'),
     () => import('#providers/app_provider'),
     {
       file: () => import('adonisjs-scheduler/scheduler_provider'),

@@ -4,7 +4,7 @@ import db from '@adonisjs/lucid/services/db'
 import { startAutotaskSandbox } from '#sandbox/autotask/index'
 import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandbox/xero/index'
 import { ProductFactory } from '#database/factories/product_factory'
-import SandboxSetupService from '#services/sandbox_setup_service'
+import SandboxSetup from '#sandbox/setup'
 import { sandboxEnvironment } from '#commands/sandbox_serve'
 import { buildApp, exited, freshDatabase, npmScriptOf, outputOf, root, round, startChild, watchMemory } from '#bench/support'
 
@@ -180,7 +180,7 @@ export default class BenchSync extends BaseCommand {
   private async createProduct(xero: XeroSandbox) {
     const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
     const product = await ProductFactory.with('account').merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } }).create()
-    await new SandboxSetupService().connect(product, {
+    await new SandboxSetup().connect(product, {
       accessToken: connection.accessToken,
       refreshToken: connection.refreshToken,
       expiresAt: connection.expiresAt.toISOString(),

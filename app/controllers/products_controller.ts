@@ -4,7 +4,6 @@ import router from '@adonisjs/core/services/router'
 import ProductService from '#services/product_service'
 import ProductPolicy from '#policies/product_policy'
 import { createProductValidator } from '#validators/product'
-import { redirectTo } from '#middleware/htmx_middleware'
 
 /** Adding a product (the wizard's first step) and its page. */
 @inject()
@@ -27,7 +26,9 @@ export default class ProductsController {
       return view.render('pages/products/create', { name: input.name, formError: result.reason })
     }
     session.flash('notice', `Product "${result.product.name}" created (Paused). Next, connect its Autotask database.`)
-    return redirectTo(ctx, router.makeUrl('product_setup.autotask.edit', { product_id: result.product.id }))
+    return ctx.response.redirectWithHtmx(
+      router.makeUrl('product_setup.autotask.edit', { product_id: result.product.id })
+    )
   }
 
   /** A product opens on its Invoices tab (filters such as ?status=fault are kept). */

@@ -3,7 +3,6 @@ import limiter from '@adonisjs/limiter/services/main'
 import env from '#start/env'
 import User from '#models/user'
 import { loginValidator } from '#validators/session'
-import { redirectTo } from '#middleware/htmx_middleware'
 import router from '@adonisjs/core/services/router'
 
 /** Sign-in and sign-out. Failed sign-ins are rate limited per address and e-mail. */
@@ -42,7 +41,7 @@ export default class SessionController {
 
     await auth.use('web').login(user)
     session.forget('actingAccountId')
-    return redirectTo(ctx, router.makeUrl('dashboard.show'))
+    return ctx.response.redirectWithHtmx(router.makeUrl('dashboard.show'))
   }
 
   async destroy({ auth, response, session }: HttpContext) {

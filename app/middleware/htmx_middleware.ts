@@ -14,15 +14,6 @@ export default class HtmxMiddleware {
   }
 }
 
-/** A whole-page change after an action: HX-Redirect for htmx, a 302 otherwise. */
-export function redirectTo(ctx: HttpContext, url: string) {
-  if (ctx.isHtmx) {
-    ctx.response.header('HX-Redirect', url)
-    return ctx.response.noContent()
-  }
-  return ctx.response.redirect(url)
-}
-
 declare module '@adonisjs/core/http' {
   export interface HttpContext {
     isHtmx: boolean

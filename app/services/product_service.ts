@@ -7,6 +7,7 @@ import { toSqlDateTime } from '#models/columns'
 import type User from '#models/user'
 import type { ProductStatus } from '#enums/product_status'
 import SyncLogService from '#services/sync_log_service'
+import { Clock } from '#sync/clock'
 
 /** A dashboard card: the product and the figures shown on it. */
 export interface ProductCard {
@@ -22,14 +23,17 @@ export type CreateProductResult = { ok: true; product: Product } | { ok: false; 
 /** Products of an account: listing, creating, finding (scoped), pausing and resuming. */
 @inject()
 export default class ProductService {
-  constructor(protected logs: SyncLogService) {}
+  constructor(
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
 
   /** Every product of the account with its fault count and invoices synced this month, in two queries. */
   async cardsFor(account: Account): Promise<ProductCard[]> {
     const products = await Product.query().where('account_id', account.id).orderBy('name')
     if (products.length === 0) return []
     const ids = products.map((product) => product.id)
-    const monthStart = toSqlDateTime(DateTime.utc().startOf('month'))
+    const monthStart = toSqlDateTime(this.clock.now().startOf('month'))
     const counts = await db
       .from('invoice_records')
       .select('product_id')
@@ -79,7 +83,7 @@ export default class ProductService {
     if (product.status === status) return product
     const before = product.status
     product.status = status
-    if (status === 'active') product.nextSyncAt = DateTime.utc()
+    if (status === 'active') product.nextSyncAt = this.clock.now()
     await product.save()
     await this.logs.write({
       productId: product.id,
@@ -104,7 +108,7 @@ export default class ProductService {
     if (!product.isActive) {
       return { ok: false, reason: 'The product is Paused. Set it Active on the dashboard to start syncing.' }
     }
-    product.syncRequestedAt = DateTime.utc()
+    product.syncRequestedAt = this.clock.now()
     await product.save()
     await this.logs.write({
       productId: product.id,
@@ -117,7 +121,7 @@ export default class ProductService {
 
   /** Invoices synced and faulted per day, for the Analytics chart. */
   async dailyActivity(product: Product, days: number) {
-    const since = DateTime.utc().startOf('day').minus({ days: days - 1 })
+    const since = this.clock.now().startOf('day').minus({ days: days - 1 })
     const rows = await db
       .from('invoice_records')
       .select(db.raw('DATE(synced_at) AS day'))

@@ -1,11 +1,11 @@
 import { inject } from '@adonisjs/core'
-import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import Product from '#models/product'
 import { toSqlDateTime } from '#models/columns'
 import SyncLogService from '#services/sync_log_service'
+import { Clock } from '#sync/clock'
 
 export type StatusMoveResult = { ok: true; status: RecordStatus } | { ok: false; reason: string }
 
@@ -64,7 +64,10 @@ export type RecordAction = keyof typeof moves
  */
 @inject()
 export default class RecordStatusService {
-  constructor(protected logs: SyncLogService) {}
+  constructor(
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
 
   async apply(kind: RecordKind, record: AnyRecord, action: RecordAction, actor: string): Promise<StatusMoveResult> {
     const move: Move = moves[action]
@@ -74,7 +77,7 @@ export default class RecordStatusService {
       return { ok: false, reason: refusal(action, spec.label, before) }
     }
     const to = typeof move.to === 'function' ? move.to(record) : move.to
-    const now = DateTime.utc()
+    const now = this.clock.now()
     const changed = await db
       .from(spec.table)
       .where('id', record.id)

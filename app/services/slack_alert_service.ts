@@ -12,8 +12,8 @@ import { toSqlDateTime } from '#models/columns'
 import SlackConnectionService from '#services/slack_connection_service'
 import SyncLogService from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
-import { alertMessage, type AlertLine } from '#slack/messages'
-import { slackClient, slackFailure } from '#slack/slack_api'
+import { alertMessage, type AlertLine } from '#integrations/slack/messages'
+import { SlackClient, SlackError } from '#integrations/slack/slack_client'
 
 /** What one flush did. */
 export interface FlushReport {
@@ -45,7 +45,8 @@ export default class SlackAlertService {
   constructor(
     protected clock: Clock,
     protected connections: SlackConnectionService,
-    protected logs: SyncLogService
+    protected logs: SyncLogService,
+    protected slack: SlackClient
   ) {}
 
   /** A record faulted: add it to its run's alert (new ones wait `debounceSeconds` for the rest of the run). */
@@ -172,14 +173,15 @@ export default class SlackAlertService {
     const revision = alert.revision
     const message = alertMessage(view)
     try {
-      const client = slackClient(connection.botToken)
       if (alert.state === 'queued') {
-        const answer = await client.chat.postMessage({ channel: alert.channel, text: message.text, blocks: message.blocks as any, unfurl_links: false })
-        alert.merge({ state: 'posted', channelId: String(answer.channel), messageTs: String(answer.ts), postedAt: this.clock.now() })
+        const posted = await this.slack.postMessage(connection.botToken, alert.channel, message)
+        alert.merge({ state: 'posted', channelId: posted.channelId, messageTs: posted.ts, postedAt: this.clock.now() })
       } else {
-        await client.chat.update({ channel: alert.channelId!, ts: alert.messageTs!, text: message.text, blocks: message.blocks as any })
+        const posted = { channelId: alert.channelId!, ts: alert.messageTs! }
+        await this.slack.updateMessage(connection.botToken, posted, message)
       }
     } catch (error) {
+      if (!(error instanceof SlackError)) throw error
       return this.retryLater(alert, error, expired)
     }
     const wasUpdate = alert.postedRevision > 0
@@ -201,8 +203,7 @@ export default class SlackAlertService {
   }
 
   /** Backs off (Slack's Retry-After when it gives one, else doubling) or, past the window, gives up. */
-  private async retryLater(alert: SlackAlert, error: unknown, expired: boolean): Promise<keyof FlushReport> {
-    const failure = slackFailure(error)
+  private async retryLater(alert: SlackAlert, failure: SlackError, expired: boolean): Promise<keyof FlushReport> {
     if (expired) return this.drop(alert, failure.message)
     const attempts = alert.attempts + 1
     const backoff = Math.min(this.config.maxBackoffSeconds, FIRST_BACKOFF_SECONDS * 2 ** (attempts - 1))

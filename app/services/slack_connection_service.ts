@@ -1,11 +1,15 @@
+import { inject } from '@adonisjs/core'
 import type Account from '#models/account'
 import SlackConnection from '#models/slack_connection'
-import { slackClient, slackFailure } from '#slack/slack_api'
+import { SlackClient, SlackError } from '#integrations/slack/slack_client'
 
 export type SlackConnectResult = { ok: true; connection: SlackConnection } | { ok: false; reason: string }
 
 /** An account's Slack installation: connecting a bot (checked with auth.test) and finding it again. */
+@inject()
 export default class SlackConnectionService {
+  constructor(protected slack: SlackClient) {}
+
   /** Stores (or replaces) the account's bot token and signing secret once Slack accepts the token. */
   async connect(account: Account, input: { botToken: string; signingSecret: string }): Promise<SlackConnectResult> {
     const botToken = input.botToken.trim()
@@ -14,18 +18,12 @@ export default class SlackConnectionService {
     if (signingSecret.length < 16) return { ok: false, reason: 'The signing secret looks too short.' }
     let identity
     try {
-      identity = await slackClient(botToken).auth.test()
+      identity = await this.slack.identify(botToken)
     } catch (error) {
-      return { ok: false, reason: `Slack did not accept the token (${slackFailure(error).message}).` }
+      if (!(error instanceof SlackError)) throw error
+      return { ok: false, reason: `Slack did not accept the token (${error.message}).` }
     }
-    const values = {
-      teamId: String(identity.team_id),
-      teamName: identity.team ?? null,
-      botUserId: identity.user_id ?? null,
-      botId: identity.bot_id ?? null,
-      botToken,
-      signingSecret,
-    }
+    const values = { ...identity, botToken, signingSecret }
     const connection = await SlackConnection.updateOrCreate({ accountId: account.id }, values)
     return { ok: true, connection }
   }

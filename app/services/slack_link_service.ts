@@ -1,8 +1,9 @@
-import { DateTime } from 'luxon'
+import { inject } from '@adonisjs/core'
 import type Account from '#models/account'
 import type SlackConnection from '#models/slack_connection'
 import SlackUserLink from '#models/slack_user_link'
 import User from '#models/user'
+import { Clock } from '#sync/clock'
 
 /** Who a Slack user speaks for, once linked. */
 export interface SlackActor {
@@ -21,7 +22,10 @@ export type SlackLinkResult =
  * owner or admin of the account approves with `/toolbox approve <e-mail>` (or the
  * operator links directly with `node ace slack:link`). Only approved links act.
  */
+@inject()
 export default class SlackLinkService {
+  constructor(protected clock: Clock) {}
+
   /** The app user an approved link gives this Slack user, within the installation's account only. */
   async actorFor(connection: SlackConnection, slackUserId: string): Promise<SlackActor | null> {
     const link = await SlackUserLink.query()
@@ -64,7 +68,7 @@ export default class SlackLinkService {
       (candidate) => candidate.user.email === who.trim().toLowerCase() || candidate.slackUserId === slackUserId
     )
     if (!link) return { ok: false, reason: `No pending link request for ${who}.` }
-    link.merge({ status: 'active', approvedBy: approver.label, approvedAt: DateTime.utc() })
+    link.merge({ status: 'active', approvedBy: approver.label, approvedAt: this.clock.now() })
     await link.save()
     return { ok: true, link, user: link.user }
   }
@@ -75,7 +79,7 @@ export default class SlackLinkService {
     if (!user) return { ok: false as const, reason: `No user with e-mail ${email.trim().toLowerCase()} in ${account.name}.` }
     const link = await SlackUserLink.updateOrCreate(
       { slackConnectionId: connection.id, slackUserId },
-      { userId: user.id, status: 'active', approvedBy: by, approvedAt: DateTime.utc() }
+      { userId: user.id, status: 'active', approvedBy: by, approvedAt: this.clock.now() }
     )
     return { ok: true as const, link, user }
   }

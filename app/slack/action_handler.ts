@@ -7,7 +7,7 @@ import RecordListService from '#services/record_list_service'
 import RecordStatusService from '#services/record_status_service'
 import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService from '#services/slack_link_service'
-import { ACTION_RESYNC, ACTION_SKIP } from '#slack/messages'
+import { ACTION_RESYNC, ACTION_SKIP } from '#integrations/slack/messages'
 import ProductPolicy from '#policies/product_policy'
 import { bouncerFor } from '#policies/bouncer_for'
 

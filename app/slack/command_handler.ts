@@ -9,7 +9,7 @@ import RecordStatusService from '#services/record_status_service'
 import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService, { type SlackActor } from '#services/slack_link_service'
 import SlackLookupService, { type ProductStatusSummary } from '#services/slack_lookup_service'
-import { ephemeral, escape, HELP_TEXT } from '#slack/messages'
+import { ephemeral, escape, HELP_TEXT } from '#integrations/slack/messages'
 import ProductPolicy from '#policies/product_policy'
 import { bouncerFor } from '#policies/bouncer_for'
 

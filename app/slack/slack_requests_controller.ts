@@ -7,7 +7,7 @@ import type { SlackConfig } from '#config/slack'
 import SlackConnectionService from '#services/slack_connection_service'
 import SlackRequestService from '#services/slack_request_service'
 import { Clock } from '#sync/clock'
-import { ephemeral } from '#slack/messages'
+import { ephemeral } from '#integrations/slack/messages'
 import { receiverFor } from '#slack/bot'
 
 type ParsedBody =

@@ -190,7 +190,7 @@ export default class InvoicePush {
     const update: InvoiceWrite = (inputs, options) => xero.updateInvoices(product, inputs, options)
     if (updates.length) {
       const { sent, results } = await this.write(batch, xero, updates, keyFor('update', updates), update)
-      this.record(batch, sent, results, 'updated')
+      this.settleWrites(batch, sent, results, 'updated')
     }
     if (creates.length) {
       const create: InvoiceWrite = (inputs, options) => xero.createInvoices(product, inputs, options)
@@ -198,7 +198,7 @@ export default class InvoicePush {
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
       const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
       const takenCandidates = taken.map((r) => sent[r.index])
-      this.record(batch, sent, results.filter((r) => !taken.includes(r)), 'created')
+      this.settleWrites(batch, sent, results.filter((r) => !taken.includes(r)), 'created')
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
         await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
         const relinked = takenCandidates.filter((c) => c.input.invoiceId && !batch.has(c.record))
@@ -208,7 +208,7 @@ export default class InvoicePush {
         }
         if (found.length) {
           const again = await this.write(batch, xero, found, keyFor('relink', found), update)
-          this.record(batch, again.sent, again.results, 'updated')
+          this.settleWrites(batch, again.sent, again.results, 'updated')
         }
       } else {
         for (const candidate of takenCandidates) {
@@ -446,7 +446,13 @@ export default class InvoicePush {
     return allowed
   }
 
-  private record(batch: OutcomeBatch, candidates: Candidate[], results: XeroWriteResult<XeroInvoice>[], verb: 'created' | 'updated') {
+  /** Turns Xero's answer to one write into outcomes: each invoice synced (with its Xero id) or faulted. */
+  private settleWrites(
+    batch: OutcomeBatch,
+    candidates: Candidate[],
+    results: XeroWriteResult<XeroInvoice>[],
+    verb: 'created' | 'updated'
+  ) {
     for (const result of results) {
       const { record, foundBy } = candidates[result.index]
       if (!result.ok) {

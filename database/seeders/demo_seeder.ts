@@ -3,7 +3,7 @@ import env from '#start/env'
 import Account from '#models/account'
 import User from '#models/user'
 import Product from '#models/product'
-import SandboxSetupService from '#services/sandbox_setup_service'
+import SandboxSetup from '#sandbox/setup'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 import { SLACK_SANDBOX_BOT_TOKEN } from '#sandbox/slack/index'
 import app from '@adonisjs/core/services/app'
@@ -18,7 +18,7 @@ export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password'
 
 /**
  * The demo account, user and product, connected to the sandboxes and mapped
- * (SandboxSetupService: two mappings are wrong on purpose, so the demo shows
+ * (SandboxSetup: two mappings are wrong on purpose, so the demo shows
  * faults). Idempotent: each `npm run demo`
  * reconnects the product to the freshly started Xero sandbox and keeps the rest.
  */
@@ -51,7 +51,7 @@ export default class DemoSeeder extends BaseSeeder {
       }
     )
     const tokens = await this.connectXeroSandbox(XERO_SANDBOX_TENANTS.nz.tenantId)
-    await new SandboxSetupService().connect(product, tokens)
+    await new SandboxSetup().connect(product, tokens)
     product.merge({ syncRequestedAt: null, nextSyncAt: null })
     await product.save()
     await this.connectSlackSandbox(account)

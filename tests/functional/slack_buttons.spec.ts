@@ -11,7 +11,7 @@ import { SyncRunFactory } from '#database/factories/sync_run_factory'
 import InvoiceRecord from '#models/invoice_record'
 import SlackAlertService from '#services/slack_alert_service'
 import type SlackConnection from '#models/slack_connection'
-import { ACTION_RESYNC, ACTION_SKIP } from '#slack/messages'
+import { ACTION_RESYNC, ACTION_SKIP } from '#integrations/slack/messages'
 
 type Slack = Awaited<ReturnType<typeof startSlackForTest>>
 

@@ -6,7 +6,7 @@ import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
 import type { XeroConfig } from '#config/xero'
-import SandboxSetupService from '#services/sandbox_setup_service'
+import SandboxSetup from '#sandbox/setup'
 import Product from '#models/product'
 import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
 import { Clock, FixedClock } from '#sync/clock'
@@ -46,7 +46,7 @@ export async function startSyncWorld(
   const connected = await connectedProduct(xero)
   const product = await Product.findOrFail(connected.id)
   product.merge({ name: 'Sandbox Books', status: 'active', settings: { daysBack: 90 } })
-  await new SandboxSetupService().connect(product, product.xeroTokens!)
+  await new SandboxSetup().connect(product, product.xeroTokens!)
 
   return {
     autotask,

@@ -4,7 +4,6 @@ import router from '@adonisjs/core/services/router'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { autotaskCredentialsValidator } from '#validators/product_setup'
-import { redirectTo } from '#middleware/htmx_middleware'
 
 /** Wizard step 2: the Autotask API user, tested before anything is stored. */
 @inject()
@@ -32,6 +31,6 @@ export default class AutotaskSetupController {
       })
     }
     ctx.session.flash('notice', `Autotask connected (zone ${result.zone.zoneName}). Next, connect Xero.`)
-    return redirectTo(ctx, router.makeUrl('product_setup.xero.show', { product_id: product.id }))
+    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: product.id }))
   }
 }

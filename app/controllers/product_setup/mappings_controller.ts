@@ -4,7 +4,6 @@ import router from '@adonisjs/core/services/router'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { mappingsValidator } from '#validators/product_setup'
-import { redirectTo } from '#middleware/htmx_middleware'
 
 /** Wizard step 4: Autotask tax regions and billing codes against Xero tax rates and accounts. */
 @inject()
@@ -27,7 +26,7 @@ export default class MappingsSetupController {
     const loaded = await this.setup.mappingForm(product)
     if (!loaded.ok) {
       ctx.session.flash('setupError', loaded.reason)
-      return redirectTo(ctx, router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
+      return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
     }
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share({ product, step: 'mappings', form: loaded.form })
@@ -43,6 +42,6 @@ export default class MappingsSetupController {
         ? `Mappings of "${product.name}" saved.`
         : `"${product.name}" is set up and Paused. What is left: switch it to Active on its card to start syncing.`
     )
-    return redirectTo(ctx, router.makeUrl('dashboard.show'))
+    return ctx.response.redirectWithHtmx(router.makeUrl('dashboard.show'))
   }
 }

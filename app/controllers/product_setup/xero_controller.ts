@@ -8,7 +8,6 @@ import ProductSetupService, {
 } from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { xeroCallbackValidator, xeroOrganisationValidator } from '#validators/product_setup'
-import { redirectTo } from '#middleware/htmx_middleware'
 
 /** Session keys: the authorization in flight, and a sign-in waiting for the organisation to be chosen. */
 const AUTHORIZATION_KEY = 'xeroAuthorization'
@@ -34,7 +33,7 @@ export default class XeroSetupController {
     const { request, remember } = this.setup.startXeroAuthorization(product)
     ctx.session.put(AUTHORIZATION_KEY, remember)
     ctx.session.forget(PENDING_KEY)
-    return redirectTo(ctx, request.url)
+    return ctx.response.redirectWithHtmx(request.url)
   }
 
   /** Where Xero sends the browser back (XERO_REDIRECT_URI); the authorization in the session is used once. */
@@ -78,10 +77,10 @@ export default class XeroSetupController {
     const result = await this.setup.chooseXeroOrganisation(product, pending, tenantId, ctx.auth.getUserOrFail().email)
     if (!result.ok) {
       ctx.session.flash('setupError', result.reason)
-      return redirectTo(ctx, router.makeUrl('product_setup.xero.show', { product_id: product.id }))
+      return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: product.id }))
     }
     ctx.session.flash('notice', `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`)
-    return redirectTo(ctx, router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
+    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
   }
 
   /** The route's product (see ProductMiddleware), which the user may act on (403 for viewers). */
@@ -97,6 +96,6 @@ export default class XeroSetupController {
 
   private noPendingSignIn(ctx: HttpContext, productId: number) {
     ctx.session.flash('setupError', 'No Xero sign-in is waiting for an organisation to be chosen. Connect to Xero again.')
-    return redirectTo(ctx, router.makeUrl('product_setup.xero.show', { product_id: productId }))
+    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: productId }))
   }
 }

@@ -19,7 +19,7 @@ export const sandboxMappings = [
 ] as const
 
 /** Connects a product to the sandboxes and maps it: the demo, the engine tests and the benchmarks share it. */
-export default class SandboxSetupService {
+export default class SandboxSetup {
   async connect(product: Product, xeroTokens: XeroTokenSet, tenant: { tenantId: string; name: string } = XERO_SANDBOX_TENANTS.nz) {
     product.merge({
       autotaskUsername: AUTOTASK_SANDBOX_USER.username,
