@@ -1,11 +1,8 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
-import { startAutotaskSandbox } from '#sandbox/autotask/index'
-import { startXeroSandbox, XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandbox/xero/index'
+import type { XeroSandbox } from '#sandbox/xero/index'
 import { ProductFactory } from '#database/factories/product_factory'
-import SandboxSetup from '#sandbox/setup'
-import { sandboxEnvironment } from '#commands/sandbox_serve'
 import { buildApp, exited, freshDatabase, npmScriptOf, outputOf, root, round, startChild, watchMemory } from '#bench/support'
 
 /** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
@@ -41,6 +38,10 @@ export default class BenchSync extends BaseCommand {
   declare maxPasses: number
 
   async run() {
+    // The sandboxes need development packages: loaded here so a production build can still list commands.
+    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startXeroSandbox } = await import('#sandbox/xero/index')
+    const { sandboxEnvironment } = await import('#sandbox/environment')
     let workerRoot: string | undefined
     if (!this.source) {
       this.logger.info('Building the app (node ace build): the worker runs compiled, as in production')
@@ -178,6 +179,8 @@ export default class BenchSync extends BaseCommand {
 
   /** An Active product connected to the sandboxes and mapped as sync_world does (region "VAT UK" left unmapped). */
   private async createProduct(xero: XeroSandbox) {
+    const { XERO_SANDBOX_TENANTS } = await import('#sandbox/xero/index')
+    const { default: SandboxSetup } = await import('#sandbox/setup')
     const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
     const product = await ProductFactory.with('account').merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } }).create()
     await new SandboxSetup().connect(product, {

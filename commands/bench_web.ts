@@ -1,7 +1,7 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
-import autocannon from 'autocannon'
+import type Autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
 import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
@@ -274,6 +274,7 @@ export default class BenchWeb extends BaseCommand {
   }
 
   private async warmUp(url: string, cookie: string, expected: RegExp) {
+    const { default: autocannon } = await import('autocannon')
     for (let i = 0; i < 5; i++) {
       const response = await fetch(url, { headers: { cookie }, redirect: 'manual' })
       if (response.status !== 200) throw new Error(`${url} answered ${response.status}`)
@@ -291,8 +292,10 @@ export default class BenchWeb extends BaseCommand {
   }
 
   private async load(url: string, cookie: string) {
+    // A development package: loaded here so a production build can still list commands.
+    const { default: autocannon } = await import('autocannon')
     const latencies: number[] = []
-    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const result = await new Promise<Autocannon.Result>((resolve, reject) => {
       const instance = autocannon({ url, connections: this.connections, duration: this.seconds, headers: { cookie } }, (error, done) =>
         error ? reject(error) : resolve(done)
       )

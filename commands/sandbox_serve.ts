@@ -1,9 +1,6 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import env from '#start/env'
-import { startAutotaskSandbox } from '#sandbox/autotask/index'
-import { startXeroSandbox, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/index'
-import { startSlackSandbox } from '#sandbox/slack/index'
 
 /**
  * Runs the Autotask, Xero and Slack sandboxes (real HTTP servers on loopback that speak
@@ -37,6 +34,12 @@ export default class SandboxServe extends BaseCommand {
   }
 
   private async serve() {
+    // Loaded here, not at the top: the sandboxes need development packages, and Ace imports every
+    // command file to list them, so a top-level import would break every command in a production build.
+    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startXeroSandbox } = await import('#sandbox/xero/index')
+    const { startSlackSandbox } = await import('#sandbox/slack/index')
+    const { sandboxEnvironment } = await import('#sandbox/environment')
     const host = env.get('SANDBOX_HOST', '127.0.0.1')
     const autotask = await startAutotaskSandbox({
       host,
@@ -65,17 +68,4 @@ export default class SandboxServe extends BaseCommand {
     }
     this.logger.log('Sandboxes ready')
   }
-}
-
-/** The environment that points the app's clients at the sandboxes. */
-export function sandboxEnvironment(autotaskLookupUrl: string, xero: { apiUrl: string; authorizeUrl: string; tokenUrl: string; connectionsUrl: string }) {
-  return [
-    `AUTOTASK_ZONE_LOOKUP_URL=${autotaskLookupUrl}`,
-    `XERO_API_URL=${xero.apiUrl}`,
-    `XERO_AUTHORIZE_URL=${xero.authorizeUrl}`,
-    `XERO_TOKEN_URL=${xero.tokenUrl}`,
-    `XERO_CONNECTIONS_URL=${xero.connectionsUrl}`,
-    `XERO_CLIENT_ID=${XERO_SANDBOX_CLIENT_ID}`,
-    `XERO_CLIENT_SECRET=${XERO_SANDBOX_CLIENT_SECRET}`,
-  ]
 }
