@@ -25,7 +25,9 @@ export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export async function freshDatabase() {
   const name = env.get('MYSQL_DB_NAME', 'accounting_toolbox')
   if (env.get('DB_CONNECTION') !== 'mysql' || !/bench/.test(name)) {
-    throw new Error(`Refusing to wipe "${name}": run through npm run bench:* (DB_CONNECTION=mysql, a *bench* database).`)
+    throw new Error(
+      `Refusing to wipe "${name}": run through npm run bench:* (DB_CONNECTION=mysql, a *bench* database).`
+    )
   }
   const connection = await mysql.createConnection({
     host: env.get('MYSQL_HOST', '127.0.0.1'),
@@ -34,10 +36,17 @@ export async function freshDatabase() {
     password: env.get('MYSQL_PASSWORD', ''),
   })
   await connection.query(`DROP DATABASE IF EXISTS \`${name}\``)
-  await connection.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`)
+  await connection.query(
+    `CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`
+  )
   await connection.end()
-  const migrated = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], { cwd: root, env: childEnv(), encoding: 'utf8' })
-  if (migrated.status !== 0) throw new Error(`migration:run failed:\n${migrated.stdout}\n${migrated.stderr}`)
+  const migrated = spawnSync(process.execPath, ['ace', 'migration:run', '--force'], {
+    cwd: root,
+    env: childEnv(),
+    encoding: 'utf8',
+  })
+  if (migrated.status !== 0)
+    throw new Error(`migration:run failed:\n${migrated.stdout}\n${migrated.stderr}`)
 }
 
 /**
@@ -46,10 +55,16 @@ export async function freshDatabase() {
  * Returns the build's root, where `ace.js` and `bin/server.js` are.
  */
 export function buildApp() {
-  const built = spawnSync(process.execPath, ['ace', 'build'], { cwd: root, env: process.env, encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(`node ace build failed:\n${built.stdout}\n${built.stderr}`)
+  const built = spawnSync(process.execPath, ['ace', 'build'], {
+    cwd: root,
+    env: process.env,
+    encoding: 'utf8',
+  })
+  if (built.status !== 0)
+    throw new Error(`node ace build failed:\n${built.stdout}\n${built.stderr}`)
   const buildRoot = `${root}build/`
-  if (!existsSync(`${buildRoot}node_modules`)) symlinkSync(`${root}node_modules`, `${buildRoot}node_modules`, 'dir')
+  if (!existsSync(`${buildRoot}node_modules`))
+    symlinkSync(`${root}node_modules`, `${buildRoot}node_modules`, 'dir')
   if (existsSync(`${root}.env`)) copyFileSync(`${root}.env`, `${buildRoot}.env`)
   return buildRoot
 }
@@ -60,28 +75,49 @@ export function buildApp() {
  * configuration and not a copy of it.
  */
 export function npmScriptOf(appRoot: string, name: string, entry: string) {
-  const script: string = JSON.parse(readFileSync(`${appRoot}package.json`, 'utf8')).scripts?.[name] ?? ''
+  const script: string =
+    JSON.parse(readFileSync(`${appRoot}package.json`, 'utf8')).scripts?.[name] ?? ''
   const words = script.trim().split(/\s+/)
   const node = words.indexOf('node')
   const at = words.indexOf(entry)
-  if (node < 0 || at < node || words.slice(0, node).some((word) => !/^[A-Z_][A-Z0-9_]*=\S*$/.test(word))) {
+  if (
+    node < 0 ||
+    at < node ||
+    words.slice(0, node).some((word) => !/^[A-Z_][A-Z0-9_]*=\S*$/.test(word))
+  ) {
     throw new Error(`The ${name} script is not "NAME=value … node <flags> ${entry} …": ${script}`)
   }
-  const env = Object.fromEntries(words.slice(0, node).map((word) => word.split(/=(.*)/s).slice(0, 2) as [string, string]))
-  return { env, nodeArgs: words.slice(node + 1, at), args: words.slice(at + 1), script }
+  const variables = Object.fromEntries(
+    words.slice(0, node).map((word) => word.split(/=(.*)/s).slice(0, 2) as [string, string])
+  )
+  return { env: variables, nodeArgs: words.slice(node + 1, at), args: words.slice(at + 1), script }
 }
 
 /** How `npm start` runs the web server (`… node <flags> bin/server.js`, nothing after it). */
-export function startScriptOf(appRoot: string): { env: Record<string, string>; nodeArgs: string[]; script: string } {
+export function startScriptOf(appRoot: string): {
+  env: Record<string, string>
+  nodeArgs: string[]
+  script: string
+} {
   const start = npmScriptOf(appRoot, 'start', 'bin/server.js')
-  if (start.args.length) throw new Error(`The start script must end with bin/server.js: ${start.script}`)
+  if (start.args.length)
+    throw new Error(`The start script must end with bin/server.js: ${start.script}`)
   return start
 }
 
 /** Starts a child (node with the given args, in `cwd`), resolving once its output matches `ready`. */
-export function startChild(args: string[], extraEnv: Record<string, string>, ready: RegExp | null, cwd = root) {
+export function startChild(
+  args: string[],
+  extraEnv: Record<string, string>,
+  ready: RegExp | null,
+  cwd = root
+) {
   return new Promise<ChildProcess>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: childEnv(extraEnv),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let output = ''
     const watch = (chunk: Buffer) => {
       output = (output + chunk.toString()).slice(-20_000)
@@ -93,7 +129,8 @@ export function startChild(args: string[], extraEnv: Record<string, string>, rea
     child.stdout!.on('data', watch)
     child.stderr!.on('data', watch)
     child.on('exit', (code) => {
-      if (ready) reject(new Error(`node ${args.join(' ')} exited (${code}) before it was ready:\n${output}`))
+      if (ready)
+        reject(new Error(`node ${args.join(' ')} exited (${code}) before it was ready:\n${output}`))
     })
     ;(child as ChildProcess & { output: () => string }).output = () => output
     if (!ready) resolve(child)
@@ -109,7 +146,8 @@ export function outputOf(child: ChildProcess) {
 export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0)
+    const kb = (field: string) =>
+      Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? 0)
     return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 }
   } catch {
     return null

@@ -59,7 +59,11 @@ function ace(...args) {
 /** Starts a long-running child, resolving once a line of its output matches `ready`. */
 function start(name, args, ready) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     children.push(child)
     let started = false
     const watch = (stream, out) =>

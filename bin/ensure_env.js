@@ -14,7 +14,10 @@ export function ensureEnv() {
   mkdirSync(`${root}tmp`, { recursive: true })
   if (existsSync(envPath)) return false
   const example = readFileSync(`${root}.env.example`, 'utf8')
-  writeFileSync(envPath, example.replace(/^APP_KEY=.*$/m, `APP_KEY=${randomBytes(32).toString('base64url')}`))
+  writeFileSync(
+    envPath,
+    example.replace(/^APP_KEY=.*$/m, `APP_KEY=${randomBytes(32).toString('base64url')}`)
+  )
   console.log('Created .env with a new APP_KEY')
   return true
 }

@@ -3,7 +3,17 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
 import type { XeroSandbox } from '#sandbox/xero/index'
 import { ProductFactory } from '#database/factories/product_factory'
-import { buildApp, exited, freshDatabase, npmScriptOf, outputOf, root, round, startChild, watchMemory } from '#bench/support'
+import {
+  buildApp,
+  exited,
+  freshDatabase,
+  npmScriptOf,
+  outputOf,
+  root,
+  round,
+  startChild,
+  watchMemory,
+} from '#bench/support'
 
 /** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
 const XERO_BATCH = 50
@@ -16,7 +26,8 @@ const XERO_BATCH = 50
  */
 export default class BenchSync extends BaseCommand {
   static commandName = 'bench:sync'
-  static description = 'Benchmark the sync engine: calls per invoice, time against Xero’s rate-limit floor, worker RSS'
+  static description =
+    'Benchmark the sync engine: calls per invoice, time against Xero’s rate-limit floor, worker RSS'
   static options: CommandOptions = { startApp: true }
 
   @flags.number({ description: 'Invoices seeded in the Autotask sandbox', default: 10_000 })
@@ -28,10 +39,16 @@ export default class BenchSync extends BaseCommand {
   @flags.number({ description: 'Xero sandbox seconds per real second', default: 4 })
   declare clockSpeed: number
 
-  @flags.boolean({ description: 'Run the worker from the TypeScript sources instead of a build', default: false })
+  @flags.boolean({
+    description: 'Run the worker from the TypeScript sources instead of a build',
+    default: false,
+  })
   declare source: boolean
 
-  @flags.boolean({ description: 'Run the worker with V8\'s defaults instead of the node flags of `npm run worker`', default: false })
+  @flags.boolean({
+    description: "Run the worker with V8's defaults instead of the node flags of `npm run worker`",
+    default: false,
+  })
   declare defaultHeap: boolean
 
   @flags.number({ description: 'Most worker passes before giving up', default: 30 })
@@ -44,7 +61,9 @@ export default class BenchSync extends BaseCommand {
     const { sandboxEnvironment } = await import('#sandbox/environment')
     let workerRoot: string | undefined
     if (!this.source) {
-      this.logger.info('Building the app (node ace build): the worker runs compiled, as in production')
+      this.logger.info(
+        'Building the app (node ace build): the worker runs compiled, as in production'
+      )
       workerRoot = buildApp()
     }
     // The worker runs with the node flags production gives it (`npm run worker`: the heap ceiling).
@@ -52,7 +71,12 @@ export default class BenchSync extends BaseCommand {
     const nodeArgs = this.defaultHeap ? [] : worker.nodeArgs
     this.logger.info('Fresh database and sandboxes')
     await freshDatabase()
-    const autotask = await startAutotaskSandbox({ port: 0, invoices: this.invoices, companies: this.companies, largeInvoiceLines: 0 })
+    const autotask = await startAutotaskSandbox({
+      port: 0,
+      invoices: this.invoices,
+      companies: this.companies,
+      largeInvoiceLines: 0,
+    })
     const xero = await startXeroSandbox({
       port: 0,
       clockSpeed: this.clockSpeed,
@@ -61,27 +85,36 @@ export default class BenchSync extends BaseCommand {
     try {
       const productId = await this.createProduct(xero)
       const workerEnv = Object.fromEntries(
-        sandboxEnvironment(autotask.lookupUrl, xero).map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string])
+        sandboxEnvironment(autotask.lookupUrl, xero).map(
+          (line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]
+        )
       )
 
       // The clocks run from the worker's first Autotask request to its result line: boot and exit are reported apart.
       let engineMs = 0
       let bootMs = 0
       let lingerMs = 0
-      const clockAt = (realMs: number) => xero.state.clock.now() - (Date.now() - realMs) * this.clockSpeed
+      const clockAt = (realMs: number) =>
+        xero.state.clock.now() - (Date.now() - realMs) * this.clockSpeed
       let firstClock: number | null = null
       let lastClock = 0
       let peakRssMb = 0
       let passes = 0
-      for (; passes < this.maxPasses; ) {
+      for (; passes < this.maxPasses;) {
         passes++
         const spawnedAt = Date.now()
         const requestsBefore = autotask.state.requests.length
-        const child = await startChild([...nodeArgs, 'ace.js', 'sync:run', `--product=${productId}`], { ...workerEnv, ...worker.env }, null, workerRoot)
+        const child = await startChild(
+          [...nodeArgs, 'ace.js', 'sync:run', `--product=${productId}`],
+          { ...workerEnv, ...worker.env },
+          null,
+          workerRoot
+        )
         const memory = watchMemory(child.pid!)
         let doneAt = 0
         child.stdout!.on('data', (chunk: Buffer) => {
-          if (!doneAt && /run #\d+ (succeeded|failed|cancelled)/.test(chunk.toString())) doneAt = Date.now()
+          if (!doneAt && /run #\d+ (succeeded|failed|cancelled)/.test(chunk.toString()))
+            doneAt = Date.now()
         })
         const code = await exited(child)
         const exitAt = Date.now()
@@ -94,7 +127,9 @@ export default class BenchSync extends BaseCommand {
         lastClock = clockAt(doneAt)
         peakRssMb = Math.max(peakRssMb, memory.stop())
         const pending = await this.pending(productId)
-        this.logger.info(`Pass ${passes}: exit ${code}, ${pending.count} still pending, worker peak ${round(memory.peakMb, 1)} MB`)
+        this.logger.info(
+          `Pass ${passes}: exit ${code}, ${pending.count} still pending, worker peak ${round(memory.peakMb, 1)} MB`
+        )
         if (code !== 0) this.logger.warning(outputOf(child).slice(-2000))
         if (pending.count === 0) break
         // The scheduler picks the product up again once its earliest retry is due.
@@ -106,9 +141,14 @@ export default class BenchSync extends BaseCommand {
       const xeroCalls = xero.state.stats().calls as Record<string, number>
       const autotaskStats = autotask.state.stats()
       const statuses = Object.fromEntries(
-        (await db.from('invoice_records').where('product_id', productId).groupBy('status').select('status').count('* as n')).map(
-          (row) => [row.status, Number(row.n)]
-        )
+        (
+          await db
+            .from('invoice_records')
+            .where('product_id', productId)
+            .groupBy('status')
+            .select('status')
+            .count('* as n')
+        ).map((row) => [row.status, Number(row.n)])
       ) as Record<string, number>
       const faults = await db
         .from('invoice_records')
@@ -120,7 +160,15 @@ export default class BenchSync extends BaseCommand {
 
       // Invoices Autotask has not numbered yet wait in pending by design (PRODUCT.md §3.1): they are not pushable.
       const heldBack = Number(
-        (await db.from('invoice_records').where('product_id', productId).where('status', 'pending').whereNull('invoice_number').count('* as n').first())?.n ?? 0
+        (
+          await db
+            .from('invoice_records')
+            .where('product_id', productId)
+            .where('status', 'pending')
+            .whereNull('invoice_number')
+            .count('* as n')
+            .first()
+        )?.n ?? 0
       )
       const total = Object.values(xeroCalls).reduce((sum, n) => sum + n, 0)
       const contactCalls = Object.entries(xeroCalls)
@@ -134,7 +182,9 @@ export default class BenchSync extends BaseCommand {
 
       this.logger.log('')
       this.logger.log(`Xero calls by endpoint: ${JSON.stringify(xeroCalls)}`)
-      this.logger.log(`Autotask requests by entity: ${JSON.stringify(autotaskStats.requests.byEntity)} (+${autotaskStats.zoneLookups} zone look-ups)`)
+      this.logger.log(
+        `Autotask requests by entity: ${JSON.stringify(autotaskStats.requests.byEntity)} (+${autotaskStats.zoneLookups} zone look-ups)`
+      )
       this.logger.log(`Records by status: ${JSON.stringify(statuses)}`)
       for (const fault of faults) this.logger.log(`  fault ×${fault.n}: ${fault.fault_reason}`)
       this.logger.log(
@@ -156,7 +206,10 @@ export default class BenchSync extends BaseCommand {
           xero_calls: total,
           xero_contact_calls: contactCalls,
           xero_calls_per_invoice: round(total / Math.max(1, pushable), 4),
-          xero_calls_per_invoice_after_contacts: round((total - contactCalls) / Math.max(1, pushable), 4),
+          xero_calls_per_invoice_after_contacts: round(
+            (total - contactCalls) / Math.max(1, pushable),
+            4
+          ),
           xero_max_concurrency: xero.state.stats().maxConcurrencyOverall,
           autotask_calls: autotaskCalls,
           autotask_calls_per_invoice: round(autotaskCalls / this.invoices, 4),
@@ -182,7 +235,9 @@ export default class BenchSync extends BaseCommand {
     const { XERO_SANDBOX_TENANTS } = await import('#sandbox/xero/index')
     const { default: SandboxSetup } = await import('#sandbox/setup')
     const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
-    const product = await ProductFactory.with('account').merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } }).create()
+    const product = await ProductFactory.with('account')
+      .merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } })
+      .create()
     await new SandboxSetup().connect(product, {
       accessToken: connection.accessToken,
       refreshToken: connection.refreshToken,

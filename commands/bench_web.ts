@@ -5,16 +5,53 @@ import type Autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
 import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
-import { buildApp, freshDatabase, memoryOf, outputOf, quantile, resetPeakMemory, root, round, startChild, startScriptOf, watchMemory } from '#bench/support'
+import {
+  buildApp,
+  freshDatabase,
+  memoryOf,
+  outputOf,
+  quantile,
+  resetPeakMemory,
+  root,
+  round,
+  startChild,
+  startScriptOf,
+  watchMemory,
+} from '#bench/support'
 
 const EMAIL = 'bench@example.com'
 const PASSWORD = 'bench-password-1'
-const BRANDS = ['Harbour', 'Summit', 'Kauri', 'Tasman', 'Pacific', 'Southern', 'Alpine', 'Coastal', 'Northland', 'Capital', 'Riverside', 'Golden']
-const TRADES = ['Plumbing', 'Electrical', 'Dental', 'Legal', 'Motors', 'Logistics', 'Accounting', 'Builders', 'Veterinary', 'Printing']
+const BRANDS = [
+  'Harbour',
+  'Summit',
+  'Kauri',
+  'Tasman',
+  'Pacific',
+  'Southern',
+  'Alpine',
+  'Coastal',
+  'Northland',
+  'Capital',
+  'Riverside',
+  'Golden',
+]
+const TRADES = [
+  'Plumbing',
+  'Electrical',
+  'Dental',
+  'Legal',
+  'Motors',
+  'Logistics',
+  'Accounting',
+  'Builders',
+  'Veterinary',
+  'Printing',
+]
 const SUFFIXES = ['Ltd', 'Limited', 'Group']
 
 /** `ELT(1 + expression % n, 'a', 'b', …)`: one of the words, picked in SQL. */
-const pick = (expression: string, words: string[]) => `ELT(1 + (${expression}) % ${words.length}, ${words.map((w) => `'${w}'`).join(', ')})`
+const pick = (expression: string, words: string[]) =>
+  `ELT(1 + (${expression}) % ${words.length}, ${words.map((w) => `'${w}'`).join(', ')})`
 
 /**
  * PRODUCT.md §8 "Speed", the web half: one product with 100,000 invoices and
@@ -24,10 +61,14 @@ const pick = (expression: string, words: string[]) => `ELT(1 + (${expression}) %
  */
 export default class BenchWeb extends BaseCommand {
   static commandName = 'bench:web'
-  static description = 'Benchmark the invoices tab, log search and exports on 100,000 invoices and 1,000,000 log lines'
+  static description =
+    'Benchmark the invoices tab, log search and exports on 100,000 invoices and 1,000,000 log lines'
   static options: CommandOptions = { startApp: true }
 
-  @flags.number({ description: 'Invoice records seeded (log lines are ten per invoice)', default: 100_000 })
+  @flags.number({
+    description: 'Invoice records seeded (log lines are ten per invoice)',
+    default: 100_000,
+  })
   declare invoices: number
 
   @flags.number({ description: 'Port of the app server', default: 3450 })
@@ -39,20 +80,28 @@ export default class BenchWeb extends BaseCommand {
   @flags.number({ description: 'Concurrent connections', default: 20 })
   declare connections: number
 
-  @flags.number({ description: 'Seconds of unmeasured load per route first, so the JIT has compiled its code', default: 2 })
+  @flags.number({
+    description: 'Seconds of unmeasured load per route first, so the JIT has compiled its code',
+    default: 2,
+  })
   declare warmup: number
 
   @flags.boolean({ description: 'Keep the seeded database from the last run (skip seeding)' })
   declare reuse: boolean
 
-  @flags.boolean({ description: 'Run the server from the TypeScript sources (ts-exec loader) instead of a build', default: false })
+  @flags.boolean({
+    description: 'Run the server from the TypeScript sources (ts-exec loader) instead of a build',
+    default: false,
+  })
   declare source: boolean
 
   async run() {
     // The server runs as production runs it (compiled, no TypeScript loader) unless --source asks otherwise.
     let serverRoot: string | undefined
     if (!this.source) {
-      this.logger.info('Building the app (node ace build): the server runs compiled, as in production')
+      this.logger.info(
+        'Building the app (node ace build): the server runs compiled, as in production'
+      )
       serverRoot = buildApp()
     }
     let productId: number
@@ -67,20 +116,41 @@ export default class BenchWeb extends BaseCommand {
     const base = `http://127.0.0.1:${this.port}`
     // The server runs as `npm start` runs it in production: the start script's environment and node flags.
     const start = startScriptOf(serverRoot ?? root)
-    this.logger.info(`Server: ${start.script}${this.source ? ' (from the sources, under ts-exec)' : ''}`)
-    const serverArgs = [...start.nodeArgs, ...(this.source ? ['--import=@poppinss/ts-exec'] : []), 'bin/server.js']
-    const server = await startChild(serverArgs, {
-      ...start.env,
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(this.port),
-      SESSION_DRIVER: 'cookie',
-    }, null, serverRoot)
+    this.logger.info(
+      `Server: ${start.script}${this.source ? ' (from the sources, under ts-exec)' : ''}`
+    )
+    const serverArgs = [
+      ...start.nodeArgs,
+      ...(this.source ? ['--import=@poppinss/ts-exec'] : []),
+      'bin/server.js',
+    ]
+    const server = await startChild(
+      serverArgs,
+      {
+        ...start.env,
+        NODE_ENV: 'production',
+        HOST: '127.0.0.1',
+        PORT: String(this.port),
+        SESSION_DRIVER: 'cookie',
+      },
+      null,
+      serverRoot
+    )
     try {
       await this.waitFor(`${base}/login`, server)
       const cookie = await this.signIn(base)
       const products = `${base}/products/${productId}`
-      const autotaskId = Number((await db.from('invoice_records').where('product_id', productId).orderBy('id').offset(Math.floor(this.invoices / 2)).select('autotask_id').firstOrFail()).autotask_id)
+      const autotaskId = Number(
+        (
+          await db
+            .from('invoice_records')
+            .where('product_id', productId)
+            .orderBy('id')
+            .offset(Math.floor(this.invoices / 2))
+            .select('autotask_id')
+            .firstOrFail()
+        ).autotask_id
+      )
       const routes: [string, string][] = [
         ['invoices', `${products}/invoices`],
         ['invoice_search', `${products}/invoices?q=Harbour`],
@@ -90,10 +160,22 @@ export default class BenchWeb extends BaseCommand {
       ]
       // The floor: the sign-in page is a full Edge page through the same middleware with no
       // database query, so a route's p95 over it is what the route adds, whatever the machine.
-      const floor = await this.measure('sign-in (floor)', `${base}/login`, '', /name="password"/, base)
+      const floor = await this.measure(
+        'sign-in (floor)',
+        `${base}/login`,
+        '',
+        /name="password"/,
+        base
+      )
       const figures: Record<string, number> = {}
       for (const [name, url] of routes) {
-        const result = await this.measure(name, url, cookie, /data-testid="(record-row|log-line)"/, base)
+        const result = await this.measure(
+          name,
+          url,
+          cookie,
+          /data-testid="(record-row|log-line)"/,
+          base
+        )
         figures[`${name}_median_ms`] = result.median
         figures[`${name}_p95_ms`] = result.p95
         figures[`${name}_p95_ratio`] = round(result.p95 / floor.p95, 2)
@@ -138,20 +220,28 @@ export default class BenchWeb extends BaseCommand {
 
   /** A user, its account and one Active product; the invoices and log lines are made by MySQL itself. */
   private async seed() {
-    const created = await (await this.app.container.make(UserService)).create({
+    const created = await (
+      await this.app.container.make(UserService)
+    ).create({
       email: EMAIL,
       password: PASSWORD,
       accountName: 'Bench MSP',
       role: 'owner',
     })
     if (!created.ok) throw new Error(created.reason)
-    const product = await ProductFactory.merge({ accountId: created.account.id, name: 'Bench Books', status: 'active' }).create()
+    const product = await ProductFactory.merge({
+      accountId: created.account.id,
+      name: 'Bench Books',
+      status: 'active',
+    }).create()
 
     const started = performance.now()
     await db.rawQuery('CREATE TABLE bench_digits (d INT PRIMARY KEY)')
     await db.rawQuery('INSERT INTO bench_digits (d) VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)')
     const powers = Math.ceil(Math.log10(this.invoices))
-    const tables = Array.from({ length: powers }, (_, i) => `bench_digits d${i}`).join(' CROSS JOIN ')
+    const tables = Array.from({ length: powers }, (_, i) => `bench_digits d${i}`).join(
+      ' CROSS JOIN '
+    )
     const n = Array.from({ length: powers }, (_, i) => `d${i}.d * ${10 ** i}`).join(' + ')
     const company = `(n % 300)`
     const name = `CONCAT(${pick(company, BRANDS)}, ' ', ${pick(`${company} DIV 12`, TRADES)}, ' ', ${pick(`${company} DIV 120`, SUFFIXES)})`
@@ -176,25 +266,73 @@ export default class BenchWeb extends BaseCommand {
        ORDER BY n`,
       [product.id, this.invoices - 100, this.invoices]
     )
-    this.logger.info(`${this.invoices} invoices in ${round((performance.now() - started) / 1000, 1)} s`)
+    this.logger.info(
+      `${this.invoices} invoices in ${round((performance.now() - started) / 1000, 1)} s`
+    )
 
     // The full-text index is built once after the bulk load (as a restore would), not row by row.
     await db.rawQuery('ALTER TABLE sync_logs DROP INDEX sync_logs_message_fulltext')
     const events = [
-      ['info', 'invoice.discovered', `CONCAT('Invoice ', r.invoice_number, ' found for ', r.company_name, ' (NZD ', r.total, '): Pending Sync')`],
-      ['info', 'contact.linked', `CONCAT('Company "', r.company_name, '" (#', r.autotask_company_id, ') linked to Xero contact "', r.company_name, '", matched by number')`],
-      ['warn', 'invoice.retry', `CONCAT('Invoice ', r.invoice_number, ': Xero is rate limiting (minute limit); retrying at 10:42:07 UTC (attempt 1 of 8)')`],
-      ['info', 'invoice.synced', `CONCAT('Invoice ', r.invoice_number, ' created in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`],
-      ['info', 'invoice.resync', `CONCAT('Invoice ', r.invoice_number, ' marked for resync by owner@', LOWER(SUBSTRING_INDEX(r.company_name, ' ', 1)), '.example')`],
-      ['info', 'invoice.refreshed', `CONCAT('Invoice ', r.invoice_number, ' downloaded again from Autotask for the resync')`],
-      ['error', 'invoice.fault', `CONCAT('Invoice ', r.invoice_number, ': Xero refused the invoice: Account code ''200'' is not a valid code for this document.')`],
-      ['info', 'invoice.synced', `CONCAT('Invoice ', r.invoice_number, ' found in Xero by number and updated in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`],
-      ['info', 'slack.posted', `CONCAT('Slack alert posted for invoice ', r.invoice_number, ' of ', r.company_name)`],
-      ['info', 'run.finished', `CONCAT('Sync run #', 1 + r.id DIV 500, ' succeeded: 500 found, 480 synced, 12 faulted, 8 skipped')`],
+      [
+        'info',
+        'invoice.discovered',
+        `CONCAT('Invoice ', r.invoice_number, ' found for ', r.company_name, ' (NZD ', r.total, '): Pending Sync')`,
+      ],
+      [
+        'info',
+        'contact.linked',
+        `CONCAT('Company "', r.company_name, '" (#', r.autotask_company_id, ') linked to Xero contact "', r.company_name, '", matched by number')`,
+      ],
+      [
+        'warn',
+        'invoice.retry',
+        `CONCAT('Invoice ', r.invoice_number, ': Xero is rate limiting (minute limit); retrying at 10:42:07 UTC (attempt 1 of 8)')`,
+      ],
+      [
+        'info',
+        'invoice.synced',
+        `CONCAT('Invoice ', r.invoice_number, ' created in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`,
+      ],
+      [
+        'info',
+        'invoice.resync',
+        `CONCAT('Invoice ', r.invoice_number, ' marked for resync by owner@', LOWER(SUBSTRING_INDEX(r.company_name, ' ', 1)), '.example')`,
+      ],
+      [
+        'info',
+        'invoice.refreshed',
+        `CONCAT('Invoice ', r.invoice_number, ' downloaded again from Autotask for the resync')`,
+      ],
+      [
+        'error',
+        'invoice.fault',
+        `CONCAT('Invoice ', r.invoice_number, ': Xero refused the invoice: Account code ''200'' is not a valid code for this document.')`,
+      ],
+      [
+        'info',
+        'invoice.synced',
+        `CONCAT('Invoice ', r.invoice_number, ' found in Xero by number and updated in Xero as INV-', LPAD(r.autotask_id - 29680000, 6, '0'), ' (AUTHORISED, total ', r.total, ')')`,
+      ],
+      [
+        'info',
+        'slack.posted',
+        `CONCAT('Slack alert posted for invoice ', r.invoice_number, ' of ', r.company_name)`,
+      ],
+      [
+        'info',
+        'run.finished',
+        `CONCAT('Sync run #', 1 + r.id DIV 500, ' succeeded: 500 found, 480 synced, 12 faulted, 8 skipped')`,
+      ],
     ]
-    const chooser = (index: number) => `ELT(d.d + 1, ${events.map((e) => e[index]).map((v) => (index === 2 ? v : `'${v}'`)).join(', ')})`
+    const chooser = (index: number) =>
+      `ELT(d.d + 1, ${events
+        .map((e) => e[index])
+        .map((v) => (index === 2 ? v : `'${v}'`))
+        .join(', ')})`
     const lines = performance.now()
-    const [{ min, max }] = (await db.rawQuery('SELECT MIN(id) AS min, MAX(id) AS max FROM invoice_records'))[0]
+    const [{ min, max }] = (
+      await db.rawQuery('SELECT MIN(id) AS min, MAX(id) AS max FROM invoice_records')
+    )[0]
     for (let from = Number(min); from <= Number(max); from += 10_000) {
       await db.rawQuery(
         `INSERT INTO sync_logs (product_id, sync_run_id, invoice_record_id, level, event, message, autotask_id, actor, created_at)
@@ -206,18 +344,25 @@ export default class BenchWeb extends BaseCommand {
         [from, from + 10_000]
       )
     }
-    this.logger.info(`${this.invoices * 10} log lines in ${round((performance.now() - lines) / 1000, 1)} s`)
+    this.logger.info(
+      `${this.invoices * 10} log lines in ${round((performance.now() - lines) / 1000, 1)} s`
+    )
     const index = performance.now()
     // FORCE rebuilds the table: MariaDB stops numbering full-text documents while the table has no FULLTEXT
     // index, and an index added in place over rows inserted meanwhile finds nothing at all.
-    await db.rawQuery('ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message), FORCE')
+    await db.rawQuery(
+      'ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message), FORCE'
+    )
     const [[{ found }]] = await db.rawQuery(
       `SELECT COUNT(*) AS found FROM sync_logs WHERE MATCH (message) AGAINST ('+harbour' IN BOOLEAN MODE)`
     )
-    if (Number(found) === 0) throw new Error('The rebuilt full-text index finds no line with "harbour"')
+    if (Number(found) === 0)
+      throw new Error('The rebuilt full-text index finds no line with "harbour"')
     await db.rawQuery('DROP TABLE bench_digits')
     await db.rawQuery('ANALYZE TABLE invoice_records, sync_logs')
-    this.logger.info(`full-text index and statistics in ${round((performance.now() - index) / 1000, 1)} s`)
+    this.logger.info(
+      `full-text index and statistics in ${round((performance.now() - index) / 1000, 1)} s`
+    )
     return product.id
   }
 
@@ -254,7 +399,8 @@ export default class BenchWeb extends BaseCommand {
       body: new URLSearchParams({ _csrf: token, email: EMAIL, password: PASSWORD }),
     })
     keep(answer)
-    if (answer.status !== 302 && answer.status !== 303) throw new Error(`Sign-in answered ${answer.status}`)
+    if (answer.status !== 302 && answer.status !== 303)
+      throw new Error(`Sign-in answered ${answer.status}`)
     return header()
   }
 
@@ -284,8 +430,9 @@ export default class BenchWeb extends BaseCommand {
     // A served route is warm: five requests do not get its code past V8's first tiers, a short burst does.
     if (this.warmup > 0) {
       await new Promise((resolve, reject) =>
-        autocannon({ url, connections: this.connections, duration: this.warmup, headers: { cookie } }, (error, done) =>
-          error ? reject(error) : resolve(done)
+        autocannon(
+          { url, connections: this.connections, duration: this.warmup, headers: { cookie } },
+          (error, done) => (error ? reject(error) : resolve(done))
         )
       )
     }
@@ -296,10 +443,13 @@ export default class BenchWeb extends BaseCommand {
     const { default: autocannon } = await import('autocannon')
     const latencies: number[] = []
     const result = await new Promise<Autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ url, connections: this.connections, duration: this.seconds, headers: { cookie } }, (error, done) =>
-        error ? reject(error) : resolve(done)
+      const instance = autocannon(
+        { url, connections: this.connections, duration: this.seconds, headers: { cookie } },
+        (error, done) => (error ? reject(error) : resolve(done))
       )
-      instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+      instance.on('response', (_client, _status, _bytes, responseTime) =>
+        latencies.push(responseTime)
+      )
     })
     return {
       median: round(quantile(latencies, 0.5), 1),

@@ -15,7 +15,17 @@ export default class ProductsList extends BaseCommand {
       .withCount('invoices', (q) => q.where('status', 'fault').as('faults'))
       .orderBy('id')
     const table = this.ui.table()
-    table.head(['#', 'Account', 'Product', 'Status', 'Autotask', 'Xero', 'Pending', 'Faults', 'Next sync (UTC)'])
+    table.head([
+      '#',
+      'Account',
+      'Product',
+      'Status',
+      'Autotask',
+      'Xero',
+      'Pending',
+      'Faults',
+      'Next sync (UTC)',
+    ])
     for (const product of products) {
       table.row([
         String(product.id),

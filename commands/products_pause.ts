@@ -19,7 +19,9 @@ export abstract class ProductStatusCommand extends BaseCommand {
       return
     }
     await (await this.app.container.make(ProductService)).setStatus(product, this.status, 'console')
-    this.logger.success(`Product #${product.id} ${product.name} is ${this.status === 'active' ? 'Active' : 'Paused'}.`)
+    this.logger.success(
+      `Product #${product.id} ${product.name} is ${this.status === 'active' ? 'Active' : 'Paused'}.`
+    )
   }
 }
 

@@ -15,7 +15,9 @@ export default class SandboxServe extends BaseCommand {
   @flags.number({ description: 'Invoices seeded in the Autotask sandbox' })
   declare invoices?: number
 
-  @flags.number({ description: 'Speed of the Xero sandbox clock (rate-limit windows), e.g. 60 for benchmarks' })
+  @flags.number({
+    description: 'Speed of the Xero sandbox clock (rate-limit windows), e.g. 60 for benchmarks',
+  })
   declare clockSpeed?: number
 
   async run() {
@@ -61,9 +63,14 @@ export default class SandboxServe extends BaseCommand {
 
     this.logger.success(`Autotask sandbox on ${autotask.lookupUrl} (knobs: ${autotask.knobsUrl})`)
     this.logger.success(`Xero sandbox on ${xero.url} (knobs: ${xero.url}/_sandbox)`)
-    this.logger.success(`Slack sandbox on ${slack.url} (what the bot posted: ${slack.url}/_sandbox/state)`)
+    this.logger.success(
+      `Slack sandbox on ${slack.url} (what the bot posted: ${slack.url}/_sandbox/state)`
+    )
     this.logger.info('Point the app at them with:')
-    for (const line of [...sandboxEnvironment(autotask.lookupUrl, xero), `SLACK_API_URL=${slack.apiUrl}`]) {
+    for (const line of [
+      ...sandboxEnvironment(autotask.lookupUrl, xero),
+      `SLACK_API_URL=${slack.apiUrl}`,
+    ]) {
       this.logger.log(`  ${line}`)
     }
     this.logger.log('Sandboxes ready')

@@ -6,7 +6,8 @@ import SlackConnectionService from '#services/slack_connection_service'
 /** Installs the account's Slack bot: the token is checked with Slack (auth.test) and both secrets are stored encrypted. */
 export default class SlackConnect extends BaseCommand {
   static commandName = 'slack:connect'
-  static description = "Connect an account to its Slack app (bot token and signing secret, stored encrypted)"
+  static description =
+    'Connect an account to its Slack app (bot token and signing secret, stored encrypted)'
   static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Account name' })
@@ -26,8 +27,10 @@ export default class SlackConnect extends BaseCommand {
       return
     }
     const interactive = process.stdin.isTTY && !this.app.inTest
-    const botToken = this.token ?? (interactive ? await this.prompt.secure('Bot token (xoxb-…)') : '') ?? ''
-    const signingSecret = this.signingSecret ?? (interactive ? await this.prompt.secure('Signing secret') : '') ?? ''
+    const botToken =
+      this.token ?? (interactive ? await this.prompt.secure('Bot token (xoxb-…)') : '') ?? ''
+    const signingSecret =
+      this.signingSecret ?? (interactive ? await this.prompt.secure('Signing secret') : '') ?? ''
     const service = await this.app.container.make(SlackConnectionService)
     const result = await service.connect(account, { botToken, signingSecret })
     if (!result.ok) {
@@ -35,7 +38,11 @@ export default class SlackConnect extends BaseCommand {
       this.exitCode = 1
       return
     }
-    this.logger.success(`"${account.name}" is connected to Slack workspace ${result.connection.teamName ?? ''} (${result.connection.teamId})`)
-    this.logger.info('Point the app\'s slash command, interactivity and events URLs at <APP_URL>/slack/events')
+    this.logger.success(
+      `"${account.name}" is connected to Slack workspace ${result.connection.teamName ?? ''} (${result.connection.teamId})`
+    )
+    this.logger.info(
+      "Point the app's slash command, interactivity and events URLs at <APP_URL>/slack/events"
+    )
   }
 }

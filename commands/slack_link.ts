@@ -8,26 +8,43 @@ import SlackLinkService from '#services/slack_link_service'
 /** Links a Slack user to an app user at once (the operator's way; in Slack people use `/toolbox link` and `approve`). */
 export default class SlackLink extends BaseCommand {
   static commandName = 'slack:link'
-  static description = 'Link a Slack user id (U…) to the app user with this e-mail, approved at once'
+  static description =
+    'Link a Slack user id (U…) to the app user with this e-mail, approved at once'
   static options: CommandOptions = { startApp: true }
 
   @args.string({ description: "The app user's e-mail" })
   declare email: string
 
-  @args.string({ description: 'The Slack user id, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)' })
+  @args.string({
+    description: 'The Slack user id, e.g. U0123ABCD (Slack: profile → ⋮ → Copy member ID)',
+  })
   declare slackUserId: string
 
   async run() {
     const user = await User.findBy('email', this.email.trim().toLowerCase())
     if (!user) return this.fail(`No user with e-mail ${this.email}`)
     const account = await (await this.app.container.make(AccountService)).findOrFail(user.accountId)
-    const connection = await (await this.app.container.make(SlackConnectionService)).forAccount(account.id)
-    if (!connection) return this.fail(`"${account.name}" is not connected to Slack yet: run node ace slack:connect first`)
-    if (!/^[UW][A-Z0-9]{2,}$/.test(this.slackUserId)) return this.fail('A Slack user id looks like U0123ABCD')
+    const connection = await (
+      await this.app.container.make(SlackConnectionService)
+    ).forAccount(account.id)
+    if (!connection)
+      return this.fail(
+        `"${account.name}" is not connected to Slack yet: run node ace slack:connect first`
+      )
+    if (!/^[UW][A-Z0-9]{2,}$/.test(this.slackUserId))
+      return this.fail('A Slack user id looks like U0123ABCD')
     const links = await this.app.container.make(SlackLinkService)
-    const result = await links.linkDirectly(connection, account, user.email, this.slackUserId, 'console')
+    const result = await links.linkDirectly(
+      connection,
+      account,
+      user.email,
+      this.slackUserId,
+      'console'
+    )
     if (!result.ok) return this.fail(result.reason)
-    this.logger.success(`Slack user ${this.slackUserId} now acts as ${result.user.email} (${result.user.role}) in "${account.name}"`)
+    this.logger.success(
+      `Slack user ${this.slackUserId} now acts as ${result.user.email} (${result.user.role}) in "${account.name}"`
+    )
   }
 
   private fail(message: string) {

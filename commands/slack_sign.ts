@@ -8,10 +8,14 @@ import { slackSignatureHeaders } from '#slack/signature'
 /** Prints a curl command that sends a correctly signed `/toolbox` request to this app, for the demo and the README. */
 export default class SlackSign extends BaseCommand {
   static commandName = 'slack:sign'
-  static description = 'Print a ready-to-run curl command sending a signed /toolbox request to the app'
+  static description =
+    'Print a ready-to-run curl command sending a signed /toolbox request to the app'
   static options: CommandOptions = { startApp: true }
 
-  @args.string({ description: 'The command text, e.g. "status" or "sync now Contoso"', required: false })
+  @args.string({
+    description: 'The command text, e.g. "status" or "sync now Contoso"',
+    required: false,
+  })
   declare text?: string
 
   @flags.string({ description: 'Slack user id to send as (default: the first linked user)' })

@@ -8,13 +8,17 @@ import OrphanReconciler from '#sync/orphan_reconciler'
 /** The orphan reconciler on demand (each sync run does it too), e.g. to look further back than the last pass. */
 export default class SyncOrphans extends BaseCommand {
   static commandName = 'sync:orphans'
-  static description = 'Remove stray copies of synced invoices from Xero (ones carrying our marker that no record links)'
+  static description =
+    'Remove stray copies of synced invoices from Xero (ones carrying our marker that no record links)'
   static options: CommandOptions = { startApp: true }
 
   @flags.number({ description: 'The product', required: true })
   declare product: number
 
-  @flags.string({ description: 'Look at Xero invoices changed since this date (YYYY-MM-DD) instead of the last pass' })
+  @flags.string({
+    description:
+      'Look at Xero invoices changed since this date (YYYY-MM-DD) instead of the last pass',
+  })
   declare since?: string
 
   async run() {

@@ -6,7 +6,8 @@ import RecordStatusService from '#services/record_status_service'
 /** Resync an invoice by its Autotask id or number: the same move as the dashboard's button. */
 export default class SyncResync extends BaseCommand {
   static commandName = 'sync:resync'
-  static description = 'Resync an invoice (Autotask id or invoice number); the worker picks it up within 30 s'
+  static description =
+    'Resync an invoice (Autotask id or invoice number); the worker picks it up within 30 s'
   static options: CommandOptions = { startApp: true }
 
   @args.string({ description: 'Autotask invoice id or invoice number' })
@@ -23,7 +24,9 @@ export default class SyncResync extends BaseCommand {
     if (this.product) query.where('product_id', this.product)
     const records = await query.limit(5)
     if (records.length === 0) {
-      this.logger.error(`No invoice "${this.invoice}"${this.product ? ` in product #${this.product}` : ''}.`)
+      this.logger.error(
+        `No invoice "${this.invoice}"${this.product ? ` in product #${this.product}` : ''}.`
+      )
       this.exitCode = 1
       return
     }
@@ -34,12 +37,16 @@ export default class SyncResync extends BaseCommand {
       this.exitCode = 1
       return
     }
-    const result = await (await this.app.container.make(RecordStatusService)).apply('invoice', records[0], 'resync', 'console')
+    const result = await (
+      await this.app.container.make(RecordStatusService)
+    ).apply('invoice', records[0], 'resync', 'console')
     if (!result.ok) {
       this.logger.error(result.reason)
       this.exitCode = 1
       return
     }
-    this.logger.success(`Invoice ${records[0].invoiceNumber} (#${records[0].autotaskId}) is Pending Sync again.`)
+    this.logger.success(
+      `Invoice ${records[0].invoiceNumber} (#${records[0].autotaskId}) is Pending Sync again.`
+    )
   }
 }

@@ -8,7 +8,8 @@ import SlackAlertService from '#services/slack_alert_service'
 /** One pass of the engine over the Active products (or one product), with progress. */
 export default class SyncRun extends BaseCommand {
   static commandName = 'sync:run'
-  static description = 'Run one sync pass: discover new Autotask invoices and push pending ones to Xero'
+  static description =
+    'Run one sync pass: discover new Autotask invoices and push pending ones to Xero'
   static options: CommandOptions = { startApp: true }
 
   @flags.number({ description: 'Only this product (runs it even when Paused)' })
@@ -19,7 +20,9 @@ export default class SyncRun extends BaseCommand {
       ? await Product.query().where('id', this.product)
       : await Product.query().where('status', 'active').orderBy('id')
     if (products.length === 0) {
-      this.logger.warning(this.product ? `No product #${this.product}.` : 'No Active product: nothing to sync.')
+      this.logger.warning(
+        this.product ? `No product #${this.product}.` : 'No Active product: nothing to sync.'
+      )
       this.exitCode = this.product ? 1 : 0
       return
     }
@@ -35,8 +38,13 @@ export default class SyncRun extends BaseCommand {
         })
       } catch (error) {
         // Not a failed run (that is recorded and reported below) but a bug or a broken database: say so, exit non-zero.
-        logger.error({ err: error, productId: product.id }, 'sync:run stopped on an unexpected error')
-        this.logger.error(`Product #${product.id} ${product.name}: the sync stopped on an unexpected error: ${(error as Error)?.message ?? String(error)}`)
+        logger.error(
+          { err: error, productId: product.id },
+          'sync:run stopped on an unexpected error'
+        )
+        this.logger.error(
+          `Product #${product.id} ${product.name}: the sync stopped on an unexpected error: ${(error as Error)?.message ?? String(error)}`
+        )
         this.exitCode = 1
         continue
       } finally {

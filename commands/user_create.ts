@@ -39,7 +39,9 @@ export default class UserCreate extends BaseCommand {
       email: await ask(this.email, () => this.prompt.ask('E-mail')),
       password: await ask(this.password, () => this.prompt.secure('Password (8+ characters)')),
       accountName: await ask(this.account, () => this.prompt.ask('Account name')),
-      role: await ask(this.role, () => this.prompt.choice('Role', [...userRoles], { default: 'owner' })),
+      role: await ask(this.role, () =>
+        this.prompt.choice('Role', [...userRoles], { default: 'owner' })
+      ),
       isStaff: this.staff ?? false,
       plan: this.plan,
     }
@@ -49,20 +51,26 @@ export default class UserCreate extends BaseCommand {
       data = await createUserValidator.validate(input)
     } catch (error) {
       if (error instanceof errors.E_VALIDATION_ERROR) {
-        for (const message of error.messages) this.logger.error(`${message.field}: ${message.message}`)
+        for (const message of error.messages)
+          this.logger.error(`${message.field}: ${message.message}`)
         this.exitCode = 1
         return
       }
       throw error
     }
 
-    const result = await (await this.app.container.make(UserService)).create({ ...data, role: data.role as UserRole })
+    const result = await (
+      await this.app.container.make(UserService)
+    ).create({ ...data, role: data.role as UserRole })
     if (!result.ok) {
       this.logger.error(result.reason)
       this.exitCode = 1
       return
     }
-    if (result.accountCreated) this.logger.info(`Account "${result.account.name}" created on the ${result.account.plan} plan`)
+    if (result.accountCreated)
+      this.logger.info(
+        `Account "${result.account.name}" created on the ${result.account.plan} plan`
+      )
     this.logger.success(
       `User ${result.user.email} created in "${result.account.name}" as ${result.user.role}${result.user.isStaff ? ' (staff)' : ''}`
     )

@@ -15,8 +15,18 @@ export type XeroScopeSet = 'granular' | 'legacy'
  */
 const USER_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 export const XERO_SCOPE_SETS: Record<XeroScopeSet, string[]> = {
-  granular: [...USER_SCOPES, 'accounting.invoices', 'accounting.contacts', 'accounting.settings.read'],
-  legacy: [...USER_SCOPES, 'accounting.transactions', 'accounting.contacts', 'accounting.settings.read'],
+  granular: [
+    ...USER_SCOPES,
+    'accounting.invoices',
+    'accounting.contacts',
+    'accounting.settings.read',
+  ],
+  legacy: [
+    ...USER_SCOPES,
+    'accounting.transactions',
+    'accounting.contacts',
+    'accounting.settings.read',
+  ],
 }
 
 /** Where and how the app reaches Xero; every URL can point at the sandbox (PRODUCT.md §7). */

@@ -9,11 +9,16 @@ export default class XeroProvider {
   constructor(protected app: ApplicationService) {}
 
   register() {
-    this.app.container.singleton(XeroOAuth, () => new XeroOAuth(this.app.config.get<XeroConfig>('xero')))
+    this.app.container.singleton(
+      XeroOAuth,
+      () => new XeroOAuth(this.app.config.get<XeroConfig>('xero'))
+    )
     this.app.container.singleton(XeroTokenStore, async (resolver) => {
       const lock = await resolver.make('lock.manager')
       const config = this.app.config.get<XeroConfig>('xero')
-      return new XeroTokenStore(await resolver.make(XeroOAuth), lock, { refreshAheadSeconds: config.refreshAheadSeconds })
+      return new XeroTokenStore(await resolver.make(XeroOAuth), lock, {
+        refreshAheadSeconds: config.refreshAheadSeconds,
+      })
     })
     this.app.container.singleton(XeroGateway, async (resolver) => {
       // xero-node holds 12 MB of heap once loaded: a process loads it when it first talks to Xero, not when it boots.

@@ -16,20 +16,29 @@ function maskJson(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskJson)
   if (value === null || typeof value !== 'object') return value
   return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? MASK : maskJson(inner)])
+    Object.entries(value).map(([key, inner]) => [
+      key,
+      SECRET_KEY.test(key) && inner !== null ? MASK : maskJson(inner),
+    ])
   )
 }
 
 function maskForm(raw: string): Record<string, string> {
   const fields: Record<string, string> = {}
-  for (const [key, value] of new URLSearchParams(raw)) fields[key] = SECRET_FORM_FIELD.test(key) ? MASK : value
+  for (const [key, value] of new URLSearchParams(raw))
+    fields[key] = SECRET_FORM_FIELD.test(key) ? MASK : value
   return fields
 }
 
 /** What a request log keeps of a body: null when empty. */
 export function loggedBody(raw: string, contentType: string | undefined): unknown {
   if (raw.trim() === '') return null
-  if (String(contentType ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')) return maskForm(raw)
+  if (
+    String(contentType ?? '')
+      .toLowerCase()
+      .startsWith('application/x-www-form-urlencoded')
+  )
+    return maskForm(raw)
   try {
     return maskJson(JSON.parse(raw))
   } catch {

@@ -10,17 +10,57 @@ import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
  * is mapped to NZ GST (15 %), so its totals do not match.
  */
 export const sandboxMappings = [
-  { kind: 'tax_region', autotaskValue: '1', autotaskLabel: 'GST NZ', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
-  { kind: 'tax_region', autotaskValue: '2', autotaskLabel: 'Exempt', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
-  { kind: 'tax_region', autotaskValue: '3', autotaskLabel: 'GST AU', xeroValue: 'OUTPUT2', xeroLabel: 'GST on Income' },
-  { kind: 'tax_region', autotaskValue: 'exempt', autotaskLabel: 'Lines without tax', xeroValue: 'NONE', xeroLabel: 'Tax Exempt' },
-  { kind: 'billing_code', autotaskValue: '*', autotaskLabel: 'Default', xeroValue: '200', xeroLabel: 'Sales' },
-  { kind: 'billing_code', autotaskValue: '29682804', autotaskLabel: 'Hardware', xeroValue: '260', xeroLabel: 'Other Revenue' },
+  {
+    kind: 'tax_region',
+    autotaskValue: '1',
+    autotaskLabel: 'GST NZ',
+    xeroValue: 'OUTPUT2',
+    xeroLabel: 'GST on Income',
+  },
+  {
+    kind: 'tax_region',
+    autotaskValue: '2',
+    autotaskLabel: 'Exempt',
+    xeroValue: 'NONE',
+    xeroLabel: 'Tax Exempt',
+  },
+  {
+    kind: 'tax_region',
+    autotaskValue: '3',
+    autotaskLabel: 'GST AU',
+    xeroValue: 'OUTPUT2',
+    xeroLabel: 'GST on Income',
+  },
+  {
+    kind: 'tax_region',
+    autotaskValue: 'exempt',
+    autotaskLabel: 'Lines without tax',
+    xeroValue: 'NONE',
+    xeroLabel: 'Tax Exempt',
+  },
+  {
+    kind: 'billing_code',
+    autotaskValue: '*',
+    autotaskLabel: 'Default',
+    xeroValue: '200',
+    xeroLabel: 'Sales',
+  },
+  {
+    kind: 'billing_code',
+    autotaskValue: '29682804',
+    autotaskLabel: 'Hardware',
+    xeroValue: '260',
+    xeroLabel: 'Other Revenue',
+  },
 ] as const
 
 /** Connects a product to the sandboxes and maps it: the demo, the engine tests and the benchmarks share it. */
 export default class SandboxSetup {
-  async connect(product: Product, xeroTokens: XeroTokenSet, tenant: { tenantId: string; name: string } = XERO_SANDBOX_TENANTS.nz) {
+  async connect(
+    product: Product,
+    xeroTokens: XeroTokenSet,
+    tenant: { tenantId: string; name: string } = XERO_SANDBOX_TENANTS.nz
+  ) {
     product.merge({
       autotaskUsername: AUTOTASK_SANDBOX_USER.username,
       autotaskSecret: AUTOTASK_SANDBOX_USER.secret,
@@ -36,7 +76,11 @@ export default class SandboxSetup {
     for (const mapping of sandboxMappings) {
       await Mapping.updateOrCreate(
         { productId: product.id, kind: mapping.kind, autotaskValue: mapping.autotaskValue },
-        { autotaskLabel: mapping.autotaskLabel, xeroValue: mapping.xeroValue, xeroLabel: mapping.xeroLabel }
+        {
+          autotaskLabel: mapping.autotaskLabel,
+          xeroValue: mapping.xeroValue,
+          xeroLabel: mapping.xeroLabel,
+        }
       )
     }
     return product

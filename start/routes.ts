@@ -37,7 +37,10 @@ router
     router.get('/users', [UsersController, 'index']).as('users.index')
     router.get('/users/new', [UsersController, 'create']).as('users.create')
     router.post('/users', [UsersController, 'store']).as('users.store')
-    router.put('/users/:id', [UsersController, 'update']).as('users.update').where('id', router.matchers.number())
+    router
+      .put('/users/:id', [UsersController, 'update'])
+      .as('users.update')
+      .where('id', router.matchers.number())
 
     router.get('/products/new', [ProductsController, 'create']).as('products.create')
     router.post('/products', [ProductsController, 'store']).as('products.store')
@@ -59,18 +62,28 @@ router
     router
       .group(() => {
         router.get('/autotask', [AutotaskSetupController, 'edit']).as('product_setup.autotask.edit')
-        router.put('/autotask', [AutotaskSetupController, 'update']).as('product_setup.autotask.update')
+        router
+          .put('/autotask', [AutotaskSetupController, 'update'])
+          .as('product_setup.autotask.update')
         router.get('/xero', [XeroSetupController, 'show']).as('product_setup.xero.show')
         router.post('/xero', [XeroSetupController, 'store']).as('product_setup.xero.store')
-        router.get('/xero/organisation', [XeroSetupController, 'editOrganisation']).as('product_setup.organisation.edit')
-        router.put('/xero/organisation', [XeroSetupController, 'updateOrganisation']).as('product_setup.organisation.update')
+        router
+          .get('/xero/organisation', [XeroSetupController, 'editOrganisation'])
+          .as('product_setup.organisation.edit')
+        router
+          .put('/xero/organisation', [XeroSetupController, 'updateOrganisation'])
+          .as('product_setup.organisation.update')
         router.get('/mappings', [MappingsSetupController, 'edit']).as('product_setup.mappings.edit')
-        router.put('/mappings', [MappingsSetupController, 'update']).as('product_setup.mappings.update')
+        router
+          .put('/mappings', [MappingsSetupController, 'update'])
+          .as('product_setup.mappings.update')
       })
       .prefix('/products/:product_id/setup')
       .where('product_id', router.matchers.number())
       .use(middleware.product())
-    router.get('/xero/callback', [XeroSetupController, 'callback']).as('product_setup.xero.callback')
+    router
+      .get('/xero/callback', [XeroSetupController, 'callback'])
+      .as('product_setup.xero.callback')
 
     // The product's tabs; each is a URL. Invoices and purchase orders share one controller shape (RecordsController).
     router
@@ -95,7 +108,9 @@ router
           .prefix('/invoices/:id')
           .where('id', router.matchers.number())
 
-        router.get('/purchase-orders', [PurchaseOrdersController, 'index']).as('purchase_orders.index')
+        router
+          .get('/purchase-orders', [PurchaseOrdersController, 'index'])
+          .as('purchase_orders.index')
         router
           .get('/purchase-orders/export/:format', [PurchaseOrdersController, 'export'])
           .as('purchase_orders.export')
@@ -106,11 +121,19 @@ router
           .where('id', router.matchers.number())
         router
           .group(() => {
-            router.post('/resync', [PurchaseOrdersController, 'resync']).as('purchase_orders.resync')
+            router
+              .post('/resync', [PurchaseOrdersController, 'resync'])
+              .as('purchase_orders.resync')
             router.post('/skip', [PurchaseOrdersController, 'skip']).as('purchase_orders.skip')
-            router.post('/unskip', [PurchaseOrdersController, 'unskip']).as('purchase_orders.unskip')
-            router.post('/diagnose', [PurchaseOrdersController, 'diagnose']).as('purchase_orders.diagnose')
-            router.post('/release', [PurchaseOrdersController, 'release']).as('purchase_orders.release')
+            router
+              .post('/unskip', [PurchaseOrdersController, 'unskip'])
+              .as('purchase_orders.unskip')
+            router
+              .post('/diagnose', [PurchaseOrdersController, 'diagnose'])
+              .as('purchase_orders.diagnose')
+            router
+              .post('/release', [PurchaseOrdersController, 'release'])
+              .as('purchase_orders.release')
           })
           .prefix('/purchase-orders/:id')
           .where('id', router.matchers.number())
@@ -145,7 +168,9 @@ router
           .post('/accounts/:id/switch', [StaffAccountsController, 'switch'])
           .as('staff.accounts.switch')
           .where('id', router.matchers.number())
-        router.post('/accounts/leave', [StaffAccountsController, 'leave']).as('staff.accounts.leave')
+        router
+          .post('/accounts/leave', [StaffAccountsController, 'leave'])
+          .as('staff.accounts.leave')
       })
       .prefix('/staff')
       .use(middleware.staff())

@@ -19,7 +19,8 @@ export function cacheIncludedPartials(renderer: Edge) {
     const compile = compiler.compile.bind(compiler)
     const compiled = new Map<string, ReturnType<typeof compile>>()
     compiler.compile = (templatePath, localVariables) => {
-      if (!localVariables || !compiler.cacheManager.enabled) return compile(templatePath, localVariables)
+      if (!localVariables || !compiler.cacheManager.enabled)
+        return compile(templatePath, localVariables)
       const key = `${templatePath}\0${localVariables.join(',')}`
       let template = compiled.get(key)
       if (!template) {

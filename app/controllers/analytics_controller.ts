@@ -13,6 +13,11 @@ export default class AnalyticsController {
     const product = ctx.product
     const days = await this.products.dailyActivity(product, DAYS)
     const peak = Math.max(1, ...days.map((day) => Math.max(day.synced, day.faulted)))
-    return ctx.view.render('pages/analytics/show', { product, days, peak, activeTab: 'analytics.show' })
+    return ctx.view.render('pages/analytics/show', {
+      product,
+      days,
+      peak,
+      activeTab: 'analytics.show',
+    })
   }
 }

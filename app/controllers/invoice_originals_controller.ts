@@ -6,7 +6,8 @@ import type InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
 
 /** Scripts, forms, requests and same-origin access are all off: the copy is foreign HTML. */
-export const COPY_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+export const COPY_CSP =
+  "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
 /**
  * "View originals" (the blue button): Autotask's HTML copy of an invoice beside
@@ -32,7 +33,8 @@ export default class InvoiceOriginalsController {
   async copy(ctx: HttpContext) {
     const { product, record } = await this.invoice(ctx)
     const copy = await this.copies.ensure(product, record, ctx.auth.getUserOrFail().email)
-    if (ctx.isHtmx) return ctx.view.render('partials/invoice_originals/autotask_copy', { product, record, copy })
+    if (ctx.isHtmx)
+      return ctx.view.render('partials/invoice_originals/autotask_copy', { product, record, copy })
     return this.render(ctx, { product, record, copy })
   }
 
@@ -50,7 +52,10 @@ export default class InvoiceOriginalsController {
     return ctx.response.send(html)
   }
 
-  protected async render(ctx: HttpContext, state: { product: Product; record: InvoiceRecord; copy: InvoiceCopyResult | null }) {
+  protected async render(
+    ctx: HttpContext,
+    state: { product: Product; record: InvoiceRecord; copy: InvoiceCopyResult | null }
+  ) {
     const view = { ...state, activeTab: 'invoices.index' }
     if (ctx.isHtmx) return ctx.view.render('partials/invoice_originals/dialog', view)
     return ctx.view.render('pages/invoice_originals/show', view)

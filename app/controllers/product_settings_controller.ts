@@ -21,10 +21,20 @@ export default class ProductSettingsController {
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share(await this.state(ctx, product))
     const input = await ctx.request.validateUsing(productSettingsValidator)
-    const { changed } = await this.settings.update(product, ctx.account, input, ctx.auth.getUserOrFail().email)
-    const notice = changed.length ? `Saved: ${changed.length} setting(s) changed.` : 'Nothing changed.'
+    const { changed } = await this.settings.update(
+      product,
+      ctx.account,
+      input,
+      ctx.auth.getUserOrFail().email
+    )
+    const notice = changed.length
+      ? `Saved: ${changed.length} setting(s) changed.`
+      : 'Nothing changed.'
     if (ctx.isHtmx) {
-      return ctx.view.render('pages/product_settings/edit', { ...(await this.state(ctx, product)), notice })
+      return ctx.view.render('pages/product_settings/edit', {
+        ...(await this.state(ctx, product)),
+        notice,
+      })
     }
     ctx.session.flash('notice', notice)
     return ctx.response.redirect().toRoute('product_settings.edit', { product_id: product.id })
@@ -32,6 +42,11 @@ export default class ProductSettingsController {
 
   private async state(ctx: HttpContext, product: Product) {
     const canAct = await ctx.bouncer.with(ProductPolicy).allows('act', product)
-    return { product, settings: product.effectiveSettings, canAct, activeTab: 'product_settings.edit' }
+    return {
+      product,
+      settings: product.effectiveSettings,
+      canAct,
+      activeTab: 'product_settings.edit',
+    }
   }
 }

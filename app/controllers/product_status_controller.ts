@@ -14,7 +14,9 @@ export default class ProductStatusController {
     const { status } = await request.validateUsing(productStatusValidator)
     await this.products.setStatus(product, status, auth.getUserOrFail().email)
     if (isHtmx) {
-      const [card] = (await this.products.cardsFor(account)).filter((c) => c.product.id === product.id)
+      const [card] = (await this.products.cardsFor(account)).filter(
+        (c) => c.product.id === product.id
+      )
       return view.render('partials/products/card', { card })
     }
     return response.redirect().toRoute('dashboard.show')

@@ -11,8 +11,14 @@ export default class ProductSyncsController {
   async store(ctx: HttpContext) {
     const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
-    const result = await this.products.requestSync(product, ctx.account, ctx.auth.getUserOrFail().email)
-    const message = result.ok ? 'Sync requested: the engine starts at its next check (every 10 seconds).' : result.reason
+    const result = await this.products.requestSync(
+      product,
+      ctx.account,
+      ctx.auth.getUserOrFail().email
+    )
+    const message = result.ok
+      ? 'Sync requested: the engine starts at its next check (every 10 seconds).'
+      : result.reason
     if (!result.ok) ctx.response.status(422)
     if (ctx.isHtmx) {
       if (result.ok) ctx.response.header('HX-Trigger', 'logs-changed')

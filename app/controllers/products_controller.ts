@@ -25,7 +25,10 @@ export default class ProductsController {
       response.status(422)
       return view.render('pages/products/create', { name: input.name, formError: result.reason })
     }
-    session.flash('notice', `Product "${result.product.name}" created (Paused). Next, connect its Autotask database.`)
+    session.flash(
+      'notice',
+      `Product "${result.product.name}" created (Paused). Next, connect its Autotask database.`
+    )
     return ctx.response.redirectWithHtmx(
       router.makeUrl('product_setup.autotask.edit', { product_id: result.product.id })
     )
@@ -33,6 +36,8 @@ export default class ProductsController {
 
   /** A product opens on its Invoices tab (filters such as ?status=fault are kept). */
   async show({ product, request, response }: HttpContext) {
-    return response.redirect().toRoute('invoices.index', { product_id: product.id }, { qs: request.qs() })
+    return response
+      .redirect()
+      .toRoute('invoices.index', { product_id: product.id }, { qs: request.qs() })
   }
 }

@@ -23,7 +23,9 @@ export default class SessionController {
     const key = `login_${request.ip()}_${email}`
     let user: User
     try {
-      const [throttled, found] = await loginLimiter.penalize(key, () => User.verifyCredentials(email, password))
+      const [throttled, found] = await loginLimiter.penalize(key, () =>
+        User.verifyCredentials(email, password)
+      )
       if (throttled) {
         const minutes = Math.max(1, Math.ceil(throttled.response.availableIn / 60))
         response.status(429)

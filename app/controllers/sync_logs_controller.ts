@@ -10,7 +10,9 @@ export default class SyncLogsController {
 
   async index(ctx: HttpContext) {
     const product = ctx.product
-    const filters = await ctx.request.validateUsing(logFiltersValidator, { data: filledQuery(ctx.request.qs()) })
+    const filters = await ctx.request.validateUsing(logFiltersValidator, {
+      data: filledQuery(ctx.request.qs()),
+    })
     const page = await this.search.page(product, filters)
     const state = { product, filters, ...page, activeTab: 'sync_logs.index' }
     if (ctx.isHtmx && ctx.request.header('hx-target') === 'log-lines') {

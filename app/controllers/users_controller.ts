@@ -29,7 +29,10 @@ export default class UsersController {
       : { ok: false as const, reason: allowed.message ?? 'Not allowed.' }
     if (!result.ok) {
       ctx.response.status(422)
-      return ctx.view.render('pages/users/create', { formError: result.reason, values: { ...input, password: '' } })
+      return ctx.view.render('pages/users/create', {
+        formError: result.reason,
+        values: { ...input, password: '' },
+      })
     }
     ctx.session.flash('notice', `${result.user.email} can now sign in as ${result.user.role}.`)
     return ctx.response.redirect().toRoute('users.index')
@@ -45,7 +48,10 @@ export default class UsersController {
       : { ok: false as const, reason: allowed.message ?? 'Not allowed.' }
     if (!result.ok) {
       ctx.response.status(422)
-      return ctx.view.render('pages/users/index', { ...(await this.state(ctx)), formError: result.reason })
+      return ctx.view.render('pages/users/index', {
+        ...(await this.state(ctx)),
+        formError: result.reason,
+      })
     }
     ctx.session.flash('notice', `${result.user.email} is now ${result.user.role}.`)
     return ctx.response.redirect().toRoute('users.index')

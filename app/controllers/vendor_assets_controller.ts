@@ -8,8 +8,14 @@ const require = createRequire(import.meta.url)
  * since neither our machines nor many customers' servers reach the internet.
  */
 const assets: Record<string, { path: string; type: string }> = {
-  'htmx.min.js': { path: require.resolve('htmx.org/dist/htmx.min.js'), type: 'application/javascript' },
-  'alpine.min.js': { path: require.resolve('alpinejs/dist/cdn.min.js'), type: 'application/javascript' },
+  'htmx.min.js': {
+    path: require.resolve('htmx.org/dist/htmx.min.js'),
+    type: 'application/javascript',
+  },
+  'alpine.min.js': {
+    path: require.resolve('alpinejs/dist/cdn.min.js'),
+    type: 'application/javascript',
+  },
   'bulma.min.css': { path: require.resolve('bulma/css/bulma.min.css'), type: 'text/css' },
 }
 

@@ -14,7 +14,10 @@ export default class ProductMiddleware {
   constructor(protected products: ProductService) {}
 
   async handle(ctx: HttpContext, next: NextFn, options: { param?: string } = {}) {
-    const product = await this.products.findForAccount(ctx.account, ctx.params[options.param ?? 'product_id'])
+    const product = await this.products.findForAccount(
+      ctx.account,
+      ctx.params[options.param ?? 'product_id']
+    )
     await ctx.bouncer.with(ProductPolicy).authorize('view', product)
     ctx.product = product
     return next()

@@ -31,7 +31,8 @@ export function encryptedColumn(options: { columnName?: string } = {}) {
   return column({
     ...options,
     serializeAs: null,
-    prepare: (value: unknown) => (value === null || value === undefined ? null : encryption.encrypt(value)),
+    prepare: (value: unknown) =>
+      value === null || value === undefined ? null : encryption.encrypt(value),
     consume: (value: string | null) => (value === null ? null : openSealed(value)),
   })
 }
@@ -43,7 +44,8 @@ export function encryptedColumn(options: { columnName?: string } = {}) {
 export function jsonColumn(options: { serializeAs?: string | null } = {}) {
   return column({
     ...options,
-    prepare: (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value)),
+    prepare: (value: unknown) =>
+      value === null || value === undefined ? null : JSON.stringify(value),
     consume: (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : (value ?? null)),
   })
 }
@@ -100,7 +102,10 @@ export function isoInstantOf(value: unknown): string | null {
  * (each column's `prepare`: money, JSON, dates), with the timestamps set. For
  * bulk writes where `createMany`'s one INSERT per row is too slow.
  */
-export function rowsFor<T extends LucidModel>(Model: T, values: Partial<ModelAttributes<InstanceType<T>>>[]) {
+export function rowsFor<T extends LucidModel>(
+  Model: T,
+  values: Partial<ModelAttributes<InstanceType<T>>>[]
+) {
   const now = DateTime.now()
   return values.map((value) => {
     const model = new Model()
@@ -110,10 +115,12 @@ export function rowsFor<T extends LucidModel>(Model: T, values: Partial<ModelAtt
       if (Model.$hasColumn(stamp) && attributes[stamp] === undefined) attributes[stamp] = now
     }
     const row: Record<string, unknown> = {}
-    for (const [key, value] of Object.entries(attributes)) {
+    for (const [key, attribute] of Object.entries(attributes)) {
       const definition = Model.$getColumn(key)
       if (!definition) continue
-      row[definition.columnName] = definition.prepare ? definition.prepare(value, key, model) : value
+      row[definition.columnName] = definition.prepare
+        ? definition.prepare(attribute, key, model)
+        : attribute
     }
     return row
   })

@@ -55,7 +55,13 @@ export const defaultProductSettings: ProductSettings = {
   roundingLine: { enabled: false, accountCode: null, tolerance: '0.05' },
   stampWebServiceDate: false,
   slackChannel: null,
-  purchaseOrders: { enabled: false, documentType: 'PURCHASEORDER', triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+  purchaseOrders: {
+    enabled: false,
+    documentType: 'PURCHASEORDER',
+    triggerStatus: 2,
+    accountCode: '300',
+    taxType: 'INPUT2',
+  },
   currency: null,
 }
 

@@ -52,9 +52,10 @@ export default class SyncLog extends BaseModel {
     const dialect = query.client.dialect.name
     if (dialect.includes('sqlite')) {
       const expression = words.map((word) => `"${word}"*`).join(' ')
-      query.whereRaw('sync_logs.id IN (SELECT rowid FROM sync_logs_fts WHERE sync_logs_fts MATCH ?)', [
-        expression,
-      ])
+      query.whereRaw(
+        'sync_logs.id IN (SELECT rowid FROM sync_logs_fts WHERE sync_logs_fts MATCH ?)',
+        [expression]
+      )
     } else {
       const expression = words.map((word) => `+${word}*`).join(' ')
       query.whereRaw('MATCH (sync_logs.message) AGAINST (? IN BOOLEAN MODE)', [expression])

@@ -15,10 +15,7 @@ export default class AccountService {
   }
 
   async listForStaff() {
-    return Account.query()
-      .withCount('products')
-      .withCount('users')
-      .orderBy('name')
+    return Account.query().withCount('products').withCount('users').orderBy('name')
   }
 
   async findOrFail(id: number) {

@@ -33,7 +33,11 @@ export default class InvoiceCopyService {
    * Makes sure the record holds its copy: one Autotask call on the first view, none after.
    * A failure stores nothing, so the next view tries again.
    */
-  async ensure(product: Product, invoice: InvoiceRecord, actor: string): Promise<InvoiceCopyResult> {
+  async ensure(
+    product: Product,
+    invoice: InvoiceRecord,
+    actor: string
+  ): Promise<InvoiceCopyResult> {
     if (invoice.autotaskHtml) return { ok: true, fetched: false }
     const credentials = autotaskCredentialsOf(product)
     if (!credentials) {
@@ -48,10 +52,17 @@ export default class InvoiceCopyService {
     // Two people opening the same invoice at once still cost one call: the second waits, then reads the stored copy.
     const lock = lockManager.createLock(`invoice-copy:${invoice.id}`, '45s')
     if (!(await lock.acquire({ retry: { attempts: 200, delay: 200 } }))) {
-      return { ok: false, reason: "Autotask's copy is being fetched by another request; open the originals again in a moment." }
+      return {
+        ok: false,
+        reason:
+          "Autotask's copy is being fetched by another request; open the originals again in a moment.",
+      }
     }
     try {
-      const stored = await InvoiceRecord.query().where('id', invoice.id).select('id', 'autotask_html').first()
+      const stored = await InvoiceRecord.query()
+        .where('id', invoice.id)
+        .select('id', 'autotask_html')
+        .first()
       if (stored?.autotaskHtml) {
         invoice.autotaskHtml = stored.autotaskHtml
         return { ok: true, fetched: false }
@@ -68,27 +79,54 @@ export default class InvoiceCopyService {
     credentials: NonNullable<ReturnType<typeof autotaskCredentialsOf>>,
     actor: string
   ): Promise<InvoiceCopyResult> {
-    const line = { productId: product.id, invoiceRecordId: invoice.id, autotaskId: invoice.autotaskId, actor }
-    const name = invoice.invoiceNumber ? `invoice ${invoice.invoiceNumber}` : `Autotask invoice ${invoice.autotaskId}`
+    const line = {
+      productId: product.id,
+      invoiceRecordId: invoice.id,
+      autotaskId: invoice.autotaskId,
+      actor,
+    }
+    const name = invoice.invoiceNumber
+      ? `invoice ${invoice.invoiceNumber}`
+      : `Autotask invoice ${invoice.autotaskId}`
     let html: string
     try {
       html = await this.autotask.connect(credentials).invoiceMarkup(invoice.autotaskId)
     } catch (error) {
       if (!(error instanceof AutotaskError)) throw error
-      const reason = scrub(explain(error, invoice), [credentials.secret, credentials.integrationCode])
-      await this.logs.write({ ...line, level: 'warn', event: 'invoice.copy_failed', message: `Autotask's copy of ${name} could not be fetched: ${reason}` })
+      const reason = scrub(explain(error, invoice), [
+        credentials.secret,
+        credentials.integrationCode,
+      ])
+      await this.logs.write({
+        ...line,
+        level: 'warn',
+        event: 'invoice.copy_failed',
+        message: `Autotask's copy of ${name} could not be fetched: ${reason}`,
+      })
       return { ok: false, reason }
     }
     const bytes = Buffer.byteLength(html, 'utf8')
     if (bytes > MAX_COPY_BYTES) {
       const reason = `Autotask's copy of this invoice is ${(bytes / 1024 / 1024).toFixed(1)} MB, larger than the ${MAX_COPY_BYTES / 1024 / 1024} MB we store; open the invoice in Autotask instead.`
-      await this.logs.write({ ...line, level: 'warn', event: 'invoice.copy_failed', message: reason })
+      await this.logs.write({
+        ...line,
+        level: 'warn',
+        event: 'invoice.copy_failed',
+        message: reason,
+      })
       return { ok: false, reason }
     }
     // Only the copy column, and only while it is empty: the engine may be moving this record at the same time.
-    await InvoiceRecord.query().where('id', invoice.id).whereNull('autotask_html').update({ autotask_html: html })
+    await InvoiceRecord.query()
+      .where('id', invoice.id)
+      .whereNull('autotask_html')
+      .update({ autotask_html: html })
     invoice.autotaskHtml = html
-    await this.logs.write({ ...line, event: 'invoice.copy_fetched', message: `Autotask's copy of ${name} fetched on its first view and stored` })
+    await this.logs.write({
+      ...line,
+      event: 'invoice.copy_fetched',
+      message: `Autotask's copy of ${name} fetched on its first view and stored`,
+    })
     return { ok: true, fetched: true }
   }
 }
@@ -111,5 +149,7 @@ function explain(error: AutotaskError, invoice: InvoiceRecord): string {
 }
 
 function scrub(text: string, secrets: string[]): string {
-  return secrets.filter((secret) => secret.length >= 4).reduce((clean, secret) => clean.replaceAll(secret, '[hidden]'), text)
+  return secrets
+    .filter((secret) => secret.length >= 4)
+    .reduce((clean, secret) => clean.replaceAll(secret, '[hidden]'), text)
 }

@@ -38,7 +38,11 @@ export default class ProductService {
       .from('invoice_records')
       .select('product_id')
       .select(db.raw(`SUM(CASE WHEN status = 'fault' THEN 1 ELSE 0 END) AS faults`))
-      .select(db.raw(`SUM(CASE WHEN status = 'synced' AND synced_at >= ? THEN 1 ELSE 0 END) AS synced`, [monthStart]))
+      .select(
+        db.raw(`SUM(CASE WHEN status = 'synced' AND synced_at >= ? THEN 1 ELSE 0 END) AS synced`, [
+          monthStart,
+        ])
+      )
       .whereIn('product_id', ids)
       .whereIn('status', ['fault', 'synced'])
       .groupBy('product_id')
@@ -56,7 +60,11 @@ export default class ProductService {
   }
 
   /** Creates a Paused product, within the plan's product count. */
-  async create(account: Account, input: { name: string }, actor: User): Promise<CreateProductResult> {
+  async create(
+    account: Account,
+    input: { name: string },
+    actor: User
+  ): Promise<CreateProductResult> {
     const existing = await Product.query().where('account_id', account.id).count('* as total')
     const total = Number(existing[0].$extras.total)
     if (total >= account.features.maxProducts) {
@@ -65,10 +73,17 @@ export default class ProductService {
         reason: `Your ${account.features.label} plan allows ${account.features.maxProducts} product(s). Remove one or change plan to add another.`,
       }
     }
-    const clash = await Product.query().where('account_id', account.id).where('name', input.name).first()
+    const clash = await Product.query()
+      .where('account_id', account.id)
+      .where('name', input.name)
+      .first()
     if (clash) return { ok: false, reason: `A product named "${input.name}" already exists.` }
 
-    const product = await Product.create({ accountId: account.id, name: input.name, status: 'paused' })
+    const product = await Product.create({
+      accountId: account.id,
+      name: input.name,
+      status: 'paused',
+    })
     await this.logs.write({
       productId: product.id,
       event: 'product.created',
@@ -106,7 +121,10 @@ export default class ProductService {
       }
     }
     if (!product.isActive) {
-      return { ok: false, reason: 'The product is Paused. Set it Active on the dashboard to start syncing.' }
+      return {
+        ok: false,
+        reason: 'The product is Paused. Set it Active on the dashboard to start syncing.',
+      }
     }
     product.syncRequestedAt = this.clock.now()
     await product.save()
@@ -121,7 +139,10 @@ export default class ProductService {
 
   /** Invoices synced and faulted per day, for the Analytics chart. */
   async dailyActivity(product: Product, days: number) {
-    const since = this.clock.now().startOf('day').minus({ days: days - 1 })
+    const since = this.clock
+      .now()
+      .startOf('day')
+      .minus({ days: days - 1 })
     const rows = await db
       .from('invoice_records')
       .select(db.raw('DATE(synced_at) AS day'))
@@ -138,7 +159,9 @@ export default class ProductService {
       .where('updated_at', '>=', toSqlDateTime(since))
       .groupByRaw('DATE(updated_at)')
     const key = (value: unknown) =>
-      value instanceof Date ? DateTime.fromJSDate(value, { zone: 'utc' }).toISODate()! : String(value).slice(0, 10)
+      value instanceof Date
+        ? DateTime.fromJSDate(value, { zone: 'utc' }).toISODate()!
+        : String(value).slice(0, 10)
     const synced = new Map(rows.map((row) => [key(row.day), Number(row.total)]))
     const faulted = new Map(faults.map((row) => [key(row.day), Number(row.total)]))
     return Array.from({ length: days }, (_, index) => {

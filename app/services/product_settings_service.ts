@@ -24,7 +24,14 @@ export default class ProductSettingsService {
       daysBack: input.daysBack,
       referenceFromPoNumber: input.referenceFromPoNumber ?? false,
       skipZeroTotal: input.skipZeroTotal ?? false,
-      skipCompanyIds: [...new Set((input.skipCompanyIds ?? '').split(/[\s,]+/).filter(Boolean).map(Number))],
+      skipCompanyIds: [
+        ...new Set(
+          (input.skipCompanyIds ?? '')
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .map(Number)
+        ),
+      ],
       createContacts: input.createContacts ?? false,
       matchContactsByName: input.matchContactsByName ?? false,
       maxTransientAttempts: input.maxTransientAttempts,

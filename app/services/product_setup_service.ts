@@ -9,7 +9,11 @@ import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/au
 import { AutotaskError } from '#integrations/autotask/errors'
 import type { Tax, ZoneInformation } from '#integrations/autotask/types'
 import { XeroGateway, type XeroAccount, type XeroTaxRate } from '#integrations/xero/xero_gateway'
-import { XeroOAuth, type XeroAuthorizationRequest, type XeroOAuthTokens } from '#integrations/xero/xero_oauth'
+import {
+  XeroOAuth,
+  type XeroAuthorizationRequest,
+  type XeroOAuthTokens,
+} from '#integrations/xero/xero_oauth'
 import { XeroTokenStore } from '#integrations/xero/token_store'
 import {
   XeroAuthorizationError,
@@ -138,9 +142,15 @@ export default class ProductSetupService {
   }
 
   /** A fresh consent URL with its state and PKCE verifier, to remember until the callback. */
-  startXeroAuthorization(product: Product): { request: XeroAuthorizationRequest; remember: XeroAuthorizationInProgress } {
+  startXeroAuthorization(product: Product): {
+    request: XeroAuthorizationRequest
+    remember: XeroAuthorizationInProgress
+  } {
     const request = this.oauth.startAuthorization()
-    return { request, remember: { productId: product.id, state: request.state, codeVerifier: request.codeVerifier } }
+    return {
+      request,
+      remember: { productId: product.id, state: request.state, codeVerifier: request.codeVerifier },
+    }
   }
 
   /**
@@ -160,7 +170,11 @@ export default class ProductSetupService {
         tenantName: connection.tenantName,
       }))
       if (tenants.length === 0) {
-        return { ok: false, reason: 'Xero did not connect any organisation. Connect again and choose one on the Xero page.' }
+        return {
+          ok: false,
+          reason:
+            'Xero did not connect any organisation. Connect again and choose one on the Xero page.',
+        }
       }
       if (tenants.length === 1) {
         await this.connectXero(product, tokens, tenants[0], actor)
@@ -188,15 +202,22 @@ export default class ProductSetupService {
   ): Promise<{ ok: true; connected: XeroTenantChoice } | SetupFailure> {
     const refreshToken = encryption.decrypt<string>(pending.sealedRefreshToken)
     if (!refreshToken) {
-      return { ok: false, reason: 'The Xero sign-in waited too long for a choice and has expired. Connect to Xero again.' }
+      return {
+        ok: false,
+        reason:
+          'The Xero sign-in waited too long for a choice and has expired. Connect to Xero again.',
+      }
     }
     try {
       const tokens = await this.oauth.refresh(refreshToken)
-      const tenant = (await this.oauth.connections(tokens.accessToken)).find((connection) => connection.tenantId === tenantId)
+      const tenant = (await this.oauth.connections(tokens.accessToken)).find(
+        (connection) => connection.tenantId === tenantId
+      )
       if (!tenant) {
         return {
           ok: false,
-          reason: 'That organisation is no longer connected to this app in Xero. Connect to Xero again and allow access to it.',
+          reason:
+            'That organisation is no longer connected to this app in Xero. Connect to Xero again and allow access to it.',
         }
       }
       const chosen = { tenantId: tenant.tenantId, tenantName: tenant.tenantName }
@@ -208,13 +229,23 @@ export default class ProductSetupService {
   }
 
   /** Autotask tax regions and billing codes beside Xero tax rates and accounts, with a sensible choice preselected. */
-  async mappingForm(product: Product): Promise<{ ok: true; form: MappingForm } | MappingFormFailure> {
+  async mappingForm(
+    product: Product
+  ): Promise<{ ok: true; form: MappingForm } | MappingFormFailure> {
     const credentials = autotaskCredentialsOf(product)
     if (!credentials) {
-      return { ok: false, step: 'autotask', reason: 'Connect Autotask first: the mappings list its tax regions and billing codes.' }
+      return {
+        ok: false,
+        step: 'autotask',
+        reason: 'Connect Autotask first: the mappings list its tax regions and billing codes.',
+      }
     }
     if (!product.xeroTenantId || !product.xeroTokens) {
-      return { ok: false, step: 'xero', reason: 'Connect to Xero first: the mappings list its tax rates and accounts.' }
+      return {
+        ok: false,
+        step: 'xero',
+        reason: 'Connect to Xero first: the mappings list its tax rates and accounts.',
+      }
     }
     const client = this.autotask.connect(credentials)
     let loaded
@@ -226,16 +257,22 @@ export default class ProductSetupService {
     }
     let xeroLists
     try {
-      xeroLists = await Promise.all([this.xero.getTaxRates(product), this.xero.getAccounts(product)])
+      xeroLists = await Promise.all([
+        this.xero.getTaxRates(product),
+        this.xero.getAccounts(product),
+      ])
     } catch (error) {
       if (!(error instanceof XeroError)) throw error
       return { ok: false, step: 'xero', reason: plainXeroReason(error) }
     }
     const [regions, taxes, codes] = loaded
     const [rates, accounts] = xeroLists
-    const stored = await Mapping.query().where('product_id', product.id).whereIn('kind', ['tax_region', 'billing_code'])
+    const stored = await Mapping.query()
+      .where('product_id', product.id)
+      .whereIn('kind', ['tax_region', 'billing_code'])
     const storedValue = (kind: MappingKind, autotaskValue: string) =>
-      stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)?.xeroValue ?? null
+      stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)
+        ?.xeroValue ?? null
 
     const usableRates = rates.filter((rate) => rate.status === 'ACTIVE' && rate.canApplyToRevenue)
     const usableAccounts = accounts
@@ -243,7 +280,8 @@ export default class ProductSetupService {
       .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code!.localeCompare(b.code!))
     const accountCodes = new Set(usableAccounts.map((account) => account.code!))
     const rateTypes = new Set(usableRates.map((rate) => rate.taxType))
-    const keep = (value: string | null, allowed: Set<string>) => (value !== null && allowed.has(value) ? value : null)
+    const keep = (value: string | null, allowed: Set<string>) =>
+      value !== null && allowed.has(value) ? value : null
 
     return {
       ok: true,
@@ -266,7 +304,9 @@ export default class ProductSetupService {
           .map((code) => ({
             key: formKey(code.id),
             autotaskValue: String(code.id),
-            autotaskLabel: code.externalNumber ? `${code.name} (GL ${code.externalNumber})` : code.name,
+            autotaskLabel: code.externalNumber
+              ? `${code.name} (GL ${code.externalNumber})`
+              : code.name,
             selected:
               keep(storedValue('billing_code', String(code.id)), accountCodes) ??
               matchAccount(code.name, code.externalNumber, usableAccounts),
@@ -280,7 +320,8 @@ export default class ProductSetupService {
           label: `${account.code} · ${account.name}`,
         })),
         defaultAccount:
-          keep(storedValue('billing_code', DEFAULT_MAPPING_VALUE), accountCodes) ?? defaultRevenueAccount(usableAccounts),
+          keep(storedValue('billing_code', DEFAULT_MAPPING_VALUE), accountCodes) ??
+          defaultRevenueAccount(usableAccounts),
       },
     }
   }
@@ -295,10 +336,15 @@ export default class ProductSetupService {
     const rates = new Map(form.taxRateOptions.map((option) => [option.value, option.label]))
     const accounts = new Map(form.accountOptions.map((option) => [option.value, option.label]))
     if (!accounts.has(input.defaultAccount)) {
-      return { ok: false, reason: `Account ${input.defaultAccount} is not an active account in this Xero organisation.` }
+      return {
+        ok: false,
+        reason: `Account ${input.defaultAccount} is not an active account in this Xero organisation.`,
+      }
     }
-    const planned = (kind: MappingKind, chosen: MappingInput['taxRegions'], labels: Map<string, string>) => (row: MappingRow) =>
-      ({ kind, row, xeroValue: chosen?.[row.key] || null, labels }) as PlannedMapping
+    const planned =
+      (kind: MappingKind, chosen: MappingInput['taxRegions'], labels: Map<string, string>) =>
+      (row: MappingRow) =>
+        ({ kind, row, xeroValue: chosen?.[row.key] || null, labels }) as PlannedMapping
     const wanted: PlannedMapping[] = [
       ...form.taxRegions.map(planned('tax_region', input.taxRegions, rates)),
       ...form.billingCodes.map(planned('billing_code', input.billingCodes, accounts)),
@@ -309,7 +355,9 @@ export default class ProductSetupService {
         labels: accounts,
       },
     ]
-    const unknown = wanted.find((entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue))
+    const unknown = wanted.find(
+      (entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue)
+    )
     if (unknown) {
       return {
         ok: false,
@@ -320,7 +368,11 @@ export default class ProductSetupService {
     let saved = 0
     await db.transaction(async (trx) => {
       for (const entry of wanted) {
-        const key = { productId: product.id, kind: entry.kind, autotaskValue: entry.row.autotaskValue }
+        const key = {
+          productId: product.id,
+          kind: entry.kind,
+          autotaskValue: entry.row.autotaskValue,
+        }
         if (entry.xeroValue === null) {
           await Mapping.query({ client: trx })
             .where('product_id', key.productId)
@@ -344,13 +396,20 @@ export default class ProductSetupService {
       event: 'mappings.saved',
       message:
         `Mappings saved by ${actor}: ${saved} mapped, default account ${input.defaultAccount}` +
-        (unmapped.length ? `; not mapped: ${unmapped.map((entry) => entry.row.autotaskLabel).join(', ')}` : ''),
+        (unmapped.length
+          ? `; not mapped: ${unmapped.map((entry) => entry.row.autotaskLabel).join(', ')}`
+          : ''),
       actor,
     })
     return { ok: true, saved }
   }
 
-  private async connectXero(product: Product, tokens: XeroOAuthTokens, tenant: XeroTenantChoice, actor: string) {
+  private async connectXero(
+    product: Product,
+    tokens: XeroOAuthTokens,
+    tenant: XeroTenantChoice,
+    actor: string
+  ) {
     await this.xeroTokens.connect(product, tokens, tenant)
     await this.logs.write({
       productId: product.id,
@@ -403,13 +462,20 @@ function regionRate(taxes: Tax[]): Decimal {
   let total = new Decimal(0)
   for (const tax of taxes) {
     const rate = new Decimal(tax.taxRate ?? 0)
-    total = tax.isCompounded ? total.plus(rate).plus(total.times(rate).dividedBy(100)) : total.plus(rate)
+    total = tax.isCompounded
+      ? total.plus(rate).plus(total.times(rate).dividedBy(100))
+      : total.plus(rate)
   }
   return total
 }
 
 function words(text: string) {
-  return new Set(text.toLowerCase().split(/[^a-z0-9]+/).filter((word) => word.length > 1))
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 1)
+  )
 }
 
 function sharedWords(a: string, b: string) {
@@ -421,15 +487,25 @@ function sharedWords(a: string, b: string) {
 function matchTaxRate(regionName: string, rate: Decimal, rates: XeroTaxRate[]): string | null {
   const same = rates.filter((candidate) => new Decimal(candidate.rate).equals(rate))
   if (same.length === 0) return null
-  const best = [...same].sort((a, b) => sharedWords(regionName, b.name) - sharedWords(regionName, a.name))[0]
+  const best = [...same].sort(
+    (a, b) => sharedWords(regionName, b.name) - sharedWords(regionName, a.name)
+  )[0]
   return best.taxType
 }
 
 /** The account whose code is the billing code's GL number, else the one with the same name. */
-function matchAccount(name: string, externalNumber: string | null, accounts: XeroAccount[]): string | null {
-  const byCode = externalNumber ? accounts.find((account) => account.code === externalNumber.trim()) : undefined
+function matchAccount(
+  name: string,
+  externalNumber: string | null,
+  accounts: XeroAccount[]
+): string | null {
+  const byCode = externalNumber
+    ? accounts.find((account) => account.code === externalNumber.trim())
+    : undefined
   if (byCode) return byCode.code
-  const byName = accounts.find((account) => account.name.trim().toLowerCase() === name.trim().toLowerCase())
+  const byName = accounts.find(
+    (account) => account.name.trim().toLowerCase() === name.trim().toLowerCase()
+  )
   return byName?.code ?? null
 }
 
@@ -440,5 +516,7 @@ function revenueFirst(account: XeroAccount) {
 /** Sales, else the first revenue account: where an unmapped billing code's line goes. */
 function defaultRevenueAccount(accounts: XeroAccount[]): string | null {
   const revenue = accounts.filter((account) => revenueFirst(account) === 0)
-  return (revenue.find((account) => /^sales$/i.test(account.name.trim())) ?? revenue[0])?.code ?? null
+  return (
+    (revenue.find((account) => /^sales$/i.test(account.name.trim())) ?? revenue[0])?.code ?? null
+  )
 }

@@ -55,7 +55,11 @@ export default class RecordExportService {
     ;(async () => {
       // exceljs holds 7 MB of heap once loaded: only a process that writes a workbook loads it.
       const { default: ExcelJS } = await import('exceljs')
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output, useStyles: false, useSharedStrings: false })
+      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+        stream: output,
+        useStyles: false,
+        useSharedStrings: false,
+      })
       const sheet = workbook.addWorksheet(recordKinds[kind].pluralTitle)
       sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
       for await (const record of rows) {

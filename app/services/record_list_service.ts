@@ -67,9 +67,19 @@ type Condition = (query: DatabaseQueryBuilderContract<any>) => void
 export default class RecordListService {
   async page(kind: RecordKind, product: Product, filters: RecordFilters): Promise<RecordPage> {
     const condition = await this.searchCondition(kind, product, filters.q)
-    const direction: Direction = filters.after !== undefined && filters.before === undefined ? 'newer' : 'older'
+    const direction: Direction =
+      filters.after !== undefined && filters.before === undefined ? 'newer' : 'older'
     const cursor = (direction === 'newer' ? filters.after : filters.before) ?? null
-    const rows = await this.nearest(kind, product, filters.status, condition, direction, cursor, RECORDS_PER_PAGE + 1, gridColumns(kind))
+    const rows = await this.nearest(
+      kind,
+      product,
+      filters.status,
+      condition,
+      direction,
+      cursor,
+      RECORDS_PER_PAGE + 1,
+      gridColumns(kind)
+    )
     const more = rows.length > RECORDS_PER_PAGE
     rows.length = Math.min(rows.length, RECORDS_PER_PAGE)
     if (direction === 'newer') rows.reverse()
@@ -77,7 +87,16 @@ export default class RecordListService {
     const back =
       cursor !== null &&
       (
-        await this.nearest(kind, product, filters.status, condition, direction === 'newer' ? 'older' : 'newer', direction === 'newer' ? cursor + 1 : cursor - 1, 1, ['id'])
+        await this.nearest(
+          kind,
+          product,
+          filters.status,
+          condition,
+          direction === 'newer' ? 'older' : 'newer',
+          direction === 'newer' ? cursor + 1 : cursor - 1,
+          1,
+          ['id']
+        )
       ).length > 0
 
     const records = rows.map((row) => toRow(kind, row))
@@ -91,13 +110,22 @@ export default class RecordListService {
   }
 
   /** Every matching record, newest first, read in chunks by id so 100,000 rows never sit in memory at once. */
-  async *stream(kind: RecordKind, product: Product, filters: RecordFilters): AsyncGenerator<RecordRow> {
+  async *stream(
+    kind: RecordKind,
+    product: Product,
+    filters: RecordFilters
+  ): AsyncGenerator<RecordRow> {
     const spec = recordKinds[kind]
     const condition = await this.searchCondition(kind, product, filters.q)
     const columns = [...gridColumns(kind), spec.xeroIdColumn, 'fault_reason']
     let lastId: number | null = null
     while (true) {
-      const query = db.from(spec.table).select(columns).where('product_id', product.id).orderBy('id', 'desc').limit(EXPORT_CHUNK)
+      const query = db
+        .from(spec.table)
+        .select(columns)
+        .where('product_id', product.id)
+        .orderBy('id', 'desc')
+        .limit(EXPORT_CHUNK)
       if (filters.status) query.where('status', filters.status)
       if (condition) query.where(condition)
       if (lastId !== null) query.where('id', '<', lastId)
@@ -109,7 +137,11 @@ export default class RecordListService {
   }
 
   async find(kind: RecordKind, product: Product, id: number | string): Promise<AnyRecord> {
-    return recordKinds[kind].model.query().where('product_id', product.id).where('id', id).firstOrFail()
+    return recordKinds[kind].model
+      .query()
+      .where('product_id', product.id)
+      .where('id', id)
+      .firstOrFail()
   }
 
   /**
@@ -144,25 +176,41 @@ export default class RecordListService {
 
     // The window is a range of ids next to the cursor (the index answers MIN and MAX at once): it holds at most
     // SEARCH_WINDOW of the product's records, whatever their status, so reading it costs at most that much.
-    const bounds = await db.from(spec.table).where('product_id', product.id).min('id as lowest').max('id as highest').first()
+    const bounds = await db
+      .from(spec.table)
+      .where('product_id', product.id)
+      .min('id as lowest')
+      .max('id as highest')
+      .first()
     if (!bounds || bounds.highest === null) return []
     let edge: number
     let beyondEdge: boolean
     if (direction === 'older') {
-      edge = Math.min(cursor ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1) - SEARCH_WINDOW
+      edge =
+        Math.min(cursor ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1) - SEARCH_WINDOW
       beyondEdge = edge > Number(bounds.lowest)
     } else {
       edge = (cursor ?? 0) + SEARCH_WINDOW
       beyondEdge = edge < Number(bounds.highest)
     }
-    const found = await matching().where(condition).where('id', direction === 'older' ? '>=' : '<=', edge).limit(count)
+    const found = await matching()
+      .where(condition)
+      .where('id', direction === 'older' ? '>=' : '<=', edge)
+      .limit(count)
     if (found.length >= count || !beyondEdge) return found
-    const rest = await matching().where(condition).where('id', beyond, edge).limit(count - found.length)
+    const rest = await matching()
+      .where(condition)
+      .where('id', beyond, edge)
+      .limit(count - found.length)
     return found.concat(rest)
   }
 
   /** The search box's condition, or null for none. Company names are matched here, word by word, and then looked up by index. */
-  private async searchCondition(kind: RecordKind, product: Product, q: string | undefined): Promise<Condition | null> {
+  private async searchCondition(
+    kind: RecordKind,
+    product: Product,
+    q: string | undefined
+  ): Promise<Condition | null> {
     const term = q?.trim()
     if (!term) return null
     const spec = recordKinds[kind]
@@ -183,7 +231,11 @@ export default class RecordListService {
    * the term. A product has hundreds of names, not thousands, and the index on
    * (product_id, name) yields each once.
    */
-  private async partiesMatching(kind: RecordKind, product: Product, term: string): Promise<string[]> {
+  private async partiesMatching(
+    kind: RecordKind,
+    product: Product,
+    term: string
+  ): Promise<string[]> {
     const words = wordsOf(term)
     if (words.length === 0) return []
     const column = recordKinds[kind].partyColumn
@@ -204,13 +256,29 @@ export default class RecordListService {
 
 /** Lower-cased words without accents: "Café Ōtāhuhu Ltd" → cafe, otahuhu, ltd. */
 function wordsOf(text: string): string[] {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []
+  return (
+    text
+      .normalize('NFD')
+      .replace(/\p{M}/gu, '')
+      .toLowerCase()
+      .match(/[\p{L}\p{N}]+/gu) ?? []
+  )
 }
 
 /** The columns a grid row needs: never the Autotask HTML copy or the lines, which can be large. */
 function gridColumns(kind: RecordKind) {
   const spec = recordKinds[kind]
-  return ['id', 'autotask_id', spec.numberColumn, spec.partyColumn, spec.dateColumn, 'total', 'currency', 'status', spec.xeroNumberColumn]
+  return [
+    'id',
+    'autotask_id',
+    spec.numberColumn,
+    spec.partyColumn,
+    spec.dateColumn,
+    'total',
+    'currency',
+    'status',
+    spec.xeroNumberColumn,
+  ]
 }
 
 function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {

@@ -30,7 +30,13 @@ const moves = {
     to: 'pending',
     event: 'resync',
     wakesEngine: true,
-    extra: () => ({ attempts: 0, next_attempt_at: null, fault_reason: null, fault_hint: null, needs_refresh: true }),
+    extra: () => ({
+      attempts: 0,
+      next_attempt_at: null,
+      fault_reason: null,
+      fault_hint: null,
+      needs_refresh: true,
+    }),
   },
   skip: { from: allBut(['processing', 'skipped']), to: 'skipped', event: 'skipped' },
   unskip: {
@@ -48,7 +54,10 @@ const moves = {
   },
   release: {
     from: ['diagnostic'],
-    to: (record) => (record.previousStatus && record.previousStatus !== 'processing' ? record.previousStatus : 'pending'),
+    to: (record) =>
+      record.previousStatus && record.previousStatus !== 'processing'
+        ? record.previousStatus
+        : 'pending',
     event: 'diagnostic.released',
     wakesEngine: true,
     extra: () => ({ previous_status: null }),
@@ -69,7 +78,12 @@ export default class RecordStatusService {
     protected clock: Clock
   ) {}
 
-  async apply(kind: RecordKind, record: AnyRecord, action: RecordAction, actor: string): Promise<StatusMoveResult> {
+  async apply(
+    kind: RecordKind,
+    record: AnyRecord,
+    action: RecordAction,
+    actor: string
+  ): Promise<StatusMoveResult> {
     const move: Move = moves[action]
     const spec = recordKinds[kind]
     const before = record.status
@@ -88,7 +102,9 @@ export default class RecordStatusService {
     }
     await record.refresh()
     if (move.wakesEngine) {
-      await Product.query().where('id', record.productId).update({ sync_requested_at: toSqlDateTime(now) })
+      await Product.query()
+        .where('id', record.productId)
+        .update({ sync_requested_at: toSqlDateTime(now) })
     }
     await this.logs.write({
       productId: record.productId,

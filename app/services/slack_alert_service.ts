@@ -57,8 +57,11 @@ export default class SlackAlertService {
     if (!(await this.connections.forAccount(product.accountId))) return null
     const now = this.clock.now()
     return db.transaction(async (trx) => {
-      const query = SlackAlert.query({ client: trx }).where('product_id', product.id).orderBy('id', 'desc')
-      if (event.syncRunId) query.where('sync_run_id', event.syncRunId).whereIn('state', ['queued', 'posted'])
+      const query = SlackAlert.query({ client: trx })
+        .where('product_id', product.id)
+        .orderBy('id', 'desc')
+      if (event.syncRunId)
+        query.where('sync_run_id', event.syncRunId).whereIn('state', ['queued', 'posted'])
       else query.whereNull('sync_run_id').where('state', 'queued')
       let alert = await query.first()
       if (!alert) {
@@ -109,7 +112,9 @@ export default class SlackAlertService {
 
   /** Starts a flush (of these alerts only, when given) without making the caller wait for Slack. */
   flushInBackground(onlyIds?: number[]) {
-    const run = background.then(() => this.flush(onlyIds)).catch((error) => logger.error({ err: error }, 'slack: flush failed'))
+    const run = background
+      .then(() => this.flush(onlyIds))
+      .catch((error) => logger.error({ err: error }, 'slack: flush failed'))
     background = run
     return run
   }
@@ -127,10 +132,16 @@ export default class SlackAlertService {
     if (onlyIds) query.whereIn('id', onlyIds)
     const due = await query
       .where('next_attempt_at', '<=', toSqlDateTime(now))
-      .where((query) => {
-        query.where('state', 'queued').orWhere((posted) => posted.where('state', 'posted').whereRaw('revision > posted_revision'))
+      .where((unsent) => {
+        unsent
+          .where('state', 'queued')
+          .orWhere((posted) =>
+            posted.where('state', 'posted').whereRaw('revision > posted_revision')
+          )
       })
-      .where((query) => query.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', toSqlDateTime(now)))
+      .where((free) =>
+        free.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', toSqlDateTime(now))
+      )
       .orderBy('id')
       .limit(BATCH)
     for (const alert of due) {
@@ -149,12 +160,14 @@ export default class SlackAlertService {
       alert.state === 'queued'
         ? alert.createdAt.plus({ minutes: config.dropAfterMinutes }) <= now
         : alert.attempts + 1 >= MAX_UPDATE_ATTEMPTS
-    if (alert.state === 'queued' && expired) return this.drop(alert, 'Slack did not take it in time')
+    if (alert.state === 'queued' && expired)
+      return this.drop(alert, 'Slack did not take it in time')
 
     const view = await this.view(alert)
     const product = await Product.find(alert.productId)
     const connection = product ? await this.connections.forAccount(product.accountId) : null
-    if (!product || !connection || view === null) return this.drop(alert, 'the product, its Slack installation or its records are gone')
+    if (!product || !connection || view === null)
+      return this.drop(alert, 'the product, its Slack installation or its records are gone')
 
     if (alert.state === 'queued') {
       const since = toSqlDateTime(now.minus({ minutes: 1 }))
@@ -175,7 +188,12 @@ export default class SlackAlertService {
     try {
       if (alert.state === 'queued') {
         const posted = await this.slack.postMessage(connection.botToken, alert.channel, message)
-        alert.merge({ state: 'posted', channelId: posted.channelId, messageTs: posted.ts, postedAt: this.clock.now() })
+        alert.merge({
+          state: 'posted',
+          channelId: posted.channelId,
+          messageTs: posted.ts,
+          postedAt: this.clock.now(),
+        })
       } else {
         const posted = { channelId: alert.channelId!, ts: alert.messageTs! }
         await this.slack.updateMessage(connection.botToken, posted, message)
@@ -203,10 +221,17 @@ export default class SlackAlertService {
   }
 
   /** Backs off (Slack's Retry-After when it gives one, else doubling) or, past the window, gives up. */
-  private async retryLater(alert: SlackAlert, failure: SlackError, expired: boolean): Promise<keyof FlushReport> {
+  private async retryLater(
+    alert: SlackAlert,
+    failure: SlackError,
+    expired: boolean
+  ): Promise<keyof FlushReport> {
     if (expired) return this.drop(alert, failure.message)
     const attempts = alert.attempts + 1
-    const backoff = Math.min(this.config.maxBackoffSeconds, FIRST_BACKOFF_SECONDS * 2 ** (attempts - 1))
+    const backoff = Math.min(
+      this.config.maxBackoffSeconds,
+      FIRST_BACKOFF_SECONDS * 2 ** (attempts - 1)
+    )
     alert.merge({
       attempts,
       lastError: failure.message,
@@ -214,7 +239,10 @@ export default class SlackAlertService {
       leaseExpiresAt: null,
     })
     await alert.save()
-    logger.warn({ alertId: alert.id, attempts }, `slack: alert ${alert.id} not delivered (${failure.message}); retrying`)
+    logger.warn(
+      { alertId: alert.id, attempts },
+      `slack: alert ${alert.id} not delivered (${failure.message}); retrying`
+    )
     return 'failed'
   }
 
@@ -246,14 +274,21 @@ export default class SlackAlertService {
     const changed = await db
       .from('slack_alerts')
       .where('id', alert.id)
-      .where((query) => query.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', toSqlDateTime(now)))
+      .where((free) =>
+        free.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', toSqlDateTime(now))
+      )
       .update({ lease_expires_at: toSqlDateTime(now.plus({ seconds: LEASE_SECONDS })) })
     if (Number(changed) === 0) return false
     await alert.refresh()
     return true
   }
 
-  private async resolve(kind: RecordKind, recordId: number, outcome: string, options: { forgetIfQueued: boolean }) {
+  private async resolve(
+    kind: RecordKind,
+    recordId: number,
+    outcome: string,
+    options: { forgetIfQueued: boolean }
+  ) {
     const lines = await SlackAlertRecord.query().where('kind', kind).where('record_id', recordId)
     const touched: SlackAlert[] = []
     for (const line of lines) {
@@ -261,7 +296,9 @@ export default class SlackAlertService {
       if (!alert || alert.state === 'dropped') continue
       if (alert.state === 'queued' && options.forgetIfQueued) {
         await line.delete()
-        const left = await SlackAlertRecord.query().where('slack_alert_id', alert.id).count('* as total')
+        const left = await SlackAlertRecord.query()
+          .where('slack_alert_id', alert.id)
+          .count('* as total')
         if (Number(left[0].$extras.total) === 0) await alert.delete()
         continue
       }
@@ -269,7 +306,10 @@ export default class SlackAlertService {
       await line.save()
       await db.from('slack_alerts').where('id', alert.id).increment('revision', 1)
       if (alert.state === 'posted') {
-        await db.from('slack_alerts').where('id', alert.id).update({ next_attempt_at: toSqlDateTime(this.clock.now()) })
+        await db
+          .from('slack_alerts')
+          .where('id', alert.id)
+          .update({ next_attempt_at: toSqlDateTime(this.clock.now()) })
       }
       touched.push(alert)
     }

@@ -3,7 +3,8 @@ import type Account from '#models/account'
 import SlackConnection from '#models/slack_connection'
 import { SlackClient, SlackError } from '#integrations/slack/slack_client'
 
-export type SlackConnectResult = { ok: true; connection: SlackConnection } | { ok: false; reason: string }
+export type SlackConnectResult =
+  { ok: true; connection: SlackConnection } | { ok: false; reason: string }
 
 /** An account's Slack installation: connecting a bot (checked with auth.test) and finding it again. */
 @inject()
@@ -11,11 +12,16 @@ export default class SlackConnectionService {
   constructor(protected slack: SlackClient) {}
 
   /** Stores (or replaces) the account's bot token and signing secret once Slack accepts the token. */
-  async connect(account: Account, input: { botToken: string; signingSecret: string }): Promise<SlackConnectResult> {
+  async connect(
+    account: Account,
+    input: { botToken: string; signingSecret: string }
+  ): Promise<SlackConnectResult> {
     const botToken = input.botToken.trim()
     const signingSecret = input.signingSecret.trim()
-    if (!botToken.startsWith('xoxb-')) return { ok: false, reason: 'A bot token starts with "xoxb-".' }
-    if (signingSecret.length < 16) return { ok: false, reason: 'The signing secret looks too short.' }
+    if (!botToken.startsWith('xoxb-'))
+      return { ok: false, reason: 'A bot token starts with "xoxb-".' }
+    if (signingSecret.length < 16)
+      return { ok: false, reason: 'The signing secret looks too short.' }
     let identity
     try {
       identity = await this.slack.identify(botToken)

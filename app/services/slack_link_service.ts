@@ -14,8 +14,7 @@ export interface SlackActor {
 }
 
 export type SlackLinkResult =
-  | { ok: true; link: SlackUserLink; user: User }
-  | { ok: false; reason: string }
+  { ok: true; link: SlackUserLink; user: User } | { ok: false; reason: string }
 
 /**
  * Slack users ↔ app users. A Slack user asks with `/toolbox link <e-mail>`; an
@@ -39,9 +38,18 @@ export default class SlackLinkService {
   }
 
   /** A Slack user asks to act as the app user with this e-mail; nothing is granted until approval. */
-  async request(connection: SlackConnection, slackUserId: string, slackUserName: string | null, email: string) {
+  async request(
+    connection: SlackConnection,
+    slackUserId: string,
+    slackUserName: string | null,
+    email: string
+  ) {
     const user = await this.userOf(connection.accountId, email)
-    if (!user) return { ok: false as const, reason: `No user with e-mail ${email.trim().toLowerCase()} in this account.` }
+    if (!user)
+      return {
+        ok: false as const,
+        reason: `No user with e-mail ${email.trim().toLowerCase()} in this account.`,
+      }
     const existing = await SlackUserLink.query()
       .where('slack_connection_id', connection.id)
       .where('slack_user_id', slackUserId)
@@ -50,14 +58,27 @@ export default class SlackLinkService {
       return { ok: false as const, reason: `You are already linked to ${user.email}.` }
     }
     const link = existing ?? new SlackUserLink()
-    link.merge({ slackConnectionId: connection.id, slackUserId, slackUserName, userId: user.id, status: 'pending', approvedBy: null, approvedAt: null })
+    link.merge({
+      slackConnectionId: connection.id,
+      slackUserId,
+      slackUserName,
+      userId: user.id,
+      status: 'pending',
+      approvedBy: null,
+      approvedAt: null,
+    })
     await link.save()
     return { ok: true as const, link, user }
   }
 
   /** An owner or admin approves the pending request made for this e-mail (or Slack user id). */
-  async approve(connection: SlackConnection, approver: SlackActor, who: string): Promise<SlackLinkResult> {
-    if (!approver.user.canAct) return { ok: false, reason: 'Only an owner or admin can approve links.' }
+  async approve(
+    connection: SlackConnection,
+    approver: SlackActor,
+    who: string
+  ): Promise<SlackLinkResult> {
+    if (!approver.user.canAct)
+      return { ok: false, reason: 'Only an owner or admin can approve links.' }
     const slackUserId = who.replace(/^<@([A-Z0-9]+)(\|[^>]*)?>$/, '$1')
     const query = SlackUserLink.query()
       .where('slack_connection_id', connection.id)
@@ -65,7 +86,8 @@ export default class SlackLinkService {
       .preload('user')
     const pending = await query
     const link = pending.find(
-      (candidate) => candidate.user.email === who.trim().toLowerCase() || candidate.slackUserId === slackUserId
+      (candidate) =>
+        candidate.user.email === who.trim().toLowerCase() || candidate.slackUserId === slackUserId
     )
     if (!link) return { ok: false, reason: `No pending link request for ${who}.` }
     link.merge({ status: 'active', approvedBy: approver.label, approvedAt: this.clock.now() })
@@ -74,9 +96,19 @@ export default class SlackLinkService {
   }
 
   /** The operator links a Slack user directly (console), replacing any earlier link of that Slack user. */
-  async linkDirectly(connection: SlackConnection, account: Account, email: string, slackUserId: string, by: string) {
+  async linkDirectly(
+    connection: SlackConnection,
+    account: Account,
+    email: string,
+    slackUserId: string,
+    by: string
+  ) {
     const user = await this.userOf(account.id, email)
-    if (!user) return { ok: false as const, reason: `No user with e-mail ${email.trim().toLowerCase()} in ${account.name}.` }
+    if (!user)
+      return {
+        ok: false as const,
+        reason: `No user with e-mail ${email.trim().toLowerCase()} in ${account.name}.`,
+      }
     const link = await SlackUserLink.updateOrCreate(
       { slackConnectionId: connection.id, slackUserId },
       { userId: user.id, status: 'active', approvedBy: by, approvedAt: this.clock.now() }
@@ -86,11 +118,18 @@ export default class SlackLinkService {
 
   /** The first approved link of an installation (the demo signs requests as this Slack user). */
   async firstActive(connection: SlackConnection) {
-    return SlackUserLink.query().where('slack_connection_id', connection.id).where('status', 'active').orderBy('id').first()
+    return SlackUserLink.query()
+      .where('slack_connection_id', connection.id)
+      .where('status', 'active')
+      .orderBy('id')
+      .first()
   }
 
   private async userOf(accountId: number, email: string) {
-    return User.query().where('account_id', accountId).where('email', email.trim().toLowerCase()).first()
+    return User.query()
+      .where('account_id', accountId)
+      .where('email', email.trim().toLowerCase())
+      .first()
   }
 }
 

@@ -6,7 +6,8 @@ import SyncRun from '#models/sync_run'
 import { recordStatuses, type RecordStatus } from '#enums/record_status'
 
 export type ProductLookup = { ok: true; product: Product } | { ok: false; reason: string }
-export type InvoiceLookup = { ok: true; invoice: InvoiceRecord; product: Product } | { ok: false; reason: string }
+export type InvoiceLookup =
+  { ok: true; invoice: InvoiceRecord; product: Product } | { ok: false; reason: string }
 
 /** A product as `/toolbox status` shows it. */
 export interface ProductStatusSummary {
@@ -32,18 +33,28 @@ export default class SlackLookupService {
       if (products.length === 1) return { ok: true, product: products[0] }
       return { ok: false, reason: `Which product? ${namesOf(products)}` }
     }
-    const exact = products.filter((product) => product.name.toLowerCase() === wanted || String(product.id) === wanted)
+    const exact = products.filter(
+      (product) => product.name.toLowerCase() === wanted || String(product.id) === wanted
+    )
     if (exact.length === 1) return { ok: true, product: exact[0] }
     const prefixed = products.filter((product) => product.name.toLowerCase().startsWith(wanted))
     if (prefixed.length === 1) return { ok: true, product: prefixed[0] }
-    if (prefixed.length > 1) return { ok: false, reason: `"${words.trim()}" could be ${namesOf(prefixed, 'or')}. Type more of the name.` }
-    return { ok: false, reason: `No product called "${words.trim()}" in ${account.name}. ${namesOf(products)}` }
+    if (prefixed.length > 1)
+      return {
+        ok: false,
+        reason: `"${words.trim()}" could be ${namesOf(prefixed, 'or')}. Type more of the name.`,
+      }
+    return {
+      ok: false,
+      reason: `No product called "${words.trim()}" in ${account.name}. ${namesOf(products)}`,
+    }
   }
 
   /** An invoice of this account by its Autotask invoice number or Autotask id. */
   async invoice(account: Account, reference: string): Promise<InvoiceLookup> {
     const wanted = reference.trim().replace(/^#/, '')
-    if (!wanted) return { ok: false, reason: 'Which invoice? Give its invoice number or Autotask id.' }
+    if (!wanted)
+      return { ok: false, reason: 'Which invoice? Give its invoice number or Autotask id.' }
     const matches = await InvoiceRecord.query()
       .whereIn('product_id', Product.query().select('id').where('account_id', account.id))
       .where((query) => {
@@ -52,10 +63,16 @@ export default class SlackLookupService {
       })
       .preload('product')
       .limit(5)
-    if (matches.length === 0) return { ok: false, reason: `No invoice ${wanted} in ${account.name}.` }
+    if (matches.length === 0)
+      return { ok: false, reason: `No invoice ${wanted} in ${account.name}.` }
     if (matches.length > 1) {
-      const where = matches.map((invoice) => `${invoice.invoiceNumber ?? invoice.autotaskId} in ${invoice.product.name}`)
-      return { ok: false, reason: `${wanted} matches several invoices (${where.join('; ')}). Use its Autotask id.` }
+      const where = matches.map(
+        (invoice) => `${invoice.invoiceNumber ?? invoice.autotaskId} in ${invoice.product.name}`
+      )
+      return {
+        ok: false,
+        reason: `${wanted} matches several invoices (${where.join('; ')}). Use its Autotask id.`,
+      }
     }
     return { ok: true, invoice: matches[0], product: matches[0].product }
   }
@@ -74,9 +91,16 @@ export default class SlackLookupService {
       .count('* as total')
       .where('product_id', product.id)
       .groupBy('status')
-    const counts = Object.fromEntries(recordStatuses.map((status) => [status, 0])) as Record<RecordStatus, number>
+    const counts = Object.fromEntries(recordStatuses.map((status) => [status, 0])) as Record<
+      RecordStatus,
+      number
+    >
     for (const row of rows) counts[row.status as RecordStatus] = Number(row.total)
-    const lastRun = await SyncRun.query().where('product_id', product.id).orderBy('started_at', 'desc').orderBy('id', 'desc').first()
+    const lastRun = await SyncRun.query()
+      .where('product_id', product.id)
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .first()
     const faults = await InvoiceRecord.query()
       .where('product_id', product.id)
       .where('status', 'fault')

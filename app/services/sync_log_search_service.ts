@@ -31,7 +31,43 @@ export const LOG_LINES_PER_PAGE = 100
 /** The columns the Sync Logs grid shows. */
 const LINE_COLUMNS = ['id', 'level', 'event', 'message', 'autotask_id', 'actor', 'created_at']
 /** InnoDB's default full-text stop words: never indexed, so a word that may begin one cannot be looked up there. */
-const INNODB_STOPWORDS = ['a', 'about', 'an', 'are', 'as', 'at', 'be', 'by', 'com', 'de', 'en', 'for', 'from', 'how', 'i', 'in', 'is', 'it', 'la', 'of', 'on', 'or', 'that', 'the', 'this', 'to', 'was', 'what', 'when', 'where', 'who', 'will', 'with', 'und', 'www']
+const INNODB_STOPWORDS = [
+  'a',
+  'about',
+  'an',
+  'are',
+  'as',
+  'at',
+  'be',
+  'by',
+  'com',
+  'de',
+  'en',
+  'for',
+  'from',
+  'how',
+  'i',
+  'in',
+  'is',
+  'it',
+  'la',
+  'of',
+  'on',
+  'or',
+  'that',
+  'the',
+  'this',
+  'to',
+  'was',
+  'what',
+  'when',
+  'where',
+  'who',
+  'will',
+  'with',
+  'und',
+  'www',
+]
 
 type IdQuery = ModelQueryBuilderContract<typeof SyncLog, SyncLog>
 
@@ -59,8 +95,18 @@ export default class SyncLogSearchService {
       const query = SyncLog.query().select(columns).where('product_id', product.id)
       if (filters.autotaskId !== undefined) query.where('autotask_id', filters.autotaskId)
       if (filters.level) query.where('level', filters.level)
-      if (filters.from) query.where('created_at', '>=', toSqlDateTime(DateTime.fromJSDate(filters.from).startOf('day')))
-      if (filters.to) query.where('created_at', '<', toSqlDateTime(DateTime.fromJSDate(filters.to).plus({ days: 1 }).startOf('day')))
+      if (filters.from)
+        query.where(
+          'created_at',
+          '>=',
+          toSqlDateTime(DateTime.fromJSDate(filters.from).startOf('day'))
+        )
+      if (filters.to)
+        query.where(
+          'created_at',
+          '<',
+          toSqlDateTime(DateTime.fromJSDate(filters.to).plus({ days: 1 }).startOf('day'))
+        )
       if (filters.before) query.where('id', '<', filters.before)
       return query.orderBy('id', 'desc')
     }
@@ -71,7 +117,13 @@ export default class SyncLogSearchService {
     if (words.length === 0) {
       rows = (await filtered(LINE_COLUMNS).limit(limit).pojo<Record<string, any>>()).map(toLine)
     } else if (db.connection().dialect.name.includes('sqlite')) {
-      rows = await linesOf(await idsOf(filtered().apply((scopes) => scopes.matching(filters.q!)).limit(limit)))
+      rows = await linesOf(
+        await idsOf(
+          filtered()
+            .apply((scopes) => scopes.matching(filters.q!))
+            .limit(limit)
+        )
+      )
     } else {
       ;({ rows, scannedTo } = await this.mysqlText(product, filters.before, words, filtered, limit))
     }
@@ -91,20 +143,32 @@ export default class SyncLogSearchService {
     const startsWords = (query: IdQuery) => {
       for (const word of words) {
         // LIKE rules most lines out cheaply; the expression then checks the match begins a word.
-        query.whereRaw('sync_logs.message LIKE ?', [`%${word}%`]).whereRaw('sync_logs.message REGEXP ?', [`(^|[^\\p{L}\\p{N}_])${word}`])
+        query
+          .whereRaw('sync_logs.message LIKE ?', [`%${word}%`])
+          .whereRaw('sync_logs.message REGEXP ?', [`(^|[^\\p{L}\\p{N}_])${word}`])
       }
       return query
     }
     // Windows are ranges of ids below the cursor (the index answers MIN and MAX at once): a window holds at most
     // that many of the product's lines, so reading one costs at most that much.
-    const bounds = await db.from('sync_logs').where('product_id', product.id).min('id as lowest').max('id as highest').first()
+    const bounds = await db
+      .from('sync_logs')
+      .where('product_id', product.id)
+      .min('id as lowest')
+      .max('id as highest')
+      .first()
     if (!bounds || bounds.highest === null) return { rows: [], scannedTo: null }
     const lowest = Number(bounds.lowest)
     const top = Math.min(before ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1)
     const edge = top - this.textWindow
 
     // The window is read in id order and stops at a page: its lines come back whole.
-    const newest = (await startsWords(filtered(LINE_COLUMNS)).where('id', '>=', edge).limit(limit).pojo<Record<string, any>>()).map(toLine)
+    const newest = (
+      await startsWords(filtered(LINE_COLUMNS))
+        .where('id', '>=', edge)
+        .limit(limit)
+        .pojo<Record<string, any>>()
+    ).map(toLine)
     if (newest.length >= limit || edge <= lowest) return { rows: newest, scannedTo: null }
 
     const indexed = await this.indexedWords(words)
@@ -112,13 +176,18 @@ export default class SyncLogSearchService {
       // Ids first, rows after: the index's matches are sorted as ids, and only a page of them read whole.
       const older = startsWords(filtered())
         .where('id', '<', edge)
-        .whereRaw('MATCH (sync_logs.message) AGAINST (? IN BOOLEAN MODE)', [indexed.map((word) => `+${word}*`).join(' ')])
+        .whereRaw('MATCH (sync_logs.message) AGAINST (? IN BOOLEAN MODE)', [
+          indexed.map((word) => `+${word}*`).join(' '),
+        ])
         .limit(limit - newest.length)
       return { rows: newest.concat(await linesOf(await idsOf(older))), scannedTo: null }
     }
     // No word the index holds: read one more window, and let "Older lines" carry on from its end.
     const far = edge - this.unindexedWindow
-    const older = startsWords(filtered(LINE_COLUMNS)).where('id', '<', edge).where('id', '>=', far).limit(limit - newest.length)
+    const older = startsWords(filtered(LINE_COLUMNS))
+      .where('id', '<', edge)
+      .where('id', '>=', far)
+      .limit(limit - newest.length)
     const rows = newest.concat((await older.pojo<Record<string, any>>()).map(toLine))
     return { rows, scannedTo: rows.length < limit && far > lowest ? far : null }
   }
@@ -131,7 +200,10 @@ export default class SyncLogSearchService {
       .catch(() => 3)
     const shortest = await minTokenSize
     return words.filter(
-      (word) => word.length >= shortest && word.length <= 84 && !INNODB_STOPWORDS.some((stopword) => stopword.startsWith(word))
+      (word) =>
+        word.length >= shortest &&
+        word.length <= 84 &&
+        !INNODB_STOPWORDS.some((stopword) => stopword.startsWith(word))
     )
   }
 }
@@ -141,7 +213,9 @@ let minTokenSize: Promise<number> | undefined
 /** The lines of these ids, newest first. */
 async function linesOf(ids: number[]): Promise<LogLine[]> {
   if (ids.length === 0) return []
-  return (await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')).map(toLine)
+  return (
+    await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')
+  ).map(toLine)
 }
 
 async function idsOf(query: IdQuery) {

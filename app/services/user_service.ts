@@ -32,7 +32,10 @@ export default class UserService {
       let account = await Account.query({ client: trx }).where('name', input.accountName).first()
       const accountCreated = !account
       if (!account) {
-        account = await Account.create({ name: input.accountName, plan: input.plan ?? defaultPlan }, { client: trx })
+        account = await Account.create(
+          { name: input.accountName, plan: input.plan ?? defaultPlan },
+          { client: trx }
+        )
       }
       const user = await User.create(
         {
@@ -81,7 +84,10 @@ export default class UserService {
   /** Changes a user's role; an account always keeps an owner (who may change whose role is UserPolicy's rule). */
   async changeRole(user: User, role: UserRole): Promise<UserChangeResult> {
     if (user.role === 'owner' && role !== 'owner') {
-      const owners = await User.query().where('account_id', user.accountId).where('role', 'owner').count('* as total')
+      const owners = await User.query()
+        .where('account_id', user.accountId)
+        .where('role', 'owner')
+        .count('* as total')
       if (Number(owners[0].$extras.total) <= 1) {
         return { ok: false, reason: 'An account needs at least one owner.' }
       }

@@ -38,38 +38,68 @@ export default class SlackActionHandler {
   ) {}
 
   async handle(connection: SlackConnection, click: ButtonClick): Promise<ButtonAnswer> {
-    const action = click.actionId === ACTION_RESYNC ? 'resync' : click.actionId === ACTION_SKIP ? 'skip' : null
+    const action =
+      click.actionId === ACTION_RESYNC ? 'resync' : click.actionId === ACTION_SKIP ? 'skip' : null
     if (!action) return { ephemeral: null }
     const target = parseValue(click.value)
-    if (!target) return { ephemeral: 'I could not read that button; open the invoice in the dashboard instead.' }
+    if (!target)
+      return {
+        ephemeral: 'I could not read that button; open the invoice in the dashboard instead.',
+      }
 
     const actor = await this.links.actorFor(connection, click.slackUserId)
     if (!actor) {
-      return { ephemeral: 'Your Slack user is not linked to an Accounting Toolbox user yet. Type `/toolbox link you@yourcompany.com` and ask an owner or admin to approve it.' }
+      return {
+        ephemeral:
+          'Your Slack user is not linked to an Accounting Toolbox user yet. Type `/toolbox link you@yourcompany.com` and ask an owner or admin to approve it.',
+      }
     }
     const account = await this.accounts.findOrFail(connection.accountId)
     if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
-      return { ephemeral: `You are linked to ${actor.user.email}, a viewer: owners and admins can ${action} invoices.` }
+      return {
+        ephemeral: `You are linked to ${actor.user.email}, a viewer: owners and admins can ${action} invoices.`,
+      }
     }
 
     const product = await this.products.findForAccount(account, target.productId).catch(() => null)
-    const record = product ? await this.records.find(target.kind, product, target.recordId).catch(() => null) : null
-    if (!record) return { ephemeral: `That ${recordKinds[target.kind].label} is not in ${account.name}.` }
+    const record = product
+      ? await this.records.find(target.kind, product, target.recordId).catch(() => null)
+      : null
+    if (!record)
+      return { ephemeral: `That ${recordKinds[target.kind].label} is not in ${account.name}.` }
 
     const result = await this.statuses.apply(target.kind, record, action, actor.label)
     if (!result.ok) return { ephemeral: result.reason }
     const did = action === 'resync' ? 'Resync requested' : 'Skipped'
-    const touched = await this.alerts.recordOutcome(target.kind, record.id, `${did} by <@${actor.slackUserId}> (${actor.user.email})`)
+    const touched = await this.alerts.recordOutcome(
+      target.kind,
+      record.id,
+      `${did} by <@${actor.slackUserId}> (${actor.user.email})`
+    )
     await this.alerts.flush(touched.map((alert) => alert.id))
     return { ephemeral: null }
   }
 }
 
-function parseValue(value: string | undefined): { kind: RecordKind; recordId: number; productId: number } | null {
+function parseValue(
+  value: string | undefined
+): { kind: RecordKind; recordId: number; productId: number } | null {
   try {
-    const parsed = JSON.parse(value ?? '') as { kind?: unknown; recordId?: unknown; productId?: unknown }
-    if (isRecordKind(parsed.kind) && Number.isInteger(parsed.recordId) && Number.isInteger(parsed.productId)) {
-      return { kind: parsed.kind, recordId: parsed.recordId as number, productId: parsed.productId as number }
+    const parsed = JSON.parse(value ?? '') as {
+      kind?: unknown
+      recordId?: unknown
+      productId?: unknown
+    }
+    if (
+      isRecordKind(parsed.kind) &&
+      Number.isInteger(parsed.recordId) &&
+      Number.isInteger(parsed.productId)
+    ) {
+      return {
+        kind: parsed.kind,
+        recordId: parsed.recordId as number,
+        productId: parsed.productId as number,
+      }
     }
     return null
   } catch {

@@ -27,7 +27,10 @@ export class AdonisReceiver implements Receiver {
   async stop() {}
 
   /** Runs the request through Bolt's listeners and resolves with the answer Slack gets. */
-  async dispatch(body: Record<string, any>, extras: Omit<ReceiverEvent, 'body' | 'ack'> = {}): Promise<ReceiverAnswer> {
+  async dispatch(
+    body: Record<string, any>,
+    extras: Omit<ReceiverEvent, 'body' | 'ack'> = {}
+  ): Promise<ReceiverAnswer> {
     if (!this.#bolt) throw new Error('AdonisReceiver used before Bolt initialised it')
     let acked = false
     let answer: ReceiverAnswer = { status: 200, body: '' }
@@ -40,7 +43,8 @@ export class AdonisReceiver implements Receiver {
         if (acked) return
         acked = true
         if (typeof response === 'string') answer = { status: 200, body: response }
-        else if (response && typeof response === 'object') answer = { status: 200, body: response as Record<string, unknown> }
+        else if (response && typeof response === 'object')
+          answer = { status: 200, body: response as Record<string, unknown> }
         onAck()
       },
     }
@@ -49,7 +53,9 @@ export class AdonisReceiver implements Receiver {
       () => 'done' as const
     )
     let timer: NodeJS.Timeout | undefined
-    const budget = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS)))
+    const budget = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), ACK_BUDGET_MS))
+    )
     const first = await Promise.race([processing, budget])
     clearTimeout(timer)
     if (first === 'late' && !acked) await Promise.race([ackSeen, processing])

@@ -59,12 +59,20 @@ function registerListeners(bolt: BoltApp) {
     bolt.action(actionId, async ({ ack, action, body, respond, context }) => {
       await ack()
       const handler = await app.container.make(SlackActionHandler)
-      const answer = await handler.handle((context as unknown as ToolboxContext).toolboxConnection, {
-        slackUserId: body.user.id,
-        actionId,
-        value: 'value' in action ? (action.value as string | undefined) : undefined,
-      })
-      if (answer.ephemeral) await respond({ response_type: 'ephemeral', replace_original: false, text: answer.ephemeral })
+      const answer = await handler.handle(
+        (context as unknown as ToolboxContext).toolboxConnection,
+        {
+          slackUserId: body.user.id,
+          actionId,
+          value: 'value' in action ? (action.value as string | undefined) : undefined,
+        }
+      )
+      if (answer.ephemeral)
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: answer.ephemeral,
+        })
     })
   }
 

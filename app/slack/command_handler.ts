@@ -78,7 +78,9 @@ export default class SlackCommandHandler {
     const parsed = parseCommandText(caller.text)
     if (parsed.verb === 'help') return ephemeral(HELP_TEXT)
     if (parsed.verb === 'unknown') {
-      return ephemeral(`I don't know "${escape(parsed.words)}". Type \`${caller.command} help\` for what I understand.`)
+      return ephemeral(
+        `I don't know "${escape(parsed.words)}". Type \`${caller.command} help\` for what I understand.`
+      )
     }
     if (parsed.verb === 'link') return this.requestLink(connection, caller, parsed.rest)
 
@@ -91,7 +93,9 @@ export default class SlackCommandHandler {
     const account = await this.accounts.findOrFail(connection.accountId)
     if (parsed.verb === 'status') return this.status(account, parsed.rest)
     if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
-      return ephemeral(`You are linked to ${actor.user.email}, a viewer: you can use \`status\`, and owners or admins act.`)
+      return ephemeral(
+        `You are linked to ${actor.user.email}, a viewer: you can use \`status\`, and owners or admins act.`
+      )
     }
     switch (parsed.verb) {
       case 'resync':
@@ -107,8 +111,14 @@ export default class SlackCommandHandler {
   }
 
   private async requestLink(connection: SlackConnection, caller: CommandCaller, email: string) {
-    if (!/^\S+@\S+$/.test(email.trim())) return ephemeral(`Give your e-mail: \`${caller.command} link you@yourcompany.com\`.`)
-    const result = await this.links.request(connection, caller.slackUserId, caller.slackUserName, email)
+    if (!/^\S+@\S+$/.test(email.trim()))
+      return ephemeral(`Give your e-mail: \`${caller.command} link you@yourcompany.com\`.`)
+    const result = await this.links.request(
+      connection,
+      caller.slackUserId,
+      caller.slackUserName,
+      email
+    )
     if (!result.ok) return ephemeral(result.reason)
     return ephemeral(
       `Asked to link you to ${result.user.email}. An owner or admin approves it with \`${caller.command} approve ${result.user.email}\`; until then you cannot use the other commands.`
@@ -119,7 +129,9 @@ export default class SlackCommandHandler {
     if (!who.trim()) return ephemeral('Whose request? `approve <e-mail or @user>`.')
     const result = await this.links.approve(connection, actor, who.trim())
     if (!result.ok) return ephemeral(result.reason)
-    return ephemeral(`<@${result.link.slackUserId}> is now linked to ${result.user.email} (${result.user.role}).`)
+    return ephemeral(
+      `<@${result.link.slackUserId}> is now linked to ${result.user.email} (${result.user.role}).`
+    )
   }
 
   private async status(account: Account, words: string) {
@@ -139,7 +151,10 @@ export default class SlackCommandHandler {
     const { invoice, product } = found
     const result = await this.records.apply('invoice', invoice, 'resync', actor.label)
     if (!result.ok) return ephemeral(result.reason)
-    await this.noteOnAlerts(invoice.id, `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`)
+    await this.noteOnAlerts(
+      invoice.id,
+      `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`
+    )
     return ephemeral(
       `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; the engine picks it up at its next check (every 10 seconds) and updates the Xero invoice it already made rather than creating a second one.`
     )
@@ -150,14 +165,22 @@ export default class SlackCommandHandler {
     if (!found.ok) return ephemeral(found.reason)
     const result = await this.products.requestSync(found.product, account, actor.label)
     if (!result.ok) return ephemeral(result.reason)
-    return ephemeral(`Sync Now requested for ${found.product.name}; the engine starts at its next check (every 10 seconds).`)
+    return ephemeral(
+      `Sync Now requested for ${found.product.name}; the engine starts at its next check (every 10 seconds).`
+    )
   }
 
-  private async setStatus(account: Account, actor: SlackActor, words: string, verb: 'pause' | 'resume') {
+  private async setStatus(
+    account: Account,
+    actor: SlackActor,
+    words: string,
+    verb: 'pause' | 'resume'
+  ) {
     const found = await this.lookup.product(account, words)
     if (!found.ok) return ephemeral(found.reason)
     const wanted = verb === 'pause' ? 'paused' : 'active'
-    if (found.product.status === wanted) return ephemeral(`${found.product.name} is already ${statusLabel(found.product)}.`)
+    if (found.product.status === wanted)
+      return ephemeral(`${found.product.name} is already ${statusLabel(found.product)}.`)
     const product = await this.products.setStatus(found.product, wanted, actor.label)
     return ephemeral(
       verb === 'pause'
@@ -183,11 +206,20 @@ function statusText(summary: ProductStatusSummary) {
     .filter((status) => counts[status] > 0)
     .map((status) => `${counts[status]} ${recordStatusLabels[status]}`)
     .join(' · ')
-  const lines = [`*${escape(product.name)}* — ${statusLabel(product)}`, `Invoices: ${countText || 'none yet'}`]
+  const lines = [
+    `*${escape(product.name)}* — ${statusLabel(product)}`,
+    `Invoices: ${countText || 'none yet'}`,
+  ]
   if (lastRun) {
-    const when = (lastRun.finishedAt ?? lastRun.startedAt).toUTC().toFormat("yyyy-LL-dd HH:mm 'UTC'")
-    const stats = lastRun.stats ? ` (${lastRun.stats.invoicesSynced} synced, ${lastRun.stats.invoicesFaulted} faulted)` : ''
-    lines.push(`Last run: #${lastRun.id} ${lastRun.state}, ${lastRun.finishedAt ? 'finished' : 'started'} ${when}${stats}`)
+    const when = (lastRun.finishedAt ?? lastRun.startedAt)
+      .toUTC()
+      .toFormat("yyyy-LL-dd HH:mm 'UTC'")
+    const stats = lastRun.stats
+      ? ` (${lastRun.stats.invoicesSynced} synced, ${lastRun.stats.invoicesFaulted} faulted)`
+      : ''
+    lines.push(
+      `Last run: #${lastRun.id} ${lastRun.state}, ${lastRun.finishedAt ? 'finished' : 'started'} ${when}${stats}`
+    )
   } else {
     lines.push('Last run: none yet')
   }
@@ -198,7 +230,8 @@ function statusText(summary: ProductStatusSummary) {
         `• ${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} · ${escape(invoice.companyName ?? 'unknown company')} · ${invoice.currency} ${invoice.total.toFixed(2)} — ${escape(invoice.faultReason ?? 'no reason recorded')}`
       )
     }
-    if (faultCount > faults.length) lines.push(`…and ${faultCount - faults.length} more in the dashboard.`)
+    if (faultCount > faults.length)
+      lines.push(`…and ${faultCount - faults.length} more in the dashboard.`)
   }
   return lines.join('\n')
 }

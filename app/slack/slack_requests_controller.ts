@@ -11,7 +11,12 @@ import { ephemeral } from '#integrations/slack/messages'
 import { receiverFor } from '#slack/bot'
 
 type ParsedBody =
-  | { ok: true; kind: 'command' | 'interaction' | 'event'; body: Record<string, any>; teamId: string | null }
+  | {
+      ok: true
+      kind: 'command' | 'interaction' | 'event'
+      body: Record<string, any>
+      teamId: string | null
+    }
   | { ok: false; reason: string; teamId: string | null }
 
 /**
@@ -45,14 +50,21 @@ export default class SlackRequestsController {
     const candidates = await this.connections.candidatesFor(parsed.teamId)
     // Bolt checks the HMAC; our window above is stricter (both directions, configurable), so the clock is ours too.
     const nowMilliseconds = this.clock.now().toMillis()
-    const headers = { 'x-slack-signature': signature, 'x-slack-request-timestamp': Number(timestamp) }
+    const headers = {
+      'x-slack-signature': signature,
+      'x-slack-request-timestamp': Number(timestamp),
+    }
     const connection = candidates.find(({ signingSecret }) =>
       isValidSlackRequest({ signingSecret, body: raw, headers, nowMilliseconds })
     )
     if (!connection) return refuse('bad signature')
-    if (!(await this.requests.firstUse(signature, config.requestMaxAgeSeconds))) return refuse('replayed')
+    if (!(await this.requests.firstUse(signature, config.requestMaxAgeSeconds)))
+      return refuse('replayed')
 
-    if (!parsed.ok) return response.status(200).send(ephemeral(`Accounting Toolbox could not read that request: ${parsed.reason}.`))
+    if (!parsed.ok)
+      return response
+        .status(200)
+        .send(ephemeral(`Accounting Toolbox could not read that request: ${parsed.reason}.`))
     if (parsed.kind === 'event' && parsed.body.type === 'url_verification') {
       return response.status(200).send({ challenge: String(parsed.body.challenge ?? '') })
     }
@@ -71,15 +83,25 @@ export default class SlackRequestsController {
 function parseBody(raw: string, contentType: string): ParsedBody {
   if (contentType.includes('application/json')) {
     const body = safeJson(raw)
-    if (!isObject(body) || typeof body.type !== 'string') return { ok: false, reason: 'the event has no type', teamId: null }
-    return { ok: true, kind: 'event', body, teamId: typeof body.team_id === 'string' ? body.team_id : null }
+    if (!isObject(body) || typeof body.type !== 'string')
+      return { ok: false, reason: 'the event has no type', teamId: null }
+    return {
+      ok: true,
+      kind: 'event',
+      body,
+      teamId: typeof body.team_id === 'string' ? body.team_id : null,
+    }
   }
   const form = new URLSearchParams(raw)
   const payload = form.get('payload')
   if (payload !== null) {
     const body = safeJson(payload)
     if (!isObject(body) || typeof body.type !== 'string') {
-      return { ok: false, reason: 'the payload is not a Slack interaction', teamId: form.get('team_id') }
+      return {
+        ok: false,
+        reason: 'the payload is not a Slack interaction',
+        teamId: form.get('team_id'),
+      }
     }
     const teamId = isObject(body.team) && typeof body.team.id === 'string' ? body.team.id : null
     if (body.type === 'block_actions' && (!isObject(body.user) || !Array.isArray(body.actions))) {
@@ -89,7 +111,8 @@ function parseBody(raw: string, contentType: string): ParsedBody {
   }
   const body = Object.fromEntries(form.entries())
   const teamId = body.team_id ?? null
-  if (!body.command) return { ok: false, reason: 'it is neither a command nor a button press', teamId }
+  if (!body.command)
+    return { ok: false, reason: 'it is neither a command nor a button press', teamId }
   if (!body.user_id) return { ok: false, reason: 'the command names no user', teamId }
   return { ok: true, kind: 'command', body, teamId }
 }

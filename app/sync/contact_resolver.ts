@@ -14,7 +14,8 @@ export interface CompanyRef {
   number?: string | null
 }
 
-export type ContactOutcome = { ok: true; contactId: string } | { ok: false; reason: string; hint: string }
+export type ContactOutcome =
+  { ok: true; contactId: string } | { ok: false; reason: string; hint: string }
 
 /** Names compared the way people read them: case, spacing and invisible characters do not count. */
 export function normaliseName(name: string) {
@@ -40,7 +41,10 @@ export const MAX_CONTACT_NAME = 255
  * hidden from the API user). Never guessed: the invoice would reach Xero under a
  * made-up contact.
  */
-export function companyProblem(record: { autotaskCompanyId: number | null; companyName: string | null }) {
+export function companyProblem(record: {
+  autotaskCompanyId: number | null
+  companyName: string | null
+}) {
   if (record.autotaskCompanyId === null) {
     return {
       reason: 'The invoice has no company in Autotask.',
@@ -62,8 +66,14 @@ export function companyProblem(record: { autotaskCompanyId: number | null; compa
  * a second contact; a later run (a resync after a person fixed a refusal in Xero)
  * is asked afresh, not answered the old refusal. 73 characters, under Xero's 128.
  */
-export function contactsIdempotencyKey(productId: number, syncRunId: number | null, contacts: XeroContactInput[]) {
-  return `contacts-${createHash('sha256').update(JSON.stringify([productId, syncRunId, contacts])).digest('hex')}`
+export function contactsIdempotencyKey(
+  productId: number,
+  syncRunId: number | null,
+  contacts: XeroContactInput[]
+) {
+  return `contacts-${createHash('sha256')
+    .update(JSON.stringify([productId, syncRunId, contacts]))
+    .digest('hex')}`
 }
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
@@ -107,18 +117,24 @@ export default class ContactResolver {
   ) {
     const outcomes = new Map<number, ContactOutcome>()
     const known = options.known
-    const unique = [...new Map(companies.map((company) => [company.id, company])).values()].filter((company) => {
-      const before = known?.get(company.id)
-      if (before) outcomes.set(company.id, before)
-      return !before
-    })
+    const unique = [...new Map(companies.map((company) => [company.id, company])).values()].filter(
+      (company) => {
+        const before = known?.get(company.id)
+        if (before) outcomes.set(company.id, before)
+        return !before
+      }
+    )
     if (unique.length === 0) return outcomes
 
     const links = await Link.query()
       .where('product_id', product.id)
       .where('kind', 'company_contact')
-      .whereIn('autotask_id', unique.map((company) => company.id))
-    for (const link of links) outcomes.set(Number(link.autotaskId), { ok: true, contactId: link.xeroId })
+      .whereIn(
+        'autotask_id',
+        unique.map((company) => company.id)
+      )
+    for (const link of links)
+      outcomes.set(Number(link.autotaskId), { ok: true, contactId: link.xeroId })
 
     const settings = product.effectiveSettings
     const toCreate: CompanyRef[] = []
@@ -133,7 +149,10 @@ export default class ContactResolver {
       } else if (match.kind === 'many') {
         outcomes.set(company.id, {
           ok: false,
-          reason: `Company "${company.name}" matches ${match.contacts.length} Xero contacts (${match.contacts.map((c) => c.name).slice(0, 5).join(', ')}).`,
+          reason: `Company "${company.name}" matches ${match.contacts.length} Xero contacts (${match.contacts
+            .map((c) => c.name)
+            .slice(0, 5)
+            .join(', ')}).`,
           hint: `Give the right Xero contact the contact number ${company.id}, then resync.`,
         })
       } else if (settings.createContacts && options.dryRun) {
@@ -159,7 +178,9 @@ export default class ContactResolver {
         accountNumber: company.number ?? undefined,
       }))
       const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
-      const results = await waitingOutRateLimits(() => xero.createContacts(product, inputs, { idempotencyKey }))
+      const results = await waitingOutRateLimits(() =>
+        xero.createContacts(product, inputs, { idempotencyKey })
+      )
       const created: NewLink[] = []
       for (const result of results) {
         const company = batch[result.index]
@@ -184,7 +205,12 @@ export default class ContactResolver {
    * Looks companies up in Xero a chunk at a time (one `where` with ORs per
    * chunk): first by number, then, for those still unmatched, by name.
    */
-  private async match(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
+  private async match(
+    product: Product,
+    xero: XeroGateway,
+    companies: CompanyRef[],
+    byName: boolean
+  ) {
     if (companies.length >= LIST_FROM) {
       const listed = await this.matchInList(product, xero, companies, byName)
       if (listed) return listed
@@ -205,7 +231,8 @@ export default class ContactResolver {
             contact.contactNumber === String(company.id) ||
             (company.number && contact.accountNumber === company.number)
         )
-        if (same.length === 1) results.set(company.id, { kind: 'one', contact: same[0], by: 'number' })
+        if (same.length === 1)
+          results.set(company.id, { kind: 'one', contact: same[0], by: 'number' })
         else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
       }
     }
@@ -226,8 +253,11 @@ export default class ContactResolver {
         .join(' OR ')
       const candidates = await waitingOutRateLimits(() => xero.findContacts(product, where))
       for (const { company, wanted } of chunk) {
-        const same = candidates.filter((contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED')
-        if (same.length === 1) results.set(company.id, { kind: 'one', contact: same[0], by: 'name' })
+        const same = candidates.filter(
+          (contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED'
+        )
+        if (same.length === 1)
+          results.set(company.id, { kind: 'one', contact: same[0], by: 'name' })
         else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
       }
     }
@@ -239,11 +269,18 @@ export default class ContactResolver {
    * a thousand a page and matched here, by the same rules as the look-ups.
    * Gives up (null) when the list has more pages than the look-ups would cost.
    */
-  private async matchInList(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
+  private async matchInList(
+    product: Product,
+    xero: XeroGateway,
+    companies: CompanyRef[],
+    byName: boolean
+  ) {
     const affordable = Math.ceil(companies.length / LOOKUP_CHUNK) * (byName ? 2 : 1)
     const contacts: XeroContact[] = []
     for (let page = 1; ; page++) {
-      const answer = await waitingOutRateLimits(() => xero.listContacts(product, page, LIST_PAGE_SIZE))
+      const answer = await waitingOutRateLimits(() =>
+        xero.listContacts(product, page, LIST_PAGE_SIZE)
+      )
       contacts.push(...answer.contacts)
       if (page >= answer.pageCount || answer.contacts.length < LIST_PAGE_SIZE) break
       if (answer.pageCount > affordable) return null
@@ -251,7 +288,11 @@ export default class ContactResolver {
     const byNumber = new Map<string, XeroContact[]>()
     const byAccount = new Map<string, XeroContact[]>()
     const byNormalName = new Map<string, XeroContact[]>()
-    const add = (map: Map<string, XeroContact[]>, key: string | null | undefined, contact: XeroContact) => {
+    const add = (
+      map: Map<string, XeroContact[]>,
+      key: string | null | undefined,
+      contact: XeroContact
+    ) => {
       if (key) map.set(key, [...(map.get(key) ?? []), contact])
     }
     for (const contact of contacts) {
@@ -261,10 +302,21 @@ export default class ContactResolver {
     }
     const results = new Map<number, Match>()
     for (const company of companies) {
-      const same = [...new Set([...(byNumber.get(String(company.id)) ?? []), ...(company.number ? (byAccount.get(company.number) ?? []) : [])])]
-      const named = byName && same.length === 0 ? (byNormalName.get(normaliseName(company.name)) ?? []) : []
+      const same = [
+        ...new Set([
+          ...(byNumber.get(String(company.id)) ?? []),
+          ...(company.number ? (byAccount.get(company.number) ?? []) : []),
+        ]),
+      ]
+      const named =
+        byName && same.length === 0 ? (byNormalName.get(normaliseName(company.name)) ?? []) : []
       const found = same.length ? same : named
-      if (found.length === 1) results.set(company.id, { kind: 'one', contact: found[0], by: same.length ? 'number' : 'name' })
+      if (found.length === 1)
+        results.set(company.id, {
+          kind: 'one',
+          contact: found[0],
+          by: same.length ? 'number' : 'name',
+        })
       else if (found.length > 1) results.set(company.id, { kind: 'many', contacts: found })
     }
     return results

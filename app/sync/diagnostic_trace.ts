@@ -49,20 +49,28 @@ export default class DiagnosticTrace {
         message,
         actor,
       })
-    await step(`Diagnostic trace started by ${actor}: a dry run, nothing is written to Xero`, 'info')
+    await step(
+      `Diagnostic trace started by ${actor}: a dry run, nothing is written to Xero`,
+      'info'
+    )
     const connections = this.connections.for(product)
     if (!connections.ok) {
       await step(`Cannot trace: ${connections.reason}`, 'error')
       return { ok: false, reason: connections.reason }
     }
     try {
-      const invoice = (await connections.autotask.invoicesByIds([record.autotaskId])).get(record.autotaskId)
+      const invoice = (await connections.autotask.invoicesByIds([record.autotaskId])).get(
+        record.autotaskId
+      )
       if (!invoice) {
         await step('Autotask no longer has this invoice (deleted).', 'error')
         return { ok: false, reason: 'The invoice no longer exists in Autotask.' }
       }
-      const items = (await connections.autotask.billingItemsForInvoices([invoice.id])).get(invoice.id) ?? []
-      const company = (await connections.autotask.companiesByIds([invoice.companyID])).get(invoice.companyID)
+      const items =
+        (await connections.autotask.billingItemsForInvoices([invoice.id])).get(invoice.id) ?? []
+      const company = (await connections.autotask.companiesByIds([invoice.companyID])).get(
+        invoice.companyID
+      )
       await step(`Autotask invoice: ${redactedJson(invoice)}`)
       await step(`Autotask billing items (${items.length}): ${redactedJson(items)}`)
       await step(`Autotask company: ${company ? redactedJson(company) : 'missing'}`)
@@ -79,7 +87,12 @@ export default class DiagnosticTrace {
         await this.contacts.resolve(
           product,
           connections.xero,
-          [{ id: invoice.companyID, name: company?.companyName ?? record.companyName ?? `Company ${invoice.companyID}` }],
+          [
+            {
+              id: invoice.companyID,
+              name: company?.companyName ?? record.companyName ?? `Company ${invoice.companyID}`,
+            },
+          ],
           null,
           { dryRun: true }
         )
@@ -88,16 +101,28 @@ export default class DiagnosticTrace {
         await step(`Contact: ${outcome?.reason ?? 'no company'} ${outcome?.hint ?? ''}`, 'error')
         return { ok: true, wouldSync: false }
       }
-      await step(outcome.contactId === NEW_CONTACT ? 'Contact: none matches; a push would create it' : `Contact: linked or matched to Xero contact ${outcome.contactId}`)
+      await step(
+        outcome.contactId === NEW_CONTACT
+          ? 'Contact: none matches; a push would create it'
+          : `Contact: linked or matched to Xero contact ${outcome.contactId}`
+      )
 
       const [mappings, rates] = await Promise.all([
         Mapping.query().where('product_id', product.id),
         connections.xero.getTaxRates(product),
       ])
       const context: MappingContext = {
-        taxTypes: new Map(mappings.filter((m) => m.kind === 'tax_region').map((m) => [m.autotaskValue, m.xeroValue])),
-        accounts: new Map(mappings.filter((m) => m.kind === 'billing_code').map((m) => [m.autotaskValue, m.xeroValue])),
-        taxRates: new Map(rates.filter((r) => r.status === 'ACTIVE').map((r) => [r.taxType, new Decimal(r.rate)])),
+        taxTypes: new Map(
+          mappings.filter((m) => m.kind === 'tax_region').map((m) => [m.autotaskValue, m.xeroValue])
+        ),
+        accounts: new Map(
+          mappings
+            .filter((m) => m.kind === 'billing_code')
+            .map((m) => [m.autotaskValue, m.xeroValue])
+        ),
+        taxRates: new Map(
+          rates.filter((r) => r.status === 'ACTIVE').map((r) => [r.taxType, new Decimal(r.rate)])
+        ),
         settings: product.effectiveSettings,
       }
       const mapped = mapInvoice(fresh, outcome.contactId, context)
@@ -105,8 +130,13 @@ export default class DiagnosticTrace {
         await step(`Mapping refused: ${mapped.reason} ${mapped.hint}`, 'error')
         return { ok: true, wouldSync: false }
       }
-      await step(`Payload Xero would receive (PUT /Invoices?summarizeErrors=false&unitdp=4): ${redactedJson({ Invoices: [mapped.input] })}`)
-      await step(`Checks passed: every line mapped; Xero's total ${mapped.total.toFixed(2)} equals Autotask's ${fresh.total.toFixed(2)}`, 'info')
+      await step(
+        `Payload Xero would receive (PUT /Invoices?summarizeErrors=false&unitdp=4): ${redactedJson({ Invoices: [mapped.input] })}`
+      )
+      await step(
+        `Checks passed: every line mapped; Xero's total ${mapped.total.toFixed(2)} equals Autotask's ${fresh.total.toFixed(2)}`,
+        'info'
+      )
       return { ok: true, wouldSync: true }
     } catch (error) {
       await step(`Trace stopped: ${(error as Error).message}`, 'error')
@@ -116,5 +146,7 @@ export default class DiagnosticTrace {
 }
 
 function redactedJson(value: unknown) {
-  return JSON.stringify(value, (key, inner) => (key && SECRET_KEYS.test(key) ? '[redacted]' : inner))
+  return JSON.stringify(value, (key, inner) =>
+    key && SECRET_KEYS.test(key) ? '[redacted]' : inner
+  )
 }

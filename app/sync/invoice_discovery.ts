@@ -39,9 +39,19 @@ export default class InvoiceDiscovery {
 
   async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
     const settings = product.effectiveSettings
-    const stats: DiscoveryStats = { found: 0, pending: 0, skipped: 0, numbered: 0, downloaded: new Set() }
+    const stats: DiscoveryStats = {
+      found: 0,
+      pending: 0,
+      skipped: 0,
+      numbered: 0,
+      downloaded: new Set(),
+    }
     const since =
-      product.invoiceCursor ?? this.clock.now().startOf('day').minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
+      product.invoiceCursor ??
+      this.clock
+        .now()
+        .startOf('day')
+        .minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
     let cursor = since
 
     for await (const page of autotask.invoicesSince(since.toJSDate())) {
@@ -66,7 +76,12 @@ export default class InvoiceDiscovery {
     return stats
   }
 
-  private async storePage(product: Product, run: SyncRun, autotask: AutotaskClient, page: Invoice[]) {
+  private async storePage(
+    product: Product,
+    run: SyncRun,
+    autotask: AutotaskClient,
+    page: Invoice[]
+  ) {
     const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
     if (page.length === 0) return result
     const known = new Map(
@@ -75,10 +90,18 @@ export default class InvoiceDiscovery {
           .from('invoice_records')
           .select('autotask_id', 'status', 'id', 'xero_invoice_number')
           .where('product_id', product.id)
-          .whereIn('autotask_id', page.map((invoice) => invoice.id))
+          .whereIn(
+            'autotask_id',
+            page.map((invoice) => invoice.id)
+          )
       ).map((row) => [Number(row.autotask_id), row])
     )
-    await this.noteVoids(product, run, page.filter((invoice) => invoice.isVoided && known.has(invoice.id)), known)
+    await this.noteVoids(
+      product,
+      run,
+      page.filter((invoice) => invoice.isVoided && known.has(invoice.id)),
+      known
+    )
 
     const fresh = page.filter((invoice) => !known.has(invoice.id))
     if (fresh.length === 0) return result
@@ -89,20 +112,37 @@ export default class InvoiceDiscovery {
 
     const settings = product.effectiveSettings
     const rows = fresh.map((invoice) => {
-      const record = toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID))
+      const record = toRecord(
+        product,
+        invoice,
+        lines.get(invoice.id) ?? [],
+        companies.get(invoice.companyID)
+      )
       const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
-      return { invoice, record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) }, skip }
+      return {
+        invoice,
+        record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) },
+        skip,
+      }
     })
     // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit.
     await db.transaction(async (trx) => {
-      await trx.table(InvoiceRecord.table).multiInsert(rowsFor(InvoiceRecord, rows.map((row) => row.record)))
+      await trx.table(InvoiceRecord.table).multiInsert(
+        rowsFor(
+          InvoiceRecord,
+          rows.map((row) => row.record)
+        )
+      )
       const ids = new Map(
         (
           await trx
             .from(InvoiceRecord.table)
             .select('id', 'autotask_id')
             .where('product_id', product.id)
-            .whereIn('autotask_id', fresh.map((invoice) => invoice.id))
+            .whereIn(
+              'autotask_id',
+              fresh.map((invoice) => invoice.id)
+            )
         ).map((row) => [Number(row.autotask_id), Number(row.id)])
       )
       result.downloaded = rows.map(({ record }) => record.autotaskId)
@@ -110,7 +150,9 @@ export default class InvoiceDiscovery {
         if (skip) result.skipped++
         else result.pending++
         result.found++
-        const what = record.invoiceNumber ? `Invoice ${record.invoiceNumber}` : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
+        const what = record.invoiceNumber
+          ? `Invoice ${record.invoiceNumber}`
+          : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
         return {
           productId: product.id,
           syncRunId: run.id,
@@ -127,7 +169,12 @@ export default class InvoiceDiscovery {
   }
 
   /** A voided invoice we already hold: skip it if it has not gone out; warn if it is in Xero. */
-  private async noteVoids(product: Product, run: SyncRun, voided: Invoice[], known: Map<number, any>) {
+  private async noteVoids(
+    product: Product,
+    run: SyncRun,
+    voided: Invoice[],
+    known: Map<number, any>
+  ) {
     for (const invoice of voided) {
       const row = known.get(invoice.id)
       if (row.status === 'pending' || row.status === 'fault') {
@@ -163,7 +210,12 @@ export default class InvoiceDiscovery {
   }
 
   /** Invoices stored before their billing run finished: fetch them again; once numbered, they can sync. */
-  private async numberWaitingInvoices(product: Product, run: SyncRun, autotask: AutotaskClient, downloaded: Set<number>) {
+  private async numberWaitingInvoices(
+    product: Product,
+    run: SyncRun,
+    autotask: AutotaskClient,
+    downloaded: Set<number>
+  ) {
     const waiting = await InvoiceRecord.query()
       .where('product_id', product.id)
       .where('status', 'pending')
@@ -172,7 +224,9 @@ export default class InvoiceDiscovery {
     if (waiting.length === 0) return 0
     const current = await autotask.invoicesByIds(waiting.map((record) => record.autotaskId))
     const numbered = waiting.filter((record) => current.get(record.autotaskId)?.invoiceNumber)
-    const lines = numbered.length ? await autotask.billingItemsForInvoices(numbered.map((r) => r.autotaskId)) : new Map()
+    const lines = numbered.length
+      ? await autotask.billingItemsForInvoices(numbered.map((r) => r.autotaskId))
+      : new Map()
     let count = 0
     for (const record of waiting) {
       const invoice = current.get(record.autotaskId)
@@ -191,7 +245,9 @@ export default class InvoiceDiscovery {
         continue
       }
       if (!invoice.invoiceNumber) continue
-      record.merge(toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName))
+      record.merge(
+        toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName)
+      )
       await record.save()
       downloaded.add(record.autotaskId)
       count++
@@ -210,14 +266,25 @@ export default class InvoiceDiscovery {
 }
 
 /** Our record's fields from an Autotask invoice, its billing items and its company. */
-export function toRecord(product: Product, invoice: Invoice, items: BillingItem[], company?: Company, knownCompanyName?: string | null) {
+export function toRecord(
+  product: Product,
+  invoice: Invoice,
+  items: BillingItem[],
+  company?: Company,
+  knownCompanyName?: string | null
+) {
   const total = new Decimal(invoice.invoiceTotal ?? 0)
   const tax = new Decimal(invoice.totalTaxValue ?? 0)
   const lines: StoredInvoiceLine[] = [...items]
     .sort((a, b) => (a.sortOrderID ?? a.id) - (b.sortOrderID ?? b.id))
     .map((item) => ({
       autotaskId: item.id,
-      description: (item.lineItemFullDescription || item.description || item.itemName || 'Item').trim(),
+      description: (
+        item.lineItemFullDescription ||
+        item.description ||
+        item.itemName ||
+        'Item'
+      ).trim(),
       quantity: new Decimal(item.quantity ?? 1).toFixed(),
       rate: new Decimal(item.rate ?? item.extendedPrice ?? 0).toFixed(),
       extendedPrice: new Decimal(item.extendedPrice ?? 0).toFixed(),
@@ -230,7 +297,9 @@ export function toRecord(product: Product, invoice: Invoice, items: BillingItem[
     invoiceNumber: invoice.invoiceNumber,
     autotaskCompanyId: invoice.companyID,
     // The column holds 255 characters, as Xero's contact name does: a longer name is cut, ending in "…".
-    companyName: company?.companyName ? fitText(company.companyName, 255) : (knownCompanyName ?? null),
+    companyName: company?.companyName
+      ? fitText(company.companyName, 255)
+      : (knownCompanyName ?? null),
     invoiceDate: isoDate(invoice.invoiceDateTime ?? invoice.createDateTime),
     dueDate: isoDate(invoice.dueDate),
     subtotal: total.sub(tax),
@@ -239,7 +308,10 @@ export function toRecord(product: Product, invoice: Invoice, items: BillingItem[
     currency: product.effectiveSettings.currency ?? 'USD',
     autotaskTaxRegionId: invoice.taxGroup,
     autotaskTaxRegionName: invoice.taxRegionName,
-    purchaseOrderNumber: invoice.orderNumber ?? items.find((item) => item.purchaseOrderNumber)?.purchaseOrderNumber ?? null,
+    purchaseOrderNumber:
+      invoice.orderNumber ??
+      items.find((item) => item.purchaseOrderNumber)?.purchaseOrderNumber ??
+      null,
     lines,
     attempts: 0,
     needsRefresh: false,
@@ -259,7 +331,8 @@ function skipReason(
   skipCompanyIds: number[]
 ): string | null {
   if (invoice.isVoided) return 'voided in Autotask'
-  if (skipCompanyIds.includes(invoice.companyID)) return `company ${invoice.companyID} is set never to sync`
+  if (skipCompanyIds.includes(invoice.companyID))
+    return `company ${invoice.companyID} is set never to sync`
   if (skipZeroTotal && record.invoiceNumber && record.total.isZero()) return 'the total is zero'
   return null
 }

@@ -33,14 +33,26 @@ const NO_TAX = 'NONE'
  * or says in plain words why it cannot (an unmapped tax region or billing code,
  * amounts that would not add up). Checks Xero's arithmetic before anything is sent.
  */
-export function mapInvoice(record: InvoiceRecord, contactId: string, context: MappingContext): MappedInvoice {
+export function mapInvoice(
+  record: InvoiceRecord,
+  contactId: string,
+  context: MappingContext
+): MappedInvoice {
   const { settings } = context
   const lines = record.lines ?? []
   if (!record.invoiceNumber) {
-    return { ok: false, reason: 'The invoice has no number yet.', hint: 'Wait for the billing run to finish in Autotask.' }
+    return {
+      ok: false,
+      reason: 'The invoice has no number yet.',
+      hint: 'Wait for the billing run to finish in Autotask.',
+    }
   }
   if (lines.length === 0) {
-    return { ok: false, reason: 'The invoice has no lines.', hint: 'Check the invoice in Autotask, then resync it.' }
+    return {
+      ok: false,
+      reason: 'The invoice has no lines.',
+      hint: 'Check the invoice in Autotask, then resync it.',
+    }
   }
   if (record.total.isNegative()) {
     return {
@@ -65,8 +77,9 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
       }
     }
     const account =
-      (line.billingCodeId !== null ? context.accounts.get(String(line.billingCodeId)) : undefined) ??
-      context.accounts.get(DEFAULT_MAPPING_VALUE)
+      (line.billingCodeId !== null
+        ? context.accounts.get(String(line.billingCodeId))
+        : undefined) ?? context.accounts.get(DEFAULT_MAPPING_VALUE)
     if (!account) {
       return {
         ok: false,
@@ -80,7 +93,9 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
       ? `${fitText(line.description, MAX_DESCRIPTION - 100)} (${new Decimal(line.quantity).toString()} × ${new Decimal(line.rate).toString()})`
       : fitText(line.description, MAX_DESCRIPTION)
     if (!description.startsWith(line.description)) {
-      notes.push(`The description of line ${index + 1} is longer than Xero's ${MAX_DESCRIPTION} characters: Xero gets it cut, ending in "…"; the full text stays in Autotask and in our copy.`)
+      notes.push(
+        `The description of line ${index + 1} is longer than Xero's ${MAX_DESCRIPTION} characters: Xero gets it cut, ending in "…"; the full text stays in Autotask and in our copy.`
+      )
     }
     items.push({
       description,
@@ -125,7 +140,10 @@ export function mapInvoice(record: InvoiceRecord, contactId: string, context: Ma
       invoiceNumber: numberFor(record, settings) ?? undefined,
       reference: reference ?? undefined,
       date: record.invoiceDate?.toISODate() ?? undefined,
-      dueDate: settings.dueDateSource === 'autotask' ? (record.dueDate?.toISODate() ?? undefined) : undefined,
+      dueDate:
+        settings.dueDateSource === 'autotask'
+          ? (record.dueDate?.toISODate() ?? undefined)
+          : undefined,
       status,
       lineAmountTypes: 'Exclusive',
       lineItems: items,
@@ -155,25 +173,34 @@ export function invoiceMarker(record: InvoiceRecord) {
 /** The marker read back from a Xero invoice's Url (whatever host the app had then), or null when it has none. */
 export function readInvoiceMarker(url: string | null | undefined): InvoiceMark | null {
   const match = /\/products\/(\d+)\/invoices\/(\d+)\?autotaskInvoiceId=(\d+)$/.exec(url ?? '')
-  return match ? { productId: Number(match[1]), recordId: Number(match[2]), autotaskId: Number(match[3]) } : null
+  return match
+    ? { productId: Number(match[1]), recordId: Number(match[2]), autotaskId: Number(match[3]) }
+    : null
 }
 
 /** Whether a Xero invoice carries this record's marker. */
 export function isMarkedFor(url: string | null | undefined, record: InvoiceRecord) {
   const mark = readInvoiceMarker(url)
   if (!mark) return false
-  return mark.productId === record.productId && mark.recordId === record.id && mark.autotaskId === record.autotaskId
+  return (
+    mark.productId === record.productId &&
+    mark.recordId === record.id &&
+    mark.autotaskId === record.autotaskId
+  )
 }
 
 /** The invoice number Xero gets: Autotask's, Autotask's with a prefix, or none (Xero numbers it). */
 export function numberFor(record: InvoiceRecord, settings: ProductSettings) {
   if (!record.invoiceNumber || settings.numbering === 'xero') return null
-  return settings.numbering === 'prefix' ? `${settings.numberPrefix}${record.invoiceNumber}` : record.invoiceNumber
+  return settings.numbering === 'prefix'
+    ? `${settings.numberPrefix}${record.invoiceNumber}`
+    : record.invoiceNumber
 }
 
 /** The reference: the Autotask PO number when asked and present, else the Autotask invoice number. */
 export function referenceFor(record: InvoiceRecord, settings: ProductSettings) {
-  if (settings.referenceFromPoNumber && record.purchaseOrderNumber) return record.purchaseOrderNumber
+  if (settings.referenceFromPoNumber && record.purchaseOrderNumber)
+    return record.purchaseOrderNumber
   return record.invoiceNumber
 }
 
@@ -182,7 +209,8 @@ function taxTypeFor(
   taxDollars: string,
   context: MappingContext
 ): { ok: true; value: string } | { ok: false; reason: string; hint: string } {
-  if (new Decimal(taxDollars).isZero()) return { ok: true, value: context.taxTypes.get('exempt') ?? NO_TAX }
+  if (new Decimal(taxDollars).isZero())
+    return { ok: true, value: context.taxTypes.get('exempt') ?? NO_TAX }
   const regionId = record.autotaskTaxRegionId
   const mapped = regionId !== null ? context.taxTypes.get(String(regionId)) : undefined
   if (mapped) return { ok: true, value: mapped }

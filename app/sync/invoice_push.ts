@@ -40,7 +40,10 @@ const STATUS_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
  * approved the draft), then Xero's. Xero refuses a move back ("Invoice status
  * cannot be changed from AUTHORISED to DRAFT"), and a person's approval stands.
  */
-export function statusForUpdate<S extends string>(inXero: string, wanted: S | undefined): S | undefined {
+export function statusForUpdate<S extends string>(
+  inXero: string,
+  wanted: S | undefined
+): S | undefined {
   const xeroRank = STATUS_ORDER.indexOf(inXero)
   const wantedRank = wanted === undefined ? -1 : STATUS_ORDER.indexOf(wanted)
   return xeroRank > wantedRank && wantedRank >= 0 ? (inXero as S) : wanted
@@ -57,7 +60,10 @@ interface Candidate {
   statusNotSent?: string
 }
 
-type InvoiceWrite = (inputs: XeroInvoiceInput[], options: XeroWriteOptions) => Promise<XeroWriteResult<XeroInvoice>[]>
+type InvoiceWrite = (
+  inputs: XeroInvoiceInput[],
+  options: XeroWriteOptions
+) => Promise<XeroWriteResult<XeroInvoice>[]>
 
 /**
  * Phase 2: claimed `pending` invoices are mapped, checked and written to Xero in
@@ -89,7 +95,13 @@ export default class InvoicePush {
     const contacts = new Map<number, ContactOutcome>()
     await this.resolveContactsAhead(product, syncRunId, xero, contacts)
     while (!(await shouldStop())) {
-      const claim = await this.leases.claim('invoice', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
+      const claim = await this.leases.claim(
+        'invoice',
+        product.id,
+        worker,
+        syncConfig.batchSize,
+        syncConfig.leaseSeconds
+      )
       if (claim.ids.length === 0) break
       const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
       const batch = this.outcomes.batch('invoice', product, syncRunId, claim, stats)
@@ -113,7 +125,12 @@ export default class InvoicePush {
    * first batch: on a first sync that is a read of the contact list and a create
    * per fifty companies, instead of look-ups batch after batch.
    */
-  private async resolveContactsAhead(product: Product, syncRunId: number, xero: XeroGateway, contacts: Map<number, ContactOutcome>) {
+  private async resolveContactsAhead(
+    product: Product,
+    syncRunId: number,
+    xero: XeroGateway,
+    contacts: Map<number, ContactOutcome>
+  ) {
     const companies = await db
       .from('invoice_records')
       .where('product_id', product.id)
@@ -145,12 +162,24 @@ export default class InvoicePush {
     const { product, claim } = batch
     // Only these may already be in Xero without our link: tried before (a time-out, a dead worker) or resynced.
     // Read before the refresh, which clears both marks.
-    const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    const mayExist = new Set(
+      claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id)
+    )
     // A person asked for these again: Xero must not answer with the answer to an earlier send of the same payload.
     const resynced = claimed.some((r) => r.needsRefresh)
     const keyFor = (op: string, sent: Candidate[]) =>
-      batchKey(op, product, sent.map((c) => c.input), resynced ? claim.token : '')
-    const { current, deleted } = await this.refreshFromAutotask(batch, claimed, autotask, downloaded)
+      batchKey(
+        op,
+        product,
+        sent.map((c) => c.input),
+        resynced ? claim.token : ''
+      )
+    const { current, deleted } = await this.refreshFromAutotask(
+      batch,
+      claimed,
+      autotask,
+      downloaded
+    )
     await this.settleDeleted(batch, deleted, xero, context, mayExist)
 
     const records: InvoiceRecord[] = []
@@ -171,7 +200,11 @@ export default class InvoicePush {
     for (const record of records) {
       const contact = contacts.get(record.autotaskCompanyId!)
       if (!contact || !contact.ok) {
-        batch.fault(record, contact?.reason ?? 'No Xero contact was found for the company.', contact?.hint ?? 'Check the company in Autotask, then resync.')
+        batch.fault(
+          record,
+          contact?.reason ?? 'No Xero contact was found for the company.',
+          contact?.hint ?? 'Check the company in Autotask, then resync.'
+        )
         continue
       }
       const mapped = mapInvoice(record, contact.contactId, context)
@@ -184,27 +217,63 @@ export default class InvoicePush {
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
     const open = candidates.filter((c) => !batch.has(c.record))
-    const updates = await this.updatable(batch, xero, open.filter((c) => c.input.invoiceId))
+    const updates = await this.updatable(
+      batch,
+      xero,
+      open.filter((c) => c.input.invoiceId)
+    )
     const creates = open.filter((c) => !c.input.invoiceId)
 
     const update: InvoiceWrite = (inputs, options) => xero.updateInvoices(product, inputs, options)
     if (updates.length) {
-      const { sent, results } = await this.write(batch, xero, updates, keyFor('update', updates), update)
+      const { sent, results } = await this.write(
+        batch,
+        xero,
+        updates,
+        keyFor('update', updates),
+        update
+      )
       this.settleWrites(batch, sent, results, 'updated')
     }
     if (creates.length) {
-      const create: InvoiceWrite = (inputs, options) => xero.createInvoices(product, inputs, options)
-      const { sent, results } = await this.write(batch, xero, creates, keyFor('create', creates), create)
+      const create: InvoiceWrite = (inputs, options) =>
+        xero.createInvoices(product, inputs, options)
+      const { sent, results } = await this.write(
+        batch,
+        xero,
+        creates,
+        keyFor('create', creates),
+        create
+      )
       // "Invoice # must be unique": typed into Xero by hand meanwhile; found by number, linked and updated instead.
-      const taken = results.filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
+      const taken = results.filter(
+        (r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m))
+      )
       const takenCandidates = taken.map((r) => sent[r.index])
-      this.settleWrites(batch, sent, results.filter((r) => !taken.includes(r)), 'created')
+      this.settleWrites(
+        batch,
+        sent,
+        results.filter((r) => !taken.includes(r)),
+        'created'
+      )
       if (takenCandidates.length && context.settings.numbering !== 'xero') {
-        await this.findUnlinkedInXero(batch, xero, takenCandidates, context, new Set(takenCandidates.map((c) => c.record.id)))
+        await this.findUnlinkedInXero(
+          batch,
+          xero,
+          takenCandidates,
+          context,
+          new Set(takenCandidates.map((c) => c.record.id))
+        )
         const relinked = takenCandidates.filter((c) => c.input.invoiceId && !batch.has(c.record))
         const found = await this.updatable(batch, xero, relinked)
-        for (const candidate of takenCandidates.filter((c) => !c.input.invoiceId && !batch.has(c.record))) {
-          batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
+        for (const candidate of takenCandidates.filter(
+          (c) => !c.input.invoiceId && !batch.has(c.record)
+        )) {
+          batch.fault(
+            candidate.record,
+            `Xero refused the invoice: Invoice # must be unique.`,
+            hintFor('must be unique')
+          )
         }
         if (found.length) {
           const again = await this.write(batch, xero, found, keyFor('relink', found), update)
@@ -212,7 +281,11 @@ export default class InvoicePush {
         }
       } else {
         for (const candidate of takenCandidates) {
-          batch.fault(candidate.record, `Xero refused the invoice: Invoice # must be unique.`, hintFor('must be unique'))
+          batch.fault(
+            candidate.record,
+            `Xero refused the invoice: Invoice # must be unique.`,
+            hintFor('must be unique')
+          )
         }
       }
     }
@@ -232,11 +305,15 @@ export default class InvoicePush {
     send: InvoiceWrite
   ) {
     const emptyBytes = xero.invoiceRequestBytes([])
-    const { requests, tooLarge } = cutBySize(candidates, (c) => xero.invoiceRequestBytes([c.input]) - emptyBytes, {
-      emptyBytes,
-      maxBytes: XERO_MAX_REQUEST_BYTES,
-      maxCount: XERO_BATCH_LIMIT,
-    })
+    const { requests, tooLarge } = cutBySize(
+      candidates,
+      (c) => xero.invoiceRequestBytes([c.input]) - emptyBytes,
+      {
+        emptyBytes,
+        maxBytes: XERO_MAX_REQUEST_BYTES,
+        maxCount: XERO_BATCH_LIMIT,
+      }
+    )
     for (const { item, bytes } of tooLarge) {
       batch.fault(
         item.record,
@@ -249,7 +326,12 @@ export default class InvoicePush {
     const results: XeroWriteResult<XeroInvoice>[] = []
     for (const [part, request] of requests.entries()) {
       const idempotencyKey = requests.length > 1 ? `${key}:${part + 1}` : key
-      const answers = await batch.waitOutRateLimits(() => send(request.map((c) => c.input), { idempotencyKey }))
+      const answers = await batch.waitOutRateLimits(() =>
+        send(
+          request.map((c) => c.input),
+          { idempotencyKey }
+        )
+      )
       results.push(...answers.map((answer) => ({ ...answer, index: answer.index + sent.length })))
       sent.push(...request)
     }
@@ -263,18 +345,32 @@ export default class InvoicePush {
    * batch, and one for the lines of resynced ones (plus their company, when it
    * changed or was not found before); invoices downloaded by this run cost none.
    */
-  private async refreshFromAutotask(batch: OutcomeBatch, records: InvoiceRecord[], autotask: AutotaskClient, downloaded: ReadonlySet<number>) {
+  private async refreshFromAutotask(
+    batch: OutcomeBatch,
+    records: InvoiceRecord[],
+    autotask: AutotaskClient,
+    downloaded: ReadonlySet<number>
+  ) {
     const { product } = batch
-    const stale = new Set(records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId)))
+    const stale = new Set(
+      records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId))
+    )
     if (stale.size === 0) return { current: records, deleted: [] }
     const invoices = await autotask.invoicesByIds([...stale].map((record) => record.autotaskId))
-    const resynced = [...stale].filter((record) => record.needsRefresh && invoices.has(record.autotaskId))
+    const resynced = [...stale].filter(
+      (record) => record.needsRefresh && invoices.has(record.autotaskId)
+    )
     const newCompanies = resynced
       .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
-      .filter(({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName)
+      .filter(
+        ({ record, invoice }) =>
+          invoice.companyID !== record.autotaskCompanyId || !record.companyName
+      )
       .map(({ invoice }) => invoice.companyID)
     const [lines, companies] = await Promise.all([
-      resynced.length ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId)) : new Map<number, BillingItem[]>(),
+      resynced.length
+        ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId))
+        : new Map<number, BillingItem[]>(),
       autotask.companiesByIds(newCompanies),
     ])
 
@@ -288,11 +384,27 @@ export default class InvoicePush {
         deleted.push(record)
       } else {
         if (record.needsRefresh) {
-          const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
-          record.merge({ ...toRecord(product, invoice, lines.get(invoice.id) ?? [], companies.get(invoice.companyID), knownName), needsRefresh: false, autotaskHtml: null })
+          const knownName =
+            invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+          record.merge({
+            ...toRecord(
+              product,
+              invoice,
+              lines.get(invoice.id) ?? [],
+              companies.get(invoice.companyID),
+              knownName
+            ),
+            needsRefresh: false,
+            autotaskHtml: null,
+          })
           await record.save()
           // The stored HTML copy may show the old invoice: the next "View originals" fetches it again.
-          batch.log(record, 'info', 'invoice.refreshed', `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`)
+          batch.log(
+            record,
+            'info',
+            'invoice.refreshed',
+            `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`
+          )
         }
         current.push(record)
       }
@@ -325,7 +437,9 @@ export default class InvoicePush {
       },
     }))
     // Only one an earlier try may have put in Xero is looked for there: a match on reference alone proves nothing.
-    const mayBeInXero = candidates.filter((c) => c.record.xeroInvoiceId || mayExist.has(c.record.id))
+    const mayBeInXero = candidates.filter(
+      (c) => c.record.xeroInvoiceId || mayExist.has(c.record.id)
+    )
     await this.findUnlinkedInXero(batch, xero, mayBeInXero, context, mayExist)
     for (const { record, input } of candidates) {
       if (batch.has(record)) continue
@@ -359,13 +473,16 @@ export default class InvoicePush {
     }
     // With Xero's own numbering a hand-typed copy is not caught by "must be unique", so every unlinked one is looked up.
     const unlinked = candidates.filter(
-      (c) => !c.input.invoiceId && (context.settings.numbering === 'xero' || mayExist.has(c.record.id))
+      (c) =>
+        !c.input.invoiceId && (context.settings.numbering === 'xero' || mayExist.has(c.record.id))
     )
     if (unlinked.length === 0) return
     const byReference = context.settings.numbering === 'xero'
     let found: XeroInvoice[]
     if (byReference) {
-      const references = [...new Set(unlinked.map((c) => c.input.reference).filter((r): r is string => Boolean(r)))]
+      const references = [
+        ...new Set(unlinked.map((c) => c.input.reference).filter((r): r is string => Boolean(r))),
+      ]
       found = []
       for (let start = 0; start < references.length; start += 25) {
         const where = references
@@ -374,7 +491,9 @@ export default class InvoicePush {
           .join(' OR ')
         // A PO number many invoices share can fill a page: read on until one is not full.
         for (let page = 1; ; page++) {
-          const invoices = await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where, page))
+          const invoices = await batch.waitOutRateLimits(() =>
+            xero.findInvoices(batch.product, where, page)
+          )
           found.push(...invoices)
           if (invoices.length < 100) break
         }
@@ -415,7 +534,12 @@ export default class InvoicePush {
   private async updatable(batch: OutcomeBatch, xero: XeroGateway, linked: Candidate[]) {
     if (linked.length === 0) return []
     const ids = linked.map((c) => c.input.invoiceId!)
-    const current = new Map((await batch.waitOutRateLimits(() => xero.getInvoicesByIds(batch.product, ids))).map((i) => [i.invoiceId, i]))
+    const current = new Map(
+      (await batch.waitOutRateLimits(() => xero.getInvoicesByIds(batch.product, ids))).map((i) => [
+        i.invoiceId,
+        i,
+      ])
+    )
     const allowed: Candidate[] = []
     for (const candidate of linked) {
       const invoice = current.get(candidate.input.invoiceId!)
@@ -428,7 +552,14 @@ export default class InvoicePush {
       const paid = Number(invoice.amountPaid) > 0
       const credited = Number(invoice.amountDue) < Number(invoice.total) && !paid
       if (LOCKED_STATUSES.has(invoice.status) || paid || credited) {
-        const why = invoice.status === 'VOIDED' ? 'voided' : paid || invoice.status === 'PAID' ? 'paid' : credited ? 'has credit allocated' : invoice.status.toLowerCase()
+        const why =
+          invoice.status === 'VOIDED'
+            ? 'voided'
+            : paid || invoice.status === 'PAID'
+              ? 'paid'
+              : credited
+                ? 'has credit allocated'
+                : invoice.status.toLowerCase()
         batch.fault(
           candidate.record,
           `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
@@ -466,7 +597,8 @@ export default class InvoicePush {
       const kept = statusNotSent
         ? `; Xero's status ${invoice.status} kept, not moved back to ${statusNotSent}: it is further along in Xero`
         : ''
-      for (const note of candidates[result.index].notes ?? []) batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
+      for (const note of candidates[result.index].notes ?? [])
+        batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
       const label = invoice.invoiceNumber ?? invoice.invoiceId
       batch.synced(
         record,
@@ -501,7 +633,9 @@ function sameInvoice(
   const { input } = candidate
   const verified = unmarked.filter(
     (invoice) =>
-      invoice.contactId === input.contact.contactId && invoice.date === input.date && invoice.total === input.total
+      invoice.contactId === input.contact.contactId &&
+      invoice.date === input.date &&
+      invoice.total === input.total
   )
   if (verified.length > 1) return { ambiguous: verified }
   return verified.length === 1 ? { match: verified[0] } : {}
@@ -509,8 +643,11 @@ function sameInvoice(
 
 /** Of several copies, the one to keep: one with money on it (it cannot be removed), else Xero's first. */
 function keepFirst(a: XeroInvoice, b: XeroInvoice) {
-  const moneyOn = (invoice: XeroInvoice) => (Number(invoice.amountDue) < Number(invoice.total) ? 0 : 1)
-  const byNumber = (a.invoiceNumber ?? '').localeCompare(b.invoiceNumber ?? '', 'en', { numeric: true })
+  const moneyOn = (invoice: XeroInvoice) =>
+    Number(invoice.amountDue) < Number(invoice.total) ? 0 : 1
+  const byNumber = (a.invoiceNumber ?? '').localeCompare(b.invoiceNumber ?? '', 'en', {
+    numeric: true,
+  })
   return moneyOn(a) - moneyOn(b) || byNumber
 }
 
@@ -527,10 +664,14 @@ export function batchKey(op: string, product: Product, inputs: XeroInvoiceInput[
 
 /** What to do about a Xero validation message, in a bookkeeper's words. */
 export function hintFor(message: string) {
-  if (/account code/i.test(message)) return 'Map the billing code to an active Xero account in Settings → Mappings, then resync.'
-  if (/tax/i.test(message)) return 'Check the tax mapping in Settings → Mappings against Xero\'s tax rates, then resync.'
-  if (/must be unique/i.test(message)) return 'Another Xero document already uses this number: renumber one of them, then resync.'
+  if (/account code/i.test(message))
+    return 'Map the billing code to an active Xero account in Settings → Mappings, then resync.'
+  if (/tax/i.test(message))
+    return "Check the tax mapping in Settings → Mappings against Xero's tax rates, then resync."
+  if (/must be unique/i.test(message))
+    return 'Another Xero document already uses this number: renumber one of them, then resync.'
   if (/contact/i.test(message)) return 'Check the Xero contact linked to this company, then resync.'
-  if (/total|line/i.test(message)) return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
+  if (/total|line/i.test(message))
+    return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
   return 'Correct the invoice in Autotask or the mappings, then resync.'
 }

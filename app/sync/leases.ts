@@ -30,7 +30,13 @@ export default class LeaseService {
   constructor(protected clock: Clock) {}
 
   /** Moves up to `limit` due, numbered `pending` records of a product to `processing` under a fresh lease token. */
-  async claim(kind: RecordKind, productId: number, worker: string, limit: number, leaseSeconds: number): Promise<Claim> {
+  async claim(
+    kind: RecordKind,
+    productId: number,
+    worker: string,
+    limit: number,
+    leaseSeconds: number
+  ): Promise<Claim> {
     const { table, numberColumn } = recordKinds[kind]
     const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
     const now = this.clock.now()
@@ -46,7 +52,9 @@ export default class LeaseService {
         .where('status', 'pending')
         // Without a number (an unfinished Autotask billing run) a record waits.
         .whereNotNull(numberColumn)
-        .where((q: any) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now)))
+        .where((q: any) =>
+          q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
+        )
 
     if (db.connection().dialect.name === 'mysql') {
       // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
@@ -87,7 +95,12 @@ export default class LeaseService {
       .where('id', id)
       .where('lease_owner', token)
       .where('status', 'processing')
-      .update({ lease_owner: null, lease_expires_at: null, updated_at: toSqlDateTime(this.clock.now()), ...changes })
+      .update({
+        lease_owner: null,
+        lease_expires_at: null,
+        updated_at: toSqlDateTime(this.clock.now()),
+        ...changes,
+      })
     return Number(updated) === 1
   }
 

@@ -35,7 +35,12 @@ export interface PricedLine {
 }
 
 /** A line as Xero will price it; a negative quantity becomes a negative unit amount (Xero rejects the former). */
-export function priceLine(quantity: Amount, unitAmount: Amount, ratePercent: Amount, types: LineAmountTypes): PricedLine {
+export function priceLine(
+  quantity: Amount,
+  unitAmount: Amount,
+  ratePercent: Amount,
+  types: LineAmountTypes
+): PricedLine {
   let qty = round4(quantity)
   let unit = round4(unitAmount)
   if (qty.isNegative()) {
@@ -43,7 +48,12 @@ export function priceLine(quantity: Amount, unitAmount: Amount, ratePercent: Amo
     unit = unit.neg()
   }
   const amount = lineAmount(qty, unit)
-  return { quantity: qty, unitAmount: unit, lineAmount: amount, taxAmount: lineTax(amount, ratePercent, types) }
+  return {
+    quantity: qty,
+    unitAmount: unit,
+    lineAmount: amount,
+    taxAmount: lineTax(amount, ratePercent, types),
+  }
 }
 
 /**

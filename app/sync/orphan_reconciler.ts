@@ -54,7 +54,12 @@ export default class OrphanReconciler {
     }
 
     const lines: LogLineInput[] = []
-    const line = ({ record, invoice }: Orphan, level: 'info' | 'error', event: string, text: string) => {
+    const line = (
+      { record, invoice }: Orphan,
+      level: 'info' | 'error',
+      event: string,
+      text: string
+    ) => {
       const copy = `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId}`
       const linked = record.xeroInvoiceNumber ?? record.xeroInvoiceId
       lines.push({
@@ -69,17 +74,29 @@ export default class OrphanReconciler {
       })
     }
     const kept = (orphan: Orphan, why: string) => {
-      line(orphan, 'error', 'invoice.orphan_kept', `${why} Remove it in Xero by hand if it should not be there.`)
-      const ids = { productId: product.id, xeroInvoiceId: orphan.invoice.invoiceId, recordId: orphan.record.id }
+      line(
+        orphan,
+        'error',
+        'invoice.orphan_kept',
+        `${why} Remove it in Xero by hand if it should not be there.`
+      )
+      const ids = {
+        productId: product.id,
+        xeroInvoiceId: orphan.invoice.invoiceId,
+        recordId: orphan.record.id,
+      }
       logger.warn(ids, 'a stray copy of an invoice was left in Xero')
     }
 
     const removable: { orphan: Orphan; status: 'DELETED' | 'VOIDED' }[] = []
     for (const orphan of orphans) {
       const { invoice } = orphan
-      const moneyOn = Number(invoice.amountPaid) > 0 || Number(invoice.amountDue) < Number(invoice.total)
-      if (invoice.status === 'DRAFT' || invoice.status === 'SUBMITTED') removable.push({ orphan, status: 'DELETED' })
-      else if (invoice.status === 'AUTHORISED' && !moneyOn) removable.push({ orphan, status: 'VOIDED' })
+      const moneyOn =
+        Number(invoice.amountPaid) > 0 || Number(invoice.amountDue) < Number(invoice.total)
+      if (invoice.status === 'DRAFT' || invoice.status === 'SUBMITTED')
+        removable.push({ orphan, status: 'DELETED' })
+      else if (invoice.status === 'AUTHORISED' && !moneyOn)
+        removable.push({ orphan, status: 'VOIDED' })
       else {
         const why =
           invoice.status === 'PAID'
@@ -105,9 +122,17 @@ export default class OrphanReconciler {
         const { orphan, status } = chunk[result.index]
         if (result.ok) {
           removed++
-          line(orphan, 'info', 'invoice.orphan_removed', `${status === 'DELETED' ? 'deleted' : 'voided'} in Xero.`)
+          line(
+            orphan,
+            'info',
+            'invoice.orphan_removed',
+            `${status === 'DELETED' ? 'deleted' : 'voided'} in Xero.`
+          )
         } else {
-          kept(orphan, `Xero refused to ${status === 'DELETED' ? 'delete' : 'void'} it: ${result.messages.join(' ')}`)
+          kept(
+            orphan,
+            `Xero refused to ${status === 'DELETED' ? 'delete' : 'void'} it: ${result.messages.join(' ')}`
+          )
         }
       }
     }
@@ -126,7 +151,8 @@ export default class OrphanReconciler {
   private async orphansAmong(product: Product, invoices: XeroInvoice[]): Promise<Orphan[]> {
     const marked = invoices.flatMap((invoice) => {
       const mark = readInvoiceMarker(invoice.url)
-      const live = invoice.type === 'ACCREC' && invoice.status !== 'DELETED' && invoice.status !== 'VOIDED'
+      const live =
+        invoice.type === 'ACCREC' && invoice.status !== 'DELETED' && invoice.status !== 'VOIDED'
       return live && mark?.productId === product.id ? [{ invoice, mark }] : []
     })
     if (marked.length === 0) return []
@@ -135,7 +161,8 @@ export default class OrphanReconciler {
     const records = new Map(found.map((record) => [record.id, record]))
     return marked.flatMap(({ invoice, mark }) => {
       const record = records.get(mark.recordId)
-      if (!record || record.autotaskId !== mark.autotaskId || record.status === 'processing') return []
+      if (!record || record.autotaskId !== mark.autotaskId || record.status === 'processing')
+        return []
       if (!record.xeroInvoiceId || record.xeroInvoiceId === invoice.invoiceId) return []
       return [{ invoice, record }]
     })

@@ -18,10 +18,19 @@ export default class ProductConnections {
   for(product: Product): Connections {
     const credentials = autotaskCredentialsOf(product)
     if (!credentials) {
-      return { ok: false, system: 'autotask', reason: 'The product has no Autotask credentials yet: add them in its set-up.' }
+      return {
+        ok: false,
+        system: 'autotask',
+        reason: 'The product has no Autotask credentials yet: add them in its set-up.',
+      }
     }
     if (!product.xeroTokens || !product.xeroTenantId) {
-      return { ok: false, system: 'xero', reason: 'The product is not connected to a Xero organisation yet: connect it in its set-up.' }
+      return {
+        ok: false,
+        system: 'xero',
+        reason:
+          'The product is not connected to a Xero organisation yet: connect it in its set-up.',
+      }
     }
     return { ok: true, autotask: this.autotask.connect(credentials), xero: this.xero }
   }

@@ -97,9 +97,21 @@ export default class PurchaseOrderSync {
 
     const found = await this.download(product, syncRunId, autotask, settings.triggerStatus)
     await this.followChanges(product, syncRunId, autotask)
-    const stats: PushStats & { found: number } = { synced: 0, faulted: 0, retried: 0, skipped: 0, found }
+    const stats: PushStats & { found: number } = {
+      synced: 0,
+      faulted: 0,
+      retried: 0,
+      skipped: 0,
+      found,
+    }
     while (!(await shouldStop())) {
-      const claim = await this.leases.claim('purchase_order', product.id, worker, syncConfig.batchSize, syncConfig.leaseSeconds)
+      const claim = await this.leases.claim(
+        'purchase_order',
+        product.id,
+        worker,
+        syncConfig.batchSize,
+        syncConfig.leaseSeconds
+      )
       if (claim.ids.length === 0) break
       const records = await PurchaseOrderRecord.query().whereIn('id', claim.ids).orderBy('id')
       const batch = this.outcomes.batch('purchase_order', product, syncRunId, claim, stats)
@@ -107,7 +119,8 @@ export default class PurchaseOrderSync {
         await this.push(batch, records, autotask, xero)
         await batch.commit()
       } catch (error) {
-        if (error instanceof XeroRateLimitError) await this.outcomes.rateLimited(batch, records, error)
+        if (error instanceof XeroRateLimitError)
+          await this.outcomes.rateLimited(batch, records, error)
         else await this.outcomes.batchFailed(batch, records, error)
         break
       }
@@ -126,7 +139,10 @@ export default class PurchaseOrderSync {
       .where('product_id', product.id)
       .where('status', 'synced')
       .whereNotNull('xero_document_id')
-      .whereNotIn('autotask_status', [purchaseOrderStatuses.receivedFull, purchaseOrderStatuses.cancelled])
+      .whereNotIn('autotask_status', [
+        purchaseOrderStatuses.receivedFull,
+        purchaseOrderStatuses.cancelled,
+      ])
     if (watched.length === 0) return
     const current = new Map<number, PurchaseOrder>()
     for (let start = 0; start < watched.length; start += 200) {
@@ -163,19 +179,34 @@ export default class PurchaseOrderSync {
   }
 
   /** New POs at the trigger status since the cursor, with their items and vendors; cursor committed last. */
-  private async download(product: Product, syncRunId: number, autotask: AutotaskClient, status: number) {
+  private async download(
+    product: Product,
+    syncRunId: number,
+    autotask: AutotaskClient,
+    status: number
+  ) {
     const since =
-      product.purchaseOrderCursor ?? this.clock.now().startOf('day').minus({ days: Math.min(90, product.effectiveSettings.daysBack) })
+      product.purchaseOrderCursor ??
+      this.clock
+        .now()
+        .startOf('day')
+        .minus({ days: Math.min(90, product.effectiveSettings.daysBack) })
     let cursor = since
     let found = 0
-    for await (const page of autotask.purchaseOrders({ statuses: [status], changedSince: since.toJSDate() })) {
+    for await (const page of autotask.purchaseOrders({
+      statuses: [status],
+      changedSince: since.toJSDate(),
+    })) {
       const known = new Set(
         (
           await db
             .from('purchase_order_records')
             .select('autotask_id')
             .where('product_id', product.id)
-            .whereIn('autotask_id', page.map((order) => order.id))
+            .whereIn(
+              'autotask_id',
+              page.map((order) => order.id)
+            )
         ).map((row) => Number(row.autotask_id))
       )
       const fresh = page.filter((order) => !known.has(order.id))
@@ -191,7 +222,15 @@ export default class PurchaseOrderSync {
         autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
       ])
       const created = await PurchaseOrderRecord.createMany(
-        fresh.map((order) => ({ ...toPurchaseOrderRecord(product, order, items.get(order.id) ?? [], vendors.get(order.vendorID)), status: 'pending' as const }))
+        fresh.map((order) => ({
+          ...toPurchaseOrderRecord(
+            product,
+            order,
+            items.get(order.id) ?? [],
+            vendors.get(order.vendorID)
+          ),
+          status: 'pending' as const,
+        }))
       )
       found += created.length
       await this.logs.writeMany(
@@ -213,17 +252,27 @@ export default class PurchaseOrderSync {
     return found
   }
 
-  private async push(batch: OutcomeBatch, claimed: PurchaseOrderRecord[], autotask: AutotaskClient, xero: XeroGateway) {
+  private async push(
+    batch: OutcomeBatch,
+    claimed: PurchaseOrderRecord[],
+    autotask: AutotaskClient,
+    xero: XeroGateway
+  ) {
     const { product } = batch
     // Only these may be in Xero without our link: tried before (an answer lost, a dead worker) or resynced.
-    const mayExist = new Set(claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id))
+    const mayExist = new Set(
+      claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id)
+    )
     const records = await this.refresh(batch, claimed, autotask)
     const contacts = await this.contacts.resolve(
       product,
       xero,
       records
         .filter((record) => record.vendorCompanyId)
-        .map((record) => ({ id: record.vendorCompanyId!, name: record.vendorName ?? `Vendor ${record.vendorCompanyId}` })),
+        .map((record) => ({
+          id: record.vendorCompanyId!,
+          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
+        })),
       batch.syncRunId
     )
     const ready: Entry[] = []
@@ -231,20 +280,32 @@ export default class PurchaseOrderSync {
       const cancelled = record.autotaskStatus === purchaseOrderStatuses.cancelled
       const contact = record.vendorCompanyId ? contacts.get(record.vendorCompanyId) : undefined
       if (cancelled && !record.xeroDocumentId && !mayExist.has(record.id)) {
-        batch.skipped(record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+        batch.skipped(
+          record,
+          'The purchase order was cancelled in Autotask before it reached Xero.'
+        )
         continue
       }
       if (!contact?.ok) {
-        batch.fault(record, contact?.reason ?? 'The purchase order has no vendor.', contact?.hint ?? 'Set its vendor in Autotask, then resync.')
+        batch.fault(
+          record,
+          contact?.reason ?? 'The purchase order has no vendor.',
+          contact?.hint ?? 'Set its vendor in Autotask, then resync.'
+        )
         continue
       }
       if (!cancelled && (record.lines ?? []).length === 0) {
-        batch.fault(record, 'The purchase order has no items.', 'Add its items in Autotask, then resync.')
+        batch.fault(
+          record,
+          'The purchase order has no items.',
+          'Add its items in Autotask, then resync.'
+        )
         continue
       }
       ready.push({ record, contactId: contact.contactId, cancelled })
     }
-    if (product.effectiveSettings.purchaseOrders.documentType === 'BILL') await this.pushBills(batch, xero, ready)
+    if (product.effectiveSettings.purchaseOrders.documentType === 'BILL')
+      await this.pushBills(batch, xero, ready)
     else await this.pushOrders(batch, xero, ready, mayExist)
   }
 
@@ -254,18 +315,35 @@ export default class PurchaseOrderSync {
    * create Xero refuses as "must be unique" (typed into Xero by hand) is looked
    * up the same way, and linked when the vendor matches.
    */
-  private async pushOrders(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[], mayExist: Set<number>) {
+  private async pushOrders(
+    batch: OutcomeBatch,
+    xero: XeroGateway,
+    entries: Entry[],
+    mayExist: Set<number>
+  ) {
     const { product, claim } = batch
     for (const entry of entries) {
-      if (entry.record.xeroDocumentType === 'PURCHASEORDER') entry.xeroId = entry.record.xeroDocumentId ?? undefined
+      if (entry.record.xeroDocumentType === 'PURCHASEORDER')
+        entry.xeroId = entry.record.xeroDocumentId ?? undefined
     }
-    await this.findOrders(batch, xero, entries.filter((e) => !e.xeroId && mayExist.has(e.record.id)))
-    const current = await this.currentOrders(batch, xero, entries.filter((e) => e.xeroId))
+    await this.findOrders(
+      batch,
+      xero,
+      entries.filter((e) => !e.xeroId && mayExist.has(e.record.id))
+    )
+    const current = await this.currentOrders(
+      batch,
+      xero,
+      entries.filter((e) => e.xeroId)
+    )
     const writes = this.settleCancelled(current, 'PURCHASEORDER')
     const updates = [...writes, ...current.filter((e) => !e.cancelled)]
     const creates = entries.filter((e) => !e.xeroId && !batch.has(e.record))
     for (const entry of creates.filter((e) => e.cancelled)) {
-      batch.skipped(entry.record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+      batch.skipped(
+        entry.record,
+        'The purchase order was cancelled in Autotask before it reached Xero.'
+      )
     }
     const toCreate = creates.filter((e) => !e.cancelled)
 
@@ -274,22 +352,35 @@ export default class PurchaseOrderSync {
     if (updates.length) {
       const payload = inputs(updates)
       const results = await batch.waitOutRateLimits(() =>
-        xero.updatePurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-update` })
+        xero.updatePurchaseOrders(product, payload, {
+          idempotencyKey: `${claim.token}:orders-update`,
+        })
       )
       this.recordResults(batch, updates, results, 'PURCHASEORDER')
     }
     if (toCreate.length === 0) return
     const payload = inputs(toCreate)
     const results = await batch.waitOutRateLimits(() =>
-      xero.createPurchaseOrders(product, payload, { idempotencyKey: `${claim.token}:orders-create` })
+      xero.createPurchaseOrders(product, payload, {
+        idempotencyKey: `${claim.token}:orders-create`,
+      })
     )
     const taken = results
       .filter((r) => !r.ok && r.messages.some((m) => /must be unique/i.test(m)))
       .map((r) => toCreate[r.index])
-    this.recordResults(batch, toCreate, results.filter((r) => !taken.includes(toCreate[r.index])), 'PURCHASEORDER')
+    this.recordResults(
+      batch,
+      toCreate,
+      results.filter((r) => !taken.includes(toCreate[r.index])),
+      'PURCHASEORDER'
+    )
     if (taken.length === 0) return
     await this.findOrders(batch, xero, taken)
-    const found = await this.currentOrders(batch, xero, taken.filter((e) => e.xeroId))
+    const found = await this.currentOrders(
+      batch,
+      xero,
+      taken.filter((e) => e.xeroId)
+    )
     for (const entry of taken.filter((e) => !found.includes(e) && !batch.has(e.record))) {
       const reason = 'Xero refused the purchase order: Purchase Order # must be unique.'
       batch.fault(entry.record, reason, hintFor('must be unique'))
@@ -297,7 +388,9 @@ export default class PurchaseOrderSync {
     if (found.length === 0) return
     const relinks = inputs(found)
     const again = await batch.waitOutRateLimits(() =>
-      xero.updatePurchaseOrders(product, relinks, { idempotencyKey: `${claim.token}:orders-relink` })
+      xero.updatePurchaseOrders(product, relinks, {
+        idempotencyKey: `${claim.token}:orders-relink`,
+      })
     )
     this.recordResults(batch, found, again, 'PURCHASEORDER')
   }
@@ -307,7 +400,9 @@ export default class PurchaseOrderSync {
     for (const entry of entries) {
       const number = entry.record.poNumber
       if (!number) continue
-      const order = await batch.waitOutRateLimits(() => xero.getPurchaseOrderByNumber(batch.product, number))
+      const order = await batch.waitOutRateLimits(() =>
+        xero.getPurchaseOrderByNumber(batch.product, number)
+      )
       if (!order) continue
       if (order.contactId !== entry.contactId) {
         batch.fault(
@@ -330,7 +425,8 @@ export default class PurchaseOrderSync {
     for (const entry of entries) {
       if (batch.has(entry.record)) continue
       const order =
-        entry.found ?? (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
+        entry.found ??
+        (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
       if (!order) {
         // Gone from Xero altogether: created again (a new link on success).
         delete entry.xeroId
@@ -340,7 +436,10 @@ export default class PurchaseOrderSync {
       entry.xeroNumber = order.purchaseOrderNumber
       if (order.status === 'DELETED' && entry.cancelled) {
         const number = order.purchaseOrderNumber ?? order.purchaseOrderId
-        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; Xero's ${number} is deleted.`)
+        batch.skipped(
+          entry.record,
+          `The purchase order was cancelled in Autotask; Xero's ${number} is deleted.`
+        )
         continue
       }
       if (order.status === 'BILLED' || order.status === 'DELETED') {
@@ -361,12 +460,19 @@ export default class PurchaseOrderSync {
   private async pushBills(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
     const { product, claim } = batch
     for (const entry of entries) {
-      if (entry.record.xeroDocumentType === 'BILL') entry.xeroId = entry.record.xeroDocumentId ?? undefined
+      if (entry.record.xeroDocumentType === 'BILL')
+        entry.xeroId = entry.record.xeroDocumentId ?? undefined
     }
-    await this.findBills(batch, xero, entries.filter((e) => !e.xeroId))
+    await this.findBills(
+      batch,
+      xero,
+      entries.filter((e) => !e.xeroId)
+    )
     const linked = entries.filter((e) => e.xeroId && !batch.has(e.record))
     const ids = linked.map((e) => e.xeroId!)
-    const found = ids.length ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, ids)) : []
+    const found = ids.length
+      ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, ids))
+      : []
     const bills = new Map(found.map((bill) => [bill.invoiceId, bill]))
     const current: Entry[] = []
     for (const entry of linked) {
@@ -381,7 +487,10 @@ export default class PurchaseOrderSync {
       const gone = bill.status === 'VOIDED' || bill.status === 'DELETED'
       if (gone && entry.cancelled) {
         const why = bill.status.toLowerCase()
-        batch.skipped(entry.record, `The purchase order was cancelled in Autotask; its Xero bill is ${why} too.`)
+        batch.skipped(
+          entry.record,
+          `The purchase order was cancelled in Autotask; its Xero bill is ${why} too.`
+        )
         continue
       }
       if (gone || bill.status === 'PAID' || entry.paid) {
@@ -397,7 +506,10 @@ export default class PurchaseOrderSync {
       ...entries.filter((e) => !e.xeroId && !batch.has(e.record) && !e.cancelled),
     ]
     for (const entry of entries.filter((e) => !e.xeroId && !batch.has(e.record) && e.cancelled)) {
-      batch.skipped(entry.record, 'The purchase order was cancelled in Autotask before it reached Xero.')
+      batch.skipped(
+        entry.record,
+        'The purchase order was cancelled in Autotask before it reached Xero.'
+      )
     }
     if (writes.length === 0) return
     const payload = writes.map((e) => this.billInput(batch, e))
@@ -409,7 +521,9 @@ export default class PurchaseOrderSync {
 
   /** Unlinked bills looked up by reference (the PO number); only one of the same vendor and amount is ours. */
   private async findBills(batch: OutcomeBatch, xero: XeroGateway, entries: Entry[]) {
-    const references = [...new Set(entries.map((e) => e.record.poNumber).filter((r): r is string => Boolean(r)))]
+    const references = [
+      ...new Set(entries.map((e) => e.record.poNumber).filter((r): r is string => Boolean(r))),
+    ]
     const found: XeroInvoice[] = []
     for (let start = 0; start < references.length; start += 25) {
       const where = references
@@ -452,7 +566,8 @@ export default class PurchaseOrderSync {
   private settleCancelled(entries: Entry[], type: 'BILL' | 'PURCHASEORDER') {
     const writes: Entry[] = []
     for (const entry of entries.filter((e) => e.cancelled)) {
-      entry.targetStatus = type === 'BILL' && entry.xeroStatus === 'AUTHORISED' ? 'VOIDED' : 'DELETED'
+      entry.targetStatus =
+        type === 'BILL' && entry.xeroStatus === 'AUTHORISED' ? 'VOIDED' : 'DELETED'
       writes.push(entry)
     }
     return writes
@@ -472,7 +587,10 @@ export default class PurchaseOrderSync {
   /** What we send, never moving the Xero document back in its status: Xero's is kept when further along. */
   private statusFor(batch: OutcomeBatch, entry: Entry, wanted: string, order: string[]) {
     if (entry.targetStatus) return entry.targetStatus
-    const kept = entry.xeroStatus && order.indexOf(entry.xeroStatus) > order.indexOf(wanted) ? entry.xeroStatus : null
+    const kept =
+      entry.xeroStatus && order.indexOf(entry.xeroStatus) > order.indexOf(wanted)
+        ? entry.xeroStatus
+        : null
     if (!kept) return wanted
     const label = order === BILL_ORDER ? 'bill' : 'purchase order'
     batch.log(
@@ -519,7 +637,12 @@ export default class PurchaseOrderSync {
     const { record } = entry
     if (entry.targetStatus) {
       const status = entry.targetStatus as 'VOIDED' | 'DELETED'
-      return { invoiceId: entry.xeroId, type: 'ACCPAY', contact: { contactId: entry.contactId }, status }
+      return {
+        invoiceId: entry.xeroId,
+        type: 'ACCPAY',
+        contact: { contactId: entry.contactId },
+        status,
+      }
     }
     return {
       invoiceId: entry.xeroId,
@@ -550,17 +673,26 @@ export default class PurchaseOrderSync {
         batch.fault(record, `Xero refused the ${label}: ${message}`, hintFor(message))
         continue
       }
-      const xeroId = 'invoiceId' in result.value ? result.value.invoiceId : result.value.purchaseOrderId
-      const number = 'invoiceId' in result.value ? result.value.invoiceNumber : result.value.purchaseOrderNumber
+      const xeroId =
+        'invoiceId' in result.value ? result.value.invoiceId : result.value.purchaseOrderId
+      const number =
+        'invoiceId' in result.value ? result.value.invoiceNumber : result.value.purchaseOrderNumber
       if (entry.targetStatus) {
         const done = entry.targetStatus === 'VOIDED' ? 'voided' : 'deleted'
         const document = `Xero ${label} ${number ?? xeroId}`
         const line = `Purchase order ${record.poNumber} cancelled in Autotask: ${document} ${done}`
         batch.log(record, 'info', 'purchase_order.cancelled', line)
-        batch.skipped(record, `The purchase order was cancelled in Autotask; its ${document} was ${done}.`)
+        batch.skipped(
+          record,
+          `The purchase order was cancelled in Autotask; its ${document} was ${done}.`
+        )
         continue
       }
-      const how = entry.foundBy ? `found in Xero by ${entry.foundBy} and updated` : entry.xeroId ? 'updated' : 'created'
+      const how = entry.foundBy
+        ? `found in Xero by ${entry.foundBy} and updated`
+        : entry.xeroId
+          ? 'updated'
+          : 'created'
       batch.synced(
         record,
         { xero_document_type: type, xero_document_id: xeroId, xero_number: number },
@@ -572,13 +704,19 @@ export default class PurchaseOrderSync {
   }
 
   /** Resynced purchase orders are downloaded again; one deleted in Autotask faults. */
-  private async refresh(batch: OutcomeBatch, records: PurchaseOrderRecord[], autotask: AutotaskClient) {
+  private async refresh(
+    batch: OutcomeBatch,
+    records: PurchaseOrderRecord[],
+    autotask: AutotaskClient
+  ) {
     const { product } = batch
     const stale = records.filter((record) => record.needsRefresh)
     if (stale.length === 0) return records
     const ids = stale.map((record) => record.autotaskId)
     const current = new Map<number, PurchaseOrder>()
-    for await (const page of autotask.query<PurchaseOrder>('PurchaseOrders', [{ op: 'in', field: 'id', value: ids }])) {
+    for await (const page of autotask.query<PurchaseOrder>('PurchaseOrders', [
+      { op: 'in', field: 'id', value: ids },
+    ])) {
       for (const order of page) current.set(order.id, order)
     }
     const items = await autotask.purchaseOrderItems([...current.keys()])
@@ -590,10 +728,23 @@ export default class PurchaseOrderSync {
       }
       const order = current.get(record.autotaskId)
       if (!order) {
-        batch.fault(record, 'The purchase order no longer exists in Autotask.', 'It was deleted in Autotask; skip it here.')
+        batch.fault(
+          record,
+          'The purchase order no longer exists in Autotask.',
+          'It was deleted in Autotask; skip it here.'
+        )
         continue
       }
-      record.merge({ ...toPurchaseOrderRecord(product, order, items.get(order.id) ?? [], undefined, record.vendorName), needsRefresh: false })
+      record.merge({
+        ...toPurchaseOrderRecord(
+          product,
+          order,
+          items.get(order.id) ?? [],
+          undefined,
+          record.vendorName
+        ),
+        needsRefresh: false,
+      })
       await record.save()
       kept.push(record)
     }
@@ -617,10 +768,20 @@ export function toPurchaseOrderRecord(
     taxRegion: null,
   }))
   if (order.freight && order.freight > 0) {
-    lines.push({ autotaskId: 0, description: 'Freight', quantity: '1', unitCost: new Decimal(order.freight).toFixed(), taxRegion: null })
+    lines.push({
+      autotaskId: 0,
+      description: 'Freight',
+      quantity: '1',
+      unitCost: new Decimal(order.freight).toFixed(),
+      taxRegion: null,
+    })
   }
-  const subtotal = lines.reduce((sum, line) => sum.add(lineAmount(line.quantity, line.unitCost)), new Decimal(0))
-  const date = (value: string | null) => (value ? DateTime.fromISO(value, { zone: 'utc' }).startOf('day') : null)
+  const subtotal = lines.reduce(
+    (sum, line) => sum.add(lineAmount(line.quantity, line.unitCost)),
+    new Decimal(0)
+  )
+  const date = (value: string | null) =>
+    value ? DateTime.fromISO(value, { zone: 'utc' }).startOf('day') : null
   return {
     productId: product.id,
     autotaskId: order.id,

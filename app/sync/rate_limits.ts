@@ -2,7 +2,12 @@ import { XeroRateLimitError } from '#integrations/xero/errors'
 import syncConfig from '#config/sync'
 
 /** How a person names each of Xero's limits. */
-export const LIMIT_NAMES = { minute: 'per-minute', day: 'daily', concurrent: 'concurrent-call', app: 'app-wide' } as const
+export const LIMIT_NAMES = {
+  minute: 'per-minute',
+  day: 'daily',
+  concurrent: 'concurrent-call',
+  app: 'app-wide',
+} as const
 
 /**
  * Runs a Xero call, waiting out a short rate limit (the minute's, the
@@ -18,7 +23,11 @@ export async function waitingOutRateLimits<T>(
     try {
       return await call()
     } catch (error) {
-      if (!(error instanceof XeroRateLimitError) || error.retryAfterSeconds > syncConfig.maxInlineWaitSeconds) throw error
+      if (
+        !(error instanceof XeroRateLimitError) ||
+        error.retryAfterSeconds > syncConfig.maxInlineWaitSeconds
+      )
+        throw error
       await new Promise((resolve) => setTimeout(resolve, error.retryAfterSeconds * 1000))
       await onWait(error)
     }

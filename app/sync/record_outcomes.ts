@@ -67,7 +67,9 @@ interface Settlement {
   line: LogLineInput | null
   counts: keyof PushStats | null
   link?: LinkTo
-  event?: { name: 'record:faulted'; payload: RecordFaulted } | { name: 'record:synced'; payload: RecordSynced }
+  event?:
+    | { name: 'record:faulted'; payload: RecordFaulted }
+    | { name: 'record:synced'; payload: RecordSynced }
 }
 
 /**
@@ -122,11 +124,20 @@ export default class RecordOutcomes {
       await batch.commit()
       throw new ConnectionLost(message)
     }
-    const transient = (error instanceof XeroError && error.transient) || (error instanceof AutotaskError && error.retryable)
+    const transient =
+      (error instanceof XeroError && error.transient) ||
+      (error instanceof AutotaskError && error.retryable)
     if (!transient) {
-      logger.error({ err: error, productId: batch.product.id, syncRunId: batch.syncRunId }, 'a batch failed unexpectedly')
+      logger.error(
+        { err: error, productId: batch.product.id, syncRunId: batch.syncRunId },
+        'a batch failed unexpectedly'
+      )
       for (const record of open) {
-        batch.fault(record, `Unexpected error while pushing: ${message}`, 'This is likely a bug; it has been logged. Resync to try again.')
+        batch.fault(
+          record,
+          `Unexpected error while pushing: ${message}`,
+          'This is likely a bug; it has been logged. Resync to try again.'
+        )
       }
       await batch.commit()
       return
@@ -136,11 +147,20 @@ export default class RecordOutcomes {
     for (const record of open) {
       const attempts = record.attempts + 1
       if (attempts >= max) {
-        batch.fault(record, `Gave up after ${attempts} attempts: ${message}`, 'Xero or Autotask kept failing; check their status pages, then resync.')
+        batch.fault(
+          record,
+          `Gave up after ${attempts} attempts: ${message}`,
+          'Xero or Autotask kept failing; check their status pages, then resync.'
+        )
         continue
       }
       const at = nextAttemptAt(now, attempts)
-      batch.retry(record, attempts, at, `${message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`)
+      batch.retry(
+        record,
+        attempts,
+        at,
+        `${message}; retrying at ${at.toFormat('HH:mm:ss')} UTC (attempt ${attempts} of ${max})`
+      )
     }
     await batch.commit()
   }
@@ -170,16 +190,33 @@ export class OutcomeBatch {
   fault(record: ClaimedRecord, reason: string, hint: string) {
     this.settle(record, {
       changes: { status: 'fault', fault_reason: reason, fault_hint: hint, next_attempt_at: null },
-      line: this.line(record, 'error', `${this.kind}.fault`, `${recordLabel(this.kind, record)}: ${reason}`),
+      line: this.line(
+        record,
+        'error',
+        `${this.kind}.fault`,
+        `${recordLabel(this.kind, record)}: ${reason}`
+      ),
       counts: 'faulted',
       event: {
         name: 'record:faulted',
-        payload: { kind: this.kind, recordId: record.id, productId: this.product.id, syncRunId: this.syncRunId, reason, hint },
+        payload: {
+          kind: this.kind,
+          recordId: record.id,
+          productId: this.product.id,
+          syncRunId: this.syncRunId,
+          reason,
+          hint,
+        },
       },
     })
   }
 
-  synced(record: ClaimedRecord, changes: Record<string, unknown>, link: LinkTo & { xeroId: string }, message: string) {
+  synced(
+    record: ClaimedRecord,
+    changes: Record<string, unknown>,
+    link: LinkTo & { xeroId: string },
+    message: string
+  ) {
     this.settle(record, {
       changes: {
         status: 'synced',
@@ -195,7 +232,13 @@ export class OutcomeBatch {
       link,
       event: {
         name: 'record:synced',
-        payload: { kind: this.kind, recordId: record.id, productId: this.product.id, syncRunId: this.syncRunId, xeroId: link.xeroId },
+        payload: {
+          kind: this.kind,
+          recordId: record.id,
+          productId: this.product.id,
+          syncRunId: this.syncRunId,
+          xeroId: link.xeroId,
+        },
       },
     })
   }
@@ -204,7 +247,12 @@ export class OutcomeBatch {
   skipped(record: ClaimedRecord, reason: string) {
     this.settle(record, {
       changes: { status: 'skipped', fault_reason: reason, fault_hint: null, next_attempt_at: null },
-      line: this.line(record, 'info', `${this.kind}.skipped`, `${recordLabel(this.kind, record)}: Skipped Over. ${reason}`),
+      line: this.line(
+        record,
+        'info',
+        `${this.kind}.skipped`,
+        `${recordLabel(this.kind, record)}: Skipped Over. ${reason}`
+      ),
       counts: 'skipped',
     })
   }
@@ -213,14 +261,23 @@ export class OutcomeBatch {
   retry(record: ClaimedRecord, attempts: number, at: DateTime, message: string) {
     this.settle(record, {
       changes: { status: 'pending', attempts, next_attempt_at: toSqlDateTime(at) },
-      line: this.line(record, 'warn', `${this.kind}.retry`, `${recordLabel(this.kind, record)}: ${message}`),
+      line: this.line(
+        record,
+        'warn',
+        `${this.kind}.retry`,
+        `${recordLabel(this.kind, record)}: ${message}`
+      ),
       counts: 'retried',
     })
   }
 
   /** Handed back untouched (the run stops, or Xero asked us to wait); due again at `dueAt` when given. */
   release(record: ClaimedRecord, dueAt: string | null = null) {
-    this.settle(record, { changes: { status: 'pending', ...(dueAt ? { next_attempt_at: dueAt } : {}) }, line: null, counts: null })
+    this.settle(record, {
+      changes: { status: 'pending', ...(dueAt ? { next_attempt_at: dueAt } : {}) },
+      line: null,
+      counts: null,
+    })
   }
 
   /**
@@ -241,7 +298,14 @@ export class OutcomeBatch {
 
   /** A line about the run, not about one record. */
   note(level: 'info' | 'warn' | 'error', event: string, message: string) {
-    this.lines.push({ productId: this.product.id, syncRunId: this.syncRunId, level, event, message, actor: 'engine' })
+    this.lines.push({
+      productId: this.product.id,
+      syncRunId: this.syncRunId,
+      level,
+      event,
+      message,
+      actor: 'engine',
+    })
   }
 
   /** A log line about a record that is not an outcome (refreshed, found in Xero…). */
@@ -258,7 +322,11 @@ export class OutcomeBatch {
   async commit() {
     if (this.waited.count > 0) {
       const { count, seconds, limits } = this.waited
-      this.note('info', 'run.rate_limited', `Waited ${seconds} s for Xero's ${[...limits].join(' and ')} rate limit (${count} time${count === 1 ? '' : 's'}), as Xero asked; no attempt counted`)
+      this.note(
+        'info',
+        'run.rate_limited',
+        `Waited ${seconds} s for Xero's ${[...limits].join(' and ')} rate limit (${count} time${count === 1 ? '' : 's'}), as Xero asked; no attempt counted`
+      )
       this.waited = { count: 0, seconds: 0, limits: new Set() }
     }
     const settlements = this.settlements
@@ -269,12 +337,31 @@ export class OutcomeBatch {
     const settled = await db.transaction(async (trx) => {
       const done: Settlement[] = []
       for (const settlement of settlements) {
-        if (await this.leases.settle(this.kind, settlement.record.id, this.claim.token, settlement.changes, trx)) done.push(settlement)
+        if (
+          await this.leases.settle(
+            this.kind,
+            settlement.record.id,
+            this.claim.token,
+            settlement.changes,
+            trx
+          )
+        )
+          done.push(settlement)
       }
       await SyncLogService.insert([...lines, ...done.flatMap((s) => (s.line ? [s.line] : []))], trx)
       await Link.upsertMany(
         done.flatMap(({ record, link }) =>
-          link ? [{ productId: this.product.id, kind: link.kind, autotaskId: record.autotaskId, xeroId: link.xeroId, xeroLabel: link.xeroLabel }] : []
+          link
+            ? [
+                {
+                  productId: this.product.id,
+                  kind: link.kind,
+                  autotaskId: record.autotaskId,
+                  xeroId: link.xeroId,
+                  xeroLabel: link.xeroLabel,
+                },
+              ]
+            : []
         ),
         trx
       )
@@ -289,12 +376,18 @@ export class OutcomeBatch {
   }
 
   private settle(record: ClaimedRecord, settlement: Omit<Settlement, 'record'>) {
-    if (this.decided.has(record.id)) throw new Error(`${recordLabel(this.kind, record)} already has an outcome in this batch`)
+    if (this.decided.has(record.id))
+      throw new Error(`${recordLabel(this.kind, record)} already has an outcome in this batch`)
     this.decided.add(record.id)
     this.settlements.push({ record, ...settlement })
   }
 
-  private line(record: ClaimedRecord, level: 'info' | 'warn' | 'error', event: string, message: string): LogLineInput {
+  private line(
+    record: ClaimedRecord,
+    level: 'info' | 'warn' | 'error',
+    event: string,
+    message: string
+  ): LogLineInput {
     return {
       productId: this.product.id,
       syncRunId: this.syncRunId,

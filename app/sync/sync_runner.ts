@@ -23,8 +23,7 @@ import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 
 export type RunOutcome =
-  | { started: true; run: SyncRun }
-  | { started: false; reason: string; run: SyncRun | null }
+  { started: true; run: SyncRun } | { started: false; reason: string; run: SyncRun | null }
 
 export interface RunProgress {
   phase: 'discovery' | 'push' | 'done'
@@ -68,14 +67,24 @@ export default class SyncRunner {
     triggeredBy: string | null,
     onProgress: (progress: RunProgress) => void = () => {}
   ): Promise<RunOutcome> {
-    const lock = lockManager.createLock(`sync:product:${product.id}`, `${syncConfig.runLockSeconds}s`)
+    const lock = lockManager.createLock(
+      `sync:product:${product.id}`,
+      `${syncConfig.runLockSeconds}s`
+    )
     if (!(await lock.acquireImmediately())) {
-      const active = await SyncRun.query().where('product_id', product.id).where('state', 'running').orderBy('id', 'desc').first()
+      const active = await SyncRun.query()
+        .where('product_id', product.id)
+        .where('state', 'running')
+        .orderBy('id', 'desc')
+        .first()
       return { started: false, reason: 'A sync of this product is already running.', run: active }
     }
     try {
       const keepLock = () => lock.extend(`${syncConfig.runLockSeconds}s`)
-      return { started: true, run: await this.runLocked(product, trigger, triggeredBy, onProgress, keepLock) }
+      return {
+        started: true,
+        run: await this.runLocked(product, trigger, triggeredBy, onProgress, keepLock),
+      }
     } finally {
       await lock.forceRelease()
     }
@@ -149,10 +158,17 @@ export default class SyncRunner {
 
       const account = await product.related('account').query().firstOrFail()
       if (account.features.purchaseOrders) {
-        const orders = await this.purchaseOrders.run(product, run.id, connections.autotask, connections.xero, workerName(), async () => {
-          await keepLock()
-          return this.shouldStop(product, run, stats)
-        })
+        const orders = await this.purchaseOrders.run(
+          product,
+          run.id,
+          connections.autotask,
+          connections.xero,
+          workerName(),
+          async () => {
+            await keepLock()
+            return this.shouldStop(product, run, stats)
+          }
+        )
         stats.purchaseOrdersSynced = orders?.synced ?? 0
         stats.purchaseOrdersFaulted = orders?.faulted ?? 0
       }
@@ -164,7 +180,8 @@ export default class SyncRunner {
       state = 'failed'
       error = (failure as Error)?.message ?? String(failure)
       if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
-      if (!isConnectionError(failure) && !(failure instanceof AutotaskError)) logger.error({ err: failure, productId: product.id }, 'sync run failed')
+      if (!isConnectionError(failure) && !(failure instanceof AutotaskError))
+        logger.error({ err: failure, productId: product.id }, 'sync run failed')
       await this.logs.write({
         productId: product.id,
         syncRunId: run.id,
@@ -183,7 +200,8 @@ export default class SyncRunner {
     product.lastSyncedAt = now
     product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
     // A request made while this run was going keeps its flag, so it gets a run of its own.
-    if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt)) product.syncRequestedAt = null
+    if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt))
+      product.syncRequestedAt = null
     await product.save()
     await this.logs.write({
       productId: product.id,
@@ -215,7 +233,9 @@ export default class SyncRunner {
       taxTypes: of('tax_region'),
       accounts: of('billing_code'),
       taxRates: new Map(
-        rates.filter((rate) => rate.status === 'ACTIVE').map((rate) => [rate.taxType, new Decimal(rate.rate)])
+        rates
+          .filter((rate) => rate.status === 'ACTIVE')
+          .map((rate) => [rate.taxType, new Decimal(rate.rate)])
       ),
       settings: product.effectiveSettings,
     }
@@ -253,16 +273,23 @@ export default class SyncRunner {
 
   /** Runs left `running` by a worker that died are closed as failed before a new one starts. */
   private async closeAbandonedRuns(product: Product) {
-    const abandoned = await SyncRun.query().where('product_id', product.id).where('state', 'running')
+    const abandoned = await SyncRun.query()
+      .where('product_id', product.id)
+      .where('state', 'running')
     for (const run of abandoned) {
-      run.merge({ state: 'failed', error: 'The worker running it stopped', finishedAt: this.clock.now() })
+      run.merge({
+        state: 'failed',
+        error: 'The worker running it stopped',
+        finishedAt: this.clock.now(),
+      })
       await run.save()
     }
   }
 
   private async markUnhealthy(product: Product, system: 'autotask' | 'xero', message: string) {
     await product.refresh()
-    if (system === 'autotask') product.merge({ autotaskHealth: 'error', autotaskHealthMessage: message.slice(0, 500) })
+    if (system === 'autotask')
+      product.merge({ autotaskHealth: 'error', autotaskHealthMessage: message.slice(0, 500) })
     else product.merge({ xeroHealth: 'error', xeroHealthMessage: message.slice(0, 500) })
     await product.save()
   }

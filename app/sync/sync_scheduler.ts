@@ -29,7 +29,9 @@ export default class SyncScheduler {
       await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
     }
     // Alerts waiting for their debounce window or for Slack to accept them; Slack never fails a tick.
-    await this.slackAlerts.flush().catch((error) => logger.warn({ err: error }, 'Slack alert delivery failed'))
+    await this.slackAlerts
+      .flush()
+      .catch((error) => logger.warn({ err: error }, 'Slack alert delivery failed'))
   }
 
   async dueProducts() {
@@ -47,7 +49,11 @@ export default class SyncScheduler {
               .whereColumn('invoice_records.product_id', 'products.id')
               .where('invoice_records.status', 'pending')
               .whereNotNull('invoice_records.invoice_number')
-              .where((retry) => retry.whereNull('invoice_records.next_attempt_at').orWhere('invoice_records.next_attempt_at', '<=', now))
+              .where((retry) =>
+                retry
+                  .whereNull('invoice_records.next_attempt_at')
+                  .orWhere('invoice_records.next_attempt_at', '<=', now)
+              )
           )
       })
       .orderBy('id')

@@ -8,4 +8,3 @@ export function fitText(text: string, max: number) {
   const characters = Array.from(text)
   return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text
 }
-

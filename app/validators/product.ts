@@ -6,4 +6,6 @@ export const productName = () => vine.string().trim().minLength(2).maxLength(100
 
 export const createProductValidator = vine.compile(vine.object({ name: productName() }))
 
-export const productStatusValidator = vine.compile(vine.object({ status: vine.enum(productStatuses) }))
+export const productStatusValidator = vine.compile(
+  vine.object({ status: vine.enum(productStatuses) })
+)

@@ -28,7 +28,12 @@ export const productSettingsValidator = vine.compile(
     matchContactsByName: checkbox(),
     maxTransientAttempts: vine.number().withoutDecimals().min(1).max(50),
     roundingLineEnabled: checkbox(),
-    roundingAccountCode: vine.string().trim().maxLength(20).optional().requiredIfExists('roundingLineEnabled'),
+    roundingAccountCode: vine
+      .string()
+      .trim()
+      .maxLength(20)
+      .optional()
+      .requiredIfExists('roundingLineEnabled'),
     roundingTolerance: vine.number().min(0).max(10).decimal([0, 2]),
     stampWebServiceDate: checkbox(),
     slackChannel: vine

@@ -17,7 +17,10 @@ export const logFiltersValidator = vine.compile(
     q: vine.string().trim().maxLength(100).optional(),
     autotaskId: vine.number().withoutDecimals().min(0).optional(),
     from: vine.date({ formats: ['YYYY-MM-DD'] }).optional(),
-    to: vine.date({ formats: ['YYYY-MM-DD'] }).afterOrSameAs('from').optional(),
+    to: vine
+      .date({ formats: ['YYYY-MM-DD'] })
+      .afterOrSameAs('from')
+      .optional(),
     level: vine.enum(['debug', 'info', 'warn', 'error'] as const).optional(),
     before: vine.number().withoutDecimals().min(1).optional(),
   })
@@ -25,5 +28,7 @@ export const logFiltersValidator = vine.compile(
 
 /** A search form sends its empty fields too (`status=`); they mean "any", not an invalid value. */
 export function filledQuery(qs: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(qs).filter(([, value]) => value !== '' && value !== null))
+  return Object.fromEntries(
+    Object.entries(qs).filter(([, value]) => value !== '' && value !== null)
+  )
 }

@@ -8,7 +8,10 @@ export const FACTORY_PASSWORD = 'password123'
 export const UserFactory = factory
   .define(User, ({ faker }) => ({
     fullName: faker.person.fullName(),
-    email: faker.internet.email().toLowerCase().replace('@', `.${faker.string.alphanumeric(5).toLowerCase()}@`),
+    email: faker.internet
+      .email()
+      .toLowerCase()
+      .replace('@', `.${faker.string.alphanumeric(5).toLowerCase()}@`),
     password: FACTORY_PASSWORD,
     role: 'owner' as const,
     isStaff: false,

@@ -57,7 +57,9 @@ export default class extends BaseSchema {
            END`
         )
       } else {
-        await db.rawQuery(`ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message)`)
+        await db.rawQuery(
+          `ALTER TABLE sync_logs ADD FULLTEXT INDEX sync_logs_message_fulltext (message)`
+        )
       }
     })
   }

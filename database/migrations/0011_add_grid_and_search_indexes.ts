@@ -14,12 +14,21 @@ export default class extends BaseSchema {
     this.schema.alterTable('invoice_records', (table) => {
       table.index(['product_id', 'id'], 'invoice_records_product_id_id_index')
       table.index(['product_id', 'company_name'], 'invoice_records_product_id_company_name_index')
-      table.index(['product_id', 'xero_invoice_number'], 'invoice_records_product_id_xero_invoice_number_index')
+      table.index(
+        ['product_id', 'xero_invoice_number'],
+        'invoice_records_product_id_xero_invoice_number_index'
+      )
     })
     this.schema.alterTable('purchase_order_records', (table) => {
       table.index(['product_id', 'id'], 'purchase_order_records_product_id_id_index')
-      table.index(['product_id', 'vendor_name'], 'purchase_order_records_product_id_vendor_name_index')
-      table.index(['product_id', 'xero_number'], 'purchase_order_records_product_id_xero_number_index')
+      table.index(
+        ['product_id', 'vendor_name'],
+        'purchase_order_records_product_id_vendor_name_index'
+      )
+      table.index(
+        ['product_id', 'xero_number'],
+        'purchase_order_records_product_id_xero_number_index'
+      )
     })
     this.schema.alterTable('sync_logs', (table) => {
       table.index(['product_id', 'id'], 'sync_logs_product_id_id_index')
@@ -31,13 +40,25 @@ export default class extends BaseSchema {
       table.dropIndex(['product_id', 'id'], 'sync_logs_product_id_id_index')
     })
     this.schema.alterTable('purchase_order_records', (table) => {
-      table.dropIndex(['product_id', 'xero_number'], 'purchase_order_records_product_id_xero_number_index')
-      table.dropIndex(['product_id', 'vendor_name'], 'purchase_order_records_product_id_vendor_name_index')
+      table.dropIndex(
+        ['product_id', 'xero_number'],
+        'purchase_order_records_product_id_xero_number_index'
+      )
+      table.dropIndex(
+        ['product_id', 'vendor_name'],
+        'purchase_order_records_product_id_vendor_name_index'
+      )
       table.dropIndex(['product_id', 'id'], 'purchase_order_records_product_id_id_index')
     })
     this.schema.alterTable('invoice_records', (table) => {
-      table.dropIndex(['product_id', 'xero_invoice_number'], 'invoice_records_product_id_xero_invoice_number_index')
-      table.dropIndex(['product_id', 'company_name'], 'invoice_records_product_id_company_name_index')
+      table.dropIndex(
+        ['product_id', 'xero_invoice_number'],
+        'invoice_records_product_id_xero_invoice_number_index'
+      )
+      table.dropIndex(
+        ['product_id', 'company_name'],
+        'invoice_records_product_id_company_name_index'
+      )
       table.dropIndex(['product_id', 'id'], 'invoice_records_product_id_id_index')
     })
   }

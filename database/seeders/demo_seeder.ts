@@ -11,7 +11,10 @@ import SlackConnectionService from '#services/slack_connection_service'
 import SlackLinkService from '#services/slack_link_service'
 
 /** The demo's Slack app: the sandbox's bot token and a signing secret for signed test commands. */
-export const DEMO_SLACK = { signingSecret: 'demo-signing-secret-not-for-production', userId: 'U0DEMO' }
+export const DEMO_SLACK = {
+  signingSecret: 'demo-signing-secret-not-for-production',
+  userId: 'U0DEMO',
+}
 
 /** The demo sign-in, printed by `npm run demo`. */
 export const DEMO_LOGIN = { email: 'demo@example.com', password: 'demo-password' }
@@ -46,7 +49,13 @@ export default class DemoSeeder extends BaseSeeder {
         settings: {
           daysBack: 60,
           slackChannel: '#billing-alerts',
-          purchaseOrders: { enabled: true, documentType: 'PURCHASEORDER', triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+          purchaseOrders: {
+            enabled: true,
+            documentType: 'PURCHASEORDER',
+            triggerStatus: 2,
+            accountCode: '300',
+            taxType: 'INPUT2',
+          },
         },
       }
     )
@@ -60,13 +69,22 @@ export default class DemoSeeder extends BaseSeeder {
   /** Faults are posted to the Slack sandbox's #billing-alerts; the demo owner is linked as Slack user U0DEMO. */
   private async connectSlackSandbox(account: Account) {
     const connections = await app.container.make(SlackConnectionService)
-    const result = await connections.connect(account, { botToken: SLACK_SANDBOX_BOT_TOKEN, signingSecret: DEMO_SLACK.signingSecret })
+    const result = await connections.connect(account, {
+      botToken: SLACK_SANDBOX_BOT_TOKEN,
+      signingSecret: DEMO_SLACK.signingSecret,
+    })
     if (!result.ok) {
       console.warn(`Slack sandbox not connected: ${result.reason}`)
       return
     }
     const links = await app.container.make(SlackLinkService)
-    await links.linkDirectly(result.connection, account, DEMO_LOGIN.email, DEMO_SLACK.userId, 'demo')
+    await links.linkDirectly(
+      result.connection,
+      account,
+      DEMO_LOGIN.email,
+      DEMO_SLACK.userId,
+      'demo'
+    )
   }
 
   /** Fresh tokens from the running Xero sandbox (its state lives in memory, so every demo start needs new ones). */
@@ -77,8 +95,19 @@ export default class DemoSeeder extends BaseSeeder {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ tenantIds: [tenantId] }),
     })
-    if (!response.ok) throw new Error(`The Xero sandbox at ${base} did not answer (${response.status}): is sandbox:serve running?`)
-    const body = (await response.json()) as { accessToken: string; refreshToken: string; expiresAt: string }
-    return { accessToken: body.accessToken, refreshToken: body.refreshToken, expiresAt: body.expiresAt }
+    if (!response.ok)
+      throw new Error(
+        `The Xero sandbox at ${base} did not answer (${response.status}): is sandbox:serve running?`
+      )
+    const body = (await response.json()) as {
+      accessToken: string
+      refreshToken: string
+      expiresAt: string
+    }
+    return {
+      accessToken: body.accessToken,
+      refreshToken: body.refreshToken,
+      expiresAt: body.expiresAt,
+    }
   }
 }

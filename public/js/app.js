@@ -15,7 +15,8 @@ document.addEventListener('DOMContentLoaded', () => {
 // whole-page view instead of opening the dialog, and focus is lost. Wire it up in the swap itself; htmx's
 // own pass at settle then finds it done (it skips elements whose hx- attributes it has already seen).
 document.addEventListener('htmx:afterSwap', (event) => {
-  if (window.htmx && event.target instanceof Element && event.target.isConnected) window.htmx.process(event.target)
+  if (window.htmx && event.target instanceof Element && event.target.isConnected)
+    window.htmx.process(event.target)
 })
 
 // Keyboard and focus: what Bulma, htmx and <dialog> leave to the page.
@@ -30,9 +31,14 @@ window.toolbox = (() => {
   const openers = new Map()
 
   const focusablesIn = (root) =>
-    [...root.querySelectorAll(focusable)].filter((el) => el.tabIndex >= 0 && el.getClientRects().length > 0)
+    [...root.querySelectorAll(focusable)].filter(
+      (el) => el.tabIndex >= 0 && el.getClientRects().length > 0
+    )
 
-  const topModal = () => [...document.querySelectorAll('dialog[open]')].reverse().find((dialog) => dialog.matches(':modal'))
+  const topModal = () =>
+    [...document.querySelectorAll('dialog[open]')]
+      .reverse()
+      .find((dialog) => dialog.matches(':modal'))
 
   const focusLost = () => !document.activeElement || document.activeElement === document.body
 
@@ -78,7 +84,8 @@ window.toolbox = (() => {
   // stolen focus as its opener.
   new MutationObserver((records) => {
     for (const record of records) {
-      if (record.target instanceof HTMLDialogElement && !record.target.open) dialogClosed(record.target)
+      if (record.target instanceof HTMLDialogElement && !record.target.open)
+        dialogClosed(record.target)
     }
   }).observe(document, { subtree: true, attributeFilter: ['open'] })
 
@@ -105,7 +112,8 @@ window.toolbox = (() => {
   })
 
   // Links styled as buttons (they open dialogs and still work without JavaScript) answer Space like buttons.
-  const linkButton = (event) => event.key === ' ' && event.target instanceof Element && event.target.matches('a[role="button"]')
+  const linkButton = (event) =>
+    event.key === ' ' && event.target instanceof Element && event.target.matches('a[role="button"]')
   document.addEventListener('keydown', (event) => {
     if (linkButton(event)) event.preventDefault()
   })
@@ -122,7 +130,8 @@ window.toolbox = (() => {
   document.addEventListener('htmx:beforeSwap', (event) => {
     const active = document.activeElement
     const request = event.detail.xhr
-    if (request && active && active !== document.body && event.detail.target?.contains(active)) swapsThatHadFocus.add(request)
+    if (request && active && active !== document.body && event.detail.target?.contains(active))
+      swapsThatHadFocus.add(request)
   })
   document.addEventListener('htmx:afterSettle', (event) => {
     if (!swapsThatHadFocus.delete(event.detail.xhr)) return

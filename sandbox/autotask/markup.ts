@@ -15,7 +15,11 @@ const money = (value: unknown) => Number(value ?? 0).toFixed(2)
  * renders it: a full document with inline styles. It carries a <script> on purpose,
  * so the dashboard can prove it renders foreign HTML in a sandboxed frame.
  */
-export function invoiceMarkup(invoice: SandboxRecord, items: SandboxRecord[], company: SandboxRecord | undefined): string {
+export function invoiceMarkup(
+  invoice: SandboxRecord,
+  items: SandboxRecord[],
+  company: SandboxRecord | undefined
+): string {
   const rows = items
     .map(
       (item) => `<tr>

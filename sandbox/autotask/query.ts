@@ -6,7 +6,17 @@ export class SandboxQueryError extends Error {}
 export const MAX_PAGE_SIZE = 500
 export const MAX_IN_VALUES = 500
 
-const comparisonOps = ['eq', 'noteq', 'gt', 'gte', 'lt', 'lte', 'beginswith', 'endswith', 'contains']
+const comparisonOps = [
+  'eq',
+  'noteq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'beginswith',
+  'endswith',
+  'contains',
+]
 const valueLessOps = ['exist', 'notexist']
 const listOps = ['in', 'notin']
 const groupOps = ['and', 'or']
@@ -20,7 +30,11 @@ export interface ParsedQuery {
 type Predicate = (record: SandboxRecord) => boolean
 
 /** Reads a QueryModel body whatever the case of its keys (Autotask binds them case-insensitively). */
-export function parseQueryModel(entity: SandboxEntity, body: unknown, options: { requireFilter: boolean }): ParsedQuery {
+export function parseQueryModel(
+  entity: SandboxEntity,
+  body: unknown,
+  options: { requireFilter: boolean }
+): ParsedQuery {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw new SandboxQueryError('The query body must be a JSON object with a filter.')
   }
@@ -36,10 +50,12 @@ export function parseQueryModel(entity: SandboxEntity, body: unknown, options: {
     throw new SandboxQueryError('A query must contain at least one filter condition.')
   }
   const include = byLowerKey.get('includefields') ?? []
-  if (!Array.isArray(include)) throw new SandboxQueryError('includeFields must be an array of field names.')
+  if (!Array.isArray(include))
+    throw new SandboxQueryError('includeFields must be an array of field names.')
   const includeFields = include.map((name) => {
     const field = fieldNamed(entity, String(name))
-    if (!field) throw new SandboxQueryError(`Unable to find ${String(name)} in the ${entity} entity.`)
+    if (!field)
+      throw new SandboxQueryError(`Unable to find ${String(name)} in the ${entity} entity.`)
     return field
   })
   const rawMax = byLowerKey.get('maxrecords')
@@ -58,7 +74,8 @@ export function compileFilter(entity: SandboxEntity, filter: unknown[]): Predica
 }
 
 function compileCondition(entity: SandboxEntity, condition: unknown): Predicate {
-  if (!condition || typeof condition !== 'object') throw new SandboxQueryError('Each filter condition must be an object.')
+  if (!condition || typeof condition !== 'object')
+    throw new SandboxQueryError('Each filter condition must be an object.')
   const { op, field, value, items, udf } = condition as Record<string, unknown>
   const operator = String(op ?? '').toLowerCase()
   if (groupOps.includes(operator)) {
@@ -78,17 +95,24 @@ function compileCondition(entity: SandboxEntity, condition: unknown): Predicate 
   if (!name || name === 'userDefinedFields') {
     throw new SandboxQueryError(`Unable to find ${String(field)} in the ${entity} entity.`)
   }
-  if (operator === 'exist') return (record) => record[name] !== null && record[name] !== undefined && record[name] !== ''
-  if (operator === 'notexist') return (record) => record[name] === null || record[name] === undefined || record[name] === ''
+  if (operator === 'exist')
+    return (record) => record[name] !== null && record[name] !== undefined && record[name] !== ''
+  if (operator === 'notexist')
+    return (record) => record[name] === null || record[name] === undefined || record[name] === ''
   if (listOps.includes(operator)) {
-    if (!Array.isArray(value)) throw new SandboxQueryError(`The '${String(op)}' operator needs an array value.`)
+    if (!Array.isArray(value))
+      throw new SandboxQueryError(`The '${String(op)}' operator needs an array value.`)
     if (value.length > MAX_IN_VALUES) {
-      throw new SandboxQueryError(`The '${String(op)}' operator accepts at most ${MAX_IN_VALUES} values.`)
+      throw new SandboxQueryError(
+        `The '${String(op)}' operator accepts at most ${MAX_IN_VALUES} values.`
+      )
     }
-    const matches = (record: SandboxRecord) => value.some((candidate) => compare(record[name], candidate) === 0)
+    const matches = (record: SandboxRecord) =>
+      value.some((candidate) => compare(record[name], candidate) === 0)
     return operator === 'in' ? matches : (record) => !matches(record)
   }
-  if (value === undefined) throw new SandboxQueryError(`The '${String(op)}' condition on ${name} needs a value.`)
+  if (value === undefined)
+    throw new SandboxQueryError(`The '${String(op)}' condition on ${name} needs a value.`)
   switch (operator) {
     case 'eq':
       return (record) => compare(record[name], value) === 0

@@ -79,34 +79,114 @@ export const seedTaxRegions = [
 export const UNMAPPED_TAX_REGION_ID = 4
 
 const billingCodes = [
-  { id: 29682801, name: 'Remote Support', externalNumber: '200', unitPrice: 165, billingCodeType: 0, useType: 1 },
-  { id: 29682802, name: 'On-site Support', externalNumber: '210', unitPrice: 185, billingCodeType: 0, useType: 1 },
-  { id: 29682803, name: 'Managed Services', externalNumber: '220', unitPrice: 45, billingCodeType: 0, useType: 1 },
-  { id: 29682804, name: 'Hardware', externalNumber: '300', unitPrice: null, billingCodeType: 2, useType: 2 },
-  { id: 29682805, name: 'Software Licences', externalNumber: '310', unitPrice: null, billingCodeType: 2, useType: 2 },
-  { id: 29682806, name: 'Block Hours', externalNumber: '230', unitPrice: 150, billingCodeType: 0, useType: 1 },
-  { id: 29682807, name: 'Travel', externalNumber: '400', unitPrice: 0.95, billingCodeType: 1, useType: 3 },
-  { id: 29682808, name: 'Project Labour', externalNumber: '240', unitPrice: 175, billingCodeType: 0, useType: 1 },
+  {
+    id: 29682801,
+    name: 'Remote Support',
+    externalNumber: '200',
+    unitPrice: 165,
+    billingCodeType: 0,
+    useType: 1,
+  },
+  {
+    id: 29682802,
+    name: 'On-site Support',
+    externalNumber: '210',
+    unitPrice: 185,
+    billingCodeType: 0,
+    useType: 1,
+  },
+  {
+    id: 29682803,
+    name: 'Managed Services',
+    externalNumber: '220',
+    unitPrice: 45,
+    billingCodeType: 0,
+    useType: 1,
+  },
+  {
+    id: 29682804,
+    name: 'Hardware',
+    externalNumber: '300',
+    unitPrice: null,
+    billingCodeType: 2,
+    useType: 2,
+  },
+  {
+    id: 29682805,
+    name: 'Software Licences',
+    externalNumber: '310',
+    unitPrice: null,
+    billingCodeType: 2,
+    useType: 2,
+  },
+  {
+    id: 29682806,
+    name: 'Block Hours',
+    externalNumber: '230',
+    unitPrice: 150,
+    billingCodeType: 0,
+    useType: 1,
+  },
+  {
+    id: 29682807,
+    name: 'Travel',
+    externalNumber: '400',
+    unitPrice: 0.95,
+    billingCodeType: 1,
+    useType: 3,
+  },
+  {
+    id: 29682808,
+    name: 'Project Labour',
+    externalNumber: '240',
+    unitPrice: 175,
+    billingCodeType: 0,
+    useType: 1,
+  },
 ]
 
 const lineTexts: Record<string, string[]> = {
-  'Remote Support': ['Remote support: password reset and MFA enrolment', 'Remote support: Outlook profile rebuild', 'Remote support: printer driver deployment'],
-  'On-site Support': ['On-site visit: network switch replacement', 'On-site visit: new starter workstation set-up'],
-  'Managed Services': ['Managed workstation (per device, monthly)', 'Managed server (per server, monthly)', 'Backup monitoring (monthly)'],
-  'Hardware': ['Dell Latitude 5440 laptop', 'Ubiquiti UniFi U6-Pro access point', 'APC Smart-UPS 1500VA'],
-  'Software Licences': ['Microsoft 365 Business Premium (monthly)', 'SentinelOne Control (per endpoint, monthly)', 'Adobe Acrobat Pro (annual)'],
+  'Remote Support': [
+    'Remote support: password reset and MFA enrolment',
+    'Remote support: Outlook profile rebuild',
+    'Remote support: printer driver deployment',
+  ],
+  'On-site Support': [
+    'On-site visit: network switch replacement',
+    'On-site visit: new starter workstation set-up',
+  ],
+  'Managed Services': [
+    'Managed workstation (per device, monthly)',
+    'Managed server (per server, monthly)',
+    'Backup monitoring (monthly)',
+  ],
+  'Hardware': [
+    'Dell Latitude 5440 laptop',
+    'Ubiquiti UniFi U6-Pro access point',
+    'APC Smart-UPS 1500VA',
+  ],
+  'Software Licences': [
+    'Microsoft 365 Business Premium (monthly)',
+    'SentinelOne Control (per endpoint, monthly)',
+    'Adobe Acrobat Pro (annual)',
+  ],
   'Block Hours': ['Block hours drawn down: service desk', 'Block hours drawn down: project work'],
   'Travel': ['Travel (km)', 'Travel time and mileage'],
   'Project Labour': ['Project: Windows 11 migration', 'Project: firewall replacement'],
 }
 
-const specialCompanies: Array<{ name: string; region: number; exempt?: boolean; city: string; countryID: number }> = [
+const specialCompanies: Array<{
+  name: string
+  region: number
+  exempt?: boolean
+  city: string
+  countryID: number
+}> = [
   { name: 'Müller & Söhne GmbH', region: 1, city: 'Auckland', countryID: 160 },
   { name: 'Café Ōtautahi Limited', region: 1, city: 'Christchurch', countryID: 160 },
   { name: 'Ngāti Whātua Ōrākei Whai Rawa Ltd', region: 1, city: 'Auckland', countryID: 160 },
   {
-    name:
-      'The Extraordinarily Long-Named Regional Community Health, Wellbeing, Education and Social Services Charitable Trust of Greater Wellington and the Hutt Valley Incorporated',
+    name: 'The Extraordinarily Long-Named Regional Community Health, Wellbeing, Education and Social Services Charitable Trust of Greater Wellington and the Hutt Valley Incorporated',
     region: 1,
     city: 'Lower Hutt',
     countryID: 160,
@@ -125,10 +205,51 @@ export const LONG_NAME_COMPANY_INDEX = 3
 /** Index of the company in the unmapped tax region. */
 export const UNMAPPED_REGION_COMPANY_INDEX = 4
 
-const namePrefixes = ['Alpine', 'Harbour', 'Kauri', 'Summit', 'Tasman', 'Pacific', 'Rimu', 'Totara', 'Coastal', 'Southern', 'Northern', 'Pōhutukawa', 'Matai', 'Kōwhai', 'Riverbend', 'Greenstone']
-const nameTrades = ['Dental', 'Accounting', 'Logistics', 'Legal', 'Engineering', 'Motors', 'Foods', 'Architecture', 'Medical', 'Construction', 'Freight', 'Vineyards', 'Realty', 'Optometrists']
+const namePrefixes = [
+  'Alpine',
+  'Harbour',
+  'Kauri',
+  'Summit',
+  'Tasman',
+  'Pacific',
+  'Rimu',
+  'Totara',
+  'Coastal',
+  'Southern',
+  'Northern',
+  'Pōhutukawa',
+  'Matai',
+  'Kōwhai',
+  'Riverbend',
+  'Greenstone',
+]
+const nameTrades = [
+  'Dental',
+  'Accounting',
+  'Logistics',
+  'Legal',
+  'Engineering',
+  'Motors',
+  'Foods',
+  'Architecture',
+  'Medical',
+  'Construction',
+  'Freight',
+  'Vineyards',
+  'Realty',
+  'Optometrists',
+]
 const nameSuffixes = ['Ltd', 'Limited', 'Group Ltd', 'Partners']
-const cities = ['Auckland', 'Wellington', 'Christchurch', 'Hamilton', 'Tauranga', 'Napier', 'Palmerston North', 'Queenstown']
+const cities = [
+  'Auckland',
+  'Wellington',
+  'Christchurch',
+  'Hamilton',
+  'Tauranga',
+  'Napier',
+  'Palmerston North',
+  'Queenstown',
+]
 
 const vendors = ['Ingram Micro NZ', 'Dicker Data NZ', 'Exeed Ltd']
 
@@ -204,7 +325,10 @@ export class SeedGenerator {
   /** Customers a billing run may invoice (active, not vendors, not the owner). */
   customerIds(): number[] {
     return [...this.tables.Companies.values()]
-      .filter((company) => company.companyType === 1 && company.id !== OWNER_COMPANY_ID && company.isActive)
+      .filter(
+        (company) =>
+          company.companyType === 1 && company.id !== OWNER_COMPANY_ID && company.isActive
+      )
       .map((company) => company.id)
   }
 
@@ -218,20 +342,34 @@ export class SeedGenerator {
   addInvoice(plan: InvoicePlan): SandboxRecord {
     const company = this.tables.Companies.get(plan.companyID)
     if (!company) throw new Error(`Sandbox: no company ${plan.companyID}`)
-    const region = seedTaxRegions.find((candidate) => candidate.id === company.taxRegionID) ?? seedTaxRegions[0]
+    const region =
+      seedTaxRegions.find((candidate) => candidate.id === company.taxRegionID) ?? seedTaxRegions[0]
     const kind = plan.kind ?? 'normal'
     const id = this.#nextIds.Invoices++
     const created = plan.createdAt
-    const invoiceDate = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate()))
+    const invoiceDate = new Date(
+      Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate())
+    )
     const fromDate = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), 1))
     const toDate = new Date(Date.UTC(created.getUTCFullYear(), created.getUTCMonth() + 1, 0))
     const orderNumber = this.rng.chance(0.3) ? `PO-${this.rng.int(4000, 9999)}` : null
-    const lineCount = kind === 'large' ? plan.lines ?? this.options.largeInvoiceLines : plan.lines ?? this.#lineCount()
+    const lineCount =
+      kind === 'large'
+        ? (plan.lines ?? this.options.largeInvoiceLines)
+        : (plan.lines ?? this.#lineCount())
 
     let net = 0
     let tax = 0
     for (let index = 0; index < lineCount; index++) {
-      const item = this.#billingItem(id, company, region.rate, invoiceDate, index, kind, orderNumber)
+      const item = this.#billingItem(
+        id,
+        company,
+        region.rate,
+        invoiceDate,
+        index,
+        kind,
+        orderNumber
+      )
       net += item.extendedPrice as number
       tax += item.taxDollars as number
     }
@@ -334,10 +472,29 @@ export class SeedGenerator {
   }
 
   #reference(): void {
-    this.tables.TaxCategories.set(1, blankRecord('TaxCategories', { id: 1, name: 'Standard', description: 'Taxable goods and services', isActive: true }))
-    this.tables.TaxCategories.set(2, blankRecord('TaxCategories', { id: 2, name: 'Non-taxable', description: 'Exempt goods and services', isActive: true }))
+    this.tables.TaxCategories.set(
+      1,
+      blankRecord('TaxCategories', {
+        id: 1,
+        name: 'Standard',
+        description: 'Taxable goods and services',
+        isActive: true,
+      })
+    )
+    this.tables.TaxCategories.set(
+      2,
+      blankRecord('TaxCategories', {
+        id: 2,
+        name: 'Non-taxable',
+        description: 'Exempt goods and services',
+        isActive: true,
+      })
+    )
     for (const region of seedTaxRegions) {
-      this.tables.TaxRegions.set(region.id, blankRecord('TaxRegions', { id: region.id, name: region.name, isActive: true }))
+      this.tables.TaxRegions.set(
+        region.id,
+        blankRecord('TaxRegions', { id: region.id, name: region.name, isActive: true })
+      )
       this.tables.Taxes.set(
         region.id,
         blankRecord('Taxes', {
@@ -369,7 +526,13 @@ export class SeedGenerator {
     }
   }
 
-  #company(id: number, name: string, type: number, region: number, extra: Record<string, unknown> = {}) {
+  #company(
+    id: number,
+    name: string,
+    type: number,
+    region: number,
+    extra: Record<string, unknown> = {}
+  ) {
     const created = new Date(this.options.now.getTime() - 400 * DAY_MS)
     const record = blankRecord('Companies', {
       id,
@@ -448,19 +611,25 @@ export class SeedGenerator {
       if (index === 1) plan.kind = 'zero'
       if (index === 2) plan.kind = 'negative'
       if (index === 3 && this.options.largeInvoiceLines > 0) plan.kind = 'large'
-      if (index === 4 && customers[UNMAPPED_REGION_COMPANY_INDEX]) plan.companyID = customers[UNMAPPED_REGION_COMPANY_INDEX].id
-      if (index === 5 && customers[LONG_NAME_COMPANY_INDEX]) plan.companyID = customers[LONG_NAME_COMPANY_INDEX].id
+      if (index === 4 && customers[UNMAPPED_REGION_COMPANY_INDEX])
+        plan.companyID = customers[UNMAPPED_REGION_COMPANY_INDEX].id
+      if (index === 5 && customers[LONG_NAME_COMPANY_INDEX])
+        plan.companyID = customers[LONG_NAME_COMPANY_INDEX].id
       this.addInvoice(plan)
     }
   }
 
   #purchaseOrders(customers: SandboxRecord[]): void {
-    const vendorIds = [...this.tables.Companies.values()].filter((company) => company.companyType === 7).map((c) => c.id)
+    const vendorIds = [...this.tables.Companies.values()]
+      .filter((company) => company.companyType === 7)
+      .map((c) => c.id)
     for (let index = 0; index < this.options.purchaseOrders; index++) {
       const id = this.#nextIds.PurchaseOrders++
       const status = (index % 5) + 1
       const customer = this.rng.pick(customers)
-      const created = new Date(this.options.now.getTime() - (this.options.purchaseOrders - index) * DAY_MS)
+      const created = new Date(
+        this.options.now.getTime() - (this.options.purchaseOrders - index) * DAY_MS
+      )
       const submitted = status >= 2 ? new Date(created.getTime() + 2 * 3_600_000) : null
       const order = blankRecord('PurchaseOrders', {
         id,
@@ -483,7 +652,8 @@ export class SeedGenerator {
         showTaxCategory: false,
         status,
         submitDateTime: submitted?.toISOString() ?? null,
-        cancelDateTime: status === 5 ? new Date(created.getTime() + DAY_MS / 2).toISOString() : null,
+        cancelDateTime:
+          status === 5 ? new Date(created.getTime() + DAY_MS / 2).toISOString() : null,
         taxRegionID: customer.taxRegionID,
         useItemDescriptionsFrom: 1,
         vendorID: this.rng.pick(vendorIds),

@@ -2,7 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { entityNamed, fieldNamed, type SandboxEntity, type SandboxRecord } from './entities.js'
 import { invoiceMarkup } from './markup.js'
-import { compileFilter, parseQueryModel, project, SandboxQueryError, type ParsedQuery } from './query.js'
+import {
+  compileFilter,
+  parseQueryModel,
+  project,
+  SandboxQueryError,
+  type ParsedQuery,
+} from './query.js'
 import { AutotaskSandboxState, type AutotaskSandboxOptions, type FaultKind } from './state.js'
 import { loggedBody } from '../request_log.js'
 
@@ -82,7 +88,9 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 /** Starts the sandbox; `port: 0` (the default) picks a free port. */
-export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {}): Promise<AutotaskSandbox> {
+export async function startAutotaskSandbox(
+  options: AutotaskSandboxOptions = {}
+): Promise<AutotaskSandbox> {
   const state = new AutotaskSandboxState(options)
   const host = options.host ?? '127.0.0.1'
   const server: Server = createServer((req, res) => {
@@ -98,7 +106,8 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
     server.listen(options.port ?? 0, host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  const publicHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const publicHost =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const lookupUrl = `http://${publicHost}:${port}`
   state.zoneUrl = `${lookupUrl}/atservicesrest/`
   return {
@@ -115,7 +124,11 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   }
 }
 
-async function handle(state: AutotaskSandboxState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  state: AutotaskSandboxState,
+  req: IncomingMessage,
+  res: ServerResponse
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://sandbox.local')
   const path = url.pathname.replace(/\/+$/, '')
   const lower = path.toLowerCase()
@@ -126,16 +139,24 @@ async function handle(state: AutotaskSandboxState, req: IncomingMessage, res: Se
   }
   if (lower === '/atservicesrest/versioninformation') {
     // GET /VersionInformation takes the API headers and answers an ApiVersionResultModel (swagger, reference/).
-    if (method !== 'GET') return fail(res, 405, 'The requested resource does not support this HTTP method.')
+    if (method !== 'GET')
+      return fail(res, 405, 'The requested resource does not support this HTTP method.')
     if (refuseCredentials(state, req, res)) return
     return send(res, 200, { apiVersions: ['1.0'] })
   }
   if (lower === '/atservicesrest/v1.0/zoneinformation' && method === 'GET') {
     state.countZoneLookup()
     const user = url.searchParams.get('user') ?? ''
-    const known = state.users.some((candidate) => candidate.username.toLowerCase() === user.toLowerCase())
+    const known = state.users.some(
+      (candidate) => candidate.username.toLowerCase() === user.toLowerCase()
+    )
     if (!known) return fail(res, 500, 'Zone information could not be determined')
-    return send(res, 200, { zoneName: state.options.zoneName, url: state.zoneUrl, webUrl: state.zoneUrl.replace(/atservicesrest\/$/, ''), ci: 70_0001 })
+    return send(res, 200, {
+      zoneName: state.options.zoneName,
+      url: state.zoneUrl,
+      webUrl: state.zoneUrl.replace(/atservicesrest\/$/, ''),
+      ci: 70_0001,
+    })
   }
   if (!lower.startsWith('/atservicesrest/v1.0/')) {
     return fail(res, 404, `No HTTP resource was found that matches the request URI '${path}'.`)
@@ -144,15 +165,25 @@ async function handle(state: AutotaskSandboxState, req: IncomingMessage, res: Se
 }
 
 /** Answers a request whose API headers are missing or wrong, as Autotask does; true when it did. */
-function refuseCredentials(state: AutotaskSandboxState, req: IncomingMessage, res: ServerResponse): boolean {
+function refuseCredentials(
+  state: AutotaskSandboxState,
+  req: IncomingMessage,
+  res: ServerResponse
+): boolean {
   const username = header(req, 'UserName')
   const secret = header(req, 'Secret')
   const integrationCode = header(req, 'ApiIntegrationCode')
   if (!username || !secret || !integrationCode) {
-    fail(res, 401, 'Unauthorized: the ApiIntegrationCode, UserName and Secret headers are required.')
+    fail(
+      res,
+      401,
+      'Unauthorized: the ApiIntegrationCode, UserName and Secret headers are required.'
+    )
     return true
   }
-  const user = state.users.find((candidate) => candidate.username.toLowerCase() === username.toLowerCase())
+  const user = state.users.find(
+    (candidate) => candidate.username.toLowerCase() === username.toLowerCase()
+  )
   if (!user) {
     fail(res, 500, `The user name '${username}' is not a valid API user.`)
     return true
@@ -224,15 +255,23 @@ async function api(
       : fail(res, fault.status, 'An unexpected error occurred on the server. Please try again.')
   }
   const { over50, over75 } = state.options.slowdownLatencyMs
-  const delay = state.latencyFor(entityKey) + (isThreshold ? 0 : ratio >= 0.75 ? over75 : ratio >= 0.5 ? over50 : 0)
+  const delay =
+    state.latencyFor(entityKey) +
+    (isThreshold ? 0 : ratio >= 0.75 ? over75 : ratio >= 0.5 ? over50 : 0)
   if (delay > 0) await sleep(delay)
   if (res.destroyed) return
 
   if (isThreshold) {
-    if (method !== 'GET') return fail(res, 405, 'The requested resource does not support this HTTP method.')
+    if (method !== 'GET')
+      return fail(res, 405, 'The requested resource does not support this HTTP method.')
     return send(res, 200, state.thresholdInformation())
   }
-  if (!entity) return fail(res, 404, `No HTTP resource was found that matches the request URI '${url.pathname}'.`)
+  if (!entity)
+    return fail(
+      res,
+      404,
+      `No HTTP resource was found that matches the request URI '${url.pathname}'.`
+    )
   return entityRoute(state, res, method, url, entity, segments.slice(1), body)
 }
 
@@ -247,17 +286,34 @@ function entityRoute(
 ): void {
   const [second, third] = rest.map((segment) => segment.toLowerCase())
   if (second === 'query' && !third && method === 'POST') {
-    return send(res, 200, runPage(state, entity, parseQueryModel(entity, body, { requireFilter: true }), {}))
+    return send(
+      res,
+      200,
+      runPage(state, entity, parseQueryModel(entity, body, { requireFilter: true }), {})
+    )
   }
   if (second === 'query' && !third && method === 'GET') {
     const search = parseJsonParam(url, 'search')
-    return send(res, 200, runPage(state, entity, parseQueryModel(entity, search, { requireFilter: true }), {}))
+    return send(
+      res,
+      200,
+      runPage(state, entity, parseQueryModel(entity, search, { requireFilter: true }), {})
+    )
   }
   if (second === 'query' && (third === 'next' || third === 'previous') && method === 'GET') {
     const search = parseJsonParam(url, 'search')
-    const paging = parseJsonParam(url, 'paging') as { pageSize?: number; lastId?: number; firstId?: number }
-    const query = parseQueryModel(entity, { ...(search as object), MaxRecords: paging?.pageSize }, { requireFilter: true })
-    const cursor = third === 'next' ? { afterId: Number(paging?.lastId) } : { beforeId: Number(paging?.firstId) }
+    const paging = parseJsonParam(url, 'paging') as {
+      pageSize?: number
+      lastId?: number
+      firstId?: number
+    }
+    const query = parseQueryModel(
+      entity,
+      { ...(search as object), MaxRecords: paging?.pageSize },
+      { requireFilter: true }
+    )
+    const cursor =
+      third === 'next' ? { afterId: Number(paging?.lastId) } : { beforeId: Number(paging?.firstId) }
     return send(res, 200, runPage(state, entity, query, cursor))
   }
   if (second === 'query' && third === 'count' && (method === 'POST' || method === 'GET')) {
@@ -271,11 +327,19 @@ function entityRoute(
     const record = state.tables[entity].get(Number(second))
     return send(res, 200, { item: record ? { ...record } : null })
   }
-  if (entity === 'Invoices' && second && /^\d+$/.test(second) && third === 'invoicemarkuphtml' && method === 'GET') {
+  if (
+    entity === 'Invoices' &&
+    second &&
+    /^\d+$/.test(second) &&
+    third === 'invoicemarkuphtml' &&
+    method === 'GET'
+  ) {
     const invoice = state.tables.Invoices.get(Number(second))
     if (!invoice) return fail(res, 404, `Invoice ${second} was not found.`)
     const company = state.tables.Companies.get(invoice.companyID as number)
-    return send(res, 200, { invoiceMarkup: invoiceMarkup(invoice, state.itemsOf(invoice.id), company) })
+    return send(res, 200, {
+      invoiceMarkup: invoiceMarkup(invoice, state.itemsOf(invoice.id), company),
+    })
   }
   if (!second && method === 'PATCH') {
     return send(res, 200, patch(state, entity, body))
@@ -305,20 +369,31 @@ function runPage(
   const size = query.maxRecords
   let page: SandboxRecord[] = []
   if (cursor.beforeId !== undefined && Number.isFinite(cursor.beforeId)) {
-    for (let index = lowerBound(records, cursor.beforeId) - 1; index >= 0 && page.length < size; index--) {
+    for (
+      let index = lowerBound(records, cursor.beforeId) - 1;
+      index >= 0 && page.length < size;
+      index--
+    ) {
       if (predicate(records[index])) page.unshift(records[index])
     }
   } else {
-    const start = cursor.afterId !== undefined && Number.isFinite(cursor.afterId) ? lowerBound(records, cursor.afterId + 1) : 0
+    const start =
+      cursor.afterId !== undefined && Number.isFinite(cursor.afterId)
+        ? lowerBound(records, cursor.afterId + 1)
+        : 0
     for (let index = start; index < records.length && page.length < size; index++) {
       if (predicate(records[index])) page.push(records[index])
     }
   }
   const firstId = page[0]?.id
   const lastId = page.at(-1)?.id
-  const hasNext = lastId !== undefined && anyMatch(records, predicate, lowerBound(records, lastId + 1), 1)
-  const hasPrev = firstId !== undefined && anyMatch(records, predicate, lowerBound(records, firstId) - 1, -1)
-  const search = encodeURIComponent(JSON.stringify({ filter: query.filter, includeFields: query.includeFields }))
+  const hasNext =
+    lastId !== undefined && anyMatch(records, predicate, lowerBound(records, lastId + 1), 1)
+  const hasPrev =
+    firstId !== undefined && anyMatch(records, predicate, lowerBound(records, firstId) - 1, -1)
+  const search = encodeURIComponent(
+    JSON.stringify({ filter: query.filter, includeFields: query.includeFields })
+  )
   const link = (direction: 'next' | 'previous', paging: object) =>
     `${state.zoneUrl}V1.0/${entity}/query/${direction}?paging=${encodeURIComponent(JSON.stringify(paging))}&search=${search}`
   return {
@@ -344,7 +419,12 @@ function lowerBound(records: SandboxRecord[], id: number): number {
   return low
 }
 
-function anyMatch(records: SandboxRecord[], predicate: (record: SandboxRecord) => boolean, from: number, step: 1 | -1) {
+function anyMatch(
+  records: SandboxRecord[],
+  predicate: (record: SandboxRecord) => boolean,
+  from: number,
+  step: 1 | -1
+) {
   for (let index = from; index >= 0 && index < records.length; index += step) {
     if (predicate(records[index])) return true
   }
@@ -353,12 +433,15 @@ function anyMatch(records: SandboxRecord[], predicate: (record: SandboxRecord) =
 
 /** PATCH /v1.0/{Entity}: only a few Invoice fields are writable, as in Autotask. */
 function patch(state: AutotaskSandboxState, entity: SandboxEntity, body: unknown) {
-  if (entity !== 'Invoices') throw new SandboxQueryError(`Update is not supported for the ${entity} entity in the sandbox.`)
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new SandboxQueryError('The body must be a JSON object.')
+  if (entity !== 'Invoices')
+    throw new SandboxQueryError(`Update is not supported for the ${entity} entity in the sandbox.`)
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new SandboxQueryError('The body must be a JSON object.')
   const values = body as Record<string, unknown>
   const idKey = Object.keys(values).find((key) => key.toLowerCase() === 'id')
   const id = Number(idKey ? values[idKey] : Number.NaN)
-  if (!Number.isInteger(id)) throw new SandboxQueryError('The id field is required to update an entity.')
+  if (!Number.isInteger(id))
+    throw new SandboxQueryError('The id field is required to update an entity.')
   const invoice = state.tables.Invoices.get(id)
   if (!invoice) throw new SandboxQueryError(`Invoice with id ${id} does not exist.`)
   const changes: Record<string, unknown> = {}
@@ -366,11 +449,13 @@ function patch(state: AutotaskSandboxState, entity: SandboxEntity, body: unknown
     if (key === idKey) continue
     const field = fieldNamed('Invoices', key)
     if (!field) throw new SandboxQueryError(`Unable to find ${key} in the Invoices entity.`)
-    if (!EDITABLE_INVOICE_FIELDS.includes(field)) throw new SandboxQueryError(`The field ${field} is read-only.`)
+    if (!EDITABLE_INVOICE_FIELDS.includes(field))
+      throw new SandboxQueryError(`The field ${field} is read-only.`)
     if (field !== 'comments' && value !== null && Number.isNaN(Date.parse(String(value)))) {
       throw new SandboxQueryError(`${field}: '${String(value)}' is not a valid date.`)
     }
-    changes[field] = value === null || field === 'comments' ? value : new Date(String(value)).toISOString()
+    changes[field] =
+      value === null || field === 'comments' ? value : new Date(String(value)).toISOString()
   }
   Object.assign(invoice, changes)
   return { itemId: id }
@@ -413,14 +498,21 @@ async function knobs(
       return send(res, 201, run)
     }
     case 'POST /companies': {
-      if (typeof input.companyName !== 'string' || !input.companyName) return fail(res, 400, 'companyName is required')
-      return send(res, 201, { item: state.addCompany({ companyName: input.companyName, taxRegionID: number('taxRegionID') }) })
+      if (typeof input.companyName !== 'string' || !input.companyName)
+        return fail(res, 400, 'companyName is required')
+      return send(res, 201, {
+        item: state.addCompany({
+          companyName: input.companyName,
+          taxRegionID: number('taxRegionID'),
+        }),
+      })
     }
     case 'POST /billing-runs/finish':
       return send(res, 200, { invoiceIds: state.finishBillingRuns() })
     case 'POST /faults': {
       const kind = String(input.kind ?? 'error') as FaultKind
-      if (!['error', 'throttle', 'timeout'].includes(kind)) return fail(res, 400, 'kind must be error, throttle or timeout')
+      if (!['error', 'throttle', 'timeout'].includes(kind))
+        return fail(res, 400, 'kind must be error, throttle or timeout')
       state.failNext(kind, number('count') ?? 1, {
         entity: typeof input.entity === 'string' ? input.entity : null,
         status: number('status'),
@@ -443,14 +535,20 @@ async function knobs(
       if (input.speed) state.clock.setSpeed(Number(input.speed))
       return send(res, 200, { now: new Date(state.clock.now()).toISOString() })
     case 'DELETE /invoices/:id':
-      return state.deleteInvoice(id) ? send(res, 200, { deleted: id }) : fail(res, 404, `Invoice ${id} was not found.`)
+      return state.deleteInvoice(id)
+        ? send(res, 200, { deleted: id })
+        : fail(res, 404, `Invoice ${id} was not found.`)
     case 'POST /invoices/:id/void': {
       const invoice = state.voidInvoice(id)
-      return invoice ? send(res, 200, { item: invoice }) : fail(res, 404, `Invoice ${id} was not found.`)
+      return invoice
+        ? send(res, 200, { item: invoice })
+        : fail(res, 404, `Invoice ${id} was not found.`)
     }
     case 'POST /purchase-orders/:id/status': {
       const order = state.setPurchaseOrderStatus(id, number('status') ?? 2)
-      return order ? send(res, 200, { item: order }) : fail(res, 404, `Purchase order ${id} was not found.`)
+      return order
+        ? send(res, 200, { item: order })
+        : fail(res, 404, `Purchase order ${id} was not found.`)
     }
     default:
       return fail(res, 404, `Unknown sandbox knob ${method} ${path}`)

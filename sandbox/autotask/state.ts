@@ -46,7 +46,9 @@ export interface AutotaskSandboxOptions {
   zoneName?: string
 }
 
-export type ResolvedSandboxOptions = Required<Omit<AutotaskSandboxOptions, 'now' | 'host' | 'port'>> & { now: Date }
+export type ResolvedSandboxOptions = Required<
+  Omit<AutotaskSandboxOptions, 'now' | 'host' | 'port'>
+> & { now: Date }
 
 export type FaultKind = 'error' | 'throttle' | 'timeout'
 
@@ -216,7 +218,12 @@ export class AutotaskSandboxState {
   }
 
   /** A billing run happening now: `invoices` new invoices with their items. */
-  addBillingRun(run: { invoices: number; finished?: boolean; companyIds?: number[]; lines?: number }) {
+  addBillingRun(run: {
+    invoices: number
+    finished?: boolean
+    companyIds?: number[]
+    lines?: number
+  }) {
     const batchID = this.#generator.nextBatchID()
     const companies = run.companyIds?.length ? run.companyIds : this.#generator.customerIds()
     const created: SandboxRecord[] = []
@@ -246,7 +253,11 @@ export class AutotaskSandboxState {
   /** Finishes every unfinished billing run: invoices get their numbers. */
   finishBillingRuns(): number[] {
     const finished: number[] = []
-    let next = Math.max(10000, ...this.sorted('Invoices').map((invoice) => Number(invoice.invoiceNumber) || 0)) + 1
+    let next =
+      Math.max(
+        10000,
+        ...this.sorted('Invoices').map((invoice) => Number(invoice.invoiceNumber) || 0)
+      ) + 1
     for (const invoice of this.sorted('Invoices')) {
       if (invoice.invoiceNumber === null) {
         invoice.invoiceNumber = String(next++)
@@ -283,7 +294,11 @@ export class AutotaskSandboxState {
   }
 
   /** The next `count` API calls (of one entity, or any) fail with a 500, a 429 or never answer; `after` lets that many through first. */
-  failNext(kind: FaultKind, count: number, options: { entity?: string | null; status?: number; after?: number } = {}): void {
+  failNext(
+    kind: FaultKind,
+    count: number,
+    options: { entity?: string | null; status?: number; after?: number } = {}
+  ): void {
     this.faults.push({
       kind,
       remaining: count,
@@ -335,7 +350,9 @@ export class AutotaskSandboxState {
 
   takeFault(entity: string): SandboxFault | null {
     const lower = entity.toLowerCase()
-    const fault = this.faults.find((candidate) => candidate.remaining > 0 && (!candidate.entity || candidate.entity === lower))
+    const fault = this.faults.find(
+      (candidate) => candidate.remaining > 0 && (!candidate.entity || candidate.entity === lower)
+    )
     if (!fault) return null
     if (fault.after > 0) {
       fault.after--
@@ -373,7 +390,9 @@ export class AutotaskSandboxState {
     this.#stats.zoneLookups++
   }
 
-  log(entry: Omit<SandboxRequestLogEntry, 'seq' | 'receivedAt' | 'clockAt' | 'status'>): SandboxRequestLogEntry {
+  log(
+    entry: Omit<SandboxRequestLogEntry, 'seq' | 'receivedAt' | 'clockAt' | 'status'>
+  ): SandboxRequestLogEntry {
     const logged: SandboxRequestLogEntry = {
       ...entry,
       seq: ++this.#seq,

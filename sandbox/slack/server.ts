@@ -43,7 +43,10 @@ function send(response: ServerResponse, answer: Answer) {
   if (response.writableEnded || response.destroyed) return
   const payload = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body)
   response.writeHead(answer.status ?? 200, {
-    'content-type': typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-type':
+      typeof answer.body === 'string'
+        ? 'text/plain; charset=utf-8'
+        : 'application/json; charset=utf-8',
     ...(answer.headers ?? {}),
   })
   response.end(payload)
@@ -86,7 +89,14 @@ function blocksOf(args: Args) {
 }
 
 function channelJson(channel: { id: string; name: string; isMember: boolean }) {
-  return { id: channel.id, name: channel.name, is_channel: true, is_private: false, is_archived: false, is_member: channel.isMember }
+  return {
+    id: channel.id,
+    name: channel.name,
+    is_channel: true,
+    is_private: false,
+    is_archived: false,
+    is_member: channel.isMember,
+  }
 }
 
 /** One Web API method, as Slack answers it (HTTP 200 with `ok: false` for API errors). */
@@ -120,14 +130,24 @@ function callMethod(state: SlackSandboxState, method: string, bot: SandboxBot, a
           ok: true,
           channel: channel.id,
           ts,
-          message: { type: 'message', user: bot.botUserId, bot_id: bot.botId, text: text ?? '', blocks, ts },
+          message: {
+            type: 'message',
+            user: bot.botUserId,
+            bot_id: bot.botId,
+            text: text ?? '',
+            blocks,
+            ts,
+          },
         },
       }
     }
     case 'chat.update': {
       const channelId = String(args.channel ?? '')
-      if (!state.channels.some((channel) => channel.id === channelId)) return fail('channel_not_found')
-      const message = state.messages.find((candidate) => candidate.channel === channelId && candidate.ts === args.ts)
+      if (!state.channels.some((channel) => channel.id === channelId))
+        return fail('channel_not_found')
+      const message = state.messages.find(
+        (candidate) => candidate.channel === channelId && candidate.ts === args.ts
+      )
       if (!message) return fail('message_not_found')
       const text = textOf(args)
       const blocks = blocksOf(args)
@@ -149,7 +169,11 @@ function callMethod(state: SlackSandboxState, method: string, bot: SandboxBot, a
     }
     case 'conversations.list':
       return {
-        body: { ok: true, channels: state.channels.map(channelJson), response_metadata: { next_cursor: '' } },
+        body: {
+          ok: true,
+          channels: state.channels.map(channelJson),
+          response_metadata: { next_cursor: '' },
+        },
       }
     case 'conversations.info': {
       const channel = state.findChannel(String(args.channel ?? ''))
@@ -167,12 +191,18 @@ function bearer(request: IncomingMessage, args: Args) {
   return typeof args.token === 'string' ? args.token : null
 }
 
-async function handle(state: SlackSandboxState, options: SlackSandboxOptions, request: IncomingMessage, response: ServerResponse) {
+async function handle(
+  state: SlackSandboxState,
+  options: SlackSandboxOptions,
+  request: IncomingMessage,
+  response: ServerResponse
+) {
   const url = new URL(request.url ?? '/', 'http://sandbox')
   const raw = await readBody(request)
 
   if (url.pathname.startsWith('/response/')) {
-    if (request.method !== 'POST') return send(response, { status: 405, body: 'method not allowed' })
+    if (request.method !== 'POST')
+      return send(response, { status: 405, body: 'method not allowed' })
     const body = parseArgs(raw, request.headers['content-type'], new URLSearchParams())
     state.responses.push({ path: url.pathname, body })
     return send(response, { body: { ok: true } })
@@ -187,7 +217,8 @@ async function handle(state: SlackSandboxState, options: SlackSandboxOptions, re
   if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs))
 
   const record = (status: number, error: string | null) => {
-    const { token: _token, ...shown } = args
+    const shown = { ...args }
+    delete shown.token
     state.calls.push({ method, status, error, args: shown })
   }
   const fault = state.takeFault(method)
@@ -222,17 +253,30 @@ async function handle(state: SlackSandboxState, options: SlackSandboxOptions, re
 
 /** Knobs over HTTP for the demo: fail the next calls, reset, read what was received. */
 function knob(state: SlackSandboxState, path: string, raw: string, response: ServerResponse) {
-  const body = (raw ? safeJson(raw) : {}) as { count?: number; kind?: SlackFaultKind; retryAfter?: number; methods?: string[] }
+  const body = (raw ? safeJson(raw) : {}) as {
+    count?: number
+    kind?: SlackFaultKind
+    retryAfter?: number
+    methods?: string[]
+  }
   switch (path) {
     case '/_sandbox/fail':
-      state.failNext(body.count ?? 1, body.kind ?? 'ratelimited', { retryAfter: body.retryAfter, methods: body.methods })
+      state.failNext(body.count ?? 1, body.kind ?? 'ratelimited', {
+        retryAfter: body.retryAfter,
+        methods: body.methods,
+      })
       return send(response, { body: { ok: true, pendingFaults: state.pendingFaults } })
     case '/_sandbox/reset':
       state.reset()
       return send(response, { body: { ok: true } })
     case '/_sandbox/state':
       return send(response, {
-        body: { messages: state.messages, ephemerals: state.ephemerals, responses: state.responses, calls: state.calls },
+        body: {
+          messages: state.messages,
+          ephemerals: state.ephemerals,
+          responses: state.responses,
+          calls: state.calls,
+        },
       })
     default:
       return send(response, { status: 404, body: 'unknown knob' })
@@ -253,7 +297,9 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve))
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve)
+  )
   const address = server.address() as AddressInfo
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`
   return {

@@ -79,15 +79,25 @@ export class SlackSandboxState {
   private tsCounter = 0
 
   /** The next `count` Web API calls (optionally only of these methods) fail this way. */
-  failNext(count: number, kind: SlackFaultKind = 'ratelimited', options: { retryAfter?: number; methods?: string[] } = {}) {
+  failNext(
+    count: number,
+    kind: SlackFaultKind = 'ratelimited',
+    options: { retryAfter?: number; methods?: string[] } = {}
+  ) {
     for (let index = 0; index < count; index++) {
-      this.faults.push({ kind, retryAfter: options.retryAfter ?? 30, methods: options.methods ?? null })
+      this.faults.push({
+        kind,
+        retryAfter: options.retryAfter ?? 30,
+        methods: options.methods ?? null,
+      })
     }
   }
 
   /** Removes and returns the fault that applies to this method, if any. */
   takeFault(method: string): PendingFault | null {
-    const index = this.faults.findIndex((fault) => fault.methods === null || fault.methods.includes(method))
+    const index = this.faults.findIndex(
+      (fault) => fault.methods === null || fault.methods.includes(method)
+    )
     if (index === -1) return null
     return this.faults.splice(index, 1)[0]
   }
@@ -103,7 +113,9 @@ export class SlackSandboxState {
   /** A channel by id, `#name` or `name`. */
   findChannel(reference: string) {
     const name = reference.replace(/^#/, '')
-    return this.channels.find((channel) => channel.id === reference || channel.name === name) ?? null
+    return (
+      this.channels.find((channel) => channel.id === reference || channel.name === name) ?? null
+    )
   }
 
   nextTs() {

@@ -33,12 +33,18 @@ export interface SandboxAnswer {
 
 type Json = Record<string, any>
 
-const NOT_FOUND: SandboxAnswer = { status: 404, body: "The resource you're looking for cannot be found" }
+const NOT_FOUND: SandboxAnswer = {
+  status: 404,
+  body: "The resource you're looking for cannot be found",
+}
 const EDITABLE_INVOICE = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 const EDITABLE_PURCHASE_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 
 function validationException(message: string, elements: unknown[] = []): SandboxAnswer {
-  return { status: 400, body: { ErrorNumber: 10, Type: 'ValidationException', Message: message, Elements: elements } }
+  return {
+    status: 400,
+    body: { ErrorNumber: 10, Type: 'ValidationException', Message: message, Elements: elements },
+  }
 }
 
 function money(value: number) {
@@ -84,7 +90,8 @@ function invoiceJson(invoice: SandboxInvoice) {
     Date: msDate(invoice.Date),
     DueDateString: invoice.DueDate === null ? undefined : dateString(invoice.DueDate),
     DueDate: invoice.DueDate === null ? undefined : msDate(invoice.DueDate),
-    FullyPaidOnDate: invoice.FullyPaidOnDate === undefined ? undefined : msDate(invoice.FullyPaidOnDate),
+    FullyPaidOnDate:
+      invoice.FullyPaidOnDate === undefined ? undefined : msDate(invoice.FullyPaidOnDate),
     Status: invoice.Status,
     LineAmountTypes: invoice.LineAmountTypes,
     LineItems: invoice.LineItems.map(lineJson),
@@ -133,21 +140,34 @@ function contactJson(contact: SandboxContact) {
 }
 
 function withDates<T extends { UpdatedDateUTC?: number }>(record: T) {
-  return { ...record, UpdatedDateUTC: record.UpdatedDateUTC === undefined ? undefined : msDate(record.UpdatedDateUTC) }
+  return {
+    ...record,
+    UpdatedDateUTC: record.UpdatedDateUTC === undefined ? undefined : msDate(record.UpdatedDateUTC),
+  }
 }
 
 // ---------------------------------------------------------------- listing
 
-function listAnswer(call: AccountingCall, key: string, records: Json[], filters: ((record: Json) => boolean)[] = []) {
+function listAnswer(
+  call: AccountingCall,
+  key: string,
+  records: Json[],
+  filters: ((record: Json) => boolean)[] = []
+) {
   let matching: Json[]
   try {
     const where = compileWhere(call.query.get('where'))
-    matching = records.filter((record) => where(record) && filters.every((filter) => filter(record)))
+    matching = records.filter(
+      (record) => where(record) && filters.every((filter) => filter(record))
+    )
     const order = compileOrder(call.query.get('order'))
     if (order) matching = [...matching].sort(order)
   } catch (error) {
     if (error instanceof WhereParseError) {
-      return { status: 400, body: { ErrorNumber: 16, Type: 'QueryParseException', Message: error.message } }
+      return {
+        status: 400,
+        body: { ErrorNumber: 16, Type: 'QueryParseException', Message: error.message },
+      }
     }
     throw error
   }
@@ -169,7 +189,10 @@ function listAnswer(call: AccountingCall, key: string, records: Json[], filters:
 function csv(call: AccountingCall, name: string): string[] | null {
   const raw = call.query.get(name)
   if (!raw) return null
-  return raw.split(',').map((value) => value.trim()).filter(Boolean)
+  return raw
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean)
 }
 
 // ---------------------------------------------------------------- shared document rules
@@ -182,7 +205,9 @@ interface PreparedLines {
 }
 
 function taxRateOf(org: SandboxOrganisation, taxType: string | undefined): number | null {
-  const rate = org.taxRates.find((candidate) => candidate.TaxType === taxType && candidate.Status === 'ACTIVE')
+  const rate = org.taxRates.find(
+    (candidate) => candidate.TaxType === taxType && candidate.Status === 'ACTIVE'
+  )
   return rate ? rate.EffectiveRate : null
 }
 
@@ -199,35 +224,56 @@ function prepareLines(
   const rawLines: Json[] = Array.isArray(input.LineItems) ? input.LineItems : []
   const defaultTax = sales ? 'OUTPUT2' : 'INPUT2'
   const resolved = rawLines.map((line) => {
-    const item = line.ItemCode ? org.items.find((candidate) => candidate.Code === line.ItemCode) : undefined
+    const item = line.ItemCode
+      ? org.items.find((candidate) => candidate.Code === line.ItemCode)
+      : undefined
     if (line.ItemCode && !item) errors.push(`Item code '${line.ItemCode}' is not valid.`)
     const details = item ? (sales ? item.SalesDetails : item.PurchaseDetails) : {}
     const accountCode: string | undefined = line.AccountCode ?? details.AccountCode
-    const account = accountCode ? org.accounts.find((candidate) => candidate.Code === accountCode) : undefined
+    const account = accountCode
+      ? org.accounts.find((candidate) => candidate.Code === accountCode)
+      : undefined
     if (accountCode && (!account || account.Status !== 'ACTIVE' || account.Type === 'BANK')) {
       errors.push(`Account code '${accountCode}' is not a valid code for this document.`)
     }
     if (!accountCode && requireAccounts) {
-      errors.push('A valid account code must be specified for each line item before the document can be approved.')
+      errors.push(
+        'A valid account code must be specified for each line item before the document can be approved.'
+      )
     }
     const taxType: string | undefined =
-      lineAmountTypes === 'NoTax' ? 'NONE' : (line.TaxType ?? details.TaxType ?? account?.TaxType ?? defaultTax)
+      lineAmountTypes === 'NoTax'
+        ? 'NONE'
+        : (line.TaxType ?? details.TaxType ?? account?.TaxType ?? defaultTax)
     let taxRate = taxRateOf(org, taxType)
     if (taxRate === null) {
-      errors.push(`The TaxType code '${taxType}' does not exist or cannot be used for this type of transaction.`)
+      errors.push(
+        `The TaxType code '${taxType}' does not exist or cannot be used for this type of transaction.`
+      )
       taxRate = 0
     }
     const tracking = (Array.isArray(line.Tracking) ? line.Tracking : []).map((entry: Json) => {
       const category = org.trackingCategories.find(
-        (candidate) => candidate.Name === entry.Name || candidate.TrackingCategoryID === entry.TrackingCategoryID
+        (candidate) =>
+          candidate.Name === entry.Name || candidate.TrackingCategoryID === entry.TrackingCategoryID
       )
       const option = category?.Options.find(
-        (candidate) => candidate.Name === entry.Option || candidate.TrackingOptionID === entry.TrackingOptionID
+        (candidate) =>
+          candidate.Name === entry.Option || candidate.TrackingOptionID === entry.TrackingOptionID
       )
-      if (!category) errors.push(`The tracking category '${entry.Name ?? entry.TrackingCategoryID}' does not exist.`)
-      else if (!option) errors.push(`The tracking option '${entry.Option}' does not exist in '${category.Name}'.`)
+      if (!category)
+        errors.push(
+          `The tracking category '${entry.Name ?? entry.TrackingCategoryID}' does not exist.`
+        )
+      else if (!option)
+        errors.push(`The tracking option '${entry.Option}' does not exist in '${category.Name}'.`)
       return category && option
-        ? { TrackingCategoryID: category.TrackingCategoryID, TrackingOptionID: option.TrackingOptionID, Name: category.Name, Option: option.Name }
+        ? {
+            TrackingCategoryID: category.TrackingCategoryID,
+            TrackingOptionID: option.TrackingOptionID,
+            Name: category.Name,
+            Option: option.Name,
+          }
         : null
     })
     return {
@@ -277,7 +323,12 @@ interface ContactResolution {
 }
 
 /** Finds the document's contact by ContactID, ContactNumber or Name; an unknown Name is created, as Xero does. */
-function resolveContact(call: AccountingCall, input: Json | undefined, staged: SandboxContact[], errors: string[]): ContactResolution {
+function resolveContact(
+  call: AccountingCall,
+  input: Json | undefined,
+  staged: SandboxContact[],
+  errors: string[]
+): ContactResolution {
   const { org } = call
   const all = [...org.contacts, ...staged]
   if (!input || typeof input !== 'object') {
@@ -294,12 +345,16 @@ function resolveContact(call: AccountingCall, input: Json | undefined, staged: S
     if (found) return { contact: found, created: null }
   }
   if (input.Name) {
-    const found = all.find((contact) => contact.Name.toLowerCase() === String(input.Name).trim().toLowerCase())
+    const found = all.find(
+      (contact) => contact.Name.toLowerCase() === String(input.Name).trim().toLowerCase()
+    )
     if (found) return { contact: found, created: null }
     const created = newContact(call, input)
     return { contact: created, created }
   }
-  errors.push('The Contact must contain at least 1 of the following elements to identify the contact: Name, ContactID, ContactNumber')
+  errors.push(
+    'The Contact must contain at least 1 of the following elements to identify the contact: Name, ContactID, ContactNumber'
+  )
   return { contact: null, created: null }
 }
 
@@ -325,7 +380,11 @@ function contactRef(contact: SandboxContact) {
   return { ContactID: contact.ContactID, Name: contact.Name, ContactNumber: contact.ContactNumber }
 }
 
-function lineAmountTypesOf(value: unknown, fallback: SandboxLineAmountTypes, errors: string[]): SandboxLineAmountTypes {
+function lineAmountTypesOf(
+  value: unknown,
+  fallback: SandboxLineAmountTypes,
+  errors: string[]
+): SandboxLineAmountTypes {
   if (value === undefined || value === null) return fallback
   if (value === 'Exclusive' || value === 'Inclusive' || value === 'NoTax') return value
   errors.push(`LineAmountTypes '${value}' is not valid. Use Exclusive, Inclusive or NoTax.`)
@@ -349,10 +408,17 @@ interface BatchOutcome<T> {
   records: T[]
 }
 
-function batchAnswer<T>(call: AccountingCall, key: string, outcome: BatchOutcome<T>): SandboxAnswer {
+function batchAnswer<T>(
+  call: AccountingCall,
+  key: string,
+  outcome: BatchOutcome<T>
+): SandboxAnswer {
   const summarize = call.query.get('summarizeErrors') !== 'false'
   if (summarize && outcome.errors) {
-    return validationException('A validation exception occurred', outcome.elements.filter((element) => element.HasErrors))
+    return validationException(
+      'A validation exception occurred',
+      outcome.elements.filter((element) => element.HasErrors)
+    )
   }
   for (const commit of outcome.commits) commit()
   return { status: 200, body: envelope(call.state.clock.now(), key, outcome.elements) }
@@ -373,27 +439,51 @@ function nextInvoiceNumber(org: SandboxOrganisation, taken: Set<string>) {
   return number
 }
 
-function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'upsert', pathId?: string): BatchOutcome<SandboxInvoice> {
+function saveInvoices(
+  call: AccountingCall,
+  inputs: Json[],
+  mode: 'create' | 'upsert',
+  pathId?: string
+): BatchOutcome<SandboxInvoice> {
   const { org, state } = call
-  const outcome: BatchOutcome<SandboxInvoice> = { elements: [], commits: [], errors: false, records: [] }
+  const outcome: BatchOutcome<SandboxInvoice> = {
+    elements: [],
+    commits: [],
+    errors: false,
+    records: [],
+  }
   const stagedContacts: SandboxContact[] = []
-  const numbers = new Set(org.invoices.filter((inv) => inv.Type === 'ACCREC').map((inv) => inv.InvoiceNumber.toLowerCase()))
+  const numbers = new Set(
+    org.invoices
+      .filter((inv) => inv.Type === 'ACCREC')
+      .map((inv) => inv.InvoiceNumber.toLowerCase())
+  )
   const now = state.clock.now()
 
   for (const input of inputs) {
     const errors: string[] = []
-    const id: string | undefined = pathId ?? (input.InvoiceID ? String(input.InvoiceID).toLowerCase() : undefined)
+    const id: string | undefined =
+      pathId ?? (input.InvoiceID ? String(input.InvoiceID).toLowerCase() : undefined)
     let existing = id ? org.invoices.find((invoice) => invoice.InvoiceID === id) : undefined
     if (id && !existing) {
       outcome.errors = true
-      outcome.elements.push(failedElement(input, [`Invoice ID ${input.InvoiceID ?? pathId} could not be found.`]))
+      outcome.elements.push(
+        failedElement(input, [`Invoice ID ${input.InvoiceID ?? pathId} could not be found.`])
+      )
       continue
     }
     // Only a sales invoice's number is unique, so only it names the invoice to update; a bill's number does not
     // ("ACCREC – Unique …" in xero_accounting.yaml, Invoice.InvoiceNumber; bills: pyxero#328). A POST creates a bill.
-    if (!existing && mode === 'upsert' && input.InvoiceNumber && (input.Type ?? 'ACCREC') === 'ACCREC') {
+    if (
+      !existing &&
+      mode === 'upsert' &&
+      input.InvoiceNumber &&
+      (input.Type ?? 'ACCREC') === 'ACCREC'
+    ) {
       const number = input.InvoiceNumber
-      existing = org.invoices.find((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === number)
+      existing = org.invoices.find(
+        (invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === number
+      )
     }
     if (existing && !EDITABLE_INVOICE.includes(existing.Status)) {
       outcome.errors = true
@@ -424,23 +514,50 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
     }
     // Xero voids an approved invoice only once no payment or credit note is allocated to it
     // (https://developer.xero.com/documentation/api/accounting/invoices, "Voiding invoices").
-    if (existing && status === 'VOIDED' && (existing.AmountPaid > 0 || existing.AmountCredited > 0)) {
-      errors.push('This document cannot be edited as it has a payment or credit note allocated to it.')
+    if (
+      existing &&
+      status === 'VOIDED' &&
+      (existing.AmountPaid > 0 || existing.AmountCredited > 0)
+    ) {
+      errors.push(
+        'This document cannot be edited as it has a payment or credit note allocated to it.'
+      )
     }
     const contact =
       input.Contact !== undefined || !existing
         ? resolveContact(call, input.Contact, stagedContacts, errors)
-        : { contact: org.contacts.find((c) => c.ContactID === existing!.Contact.ContactID) ?? null, created: null }
+        : {
+            contact: org.contacts.find((c) => c.ContactID === existing!.Contact.ContactID) ?? null,
+            created: null,
+          }
     const date = input.Date !== undefined ? parseXeroDate(input.Date) : (existing?.Date ?? now)
     if (date === null) errors.push('The date is not valid.')
     const dueDate =
-      input.DueDate !== undefined ? parseXeroDate(input.DueDate) : (existing?.DueDate ?? (date === null ? null : date + 20 * 86_400_000))
+      input.DueDate !== undefined
+        ? parseXeroDate(input.DueDate)
+        : (existing?.DueDate ?? (date === null ? null : date + 20 * 86_400_000))
     if (input.DueDate !== undefined && dueDate === null) errors.push('The due date is not valid.')
-    const lineAmountTypes = lineAmountTypesOf(input.LineAmountTypes, existing?.LineAmountTypes ?? 'Exclusive', errors)
+    const lineAmountTypes = lineAmountTypesOf(
+      input.LineAmountTypes,
+      existing?.LineAmountTypes ?? 'Exclusive',
+      errors
+    )
     const approving = status === 'AUTHORISED' || status === 'SUBMITTED'
-    const source = input.LineItems !== undefined ? input : { LineItems: existing?.LineItems ?? [], Total: input.Total }
-    const priced = prepareLines(org, source, lineAmountTypes, input.LineItems !== undefined ? unitdpOf(call) : 4, type !== 'ACCPAY', approving, errors)
-    if (approving && priced.lines.length === 0) errors.push('The document must have at least one line item before it can be approved.')
+    const source =
+      input.LineItems !== undefined
+        ? input
+        : { LineItems: existing?.LineItems ?? [], Total: input.Total }
+    const priced = prepareLines(
+      org,
+      source,
+      lineAmountTypes,
+      input.LineItems !== undefined ? unitdpOf(call) : 4,
+      type !== 'ACCPAY',
+      approving,
+      errors
+    )
+    if (approving && priced.lines.length === 0)
+      errors.push('The document must have at least one line item before it can be approved.')
 
     let number: string | undefined = input.InvoiceNumber ?? existing?.InvoiceNumber
     if (type === 'ACCREC' && number && number !== existing?.InvoiceNumber) {
@@ -475,7 +592,9 @@ function saveInvoices(call: AccountingCall, inputs: Json[], mode: 'create' | 'up
       SubTotal: priced.subTotal,
       TotalTax: priced.totalTax,
       Total: priced.total,
-      AmountDue: ['VOIDED', 'DELETED'].includes(status) ? 0 : money(priced.total - (existing?.AmountPaid ?? 0)),
+      AmountDue: ['VOIDED', 'DELETED'].includes(status)
+        ? 0
+        : money(priced.total - (existing?.AmountPaid ?? 0)),
       AmountPaid: existing?.AmountPaid ?? 0,
       AmountCredited: existing?.AmountCredited ?? 0,
       CurrencyCode: org.baseCurrency,
@@ -511,11 +630,16 @@ function invoices(call: AccountingCall): SandboxAnswer {
     if (statuses) filters.push((record) => statuses.includes(record.Status))
     // If-Modified-Since: only documents created or changed after it (the contract's ifModifiedSince header).
     const since = call.modifiedSince
-    const listed = since === null ? org.invoices : org.invoices.filter((invoice) => invoice.UpdatedDateUTC > since)
+    const listed =
+      since === null
+        ? org.invoices
+        : org.invoices.filter((invoice) => invoice.UpdatedDateUTC > since)
     return listAnswer(call, 'Invoices', listed.map(invoiceJson), filters)
   }
   const invoice = id
-    ? org.invoices.find((candidate) => candidate.InvoiceID === id.toLowerCase() || candidate.InvoiceNumber === id)
+    ? org.invoices.find(
+        (candidate) => candidate.InvoiceID === id.toLowerCase() || candidate.InvoiceNumber === id
+      )
     : undefined
   if (method === 'GET' && sub?.toLowerCase() === 'onlineinvoice') {
     if (!invoice) return NOT_FOUND
@@ -524,21 +648,32 @@ function invoices(call: AccountingCall): SandboxAnswer {
     }
     return {
       status: 200,
-      body: envelope(call.state.clock.now(), 'OnlineInvoices', [{ OnlineInvoiceUrl: `${call.publicUrl}/in/${invoice.onlineToken}` }]),
+      body: envelope(call.state.clock.now(), 'OnlineInvoices', [
+        { OnlineInvoiceUrl: `${call.publicUrl}/in/${invoice.onlineToken}` },
+      ]),
     }
   }
   if (sub) return NOT_FOUND
   if (method === 'GET') {
     if (!invoice) return NOT_FOUND
-    return { status: 200, body: envelope(call.state.clock.now(), 'Invoices', [invoiceJson(invoice)]) }
+    return {
+      status: 200,
+      body: envelope(call.state.clock.now(), 'Invoices', [invoiceJson(invoice)]),
+    }
   }
   const inputs = bodyArray(call.body, 'Invoices')
   if (!inputs) return validationException('The request body must contain an Invoices array.')
-  if (method === 'PUT' && !id) return batchAnswer(call, 'Invoices', saveInvoices(call, inputs, 'create'))
-  if (method === 'POST' && !id) return batchAnswer(call, 'Invoices', saveInvoices(call, inputs, 'upsert'))
+  if (method === 'PUT' && !id)
+    return batchAnswer(call, 'Invoices', saveInvoices(call, inputs, 'create'))
+  if (method === 'POST' && !id)
+    return batchAnswer(call, 'Invoices', saveInvoices(call, inputs, 'upsert'))
   if (method === 'POST' && id) {
     if (!invoice) return NOT_FOUND
-    return batchAnswer(call, 'Invoices', saveInvoices(call, inputs.slice(0, 1), 'upsert', invoice.InvoiceID))
+    return batchAnswer(
+      call,
+      'Invoices',
+      saveInvoices(call, inputs.slice(0, 1), 'upsert', invoice.InvoiceID)
+    )
   }
   return NOT_FOUND
 }
@@ -551,16 +686,30 @@ function bodyArray(body: unknown, key: string): Json[] | null {
 
 // ---------------------------------------------------------------- purchase orders
 
-function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: string): BatchOutcome<SandboxPurchaseOrder> {
+function savePurchaseOrders(
+  call: AccountingCall,
+  inputs: Json[],
+  pathId?: string
+): BatchOutcome<SandboxPurchaseOrder> {
   const { org, state } = call
-  const outcome: BatchOutcome<SandboxPurchaseOrder> = { elements: [], commits: [], errors: false, records: [] }
+  const outcome: BatchOutcome<SandboxPurchaseOrder> = {
+    elements: [],
+    commits: [],
+    errors: false,
+    records: [],
+  }
   const stagedContacts: SandboxContact[] = []
-  const numbers = new Set(org.purchaseOrders.map((order) => order.PurchaseOrderNumber.toLowerCase()))
+  const numbers = new Set(
+    org.purchaseOrders.map((order) => order.PurchaseOrderNumber.toLowerCase())
+  )
   const now = state.clock.now()
   for (const input of inputs) {
     const errors: string[] = []
-    const id = pathId ?? (input.PurchaseOrderID ? String(input.PurchaseOrderID).toLowerCase() : undefined)
-    const existing = id ? org.purchaseOrders.find((order) => order.PurchaseOrderID === id) : undefined
+    const id =
+      pathId ?? (input.PurchaseOrderID ? String(input.PurchaseOrderID).toLowerCase() : undefined)
+    const existing = id
+      ? org.purchaseOrders.find((order) => order.PurchaseOrderID === id)
+      : undefined
     if (id && !existing) {
       outcome.errors = true
       outcome.elements.push(failedElement(input, [`Purchase order ID ${id} could not be found.`]))
@@ -568,7 +717,9 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     }
     if (existing && !EDITABLE_PURCHASE_ORDER.includes(existing.Status)) {
       outcome.errors = true
-      outcome.elements.push(failedElement(input, [`A purchase order with status ${existing.Status} cannot be edited.`]))
+      outcome.elements.push(
+        failedElement(input, [`A purchase order with status ${existing.Status} cannot be edited.`])
+      )
       continue
     }
     const status = String(input.Status ?? existing?.Status ?? 'DRAFT')
@@ -578,18 +729,40 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     const contact =
       input.Contact !== undefined || !existing
         ? resolveContact(call, input.Contact, stagedContacts, errors)
-        : { contact: org.contacts.find((c) => c.ContactID === existing.Contact.ContactID) ?? null, created: null }
+        : {
+            contact: org.contacts.find((c) => c.ContactID === existing.Contact.ContactID) ?? null,
+            created: null,
+          }
     const date = input.Date !== undefined ? parseXeroDate(input.Date) : (existing?.Date ?? now)
     if (date === null) errors.push('The date is not valid.')
-    const deliveryDate = input.DeliveryDate !== undefined ? parseXeroDate(input.DeliveryDate) : (existing?.DeliveryDate ?? null)
-    const lineAmountTypes = lineAmountTypesOf(input.LineAmountTypes, existing?.LineAmountTypes ?? 'Exclusive', errors)
-    const source = input.LineItems !== undefined ? input : { LineItems: existing?.LineItems ?? [], Total: input.Total }
-    const priced = prepareLines(org, source, lineAmountTypes, 4, false, status === 'AUTHORISED', errors)
+    const deliveryDate =
+      input.DeliveryDate !== undefined
+        ? parseXeroDate(input.DeliveryDate)
+        : (existing?.DeliveryDate ?? null)
+    const lineAmountTypes = lineAmountTypesOf(
+      input.LineAmountTypes,
+      existing?.LineAmountTypes ?? 'Exclusive',
+      errors
+    )
+    const source =
+      input.LineItems !== undefined
+        ? input
+        : { LineItems: existing?.LineItems ?? [], Total: input.Total }
+    const priced = prepareLines(
+      org,
+      source,
+      lineAmountTypes,
+      4,
+      false,
+      status === 'AUTHORISED',
+      errors
+    )
     // Numbers are unique per organisation ("Unique alpha numeric code identifying purchase order",
     // xero_accounting.yaml PurchaseOrder.PurchaseOrderNumber); the message as Xero words it: XeroAPI/Xero-Net#257.
     // Strict where nothing says: case-insensitive, and a deleted order keeps its number.
     const wanted: string | undefined = input.PurchaseOrderNumber
-    const renumbered = wanted && wanted.toLowerCase() !== existing?.PurchaseOrderNumber.toLowerCase()
+    const renumbered =
+      wanted && wanted.toLowerCase() !== existing?.PurchaseOrderNumber.toLowerCase()
     if (renumbered && numbers.has(wanted.toLowerCase())) {
       errors.push('Purchase Order # must be unique.')
     }
@@ -631,7 +804,11 @@ function savePurchaseOrders(call: AccountingCall, inputs: Json[], pathId?: strin
     const created = contact.created
     outcome.commits.push(() => {
       if (created) org.contacts.push(created)
-      replaceOrAdd(org.purchaseOrders, record, (order) => order.PurchaseOrderID === record.PurchaseOrderID)
+      replaceOrAdd(
+        org.purchaseOrders,
+        record,
+        (order) => order.PurchaseOrderID === record.PurchaseOrderID
+      )
     })
     outcome.records.push(record)
     outcome.elements.push({ ...purchaseOrderJson(record), StatusAttributeString: 'OK' })
@@ -653,11 +830,17 @@ function purchaseOrders(call: AccountingCall): SandboxAnswer {
     )
   }
   const order = id
-    ? org.purchaseOrders.find((candidate) => candidate.PurchaseOrderID === id.toLowerCase() || candidate.PurchaseOrderNumber === id)
+    ? org.purchaseOrders.find(
+        (candidate) =>
+          candidate.PurchaseOrderID === id.toLowerCase() || candidate.PurchaseOrderNumber === id
+      )
     : undefined
   if (method === 'GET') {
     if (!order) return NOT_FOUND
-    return { status: 200, body: envelope(call.state.clock.now(), 'PurchaseOrders', [purchaseOrderJson(order)]) }
+    return {
+      status: 200,
+      body: envelope(call.state.clock.now(), 'PurchaseOrders', [purchaseOrderJson(order)]),
+    }
   }
   const inputs = bodyArray(call.body, 'PurchaseOrders')
   if (!inputs) return validationException('The request body must contain a PurchaseOrders array.')
@@ -665,23 +848,42 @@ function purchaseOrders(call: AccountingCall): SandboxAnswer {
     const fresh = inputs.map((input) => ({ ...input, PurchaseOrderID: undefined }))
     return batchAnswer(call, 'PurchaseOrders', savePurchaseOrders(call, fresh))
   }
-  if (method === 'POST' && !id) return batchAnswer(call, 'PurchaseOrders', savePurchaseOrders(call, inputs))
+  if (method === 'POST' && !id)
+    return batchAnswer(call, 'PurchaseOrders', savePurchaseOrders(call, inputs))
   if (method === 'POST' && id) {
     if (!order) return NOT_FOUND
-    return batchAnswer(call, 'PurchaseOrders', savePurchaseOrders(call, inputs.slice(0, 1), order.PurchaseOrderID))
+    return batchAnswer(
+      call,
+      'PurchaseOrders',
+      savePurchaseOrders(call, inputs.slice(0, 1), order.PurchaseOrderID)
+    )
   }
   return NOT_FOUND
 }
 
 // ---------------------------------------------------------------- contacts
 
-function saveContacts(call: AccountingCall, inputs: Json[], mode: 'create' | 'upsert', pathId?: string): BatchOutcome<SandboxContact> {
+function saveContacts(
+  call: AccountingCall,
+  inputs: Json[],
+  mode: 'create' | 'upsert',
+  pathId?: string
+): BatchOutcome<SandboxContact> {
   const { org, state } = call
-  const outcome: BatchOutcome<SandboxContact> = { elements: [], commits: [], errors: false, records: [] }
-  const names = new Map(org.contacts.map((contact) => [contact.Name.toLowerCase(), contact.ContactID]))
+  const outcome: BatchOutcome<SandboxContact> = {
+    elements: [],
+    commits: [],
+    errors: false,
+    records: [],
+  }
+  const names = new Map(
+    org.contacts.map((contact) => [contact.Name.toLowerCase(), contact.ContactID])
+  )
   for (const input of inputs) {
     const errors: string[] = []
-    const id = pathId ?? (mode === 'upsert' && input.ContactID ? String(input.ContactID).toLowerCase() : undefined)
+    const id =
+      pathId ??
+      (mode === 'upsert' && input.ContactID ? String(input.ContactID).toLowerCase() : undefined)
     const existing = id ? org.contacts.find((contact) => contact.ContactID === id) : undefined
     if (id && !existing) errors.push(`Contact ID ${id} could not be found.`)
     const name = String(input.Name ?? existing?.Name ?? '').trim()
@@ -726,33 +928,50 @@ function contacts(call: AccountingCall): SandboxAnswer {
     const ids = csv(call, 'IDs')?.map((value) => value.toLowerCase())
     const search = call.query.get('searchTerm')?.toLowerCase()
     const includeArchived = call.query.get('includeArchived') === 'true'
-    const filters: ((record: Json) => boolean)[] = [(record) => includeArchived || record.ContactStatus !== 'ARCHIVED']
+    const filters: ((record: Json) => boolean)[] = [
+      (record) => includeArchived || record.ContactStatus !== 'ARCHIVED',
+    ]
     if (ids) filters.push((record) => ids.includes(record.ContactID))
     if (search) {
       filters.push((record) =>
-        [record.Name, record.FirstName, record.LastName, record.ContactNumber, record.EmailAddress].some(
-          (value) => typeof value === 'string' && value.toLowerCase().includes(search)
-        )
+        [
+          record.Name,
+          record.FirstName,
+          record.LastName,
+          record.ContactNumber,
+          record.EmailAddress,
+        ].some((value) => typeof value === 'string' && value.toLowerCase().includes(search))
       )
     }
     return listAnswer(call, 'Contacts', org.contacts.map(contactJson), filters)
   }
   const contact = id
     ? org.contacts.find((candidate) =>
-        UUID_PATTERN.test(id) ? candidate.ContactID === id.toLowerCase() : candidate.ContactNumber === id
+        UUID_PATTERN.test(id)
+          ? candidate.ContactID === id.toLowerCase()
+          : candidate.ContactNumber === id
       )
     : undefined
   if (method === 'GET') {
     if (!contact) return NOT_FOUND
-    return { status: 200, body: envelope(call.state.clock.now(), 'Contacts', [contactJson(contact)]) }
+    return {
+      status: 200,
+      body: envelope(call.state.clock.now(), 'Contacts', [contactJson(contact)]),
+    }
   }
   const inputs = bodyArray(call.body, 'Contacts')
   if (!inputs) return validationException('The request body must contain a Contacts array.')
-  if (method === 'PUT' && !id) return batchAnswer(call, 'Contacts', saveContacts(call, inputs, 'create'))
-  if (method === 'POST' && !id) return batchAnswer(call, 'Contacts', saveContacts(call, inputs, 'upsert'))
+  if (method === 'PUT' && !id)
+    return batchAnswer(call, 'Contacts', saveContacts(call, inputs, 'create'))
+  if (method === 'POST' && !id)
+    return batchAnswer(call, 'Contacts', saveContacts(call, inputs, 'upsert'))
   if (method === 'POST' && id) {
     if (!contact) return NOT_FOUND
-    return batchAnswer(call, 'Contacts', saveContacts(call, inputs.slice(0, 1), 'upsert', contact.ContactID))
+    return batchAnswer(
+      call,
+      'Contacts',
+      saveContacts(call, inputs.slice(0, 1), 'upsert', contact.ContactID)
+    )
   }
   return NOT_FOUND
 }
@@ -802,12 +1021,23 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
       return contacts(call)
     case 'taxrates':
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
-      return listAnswer(call, 'TaxRates', org.taxRates.map((rate) => ({ ...rate })))
+      return listAnswer(
+        call,
+        'TaxRates',
+        org.taxRates.map((rate) => ({ ...rate }))
+      )
     case 'accounts':
       if (method !== 'GET') return NOT_FOUND
       if (call.segments[1]) {
-        const account = org.accounts.find((candidate) => candidate.AccountID === call.segments[1].toLowerCase())
-        return account ? { status: 200, body: envelope(call.state.clock.now(), 'Accounts', [withDates(account)]) } : NOT_FOUND
+        const account = org.accounts.find(
+          (candidate) => candidate.AccountID === call.segments[1].toLowerCase()
+        )
+        return account
+          ? {
+              status: 200,
+              body: envelope(call.state.clock.now(), 'Accounts', [withDates(account)]),
+            }
+          : NOT_FOUND
       }
       return listAnswer(call, 'Accounts', org.accounts.map(withDates))
     case 'items':
@@ -819,12 +1049,21 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
         call,
         'TrackingCategories',
         org.trackingCategories
-          .filter((category) => call.query.get('includeArchived') === 'true' || category.Status === 'ACTIVE')
-          .map((category) => ({ ...category, Options: category.Options.map((option) => ({ ...option })) }))
+          .filter(
+            (category) =>
+              call.query.get('includeArchived') === 'true' || category.Status === 'ACTIVE'
+          )
+          .map((category) => ({
+            ...category,
+            Options: category.Options.map((option) => ({ ...option })),
+          }))
       )
     case 'organisation':
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
-      return { status: 200, body: envelope(call.state.clock.now(), 'Organisations', [organisationJson(call)]) }
+      return {
+        status: 200,
+        body: envelope(call.state.clock.now(), 'Organisations', [organisationJson(call)]),
+      }
     default:
       return NOT_FOUND
   }
@@ -836,7 +1075,8 @@ export function onlineInvoicePage(state: XeroSandboxState, token: string): strin
     const invoice = org.invoices.find((candidate) => candidate.onlineToken === token)
     if (!invoice) continue
     const rows = invoice.LineItems.map(
-      (line) => `<tr><td>${escapeHtml(line.Description ?? '')}</td><td>${line.Quantity}</td><td>${line.UnitAmount}</td><td>${line.LineAmount.toFixed(2)}</td></tr>`
+      (line) =>
+        `<tr><td>${escapeHtml(line.Description ?? '')}</td><td>${line.Quantity}</td><td>${line.UnitAmount}</td><td>${line.LineAmount.toFixed(2)}</td></tr>`
     ).join('')
     return `<!doctype html><html><head><meta charset="utf-8"><title>Invoice ${escapeHtml(invoice.InvoiceNumber)}</title></head><body>
 <h1>${escapeHtml(org.name)}: invoice ${escapeHtml(invoice.InvoiceNumber)}</h1><p>To ${escapeHtml(invoice.Contact.Name)} · ${invoice.Status}</p>

@@ -62,8 +62,13 @@ export class ContractValidator {
 
   /** The list of problems; empty when the request matches an operation of the contract. */
   validate(request: ContractRequest): string[] {
-    const operation = this.api.matchOperation({ method: request.method.toLowerCase(), path: request.path, headers: {} })
-    if (!operation) return [`${request.method.toUpperCase()} ${request.path} is not an operation of the contract`]
+    const operation = this.api.matchOperation({
+      method: request.method.toLowerCase(),
+      path: request.path,
+      headers: {},
+    })
+    if (!operation)
+      return [`${request.method.toUpperCase()} ${request.path} is not an operation of the contract`]
     // Some paths have a twin that differs only in its parameter's name (GET /PurchaseOrders/{PurchaseOrderID}
     // and /PurchaseOrders/{PurchaseOrderNumber}): a request is valid when it is valid for one of them.
     const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}')
@@ -72,7 +77,9 @@ export class ContractValidator {
       .filter((other) => other !== operation && other.method === operation.method)
       .filter((other) => shape(other.path) === shape(operation.path))
     const errors = this.check(request, operation)
-    return errors.length === 0 || twins.some((twin) => this.check(request, twin).length === 0) ? [] : errors
+    return errors.length === 0 || twins.some((twin) => this.check(request, twin).length === 0)
+      ? []
+      : errors
   }
 
   private check(request: ContractRequest, operation: Operation): string[] {
@@ -87,6 +94,8 @@ export class ContractValidator {
       operation
     )
     if (result.valid) return []
-    return (result.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`)
+    return (result.errors ?? []).map(
+      (error) => `${error.instancePath || '/'} ${error.message ?? 'is invalid'}`
+    )
   }
 }

@@ -26,7 +26,12 @@ export function parseXeroDate(value: unknown): number | null {
 }
 
 /** The envelope every Accounting API answer comes in. */
-export function envelope(now: number, key: string, records: unknown[], extra: Record<string, unknown> = {}) {
+export function envelope(
+  now: number,
+  key: string,
+  records: unknown[],
+  extra: Record<string, unknown> = {}
+) {
   return {
     Id: randomUUID(),
     Status: 'OK',
@@ -42,7 +47,9 @@ export function fieldValue(record: unknown, path: string): unknown {
   let current: unknown = record
   for (const part of path.split('.')) {
     if (current === null || typeof current !== 'object') return undefined
-    const key = Object.keys(current).find((candidate) => candidate.toLowerCase() === part.toLowerCase())
+    const key = Object.keys(current).find(
+      (candidate) => candidate.toLowerCase() === part.toLowerCase()
+    )
     current = key === undefined ? undefined : (current as Record<string, unknown>)[key]
   }
   return current

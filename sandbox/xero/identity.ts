@@ -31,11 +31,18 @@ export function authorizePage(state: XeroSandboxState, query: URLSearchParams): 
   const client = state.clients.get(clientId)
   if (!client) return page('Error', '<h1>unauthorized_client</h1><p>Unknown client_id.</p>', 400)
   const redirectUri = query.get('redirect_uri') ?? ''
-  if (!/^https?:\/\//.test(redirectUri) || (client.redirectUris && !client.redirectUris.includes(redirectUri))) {
+  if (
+    !/^https?:\/\//.test(redirectUri) ||
+    (client.redirectUris && !client.redirectUris.includes(redirectUri))
+  ) {
     return page('Error', '<h1>invalid_request</h1><p>Invalid redirect_uri.</p>', 400)
   }
   if (query.get('response_type') !== 'code') {
-    return page('Error', '<h1>unsupported_response_type</h1><p>Only response_type=code is supported.</p>', 400)
+    return page(
+      'Error',
+      '<h1>unsupported_response_type</h1><p>Only response_type=code is supported.</p>',
+      400
+    )
   }
   const method = query.get('code_challenge_method')
   if (query.get('code_challenge') && method !== 'S256' && method !== 'plain') {
@@ -63,7 +70,10 @@ export function authorizePage(state: XeroSandboxState, query: URLSearchParams): 
     codeChallengeMethod: query.get('code_challenge') ? (method ?? 'plain') : null,
   })
   const options = state.organisations
-    .map((org, index) => `<option value="${org.tenantId}"${index === 0 ? ' selected' : ''}>${escapeHtml(org.name)}</option>`)
+    .map(
+      (org, index) =>
+        `<option value="${org.tenantId}"${index === 0 ? ' selected' : ''}>${escapeHtml(org.name)}</option>`
+    )
     .join('')
   const scopes = scope
     .split(/\s+/)
@@ -120,7 +130,10 @@ function clientOf(headers: Record<string, string | string[] | undefined>, form: 
   if (authorization.toLowerCase().startsWith('basic ')) {
     const decoded = Buffer.from(authorization.slice(6), 'base64').toString('utf8')
     const split = decoded.indexOf(':')
-    return { id: decodeURIComponent(decoded.slice(0, split)), secret: decodeURIComponent(decoded.slice(split + 1)) }
+    return {
+      id: decodeURIComponent(decoded.slice(0, split)),
+      secret: decodeURIComponent(decoded.slice(split + 1)),
+    }
   }
   return { id: form.get('client_id') ?? '', secret: form.get('client_secret') }
 }
@@ -131,7 +144,12 @@ function tokenAnswer(state: XeroSandboxState, grantId: string): SandboxAnswer {
   const idToken = [
     Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'),
     Buffer.from(
-      JSON.stringify({ sub: grant.grantId, aud: grant.clientId, iss: 'xero-sandbox', iat: Math.floor(state.clock.now() / 1000) })
+      JSON.stringify({
+        sub: grant.grantId,
+        aud: grant.clientId,
+        iss: 'xero-sandbox',
+        iat: Math.floor(state.clock.now() / 1000),
+      })
     ).toString('base64url'),
     '',
   ].join('.')
@@ -169,13 +187,17 @@ export function tokenEndpoint(
     if (!code || code.used || code.clientId !== client.id || state.clock.now() > code.expiresAt) {
       return oauthError(400, 'invalid_grant')
     }
-    if (code.redirectUri !== form.get('redirect_uri')) return oauthError(400, 'invalid_grant', 'redirect_uri mismatch')
+    if (code.redirectUri !== form.get('redirect_uri'))
+      return oauthError(400, 'invalid_grant', 'redirect_uri mismatch')
     if (code.codeChallenge) {
       const computed =
         code.codeChallengeMethod === 'S256'
-          ? createHash('sha256').update(verifier ?? '').digest('base64url')
+          ? createHash('sha256')
+              .update(verifier ?? '')
+              .digest('base64url')
           : verifier
-      if (!verifier || computed !== code.codeChallenge) return oauthError(400, 'invalid_grant', 'code_verifier is invalid')
+      if (!verifier || computed !== code.codeChallenge)
+        return oauthError(400, 'invalid_grant', 'code_verifier is invalid')
     }
     code.used = true
     return tokenAnswer(state, code.grantId)
@@ -184,7 +206,10 @@ export function tokenEndpoint(
     if (client.secret !== known.secret) return oauthError(400, 'invalid_client')
     state.tokenRefreshCount += 1
     const token = state.refreshTokens.get(form.get('refresh_token') ?? '')
-    if (state.refreshTokenProblem(token) !== null || state.grants.get(token!.grantId)?.clientId !== client.id) {
+    if (
+      state.refreshTokenProblem(token) !== null ||
+      state.grants.get(token!.grantId)?.clientId !== client.id
+    ) {
       return oauthError(400, 'invalid_grant')
     }
     if (token!.rotatedAt === null) token!.rotatedAt = state.clock.now()
@@ -210,8 +235,17 @@ export function bearerGrant(
   const unauthorized = (detail: string): { answer: SandboxAnswer } => ({
     answer: {
       status: 401,
-      headers: { 'www-authenticate': `Bearer error="invalid_token", error_description="${detail}"` },
-      body: { Type: null, Title: 'Unauthorized', Status: 401, Detail: detail, Instance: randomUUID(), Extensions: {} },
+      headers: {
+        'www-authenticate': `Bearer error="invalid_token", error_description="${detail}"`,
+      },
+      body: {
+        Type: null,
+        Title: 'Unauthorized',
+        Status: 401,
+        Detail: detail,
+        Instance: randomUUID(),
+        Extensions: {},
+      },
     },
   })
   if (!token) return unauthorized('AuthenticationUnsuccessful')
@@ -222,14 +256,21 @@ export function bearerGrant(
 }
 
 /** GET /connections: the tenants a token may reach. */
-export function connectionsEndpoint(state: XeroSandboxState, grantId: string, query: URLSearchParams): SandboxAnswer {
+export function connectionsEndpoint(
+  state: XeroSandboxState,
+  grantId: string,
+  query: URLSearchParams
+): SandboxAnswer {
   const grant = state.grants.get(grantId)!
   const authEventId = query.get('authEventId')
   const connections = grant.tenantIds
     .map((tenantId) => state.organisation(tenantId))
     .filter((org) => org !== undefined)
     .map((org) => ({
-      id: createHash('sha1').update(`${grant.grantId}:${org.tenantId}`).digest('hex').replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5'),
+      id: createHash('sha1')
+        .update(`${grant.grantId}:${org.tenantId}`)
+        .digest('hex')
+        .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12}).*$/, '$1-$2-$3-$4-$5'),
       authEventId: grant.authEventId,
       tenantId: org.tenantId,
       tenantType: 'ORGANISATION',
@@ -242,11 +283,18 @@ export function connectionsEndpoint(state: XeroSandboxState, grantId: string, qu
 }
 
 /** DELETE /connections/{id}: the user disconnects one organisation from the app. */
-export function deleteConnection(state: XeroSandboxState, grantId: string, connectionId: string): SandboxAnswer {
+export function deleteConnection(
+  state: XeroSandboxState,
+  grantId: string,
+  connectionId: string
+): SandboxAnswer {
   const grant = state.grants.get(grantId)!
-  const connection = (connectionsEndpoint(state, grantId, new URLSearchParams()).body as { id: string; tenantId: string }[]).find(
-    (candidate) => candidate.id === connectionId
-  )
+  const connection = (
+    connectionsEndpoint(state, grantId, new URLSearchParams()).body as {
+      id: string
+      tenantId: string
+    }[]
+  ).find((candidate) => candidate.id === connectionId)
   if (!connection) return { status: 404, body: '' }
   grant.tenantIds = grant.tenantIds.filter((tenantId) => tenantId !== connection.tenantId)
   return { status: 204, body: '' }

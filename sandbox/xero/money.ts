@@ -60,7 +60,9 @@ export function computeDocument(
     const quantity = (quantitySupplied ?? new Money(unitSupplied ? 1 : 0)).toDecimalPlaces(4)
     const unitAmount = (unitSupplied ?? new Money(0)).toDecimalPlaces(unitPlaces)
     if (quantity.isNegative()) {
-      errors.push('The quantity of a line item cannot be negative. Use a negative unit amount instead.')
+      errors.push(
+        'The quantity of a line item cannot be negative. Use a negative unit amount instead.'
+      )
     }
     const lineAmount = quantity.mul(unitAmount).toDecimalPlaces(2)
     const suppliedLine = decimal(line.lineAmount)
@@ -72,7 +74,8 @@ export function computeDocument(
     const rate = new Money(line.taxRate)
     let tax = new Money(0)
     if (lineAmountTypes === 'Exclusive') tax = lineAmount.mul(rate).div(100).toDecimalPlaces(2)
-    if (lineAmountTypes === 'Inclusive') tax = lineAmount.mul(rate).div(rate.add(100)).toDecimalPlaces(2)
+    if (lineAmountTypes === 'Inclusive')
+      tax = lineAmount.mul(rate).div(rate.add(100)).toDecimalPlaces(2)
     sumLines = sumLines.add(lineAmount)
     sumTax = sumTax.add(tax)
     results.push({
@@ -92,5 +95,11 @@ export function computeDocument(
   if (total.isNegative()) {
     errors.push('The document total cannot be negative. Use a credit note instead.')
   }
-  return { lines: results, subTotal: subTotal.toNumber(), totalTax: sumTax.toNumber(), total: total.toNumber(), errors }
+  return {
+    lines: results,
+    subTotal: subTotal.toNumber(),
+    totalTax: sumTax.toNumber(),
+    total: total.toNumber(),
+    errors,
+  }
 }

@@ -9,7 +9,11 @@ import type { SandboxClient } from '#sandbox/xero/types'
 export const GRANULAR_SCOPES_CUTOFF = '2026-03-02'
 
 /** The broad scopes replaced by granular ones (https://www.apideck.com/blog/xero-scopes, "What exactly changed"). */
-export const BROAD_SCOPES = ['accounting.transactions', 'accounting.transactions.read', 'accounting.reports.read']
+export const BROAD_SCOPES = [
+  'accounting.transactions',
+  'accounting.transactions.read',
+  'accounting.reports.read',
+]
 
 /** The granular set the sandbox's connections get unless a test asks for others. */
 export const DEFAULT_SANDBOX_SCOPE =
@@ -93,7 +97,11 @@ export function consentScopeProblem(client: SandboxClient, requested: string[]):
  * (Title "Unauthorized", Detail "AuthorizationUnsuccessful": https://stackoverflow.com/questions/61047303) with
  * `insufficient_scope` in WWW-Authenticate (Xero staff, https://community.xero.com/developer/discussion/119166525).
  */
-export function insufficientScope(grantedScope: string, method: string, resource?: string): SandboxAnswer | null {
+export function insufficientScope(
+  grantedScope: string,
+  method: string,
+  resource?: string
+): SandboxAnswer | null {
   const covering = RESOURCE_SCOPES[resource?.toLowerCase() ?? '']
   if (!covering) return null
   const granted = grantedScope.split(/\s+/)

@@ -47,10 +47,23 @@ export const XERO_SANDBOX_CONTACT_NUMBERS = ['1001', '1002', '1003', '1004'] as 
 const SEED_TIME = Date.UTC(2024, 0, 15, 9, 0, 0)
 
 function taxRates(gstRate: number): SandboxTaxRate[] {
-  const rate = (name: string, taxType: string, value: number, revenue: boolean, expenses: boolean) => ({
+  const rate = (
+    name: string,
+    taxType: string,
+    value: number,
+    revenue: boolean,
+    expenses: boolean
+  ) => ({
     Name: name,
     TaxType: taxType,
-    TaxComponents: [{ Name: value === 0 ? 'No Tax' : 'GST', Rate: value, IsCompound: false, IsNonRecoverable: false }],
+    TaxComponents: [
+      {
+        Name: value === 0 ? 'No Tax' : 'GST',
+        Rate: value,
+        IsCompound: false,
+        IsNonRecoverable: false,
+      },
+    ],
     Status: 'ACTIVE',
     ReportTaxType: revenue ? 'OUTPUT' : 'INPUT',
     CanApplyToAssets: true,
@@ -72,7 +85,13 @@ function taxRates(gstRate: number): SandboxTaxRate[] {
 function accounts(): SandboxAccount[] {
   const c = XERO_SANDBOX_ACCOUNT_CODES
   const t = XERO_SANDBOX_TAX_TYPES
-  const account = (code: string, name: string, type: string, accountClass: string, taxType: string) => ({
+  const account = (
+    code: string,
+    name: string,
+    type: string,
+    accountClass: string,
+    taxType: string
+  ) => ({
     AccountID: randomUUID(),
     Code: code,
     Name: name,
@@ -86,7 +105,10 @@ function accounts(): SandboxAccount[] {
     UpdatedDateUTC: SEED_TIME,
   })
   return [
-    { ...account(c.bank, 'Business Bank Account', 'BANK', 'ASSET', t.taxExempt), BankAccountNumber: '0102030405060708' },
+    {
+      ...account(c.bank, 'Business Bank Account', 'BANK', 'ASSET', t.taxExempt),
+      BankAccountNumber: '0102030405060708',
+    },
     account(c.sales, 'Sales', 'REVENUE', 'REVENUE', t.gstOnIncome),
     account(c.otherRevenue, 'Other Revenue', 'REVENUE', 'REVENUE', t.gstOnIncome),
     account(c.interestIncome, 'Interest Income', 'REVENUE', 'REVENUE', t.taxExempt),
@@ -97,12 +119,21 @@ function accounts(): SandboxAccount[] {
     account(c.accountsReceivable, 'Accounts Receivable', 'CURRENT', 'ASSET', t.taxExempt),
     account(c.accountsPayable, 'Accounts Payable', 'CURRLIAB', 'LIABILITY', t.taxExempt),
     account(c.roundingAccount, 'Rounding', 'EXPENSE', 'EXPENSE', t.taxExempt),
-    { ...account('205', 'Old Sales (archived)', 'REVENUE', 'REVENUE', t.gstOnIncome), Status: 'ARCHIVED' },
+    {
+      ...account('205', 'Old Sales (archived)', 'REVENUE', 'REVENUE', t.gstOnIncome),
+      Status: 'ARCHIVED',
+    },
   ]
 }
 
 function items(): SandboxItem[] {
-  const item = (code: string, name: string, price: number, account: string, purchased: boolean) => ({
+  const item = (
+    code: string,
+    name: string,
+    price: number,
+    account: string,
+    purchased: boolean
+  ) => ({
     ItemID: randomUUID(),
     Code: code,
     Name: name,
@@ -111,9 +142,17 @@ function items(): SandboxItem[] {
     IsSold: true,
     IsPurchased: purchased,
     IsTrackedAsInventory: false,
-    SalesDetails: { UnitPrice: price, AccountCode: account, TaxType: XERO_SANDBOX_TAX_TYPES.gstOnIncome },
+    SalesDetails: {
+      UnitPrice: price,
+      AccountCode: account,
+      TaxType: XERO_SANDBOX_TAX_TYPES.gstOnIncome,
+    },
     PurchaseDetails: purchased
-      ? { UnitPrice: Math.round(price * 70) / 100, AccountCode: '300', TaxType: XERO_SANDBOX_TAX_TYPES.gstOnExpenses }
+      ? {
+          UnitPrice: Math.round(price * 70) / 100,
+          AccountCode: '300',
+          TaxType: XERO_SANDBOX_TAX_TYPES.gstOnExpenses,
+        }
       : {},
     UpdatedDateUTC: SEED_TIME,
   })
@@ -130,9 +169,16 @@ function trackingCategories(): SandboxTrackingCategory[] {
     TrackingCategoryID: randomUUID(),
     Name: name,
     Status: 'ACTIVE',
-    Options: options.map((option) => ({ TrackingOptionID: randomUUID(), Name: option, Status: 'ACTIVE' })),
+    Options: options.map((option) => ({
+      TrackingOptionID: randomUUID(),
+      Name: option,
+      Status: 'ACTIVE',
+    })),
   })
-  return [category('Region', ['North', 'South', 'Central']), category('Department', ['Support', 'Projects', 'Hardware'])]
+  return [
+    category('Region', ['North', 'South', 'Central']),
+    category('Department', ['Support', 'Projects', 'Hardware']),
+  ]
 }
 
 function contacts(): SandboxContact[] {

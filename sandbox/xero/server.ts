@@ -49,7 +49,12 @@ export interface XeroSandbox {
   close(): Promise<void>
 }
 
-export const DEFAULT_LIMITS: SandboxLimits = { perMinute: 60, concurrent: 5, perDay: 5000, appPerMinute: 10_000 }
+export const DEFAULT_LIMITS: SandboxLimits = {
+  perMinute: 60,
+  concurrent: 5,
+  perDay: 5000,
+  appPerMinute: 10_000,
+}
 
 /**
  * "A single POST to the Accounting or Payroll APIs has a size limit of 3.5MB"
@@ -99,11 +104,18 @@ function json(body: unknown, status = 200): SandboxAnswer {
 }
 
 function collapsePath(segments: string[]): string {
-  return '/' + segments.map((segment) => (/^[0-9a-f-]{36}$/i.test(segment) ? '{id}' : segment)).join('/')
+  return (
+    '/' + segments.map((segment) => (/^[0-9a-f-]{36}$/i.test(segment) ? '{id}' : segment)).join('/')
+  )
 }
 
 /** Prunes a sliding window and returns what is left. */
-function windowOf(windows: Map<string, number[]>, key: string, now: number, span: number): number[] {
+function windowOf(
+  windows: Map<string, number[]>,
+  key: string,
+  now: number,
+  span: number
+): number[] {
   const list = (windows.get(key) ?? []).filter((at) => at > now - span)
   windows.set(key, list)
   return list
@@ -128,13 +140,22 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
             : undefined,
         }
       : (options.validateAgainst ?? {})
-  const accountingContract = contractPaths.accounting ? await ContractValidator.load(contractPaths.accounting) : null
-  const identityContract = contractPaths.identity ? await ContractValidator.load(contractPaths.identity) : null
+  const accountingContract = contractPaths.accounting
+    ? await ContractValidator.load(contractPaths.accounting)
+    : null
+  const identityContract = contractPaths.identity
+    ? await ContractValidator.load(contractPaths.identity)
+    : null
 
   const sockets = new Set<Socket>()
   let baseUrl = ''
 
-  function violation(contract: 'accounting' | 'identity', method: string, path: string, errors: string[]) {
+  function violation(
+    contract: 'accounting' | 'identity',
+    method: string,
+    path: string,
+    errors: string[]
+  ) {
     if (errors.length > 0) state.violations.push({ at: Date.now(), method, path, contract, errors })
   }
 
@@ -150,12 +171,18 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     return {
       'x-minlimit-remaining': String(Math.max(0, state.limits.perMinute - minute)),
       'x-daylimit-remaining': String(Math.max(0, state.limits.perDay - day)),
-      'x-appminlimit-remaining': String(Math.max(0, state.limits.appPerMinute - state.appMinuteWindow.length)),
+      'x-appminlimit-remaining': String(
+        Math.max(0, state.limits.appPerMinute - state.appMinuteWindow.length)
+      ),
     }
   }
 
   /** Adds the rate-limit headers to an Accounting API answer that lacks them: errors carry them too. */
-  function withRateHeaders(answer: SandboxAnswer | null, request: IncomingMessage, entry: LogContext) {
+  function withRateHeaders(
+    answer: SandboxAnswer | null,
+    request: IncomingMessage,
+    entry: LogContext
+  ) {
     if (!answer) return answer
     const tenantId = entry.tenantId ?? String(request.headers['xero-tenant-id'] ?? '').toLowerCase()
     answer.headers = { ...rateHeaders(tenantId), ...(answer.headers ?? {}) }
@@ -166,8 +193,13 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
    * 429 with X-Rate-Limit-Problem: minute | day | concurrent | appminute, as Xero names them;
    * `retryAfterSeconds` null leaves Retry-After out.
    */
-  function tooMany(tenantId: string, problem: SandboxFault['problem'], retryAfterSeconds: number | null): SandboxAnswer {
-    const retryAfter: Record<string, string> = retryAfterSeconds === null ? {} : { 'retry-after': `${retryAfterSeconds}` }
+  function tooMany(
+    tenantId: string,
+    problem: SandboxFault['problem'],
+    retryAfterSeconds: number | null
+  ): SandboxAnswer {
+    const retryAfter: Record<string, string> =
+      retryAfterSeconds === null ? {} : { 'retry-after': `${retryAfterSeconds}` }
     return {
       status: 429,
       headers: { ...rateHeaders(tenantId), ...retryAfter, 'x-rate-limit-problem': problem },
@@ -181,12 +213,18 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     const inFlight = state.inFlight.get(tenantId) ?? 0
     if (inFlight >= state.limits.concurrent) return tooMany(tenantId, 'concurrent', 1)
     const day = windowOf(state.dayWindow, tenantId, now, DAY)
-    if (day.length >= state.limits.perDay) return tooMany(tenantId, 'day', clock.realSeconds(day[0] + DAY - now))
+    if (day.length >= state.limits.perDay)
+      return tooMany(tenantId, 'day', clock.realSeconds(day[0] + DAY - now))
     const minute = windowOf(state.minuteWindow, tenantId, now, MINUTE)
-    if (minute.length >= state.limits.perMinute) return tooMany(tenantId, 'minute', clock.realSeconds(minute[0] + MINUTE - now))
+    if (minute.length >= state.limits.perMinute)
+      return tooMany(tenantId, 'minute', clock.realSeconds(minute[0] + MINUTE - now))
     state.appMinuteWindow = state.appMinuteWindow.filter((at) => at > now - MINUTE)
     if (state.appMinuteWindow.length >= state.limits.appPerMinute) {
-      return tooMany(tenantId, 'appminute', clock.realSeconds(state.appMinuteWindow[0] + MINUTE - now))
+      return tooMany(
+        tenantId,
+        'appminute',
+        clock.realSeconds(state.appMinuteWindow[0] + MINUTE - now)
+      )
     }
     day.push(now)
     minute.push(now)
@@ -198,13 +236,17 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     const count = (state.inFlight.get(tenantId) ?? 0) + 1
     state.inFlight.set(tenantId, count)
     state.maxConcurrency.set(tenantId, Math.max(state.maxConcurrency.get(tenantId) ?? 0, count))
-    response.once('close', () => state.inFlight.set(tenantId, (state.inFlight.get(tenantId) ?? 1) - 1))
+    response.once('close', () =>
+      state.inFlight.set(tenantId, (state.inFlight.get(tenantId) ?? 1) - 1)
+    )
   }
 
   function takeFault(method: string, path: string): SandboxFault | null {
     const fault = state.faults.find(
       (candidate) =>
-        candidate.remaining > 0 && path.includes(candidate.pathContains) && (!candidate.method || candidate.method === method)
+        candidate.remaining > 0 &&
+        path.includes(candidate.pathContains) &&
+        (!candidate.method || candidate.method === method)
     )
     if (!fault) return null
     fault.remaining -= 1
@@ -226,7 +268,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     entry.idempotencyKey = idempotencyKey
     const bytes = Buffer.byteLength(raw)
     if (bytes > MAX_REQUEST_BYTES) {
-      return { status: 413, body: `Request body of ${bytes} bytes is over the ${MAX_REQUEST_BYTES} bytes accepted` }
+      return {
+        status: 413,
+        body: `Request body of ${bytes} bytes is over the ${MAX_REQUEST_BYTES} bytes accepted`,
+      }
     }
     const relative = url.pathname.slice(API_PREFIX.length) || '/'
     const segments = relative.split('/').filter(Boolean).map(decodeURIComponent)
@@ -236,11 +281,25 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       try {
         body = JSON.parse(raw)
       } catch {
-        return { status: 400, body: { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: 'Invalid JSON' } }
+        return {
+          status: 400,
+          body: { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: 'Invalid JSON' },
+        }
       }
     }
     if (accountingContract) {
-      violation('accounting', method, relative, accountingContract.validate({ method, path: relative, query, headers: request.headers, body }))
+      violation(
+        'accounting',
+        method,
+        relative,
+        accountingContract.validate({
+          method,
+          path: relative,
+          query,
+          headers: request.headers,
+          body,
+        })
+      )
     }
     state.count(method, collapsePath(segments))
 
@@ -252,7 +311,14 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     if (!org || !grant.tenantIds.includes(org.tenantId)) {
       return {
         status: 403,
-        body: { Type: null, Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful', Instance: crypto.randomUUID(), Extensions: {} },
+        body: {
+          Type: null,
+          Title: 'Forbidden',
+          Status: 403,
+          Detail: 'AuthenticationUnsuccessful',
+          Instance: crypto.randomUUID(),
+          Extensions: {},
+        },
       }
     }
     entry.tenantId = org.tenantId
@@ -265,7 +331,9 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       return null
     }
     if (fault?.kind === '429') {
-      const retry = fault.retryAfterSeconds ?? (fault.problem === 'day' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
+      const retry =
+        fault.retryAfterSeconds ??
+        (fault.problem === 'day' ? 3600 : fault.problem === 'concurrent' ? 1 : 60)
       return tooMany(org.tenantId, fault.problem, fault.withoutRetryAfter ? null : retry)
     }
     if (fault && fault.kind !== 'lost') {
@@ -276,7 +344,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
           fault.kind === '500'
             ? {
                 Title: 'An error occurred',
-                Detail: 'An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.',
+                Detail:
+                  'An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status.',
                 Status: 500,
                 Instance: crypto.randomUUID(),
               }
@@ -289,19 +358,42 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs))
 
     if (idempotencyKey && idempotencyKey.length > 128) {
-      return { status: 400, body: { ErrorNumber: 10, Type: 'ValidationException', Message: 'Idempotency-Key must be 128 characters or fewer', Elements: [] } }
+      return {
+        status: 400,
+        body: {
+          ErrorNumber: 10,
+          Type: 'ValidationException',
+          Message: 'Idempotency-Key must be 128 characters or fewer',
+          Elements: [],
+        },
+      }
     }
-    const storeKey = idempotencyKey ? `${org.tenantId}|${method}|${url.pathname}|${idempotencyKey}` : null
+    const storeKey = idempotencyKey
+      ? `${org.tenantId}|${method}|${url.pathname}|${idempotencyKey}`
+      : null
     // Xero answers a key seen in the last 24 hours with the first answer, and forgets it after that
     // (https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/).
     const stored = storeKey ? state.idempotency.get(storeKey) : undefined
     if (stored && clock.now() - stored.at < IDEMPOTENCY_WINDOW_MS) {
       entry.replayed = true
-      return { status: stored.status, headers: { ...stored.headers, ...rateHeaders(org.tenantId) }, body: stored.body }
+      return {
+        status: stored.status,
+        headers: { ...stored.headers, ...rateHeaders(org.tenantId) },
+        body: stored.body,
+      }
     }
     const since = Date.parse(String(request.headers['if-modified-since'] ?? ''))
     const modifiedSince = Number.isNaN(since) ? null : since
-    const call = { state, org, method, segments, query: url.searchParams, body, publicUrl: baseUrl, modifiedSince }
+    const call = {
+      state,
+      org,
+      method,
+      segments,
+      query: url.searchParams,
+      body,
+      publicUrl: baseUrl,
+      modifiedSince,
+    }
     const answer = handleAccounting(call)
     answer.headers = { ...(answer.headers ?? {}), ...rateHeaders(org.tenantId) }
     if (storeKey && answer.status < 500) {
@@ -309,7 +401,9 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       state.idempotency.set(storeKey, {
         at: clock.now(),
         status: answer.status,
-        headers: { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' },
+        headers: {
+          'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+        },
         body: isText ? (answer.body as string) : JSON.stringify(answer.body),
       })
     }
@@ -317,10 +411,20 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     return fault?.kind === 'lost' ? null : answer
   }
 
-  function identityContractCheck(method: string, path: string, headers: Headers, query: Record<string, string>) {
+  function identityContractCheck(
+    method: string,
+    path: string,
+    headers: Headers,
+    query: Record<string, string>
+  ) {
     if (!identityContract) return
     const contractPath = path.replace(/^\/connections/i, '/Connections')
-    violation('identity', method, path, identityContract.validate({ method, path: contractPath, query, headers }))
+    violation(
+      'identity',
+      method,
+      path,
+      identityContract.validate({ method, path: contractPath, query, headers })
+    )
   }
 
   /** The token endpoint is not in the identity YAML; check its form the way Xero documents it. */
@@ -332,7 +436,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
     const grantType = form.get('grant_type')
     if (grantType === 'authorization_code') {
-      for (const field of ['code', 'redirect_uri']) if (!form.get(field)) errors.push(`${field} is required`)
+      for (const field of ['code', 'redirect_uri'])
+        if (!form.get(field)) errors.push(`${field} is required`)
     } else if (grantType === 'refresh_token') {
       if (!form.get('refresh_token')) errors.push('refresh_token is required')
     } else {
@@ -388,7 +493,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         const problem = body.problem ?? 'minute'
         if (!RATE_LIMIT_PROBLEMS.includes(problem)) {
           const values = RATE_LIMIT_PROBLEMS.join(', ')
-          return json({ error: `problem must be one of ${values} (Xero's X-Rate-Limit-Problem values)` }, 400)
+          return json(
+            { error: `problem must be one of ${values} (Xero's X-Rate-Limit-Problem values)` },
+            400
+          )
         }
         state.faults.push({
           kind: kind as SandboxFault['kind'],
@@ -418,26 +526,47 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         state.expireAccessTokens()
         return json({ ok: true })
       case 'POST /tokens/revoke':
-        return json({ ok: state.revokeRefreshToken(String(body.refreshToken ?? ''), Boolean(body.wholeGrant)) })
+        return json({
+          ok: state.revokeRefreshToken(String(body.refreshToken ?? ''), Boolean(body.wholeGrant)),
+        })
       case 'POST /connect': {
-        const tenantIds = Array.isArray(body.tenantIds) ? body.tenantIds : state.organisations.map((org) => org.tenantId)
-        const connection = state.connect(tenantIds, ...(typeof body.scope === 'string' ? [body.scope] : []))
-        return json({ ...connection, grant: undefined, expiresAt: connection.expiresAt.toISOString() })
+        const tenantIds = Array.isArray(body.tenantIds)
+          ? body.tenantIds
+          : state.organisations.map((org) => org.tenantId)
+        const connection = state.connect(
+          tenantIds,
+          ...(typeof body.scope === 'string' ? [body.scope] : [])
+        )
+        return json({
+          ...connection,
+          grant: undefined,
+          expiresAt: connection.expiresAt.toISOString(),
+        })
       }
       case 'POST /clients': {
         const createdOn = String(body.createdOn ?? GRANULAR_SCOPES_CUTOFF)
         if (!body.clientId || !body.clientSecret || !/^\d{4}-\d{2}-\d{2}$/.test(createdOn)) {
-          return json({ error: 'clientId, clientSecret and createdOn (YYYY-MM-DD) are required' }, 400)
+          return json(
+            { error: 'clientId, clientSecret and createdOn (YYYY-MM-DD) are required' },
+            400
+          )
         }
         state.registerClient(String(body.clientId), String(body.clientSecret), createdOn)
         return json({ ok: true, clientId: body.clientId, createdOn })
       }
       case 'POST /invoices/reject-number':
-        state.rejectedInvoiceNumbers.set(String(body.invoiceNumber), String(body.message ?? 'Invoice # must be unique.'))
+        state.rejectedInvoiceNumbers.set(
+          String(body.invoiceNumber),
+          String(body.message ?? 'Invoice # must be unique.')
+        )
         return json({ ok: true })
       case 'POST /invoices/pay': {
-        const invoice = state.markInvoicePaid(String(body.invoice ?? body.invoiceId ?? body.invoiceNumber ?? ''))
-        return invoice ? json({ ok: true, status: invoice.Status }) : json({ error: 'invoice not found' }, 404)
+        const invoice = state.markInvoicePaid(
+          String(body.invoice ?? body.invoiceId ?? body.invoiceNumber ?? '')
+        )
+        return invoice
+          ? json({ ok: true, status: invoice.Status })
+          : json({ error: 'invoice not found' }, 404)
       }
       case 'GET /invoices':
         return json(state.invoices(url.searchParams.get('tenantId') ?? undefined))
@@ -477,10 +606,14 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
 
     if (path.startsWith('/_sandbox')) return send(response, await knob(method, path, url, raw))
     if (path === API_PREFIX || path.startsWith(`${API_PREFIX}/`)) {
-      return finish(withRateHeaders(await accounting(request, response, url, raw, entry), request, entry))
+      return finish(
+        withRateHeaders(await accounting(request, response, url, raw, entry), request, entry)
+      )
     }
-    if (path === IDENTITY_PATHS.authorize && method === 'GET') return finish(authorizePage(state, url.searchParams))
-    if (path === IDENTITY_PATHS.authorize && method === 'POST') return finish(consentAnswer(state, new URLSearchParams(raw)))
+    if (path === IDENTITY_PATHS.authorize && method === 'GET')
+      return finish(authorizePage(state, url.searchParams))
+    if (path === IDENTITY_PATHS.authorize && method === 'POST')
+      return finish(consentAnswer(state, new URLSearchParams(raw)))
     if (path === IDENTITY_PATHS.token && method === 'POST') {
       const form = new URLSearchParams(raw)
       tokenFormCheck(request.headers, form)
@@ -490,31 +623,48 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         tokenEndpoint(state, request.headers, form)
         return finish(null)
       }
-      if (fault) return finish({ status: Number(fault.kind === '429' ? 429 : fault.kind), body: '' })
+      if (fault)
+        return finish({ status: Number(fault.kind === '429' ? 429 : fault.kind), body: '' })
       return finish(tokenEndpoint(state, request.headers, form))
     }
-    if (path === IDENTITY_PATHS.revocation && method === 'POST') return finish(revocationEndpoint(state, new URLSearchParams(raw)))
+    if (path === IDENTITY_PATHS.revocation && method === 'POST')
+      return finish(revocationEndpoint(state, new URLSearchParams(raw)))
     if (path.toLowerCase().startsWith(IDENTITY_PATHS.connections)) {
       identityContractCheck(method, path, request.headers, Object.fromEntries(url.searchParams))
       const auth = bearerGrant(state, request.headers)
       if ('answer' in auth) return finish(auth.answer)
       const id = path.split('/')[2]
-      if (method === 'GET' && !id) return finish(connectionsEndpoint(state, auth.grantId, url.searchParams))
+      if (method === 'GET' && !id)
+        return finish(connectionsEndpoint(state, auth.grantId, url.searchParams))
       if (method === 'DELETE' && id) return finish(deleteConnection(state, auth.grantId, id))
     }
     if (path.startsWith('/in/') && method === 'GET') {
       const html = onlineInvoicePage(state, path.slice(4))
-      return finish(html ? { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html } : { status: 404, body: 'Not found' })
+      return finish(
+        html
+          ? { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html }
+          : { status: 404, body: 'Not found' }
+      )
     }
     if (path === '/' && method === 'GET') {
-      return send(response, json({ name: 'Xero sandbox', apiUrl: `${baseUrl}${API_PREFIX}`, knobs: `${baseUrl}/_sandbox` }))
+      return send(
+        response,
+        json({
+          name: 'Xero sandbox',
+          apiUrl: `${baseUrl}${API_PREFIX}`,
+          knobs: `${baseUrl}/_sandbox`,
+        })
+      )
     }
     return finish({ status: 404, body: "The resource you're looking for cannot be found" })
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
-      send(response, { status: 500, body: { Title: 'Sandbox failure', Detail: error.message, Status: 500 } })
+      send(response, {
+        status: 500,
+        body: { Title: 'Sandbox failure', Detail: error.message, Status: 500 },
+      })
     })
   })
   server.on('connection', (socket) => {

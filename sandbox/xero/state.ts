@@ -1,5 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { seedOrganisations, XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET } from '#sandbox/xero/seed'
+import {
+  seedOrganisations,
+  XERO_SANDBOX_CLIENT_ID,
+  XERO_SANDBOX_CLIENT_SECRET,
+} from '#sandbox/xero/seed'
 import { DEFAULT_SANDBOX_SCOPE, GRANULAR_SCOPES_CUTOFF } from '#sandbox/xero/scopes'
 import type {
   SandboxAccessToken,
@@ -90,7 +94,13 @@ export class XeroSandboxState {
     this.organisations = seedOrganisations()
     this.clients = new Map()
     this.registerClient(XERO_SANDBOX_CLIENT_ID, XERO_SANDBOX_CLIENT_SECRET)
-    for (const map of [this.grants, this.accessTokens, this.refreshTokens, this.authCodes, this.consentRequests]) {
+    for (const map of [
+      this.grants,
+      this.accessTokens,
+      this.refreshTokens,
+      this.authCodes,
+      this.consentRequests,
+    ]) {
       map.clear()
     }
     this.idempotency.clear()
@@ -143,9 +153,16 @@ export class XeroSandboxState {
     return grant
   }
 
-  issueTokens(grantId: string): { accessToken: SandboxAccessToken; refreshToken: SandboxRefreshToken } {
+  issueTokens(grantId: string): {
+    accessToken: SandboxAccessToken
+    refreshToken: SandboxRefreshToken
+  } {
     const now = this.clock.now()
-    const accessToken = { token: `sbx_at_${randomBytes(24).toString('base64url')}`, grantId, expiresAt: now + ACCESS_TOKEN_LIFETIME_MS }
+    const accessToken = {
+      token: `sbx_at_${randomBytes(24).toString('base64url')}`,
+      grantId,
+      expiresAt: now + ACCESS_TOKEN_LIFETIME_MS,
+    }
     const refreshToken = {
       token: `sbx_rt_${randomBytes(24).toString('base64url')}`,
       grantId,
@@ -175,7 +192,8 @@ export class XeroSandboxState {
     const now = this.clock.now()
     if (!token) return 'unknown refresh token'
     if (token.revoked) return 'refresh token revoked'
-    if (token.rotatedAt !== null && now > token.rotatedAt + REFRESH_GRACE_MS) return 'refresh token already used'
+    if (token.rotatedAt !== null && now > token.rotatedAt + REFRESH_GRACE_MS)
+      return 'refresh token already used'
     if (now > token.issuedAt + REFRESH_TOKEN_IDLE_MS) return 'refresh token expired'
     return null
   }
@@ -191,16 +209,21 @@ export class XeroSandboxState {
     if (!record) return false
     record.revoked = true
     if (wholeGrant) {
-      for (const other of this.refreshTokens.values()) if (other.grantId === record.grantId) other.revoked = true
-      for (const [key, access] of this.accessTokens) if (access.grantId === record.grantId) this.accessTokens.delete(key)
+      for (const other of this.refreshTokens.values())
+        if (other.grantId === record.grantId) other.revoked = true
+      for (const [key, access] of this.accessTokens)
+        if (access.grantId === record.grantId) this.accessTokens.delete(key)
     }
     return true
   }
 
-  findInvoice(reference: string): { org: SandboxOrganisation; invoice: SandboxInvoice } | undefined {
+  findInvoice(
+    reference: string
+  ): { org: SandboxOrganisation; invoice: SandboxInvoice } | undefined {
     for (const org of this.organisations) {
       const invoice = org.invoices.find(
-        (candidate) => candidate.InvoiceID === reference.toLowerCase() || candidate.InvoiceNumber === reference
+        (candidate) =>
+          candidate.InvoiceID === reference.toLowerCase() || candidate.InvoiceNumber === reference
       )
       if (invoice) return { org, invoice }
     }
@@ -222,12 +245,16 @@ export class XeroSandboxState {
 
   /** The invoices of a tenant (all tenants when omitted). */
   invoices(tenantId?: string): SandboxInvoice[] {
-    return this.organisations.filter((org) => !tenantId || org.tenantId === tenantId).flatMap((org) => org.invoices)
+    return this.organisations
+      .filter((org) => !tenantId || org.tenantId === tenantId)
+      .flatMap((org) => org.invoices)
   }
 
   /** The purchase orders of a tenant (all tenants when omitted). */
   purchaseOrders(tenantId?: string): SandboxPurchaseOrder[] {
-    return this.organisations.filter((org) => !tenantId || org.tenantId === tenantId).flatMap((org) => org.purchaseOrders)
+    return this.organisations
+      .filter((org) => !tenantId || org.tenantId === tenantId)
+      .flatMap((org) => org.purchaseOrders)
   }
 
   /** Calls per "METHOD /path" with ids collapsed, e.g. `PUT /Invoices`. */
@@ -245,7 +272,9 @@ export class XeroSandboxState {
       tokenExchanges: this.tokenExchangeCount,
       requests: this.requestLog.length,
       violations: this.violations.length,
-      invoices: Object.fromEntries(this.organisations.map((org) => [org.tenantId, org.invoices.length])),
+      invoices: Object.fromEntries(
+        this.organisations.map((org) => [org.tenantId, org.invoices.length])
+      ),
     }
   }
 }

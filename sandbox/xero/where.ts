@@ -31,7 +31,12 @@ const TEXT_METHODS = ['Contains', 'StartsWith', 'EndsWith']
 const CASE_METHODS = ['ToLower', 'ToUpper']
 const NUMBER = /\d+(\.\d+)?/y
 const WORD = /[A-Za-z_]\w*/y
-const DOT_NET_TYPE: Record<Kind, string> = { string: 'String', number: 'Decimal', boolean: 'Boolean', date: 'DateTime' }
+const DOT_NET_TYPE: Record<Kind, string> = {
+  string: 'String',
+  number: 'Decimal',
+  boolean: 'Boolean',
+  date: 'DateTime',
+}
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = []
@@ -50,7 +55,8 @@ function tokenize(text: string): Token[] {
         value += text[end]
         end++
       }
-      if (end >= text.length) throw new WhereParseError(`Unterminated string literal at position ${index}`)
+      if (end >= text.length)
+        throw new WhereParseError(`Unterminated string literal at position ${index}`)
       tokens.push({ type: 'string', text: value, at: index })
       index = end + 1
       continue
@@ -83,7 +89,8 @@ function kindOf(value: unknown): Kind | null {
 
 function comparable(value: unknown, kind: Kind): string | number | boolean {
   if (kind === 'date') return parseXeroDate(value) ?? Number.NaN
-  if (kind === 'string' && typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value)) return value.toLowerCase()
+  if (kind === 'string' && typeof value === 'string' && /^[0-9a-f-]{36}$/i.test(value))
+    return value.toLowerCase()
   return value as string | number | boolean
 }
 
@@ -105,7 +112,8 @@ function compare(operator: string, actual: unknown, expected: Literal): boolean 
   const left = comparable(actual, actualKind)
   const right = expected.value
   if (equality) return (left === right) === (operator !== '!=')
-  if (actualKind === 'string' || actualKind === 'boolean') incompatible(operator, actualKind, expected.kind)
+  if (actualKind === 'string' || actualKind === 'boolean')
+    incompatible(operator, actualKind, expected.kind)
   if (operator === '>=') return left >= right
   if (operator === '<=') return left <= right
   if (operator === '>') return left > right
@@ -149,7 +157,9 @@ class WhereParser {
     const token = this.accept(type, text)
     if (!token) {
       const found = this.peek()
-      throw new WhereParseError(found ? `'${text}' expected at position ${found.at}` : `'${text}' expected at the end`)
+      throw new WhereParseError(
+        found ? `'${text}' expected at position ${found.at}` : `'${text}' expected at the end`
+      )
     }
     return token
   }
@@ -182,7 +192,8 @@ class WhereParser {
   /** `Field`, `Field.ToLower().Contains("x")` or `Field <op> literal`. */
   private condition(): Predicate {
     const first = this.next()
-    if (first.type !== 'word') throw new WhereParseError(`A field name expected at position ${first.at}`)
+    if (first.type !== 'word')
+      throw new WhereParseError(`A field name expected at position ${first.at}`)
     const path = [first.text]
     const transforms: string[] = []
     while (this.peek()?.text === '.') {
@@ -190,7 +201,8 @@ class WhereParser {
       const name = this.next()
       if (name.type !== 'word') throw new WhereParseError(`A name expected at position ${name.at}`)
       if (this.peek()?.text !== '(') {
-        if (transforms.length > 0) throw new WhereParseError(`Syntax error at position ${name.at}: '${name.text}'`)
+        if (transforms.length > 0)
+          throw new WhereParseError(`Syntax error at position ${name.at}: '${name.text}'`)
         path.push(name.text)
         continue
       }
@@ -200,10 +212,12 @@ class WhereParser {
         transforms.push(name.text)
         continue
       }
-      if (!TEXT_METHODS.includes(name.text)) throw new WhereParseError(`No applicable method '${name.text}' exists`)
+      if (!TEXT_METHODS.includes(name.text))
+        throw new WhereParseError(`No applicable method '${name.text}' exists`)
       const argument = this.literal()
       this.expect('symbol', ')')
-      if (argument.kind !== 'string') throw new WhereParseError(`${name.text} needs a string argument`)
+      if (argument.kind !== 'string')
+        throw new WhereParseError(`${name.text} needs a string argument`)
       return this.textMethod(path.join('.'), transforms, name.text, String(argument.value))
     }
     const field = path.join('.')
@@ -223,7 +237,12 @@ class WhereParser {
     return (record) => compare(operator.text, read(record), expected)
   }
 
-  private textMethod(field: string, transforms: string[], method: string, expected: string): Predicate {
+  private textMethod(
+    field: string,
+    transforms: string[],
+    method: string,
+    expected: string
+  ): Predicate {
     return (record) => {
       const actual = transformed(fieldValue(record, field), transforms)
       if (typeof actual !== 'string') return false
@@ -239,7 +258,8 @@ class WhereParser {
     if (token.type === 'number') return { kind: 'number', value: Number(token.text) }
     if (token.type === 'symbol' && token.text === '-') {
       const number = this.next()
-      if (number.type !== 'number') throw new WhereParseError(`A number expected at position ${number.at}`)
+      if (number.type !== 'number')
+        throw new WhereParseError(`A number expected at position ${number.at}`)
       return { kind: 'number', value: -Number(number.text) }
     }
     if (token.type !== 'word') throw new WhereParseError(`A value expected at position ${token.at}`)
@@ -250,7 +270,10 @@ class WhereParser {
       this.expect('symbol', '(')
       const value = this.next()
       this.expect('symbol', ')')
-      if (value.type !== 'string' || !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value.text)) {
+      if (
+        value.type !== 'string' ||
+        !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(value.text)
+      ) {
         throw new WhereParseError(`guid() needs a GUID in quotes at position ${value.at}`)
       }
       return { kind: 'string', value: value.text.toLowerCase() }
@@ -272,7 +295,9 @@ class WhereParser {
     } while (this.accept('symbol', ','))
     this.expect('symbol', ')')
     if (parts.length !== 3 && parts.length !== 6) {
-      throw new WhereParseError(`DateTime at position ${token.at} needs (year, month, day) or 6 parts`)
+      throw new WhereParseError(
+        `DateTime at position ${token.at} needs (year, month, day) or 6 parts`
+      )
     }
     const [year, month, day, hour = 0, minute = 0, second = 0] = parts
     const ms = Date.UTC(year, month - 1, day, hour, minute, second)
@@ -319,7 +344,9 @@ function orderValue(value: unknown): [number, string | number | boolean] {
  * Compiles an `order` such as `Date DESC` or `Total DESC, InvoiceNumber`:
  * numbers sort as numbers, dates as dates, text without case, empty first.
  */
-export function compileOrder(order: string | null | undefined): ((a: unknown, b: unknown) => number) | null {
+export function compileOrder(
+  order: string | null | undefined
+): ((a: unknown, b: unknown) => number) | null {
   if (!order || order.trim() === '') return null
   const keys = order.split(',').map((part) => {
     const match = /^\s*([A-Za-z_][\w.]*)(?:\s+(ASC|DESC))?\s*$/i.exec(part)

@@ -30,7 +30,12 @@ export default class AutotaskSetupController {
         values: { username: input.username, integrationCode: input.integrationCode },
       })
     }
-    ctx.session.flash('notice', `Autotask connected (zone ${result.zone.zoneName}). Next, connect Xero.`)
-    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: product.id }))
+    ctx.session.flash(
+      'notice',
+      `Autotask connected (zone ${result.zone.zoneName}). Next, connect Xero.`
+    )
+    return ctx.response.redirectWithHtmx(
+      router.makeUrl('product_setup.xero.show', { product_id: product.id })
+    )
   }
 }

@@ -15,9 +15,17 @@ export default class MappingsSetupController {
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const result = await this.setup.mappingForm(product)
     if (!result.ok) {
-      return ctx.view.render('pages/product_setup/mappings/edit', { product, step: 'mappings', problem: result })
+      return ctx.view.render('pages/product_setup/mappings/edit', {
+        product,
+        step: 'mappings',
+        problem: result,
+      })
     }
-    return ctx.view.render('pages/product_setup/mappings/edit', { product, step: 'mappings', form: result.form })
+    return ctx.view.render('pages/product_setup/mappings/edit', {
+      product,
+      step: 'mappings',
+      form: result.form,
+    })
   }
 
   async update(ctx: HttpContext) {
@@ -26,15 +34,25 @@ export default class MappingsSetupController {
     const loaded = await this.setup.mappingForm(product)
     if (!loaded.ok) {
       ctx.session.flash('setupError', loaded.reason)
-      return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
+      return ctx.response.redirectWithHtmx(
+        router.makeUrl('product_setup.mappings.edit', { product_id: product.id })
+      )
     }
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share({ product, step: 'mappings', form: loaded.form })
     const input = await ctx.request.validateUsing(mappingsValidator)
-    const result = await this.setup.saveMappings(product, loaded.form, input, ctx.auth.getUserOrFail().email)
+    const result = await this.setup.saveMappings(
+      product,
+      loaded.form,
+      input,
+      ctx.auth.getUserOrFail().email
+    )
     if (!result.ok) {
       ctx.response.status(422)
-      return ctx.view.render('pages/product_setup/mappings/edit', { formError: result.reason, values: input })
+      return ctx.view.render('pages/product_setup/mappings/edit', {
+        formError: result.reason,
+        values: input,
+      })
     }
     ctx.session.flash(
       'notice',

@@ -40,30 +40,49 @@ export default class XeroSetupController {
   async callback(ctx: HttpContext) {
     const expected = ctx.session.pull(AUTHORIZATION_KEY) as XeroAuthorizationInProgress | undefined
     if (!expected) {
-      ctx.session.flash('alert', 'No Xero connection was in progress in this browser. Open the product and connect to Xero again.')
+      ctx.session.flash(
+        'alert',
+        'No Xero connection was in progress in this browser. Open the product and connect to Xero again.'
+      )
       return ctx.response.redirect().toRoute('dashboard.show')
     }
     const product = await this.products.findForAccount(ctx.account, expected.productId)
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const query = await ctx.request.validateUsing(xeroCallbackValidator, { data: ctx.request.qs() })
-    const result = await this.setup.completeXeroAuthorization(product, query, expected, ctx.auth.getUserOrFail().email)
+    const result = await this.setup.completeXeroAuthorization(
+      product,
+      query,
+      expected,
+      ctx.auth.getUserOrFail().email
+    )
     if (!result.ok) {
       ctx.session.flash('setupError', result.reason)
       return ctx.response.redirect().toRoute('product_setup.xero.show', { product_id: product.id })
     }
     if ('choose' in result) {
       ctx.session.put(PENDING_KEY, result.choose)
-      return ctx.response.redirect().toRoute('product_setup.organisation.edit', { product_id: product.id })
+      return ctx.response
+        .redirect()
+        .toRoute('product_setup.organisation.edit', { product_id: product.id })
     }
-    ctx.session.flash('notice', `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`)
-    return ctx.response.redirect().toRoute('product_setup.mappings.edit', { product_id: product.id })
+    ctx.session.flash(
+      'notice',
+      `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`
+    )
+    return ctx.response
+      .redirect()
+      .toRoute('product_setup.mappings.edit', { product_id: product.id })
   }
 
   async editOrganisation(ctx: HttpContext) {
     const product = await this.product(ctx)
     const pending = this.pending(ctx, product.id)
     if (!pending) return this.noPendingSignIn(ctx, product.id)
-    return ctx.view.render('pages/product_setup/organisation/edit', { product, step: 'xero', tenants: pending.tenants })
+    return ctx.view.render('pages/product_setup/organisation/edit', {
+      product,
+      step: 'xero',
+      tenants: pending.tenants,
+    })
   }
 
   async updateOrganisation(ctx: HttpContext) {
@@ -74,13 +93,25 @@ export default class XeroSetupController {
     ctx.view.share({ product, step: 'xero', tenants: pending.tenants })
     const { tenantId } = await ctx.request.validateUsing(xeroOrganisationValidator)
     ctx.session.forget(PENDING_KEY)
-    const result = await this.setup.chooseXeroOrganisation(product, pending, tenantId, ctx.auth.getUserOrFail().email)
+    const result = await this.setup.chooseXeroOrganisation(
+      product,
+      pending,
+      tenantId,
+      ctx.auth.getUserOrFail().email
+    )
     if (!result.ok) {
       ctx.session.flash('setupError', result.reason)
-      return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: product.id }))
+      return ctx.response.redirectWithHtmx(
+        router.makeUrl('product_setup.xero.show', { product_id: product.id })
+      )
     }
-    ctx.session.flash('notice', `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`)
-    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.mappings.edit', { product_id: product.id }))
+    ctx.session.flash(
+      'notice',
+      `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`
+    )
+    return ctx.response.redirectWithHtmx(
+      router.makeUrl('product_setup.mappings.edit', { product_id: product.id })
+    )
   }
 
   /** The route's product (see ProductMiddleware), which the user may act on (403 for viewers). */
@@ -95,7 +126,12 @@ export default class XeroSetupController {
   }
 
   private noPendingSignIn(ctx: HttpContext, productId: number) {
-    ctx.session.flash('setupError', 'No Xero sign-in is waiting for an organisation to be chosen. Connect to Xero again.')
-    return ctx.response.redirectWithHtmx(router.makeUrl('product_setup.xero.show', { product_id: productId }))
+    ctx.session.flash(
+      'setupError',
+      'No Xero sign-in is waiting for an organisation to be chosen. Connect to Xero again.'
+    )
+    return ctx.response.redirectWithHtmx(
+      router.makeUrl('product_setup.xero.show', { product_id: productId })
+    )
   }
 }

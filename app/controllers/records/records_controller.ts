@@ -29,9 +29,17 @@ export default abstract class RecordsController {
 
   async index(ctx: HttpContext) {
     const product = ctx.product
-    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, {
+      data: filledQuery(ctx.request.qs()),
+    })
     const page = await this.lists.page(this.kind, product, filters)
-    const state = { product, ...page, filters, pageUrl: this.pageUrl(product, filters), ...this.viewNames() }
+    const state = {
+      product,
+      ...page,
+      filters,
+      pageUrl: this.pageUrl(product, filters),
+      ...this.viewNames(),
+    }
     if (ctx.isHtmx && ctx.request.header('hx-target') === 'records-table') {
       return ctx.view.render('partials/records/table', state)
     }
@@ -66,8 +74,11 @@ export default abstract class RecordsController {
 
   async export(ctx: HttpContext) {
     const product = ctx.product
-    const filters = await ctx.request.validateUsing(recordFiltersValidator, { data: filledQuery(ctx.request.qs()) })
-    const format = ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
+    const filters = await ctx.request.validateUsing(recordFiltersValidator, {
+      data: filledQuery(ctx.request.qs()),
+    })
+    const format =
+      ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
     if (!format) return ctx.response.notFound()
     const rows = this.lists.stream(this.kind, product, filters)
     const fileName = `${this.recordKind.plural}-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
@@ -77,7 +88,10 @@ export default abstract class RecordsController {
       ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
       return ctx.response.stream(this.exports.csv(this.kind, rows))
     }
-    ctx.response.header('Content-Type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    ctx.response.header(
+      'Content-Type',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    )
     return ctx.response.stream(this.exports.xlsx(this.kind, rows))
   }
 
@@ -85,24 +99,40 @@ export default abstract class RecordsController {
   protected async act(ctx: HttpContext, action: RecordAction) {
     const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
-    if (action === 'diagnose' || action === 'release') await ctx.bouncer.with(ProductPolicy).authorize(action, product)
+    if (action === 'diagnose' || action === 'release')
+      await ctx.bouncer.with(ProductPolicy).authorize(action, product)
     const user = ctx.auth.getUserOrFail()
     const record = await this.lists.find(this.kind, product, ctx.params.id)
     const result =
       action === 'diagnose' && record instanceof InvoiceRecord
-        ? await (await ctx.containerResolver.make(DiagnosticTrace)).enter(product, record, user.email)
+        ? await (
+            await ctx.containerResolver.make(DiagnosticTrace)
+          ).enter(product, record, user.email)
         : await this.statuses.apply(this.kind, record, action, user.email)
     ctx.response.header('HX-Trigger', 'records-changed')
     if (!result.ok) ctx.response.status(422)
     if (!ctx.isHtmx) {
-      ctx.session.flash(result.ok ? 'notice' : 'alert', result.ok ? `Done: ${record.statusLabel}.` : result.reason)
-      return ctx.response.redirect().toRoute(this.recordKind.routes.show, { product_id: product.id, id: record.id })
+      ctx.session.flash(
+        result.ok ? 'notice' : 'alert',
+        result.ok ? `Done: ${record.statusLabel}.` : result.reason
+      )
+      return ctx.response
+        .redirect()
+        .toRoute(this.recordKind.routes.show, { product_id: product.id, id: record.id })
     }
     return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
   }
 
-  protected async renderDialog(ctx: HttpContext, product: Product, record: AnyRecord, error: string | null = null) {
-    const logs = await SyncLog.query().where(this.recordKind.logColumn, record.id).orderBy('id', 'asc').limit(500)
+  protected async renderDialog(
+    ctx: HttpContext,
+    product: Product,
+    record: AnyRecord,
+    error: string | null = null
+  ) {
+    const logs = await SyncLog.query()
+      .where(this.recordKind.logColumn, record.id)
+      .orderBy('id', 'asc')
+      .limit(500)
     const state = { product, record, logs, error, ...this.viewNames() }
     if (ctx.isHtmx) return ctx.view.render('partials/records/dialog', state)
     return ctx.view.render(`pages/${this.recordKind.plural}/show`, state)

@@ -26,7 +26,9 @@ export interface AutotaskProductCredentials {
 }
 
 /** Maps a product row to client credentials, or null when the product has none yet. */
-export function autotaskCredentialsOf(product: AutotaskProductCredentials): AutotaskCredentials | null {
+export function autotaskCredentialsOf(
+  product: AutotaskProductCredentials
+): AutotaskCredentials | null {
   if (!product.autotaskUsername || !product.autotaskSecret || !product.autotaskIntegrationCode) {
     return null
   }
@@ -86,7 +88,9 @@ export abstract class AutotaskClient {
   abstract getInvoice(id: number): Promise<Invoice>
 
   /** The lines of many invoices in few calls; every asked id has an entry (maybe empty). */
-  abstract billingItemsForInvoices(invoiceIds: readonly number[]): Promise<Map<number, BillingItem[]>>
+  abstract billingItemsForInvoices(
+    invoiceIds: readonly number[]
+  ): Promise<Map<number, BillingItem[]>>
 
   /** Companies by id in few calls (missing ids are absent from the map). */
   abstract companiesByIds(ids: readonly number[]): Promise<Map<number, Company>>
@@ -101,10 +105,14 @@ export abstract class AutotaskClient {
   abstract billingCodes(): Promise<BillingCode[]>
 
   /** Pages of purchase orders in the given statuses and/or created, submitted or cancelled since a cursor. */
-  abstract purchaseOrders(query: PurchaseOrderQuery): AsyncGenerator<PurchaseOrder[], void, undefined>
+  abstract purchaseOrders(
+    query: PurchaseOrderQuery
+  ): AsyncGenerator<PurchaseOrder[], void, undefined>
 
   /** The items of many purchase orders; every asked id has an entry (maybe empty). */
-  abstract purchaseOrderItems(orderIds: readonly number[]): Promise<Map<number, PurchaseOrderItem[]>>
+  abstract purchaseOrderItems(
+    orderIds: readonly number[]
+  ): Promise<Map<number, PurchaseOrderItem[]>>
 
   /** The database's hourly request budget and its use so far. */
   abstract thresholdInformation(): Promise<ThresholdInformation>

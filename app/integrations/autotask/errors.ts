@@ -6,11 +6,7 @@
  */
 
 export type AutotaskAuthReason =
-  | 'missing_credentials'
-  | 'unknown_user'
-  | 'bad_secret'
-  | 'bad_integration_code'
-  | 'forbidden'
+  'missing_credentials' | 'unknown_user' | 'bad_secret' | 'bad_integration_code' | 'forbidden'
 
 /** Base of every Autotask failure; `message` is plain words a person can act on. */
 export class AutotaskError extends Error {
@@ -56,7 +52,10 @@ export class AutotaskAuthError extends AutotaskError {
 
 /** The record asked for does not exist (or no longer exists) in Autotask. */
 export class AutotaskNotFoundError extends AutotaskError {
-  constructor(message: string, details: { status?: number | null; autotaskErrors?: string[] } = {}) {
+  constructor(
+    message: string,
+    details: { status?: number | null; autotaskErrors?: string[] } = {}
+  ) {
     super(message, { ...details, retryable: false })
   }
 }
@@ -67,7 +66,11 @@ export class AutotaskThrottledError extends AutotaskError {
 
   constructor(
     message: string,
-    details: { status?: number | null; autotaskErrors?: string[]; retryAfterMs?: number | null } = {}
+    details: {
+      status?: number | null
+      autotaskErrors?: string[]
+      retryAfterMs?: number | null
+    } = {}
   ) {
     super(message, { ...details, retryable: true })
     this.retryAfterMs = details.retryAfterMs ?? null
@@ -76,7 +79,10 @@ export class AutotaskThrottledError extends AutotaskError {
 
 /** Autotask rejected what we sent (unknown field, read-only field, bad value): fix, do not retry. */
 export class AutotaskValidationError extends AutotaskError {
-  constructor(message: string, details: { status?: number | null; autotaskErrors?: string[] } = {}) {
+  constructor(
+    message: string,
+    details: { status?: number | null; autotaskErrors?: string[] } = {}
+  ) {
     super(message, { ...details, retryable: false })
   }
 }

@@ -79,7 +79,9 @@ function chunk<T>(values: readonly T[], size: number): T[][] {
 function toIso(cursor: AutotaskCursor): string {
   const date = cursor instanceof Date ? cursor : new Date(cursor)
   if (Number.isNaN(date.getTime())) {
-    throw new AutotaskValidationError(`"${String(cursor)}" is not a date the Autotask client can filter on.`)
+    throw new AutotaskValidationError(
+      `"${String(cursor)}" is not a date the Autotask client can filter on.`
+    )
   }
   return date.toISOString()
 }
@@ -206,21 +208,29 @@ export class HttpAutotaskClient extends AutotaskClient {
     })
     yield page.items ?? []
     while (page.pageDetails?.nextPageUrl) {
-      page = await this.#request<QueryResult<T>>('GET', this.#sameOrigin(page.pageDetails.nextPageUrl), {
-        entity,
-        absolute: true,
-        purpose: `read the next page of ${entity}`,
-      })
+      page = await this.#request<QueryResult<T>>(
+        'GET',
+        this.#sameOrigin(page.pageDetails.nextPageUrl),
+        {
+          entity,
+          absolute: true,
+          purpose: `read the next page of ${entity}`,
+        }
+      )
       yield page.items ?? []
     }
   }
 
   async count(entity: AutotaskEntity, filter: QueryFilter[]): Promise<number> {
-    const result = await this.#request<{ queryCount: number }>('POST', `v1.0/${entity}/query/count`, {
-      entity,
-      body: { filter },
-      purpose: `count ${entity}`,
-    })
+    const result = await this.#request<{ queryCount: number }>(
+      'POST',
+      `v1.0/${entity}/query/count`,
+      {
+        entity,
+        body: { filter },
+        purpose: `count ${entity}`,
+      }
+    )
     return result.queryCount
   }
 
@@ -243,14 +253,19 @@ export class HttpAutotaskClient extends AutotaskClient {
       purpose: `read invoice ${id}`,
     })
     if (!result.item) {
-      throw new AutotaskNotFoundError(`Autotask has no invoice with id ${id} (it may have been deleted).`, {
-        status: 200,
-      })
+      throw new AutotaskNotFoundError(
+        `Autotask has no invoice with id ${id} (it may have been deleted).`,
+        {
+          status: 200,
+        }
+      )
     }
     return result.item
   }
 
-  async billingItemsForInvoices(invoiceIds: readonly number[]): Promise<Map<number, BillingItem[]>> {
+  async billingItemsForInvoices(
+    invoiceIds: readonly number[]
+  ): Promise<Map<number, BillingItem[]>> {
     const ids = uniqueIds(invoiceIds)
     const byInvoice = new Map<number, BillingItem[]>(ids.map((id) => [id, []]))
     for (const item of await this.#inQuery<BillingItem>('BillingItems', 'invoiceID', ids)) {
@@ -274,7 +289,9 @@ export class HttpAutotaskClient extends AutotaskClient {
       { entity: 'Invoices', purpose: `read the HTML copy of invoice ${invoiceId}` }
     )
     if (typeof result.invoiceMarkup !== 'string') {
-      throw new AutotaskNotFoundError(`Autotask has no HTML copy of invoice ${invoiceId}.`, { status: 200 })
+      throw new AutotaskNotFoundError(`Autotask has no HTML copy of invoice ${invoiceId}.`, {
+        status: 200,
+      })
     }
     return result.invoiceMarkup
   }
@@ -316,7 +333,11 @@ export class HttpAutotaskClient extends AutotaskClient {
   async purchaseOrderItems(orderIds: readonly number[]): Promise<Map<number, PurchaseOrderItem[]>> {
     const ids = uniqueIds(orderIds)
     const byOrder = new Map<number, PurchaseOrderItem[]>(ids.map((id) => [id, []]))
-    for (const item of await this.#inQuery<PurchaseOrderItem>('PurchaseOrderItems', 'orderID', ids)) {
+    for (const item of await this.#inQuery<PurchaseOrderItem>(
+      'PurchaseOrderItems',
+      'orderID',
+      ids
+    )) {
       byOrder.get(item.orderID)?.push(item)
     }
     return byOrder
@@ -370,7 +391,9 @@ export class HttpAutotaskClient extends AutotaskClient {
   ): Promise<T[]> {
     const chunks = chunk(uniqueIds(ids), this.#options.inFilterChunkSize)
     const results = await Promise.all(
-      chunks.map((values) => this.#all<T>(entity, [{ op: 'in', field, value: values }], includeFields))
+      chunks.map((values) =>
+        this.#all<T>(entity, [{ op: 'in', field, value: values }], includeFields)
+      )
     )
     return results.flat()
   }
@@ -414,7 +437,7 @@ export class HttpAutotaskClient extends AutotaskClient {
   async #request<T>(method: Method, path: string, options: RequestOptions): Promise<T> {
     const credentials = this.#requireCredentials()
     const isLookup = options.entity === 'zoneInformation'
-    const zone = isLookup ? null : this.#zone ?? (await this.lookupZone())
+    const zone = isLookup ? null : (this.#zone ?? (await this.lookupZone()))
     if (!options.skipThresholdCheck) {
       await this.#maybeCheckThreshold()
       await this.#pace()
@@ -457,7 +480,12 @@ export class HttpAutotaskClient extends AutotaskClient {
       if (response.status >= 200 && response.status < 300) {
         return response.data as T
       }
-      throw this.#mapFailure(response.status, response.data, response.headers['retry-after'], options)
+      throw this.#mapFailure(
+        response.status,
+        response.data,
+        response.headers['retry-after'],
+        options
+      )
     } catch (error) {
       if (error instanceof AutotaskError) {
         if (error instanceof AutotaskThrottledError) {
@@ -513,7 +541,9 @@ export class HttpAutotaskClient extends AutotaskClient {
     }
     if (spacingMs === this.#spacingMs) return
     this.#spacingMs = spacingMs
-    this.#pacer = spacingMs ? new PQueue({ intervalCap: 1, interval: spacingMs, strict: true }) : null
+    this.#pacer = spacingMs
+      ? new PQueue({ intervalCap: 1, interval: spacingMs, strict: true })
+      : null
   }
 
   async #pace(): Promise<void> {
@@ -522,7 +552,11 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   #mapNetworkFailure(error: unknown, options: RequestOptions): AutotaskError {
     if (error instanceof AxiosError) {
-      if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message)) {
+      if (
+        error.code === 'ECONNABORTED' ||
+        error.code === 'ETIMEDOUT' ||
+        /timeout/i.test(error.message)
+      ) {
         return new AutotaskTransientError(
           `Autotask did not answer within ${Math.round(this.#options.timeoutMs / 1000)} s when asked to ${options.purpose}; it will be tried again.`,
           { timedOut: true }
@@ -533,21 +567,34 @@ export class HttpAutotaskClient extends AutotaskClient {
       )
     }
     if (error instanceof TypeError) {
-      return new AutotaskValidationError(`The Autotask address is not a valid URL (${error.message}).`)
+      return new AutotaskValidationError(
+        `The Autotask address is not a valid URL (${error.message}).`
+      )
     }
     return new AutotaskTransientError(`Autotask failed to ${options.purpose}: ${String(error)}`)
   }
 
-  #mapFailure(status: number, data: unknown, retryAfter: unknown, options: RequestOptions): AutotaskError {
+  #mapFailure(
+    status: number,
+    data: unknown,
+    retryAfter: unknown,
+    options: RequestOptions
+  ): AutotaskError {
     const autotaskErrors = autotaskMessages(data)
     const said = autotaskErrors.join(' ')
     const details = { status, autotaskErrors }
     const user = this.#credentials?.username ?? ''
     const quoted = said ? ` Autotask said: "${said.slice(0, 300)}"` : ''
 
-    if (options.entity === 'zoneInformation' && (status === 404 || /zone information/i.test(said) || status >= 500)) {
+    if (
+      options.entity === 'zoneInformation' &&
+      (status === 404 || /zone information/i.test(said) || status >= 500)
+    ) {
       if (status >= 500 && !/zone information|user/i.test(said)) {
-        return new AutotaskTransientError(`The Autotask zone look-up failed (HTTP ${status}).${quoted}`, details)
+        return new AutotaskTransientError(
+          `The Autotask zone look-up failed (HTTP ${status}).${quoted}`,
+          details
+        )
       }
       return new AutotaskAuthError(
         'unknown_user',
@@ -559,7 +606,10 @@ export class HttpAutotaskClient extends AutotaskClient {
       const seconds = Number(retryAfter)
       return new AutotaskThrottledError(
         `Autotask is refusing requests for now (its request limit is reached); it will be tried again later.${quoted}`,
-        { ...details, retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null }
+        {
+          ...details,
+          retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : null,
+        }
       )
     }
     if (status === 401) {
@@ -576,7 +626,11 @@ export class HttpAutotaskClient extends AutotaskClient {
         details
       )
     }
-    if (/\buser(\s*name)?\b.{0,160}?\b(not (a )?valid|invalid|not found|does not exist|unknown|inactive)\b/i.test(said)) {
+    if (
+      /\buser(\s*name)?\b.{0,160}?\b(not (a )?valid|invalid|not found|does not exist|unknown|inactive)\b/i.test(
+        said
+      )
+    ) {
       return new AutotaskAuthError(
         'unknown_user',
         `Autotask does not accept the API user "${user}". Check the user name and that the user is an active API user.`,
@@ -590,14 +644,30 @@ export class HttpAutotaskClient extends AutotaskClient {
         details
       )
     }
-    if (status === 404 || /does not exist|not found|could not be found|no longer exists/i.test(said)) {
-      return new AutotaskNotFoundError(`Autotask could not find what we asked for when trying to ${options.purpose}.${quoted}`, details)
+    if (
+      status === 404 ||
+      /does not exist|not found|could not be found|no longer exists/i.test(said)
+    ) {
+      return new AutotaskNotFoundError(
+        `Autotask could not find what we asked for when trying to ${options.purpose}.${quoted}`,
+        details
+      )
     }
     if (status >= 400 && status < 500) {
-      return new AutotaskValidationError(`Autotask rejected the request to ${options.purpose}.${quoted}`, details)
+      return new AutotaskValidationError(
+        `Autotask rejected the request to ${options.purpose}.${quoted}`,
+        details
+      )
     }
-    if (/invalid|is required|does not reference|read.?only|cannot|not a valid|unable to find|not allowed|must be/i.test(said)) {
-      return new AutotaskValidationError(`Autotask rejected the request to ${options.purpose}.${quoted}`, details)
+    if (
+      /invalid|is required|does not reference|read.?only|cannot|not a valid|unable to find|not allowed|must be/i.test(
+        said
+      )
+    ) {
+      return new AutotaskValidationError(
+        `Autotask rejected the request to ${options.purpose}.${quoted}`,
+        details
+      )
     }
     return new AutotaskTransientError(
       `Autotask failed with HTTP ${status} when asked to ${options.purpose}; it will be tried again.${quoted}`,

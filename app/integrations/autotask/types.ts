@@ -36,15 +36,7 @@ export interface ThresholdInformation {
 export type FilterValue = string | number | boolean | null
 
 export type ComparisonOp =
-  | 'eq'
-  | 'noteq'
-  | 'gt'
-  | 'gte'
-  | 'lt'
-  | 'lte'
-  | 'beginsWith'
-  | 'endsWith'
-  | 'contains'
+  'eq' | 'noteq' | 'gt' | 'gte' | 'lt' | 'lte' | 'beginsWith' | 'endsWith' | 'contains'
 
 /** One condition of a query, or an and/or group of them. */
 export type QueryFilter =
@@ -294,8 +286,7 @@ export interface AutotaskCredentials {
 export type AutotaskCursor = Date | string
 
 export type ConnectionTestResult =
-  | { ok: true; zone: ZoneInformation }
-  | { ok: false; reason: string }
+  { ok: true; zone: ZoneInformation } | { ok: false; reason: string }
 
 export interface PurchaseOrderQuery {
   statuses?: number[]

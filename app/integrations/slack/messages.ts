@@ -63,7 +63,11 @@ function lineBlocks(line: AlertLine, productId: number): Block[] {
     url: line.url,
   }
   if (line.outcome) {
-    blocks.push({ type: 'actions', block_id: `record-${line.kind}-${line.recordId}`, elements: [open] })
+    blocks.push({
+      type: 'actions',
+      block_id: `record-${line.kind}-${line.recordId}`,
+      elements: [open],
+    })
     return blocks
   }
   blocks.push({
@@ -104,13 +108,23 @@ export function alertMessage(view: AlertView) {
     title = `${view.lines.length} ${label(kind, 2)} could not sync to Xero in ${view.productName}${run}; ${open.length} still need attention.`
   }
   const blocks: Block[] = [
-    { type: 'section', text: mrkdwn(`:warning: *${escape(view.productName)}*: ${escape(headline(view, open.length))}`) },
+    {
+      type: 'section',
+      text: mrkdwn(
+        `:warning: *${escape(view.productName)}*: ${escape(headline(view, open.length))}`
+      ),
+    },
   ]
-  for (const line of view.lines.slice(0, LINES_SHOWN)) blocks.push({ type: 'divider' }, ...lineBlocks(line, view.productId))
+  for (const line of view.lines.slice(0, LINES_SHOWN))
+    blocks.push({ type: 'divider' }, ...lineBlocks(line, view.productId))
   if (view.lines.length > LINES_SHOWN) {
     blocks.push({
       type: 'context',
-      elements: [mrkdwn(`…and ${view.lines.length - LINES_SHOWN} more. <${view.faultsUrl}|See every fault in the dashboard>.`)],
+      elements: [
+        mrkdwn(
+          `…and ${view.lines.length - LINES_SHOWN} more. <${view.faultsUrl}|See every fault in the dashboard>.`
+        ),
+      ],
     })
   }
   return { text: title, blocks }
@@ -119,7 +133,9 @@ export function alertMessage(view: AlertView) {
 function headline(view: AlertView, stillOpen: number) {
   const run = view.syncRunId ? ` in run #${view.syncRunId}` : ''
   if (view.lines.length === 1) {
-    return stillOpen === 1 ? `a ${label(view.lines[0].kind)} could not sync to Xero${run}.` : `a ${label(view.lines[0].kind)} faulted${run}; it is sorted now.`
+    return stillOpen === 1
+      ? `a ${label(view.lines[0].kind)} could not sync to Xero${run}.`
+      : `a ${label(view.lines[0].kind)} faulted${run}; it is sorted now.`
   }
   return `${view.lines.length} records could not sync to Xero${run}; ${stillOpen} still need attention.`
 }

@@ -35,6 +35,14 @@ export interface PostedMessage {
  */
 export abstract class SlackClient {
   abstract identify(botToken: string): Promise<SlackIdentity>
-  abstract postMessage(botToken: string, channel: string, message: SlackMessage): Promise<PostedMessage>
-  abstract updateMessage(botToken: string, posted: PostedMessage, message: SlackMessage): Promise<void>
+  abstract postMessage(
+    botToken: string,
+    channel: string,
+    message: SlackMessage
+  ): Promise<PostedMessage>
+  abstract updateMessage(
+    botToken: string,
+    posted: PostedMessage,
+    message: SlackMessage
+  ): Promise<void>
 }

@@ -60,7 +60,11 @@ export class WebApiSlackClient extends SlackClient {
     }
   }
 
-  async postMessage(botToken: string, channel: string, message: SlackMessage): Promise<PostedMessage> {
+  async postMessage(
+    botToken: string,
+    channel: string,
+    message: SlackMessage
+  ): Promise<PostedMessage> {
     try {
       const answer = await this.client(botToken).chat.postMessage({
         channel,

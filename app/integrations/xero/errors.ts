@@ -17,7 +17,9 @@ type HeaderBag = Record<string, unknown> | undefined | null
 
 function header(headers: HeaderBag, name: string): string | null {
   if (!headers) return null
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name.toLowerCase())
+  const key = Object.keys(headers).find(
+    (candidate) => candidate.toLowerCase() === name.toLowerCase()
+  )
   const value = key === undefined ? undefined : headers[key]
   if (value === undefined || value === null) return null
   return Array.isArray(value) ? String(value[0]) : String(value)
@@ -36,7 +38,10 @@ export function readRateLimits(headers: HeaderBag): XeroRateLimits | null {
     appMinuteRemaining: numberHeader(headers, 'x-appminlimit-remaining'),
     observedAt: new Date(),
   }
-  const any = limits.minuteRemaining !== null || limits.dayRemaining !== null || limits.appMinuteRemaining !== null
+  const any =
+    limits.minuteRemaining !== null ||
+    limits.dayRemaining !== null ||
+    limits.appMinuteRemaining !== null
   return any ? limits : null
 }
 
@@ -134,7 +139,13 @@ export class XeroNotConnectedError extends XeroError {}
 export class XeroAuthorizationError extends XeroError {
   constructor(
     message: string,
-    readonly reason: 'state_mismatch' | 'access_denied' | 'invalid_scope' | 'invalid_grant' | 'invalid_client' | 'other'
+    readonly reason:
+      | 'state_mismatch'
+      | 'access_denied'
+      | 'invalid_scope'
+      | 'invalid_grant'
+      | 'invalid_client'
+      | 'other'
   ) {
     super(message)
   }
@@ -182,31 +193,58 @@ function validationElements(body: any): XeroValidationElement[] {
   const perElement = elements
     .map((element, index) => ({
       index,
-      messages: (element?.ValidationErrors ?? []).map((error: any) => String(error?.Message ?? error)),
+      messages: (element?.ValidationErrors ?? []).map((error: any) =>
+        String(error?.Message ?? error)
+      ),
     }))
     .filter((element) => element.messages.length > 0)
   if (perElement.length > 0) return perElement
-  return [{ index: -1, messages: [String(body?.Message ?? body?.Detail ?? 'Xero refused the request')] }]
+  return [
+    { index: -1, messages: [String(body?.Message ?? body?.Detail ?? 'Xero refused the request')] },
+  ]
 }
 
 /** Our error for an HTTP answer from Xero. */
-export function errorFromResponse(status: number, rawBody: unknown, headers: HeaderBag, fallback = ''): XeroError {
+export function errorFromResponse(
+  status: number,
+  rawBody: unknown,
+  headers: HeaderBag,
+  fallback = ''
+): XeroError {
   const body = parseBody(rawBody)
   const limits = readRateLimits(headers)
   const detail =
     typeof body === 'object' && body !== null
-      ? String((body as any).Detail ?? (body as any).Message ?? (body as any).Title ?? (body as any).error ?? '')
+      ? String(
+          (body as any).Detail ??
+            (body as any).Message ??
+            (body as any).Title ??
+            (body as any).error ??
+            ''
+        )
       : String(body ?? '')
   if (status === 400) {
     const elements = validationElements(body)
-    return new XeroValidationError(elements.flatMap((element) => element.messages).join('; '), elements, status, body, limits)
+    return new XeroValidationError(
+      elements.flatMap((element) => element.messages).join('; '),
+      elements,
+      status,
+      body,
+      limits
+    )
   }
   if (status === 401 && /insufficient_scope/i.test(header(headers, 'www-authenticate') ?? '')) {
     const message =
       'Xero refused the call: the connection lacks the permission it needs (insufficient_scope). Connect to Xero again.'
     return new XeroInsufficientScopeError(message, status, body, limits)
   }
-  if (status === 401) return new XeroUnauthorizedError(`Xero rejected the access token: ${detail || 'unauthorized'}`, status, body, limits)
+  if (status === 401)
+    return new XeroUnauthorizedError(
+      `Xero rejected the access token: ${detail || 'unauthorized'}`,
+      status,
+      body,
+      limits
+    )
   if (status === 403) {
     return new XeroForbiddenError(
       'Xero refused access to this organisation: it may have been disconnected from the app.',
@@ -215,27 +253,47 @@ export function errorFromResponse(status: number, rawBody: unknown, headers: Hea
       limits
     )
   }
-  if (status === 404) return new XeroNotFoundError('Xero has no such document.', status, body, limits)
+  if (status === 404)
+    return new XeroNotFoundError('Xero has no such document.', status, body, limits)
   if (status === 413) {
     const message = 'Xero refused the request as too large (it accepts at most 3.5 MB).'
     return new XeroRequestTooLargeError(message, status, body, limits)
   }
   if (status === 429) {
     const problem = rateLimitProblemOf(header(headers, 'x-rate-limit-problem'))
-    const retryAfter = Math.max(1, numberHeader(headers, 'retry-after') ?? defaultRetryAfterSeconds(problem))
-    return new XeroRateLimitError(`Xero ${problem} rate limit reached; retry in ${retryAfter}s.`, problem, retryAfter, status, body, limits)
+    const retryAfter = Math.max(
+      1,
+      numberHeader(headers, 'retry-after') ?? defaultRetryAfterSeconds(problem)
+    )
+    return new XeroRateLimitError(
+      `Xero ${problem} rate limit reached; retry in ${retryAfter}s.`,
+      problem,
+      retryAfter,
+      status,
+      body,
+      limits
+    )
   }
   if (status === 0) {
     const timedOut = /timeout|ECONNABORTED|aborted/i.test(`${detail} ${fallback}`)
     return new XeroTransientError(
-      timedOut ? 'Xero did not answer in time.' : `Xero could not be reached: ${detail || fallback}`,
+      timedOut
+        ? 'Xero did not answer in time.'
+        : `Xero could not be reached: ${detail || fallback}`,
       timedOut ? 'timeout' : 'network',
       null,
       body,
       limits
     )
   }
-  if (status >= 500) return new XeroTransientError(`Xero failed with HTTP ${status}: ${detail}`, 'server', status, body, limits)
+  if (status >= 500)
+    return new XeroTransientError(
+      `Xero failed with HTTP ${status}: ${detail}`,
+      'server',
+      status,
+      body,
+      limits
+    )
   return new XeroError(`Xero answered HTTP ${status}: ${detail}`, status, body, limits)
 }
 
@@ -255,5 +313,10 @@ export function fromXeroNodeRejection(rejection: unknown): XeroError {
   }
   const response = parsed?.response ?? {}
   const status = Number(response.statusCode ?? response.status ?? 0)
-  return errorFromResponse(status, response.body ?? parsed?.body, response.headers, String(parsed?.body ?? ''))
+  return errorFromResponse(
+    status,
+    response.body ?? parsed?.body,
+    response.headers,
+    String(parsed?.body ?? '')
+  )
 }

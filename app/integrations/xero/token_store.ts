@@ -53,12 +53,19 @@ export class XeroTokenStore {
    */
   async refresh(product: Product, rejectedAccessToken?: string): Promise<XeroTokenSet> {
     const lock = this.locks.createLock(`xero-token-refresh:${product.id}`, '30s')
-    const acquired = await lock.acquire({ retry: { attempts: Math.ceil(this.lockWaitMs / 50), delay: 50 } })
-    if (!acquired) throw new XeroTransientError('Another worker is refreshing the Xero token; try again shortly.', 'timeout')
+    const acquired = await lock.acquire({
+      retry: { attempts: Math.ceil(this.lockWaitMs / 50), delay: 50 },
+    })
+    if (!acquired)
+      throw new XeroTransientError(
+        'Another worker is refreshing the Xero token; try again shortly.',
+        'timeout'
+      )
     try {
       const fresh = await Product.query().where('id', product.id).firstOrFail()
       const current = fresh.xeroTokens
-      if (!current) throw new XeroNotConnectedError(`Product ${product.id} is not connected to Xero.`)
+      if (!current)
+        throw new XeroNotConnectedError(`Product ${product.id} is not connected to Xero.`)
       const stale = rejectedAccessToken ?? product.xeroTokens?.accessToken
       if (current.accessToken !== stale && !this.expiresSoon(current)) {
         this.adopt(product, fresh)
@@ -71,7 +78,11 @@ export class XeroTokenStore {
         if (error instanceof XeroReconnectRequiredError) await this.markDisconnected(product)
         throw error
       }
-      fresh.xeroTokens = { accessToken: next.accessToken, refreshToken: next.refreshToken, expiresAt: next.expiresAt }
+      fresh.xeroTokens = {
+        accessToken: next.accessToken,
+        refreshToken: next.refreshToken,
+        expiresAt: next.expiresAt,
+      }
       fresh.xeroHealth = 'ok'
       fresh.xeroHealthMessage = null
       await fresh.save()
@@ -83,9 +94,17 @@ export class XeroTokenStore {
   }
 
   /** Stores the tokens and organisation chosen at the end of the OAuth flow. */
-  async connect(product: Product, tokens: XeroOAuthTokens, tenant: { tenantId: string; tenantName: string }) {
+  async connect(
+    product: Product,
+    tokens: XeroOAuthTokens,
+    tenant: { tenantId: string; tenantName: string }
+  ) {
     product.merge({
-      xeroTokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt },
+      xeroTokens: {
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: tokens.expiresAt,
+      },
       xeroTenantId: tenant.tenantId,
       xeroTenantName: tenant.tenantName,
       xeroHealth: 'ok',
@@ -107,7 +126,10 @@ export class XeroTokenStore {
   }
 
   /** Copies stored values into the caller's instance without marking it dirty. */
-  private adopt(product: Product, from: Partial<Pick<Product, 'xeroTokens' | 'xeroHealth' | 'xeroHealthMessage'>>) {
+  private adopt(
+    product: Product,
+    from: Partial<Pick<Product, 'xeroTokens' | 'xeroHealth' | 'xeroHealthMessage'>>
+  ) {
     for (const key of ['xeroTokens', 'xeroHealth', 'xeroHealthMessage'] as const) {
       if (!(key in from) && !(from instanceof Product)) continue
       const value = from[key]

@@ -194,8 +194,7 @@ export interface XeroOrganisation {
 
 /** One element of a batch write: Xero's outcome for the document at `index` of the request. */
 export type XeroWriteResult<T> =
-  | { ok: true; index: number; value: T }
-  | { ok: false; index: number; messages: string[] }
+  { ok: true; index: number; value: T } | { ok: false; index: number; messages: string[] }
 
 export interface XeroWriteOptions {
   /** Sent as `Idempotency-Key` (≤128 chars): a new one per batch attempt, the same one on a retry of that attempt. */
@@ -259,14 +258,24 @@ export abstract class XeroGateway {
     orders: XeroPurchaseOrderInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
-  abstract getPurchaseOrder(product: Product, purchaseOrderId: string): Promise<XeroPurchaseOrder | null>
+  abstract getPurchaseOrder(
+    product: Product,
+    purchaseOrderId: string
+  ): Promise<XeroPurchaseOrder | null>
   /** The purchase order with this number (numbers are unique per organisation), or null. */
-  abstract getPurchaseOrderByNumber(product: Product, purchaseOrderNumber: string): Promise<XeroPurchaseOrder | null>
+  abstract getPurchaseOrderByNumber(
+    product: Product,
+    purchaseOrderNumber: string
+  ): Promise<XeroPurchaseOrder | null>
 
   abstract getContactByNumber(product: Product, contactNumber: string): Promise<XeroContact | null>
   abstract findContacts(product: Product, where: string): Promise<XeroContact[]>
   /** One page of the organisation's active contacts (`pageSize` ≤ 1000), and how many pages there are. */
-  abstract listContacts(product: Product, page: number, pageSize: number): Promise<{ contacts: XeroContact[]; pageCount: number }>
+  abstract listContacts(
+    product: Product,
+    page: number,
+    pageSize: number
+  ): Promise<{ contacts: XeroContact[]; pageCount: number }>
   abstract createContacts(
     product: Product,
     contacts: XeroContactInput[],
@@ -280,7 +289,9 @@ export abstract class XeroGateway {
   abstract getOrganisation(product: Product): Promise<XeroOrganisation>
 
   /** The organisations the product's token may reach (`GET /connections`). */
-  abstract connections(product: Product): Promise<{ tenantId: string; tenantName: string; connectionId: string }[]>
+  abstract connections(
+    product: Product
+  ): Promise<{ tenantId: string; tenantName: string; connectionId: string }[]>
 
   /** What the last answer from this tenant said about the remaining budget. */
   abstract rateLimits(tenantId: string): XeroRateLimits | null

@@ -49,7 +49,8 @@ function amount(value: string | undefined): number | undefined {
 }
 
 function isoDate(value: unknown): string | null {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10)
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? null : value.toISOString().slice(0, 10)
   if (typeof value !== 'string' || value === '') return null
   const ms = /^\/Date\((-?\d+)/.exec(value)
   if (ms) return new Date(Number(ms[1])).toISOString().slice(0, 10)
@@ -93,7 +94,10 @@ function lineItemsIn(lines: any[] | undefined): XeroLineItem[] {
     accountCode: line.accountCode ?? null,
     itemCode: line.itemCode ?? null,
     taxType: line.taxType ?? null,
-    tracking: (line.tracking ?? []).map((tracking: any) => ({ name: tracking.name, option: tracking.option })),
+    tracking: (line.tracking ?? []).map((tracking: any) => ({
+      name: tracking.name,
+      option: tracking.option,
+    })),
   }))
 }
 
@@ -189,22 +193,31 @@ function contactIn(contact: any): XeroContact {
 }
 
 /** Per-element outcome of a batch answered with summarizeErrors=false. */
-function writeResults<T>(elements: any[] | undefined, map: (element: any) => T): XeroWriteResult<T>[] {
+function writeResults<T>(
+  elements: any[] | undefined,
+  map: (element: any) => T
+): XeroWriteResult<T>[] {
   return (elements ?? []).map((element, index) =>
     element.hasErrors || (element.validationErrors?.length ?? 0) > 0
-      ? { ok: false as const, index, messages: (element.validationErrors ?? []).map((error: any) => String(error.message)) }
+      ? {
+          ok: false as const,
+          index,
+          messages: (element.validationErrors ?? []).map((error: any) => String(error.message)),
+        }
       : { ok: true as const, index, value: map(element) }
   )
 }
 
 function chunks<T>(values: T[], size: number): T[][] {
   const out: T[][] = []
-  for (let index = 0; index < values.length; index += size) out.push(values.slice(index, index + size))
+  for (let index = 0; index < values.length; index += size)
+    out.push(values.slice(index, index + size))
   return out
 }
 
 function assertBatch(count: number) {
-  if (count > XERO_BATCH_LIMIT) throw new RangeError(`A Xero batch holds at most ${XERO_BATCH_LIMIT} documents (got ${count}).`)
+  if (count > XERO_BATCH_LIMIT)
+    throw new RangeError(`A Xero batch holds at most ${XERO_BATCH_LIMIT} documents (got ${count}).`)
 }
 
 /**
@@ -233,27 +246,49 @@ export class XeroNodeGateway extends XeroGateway {
     return Buffer.byteLength(JSON.stringify(body))
   }
 
-  async createInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
+  async createInvoices(
+    product: Product,
+    invoices: XeroInvoiceInput[],
+    options: XeroWriteOptions = {}
+  ) {
     assertBatch(invoices.length)
     this.assertSize(invoices)
     const body = await this.call(product, (api, tenantId) =>
-      api.createInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
+      api.createInvoices(
+        tenantId,
+        { invoices: invoices.map(invoiceOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
     )
     return writeResults(body.invoices, invoiceIn)
   }
 
-  async updateInvoices(product: Product, invoices: XeroInvoiceInput[], options: XeroWriteOptions = {}) {
+  async updateInvoices(
+    product: Product,
+    invoices: XeroInvoiceInput[],
+    options: XeroWriteOptions = {}
+  ) {
     assertBatch(invoices.length)
     this.assertSize(invoices)
     const body = await this.call(product, (api, tenantId) =>
-      api.updateOrCreateInvoices(tenantId, { invoices: invoices.map(invoiceOut) }, false, 4, options.idempotencyKey)
+      api.updateOrCreateInvoices(
+        tenantId,
+        { invoices: invoices.map(invoiceOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
     )
     return writeResults(body.invoices, invoiceIn)
   }
 
   async getInvoice(product: Product, invoiceId: string) {
     try {
-      const body = await this.call(product, (api, tenantId) => api.getInvoice(tenantId, invoiceId, 4))
+      const body = await this.call(product, (api, tenantId) =>
+        api.getInvoice(tenantId, invoiceId, 4)
+      )
       return body.invoices?.[0] ? invoiceIn(body.invoices[0]) : null
     } catch (error) {
       if (error instanceof XeroNotFoundError) return null
@@ -265,7 +300,20 @@ export class XeroNodeGateway extends XeroGateway {
     const found: XeroInvoice[] = []
     for (const ids of chunks(invoiceIds, 50)) {
       const body = await this.call(product, (api, tenantId) =>
-        api.getInvoices(tenantId, undefined, undefined, undefined, ids, undefined, undefined, undefined, 1, undefined, undefined, 4)
+        api.getInvoices(
+          tenantId,
+          undefined,
+          undefined,
+          undefined,
+          ids,
+          undefined,
+          undefined,
+          undefined,
+          1,
+          undefined,
+          undefined,
+          4
+        )
       )
       found.push(...(body.invoices ?? []).map(invoiceIn))
     }
@@ -276,7 +324,20 @@ export class XeroNodeGateway extends XeroGateway {
     const found: XeroInvoice[] = []
     for (const numbers of chunks(invoiceNumbers, 50)) {
       const body = await this.call(product, (api, tenantId) =>
-        api.getInvoices(tenantId, undefined, undefined, undefined, undefined, numbers, undefined, undefined, 1, undefined, undefined, 4)
+        api.getInvoices(
+          tenantId,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          numbers,
+          undefined,
+          undefined,
+          1,
+          undefined,
+          undefined,
+          4
+        )
       )
       found.push(...(body.invoices ?? []).map(invoiceIn))
     }
@@ -285,7 +346,20 @@ export class XeroNodeGateway extends XeroGateway {
 
   async findInvoices(product: Product, where: string, page = 1) {
     const body = await this.call(product, (api, tenantId) =>
-      api.getInvoices(tenantId, undefined, where, undefined, undefined, undefined, undefined, undefined, page, undefined, undefined, 4)
+      api.getInvoices(
+        tenantId,
+        undefined,
+        where,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        page,
+        undefined,
+        undefined,
+        4
+      )
     )
     return (body.invoices ?? []).map(invoiceIn)
   }
@@ -294,36 +368,73 @@ export class XeroNodeGateway extends XeroGateway {
     const pageSize = 1000
     const none = undefined
     const body = await this.call(product, (api, tenantId) =>
-      api.getInvoices(tenantId, since, none, none, none, none, none, none, page, none, none, 4, none, pageSize)
+      api.getInvoices(
+        tenantId,
+        since,
+        none,
+        none,
+        none,
+        none,
+        none,
+        none,
+        page,
+        none,
+        none,
+        4,
+        none,
+        pageSize
+      )
     )
     const invoices = (body.invoices ?? []).map(invoiceIn)
     return { invoices, more: invoices.length === pageSize }
   }
 
   async getOnlineInvoiceUrl(product: Product, invoiceId: string) {
-    const body = await this.call(product, (api, tenantId) => api.getOnlineInvoice(tenantId, invoiceId))
+    const body = await this.call(product, (api, tenantId) =>
+      api.getOnlineInvoice(tenantId, invoiceId)
+    )
     return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null
   }
 
-  async createPurchaseOrders(product: Product, orders: XeroPurchaseOrderInput[], options: XeroWriteOptions = {}) {
+  async createPurchaseOrders(
+    product: Product,
+    orders: XeroPurchaseOrderInput[],
+    options: XeroWriteOptions = {}
+  ) {
     assertBatch(orders.length)
     const body = await this.call(product, (api, tenantId) =>
-      api.createPurchaseOrders(tenantId, { purchaseOrders: orders.map(purchaseOrderOut) }, false, options.idempotencyKey)
+      api.createPurchaseOrders(
+        tenantId,
+        { purchaseOrders: orders.map(purchaseOrderOut) },
+        false,
+        options.idempotencyKey
+      )
     )
     return writeResults(body.purchaseOrders, purchaseOrderIn)
   }
 
-  async updatePurchaseOrders(product: Product, orders: XeroPurchaseOrderInput[], options: XeroWriteOptions = {}) {
+  async updatePurchaseOrders(
+    product: Product,
+    orders: XeroPurchaseOrderInput[],
+    options: XeroWriteOptions = {}
+  ) {
     assertBatch(orders.length)
     const body = await this.call(product, (api, tenantId) =>
-      api.updateOrCreatePurchaseOrders(tenantId, { purchaseOrders: orders.map(purchaseOrderOut) }, false, options.idempotencyKey)
+      api.updateOrCreatePurchaseOrders(
+        tenantId,
+        { purchaseOrders: orders.map(purchaseOrderOut) },
+        false,
+        options.idempotencyKey
+      )
     )
     return writeResults(body.purchaseOrders, purchaseOrderIn)
   }
 
   async getPurchaseOrder(product: Product, purchaseOrderId: string) {
     try {
-      const body = await this.call(product, (api, tenantId) => api.getPurchaseOrder(tenantId, purchaseOrderId))
+      const body = await this.call(product, (api, tenantId) =>
+        api.getPurchaseOrder(tenantId, purchaseOrderId)
+      )
       return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
     } catch (error) {
       if (error instanceof XeroNotFoundError) return null
@@ -345,7 +456,9 @@ export class XeroNodeGateway extends XeroGateway {
 
   async getContactByNumber(product: Product, contactNumber: string) {
     try {
-      const body = await this.call(product, (api, tenantId) => api.getContactByContactNumber(tenantId, contactNumber))
+      const body = await this.call(product, (api, tenantId) =>
+        api.getContactByContactNumber(tenantId, contactNumber)
+      )
       return body.contacts?.[0] ? contactIn(body.contacts[0]) : null
     } catch (error) {
       if (error instanceof XeroNotFoundError) return null
@@ -354,19 +467,39 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async findContacts(product: Product, where: string) {
-    const body = await this.call(product, (api, tenantId) => api.getContacts(tenantId, undefined, where))
+    const body = await this.call(product, (api, tenantId) =>
+      api.getContacts(tenantId, undefined, where)
+    )
     return (body.contacts ?? []).map(contactIn)
   }
 
   async listContacts(product: Product, page: number, pageSize: number) {
     const body = await this.call(product, (api, tenantId) =>
-      api.getContacts(tenantId, undefined, undefined, 'ContactID', undefined, page, false, undefined, undefined, pageSize)
+      api.getContacts(
+        tenantId,
+        undefined,
+        undefined,
+        'ContactID',
+        undefined,
+        page,
+        false,
+        undefined,
+        undefined,
+        pageSize
+      )
     )
     const contacts = (body.contacts ?? []).map(contactIn)
-    return { contacts, pageCount: body.pagination?.pageCount ?? (contacts.length < pageSize ? page : page + 1) }
+    return {
+      contacts,
+      pageCount: body.pagination?.pageCount ?? (contacts.length < pageSize ? page : page + 1),
+    }
   }
 
-  async createContacts(product: Product, contacts: XeroContactInput[], options: XeroWriteOptions = {}) {
+  async createContacts(
+    product: Product,
+    contacts: XeroContactInput[],
+    options: XeroWriteOptions = {}
+  ) {
     assertBatch(contacts.length)
     const payload = contacts.map((contact) => ({
       contactID: contact.contactId,
@@ -409,7 +542,9 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async getItems(product: Product): Promise<XeroItem[]> {
-    const body = await this.call(product, (api, tenantId) => api.getItems(tenantId, undefined, undefined, undefined, 4))
+    const body = await this.call(product, (api, tenantId) =>
+      api.getItems(tenantId, undefined, undefined, undefined, 4)
+    )
     return (body.items ?? []).map((item) => ({
       itemId: item.itemID ?? '',
       code: item.code,
@@ -417,10 +552,14 @@ export class XeroNodeGateway extends XeroGateway {
       description: item.description ?? null,
       salesAccountCode: item.salesDetails?.accountCode ?? null,
       salesTaxType: item.salesDetails?.taxType ?? null,
-      salesUnitPrice: item.salesDetails?.unitPrice === undefined ? null : money(item.salesDetails.unitPrice, 4),
+      salesUnitPrice:
+        item.salesDetails?.unitPrice === undefined ? null : money(item.salesDetails.unitPrice, 4),
       purchaseAccountCode: item.purchaseDetails?.accountCode ?? null,
       purchaseTaxType: item.purchaseDetails?.taxType ?? null,
-      purchaseUnitPrice: item.purchaseDetails?.unitPrice === undefined ? null : money(item.purchaseDetails.unitPrice, 4),
+      purchaseUnitPrice:
+        item.purchaseDetails?.unitPrice === undefined
+          ? null
+          : money(item.purchaseDetails.unitPrice, 4),
     }))
   }
 
@@ -472,7 +611,11 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   private describe(connections: { tenantId: string; tenantName: string; connectionId: string }[]) {
-    return connections.map(({ tenantId, tenantName, connectionId }) => ({ tenantId, tenantName, connectionId }))
+    return connections.map(({ tenantId, tenantName, connectionId }) => ({
+      tenantId,
+      tenantName,
+      connectionId,
+    }))
   }
 
   /** A fresh SDK client on our base URL with this token and our time-out. */
@@ -495,9 +638,13 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   /** Runs one SDK call for the product's tenant; parses failures once; retries once after a 401. */
-  private async call<T>(product: Product, run: (api: AccountingApi, tenantId: string) => Promise<SdkAnswer<T>>): Promise<T> {
+  private async call<T>(
+    product: Product,
+    run: (api: AccountingApi, tenantId: string) => Promise<SdkAnswer<T>>
+  ): Promise<T> {
     const tenantId = product.xeroTenantId
-    if (!tenantId) throw new XeroNotConnectedError(`Product ${product.id} has no Xero organisation selected.`)
+    if (!tenantId)
+      throw new XeroNotConnectedError(`Product ${product.id} has no Xero organisation selected.`)
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.accessToken(product)
       try {
@@ -508,7 +655,11 @@ export class XeroNodeGateway extends XeroGateway {
         if (rejection instanceof Error && !(rejection instanceof XeroError)) throw rejection
         const error = fromXeroNodeRejection(rejection)
         this.remember(tenantId, error.rateLimits)
-        if (error instanceof XeroUnauthorizedError && !(error instanceof XeroInsufficientScopeError) && attempt === 0) {
+        if (
+          error instanceof XeroUnauthorizedError &&
+          !(error instanceof XeroInsufficientScopeError) &&
+          attempt === 0
+        ) {
           await this.tokens.refresh(product, token)
           continue
         }

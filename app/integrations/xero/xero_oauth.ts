@@ -59,7 +59,10 @@ export class XeroOAuth {
     url.searchParams.set('redirect_uri', this.config.redirectUri)
     url.searchParams.set('scope', this.config.scopes.join(' '))
     url.searchParams.set('state', state)
-    url.searchParams.set('code_challenge', createHash('sha256').update(codeVerifier).digest('base64url'))
+    url.searchParams.set(
+      'code_challenge',
+      createHash('sha256').update(codeVerifier).digest('base64url')
+    )
     url.searchParams.set('code_challenge_method', 'S256')
     return { url: url.toString(), state, codeVerifier }
   }
@@ -70,18 +73,24 @@ export class XeroOAuth {
     expected: { state: string; codeVerifier: string }
   ): Promise<XeroOAuthTokens> {
     if (!callback.state || callback.state !== expected.state) {
-      throw new XeroAuthorizationError('The Xero sign-in could not be verified (state mismatch). Start again.', 'state_mismatch')
+      throw new XeroAuthorizationError(
+        'The Xero sign-in could not be verified (state mismatch). Start again.',
+        'state_mismatch'
+      )
     }
     if (callback.error === 'invalid_scope' || callback.error === 'unauthorized_client') {
       throw new XeroAuthorizationError(this.scopeRefusal(callback.error), 'invalid_scope')
     }
     if (callback.error) {
       throw new XeroAuthorizationError(
-        callback.error === 'access_denied' ? 'Access to Xero was not allowed.' : `Xero sign-in failed: ${callback.error}`,
+        callback.error === 'access_denied'
+          ? 'Access to Xero was not allowed.'
+          : `Xero sign-in failed: ${callback.error}`,
         callback.error === 'access_denied' ? 'access_denied' : 'other'
       )
     }
-    if (!callback.code) throw new XeroAuthorizationError('Xero did not return an authorization code.', 'other')
+    if (!callback.code)
+      throw new XeroAuthorizationError('Xero did not return an authorization code.', 'other')
     return this.tokenRequest({
       grant_type: 'authorization_code',
       code: callback.code,
@@ -122,7 +131,8 @@ export class XeroOAuth {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       })
     )
-    if (response.status !== 200) throw errorFromResponse(response.status, response.data, response.headers as any)
+    if (response.status !== 200)
+      throw errorFromResponse(response.status, response.data, response.headers as any)
     return (response.data as any[]).map((connection) => ({
       connectionId: connection.id,
       tenantId: connection.tenantId,
@@ -158,12 +168,22 @@ export class XeroOAuth {
     }
     if (body.error === 'invalid_grant') {
       if (form.grant_type === 'refresh_token') {
-        throw new XeroReconnectRequiredError('Xero no longer accepts the saved connection (invalid_grant).', response.status, body)
+        throw new XeroReconnectRequiredError(
+          'Xero no longer accepts the saved connection (invalid_grant).',
+          response.status,
+          body
+        )
       }
-      throw new XeroAuthorizationError('Xero refused the authorization code (invalid_grant).', 'invalid_grant')
+      throw new XeroAuthorizationError(
+        'Xero refused the authorization code (invalid_grant).',
+        'invalid_grant'
+      )
     }
     if (body.error === 'invalid_client') {
-      throw new XeroAuthorizationError('Xero rejected the app credentials (invalid_client).', 'invalid_client')
+      throw new XeroAuthorizationError(
+        'Xero rejected the app credentials (invalid_client).',
+        'invalid_client'
+      )
     }
     throw errorFromResponse(response.status, body, response.headers as any)
   }
@@ -174,7 +194,9 @@ export class XeroOAuth {
     } catch (error: any) {
       const timedOut = error?.code === 'ECONNABORTED' || error?.code === 'ETIMEDOUT'
       throw new XeroTransientError(
-        timedOut ? 'Xero identity did not answer in time.' : `Xero identity could not be reached: ${error?.message}`,
+        timedOut
+          ? 'Xero identity did not answer in time.'
+          : `Xero identity could not be reached: ${error?.message}`,
         timedOut ? 'timeout' : 'network'
       )
     }
