@@ -1,5 +1,5 @@
 /** The Autotask sandbox, importable without Adonis: `startAutotaskSandbox()` and its seed constants. */
-export { startAutotaskSandbox, type AutotaskSandbox } from './server.js'
+export { startAutotaskSandbox, type AutotaskSandbox } from '#sandbox/autotask/server'
 export {
   AutotaskSandboxState,
   AUTOTASK_SANDBOX_USER,
@@ -9,6 +9,6 @@ export {
   type SandboxRequestLogEntry,
   type SandboxStats,
   type FaultKind,
-} from './state.js'
-export { UNMAPPED_TAX_REGION_ID, OWNER_COMPANY_ID, seedTaxRegions } from './seed.js'
-export { entityFields, type SandboxEntity, type SandboxRecord } from './entities.js'
+} from '#sandbox/autotask/state'
+export { UNMAPPED_TAX_REGION_ID, OWNER_COMPANY_ID, seedTaxRegions } from '#sandbox/autotask/seed'
+export { entityFields, type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'

@@ -1,4 +1,4 @@
-import type { SandboxRecord } from './entities.js'
+import type { SandboxRecord } from '#sandbox/autotask/entities'
 
 const escape = (value: unknown) =>
   String(value ?? '')

@@ -1,4 +1,4 @@
-import { blankRecord, type SandboxEntity, type SandboxRecord } from './entities.js'
+import { blankRecord, type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
 
 /**
  * Deterministic seed data for the Autotask sandbox: the same seed, counts and

@@ -1,16 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { entityNamed, fieldNamed, type SandboxEntity, type SandboxRecord } from './entities.js'
-import { invoiceMarkup } from './markup.js'
+import { entityNamed, fieldNamed, type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
+import { invoiceMarkup } from '#sandbox/autotask/markup'
 import {
   compileFilter,
   parseQueryModel,
   project,
   SandboxQueryError,
   type ParsedQuery,
-} from './query.js'
-import { AutotaskSandboxState, type AutotaskSandboxOptions, type FaultKind } from './state.js'
-import { loggedBody } from '../request_log.js'
+} from '#sandbox/autotask/query'
+import { AutotaskSandboxState, type AutotaskSandboxOptions, type FaultKind } from '#sandbox/autotask/state'
+import { loggedBody } from '#sandbox/request_log'
 
 /**
  * The Autotask sandbox: a plain node:http server that answers like Autotask's REST

@@ -1,5 +1,5 @@
-import { type SandboxEntity, type SandboxRecord } from './entities.js'
-import { SeedGenerator, type SandboxTables } from './seed.js'
+import { type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
+import { SeedGenerator, type SandboxTables } from '#sandbox/autotask/seed'
 
 /** An API user of the sandbox database (Autotask: an API-only resource with a tracking identifier). */
 export interface SandboxApiUser {
