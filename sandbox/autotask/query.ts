@@ -1,4 +1,9 @@
-import { entityFields, fieldNamed, type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
+import {
+  entityFields,
+  fieldNamed,
+  type SandboxEntity,
+  type SandboxRecord,
+} from '#sandbox/autotask/entities'
 
 /** A query Autotask would refuse; answered as HTTP 500 `{errors:[message]}` like Autotask does. */
 export class SandboxQueryError extends Error {}

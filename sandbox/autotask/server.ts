@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { entityNamed, fieldNamed, type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
+import {
+  entityNamed,
+  fieldNamed,
+  type SandboxEntity,
+  type SandboxRecord,
+} from '#sandbox/autotask/entities'
 import { invoiceMarkup } from '#sandbox/autotask/markup'
 import {
   compileFilter,
@@ -9,7 +14,11 @@ import {
   SandboxQueryError,
   type ParsedQuery,
 } from '#sandbox/autotask/query'
-import { AutotaskSandboxState, type AutotaskSandboxOptions, type FaultKind } from '#sandbox/autotask/state'
+import {
+  AutotaskSandboxState,
+  type AutotaskSandboxOptions,
+  type FaultKind,
+} from '#sandbox/autotask/state'
 import { loggedBody } from '#sandbox/request_log'
 
 /**
