@@ -12,6 +12,7 @@ import emitter from '@adonisjs/core/services/emitter'
 import RecordStatusService from '#services/record_status_service'
 import DiagnosticTrace from '#sync/diagnostic_trace'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -326,7 +327,7 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     const trace = await app.container.make(DiagnosticTrace)
 
     assert.isTrue((await trace.enter(world.product, faulted, 'staff@example.com')).ok)
-    assert.equal((await InvoiceRecord.findOrFail(faulted.id)).status, 'diagnostic')
+    await assertRecordStatus(faulted, 'diagnostic')
     const faultSteps = await SyncLog.query().where('invoice_record_id', faulted.id).where('event', 'diagnostic.trace').orderBy('id')
     assert.isTrue(faultSteps.some((l) => l.level === 'debug' && l.message.startsWith('Autotask invoice: {')))
     assert.isTrue(faultSteps.some((l) => l.level === 'error' && l.message.includes('Tax region "VAT UK" is not mapped')))
@@ -342,7 +343,7 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     assert.lengthOf(await xeroInvoices(world), before.invoices)
     const released = await app.container.make(RecordStatusService)
     assert.isTrue((await released.apply('invoice', await InvoiceRecord.findOrFail(synced.id), 'release', 'staff')).ok)
-    assert.equal((await InvoiceRecord.findOrFail(synced.id)).status, 'synced')
+    await assertRecordStatus(synced, 'synced')
   }).timeout(60_000)
 })
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Readable } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 import { Decimal } from 'decimal.js'
 import RecordExportService from '#services/record_export_service'
 import type { RecordRow } from '#services/record_list_service'
@@ -70,7 +70,7 @@ test.group('Record exports', () => {
     const { rows, seen } = rowSource(100_000)
     const output = new RecordExportService().xlsx('invoice', rows)
     // The file fills the stream's buffer; from then on the export must wait for a reader that never comes.
-    assert.isTrue(await until(() => output.writableNeedDrain, { timeoutMs: 30_000 }), 'the output never filled')
+    assert.isTrue(await until(() => (output as Duplex).writableNeedDrain, { timeoutMs: 30_000 }), 'the output never filled')
     // At most the row in hand when the buffer filled is still made; a free-running source would make 1,000 a turn.
     const madeWhenFull = seen.made
     await timerTurns(200)
