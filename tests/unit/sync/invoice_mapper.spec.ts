@@ -41,7 +41,10 @@ function invoice(overrides: Partial<InvoiceRecord> = {}) {
   return record
 }
 
-function context(settings: Partial<ProductSettings> = {}, more: Partial<MappingContext> = {}): MappingContext {
+function context(
+  settings: Partial<ProductSettings> = {},
+  more: Partial<MappingContext> = {}
+): MappingContext {
   return {
     taxTypes: new Map([['7', 'OUTPUT2']]),
     accounts: new Map([['29682801', '200']]),
@@ -55,7 +58,9 @@ function context(settings: Partial<ProductSettings> = {}, more: Partial<MappingC
 }
 
 test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
-  test('a mapped invoice becomes a DRAFT ACCREC invoice with 4-dp units, its account and tax type', ({ assert }) => {
+  test('a mapped invoice becomes a DRAFT ACCREC invoice with 4-dp units, its account and tax type', ({
+    assert,
+  }) => {
     const mapped = mapInvoice(invoice(), CONTACT, context())
     assert.isTrue(mapped.ok)
     if (!mapped.ok) return
@@ -91,7 +96,12 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     const mapped = mapInvoice(
       invoice({ purchaseOrderNumber: 'PO-77' }),
       CONTACT,
-      context({ numbering: 'prefix', numberPrefix: 'AT-', invoiceStatus: 'AUTHORISED_SENT', dueDateSource: 'xero_contact' })
+      context({
+        numbering: 'prefix',
+        numberPrefix: 'AT-',
+        invoiceStatus: 'AUTHORISED_SENT',
+        dueDateSource: 'xero_contact',
+      })
     )
     assert.isTrue(mapped.ok)
     if (!mapped.ok) return
@@ -101,7 +111,11 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     assert.isTrue(mapped.input.sentToContact)
     assert.isUndefined(mapped.input.dueDate)
 
-    const xeroNumbers = mapInvoice(invoice(), CONTACT, context({ numbering: 'xero', referenceFromPoNumber: false }))
+    const xeroNumbers = mapInvoice(
+      invoice(),
+      CONTACT,
+      context({ numbering: 'xero', referenceFromPoNumber: false })
+    )
     assert.isTrue(xeroNumbers.ok)
     if (!xeroNumbers.ok) return
     assert.isUndefined(xeroNumbers.input.invoiceNumber)
@@ -113,38 +127,52 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     const none = mapInvoice(untaxed, CONTACT, context())
     assert.isTrue(none.ok)
     if (!none.ok) return
-    assert.equal(none.input.lineItems[0].taxType, 'NONE')
+    assert.equal(none.input.lineItems![0].taxType, 'NONE')
 
     const exempt = context({}, { taxTypes: new Map([['exempt', 'EXEMPTOUTPUT']]) })
     exempt.taxRates.set('EXEMPTOUTPUT', new Decimal('0'))
     const mapped = mapInvoice(untaxed, CONTACT, exempt)
     assert.isTrue(mapped.ok)
     if (!mapped.ok) return
-    assert.equal(mapped.input.lineItems[0].taxType, 'EXEMPTOUTPUT')
+    assert.equal(mapped.input.lineItems![0].taxType, 'EXEMPTOUTPUT')
   })
 
   test('a billing code without a mapping falls back to the default account, else faults naming the line', ({
     assert,
   }) => {
     const unmapped = invoice({ lines: [line({ billingCodeId: 555 })] })
-    const fallback = mapInvoice(unmapped, CONTACT, context({}, { accounts: new Map([['*', '260']]) }))
+    const fallback = mapInvoice(
+      unmapped,
+      CONTACT,
+      context({}, { accounts: new Map([['*', '260']]) })
+    )
     assert.isTrue(fallback.ok)
     if (!fallback.ok) return
-    assert.equal(fallback.input.lineItems[0].accountCode, '260')
+    assert.equal(fallback.input.lineItems![0].accountCode, '260')
 
     assert.deepEqual(mapInvoice(unmapped, CONTACT, context()), {
       ok: false,
-      reason: 'Billing code 555 of line "Managed services" has no Xero account, and there is no default account.',
+      reason:
+        'Billing code 555 of line "Managed services" has no Xero account, and there is no default account.',
       hint: 'Map the billing code, or set a default account, in Settings → Mappings.',
     })
   })
 
-  test('an unmapped tax region, or a mapped rate Xero no longer has, faults with what to do', ({ assert }) => {
-    assert.deepEqual(mapInvoice(invoice({ autotaskTaxRegionId: 9, autotaskTaxRegionName: 'Australia GST' }), CONTACT, context()), {
-      ok: false,
-      reason: 'Tax region "Australia GST" is not mapped to a Xero tax rate.',
-      hint: 'Map it in Settings → Mappings (Autotask tax region "Australia GST" → a Xero tax rate), then resync.',
-    })
+  test('an unmapped tax region, or a mapped rate Xero no longer has, faults with what to do', ({
+    assert,
+  }) => {
+    assert.deepEqual(
+      mapInvoice(
+        invoice({ autotaskTaxRegionId: 9, autotaskTaxRegionName: 'Australia GST' }),
+        CONTACT,
+        context()
+      ),
+      {
+        ok: false,
+        reason: 'Tax region "Australia GST" is not mapped to a Xero tax rate.',
+        hint: 'Map it in Settings → Mappings (Autotask tax region "Australia GST" → a Xero tax rate), then resync.',
+      }
+    )
     assert.deepEqual(mapInvoice(invoice(), CONTACT, context({}, { taxRates: new Map() })), {
       ok: false,
       reason: 'Xero has no active tax rate "OUTPUT2".',
@@ -152,7 +180,9 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     })
   })
 
-  test('an unnumbered, empty or negative invoice is refused before any line is looked at', ({ assert }) => {
+  test('an unnumbered, empty or negative invoice is refused before any line is looked at', ({
+    assert,
+  }) => {
     assert.deepEqual(mapInvoice(invoice({ invoiceNumber: null }), CONTACT, context()), {
       ok: false,
       reason: 'The invoice has no number yet.',
@@ -166,7 +196,10 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     const negative = mapInvoice(invoice({ total: new Decimal('-115') }), CONTACT, context())
     assert.isFalse(negative.ok)
     if (negative.ok) return
-    assert.equal(negative.reason, 'The invoice total is negative (NZD -115.00); Xero needs a credit note for that.')
+    assert.equal(
+      negative.reason,
+      'The invoice total is negative (NZD -115.00); Xero needs a credit note for that.'
+    )
   })
 
   test('totals that differ fault with both figures; within tolerance a rounding line makes up the cents', ({
@@ -176,13 +209,20 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     const refused = mapInvoice(off, CONTACT, context())
     assert.isFalse(refused.ok)
     if (refused.ok) return
-    assert.equal(refused.reason, 'Invoice amounts do not match: Autotask NZD 115.03, Xero would total NZD 115.00.')
+    assert.equal(
+      refused.reason,
+      'Invoice amounts do not match: Autotask NZD 115.03, Xero would total NZD 115.00.'
+    )
 
-    const rounded = mapInvoice(off, CONTACT, context({ roundingLine: { enabled: true, accountCode: '860', tolerance: '0.05' } }))
+    const rounded = mapInvoice(
+      off,
+      CONTACT,
+      context({ roundingLine: { enabled: true, accountCode: '860', tolerance: '0.05' } })
+    )
     assert.isTrue(rounded.ok)
     if (!rounded.ok) return
     assert.equal(rounded.total.toFixed(2), '115.03')
-    assert.deepEqual(rounded.input.lineItems[1], {
+    assert.deepEqual(rounded.input.lineItems![1], {
       description: 'Rounding',
       quantity: '1.0000',
       unitAmount: '0.0300',
@@ -192,15 +232,18 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
     })
   })
 
-  test("a description longer than Xero's 4,000 characters is cut and says so in a note", ({ assert }) => {
+  test("a description longer than Xero's 4,000 characters is cut and says so in a note", ({
+    assert,
+  }) => {
     const long = 'x'.repeat(4100)
     const mapped = mapInvoice(invoice({ lines: [line({ description: long })] }), CONTACT, context())
     assert.isTrue(mapped.ok)
     if (!mapped.ok) return
-    assert.lengthOf(mapped.input.lineItems[0].description!, 4000)
-    assert.isTrue(mapped.input.lineItems[0].description!.endsWith('…'))
+    assert.lengthOf(mapped.input.lineItems![0].description!, 4000)
+    assert.isTrue(mapped.input.lineItems![0].description!.endsWith('…'))
     assert.deepEqual(mapped.notes, [
-      "The description of line 1 is longer than Xero's 4000 characters: Xero gets it cut, ending in \"…\"; the full text stays in Autotask and in our copy.",
+      'The description of line 1 is longer than Xero\'s 4000 characters: Xero gets it cut, ending in "…"; ' +
+        'the full text stays in Autotask and in our copy.',
     ])
   })
 })
