@@ -12,6 +12,7 @@ import { authApiClient } from '@adonisjs/auth/plugins/api_client'
 import { authBrowserClient } from '@adonisjs/auth/plugins/browser_client'
 import { shieldApiClient } from '@adonisjs/shield/plugins/api_client'
 import { chromiumPath } from '#tests/helpers/browser'
+import { until } from '#tests/helpers/until'
 
 /**
  * BROWSER_CPU_THROTTLE=4 runs every page's main thread 4× slower (Chrome DevTools' CPU throttling),
@@ -46,11 +47,8 @@ function awaitedLoginAs(): PluginFn {
         const loginAs = context.loginAs.bind(context)
         context.loginAs = async (...args: Parameters<typeof loginAs>) => {
           await loginAs(...args)
-          const deadline = Date.now() + 5000
-          while (!(await context.getSession()).auth_web) {
-            if (Date.now() > deadline) throw new Error('loginAs: the session never held the user')
-            await new Promise((resolve) => setTimeout(resolve, 5))
-          }
+          const held = await until(async () => Boolean((await context.getSession()).auth_web), { everyMs: 5 })
+          if (!held) throw new Error('loginAs: the session never held the user')
         }
       },
     })

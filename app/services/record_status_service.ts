@@ -9,9 +9,11 @@ import { Clock } from '#sync/clock'
 
 export type StatusMoveResult = { ok: true; status: RecordStatus } | { ok: false; reason: string }
 
+type StatusOf = Pick<AnyRecord, 'status' | 'previousStatus'>
+
 interface Move {
   from: readonly RecordStatus[]
-  to: RecordStatus | ((record: AnyRecord) => RecordStatus)
+  to: RecordStatus | ((record: StatusOf) => RecordStatus)
   event: string
   extra?: (record: AnyRecord) => Record<string, unknown>
   /** the engine should look at this product again soon */
@@ -66,6 +68,13 @@ const moves = {
 
 export type RecordAction = keyof typeof moves
 
+/** Where `action` takes a record in its status, or why it may not: the rule alone, nothing written. */
+export function statusMove(action: RecordAction, record: StatusOf, label: string): StatusMoveResult {
+  const move: Move = moves[action]
+  if (!move.from.includes(record.status)) return { ok: false, reason: refusal(action, label, record.status) }
+  return { ok: true, status: typeof move.to === 'function' ? move.to(record) : move.to }
+}
+
 /**
  * Status moves made by people (web, Slack, console): each is one conditional
  * UPDATE, so a move can never race the engine or a second click, and each
@@ -87,10 +96,9 @@ export default class RecordStatusService {
     const move: Move = moves[action]
     const spec = recordKinds[kind]
     const before = record.status
-    if (!move.from.includes(before)) {
-      return { ok: false, reason: refusal(action, spec.label, before) }
-    }
-    const to = typeof move.to === 'function' ? move.to(record) : move.to
+    const target = statusMove(action, record, spec.label)
+    if (!target.ok) return target
+    const to = target.status
     const now = this.clock.now()
     const changed = await db
       .from(spec.table)

@@ -7,6 +7,7 @@ import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 
 /**
  * One test per item of the help page ("Understanding the Dashboard"), driven
@@ -37,7 +38,7 @@ async function seeded(plan: 'professional' | 'starter' = 'professional') {
 test.group('The help page, in a browser', (group) => {
   group.each.setup(resetDatabase)
 
-  test('starting the sync: switch a product from Paused to Active', async ({ visit, browserContext, assert }) => {
+  test('starting the sync: switch a product from Paused to Active', async ({ visit, browserContext }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit('/')
@@ -47,7 +48,7 @@ test.group('The help page, in a browser', (group) => {
     await page.assertTextContains('[data-testid="status-confirm"]', 'Start syncing Auckland Books?')
     await page.getByTestId('status-confirm-button').click()
     await page.assertTextContains('[data-testid="product-status"]', 'Active')
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
   })
 
   test('the red fault button opens the product showing only its sync issues', async ({ visit, browserContext }) => {
@@ -95,7 +96,6 @@ test.group('The help page, in a browser', (group) => {
   test('the status button opens the step-through log, and resync sets it Pending Sync', async ({
     visit,
     browserContext,
-    assert,
   }) => {
     const { owner, product } = await seeded()
     const faulted = await InvoiceRecord.findByOrFail('invoice_number', 'F-1')
@@ -119,7 +119,7 @@ test.group('The help page, in a browser', (group) => {
     await page.assertTextContains('[data-testid="step-log"]', `Fault → Pending Sync by ${owner.email}`)
     // The grid behind the dialog refreshed itself.
     await page.assertTextContains('[data-testid="records-table"]', 'Pending Sync')
-    assert.equal((await InvoiceRecord.findOrFail(faulted.id)).status, 'pending')
+    await assertRecordStatus(faulted, 'pending')
   })
 
   test('view originals: the Autotask HTML copy in a sandboxed frame beside Xero', async ({ visit, browserContext }) => {

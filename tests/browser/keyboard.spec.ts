@@ -5,9 +5,9 @@ import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import { recordStatusLabels } from '#enums/record_status'
-import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import User from '#models/user'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 
 /**
  * Everything the help page describes, done with the keyboard alone: the pages
@@ -219,7 +219,7 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Escape')
     await page.assertNotVisible('[data-testid="status-confirm"]')
     await expectFocus(page, (f) => f.id === toggle, 'the toggle')
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
 
     // Space opens it again; Enter on the focused confirm button starts syncing.
     await page.keyboard.press('Space')
@@ -229,7 +229,7 @@ test.group('Keyboard only (browser)', (group) => {
     await page.assertTextContains('[data-testid="product-status"]', 'Active')
     now = await expectFocus(page, (f) => f.id === toggle, 'the re-rendered toggle')
     assert.equal(now.name, 'Pause')
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
   })
 
   test('product tabs switch by keyboard, and each tab is a URL', async ({ visit, browserContext }) => {
@@ -300,7 +300,7 @@ test.group('Keyboard only (browser)', (group) => {
     await page.assertNotVisible('[data-testid="record-dialog"]')
     await expectFocus(page, (f) => f.id === button, "the row's status button")
     await page.assertTextContains(`#${button}`, 'Pending Sync')
-    assert.equal((await InvoiceRecord.findOrFail(faulted.id)).status, 'pending')
+    await assertRecordStatus(faulted, 'pending')
 
     // Space opens the dialog as well, and Escape brings focus back again.
     await page.keyboard.press('Space')

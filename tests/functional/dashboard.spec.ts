@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
 import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
@@ -52,8 +52,8 @@ test.group('Dashboard', (group) => {
     response.assertTextIncludes(`id="product-${product.id}"`)
     response.assertTextIncludes('Active')
     assert.notInclude(response.text(), '<html')
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
-    assert.deepEqual(await logMessages(product.id, 'product.resumed'), [
+    await assertRecordStatus(product, 'active')
+    await assertLogged(product.id, 'product.resumed', [
       `Status changed from Paused to Active by ${owner.email}`,
     ])
   })
@@ -71,10 +71,10 @@ test.group('Dashboard', (group) => {
       .loginAs(viewer)
       .form({ status: 'active' })
     response.assertStatus(403)
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
   })
 
-  test('an unknown status value is a validation error and changes nothing', async ({ client, assert }) => {
+  test('an unknown status value is a validation error and changes nothing', async ({ client }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
     const response = await client
@@ -85,7 +85,7 @@ test.group('Dashboard', (group) => {
       .form({ status: 'running' })
       .redirects(0)
     response.assertStatus(302)
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
   })
 })
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
 import { productWithSandboxInvoice, useAutotaskSandbox, type AutotaskWorld } from '#tests/helpers/autotask_world'
 import { knob } from '#tests/contract/helpers/autotask_sandbox'
 import { AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
@@ -52,7 +52,7 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.lengthOf(await world.markupRequests(), 1)
     assert.equal(world.sandbox.state.stats().usage.count, 1, 'one request of the hourly budget spent')
     assert.include(await storedCopy(invoice.id), `Tax Invoice ${invoice.invoiceNumber}`)
-    assert.deepEqual(await logMessages(product.id, 'invoice.copy_fetched'), [
+    await assertLogged(product.id, 'invoice.copy_fetched', [
       `Autotask's copy of invoice ${invoice.invoiceNumber} fetched on its first view and stored`,
     ])
 
@@ -110,7 +110,7 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     }
     assert.isNull(await storedCopy(invoice.id))
     assert.lengthOf(await logMessages(product.id, 'invoice.copy_failed'), 1)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, invoice.status, 'the record itself is untouched')
+    await assertRecordStatus(invoice, invoice.status, 'the record itself is untouched')
 
     // The next view asks Autotask again, and this time the copy arrives.
     const view = await client.get(url.view).header('HX-Request', 'true').loginAs(user)

@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import ExcelJS from 'exceljs'
 import { Decimal } from 'decimal.js'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus } from '#tests/helpers/assertions'
 import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
@@ -132,7 +132,7 @@ test.group('Invoices tab', (group) => {
     assert.equal(reloaded.attempts, 0)
     assert.isNull(reloaded.faultReason)
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
-    assert.deepEqual(await logMessages(product.id, 'invoice.resync'), [`Fault → Pending Sync by ${owner.email}`])
+    await assertLogged(product.id, 'invoice.resync', [`Fault → Pending Sync by ${owner.email}`])
   })
 
   test('resync of a synced invoice explains it will be updated in place', async ({ client }) => {
@@ -145,7 +145,7 @@ test.group('Invoices tab', (group) => {
     response.assertTextIncludes('updates that one in place')
   })
 
-  test('a move that does not apply is refused with the reason and changes nothing', async ({ client, assert }) => {
+  test('a move that does not apply is refused with the reason and changes nothing', async ({ client }) => {
     const { owner, product } = await ownerWithProduct()
     const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).create()
     const response = await client
@@ -155,26 +155,26 @@ test.group('Invoices tab', (group) => {
       .loginAs(owner)
     response.assertStatus(422)
     response.assertTextIncludes('Only a skipped invoice can be unskipped')
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'pending')
+    await assertRecordStatus(invoice, 'pending')
   })
 
-  test('skip then unskip, and only staff run diagnostics', async ({ client, assert }) => {
+  test('skip then unskip, and only staff run diagnostics', async ({ client }) => {
     const { owner, product } = await ownerWithProduct()
     const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
     const act = (action: string, user = owner) =>
       client.post(`/products/${product.id}/invoices/${invoice.id}/${action}`).withCsrfToken().loginAs(user).redirects(0)
 
     ;(await act('skip')).assertStatus(302)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'skipped')
+    await assertRecordStatus(invoice, 'skipped')
     ;(await act('unskip')).assertStatus(302)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'pending')
+    await assertRecordStatus(invoice, 'pending')
     ;(await act('diagnose')).assertStatus(403)
 
     const staff = await UserFactory.merge({ accountId: owner.accountId }).apply('staff').create()
     ;(await act('diagnose', staff)).assertStatus(302)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'diagnostic')
+    await assertRecordStatus(invoice, 'diagnostic')
     ;(await act('release', staff)).assertStatus(302)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'pending')
+    await assertRecordStatus(invoice, 'pending')
   })
 
   test('viewers see the dialog without actions and are refused them', async ({ client, assert }) => {
@@ -189,10 +189,10 @@ test.group('Invoices tab', (group) => {
       .withCsrfToken()
       .loginAs(viewer)
     response.assertStatus(403)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(invoice, 'fault')
   })
 
-  test("another account's invoice is a 404 for view, actions and originals", async ({ client, assert }) => {
+  test("another account's invoice is a 404 for view, actions and originals", async ({ client }) => {
     const { product } = await ownerWithProduct()
     const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
     const stranger = await UserFactory.with('account').create()
@@ -206,7 +206,7 @@ test.group('Invoices tab', (group) => {
       const response = await request.loginAs(stranger)
       response.assertStatus(404)
     }
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(invoice, 'fault')
   })
 
   test('the Autotask original is served under a CSP sandbox', async ({ client }) => {

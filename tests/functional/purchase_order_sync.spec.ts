@@ -4,6 +4,7 @@ import app from '@adonisjs/core/services/app'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 import Product from '#models/product'
 import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
@@ -248,7 +249,7 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     await world.run()
 
     assert.equal(bill(first).Status, 'VOIDED')
-    assert.equal((await PurchaseOrderRecord.findOrFail(first.id)).status, 'skipped')
+    await assertRecordStatus(first, 'skipped')
     assert.equal(bill(second).Status, 'PAID')
     const paid = await PurchaseOrderRecord.findOrFail(second.id)
     assert.equal(paid.status, 'fault')

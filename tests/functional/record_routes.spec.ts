@@ -1,11 +1,10 @@
 import { test } from '@japa/runner'
 import router from '@adonisjs/core/services/router'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus } from '#tests/helpers/assertions'
 import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { PurchaseOrderRecordFactory } from '#database/factories/purchase_order_record_factory'
-import PurchaseOrderRecord from '#models/purchase_order_record'
 
 test.group('Record routes', (group) => {
   group.each.setup(resetDatabase)
@@ -29,10 +28,7 @@ test.group('Record routes', (group) => {
     }
   })
 
-  test('a purchase order is skipped and unskipped through its named routes, each move logged with who', async ({
-    client,
-    assert,
-  }) => {
+  test('a purchase order is skipped and unskipped through its named routes, each move logged with who', async ({ client }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Books' }).create()
     const order = await PurchaseOrderRecordFactory.merge({ productId: product.id, status: 'fault' }).create()
@@ -45,7 +41,7 @@ test.group('Record routes', (group) => {
       .redirects(0)
     skipped.assertStatus(302)
     skipped.assertHeader('location', router.makeUrl('purchase_orders.show', params))
-    assert.equal((await PurchaseOrderRecord.findOrFail(order.id)).status, 'skipped')
+    await assertRecordStatus(order, 'skipped')
 
     const unskipped = await client
       .post(router.makeUrl('purchase_orders.unskip', params))
@@ -53,10 +49,10 @@ test.group('Record routes', (group) => {
       .loginAs(owner)
       .redirects(0)
     unskipped.assertStatus(302)
-    assert.equal((await PurchaseOrderRecord.findOrFail(order.id)).status, 'pending')
+    await assertRecordStatus(order, 'pending')
 
-    assert.deepEqual(await logMessages(product.id, 'purchase_order.skipped'), [`Fault → Skipped Over by ${owner.email}`])
-    assert.deepEqual(await logMessages(product.id, 'purchase_order.unskipped'), [
+    await assertLogged(product.id, 'purchase_order.skipped', [`Fault → Skipped Over by ${owner.email}`])
+    await assertLogged(product.id, 'purchase_order.unskipped', [
       `Skipped Over → Pending Sync by ${owner.email}`,
     ])
   })
@@ -75,7 +71,7 @@ test.group('Record routes', (group) => {
       .redirects(0)
     refused.assertStatus(403)
     assert.include(refused.text(), 'Staff only')
-    assert.equal((await PurchaseOrderRecord.findOrFail(order.id)).status, 'fault')
-    assert.deepEqual(await logMessages(product.id, 'purchase_order.diagnostic.entered'), [])
+    await assertRecordStatus(order, 'fault')
+    await assertLogged(product.id, 'purchase_order.diagnostic.entered', [])
   })
 })

@@ -2,13 +2,12 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import emitter from '@adonisjs/core/services/emitter'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
 import { buttonBody, buttonsOf, linkedUser, sendSigned, slackInstallation, startSlackForTest, textOf } from '#tests/helpers/slack_sandbox'
 import { AccountFactory } from '#database/factories/account_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import { SyncRunFactory } from '#database/factories/sync_run_factory'
-import InvoiceRecord from '#models/invoice_record'
 import SlackAlertService from '#services/slack_alert_service'
 import type SlackConnection from '#models/slack_connection'
 import { ACTION_RESYNC, ACTION_SKIP } from '#integrations/slack/messages'
@@ -51,7 +50,7 @@ test.group('Slack alert buttons', (group) => {
 
     await invoice.refresh()
     assert.equal(invoice.status, 'pending')
-    assert.deepEqual(await logMessages(product.id, 'invoice.resync'), [`Fault → Pending Sync by slack:${slackUserId} (${user.email})`])
+    await assertLogged(product.id, 'invoice.resync', [`Fault → Pending Sync by slack:${slackUserId} (${user.email})`])
     assert.lengthOf(message.updates, 1)
     assert.include(textOf(message), `Resync requested by <@${slackUserId}> (${user.email})`)
     assert.notInclude(buttonsOf(message.blocks).map((candidate) => candidate.action_id), ACTION_RESYNC)
@@ -72,7 +71,7 @@ test.group('Slack alert buttons', (group) => {
     const { connection, invoice, message, button } = await postedAlert()
     const { slackUserId } = await linkedUser(connection, 'viewer')
     await click(client, slackUserId, message, { action_id: ACTION_RESYNC, value: button(ACTION_RESYNC).value })
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(invoice, 'fault')
     assert.lengthOf(message.updates, 0)
     assert.lengthOf(slack.sandbox.state.responses, 1)
     const answer = slack.sandbox.state.responses[0].body
@@ -84,7 +83,7 @@ test.group('Slack alert buttons', (group) => {
   test('an unlinked Slack user is told how to link; nothing changes', async ({ client, assert }) => {
     const { invoice, message, button } = await postedAlert()
     await click(client, 'U0NOBODY', message, { action_id: ACTION_SKIP, value: button(ACTION_SKIP).value })
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(invoice, 'fault')
     assert.lengthOf(message.updates, 0)
     assert.include(String(slack.sandbox.state.responses[0].body.text), 'not linked')
   })
@@ -96,7 +95,7 @@ test.group('Slack alert buttons', (group) => {
     const forged = JSON.stringify({ kind: 'invoice', recordId: elsewhere.id, productId: elsewhere.productId })
     await click(client, slackUserId, message, { action_id: ACTION_RESYNC, value: forged })
     await click(client, slackUserId, message, { action_id: ACTION_RESYNC, value: 'not json' })
-    assert.equal((await InvoiceRecord.findOrFail(elsewhere.id)).status, 'fault')
+    await assertRecordStatus(elsewhere, 'fault')
     const answers = slack.sandbox.state.responses.map((response) => String(response.body.text))
     assert.include(answers[0], 'That invoice is not in')
     assert.include(answers[1], 'could not read that button')

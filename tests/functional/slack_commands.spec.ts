@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
-import { logMessages } from '#tests/helpers/assertions'
+import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
 import { commandBody, linkedUser, sendSigned, slackInstallation, startSlackForTest } from '#tests/helpers/slack_sandbox'
 import { AccountFactory } from '#database/factories/account_factory'
 import { ProductFactory } from '#database/factories/product_factory'
@@ -8,7 +8,6 @@ import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory
 import { SyncRunFactory } from '#database/factories/sync_run_factory'
 import { UserFactory } from '#database/factories/user_factory'
 import Product from '#models/product'
-import InvoiceRecord from '#models/invoice_record'
 import SlackUserLink from '#models/slack_user_link'
 import SyncLog from '#models/sync_log'
 
@@ -128,12 +127,12 @@ test.group('Slack /toolbox command', (group) => {
     const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
 
     assert.include((await toolbox(client, 'pause Contoso', slackUserId)).text, 'Contoso is Paused')
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
     assert.include((await toolbox(client, 'pause Contoso', slackUserId)).text, 'already Paused')
     assert.include((await toolbox(client, 'resume Contoso', slackUserId)).text, 'Contoso is Active')
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
 
-    assert.deepEqual(await logMessages(product.id, 'product.paused'), [
+    await assertLogged(product.id, 'product.paused', [
       `Status changed from Active to Paused by slack:${slackUserId} (${user.email})`,
     ])
     assert.lengthOf(await logMessages(product.id, 'product.resumed'), 1)
@@ -145,7 +144,7 @@ test.group('Slack /toolbox command', (group) => {
     const answer = await toolbox(client, 'pause Contoso', 'U0STRANGER')
     assert.equal(answer.response_type, 'ephemeral')
     assert.include(answer.text, 'not linked to an Accounting Toolbox user')
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
@@ -158,9 +157,9 @@ test.group('Slack /toolbox command', (group) => {
       const answer = await toolbox(client, text, slackUserId)
       assert.include(answer.text, 'a viewer')
     }
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
     assert.isNull((await Product.findOrFail(product.id)).syncRequestedAt)
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(invoice, 'fault')
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
@@ -173,8 +172,8 @@ test.group('Slack /toolbox command', (group) => {
     assert.include((await toolbox(client, 'pause Elsewhere', slackUserId)).text, 'No product called "Elsewhere"')
     assert.include((await toolbox(client, `pause ${other.id}`, slackUserId)).text, `No product called "${other.id}"`)
     assert.include((await toolbox(client, 'resync INV-X', slackUserId)).text, 'No invoice INV-X')
-    assert.equal((await Product.findOrFail(other.id)).status, 'active')
-    assert.equal((await InvoiceRecord.findOrFail(invoice.id)).status, 'fault')
+    await assertRecordStatus(other, 'active')
+    await assertRecordStatus(invoice, 'fault')
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
@@ -188,7 +187,7 @@ test.group('Slack /toolbox command', (group) => {
       assert.include(answer.text, "I don't know")
       assert.include(answer.text, '/toolbox help')
     }
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
@@ -212,7 +211,7 @@ test.group('Slack /toolbox command', (group) => {
     assert.equal(link.status, 'active')
 
     await toolbox(client, 'pause Contoso', 'U0ALICE')
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
     assert.include((await logMessages(product.id, 'product.paused'))[0], 'slack:U0ALICE (alice@example.com)')
   })
 

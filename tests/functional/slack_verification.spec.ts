@@ -6,6 +6,7 @@ import { AccountFactory } from '#database/factories/account_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 
 type Slack = Awaited<ReturnType<typeof startSlackForTest>>
 
@@ -26,15 +27,15 @@ test.group('Slack request verification', (group) => {
   }
 
   async function assertUntouched(assert: any, product: Product) {
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
     assert.lengthOf(await SyncLog.all(), 0)
   }
 
-  test('a correctly signed request is served without a CSRF token', async ({ client, assert }) => {
+  test('a correctly signed request is served without a CSRF token', async ({ client }) => {
     const { product, body } = await pausable()
     const response = await sendSigned(client, '/slack/commands', body, slack.clock)
     response.assertStatus(200)
-    assert.equal((await Product.findOrFail(product.id)).status, 'paused')
+    await assertRecordStatus(product, 'paused')
   })
 
   test('a wrong signature gets 401 and does nothing', async ({ client, assert }) => {
@@ -77,7 +78,7 @@ test.group('Slack request verification', (group) => {
     await Product.query().where('id', product.id).update({ status: 'active' })
     const replay = await sendSigned(client, '/slack/commands', body, slack.clock, { timestamp })
     replay.assertStatus(401)
-    assert.equal((await Product.findOrFail(product.id)).status, 'active')
+    await assertRecordStatus(product, 'active')
     assert.lengthOf(await SyncLog.query().where('event', 'product.paused'), 1)
   })
 

@@ -5,6 +5,8 @@ import { startSyncWorld } from '#tests/helpers/sync_world'
 import { syncRunProcess } from '#tests/helpers/sync_process'
 import InvoiceRecord from '#models/invoice_record'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { until } from '#tests/helpers/until'
+import { seededRandom } from '#tests/helpers/seeded_random'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -16,11 +18,6 @@ function worker(world: World): ChildProcess {
 const exited = (child: ChildProcess) =>
   new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)))
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline && !(await condition())) await sleep(100)
-}
 
 async function processingCount(world: World) {
   const rows = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'processing')
@@ -42,16 +39,21 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
   test('SIGKILL at random points, 20 times, with two workers at once every other time: each invoice once in Xero, none lost', async ({
     assert,
   }) => {
+    // Prints CRASH_SEED; run again with that CRASH_SEED to kill at the same instants.
+    const random = seededRandom('CRASH_SEED')
     let killedMidPush = 0
     for (let round = 0; round < 20; round++) {
       const workers = round % 2 === 0 ? [worker(world)] : [worker(world), worker(world)]
       if (round % 4 < 2) {
         // Half the rounds kill at a random instant of the worker's life: booting, discovering or pushing.
-        await sleep(1000 + Math.random() * 5000)
+        await sleep(1000 + random.next() * 5000)
       } else {
         // The other half wait until a batch is claimed, then kill somewhere inside the push.
-        await until(async () => (await processingCount(world)) > 0 || workers.every((child) => child.exitCode !== null), 30_000)
-        await sleep(Math.random() * 400)
+        await until(async () => (await processingCount(world)) > 0 || workers.every((child) => child.exitCode !== null), {
+          timeoutMs: 30_000,
+          everyMs: 100,
+        })
+        await sleep(random.next() * 400)
       }
       if ((await processingCount(world)) > 0) killedMidPush++
       for (const child of workers) child.kill('SIGKILL')
@@ -82,6 +84,6 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
     assert.deepEqual(duplicated, [], 'no invoice twice in Xero')
     assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice, none missing')
     for (const record of synced) assert.equal(perNumber.get(record.invoiceNumber!), 1)
-    assert.isAbove(killedMidPush, 0, 'at least one kill landed in the middle of a push')
+    assert.isAbove(killedMidPush, 0, `at least one kill landed in the middle of a push (CRASH_SEED=${random.seed})`)
   }).timeout(240_000)
 })

@@ -4,6 +4,7 @@ import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { aceProcess, exitWithin, syncRunProcess } from '#tests/helpers/sync_process'
 import InvoiceRecord from '#models/invoice_record'
+import { until } from '#tests/helpers/until'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -49,8 +50,10 @@ test.group('node ace sync:run as a process', (group) => {
     // Every Autotask answer takes 30 s: the worker is surely busy when the signal comes.
     world.autotask.state.setLatency(30_000)
     const worker = syncRunProcess(world, { SYNC_RUN_LOCK_SECONDS: '2' })
-    const deadline = Date.now() + 30_000
-    while (world.autotask.state.requests.length === 0 && worker.child.exitCode === null && Date.now() < deadline) await sleep(50)
+    await until(() => world.autotask.state.requests.length > 0 || worker.child.exitCode !== null, {
+      timeoutMs: 30_000,
+      everyMs: 50,
+    })
     assert.isAbove(world.autotask.state.requests.length, 0, `the run reached Autotask; output:\n${worker.output()}`)
 
     const signalledAt = Date.now()
@@ -76,8 +79,10 @@ test.group('node ace sync:run as a process', (group) => {
   test('the scheduler worker stops within seconds on SIGTERM, even while a tick waits on Autotask', async ({ assert }) => {
     world.autotask.state.setLatency(30_000)
     const worker = aceProcess(world, ['scheduler:work'])
-    const deadline = Date.now() + 30_000
-    while (world.autotask.state.requests.length === 0 && worker.child.exitCode === null && Date.now() < deadline) await sleep(50)
+    await until(() => world.autotask.state.requests.length > 0 || worker.child.exitCode !== null, {
+      timeoutMs: 30_000,
+      everyMs: 50,
+    })
     assert.isAbove(world.autotask.state.requests.length, 0, `a tick reached Autotask; output:\n${worker.output()}`)
 
     worker.child.kill('SIGTERM')

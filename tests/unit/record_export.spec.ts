@@ -1,9 +1,10 @@
 import { test } from '@japa/runner'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Readable } from 'node:stream'
+import { Readable, type Duplex } from 'node:stream'
 import { Decimal } from 'decimal.js'
 import RecordExportService from '#services/record_export_service'
 import type { RecordRow } from '#services/record_list_service'
+import { timerTurns, until } from '#tests/helpers/until'
 
 /** `total` rows made on demand, with a record of how many were asked for and whether the reader closed them. */
 function rowSource(total: number) {
@@ -51,12 +52,6 @@ async function readThenHangUp(stream: Readable) {
   }
 }
 
-async function until(condition: () => boolean, ms = 5000) {
-  const deadline = Date.now() + ms
-  while (!condition() && Date.now() < deadline) await sleep(10)
-  return condition()
-}
-
 test.group('Record exports', () => {
   test('the Excel file holds every row and parses', async ({ assert }) => {
     const { rows, seen } = rowSource(2500)
@@ -74,12 +69,13 @@ test.group('Record exports', () => {
   test('an Excel export nobody reads stops making rows instead of buffering the file', async ({ assert }) => {
     const { rows, seen } = rowSource(100_000)
     const output = new RecordExportService().xlsx('invoice', rows)
-    await until(() => seen.made > 0)
-    await sleep(500)
-    const madeWhileStalled = seen.made
-    await sleep(300)
-    assert.isBelow(madeWhileStalled, 100_000)
-    assert.equal(seen.made, madeWhileStalled, 'rows kept coming while the reader was stalled')
+    // The file fills the stream's buffer; from then on the export must wait for a reader that never comes.
+    assert.isTrue(await until(() => (output as Duplex).writableNeedDrain, { timeoutMs: 30_000 }), 'the output never filled')
+    // At most the row in hand when the buffer filled is still made; a free-running source would make 1,000 a turn.
+    const madeWhenFull = seen.made
+    await timerTurns(200)
+    assert.isBelow(seen.made, 100_000)
+    assert.isAtMost(seen.made - madeWhenFull, 1, 'rows kept coming while the reader was stalled')
     output.destroy()
     assert.isTrue(await until(() => seen.closed), 'the row source was not closed after the client went away')
   })

@@ -2,10 +2,10 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { DateTime } from 'luxon'
 import { resetDatabase } from '#tests/helpers/database'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import Product from '#models/product'
-import InvoiceRecord from '#models/invoice_record'
 import SlackConnection from '#models/slack_connection'
 import SlackUserLink from '#models/slack_user_link'
 import { UserFactory } from '#database/factories/user_factory'
@@ -62,7 +62,7 @@ test.group('Services take business time from the injected clock', (group) => {
     const result = await (await app.container.make(RecordStatusService)).apply('invoice', record, 'resync', 'tester')
 
     assert.isTrue(result.ok)
-    assert.equal((await InvoiceRecord.findOrFail(record.id)).status, 'pending')
+    await assertRecordStatus(record, 'pending')
     const stored = await Product.findOrFail(product.id)
     assert.equal(stored.syncRequestedAt!.toUTC().toISO(), NOW.toISO())
   })

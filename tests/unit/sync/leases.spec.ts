@@ -6,6 +6,7 @@ import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory
 import InvoiceRecord from '#models/invoice_record'
 import LeaseService from '#sync/leases'
 import { Clock, FixedClock } from '#sync/clock'
+import { assertRecordStatus } from '#tests/helpers/assertions'
 
 async function setup(count: number) {
   const clock = new FixedClock()
@@ -91,7 +92,7 @@ test.group('Leases: what is claimable', (group) => {
     const ready = await InvoiceRecordFactory.merge({ productId: product.id }).create()
     const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
     assert.deepEqual(claim.ids, [ready.id])
-    assert.equal((await InvoiceRecord.findOrFail(waiting.id)).status, 'pending')
+    await assertRecordStatus(waiting, 'pending')
   })
 })
 
