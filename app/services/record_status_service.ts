@@ -138,7 +138,7 @@ function refusal(action: RecordAction, label: string, status: RecordStatus) {
     case 'unskip':
       return `Only a skipped ${label} can be unskipped; this one is ${shown}.`
     case 'diagnose':
-      return `A ${label} that is ${shown} cannot enter Diagnostic Mode now.`
+      return `${/^[aeiou]/i.test(label) ? 'An' : 'A'} ${label} that is ${shown} cannot enter Diagnostic Mode now.`
     case 'release':
       return `The ${label} is not in Diagnostic Mode.`
   }

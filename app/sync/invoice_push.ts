@@ -668,9 +668,9 @@ export function hintFor(message: string) {
     return 'Map the billing code to an active Xero account in Settings → Mappings, then resync.'
   if (/tax/i.test(message))
     return "Check the tax mapping in Settings → Mappings against Xero's tax rates, then resync."
+  if (/contact/i.test(message)) return 'Check the Xero contact linked to this company, then resync.'
   if (/must be unique/i.test(message))
     return 'Another Xero document already uses this number: renumber one of them, then resync.'
-  if (/contact/i.test(message)) return 'Check the Xero contact linked to this company, then resync.'
   if (/total|line/i.test(message))
     return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
   return 'Correct the invoice in Autotask or the mappings, then resync.'

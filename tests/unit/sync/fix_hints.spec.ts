@@ -19,6 +19,10 @@ test.group('Fix hints for Xero validation messages', () => {
       ],
       ['The contact is archived.', 'Check the Xero contact linked to this company, then resync.'],
       [
+        'The contact name Harbour Café Ltd must be unique.',
+        'Check the Xero contact linked to this company, then resync.',
+      ],
+      [
         'The total of the line items does not match.',
         'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.',
       ],
