@@ -47,7 +47,9 @@ function awaitedLoginAs(): PluginFn {
         const loginAs = context.loginAs.bind(context)
         context.loginAs = async (...args: Parameters<typeof loginAs>) => {
           await loginAs(...args)
-          const held = await until(async () => Boolean((await context.getSession()).auth_web), { everyMs: 5 })
+          const held = await until(async () => Boolean((await context.getSession()).auth_web), {
+            everyMs: 5,
+          })
           if (!held) throw new Error('loginAs: the session never held the user')
         }
       },

@@ -69,9 +69,14 @@ const moves = {
 export type RecordAction = keyof typeof moves
 
 /** Where `action` takes a record in its status, or why it may not: the rule alone, nothing written. */
-export function statusMove(action: RecordAction, record: StatusOf, label: string): StatusMoveResult {
+export function statusMove(
+  action: RecordAction,
+  record: StatusOf,
+  label: string
+): StatusMoveResult {
   const move: Move = moves[action]
-  if (!move.from.includes(record.status)) return { ok: false, reason: refusal(action, label, record.status) }
+  if (!move.from.includes(record.status))
+    return { ok: false, reason: refusal(action, label, record.status) }
   return { ok: true, status: typeof move.to === 'function' ? move.to(record) : move.to }
 }
 

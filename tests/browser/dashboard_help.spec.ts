@@ -14,10 +14,27 @@ import { assertRecordStatus } from '#tests/helpers/assertions'
  * through Chromium. Screenshots land in tmp/screenshots for a person to look at.
  */
 async function seeded(plan: 'professional' | 'starter' = 'professional') {
-  const owner = await UserFactory.with('account', 1, (a) => (plan === 'starter' ? a.apply('starter') : a)).create()
-  const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Auckland Books' }).create()
-  await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'F-1', companyName: 'Faulty Ltd' }).apply('fault').create()
-  await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'F-2', companyName: 'Faulty Ltd' }).apply('fault').create()
+  const owner = await UserFactory.with('account', 1, (a) =>
+    plan === 'starter' ? a.apply('starter') : a
+  ).create()
+  const product = await ProductFactory.merge({
+    accountId: owner.accountId,
+    name: 'Auckland Books',
+  }).create()
+  await InvoiceRecordFactory.merge({
+    productId: product.id,
+    invoiceNumber: 'F-1',
+    companyName: 'Faulty Ltd',
+  })
+    .apply('fault')
+    .create()
+  await InvoiceRecordFactory.merge({
+    productId: product.id,
+    invoiceNumber: 'F-2',
+    companyName: 'Faulty Ltd',
+  })
+    .apply('fault')
+    .create()
   await InvoiceRecordFactory.merge({
     productId: product.id,
     invoiceNumber: 'S-1',
@@ -27,10 +44,24 @@ async function seeded(plan: 'professional' | 'starter' = 'professional') {
   })
     .apply('synced')
     .create()
-  await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'P-1', companyName: 'Pending Pty' }).create()
+  await InvoiceRecordFactory.merge({
+    productId: product.id,
+    invoiceNumber: 'P-1',
+    companyName: 'Pending Pty',
+  }).create()
   await product.related('logs').createMany([
-    { level: 'info', event: 'invoice.discovered', message: 'Invoice P-1 found for Pending Pty', autotaskId: 5551 },
-    { level: 'error', event: 'invoice.fault', message: 'Invoice F-1: tax region not mapped', autotaskId: 5552 },
+    {
+      level: 'info',
+      event: 'invoice.discovered',
+      message: 'Invoice P-1 found for Pending Pty',
+      autotaskId: 5551,
+    },
+    {
+      level: 'error',
+      event: 'invoice.fault',
+      message: 'Invoice F-1: tax region not mapped',
+      autotaskId: 5552,
+    },
   ])
   return { owner, product }
 }
@@ -38,7 +69,10 @@ async function seeded(plan: 'professional' | 'starter' = 'professional') {
 test.group('The help page, in a browser', (group) => {
   group.each.setup(resetDatabase)
 
-  test('starting the sync: switch a product from Paused to Active', async ({ visit, browserContext }) => {
+  test('starting the sync: switch a product from Paused to Active', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit('/')
@@ -51,7 +85,10 @@ test.group('The help page, in a browser', (group) => {
     await assertRecordStatus(product, 'active')
   })
 
-  test('the red fault button opens the product showing only its sync issues', async ({ visit, browserContext }) => {
+  test('the red fault button opens the product showing only its sync issues', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit('/')
@@ -64,7 +101,10 @@ test.group('The help page, in a browser', (group) => {
     await page.screenshot({ path: 'tmp/screenshots/invoices-faults.png', fullPage: true })
   })
 
-  test('tabs: Invoices, Purchase Orders, Sync Logs, each a URL', async ({ visit, browserContext }) => {
+  test('tabs: Invoices, Purchase Orders, Sync Logs, each a URL', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices`)
@@ -80,7 +120,10 @@ test.group('The help page, in a browser', (group) => {
     await page.assertPath(`/products/${product.id}/invoices`)
   })
 
-  test('searching filters the grid as you type and the URL keeps the search', async ({ visit, browserContext }) => {
+  test('searching filters the grid as you type and the URL keeps the search', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices`)
@@ -112,17 +155,26 @@ test.group('The help page, in a browser', (group) => {
     await page.assertTextContains('[data-testid="step-log"]', 'Tax region "GST NZ" is not mapped')
     await page.assertTextContains('[data-testid="fault"]', 'Map it in Settings')
     await page.getByText('Resync this invoice…').click()
-    await page.assertTextContains('[data-testid="resync-explainer"]', 'No Xero document is linked yet')
+    await page.assertTextContains(
+      '[data-testid="resync-explainer"]',
+      'No Xero document is linked yet'
+    )
     await page.screenshot({ path: 'tmp/screenshots/status-dialog.png', fullPage: true })
     await page.getByTestId('resync-confirm').click()
     await page.assertTextContains('[data-testid="dialog-status"]', 'Pending Sync')
-    await page.assertTextContains('[data-testid="step-log"]', `Fault → Pending Sync by ${owner.email}`)
+    await page.assertTextContains(
+      '[data-testid="step-log"]',
+      `Fault → Pending Sync by ${owner.email}`
+    )
     // The grid behind the dialog refreshed itself.
     await page.assertTextContains('[data-testid="records-table"]', 'Pending Sync')
     await assertRecordStatus(faulted, 'pending')
   })
 
-  test('view originals: the Autotask HTML copy in a sandboxed frame beside Xero', async ({ visit, browserContext }) => {
+  test('view originals: the Autotask HTML copy in a sandboxed frame beside Xero', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices?q=S-1`)
@@ -135,18 +187,31 @@ test.group('The help page, in a browser', (group) => {
     await page.screenshot({ path: 'tmp/screenshots/originals.png', fullPage: true })
   })
 
-  test('export: the CSV and Excel files download and parse', async ({ visit, browserContext, assert }) => {
+  test('export: the CSV and Excel files download and parse', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices?status=fault`)
 
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()])
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-csv').click(),
+    ])
     const csvText = await readFile((await csv.path())!, 'utf8')
-    const rows = csvText.replace(/^\uFEFF/, '').trim().split('\r\n')
+    const rows = csvText
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
     assert.lengthOf(rows, 3)
     assert.include(rows[1], 'Faulty Ltd')
 
-    const [xlsx] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-xlsx').click()])
+    const [xlsx] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-xlsx').click(),
+    ])
     const workbook = new ExcelJS.Workbook()
     await workbook.xlsx.readFile((await xlsx.path())!)
     assert.equal(workbook.getWorksheet('Invoices')!.rowCount, 3)
@@ -169,26 +234,39 @@ test.group('The help page, in a browser', (group) => {
 
     await page.getByLabel('Autotask ID').fill('')
     await page.getByLabel('Text').fill('mapped')
-    await page.waitForURL((url) => url.searchParams.get('q') === 'mapped' && !url.searchParams.get('autotaskId'))
+    await page.waitForURL(
+      (url) => url.searchParams.get('q') === 'mapped' && !url.searchParams.get('autotaskId')
+    )
     await page.assertElementsCount('[data-testid="log-line"]', 1)
 
     await page.getByLabel('Text').fill('')
     await page.waitForURL((url) => !url.searchParams.get('q'))
-    await product.related('logs').create({ level: 'info', event: 'test', message: 'A line written meanwhile' })
+    await product
+      .related('logs')
+      .create({ level: 'info', event: 'test', message: 'A line written meanwhile' })
     await page.getByTestId('refresh-logs').click()
     await page.assertTextContains('[data-testid="log-table"]', 'A line written meanwhile')
 
     await page.getByTestId('sync-now').click()
-    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts at its next check (every 10 seconds)')
+    await page.assertTextContains(
+      '[data-testid="sync-now-result"]',
+      'the engine starts at its next check (every 10 seconds)'
+    )
     await page.assertTextContains('[data-testid="log-table"]', 'Sync Now requested by')
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
   })
 
-  test('Sync Now is shown disabled with the reason on a plan without it', async ({ visit, browserContext }) => {
+  test('Sync Now is shown disabled with the reason on a plan without it', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded('starter')
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/logs`)
     await page.assertDisabled('[data-testid="sync-now"]')
-    await page.assertTextContains('[data-testid="sync-now-disabled-reason"]', 'not part of the Starter plan')
+    await page.assertTextContains(
+      '[data-testid="sync-now-disabled-reason"]',
+      'not part of the Starter plan'
+    )
   })
 })

@@ -1,6 +1,10 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
-import { productWithSandboxInvoice, useAutotaskSandbox, type AutotaskWorld } from '#tests/helpers/autotask_world'
+import {
+  productWithSandboxInvoice,
+  useAutotaskSandbox,
+  type AutotaskWorld,
+} from '#tests/helpers/autotask_world'
 import InvoiceRecord from '#models/invoice_record'
 
 test.group('View originals in a browser', (group) => {
@@ -23,7 +27,10 @@ test.group('View originals in a browser', (group) => {
     const page = await visit(`/products/${product.id}/invoices`)
     await page.getByTestId('originals-button').click()
     await page.assertVisible('[data-testid="originals-dialog"]')
-    await page.assertTextContains('[data-testid="autotask-copy-loading"]', "Fetching Autotask's copy")
+    await page.assertTextContains(
+      '[data-testid="autotask-copy-loading"]',
+      "Fetching Autotask's copy"
+    )
 
     const frame = page.frameLocator('[data-testid="autotask-original"]')
     await frame.locator('h1').waitFor()
@@ -34,7 +41,10 @@ test.group('View originals in a browser', (group) => {
     await page.screenshot({ path: 'tmp/screenshots/originals-fetched.png', fullPage: true })
 
     assert.lengthOf(await world.markupRequests(invoice.autotaskId), 1)
-    assert.include((await InvoiceRecord.findOrFail(invoice.id)).autotaskHtml, `Tax Invoice ${invoice.invoiceNumber}`)
+    assert.include(
+      (await InvoiceRecord.findOrFail(invoice.id)).autotaskHtml,
+      `Tax Invoice ${invoice.invoiceNumber}`
+    )
 
     // Closed and opened again: the stored copy shows without another call.
     await page.keyboard.press('Escape')

@@ -57,12 +57,16 @@ async function focused(page: Page): Promise<Focused | null> {
       field: el.getAttribute('name'),
       container: el.parentElement?.closest('[id]')?.id ?? null,
       inDialog: Boolean(el.closest('dialog')),
-      ringVisible: style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) >= 2 && contrast > 150,
+      ringVisible:
+        style.outlineStyle !== 'none' &&
+        Number.parseFloat(style.outlineWidth) >= 2 &&
+        contrast > 150,
     }
   })
 }
 
-const describe = (f: Focused | null) => (f ? `${f.tag}#${f.id || '-'}[${f.testid ?? ''}] "${f.name.slice(0, 40)}"` : '(nothing)')
+const describe = (f: Focused | null) =>
+  f ? `${f.tag}#${f.id || '-'}[${f.testid ?? ''}] "${f.name.slice(0, 40)}"` : '(nothing)'
 
 /**
  * Presses a key and returns where focus settles. Tabbing past the originals frame (a sandboxed,
@@ -83,7 +87,11 @@ async function focusedAfterKey(page: Page, key: string) {
  * Presses Tab (or Shift+Tab) until the focused element matches; fails with the path taken if it
  * never does. Every element passed on the way must show a visible focus ring.
  */
-async function tabTo(page: Page, wanted: (f: Focused) => boolean, options: { back?: boolean; max?: number } = {}) {
+async function tabTo(
+  page: Page,
+  wanted: (f: Focused) => boolean,
+  options: { back?: boolean; max?: number } = {}
+) {
   const path: string[] = []
   for (let step = 0; step < (options.max ?? 60); step++) {
     const now = await focusedAfterKey(page, options.back ? 'Shift+Tab' : 'Tab')
@@ -112,16 +120,32 @@ async function expectFocus(page: Page, wanted: (f: Focused) => boolean, what: st
  * it swapped in.
  */
 async function htmxSettled(page: Page) {
-  await page.waitForFunction(() => !(globalThis as any).document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling'))
+  await page.waitForFunction(
+    () =>
+      !(globalThis as any).document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')
+  )
 }
 
 async function seeded() {
   const owner = await UserFactory.with('account').create()
-  const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Keyboard Books' }).create()
-  const faulted = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'F-1', companyName: 'Faulty Ltd' })
+  const product = await ProductFactory.merge({
+    accountId: owner.accountId,
+    name: 'Keyboard Books',
+  }).create()
+  const faulted = await InvoiceRecordFactory.merge({
+    productId: product.id,
+    invoiceNumber: 'F-1',
+    companyName: 'Faulty Ltd',
+  })
     .apply('fault')
     .create()
-  await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'F-2', companyName: 'Faulty Ltd' }).apply('fault').create()
+  await InvoiceRecordFactory.merge({
+    productId: product.id,
+    invoiceNumber: 'F-2',
+    companyName: 'Faulty Ltd',
+  })
+    .apply('fault')
+    .create()
   const synced = await InvoiceRecordFactory.merge({
     productId: product.id,
     invoiceNumber: 'S-1',
@@ -133,8 +157,18 @@ async function seeded() {
     .apply('synced')
     .create()
   await product.related('logs').createMany([
-    { level: 'info', event: 'invoice.discovered', message: 'Invoice P-1 found for Pending Pty', autotaskId: 5551 },
-    { level: 'error', event: 'invoice.fault', message: 'Invoice F-1: tax region not mapped', autotaskId: 5552 },
+    {
+      level: 'info',
+      event: 'invoice.discovered',
+      message: 'Invoice P-1 found for Pending Pty',
+      autotaskId: 5551,
+    },
+    {
+      level: 'error',
+      event: 'invoice.fault',
+      message: 'Invoice F-1: tax region not mapped',
+      autotaskId: 5552,
+    },
   ])
   return { owner, product, faulted, synced }
 }
@@ -200,8 +234,15 @@ test.group('Keyboard only (browser)', (group) => {
     await tabTo(page, (f) => f.id === toggle)
     await page.keyboard.press('Enter')
     await page.assertVisible('[data-testid="status-confirm"]')
-    await page.assertTextContains('[data-testid="status-confirm"]', `Start syncing ${product.name}?`)
-    let now = await expectFocus(page, (f) => f.testid === 'status-confirm-button', 'the confirm button')
+    await page.assertTextContains(
+      '[data-testid="status-confirm"]',
+      `Start syncing ${product.name}?`
+    )
+    let now = await expectFocus(
+      page,
+      (f) => f.testid === 'status-confirm-button',
+      'the confirm button'
+    )
     assert.equal(now.name, 'Start syncing')
     await page.screenshot({ path: 'tmp/screenshots/keyboard-toggle-confirm.png' })
 
@@ -232,7 +273,10 @@ test.group('Keyboard only (browser)', (group) => {
     await assertRecordStatus(product, 'active')
   })
 
-  test('product tabs switch by keyboard, and each tab is a URL', async ({ visit, browserContext }) => {
+  test('product tabs switch by keyboard, and each tab is a URL', async ({
+    visit,
+    browserContext,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices`)
@@ -265,7 +309,9 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.press('Tab')
     assert.equal((await focused(page))?.testid, 'status-filter')
     await page.keyboard.type('Fault')
-    await page.waitForURL((url) => url.searchParams.get('status') === 'fault' && url.searchParams.get('q') === 'F-1')
+    await page.waitForURL(
+      (url) => url.searchParams.get('status') === 'fault' && url.searchParams.get('q') === 'F-1'
+    )
     await page.assertElementsCount('[data-testid="record-row"]', 1)
     await page.keyboard.press('Home')
     await page.waitForURL((url) => !url.searchParams.get('status'))
@@ -289,7 +335,10 @@ test.group('Keyboard only (browser)', (group) => {
 
     await tabTo(page, (f) => f.name.startsWith('Resync this invoice'))
     await page.keyboard.press('Space')
-    await page.assertTextContains('[data-testid="resync-explainer"]', 'No Xero document is linked yet')
+    await page.assertTextContains(
+      '[data-testid="resync-explainer"]',
+      'No Xero document is linked yet'
+    )
     await tabTo(page, (f) => f.testid === 'resync-confirm')
     await page.screenshot({ path: 'tmp/screenshots/keyboard-dialog-resync.png' })
     await page.keyboard.press('Enter')
@@ -330,7 +379,11 @@ test.group('Keyboard only (browser)', (group) => {
     await page.assertElementsCount('[data-testid="record-row"]', 1)
     await page.keyboard.press('Escape')
     await page.assertNotVisible('[data-testid="record-dialog"]')
-    const now = await expectFocus(page, (f) => f.testid === 'status-button', 'the next row of the grid')
+    const now = await expectFocus(
+      page,
+      (f) => f.testid === 'status-button',
+      'the next row of the grid'
+    )
     assert.notEqual(now.id, `status-button-${faulted.id}`)
   })
 
@@ -355,7 +408,13 @@ test.group('Keyboard only (browser)', (group) => {
       assert.isTrue(now?.inDialog, `Tab left the dialog for ${describe(now)}`)
       round.push(now!.name)
     }
-    assert.deepEqual(round, ['Open the copy in a new tab', 'Open in Xero', 'Close', 'Close', 'Open the copy in a new tab'])
+    assert.deepEqual(round, [
+      'Open the copy in a new tab',
+      'Open in Xero',
+      'Close',
+      'Close',
+      'Open the copy in a new tab',
+    ])
     await page.keyboard.press('Escape')
     await page.assertNotVisible('[data-testid="originals-dialog"]')
     await expectFocus(page, (f) => f.id === blue, 'the blue button')
@@ -393,9 +452,15 @@ test.group('Keyboard only (browser)', (group) => {
         doc.querySelector('[data-testid="records-table"]').setAttribute('data-stale', '')
         ;(globalThis as any).htmx.trigger(doc.body, 'records-changed')
       })
-      await page.waitForSelector('[data-testid="records-table"]:not([data-stale])', { state: 'attached' })
+      await page.waitForSelector('[data-testid="records-table"]:not([data-stale])', {
+        state: 'attached',
+      })
       await expectFocus(page, (f) => f.id === button, "the new row's status button")
-      assert.isTrue(await page.locator('#records-table').evaluate((grid) => grid.classList.contains('htmx-settling')))
+      assert.isTrue(
+        await page
+          .locator('#records-table')
+          .evaluate((grid) => grid.classList.contains('htmx-settling'))
+      )
 
       await page.keyboard.press(key)
       await page.assertVisible('[data-testid="record-dialog"]')
@@ -459,7 +524,11 @@ test.group('Keyboard only (browser)', (group) => {
     await expectFocus(page, (f) => f.id === status, "the row's status button")
   })
 
-  test('the export buttons download the list from the keyboard', async ({ visit, browserContext, assert }) => {
+  test('the export buttons download the list from the keyboard', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const { owner, product } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/invoices?status=fault`)
@@ -499,7 +568,9 @@ test.group('Keyboard only (browser)', (group) => {
     await page.waitForURL((url) => url.searchParams.get('from') === '2020-01-01')
     await page.assertElementsCount('[data-testid="log-line"]', 2)
 
-    await product.related('logs').create({ level: 'info', event: 'test', message: 'Written while the page was open' })
+    await product
+      .related('logs')
+      .create({ level: 'info', event: 'test', message: 'Written while the page was open' })
     await tabTo(page, (f) => f.testid === 'refresh-logs')
     await page.keyboard.press('Enter')
     await page.assertTextContains('[data-testid="log-table"]', 'Written while the page was open')
@@ -507,14 +578,19 @@ test.group('Keyboard only (browser)', (group) => {
     await tabTo(page, (f) => f.testid === 'live-tail')
     await page.keyboard.press('Space')
     assert.isTrue(await page.getByTestId('live-tail').isChecked())
-    await product.related('logs').create({ level: 'info', event: 'test', message: 'Tailed in by itself' })
+    await product
+      .related('logs')
+      .create({ level: 'info', event: 'test', message: 'Tailed in by itself' })
     await page.getByText('Tailed in by itself').waitFor({ timeout: 8000 })
     await page.keyboard.press('Space')
     assert.isFalse(await page.getByTestId('live-tail').isChecked())
 
     await tabTo(page, (f) => f.testid === 'sync-now', { back: true })
     await page.keyboard.press('Enter')
-    await page.assertTextContains('[data-testid="sync-now-result"]', 'the engine starts at its next check (every 10 seconds)')
+    await page.assertTextContains(
+      '[data-testid="sync-now-result"]',
+      'the engine starts at its next check (every 10 seconds)'
+    )
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
   })
 
@@ -550,7 +626,11 @@ test.group('Keyboard only (browser)', (group) => {
     assert.notEqual(saved.skipZeroTotal, before)
   })
 
-  test('Users: add a user and change a role from the keyboard', async ({ visit, browserContext, assert }) => {
+  test('Users: add a user and change a role from the keyboard', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const { owner } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit('/users')
@@ -579,7 +659,11 @@ test.group('Keyboard only (browser)', (group) => {
     assert.equal((await User.findByOrFail('email', 'kim@example.com')).role, 'viewer')
   })
 
-  test('at phone width the burger is a button that opens the menu from the keyboard', async ({ visit, browserContext, assert }) => {
+  test('at phone width the burger is a button that opens the menu from the keyboard', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const { owner } = await seeded()
     await browserContext.loginAs(owner)
     const page = await visit('/')
@@ -587,27 +671,46 @@ test.group('Keyboard only (browser)', (group) => {
     await tabTo(page, (f) => f.name === 'menu', { max: 3 })
     await page.keyboard.press('Enter')
     await page.assertVisible('.navbar-menu.is-active')
-    assert.equal(await page.getByRole('button', { name: 'menu' }).getAttribute('aria-expanded'), 'true')
+    assert.equal(
+      await page.getByRole('button', { name: 'menu' }).getAttribute('aria-expanded'),
+      'true'
+    )
     await page.keyboard.press('Tab')
     assert.equal((await focused(page))?.name, 'View Dashboard')
   })
 
-  test('statuses are told in words, not by colour alone', async ({ visit, browserContext, assert }) => {
+  test('statuses are told in words, not by colour alone', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const { owner, product } = await seeded()
     await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'P-1' }).create()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'K-1', status: 'skipped' }).create()
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'K-1',
+      status: 'skipped',
+    }).create()
     await browserContext.loginAs(owner)
 
     const page = await visit(`/products/${product.id}/invoices`)
     const labels = await page.getByTestId('status-button').allTextContents()
     assert.sameMembers(
       [...new Set(labels.map((label) => label.trim()))],
-      [recordStatusLabels.fault, recordStatusLabels.synced, recordStatusLabels.pending, recordStatusLabels.skipped]
+      [
+        recordStatusLabels.fault,
+        recordStatusLabels.synced,
+        recordStatusLabels.pending,
+        recordStatusLabels.skipped,
+      ]
     )
 
     await page.goto('/')
     assert.equal((await page.getByTestId('product-status').textContent())?.trim(), 'Paused')
-    assert.match((await page.getByTestId('health-autotask').textContent())!.trim(), /^(Connected|Not checked yet|Error.*)$/)
+    assert.match(
+      (await page.getByTestId('health-autotask').textContent())!.trim(),
+      /^(Connected|Not checked yet|Error.*)$/
+    )
     assert.equal((await page.getByTestId('fault-button').textContent())?.trim(), '2 sync issues')
 
     await page.goto(`/products/${product.id}/logs`)
@@ -615,8 +718,15 @@ test.group('Keyboard only (browser)', (group) => {
     assert.equal((await errorRow.locator('.tag').textContent())?.trim(), 'error')
     // …and the colour backs the word up: the error line's message is drawn in another colour than an info line's.
     const colourOf = (row: string) =>
-      page.locator(row).locator('td').nth(3).evaluate((cell) => (globalThis as any).getComputedStyle(cell).color as string)
-    assert.notEqual(await colourOf('[data-testid="log-line"].has-text-danger'), await colourOf('[data-testid="log-line"]:not(.has-text-danger)'))
+      page
+        .locator(row)
+        .locator('td')
+        .nth(3)
+        .evaluate((cell) => (globalThis as any).getComputedStyle(cell).color as string)
+    assert.notEqual(
+      await colourOf('[data-testid="log-line"].has-text-danger'),
+      await colourOf('[data-testid="log-line"]:not(.has-text-danger)')
+    )
   })
 
   test('focus lost in a swap comes back even when another swap lands before the first settles', async ({
@@ -639,7 +749,9 @@ test.group('Keyboard only (browser)', (group) => {
       main.append(second)
       first.querySelector('button').focus()
       const fire = (target: any, name: string, xhr: object) =>
-        target.dispatchEvent(new (globalThis as any).CustomEvent(name, { bubbles: true, detail: { xhr, target } }))
+        target.dispatchEvent(
+          new (globalThis as any).CustomEvent(name, { bubbles: true, detail: { xhr, target } })
+        )
       const firstRequest = {}
       const secondRequest = {}
       fire(first, 'htmx:beforeSwap', firstRequest)

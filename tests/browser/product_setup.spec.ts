@@ -59,7 +59,10 @@ test.group('Add a New Product wizard, in a browser', (group) => {
     await page.getByRole('button', { name: 'Allow access' }).click()
 
     await page.waitForURL(/\/setup\/mappings$/)
-    await page.assertTextContains('[role="status"]', `Connected to the Xero organisation "${NZ.name}"`)
+    await page.assertTextContains(
+      '[role="status"]',
+      `Connected to the Xero organisation "${NZ.name}"`
+    )
     assert.equal(await page.locator('select[name="taxRegions[id1]"]').inputValue(), 'OUTPUT2')
     assert.equal(await page.getByTestId('default-account').inputValue(), '200')
     await page.locator('select[name="taxRegions[id3]"]').selectOption('ZERORATED')
@@ -77,16 +80,26 @@ test.group('Add a New Product wizard, in a browser', (group) => {
     assert.equal(stored.status, 'paused')
     assert.equal(stored.autotaskSecret, AUTOTASK_SANDBOX_USER.secret)
     assert.equal(stored.xeroTenantId, NZ.tenantId)
-    const regions = await Mapping.query().where('product_id', product.id).where('kind', 'tax_region')
+    const regions = await Mapping.query()
+      .where('product_id', product.id)
+      .where('kind', 'tax_region')
     assert.sameMembers(
       regions.map((row) => `${row.autotaskValue}→${row.xeroValue}`),
       ['1→OUTPUT2', '2→NONE', '3→ZERORATED']
     )
   })
 
-  test('when Xero allows two organisations the person chooses one', async ({ visit, browserContext, assert }) => {
+  test('when Xero allows two organisations the person chooses one', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await Product.create({ accountId: owner.accountId, name: 'Trans-Tasman Books', status: 'paused' })
+    const product = await Product.create({
+      accountId: owner.accountId,
+      name: 'Trans-Tasman Books',
+      status: 'paused',
+    })
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/setup/xero`)
     await page.getByTestId('connect-xero').click()
@@ -98,7 +111,10 @@ test.group('Add a New Product wizard, in a browser', (group) => {
 
     await page.waitForURL(/\/setup\/xero\/organisation$/)
     await page.getByLabel(AU.name).check()
-    await page.screenshot({ path: 'tmp/screenshots/setup-xero-choose-organisation.png', fullPage: true })
+    await page.screenshot({
+      path: 'tmp/screenshots/setup-xero-choose-organisation.png',
+      fullPage: true,
+    })
     assert.isNull((await Product.findOrFail(product.id)).xeroTokens)
     await page.getByTestId('choose-organisation').click()
     await page.waitForURL(/\/setup\/mappings$/)
@@ -108,9 +124,17 @@ test.group('Add a New Product wizard, in a browser', (group) => {
     assert.isNotNull(stored.xeroTokens)
   })
 
-  test('cancelling on Xero brings the person back with a clear message', async ({ visit, browserContext, assert }) => {
+  test('cancelling on Xero brings the person back with a clear message', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await Product.create({ accountId: owner.accountId, name: 'Cautious Books', status: 'paused' })
+    const product = await Product.create({
+      accountId: owner.accountId,
+      name: 'Cautious Books',
+      status: 'paused',
+    })
     await browserContext.loginAs(owner)
     const page = await visit(`/products/${product.id}/setup/xero`)
     await page.getByTestId('connect-xero').click()

@@ -6,7 +6,7 @@ import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/au
 import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
 import {
   AutotaskAuthError,
-  AutotaskError,
+  type AutotaskError,
   AutotaskNotFoundError,
   AutotaskThrottledError,
   AutotaskTransientError,
@@ -43,7 +43,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 test.group('Autotask client: zone and connection', () => {
-  test('looks up the zone of the API user and sends every call to the zone URL with the API headers', async ({ assert, cleanup }) => {
+  test('looks up the zone of the API user and sends every call to the zone URL with the API headers', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox)
 
@@ -51,7 +54,10 @@ test.group('Autotask client: zone and connection', () => {
 
     assert.equal(client.zone?.url, sandbox.url)
     assert.sameMembers(Object.keys(client.zone!), zoneInformationFields)
-    assert.includeMembers(regions.map((region) => region.name), ['GST NZ', 'Exempt'])
+    assert.includeMembers(
+      regions.map((region) => region.name),
+      ['GST NZ', 'Exempt']
+    )
     assert.equal(sandbox.state.stats().zoneLookups, 1)
     for (const request of sandbox.state.requests) {
       assert.match(request.path, /^\/atservicesrest\/v1\.0\//i)
@@ -60,7 +66,10 @@ test.group('Autotask client: zone and connection', () => {
     }
   })
 
-  test('caches the zone per user, so a second client for the same user does not look it up again', async ({ assert, cleanup }) => {
+  test('caches the zone per user, so a second client for the same user does not look it up again', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     await sandboxClient(sandbox).taxRegions()
     const second = sandboxClient(sandbox)
@@ -72,7 +81,10 @@ test.group('Autotask client: zone and connection', () => {
     assert.equal(sandbox.state.stats().zoneLookups, 2)
   })
 
-  test('skips the look-up when the product already stores its zone URL', async ({ assert, cleanup }) => {
+  test('skips the look-up when the product already stores its zone URL', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const credentials = autotaskCredentialsOf({
       autotaskUsername: AUTOTASK_SANDBOX_USER.username,
@@ -86,7 +98,10 @@ test.group('Autotask client: zone and connection', () => {
     assert.equal(sandbox.state.stats().zoneLookups, 0)
   })
 
-  test('testConnection reports the zone when user, secret and integration code are right', async ({ assert, cleanup }) => {
+  test('testConnection reports the zone when user, secret and integration code are right', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
     const result = await sandboxClient(sandbox).testConnection()
@@ -96,15 +111,23 @@ test.group('Autotask client: zone and connection', () => {
     assert.equal(sandbox.state.stats().requests.byEntity.Companies, 1)
   })
 
-  test('testConnection says in plain words which credential is wrong', async ({ assert, cleanup }) => {
+  test('testConnection says in plain words which credential is wrong', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const unknownUser = await sandboxClient(sandbox, { username: 'nobody@demo.example' }).testConnection()
+    const unknownUser = await sandboxClient(sandbox, {
+      username: 'nobody@demo.example',
+    }).testConnection()
     const badSecret = await sandboxClient(sandbox, { secret: 'not-the-secret' }).testConnection()
     const badCode = await sandboxClient(sandbox, { integrationCode: 'WRONGCODE' }).testConnection()
 
     assert.deepEqual(unknownUser.ok, false)
-    assert.match(!unknownUser.ok ? unknownUser.reason : '', /does not know the API user "nobody@demo\.example"/)
+    assert.match(
+      !unknownUser.ok ? unknownUser.reason : '',
+      /does not know the API user "nobody@demo\.example"/
+    )
     assert.match(!badSecret.ok ? badSecret.reason : '', /refused the secret/)
     assert.match(!badCode.ok ? badCode.reason : '', /integration code/)
     for (const result of [unknownUser, badSecret, badCode]) {
@@ -112,7 +135,9 @@ test.group('Autotask client: zone and connection', () => {
     }
   })
 
-  test('testConnection says Autotask cannot be reached when nothing listens there', async ({ assert }) => {
+  test('testConnection says Autotask cannot be reached when nothing listens there', async ({
+    assert,
+  }) => {
     const sandbox = await startTestSandbox()
     const client = sandboxClient(sandbox)
     await sandbox.close()
@@ -123,7 +148,9 @@ test.group('Autotask client: zone and connection', () => {
     assert.match(!result.ok ? result.reason : '', /Could not reach Autotask/)
   })
 
-  test('the container resolves the Autotask contract to the HTTP client, which needs credentials before calling out', async ({ assert }) => {
+  test('the container resolves the Autotask contract to the HTTP client, which needs credentials before calling out', async ({
+    assert,
+  }) => {
     const client = await app.container.make(AutotaskClient)
 
     assert.instanceOf(client, HttpAutotaskClient)
@@ -136,24 +163,38 @@ test.group('Autotask client: zone and connection', () => {
 })
 
 test.group('Autotask client: queries and paging', () => {
-  test('pages through 1,200 invoices 500 at a time by following nextPageUrl', async ({ assert, cleanup }) => {
+  test('pages through 1,200 invoices 500 at a time by following nextPageUrl', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ invoices: 1200, companies: 30 }, cleanup)
     const client = sandboxClient(sandbox)
 
     const pages = await allPages(client.invoicesSince(LONG_AGO))
 
-    assert.deepEqual(pages.map((page) => page.length), [500, 500, 200])
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [500, 500, 200]
+    )
     const ids = pages.flat().map((invoice) => invoice.id)
-    assert.deepEqual(ids, sandbox.state.sorted('Invoices').map((invoice) => invoice.id))
+    assert.deepEqual(
+      ids,
+      sandbox.state.sorted('Invoices').map((invoice) => invoice.id)
+    )
     assert.equal(await client.countInvoicesSince(LONG_AGO), 1200)
     const invoiceCalls = sandbox.state.requests.filter((request) => request.entity === 'Invoices')
     assert.deepEqual(
-      invoiceCalls.map((request) => `${request.method} ${request.path.replace(/^.*\/Invoices/i, '')}`),
+      invoiceCalls.map(
+        (request) => `${request.method} ${request.path.replace(/^.*\/Invoices/i, '')}`
+      ),
       ['POST /query', 'GET /query/next', 'GET /query/next', 'POST /query/count']
     )
   })
 
-  test('filters with nested and/or groups, in, text and existence operators as Autotask does', async ({ assert, cleanup }) => {
+  test('filters with nested and/or groups, in, text and existence operators as Autotask does', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ companies: 30 }, cleanup)
     const client = sandboxClient(sandbox)
     const filter: QueryFilter[] = [
@@ -186,7 +227,10 @@ test.group('Autotask client: queries and paging', () => {
       return matches && company.id !== 0 && company.companyType !== 7
     })
     assert.lengthOf(expected, 5, 'the seed holds five such companies')
-    assert.sameMembers(found.map((company) => company.id), expected.map((company) => company.id))
+    assert.sameMembers(
+      found.map((company) => company.id),
+      expected.map((company) => company.id)
+    )
   })
 
   test('asks Companies only for the fields the engine needs', async ({ assert, cleanup }) => {
@@ -202,18 +246,31 @@ test.group('Autotask client: queries and paging', () => {
     assert.notProperty(first, 'ownerResourceID')
   })
 
-  test('reads purchase orders by status and their items with one in-filter', async ({ assert, cleanup }) => {
+  test('reads purchase orders by status and their items with one in-filter', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ purchaseOrders: 25 }, cleanup)
     const client = sandboxClient(sandbox)
 
     const orders = (await allPages(client.purchaseOrders({ statuses: [2, 3] }))).flat()
     const items = await client.purchaseOrderItems(orders.map((order) => order.id))
 
-    const expected = [...sandbox.state.tables.PurchaseOrders.values()].filter((order) => [2, 3].includes(order.status as number))
-    assert.sameMembers(orders.map((order) => order.id), expected.map((order) => order.id))
+    const expected = [...sandbox.state.tables.PurchaseOrders.values()].filter((order) =>
+      [2, 3].includes(order.status as number)
+    )
+    assert.sameMembers(
+      orders.map((order) => order.id),
+      expected.map((order) => order.id)
+    )
     for (const order of orders) {
-      const stored = [...sandbox.state.tables.PurchaseOrderItems.values()].filter((item) => item.orderID === order.id)
-      assert.sameMembers(items.get(order.id)!.map((item) => item.id), stored.map((item) => item.id))
+      const stored = [...sandbox.state.tables.PurchaseOrderItems.values()].filter(
+        (item) => item.orderID === order.id
+      )
+      assert.sameMembers(
+        items.get(order.id)!.map((item) => item.id),
+        stored.map((item) => item.id)
+      )
       assert.isAbove(stored.length, 0)
     }
     assert.equal(sandbox.state.stats().requests.byEntity.PurchaseOrderItems, 1)
@@ -223,17 +280,25 @@ test.group('Autotask client: queries and paging', () => {
     const sandbox = await startTestSandbox({ purchaseOrders: 10 }, cleanup)
     const client = sandboxClient(sandbox)
     const cursor = new Date(sandbox.state.clock.now())
-    const order = [...sandbox.state.tables.PurchaseOrders.values()].find((candidate) => candidate.status === 1)!
+    const order = [...sandbox.state.tables.PurchaseOrders.values()].find(
+      (candidate) => candidate.status === 1
+    )!
     sandbox.state.clock.advance(1000)
     await knob(sandbox, 'POST', `/purchase-orders/${order.id}/status`, { status: 2 })
 
     const changed = (await allPages(client.purchaseOrders({ changedSince: cursor }))).flat()
 
-    assert.deepEqual(changed.map((candidate) => candidate.id), [order.id])
+    assert.deepEqual(
+      changed.map((candidate) => candidate.id),
+      [order.id]
+    )
     assert.equal(changed[0].status, 2)
   })
 
-  test('stamps webServiceDate on an invoice with a PATCH that Autotask stores', async ({ assert, cleanup }) => {
+  test('stamps webServiceDate on an invoice with a PATCH that Autotask stores', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox)
     const invoiceId = sandbox.state.sorted('Invoices')[8].id
@@ -253,14 +318,22 @@ test.group('Autotask client: queries and paging', () => {
 
     const html = await client.invoiceMarkup(invoice.id)
 
-    const raw = await axios.get(`${sandbox.url}V1.0/Invoices/${invoice.id}/InvoiceMarkupHtml`, { headers: sandboxHeaders })
+    const raw = await axios.get(`${sandbox.url}V1.0/Invoices/${invoice.id}/InvoiceMarkupHtml`, {
+      headers: sandboxHeaders,
+    })
     assert.sameMembers(Object.keys(raw.data), markupFields)
     assert.include(html, `Tax Invoice ${invoice.invoiceNumber}`)
-    assert.include(html, String(company.companyName).replaceAll('&', '&amp;').replaceAll("'", '&#39;'))
+    assert.include(
+      html,
+      String(company.companyName).replaceAll('&', '&amp;').replaceAll("'", '&#39;')
+    )
     assert.include(html, '<script>')
   })
 
-  test('reads the request threshold with real figures that reset after an hour', async ({ assert, cleanup }) => {
+  test('reads the request threshold with real figures that reset after an hour', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ hourlyLimit: 10_000 }, cleanup)
     const client = sandboxClient(sandbox)
     await client.taxRegions()
@@ -279,53 +352,83 @@ test.group('Autotask client: queries and paging', () => {
 })
 
 test.group('Autotask client: errors mapped at the boundary', () => {
-  test('an unknown API user is an authentication error naming the user, from the zone look-up', async ({ assert, cleanup }) => {
+  test('an unknown API user is an authentication error naming the user, from the zone look-up', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const error = await rejection(sandboxClient(sandbox, { username: 'ghost@demo.example' }).taxRegions())
+    const error = await rejection(
+      sandboxClient(sandbox, { username: 'ghost@demo.example' }).taxRegions()
+    )
 
     assert.instanceOf(error, AutotaskAuthError)
     assert.equal((error as AutotaskAuthError).reason, 'unknown_user')
     assert.equal((error as AutotaskAuthError).status, 500)
-    assert.deepEqual((error as AutotaskError).autotaskErrors, ['Zone information could not be determined'])
+    assert.deepEqual((error as AutotaskError).autotaskErrors, [
+      'Zone information could not be determined',
+    ])
     assert.include((error as Error).message, 'ghost@demo.example')
   })
 
-  test('an unknown API user on a stored zone (HTTP 500) is still an authentication error', async ({ assert, cleanup }) => {
+  test('an unknown API user on a stored zone (HTTP 500) is still an authentication error', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const error = await rejection(sandboxClient(sandbox, { username: 'ghost@demo.example', zoneUrl: sandbox.url }).taxRegions())
+    const error = await rejection(
+      sandboxClient(sandbox, { username: 'ghost@demo.example', zoneUrl: sandbox.url }).taxRegions()
+    )
 
     assert.instanceOf(error, AutotaskAuthError)
     assert.equal((error as AutotaskAuthError).reason, 'unknown_user')
     assert.equal((error as AutotaskError).status, 500)
   })
 
-  test('a wrong secret (HTTP 401) is an authentication error that never carries the secret', async ({ assert, cleanup }) => {
+  test('a wrong secret (HTTP 401) is an authentication error that never carries the secret', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const error = await rejection(sandboxClient(sandbox, { secret: 'wrong-secret-value' }).taxRegions())
+    const error = await rejection(
+      sandboxClient(sandbox, { secret: 'wrong-secret-value' }).taxRegions()
+    )
 
     assert.instanceOf(error, AutotaskAuthError)
     assert.equal((error as AutotaskAuthError).reason, 'bad_secret')
     assert.equal((error as AutotaskError).status, 401)
     assert.isFalse((error as AutotaskError).retryable)
-    for (const text of [(error as Error).message, String((error as Error).stack), JSON.stringify(error), inspect(error, { depth: 10 })]) {
+    for (const text of [
+      (error as Error).message,
+      String((error as Error).stack),
+      JSON.stringify(error),
+      inspect(error, { depth: 10 }),
+    ]) {
       assert.notInclude(text, 'wrong-secret-value')
     }
   })
 
-  test('a wrong integration code (HTTP 500) is an authentication error', async ({ assert, cleanup }) => {
+  test('a wrong integration code (HTTP 500) is an authentication error', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const error = await rejection(sandboxClient(sandbox, { integrationCode: 'NOTACODE' }).taxRegions())
+    const error = await rejection(
+      sandboxClient(sandbox, { integrationCode: 'NOTACODE' }).taxRegions()
+    )
 
     assert.instanceOf(error, AutotaskAuthError)
     assert.equal((error as AutotaskAuthError).reason, 'bad_integration_code')
     assert.equal((error as AutotaskError).status, 500)
   })
 
-  test('a missing invoice, HTML copy or PATCH target is a not-found error', async ({ assert, cleanup }) => {
+  test('a missing invoice, HTML copy or PATCH target is a not-found error', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox)
 
@@ -334,17 +437,27 @@ test.group('Autotask client: errors mapped at the boundary', () => {
     assert.instanceOf(await rejection(client.stampWebServiceDate(12345)), AutotaskNotFoundError)
   })
 
-  test('a field Autotask does not know is a validation error, not retried', async ({ assert, cleanup }) => {
+  test('a field Autotask does not know is a validation error, not retried', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
 
-    const error = await rejection(allPages(sandboxClient(sandbox).query('Invoices', [{ op: 'eq', field: 'noSuchField', value: 1 }])))
+    const error = await rejection(
+      allPages(
+        sandboxClient(sandbox).query('Invoices', [{ op: 'eq', field: 'noSuchField', value: 1 }])
+      )
+    )
 
     assert.instanceOf(error, AutotaskValidationError)
     assert.isFalse((error as AutotaskError).retryable)
     assert.match((error as Error).message, /noSuchField/)
   })
 
-  test('an Autotask fault (HTTP 500) is a transient error that a retry gets past', async ({ assert, cleanup }) => {
+  test('an Autotask fault (HTTP 500) is a transient error that a retry gets past', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox)
     await knob(sandbox, 'POST', '/faults', { kind: 'error', count: 1, entity: 'Invoices' })
@@ -358,7 +471,10 @@ test.group('Autotask client: errors mapped at the boundary', () => {
     assert.equal(retried, 30)
   })
 
-  test('a call Autotask never answers times out as a transient error', async ({ assert, cleanup }) => {
+  test('a call Autotask never answers times out as a transient error', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox, {}, { timeoutMs: 300 })
     await knob(sandbox, 'POST', '/faults', { kind: 'timeout', count: 1, entity: 'Invoices' })
@@ -382,7 +498,10 @@ test.group('Autotask client: errors mapped at the boundary', () => {
     assert.equal((error as AutotaskError).status, 429)
   })
 
-  test('a spent hourly budget is a throttled error until the hour has passed', async ({ assert, cleanup }) => {
+  test('a spent hourly budget is a throttled error until the hour has passed', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ hourlyLimit: 500 }, cleanup)
     const client = sandboxClient(sandbox)
     await knob(sandbox, 'POST', '/usage', { count: 500 })
@@ -402,12 +521,17 @@ test.group('Autotask client: errors mapped at the boundary', () => {
 })
 
 test.group('Autotask client: limits', () => {
-  test('never has more than 3 requests in flight on one entity while running 10 queries at once', async ({ assert, cleanup }) => {
+  test('never has more than 3 requests in flight on one entity while running 10 queries at once', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     await knob(sandbox, 'POST', '/latency', { ms: 60, entity: 'Invoices' })
     const client = sandboxClient(sandbox)
 
-    const counts = await Promise.all(Array.from({ length: 10 }, () => client.countInvoicesSince(LONG_AGO)))
+    const counts = await Promise.all(
+      Array.from({ length: 10 }, () => client.countInvoicesSince(LONG_AGO))
+    )
 
     const stats = sandbox.state.stats()
     assert.deepEqual(counts, Array(10).fill(30))
@@ -416,7 +540,10 @@ test.group('Autotask client: limits', () => {
     assert.equal(stats.requests.byEntity.Invoices, 10)
   })
 
-  test('spreads its calls once the hourly budget is more than half used', async ({ assert, cleanup }) => {
+  test('spreads its calls once the hourly budget is more than half used', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ hourlyLimit: 100_000 }, cleanup)
     await knob(sandbox, 'POST', '/usage', { count: 60_000 })
     const client = sandboxClient(sandbox)
@@ -425,12 +552,17 @@ test.group('Autotask client: limits', () => {
 
     const spacing = Math.ceil(3_600_000 / 40_000)
     assert.equal(client.spacingMs, spacing)
-    const arrivals = sandbox.state.requests.filter((request) => request.entity === 'Invoices').map((r) => r.receivedAt)
+    const arrivals = sandbox.state.requests
+      .filter((request) => request.entity === 'Invoices')
+      .map((r) => r.receivedAt)
     assert.lengthOf(arrivals, 5)
     assert.isAtLeast(arrivals[4] - arrivals[0], 4 * spacing - 20)
   })
 
-  test('does not slow down while less than half the budget is used', async ({ assert, cleanup }) => {
+  test('does not slow down while less than half the budget is used', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ hourlyLimit: 100_000 }, cleanup)
     await knob(sandbox, 'POST', '/usage', { count: 40_000 })
     const client = sandboxClient(sandbox)
@@ -440,7 +572,10 @@ test.group('Autotask client: limits', () => {
     assert.equal(client.spacingMs, 0)
   })
 
-  test('reads ThresholdInformation once per 100 calls, not before every call', async ({ assert, cleanup }) => {
+  test('reads ThresholdInformation once per 100 calls, not before every call', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({}, cleanup)
     const client = sandboxClient(sandbox)
 
@@ -452,8 +587,14 @@ test.group('Autotask client: limits', () => {
 })
 
 test.group('Autotask client: bulk download', () => {
-  test('downloads 1,000 invoices with their billing items and companies in at most 10 calls', async ({ assert, cleanup }) => {
-    const sandbox = await startTestSandbox({ invoices: 1000, companies: 120, largeInvoiceLines: 500 }, cleanup)
+  test('downloads 1,000 invoices with their billing items and companies in at most 10 calls', async ({
+    assert,
+    cleanup,
+  }) => {
+    const sandbox = await startTestSandbox(
+      { invoices: 1000, companies: 120, largeInvoiceLines: 500 },
+      cleanup
+    )
     const client = sandboxClient(sandbox)
 
     const invoices: Invoice[] = []
@@ -468,10 +609,16 @@ test.group('Autotask client: bulk download', () => {
     )
     assert.lengthOf(invoices, 1000)
     assert.isAtMost(client.callCount, 10)
-    assert.equal(client.callCount, sandbox.state.stats().requests.total + sandbox.state.stats().zoneLookups)
+    assert.equal(
+      client.callCount,
+      sandbox.state.stats().requests.total + sandbox.state.stats().zoneLookups
+    )
     for (const invoice of invoices) {
       const stored = sandbox.state.itemsOf(invoice.id).map((item) => item.id)
-      assert.deepEqual(items.get(invoice.id)!.map((item) => item.id), stored)
+      assert.deepEqual(
+        items.get(invoice.id)!.map((item) => item.id),
+        stored
+      )
       assert.isTrue(companies.has(invoice.companyID))
     }
     assert.lengthOf(items.get(sandbox.state.sorted('Invoices')[3].id)!, 500)
@@ -479,7 +626,10 @@ test.group('Autotask client: bulk download', () => {
 })
 
 test.group('Autotask client: requests validate against the Autotask models', () => {
-  test('every field the client filters on, includes or patches exists on the entity model', async ({ assert, cleanup }) => {
+  test('every field the client filters on, includes or patches exists on the entity model', async ({
+    assert,
+    cleanup,
+  }) => {
     const sandbox = await startTestSandbox({ invoices: 120, purchaseOrders: 10 }, cleanup)
     const client = sandboxClient(sandbox)
     const invoices = (await allPages(client.invoicesSince(LONG_AGO, { pageSize: 50 }))).flat()
@@ -487,7 +637,9 @@ test.group('Autotask client: requests validate against the Autotask models', () 
     await client.billingItemsForInvoices(invoices.map((invoice) => invoice.id))
     await client.companiesByIds(invoices.map((invoice) => invoice.companyID))
     await client.invoicesByIds(invoices.slice(0, 3).map((invoice) => invoice.id))
-    const orders = (await allPages(client.purchaseOrders({ statuses: [2], changedSince: LONG_AGO }))).flat()
+    const orders = (
+      await allPages(client.purchaseOrders({ statuses: [2], changedSince: LONG_AGO }))
+    ).flat()
     await client.purchaseOrderItems(orders.map((order) => order.id))
     await client.stampWebServiceDate(invoices[0].id)
     await client.testConnection()
@@ -502,19 +654,30 @@ test.group('Autotask client: requests validate against the Autotask models', () 
       }
       if (/\/query(\/count|\/next)?$/i.test(request.path)) {
         const keys = Object.keys(query!).map((key) => key.toLowerCase())
-        assert.includeMembers(queryModelFields.map((key) => key.toLowerCase()), keys)
+        assert.includeMembers(
+          queryModelFields.map((key) => key.toLowerCase()),
+          keys
+        )
         const { fields, ops } = filterParts(query!.filter)
         assert.includeMembers(filterOps, ops)
-        if ((query!.MaxRecords as number) !== undefined) assert.isAtMost(query!.MaxRecords as number, 500)
+        if ((query!.MaxRecords as number) !== undefined)
+          assert.isAtMost(query!.MaxRecords as number, 500)
         if (!model) continue
         checked.add(entity)
-        assert.includeMembers(model, [...fields, ...((query!.includeFields as string[]) ?? [])], `${entity} query`)
+        assert.includeMembers(
+          model,
+          [...fields, ...((query!.includeFields as string[]) ?? [])],
+          `${entity} query`
+        )
       }
       if (request.method === 'PATCH') {
         checked.add(`PATCH ${entity}`)
         assert.includeMembers(model, Object.keys(request.body as object), `${entity} PATCH`)
       }
     }
-    assert.includeMembers([...checked], ['Invoices', 'BillingItems', 'PurchaseOrders', 'PurchaseOrderItems', 'PATCH Invoices'])
+    assert.includeMembers(
+      [...checked],
+      ['Invoices', 'BillingItems', 'PurchaseOrders', 'PurchaseOrderItems', 'PATCH Invoices']
+    )
   })
 })

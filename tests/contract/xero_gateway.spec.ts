@@ -16,7 +16,7 @@ import {
   type XeroSandbox,
 } from '#sandbox/xero/index'
 import {
-  XeroAuthorizationError,
+  type XeroAuthorizationError,
   XeroForbiddenError,
   XeroNotFoundError,
   XeroRateLimitError,
@@ -49,7 +49,13 @@ function invoice(number: string, overrides: Partial<XeroInvoiceInput> = {}): Xer
         accountCode: XERO_SANDBOX_ACCOUNT_CODES.sales,
         taxType: XERO_SANDBOX_TAX_TYPES.gstOnIncome,
       },
-      { description: 'Labour', quantity: '1.5', unitAmount: '165', accountCode: '200', taxType: 'OUTPUT2' },
+      {
+        description: 'Labour',
+        quantity: '1.5',
+        unitAmount: '165',
+        accountCode: '200',
+        taxType: 'OUTPUT2',
+      },
     ],
     ...overrides,
   }
@@ -73,7 +79,8 @@ test.group('Xero gateway against the sandbox', (group) => {
     sandbox = await startStrictXeroSandbox()
     return async () => {
       await sandbox.close()
-      if (violations.length > 0) throw new Error(`Requests broke the Xero contract: ${JSON.stringify(violations)}`)
+      if (violations.length > 0)
+        throw new Error(`Requests broke the Xero contract: ${JSON.stringify(violations)}`)
     }
   })
   group.each.setup(async () => {
@@ -85,24 +92,41 @@ test.group('Xero gateway against the sandbox', (group) => {
     }
   })
 
-  test('120 invoices go to Xero in 3 batches of at most 50, each with its own result', async ({ assert }) => {
+  test('120 invoices go to Xero in 3 batches of at most 50, each with its own result', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     const invoices = Array.from({ length: 120 }, (_, index) =>
-      invoice(`AT-${1000 + index}`, index === 61 ? { lineItems: [{ description: 'x', quantity: '1', unitAmount: '5', taxType: 'GST99' }] } : {})
+      invoice(
+        `AT-${1000 + index}`,
+        index === 61
+          ? { lineItems: [{ description: 'x', quantity: '1', unitAmount: '5', taxType: 'GST99' }] }
+          : {}
+      )
     )
     const results = []
     for (let start = 0; start < invoices.length; start += 50) {
-      results.push(...(await gateway.createInvoices(product, invoices.slice(start, start + 50), { idempotencyKey: `batch-${start}` })))
+      results.push(
+        ...(await gateway.createInvoices(product, invoices.slice(start, start + 50), {
+          idempotencyKey: `batch-${start}`,
+        }))
+      )
     }
 
     assert.equal(sandbox.state.callCounts['PUT /Invoices'], 3)
     assert.lengthOf(results, 120)
     const failed = results.filter((result) => !result.ok)
     assert.lengthOf(failed, 1)
-    assert.deepInclude(failed[0].ok === false ? failed[0].messages : [], "The TaxType code 'GST99' does not exist or cannot be used for this type of transaction.")
+    assert.deepInclude(
+      failed[0].ok === false ? failed[0].messages : [],
+      "The TaxType code 'GST99' does not exist or cannot be used for this type of transaction."
+    )
     assert.lengthOf(sandbox.state.invoices(NZ), 119)
-    assert.notInclude(sandbox.state.invoices(NZ).map((stored) => stored.InvoiceNumber), 'AT-1061')
+    assert.notInclude(
+      sandbox.state.invoices(NZ).map((stored) => stored.InvoiceNumber),
+      'AT-1061'
+    )
 
     const first = results[0]
     assert.isTrue(first.ok)
@@ -117,13 +141,19 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(gateway.rateLimits(NZ)?.dayRemaining, 4997)
   })
 
-  test('a batch retried with the same Idempotency-Key creates its invoices once', async ({ assert }) => {
+  test('a batch retried with the same Idempotency-Key creates its invoices once', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     const batch = [invoice('AT-1'), invoice('AT-2')]
 
-    const first = await gateway.createInvoices(product, batch, { idempotencyKey: 'run-7-batch-1-attempt-1' })
-    const replay = await gateway.createInvoices(product, batch, { idempotencyKey: 'run-7-batch-1-attempt-1' })
+    const first = await gateway.createInvoices(product, batch, {
+      idempotencyKey: 'run-7-batch-1-attempt-1',
+    })
+    const replay = await gateway.createInvoices(product, batch, {
+      idempotencyKey: 'run-7-batch-1-attempt-1',
+    })
 
     assert.lengthOf(sandbox.state.invoices(NZ), 2)
     assert.deepEqual(
@@ -132,7 +162,9 @@ test.group('Xero gateway against the sandbox', (group) => {
     )
     assert.isTrue(sandbox.state.requestLog.some((entry) => entry.replayed))
 
-    const retryWithNewKey = await gateway.createInvoices(product, batch, { idempotencyKey: 'run-7-batch-1-attempt-2' })
+    const retryWithNewKey = await gateway.createInvoices(product, batch, {
+      idempotencyKey: 'run-7-batch-1-attempt-2',
+    })
     assert.deepEqual(
       retryWithNewKey.map((result) => (result.ok ? null : result.messages)),
       [['Invoice # must be unique.'], ['Invoice # must be unique.']]
@@ -140,12 +172,21 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.lengthOf(sandbox.state.invoices(NZ), 2)
   })
 
-  test('a second sales invoice with a taken number is refused with "Invoice # must be unique."', async ({ assert }) => {
+  test('a second sales invoice with a taken number is refused with "Invoice # must be unique."', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const results = await gateway.createInvoices(product, [invoice('AT-55'), invoice('AT-56'), invoice('AT-55')])
+    const results = await gateway.createInvoices(product, [
+      invoice('AT-55'),
+      invoice('AT-56'),
+      invoice('AT-55'),
+    ])
 
-    assert.deepEqual(results.map((result) => result.ok), [true, true, false])
+    assert.deepEqual(
+      results.map((result) => result.ok),
+      [true, true, false]
+    )
     assert.deepEqual(results[2].ok ? [] : results[2].messages, ['Invoice # must be unique.'])
     assert.deepEqual(
       sandbox.state.invoices(NZ).map((stored) => stored.InvoiceNumber),
@@ -154,12 +195,17 @@ test.group('Xero gateway against the sandbox', (group) => {
     const found = await gateway.getInvoicesByNumbers(product, ['AT-55'])
     assert.lengthOf(found, 1)
     const byReference = await gateway.findInvoices(product, 'Reference=="AT-AT-56"')
-    assert.deepEqual(byReference.map((found) => found.invoiceNumber), ['AT-56'])
+    assert.deepEqual(
+      byReference.map((match) => match.invoiceNumber),
+      ['AT-56']
+    )
     const byId = await gateway.getInvoicesByIds(product, [found[0].invoiceId])
     assert.equal(byId[0].invoiceNumber, 'AT-55')
   })
 
-  test('an invoice marked paid in Xero refuses an update and keeps its lines', async ({ assert }) => {
+  test('an invoice marked paid in Xero refuses an update and keeps its lines', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     const [created] = await gateway.createInvoices(product, [invoice('AT-900')])
@@ -167,14 +213,24 @@ test.group('Xero gateway against the sandbox', (group) => {
     const invoiceId = created.ok ? created.value.invoiceId : ''
 
     const editable = await gateway.updateInvoices(product, [
-      { ...invoice('AT-900'), invoiceId, lineItems: [{ description: 'Changed', quantity: '2', unitAmount: '10', accountCode: '200' }] },
+      {
+        ...invoice('AT-900'),
+        invoiceId,
+        lineItems: [
+          { description: 'Changed', quantity: '2', unitAmount: '10', accountCode: '200' },
+        ],
+      },
     ])
     assert.isTrue(editable[0].ok)
     assert.equal(sandbox.state.invoices(NZ)[0].Total, 23)
 
     await knob(sandbox, '/invoices/pay', { invoice: invoiceId })
     const refused = await gateway.updateInvoices(product, [
-      { ...invoice('AT-900'), invoiceId, lineItems: [{ description: 'Again', quantity: '9', unitAmount: '10', accountCode: '200' }] },
+      {
+        ...invoice('AT-900'),
+        invoiceId,
+        lineItems: [{ description: 'Again', quantity: '9', unitAmount: '10', accountCode: '200' }],
+      },
     ])
     assert.deepEqual(refused[0].ok ? [] : refused[0].messages, [
       'This document cannot be edited as it has a payment or credit note allocated to it.',
@@ -183,49 +239,104 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(stored?.status, 'PAID')
     assert.equal(stored?.total, '23.00')
     assert.equal(stored?.amountDue, '0.00')
-    assert.match((await gateway.getOnlineInvoiceUrl(product, invoiceId)) ?? '', new RegExp(`^${sandbox.url}/in/`))
+    assert.match(
+      (await gateway.getOnlineInvoiceUrl(product, invoiceId)) ?? '',
+      new RegExp(`^${sandbox.url}/in/`)
+    )
   })
 
-  test('reference data, contacts, purchase orders and bills come back as plain values', async ({ assert }) => {
+  test('reference data, contacts, purchase orders and bills come back as plain values', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
 
     const taxRates = await gateway.getTaxRates(product)
-    assert.deepInclude(taxRates.map((rate) => [rate.name, rate.taxType, rate.rate]), ['GST on Income', 'OUTPUT2', '15.0000'])
-    assert.deepInclude(taxRates.map((rate) => [rate.name, rate.rate]), ['Tax Exempt', '0.0000'])
-    assert.includeMembers((await gateway.getAccounts(product)).map((account) => account.code), ['200', '260'])
-    assert.include((await gateway.getItems(product)).map((item) => item.code), 'LABOUR')
-    assert.deepEqual((await gateway.getTrackingCategories(product)).map((category) => category.name), ['Region', 'Department'])
+    assert.deepInclude(
+      taxRates.map((rate) => [rate.name, rate.taxType, rate.rate]),
+      ['GST on Income', 'OUTPUT2', '15.0000']
+    )
+    assert.deepInclude(
+      taxRates.map((rate) => [rate.name, rate.rate]),
+      ['Tax Exempt', '0.0000']
+    )
+    assert.includeMembers(
+      (await gateway.getAccounts(product)).map((account) => account.code),
+      ['200', '260']
+    )
+    assert.include(
+      (await gateway.getItems(product)).map((item) => item.code),
+      'LABOUR'
+    )
+    assert.deepEqual(
+      (await gateway.getTrackingCategories(product)).map((category) => category.name),
+      ['Region', 'Department']
+    )
     assert.equal((await gateway.getOrganisation(product)).name, XERO_SANDBOX_TENANTS.nz.name)
     assert.equal((await gateway.getContactByNumber(product, '1002'))?.name, 'Bright Dental Group')
     assert.isNull(await gateway.getContactByNumber(product, '999999'))
-    assert.deepEqual((await gateway.findContacts(product, 'Name=="Coastal Logistics"')).map((contact) => contact.contactNumber), ['1003'])
+    assert.deepEqual(
+      (await gateway.findContacts(product, 'Name=="Coastal Logistics"')).map(
+        (contact) => contact.contactNumber
+      ),
+      ['1003']
+    )
 
     const contacts = await gateway.createContacts(product, [
       { name: 'Harbour Dental', contactNumber: '2001' },
       { name: 'Acme Manufacturing Ltd' },
     ])
-    assert.deepEqual(contacts.map((result) => result.ok), [true, false])
-    assert.isTrue(sandbox.state.organisation(NZ)!.contacts.some((contact) => contact.ContactNumber === '2001'))
+    assert.deepEqual(
+      contacts.map((result) => result.ok),
+      [true, false]
+    )
+    assert.isTrue(
+      sandbox.state.organisation(NZ)!.contacts.some((contact) => contact.ContactNumber === '2001')
+    )
 
     const [order] = await gateway.createPurchaseOrders(product, [
       {
         contact: { contactNumber: '1004', name: 'Ingram Micro' },
         reference: 'AT-PO-17',
         date: '2024-05-02',
-        lineItems: [{ description: 'Router', quantity: '2', unitAmount: '454.30', accountCode: '300', taxType: 'INPUT2' }],
+        lineItems: [
+          {
+            description: 'Router',
+            quantity: '2',
+            unitAmount: '454.30',
+            accountCode: '300',
+            taxType: 'INPUT2',
+          },
+        ],
       },
     ])
     assert.isTrue(order.ok)
     const orderId = order.ok ? order.value.purchaseOrderId : ''
     const [updated] = await gateway.updatePurchaseOrders(product, [
-      { purchaseOrderId: orderId, contact: { contactNumber: '1004', name: 'Ingram Micro' }, status: 'AUTHORISED' },
+      {
+        purchaseOrderId: orderId,
+        contact: { contactNumber: '1004', name: 'Ingram Micro' },
+        status: 'AUTHORISED',
+      },
     ])
     assert.equal(updated.ok ? updated.value.status : null, 'AUTHORISED')
     assert.equal((await gateway.getPurchaseOrder(product, orderId))?.total, '1044.89')
 
     const [bill] = await gateway.createInvoices(product, [
-      invoice('', { type: 'ACCPAY', invoiceNumber: 'SUP-77', contact: { name: 'Ingram Micro' }, lineItems: [{ description: 'Router', quantity: '1', unitAmount: '100', accountCode: '300', taxType: 'INPUT2' }] }),
+      invoice('', {
+        type: 'ACCPAY',
+        invoiceNumber: 'SUP-77',
+        contact: { name: 'Ingram Micro' },
+        lineItems: [
+          {
+            description: 'Router',
+            quantity: '1',
+            unitAmount: '100',
+            accountCode: '300',
+            taxType: 'INPUT2',
+          },
+        ],
+      }),
     ])
     assert.equal(bill.ok ? bill.value.type : null, 'ACCPAY')
     assert.equal(sandbox.state.invoices(NZ).find((stored) => stored.Type === 'ACCPAY')?.Total, 115)
@@ -239,9 +350,13 @@ test.group('Xero gateway against the sandbox', (group) => {
     const draftId = draft.ok ? draft.value.invoiceId : ''
     const validation = await rejection(gateway.getOnlineInvoiceUrl(product, draftId))
     assert.instanceOf(validation, XeroValidationError)
-    assert.deepEqual((validation as XeroValidationError).messages, ['Online invoices are only available for approved sales invoices.'])
+    assert.deepEqual((validation as XeroValidationError).messages, [
+      'Online invoices are only available for approved sales invoices.',
+    ])
 
-    const notFound = await rejection(gateway.getOnlineInvoiceUrl(product, '00000000-0000-4000-8000-000000000000'))
+    const notFound = await rejection(
+      gateway.getOnlineInvoiceUrl(product, '00000000-0000-4000-8000-000000000000')
+    )
     assert.instanceOf(notFound, XeroNotFoundError)
     assert.isNull(await gateway.getInvoice(product, '00000000-0000-4000-8000-000000000000'))
 
@@ -287,7 +402,9 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(unauthorized.status, 401)
   })
 
-  test('the real per-minute and concurrency limits answer 429 with the problem named', async ({ assert }) => {
+  test('the real per-minute and concurrency limits answer 429 with the problem named', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     await knob(sandbox, '/limits', { perMinute: 3 })
@@ -303,13 +420,17 @@ test.group('Xero gateway against the sandbox', (group) => {
     await knob(sandbox, '/limits', { perMinute: 60, concurrent: 2 })
     await knob(sandbox, '/latency', { ms: 300 })
     const outcomes = await Promise.allSettled([1, 2, 3].map(() => gateway.getTaxRates(product)))
-    const refused = outcomes.filter((outcome) => outcome.status === 'rejected') as PromiseRejectedResult[]
+    const refused = outcomes.filter(
+      (outcome) => outcome.status === 'rejected'
+    ) as PromiseRejectedResult[]
     assert.lengthOf(refused, 1)
     assert.equal((refused[0].reason as XeroRateLimitError).problem, 'concurrent')
     assert.equal(sandbox.state.maxConcurrency.get(NZ), 2)
   })
 
-  test('an expired access token is refreshed once and the call succeeds with the rotated token', async ({ assert }) => {
+  test('an expired access token is refreshed once and the call succeeds with the rotated token', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     const before = product.xeroTokens!
@@ -322,25 +443,41 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.notEqual(row.xeroTokens!.accessToken, before.accessToken)
   })
 
-  test('two token stores refreshing at once make one refresh call and both get the new token', async ({ assert }) => {
+  test('two token stores refreshing at once make one refresh call and both get the new token', async ({
+    assert,
+  }) => {
     const stale = await connectedProduct(sandbox)
-    stale.xeroTokens = { ...stale.xeroTokens!, expiresAt: new Date(Date.now() - 1000).toISOString() }
+    stale.xeroTokens = {
+      ...stale.xeroTokens!,
+      expiresAt: new Date(Date.now() - 1000).toISOString(),
+    }
     await stale.save()
 
     const workerA = xeroStackFor(sandbox).tokens
     const workerB = xeroStackFor(sandbox).tokens
-    const [copyA, copyB] = await Promise.all([Product.findOrFail(stale.id), Product.findOrFail(stale.id)])
-    const [tokenA, tokenB] = await Promise.all([workerA.accessToken(copyA), workerB.accessToken(copyB)])
+    const [copyA, copyB] = await Promise.all([
+      Product.findOrFail(stale.id),
+      Product.findOrFail(stale.id),
+    ])
+    const [tokenA, tokenB] = await Promise.all([
+      workerA.accessToken(copyA),
+      workerB.accessToken(copyB),
+    ])
 
     assert.equal(sandbox.state.tokenRefreshCount, 1)
     assert.equal(tokenA, tokenB)
     const row = await Product.findOrFail(stale.id)
     assert.equal(row.xeroTokens!.accessToken, tokenA)
     assert.isAbove(Date.parse(row.xeroTokens!.expiresAt), Date.now() + 25 * 60 * 1000)
-    assert.equal(sandbox.state.accessTokens.get(tokenA)?.grantId, sandbox.state.refreshTokens.get(row.xeroTokens!.refreshToken)?.grantId)
+    assert.equal(
+      sandbox.state.accessTokens.get(tokenA)?.grantId,
+      sandbox.state.refreshTokens.get(row.xeroTokens!.refreshToken)?.grantId
+    )
   })
 
-  test('a refresh token used twice keeps working for the grace period, then gives invalid_grant', async ({ assert }) => {
+  test('a refresh token used twice keeps working for the grace period, then gives invalid_grant', async ({
+    assert,
+  }) => {
     const { oauth } = xeroStackFor(sandbox)
     const connection = sandbox.state.connect([NZ])
     const first = await oauth.refresh(connection.refreshToken)
@@ -348,11 +485,16 @@ test.group('Xero gateway against the sandbox', (group) => {
     const again = await oauth.refresh(connection.refreshToken)
     assert.isString(again.accessToken)
     await knob(sandbox, '/clock', { advanceSeconds: 31 * 60 })
-    assert.instanceOf(await rejection(oauth.refresh(connection.refreshToken)), XeroReconnectRequiredError)
+    assert.instanceOf(
+      await rejection(oauth.refresh(connection.refreshToken)),
+      XeroReconnectRequiredError
+    )
     assert.isString((await oauth.refresh(first.refreshToken)).accessToken)
   })
 
-  test('a revoked connection marks the product unhealthy with a message and keeps its data', async ({ assert }) => {
+  test('a revoked connection marks the product unhealthy with a message and keeps its data', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     await knob(sandbox, '/tokens/revoke', { refreshToken: product.xeroTokens!.refreshToken })
@@ -383,7 +525,11 @@ test.group('Xero gateway against the sandbox', (group) => {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ request_id: requestId, tenant_id: XERO_SANDBOX_TENANTS.au.tenantId, decision: 'allow' }),
+      body: new URLSearchParams({
+        request_id: requestId,
+        tenant_id: XERO_SANDBOX_TENANTS.au.tenantId,
+        decision: 'allow',
+      }),
     })
     assert.equal(answer.status, 302)
     const callback = new URL(answer.headers.get('location')!)
@@ -394,7 +540,10 @@ test.group('Xero gateway against the sandbox', (group) => {
       { state: request.state, codeVerifier: request.codeVerifier }
     )
     const connections = await oauth.connections(granted.accessToken)
-    assert.deepEqual(connections.map((connection) => connection.tenantName), [XERO_SANDBOX_TENANTS.au.name])
+    assert.deepEqual(
+      connections.map((connection) => connection.tenantName),
+      [XERO_SANDBOX_TENANTS.au.name]
+    )
 
     const product = await connectedProduct(sandbox)
     await tokens.connect(product, granted, connections[0])
@@ -402,7 +551,10 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(row.xeroTenantId, XERO_SANDBOX_TENANTS.au.tenantId)
     assert.equal(row.xeroTokens?.refreshToken, granted.refreshToken)
     assert.equal((await gateway.getOrganisation(row)).baseCurrency, 'AUD')
-    assert.deepEqual((await gateway.connections(row)).map((connection) => connection.tenantId), [XERO_SANDBOX_TENANTS.au.tenantId])
+    assert.deepEqual(
+      (await gateway.connections(row)).map((connection) => connection.tenantId),
+      [XERO_SANDBOX_TENANTS.au.tenantId]
+    )
 
     const replayed = await rejection(
       oauth.handleCallback(
@@ -413,7 +565,9 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal((replayed as XeroAuthorizationError).reason, 'invalid_grant')
   })
 
-  test('a callback with the wrong state or a wrong PKCE verifier gets no tokens', async ({ assert }) => {
+  test('a callback with the wrong state or a wrong PKCE verifier gets no tokens', async ({
+    assert,
+  }) => {
     const { oauth } = xeroStackFor(sandbox)
     const request = oauth.startAuthorization()
     const html = await (await fetch(request.url)).text()
@@ -426,13 +580,19 @@ test.group('Xero gateway against the sandbox', (group) => {
     const code = new URL(answer.headers.get('location')!).searchParams.get('code')
 
     const wrongState = (await rejection(
-      oauth.handleCallback({ code, state: 'forged' }, { state: request.state, codeVerifier: request.codeVerifier })
+      oauth.handleCallback(
+        { code, state: 'forged' },
+        { state: request.state, codeVerifier: request.codeVerifier }
+      )
     )) as XeroAuthorizationError
     assert.equal(wrongState.reason, 'state_mismatch')
     assert.equal(sandbox.state.tokenExchangeCount, 0)
 
     const wrongVerifier = (await rejection(
-      oauth.handleCallback({ code, state: request.state }, { state: request.state, codeVerifier: 'x'.repeat(64) })
+      oauth.handleCallback(
+        { code, state: request.state },
+        { state: request.state, codeVerifier: 'x'.repeat(64) }
+      )
     )) as XeroAuthorizationError
     assert.equal(wrongVerifier.reason, 'invalid_grant')
     assert.equal(sandbox.state.accessTokens.size, 0)
@@ -462,7 +622,9 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(sandbox.state.grants.size, 0)
   })
 
-  test('every request the gateway sent so far matched the official Xero contract', async ({ assert }) => {
+  test('every request the gateway sent so far matched the official Xero contract', async ({
+    assert,
+  }) => {
     assert.isAbove(validatedRequests, 50)
     assert.deepEqual(violations, [])
   })

@@ -2,7 +2,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
-import { connectedProduct, knob, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
+import {
+  connectedProduct,
+  knob,
+  startStrictXeroSandbox,
+  xeroStackFor,
+} from '#tests/helpers/xero_sandbox'
 import {
   API_PREFIX,
   XERO_SANDBOX_ACCOUNT_CODES,
@@ -50,18 +55,31 @@ test.group('Xero sandbox: what a push may send', (group) => {
     return () => sandbox.close()
   })
 
-  test('an approved invoice is never moved back to DRAFT, as Xero refuses it', async ({ assert }) => {
+  test('an approved invoice is never moved back to DRAFT, as Xero refuses it', async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const [created] = await gateway.createInvoices(product, [invoice('AP-1')], { idempotencyKey: 'create-ap-1' })
+    const [created] = await gateway.createInvoices(product, [invoice('AP-1')], {
+      idempotencyKey: 'create-ap-1',
+    })
     assert.isTrue(created.ok)
     const invoiceId = created.ok ? created.value.invoiceId : ''
 
-    const [back] = await gateway.updateInvoices(product, [{ ...invoice('AP-1'), invoiceId, status: 'DRAFT' }], {
-      idempotencyKey: 'back-to-draft',
-    })
-    assert.deepEqual(back.ok ? [] : back.messages, ['Invoice status cannot be changed from AUTHORISED to DRAFT.'])
-    assert.equal(sandbox.state.invoices(NZ).find((inv) => inv.InvoiceID === invoiceId)!.Status, 'AUTHORISED')
+    const [back] = await gateway.updateInvoices(
+      product,
+      [{ ...invoice('AP-1'), invoiceId, status: 'DRAFT' }],
+      {
+        idempotencyKey: 'back-to-draft',
+      }
+    )
+    assert.deepEqual(back.ok ? [] : back.messages, [
+      'Invoice status cannot be changed from AUTHORISED to DRAFT.',
+    ])
+    assert.equal(
+      sandbox.state.invoices(NZ).find((inv) => inv.InvoiceID === invoiceId)!.Status,
+      'AUTHORISED'
+    )
   })
 
   test('a request body over 3.5 MB is answered 413, its Idempotency-Key recorded; the gateway never sends one', async ({
@@ -91,12 +109,16 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const requestsBefore = sandbox.state.requestLog.length
     const huge = [invoice('BIG-2', 1200, 'x'.repeat(3000))]
     assert.isAbove(gateway.invoiceRequestBytes(huge), XERO_MAX_REQUEST_BYTES)
-    const error = await rejection(gateway.createInvoices(product, huge, { idempotencyKey: 'too-big-2' }))
+    const error = await rejection(
+      gateway.createInvoices(product, huge, { idempotencyKey: 'too-big-2' })
+    )
     assert.instanceOf(error, XeroRequestTooLargeError)
     assert.equal(sandbox.state.requestLog.length, requestsBefore, 'nothing was sent')
   }).timeout(60_000)
 
-  test("the gateway's request size is the body xero-node sends, to the byte", async ({ assert }) => {
+  test("the gateway's request size is the body xero-node sends, to the byte", async ({
+    assert,
+  }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     const batch = [invoice('SZ-1', 3, 'Übergabe – 10 × 2 "quoted"'), invoice('SZ-2', 2)]
@@ -127,7 +149,13 @@ test.group('Xero sandbox: what a push may send', (group) => {
   }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    await knob(sandbox, '/faults', { kind: 429, count: 1, path: '/Invoices', problem: 'concurrent', withoutRetryAfter: true })
+    await knob(sandbox, '/faults', {
+      kind: 429,
+      count: 1,
+      path: '/Invoices',
+      problem: 'concurrent',
+      withoutRetryAfter: true,
+    })
     const error = await rejection(gateway.getInvoicesByNumbers(product, ['NONE-1']))
     assert.instanceOf(error, XeroRateLimitError)
     assert.equal((error as XeroRateLimitError).problem, 'concurrent')

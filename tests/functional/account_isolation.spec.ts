@@ -8,7 +8,10 @@ import SyncLog from '#models/sync_log'
 async function twoAccounts() {
   const alice = await UserFactory.with('account').create()
   const bob = await UserFactory.with('account').create()
-  const aliceProduct = await ProductFactory.merge({ accountId: alice.accountId, name: 'Alice Books' }).create()
+  const aliceProduct = await ProductFactory.merge({
+    accountId: alice.accountId,
+    name: 'Alice Books',
+  }).create()
   return { alice, bob, aliceProduct }
 }
 
@@ -27,7 +30,10 @@ test.group('Account isolation', (group) => {
     assert.notInclude(foreign.text(), 'Alice Books')
   })
 
-  test("another account's product is a 404 by form post, and nothing changes", async ({ client, assert }) => {
+  test("another account's product is a 404 by form post, and nothing changes", async ({
+    client,
+    assert,
+  }) => {
     const { bob, aliceProduct } = await twoAccounts()
     const response = await client
       .put(`/products/${aliceProduct.id}/status`)
@@ -59,7 +65,10 @@ test.group('Staff', (group) => {
     response.assertStatus(404)
   })
 
-  test('staff switch into any account, see its products, and switch back', async ({ client, assert }) => {
+  test('staff switch into any account, see its products, and switch back', async ({
+    client,
+    assert,
+  }) => {
     const { alice, aliceProduct } = await twoAccounts()
     const staff = await UserFactory.with('account').apply('staff').create()
 
@@ -74,7 +83,10 @@ test.group('Staff', (group) => {
     switched.assertStatus(302)
     switched.assertSession('actingAccountId', alice.accountId)
 
-    const dashboard = await client.get('/').loginAs(staff).withSession({ actingAccountId: alice.accountId })
+    const dashboard = await client
+      .get('/')
+      .loginAs(staff)
+      .withSession({ actingAccountId: alice.accountId })
     dashboard.assertTextIncludes('Alice Books')
     dashboard.assertTextIncludes('staff view')
 
@@ -88,7 +100,9 @@ test.group('Staff', (group) => {
     assert.notInclude(own.text(), 'Alice Books')
   })
 
-  test('a non-staff user cannot act in another account through a forged session value', async ({ client }) => {
+  test('a non-staff user cannot act in another account through a forged session value', async ({
+    client,
+  }) => {
     const { bob, aliceProduct } = await twoAccounts()
     const response = await client
       .get(`/products/${aliceProduct.id}`)

@@ -9,7 +9,9 @@ import Product from '#models/product'
 test.group('Dashboard', (group) => {
   group.each.setup(resetDatabase)
 
-  test('an account without products sees the empty state and the way to add one', async ({ client }) => {
+  test('an account without products sees the empty state and the way to add one', async ({
+    client,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const response = await client.get('/').loginAs(owner)
     response.assertStatus(200)
@@ -21,7 +23,9 @@ test.group('Dashboard', (group) => {
     client,
   }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Main Books' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Main Books' })
+      .apply('active')
+      .create()
     await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').createMany(3)
     await InvoiceRecordFactory.merge({ productId: product.id }).apply('synced').createMany(2)
     await InvoiceRecordFactory.merge({ productId: product.id }).createMany(4)
@@ -94,7 +98,12 @@ test.group('Adding a product', (group) => {
 
   test('creates it Paused and logs it', async ({ client, assert }) => {
     const owner = await UserFactory.with('account').create()
-    const response = await client.post('/products').withCsrfToken().loginAs(owner).form({ name: 'NZ Books' }).redirects(0)
+    const response = await client
+      .post('/products')
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ name: 'NZ Books' })
+      .redirects(0)
     response.assertStatus(302)
     const product = await Product.query().where('account_id', owner.accountId).firstOrFail()
     assert.equal(product.name, 'NZ Books')
@@ -102,10 +111,17 @@ test.group('Adding a product', (group) => {
     assert.lengthOf(await logMessages(product.id, 'product.created'), 1)
   })
 
-  test("beyond the plan's product count it says so and creates nothing", async ({ client, assert }) => {
+  test("beyond the plan's product count it says so and creates nothing", async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account', 1, (a) => a.apply('starter')).create()
     await ProductFactory.merge({ accountId: owner.accountId }).create()
-    const response = await client.post('/products').withCsrfToken().loginAs(owner).form({ name: 'Second' })
+    const response = await client
+      .post('/products')
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ name: 'Second' })
     response.assertStatus(422)
     response.assertTextIncludes('Starter plan allows 1 product(s)')
     assert.lengthOf(await Product.query().where('account_id', owner.accountId), 1)
@@ -131,7 +147,10 @@ test.group('Error pages', () => {
     response.assertTextIncludes('Page not found')
   })
 
-  test('vendor assets are served from npm packages, unknown ones are a 404', async ({ client, assert }) => {
+  test('vendor assets are served from npm packages, unknown ones are a 404', async ({
+    client,
+    assert,
+  }) => {
     const htmx = await client.get('/vendor/htmx.min.js')
     htmx.assertStatus(200)
     assert.include(htmx.header('content-type'), 'javascript')

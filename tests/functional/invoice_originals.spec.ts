@@ -1,7 +1,11 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
-import { productWithSandboxInvoice, useAutotaskSandbox, type AutotaskWorld } from '#tests/helpers/autotask_world'
+import {
+  productWithSandboxInvoice,
+  useAutotaskSandbox,
+  type AutotaskWorld,
+} from '#tests/helpers/autotask_world'
 import { knob } from '#tests/contract/helpers/autotask_sandbox'
 import { AUTOTASK_SANDBOX_USER } from '#sandbox/autotask/index'
 import { UserFactory } from '#database/factories/user_factory'
@@ -50,7 +54,11 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.lengthOf(markup, 1)
     assert.equal(markup[0].status, 200)
     assert.lengthOf(await world.markupRequests(), 1)
-    assert.equal(world.sandbox.state.stats().usage.count, 1, 'one request of the hourly budget spent')
+    assert.equal(
+      world.sandbox.state.stats().usage.count,
+      1,
+      'one request of the hourly budget spent'
+    )
     assert.include(await storedCopy(invoice.id), `Tax Invoice ${invoice.invoiceNumber}`)
     await assertLogged(product.id, 'invoice.copy_fetched', [
       `Autotask's copy of invoice ${invoice.invoiceNumber} fetched on its first view and stored`,
@@ -73,7 +81,10 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.lengthOf(await logMessages(product.id, 'invoice.copy_fetched'), 1)
   })
 
-  test('two people opening the same invoice at once still cost one Autotask call', async ({ client, assert }) => {
+  test('two people opening the same invoice at once still cost one Autotask call', async ({
+    client,
+    assert,
+  }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     const viewer = await UserFactory.merge({ accountId: user.accountId, role: 'viewer' }).create()
     world.sandbox.state.setLatency(400, 'Invoices')
@@ -96,7 +107,12 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
   }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     const url = urls(product.id, invoice.id)
-    await knob(world.sandbox, 'POST', '/faults', { kind: 'error', entity: 'Invoices', status: 500, count: 1 })
+    await knob(world.sandbox, 'POST', '/faults', {
+      kind: 'error',
+      entity: 'Invoices',
+      status: 500,
+      count: 1,
+    })
 
     const failed = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
     failed.assertStatus(200)
@@ -121,33 +137,52 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.include(await storedCopy(invoice.id), `Tax Invoice ${invoice.invoiceNumber}`)
   })
 
-  test('an invoice Autotask no longer has: the slot says so and nothing is stored', async ({ client, assert }) => {
+  test('an invoice Autotask no longer has: the slot says so and nothing is stored', async ({
+    client,
+    assert,
+  }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     await knob(world.sandbox, 'DELETE', `/invoices/${invoice.autotaskId}`)
-    const response = await client.get(urls(product.id, invoice.id).copy).header('HX-Request', 'true').loginAs(user)
+    const response = await client
+      .get(urls(product.id, invoice.id).copy)
+      .header('HX-Request', 'true')
+      .loginAs(user)
     response.assertStatus(200)
     assert.include(response.text(), `Autotask has no invoice ${invoice.autotaskId}`)
     assert.lengthOf(await world.markupRequests(invoice.autotaskId), 1)
     assert.isNull(await storedCopy(invoice.id))
   })
 
-  test('Autotask unreachable: the slot says so and nothing is stored', async ({ client, assert }) => {
+  test('Autotask unreachable: the slot says so and nothing is stored', async ({
+    client,
+    assert,
+  }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     // The stored zone points at a port where nothing listens.
-    await Product.query().where('id', product.id).update({ autotask_zone_url: 'http://127.0.0.1:9/atservicesrest/' })
-    const response = await client.get(urls(product.id, invoice.id).copy).header('HX-Request', 'true').loginAs(user)
+    await Product.query()
+      .where('id', product.id)
+      .update({ autotask_zone_url: 'http://127.0.0.1:9/atservicesrest/' })
+    const response = await client
+      .get(urls(product.id, invoice.id).copy)
+      .header('HX-Request', 'true')
+      .loginAs(user)
     response.assertStatus(200)
     assert.include(response.text(), 'Autotask did not answer')
     assert.isNull(await storedCopy(invoice.id))
   })
 
-  test("a product without an Autotask connection: the slot says how to connect it and Autotask is not called", async ({
+  test('a product without an Autotask connection: the slot says how to connect it and Autotask is not called', async ({
     client,
     assert,
   }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
-    await Product.query().where('id', product.id).update({ autotask_username: null, autotask_secret: null, autotask_integration_code: null })
-    const response = await client.get(urls(product.id, invoice.id).copy).header('HX-Request', 'true').loginAs(user)
+    await Product.query()
+      .where('id', product.id)
+      .update({ autotask_username: null, autotask_secret: null, autotask_integration_code: null })
+    const response = await client
+      .get(urls(product.id, invoice.id).copy)
+      .header('HX-Request', 'true')
+      .loginAs(user)
     response.assertStatus(200)
     assert.include(response.text(), 'This product has no Autotask connection')
     assert.include(response.text(), 'Settings › Autotask credentials')
@@ -155,14 +190,19 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.isNull(await storedCopy(invoice.id))
   })
 
-  test('a viewer can open the originals, and their first view fetches the copy', async ({ client, assert }) => {
+  test('a viewer can open the originals, and their first view fetches the copy', async ({
+    client,
+    assert,
+  }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world, 'viewer')
     const url = urls(product.id, invoice.id)
     ;(await client.get(url.view).header('HX-Request', 'true').loginAs(user)).assertStatus(200)
     const slot = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
     slot.assertStatus(200)
     assert.include(slot.text(), `src="${url.frame}"`)
-    ;(await client.get(url.frame).loginAs(user)).assertTextIncludes(`Tax Invoice ${invoice.invoiceNumber}`)
+    ;(await client.get(url.frame).loginAs(user)).assertTextIncludes(
+      `Tax Invoice ${invoice.invoiceNumber}`
+    )
     assert.lengthOf(await world.markupRequests(invoice.autotaskId), 1)
   })
 
@@ -181,7 +221,10 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     assert.isNull(await storedCopy(invoice.id))
   })
 
-  test('without JavaScript the copy link renders the whole originals page with the copy', async ({ client, assert }) => {
+  test('without JavaScript the copy link renders the whole originals page with the copy', async ({
+    client,
+    assert,
+  }) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     const url = urls(product.id, invoice.id)
     const page = await client.get(url.view).loginAs(user)

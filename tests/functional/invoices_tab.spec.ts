@@ -25,7 +25,9 @@ test.group('Invoices tab', (group) => {
     await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'OLD-1' })
       .tap((i) => (i.invoiceDate = i.invoiceDate!.minus({ years: 1 })))
       .create()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'NEW-1' }).apply('fault').create()
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'NEW-1' })
+      .apply('fault')
+      .create()
 
     const response = await client.get(`/products/${product.id}/invoices`).loginAs(owner)
     response.assertStatus(200)
@@ -41,8 +43,17 @@ test.group('Invoices tab', (group) => {
     assert,
   }) => {
     const { owner, product } = await ownerWithProduct()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-100', companyName: 'Contoso' }).create()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-200', companyName: 'Fabrikam', autotaskId: 987654 }).create()
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'INV-100',
+      companyName: 'Contoso',
+    }).create()
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'INV-200',
+      companyName: 'Fabrikam',
+      autotaskId: 987654,
+    }).create()
 
     for (const [q, expected, absent] of [
       ['INV-1', 'INV-100', 'INV-200'],
@@ -62,7 +73,10 @@ test.group('Invoices tab', (group) => {
     }
   })
 
-  test('the grid polls for updates only while a row waits for the engine', async ({ client, assert }) => {
+  test('the grid polls for updates only while a row waits for the engine', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     const pending = await InvoiceRecordFactory.merge({ productId: product.id }).create()
     const waiting = await client.get(`/products/${product.id}/invoices`).loginAs(owner)
@@ -72,11 +86,21 @@ test.group('Invoices tab', (group) => {
     assert.include(settled.text(), 'hx-trigger="records-changed from:body"')
   })
 
-  test('the status filter (where the fault button lands) shows only faults', async ({ client, assert }) => {
+  test('the status filter (where the fault button lands) shows only faults', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'BAD-1' }).apply('fault').create()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'GOOD-1' }).apply('synced').create()
-    const response = await client.get(`/products/${product.id}/invoices`).qs({ status: 'fault' }).loginAs(owner)
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'BAD-1' })
+      .apply('fault')
+      .create()
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'GOOD-1' })
+      .apply('synced')
+      .create()
+    const response = await client
+      .get(`/products/${product.id}/invoices`)
+      .qs({ status: 'fault' })
+      .loginAs(owner)
     assert.include(response.text(), 'BAD-1')
     assert.notInclude(response.text(), 'GOOD-1')
   })
@@ -91,9 +115,13 @@ test.group('Invoices tab', (group) => {
     response.assertStatus(422)
   })
 
-  test('the status dialog shows the fault reason, the hint and the step-through log', async ({ client }) => {
+  test('the status dialog shows the fault reason, the hint and the step-through log', async ({
+    client,
+  }) => {
     const { owner, product } = await ownerWithProduct()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id })
+      .apply('fault')
+      .create()
     await product.related('logs').create({
       invoiceRecordId: invoice.id,
       autotaskId: invoice.autotaskId,
@@ -117,7 +145,9 @@ test.group('Invoices tab', (group) => {
     assert,
   }) => {
     const { owner, product } = await ownerWithProduct()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, attempts: 8 }).apply('fault').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, attempts: 8 })
+      .apply('fault')
+      .create()
     const response = await client
       .post(`/products/${product.id}/invoices/${invoice.id}/resync`)
       .withCsrfToken()
@@ -137,15 +167,22 @@ test.group('Invoices tab', (group) => {
 
   test('resync of a synced invoice explains it will be updated in place', async ({ client }) => {
     const { owner, product } = await ownerWithProduct()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, xeroInvoiceNumber: 'INV-0042' })
+    const invoice = await InvoiceRecordFactory.merge({
+      productId: product.id,
+      xeroInvoiceNumber: 'INV-0042',
+    })
       .apply('synced')
       .create()
-    const response = await client.get(`/products/${product.id}/invoices/${invoice.id}`).loginAs(owner)
+    const response = await client
+      .get(`/products/${product.id}/invoices/${invoice.id}`)
+      .loginAs(owner)
     response.assertTextIncludes('INV-0042')
     response.assertTextIncludes('updates that one in place')
   })
 
-  test('a move that does not apply is refused with the reason and changes nothing', async ({ client }) => {
+  test('a move that does not apply is refused with the reason and changes nothing', async ({
+    client,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).create()
     const response = await client
@@ -160,9 +197,15 @@ test.group('Invoices tab', (group) => {
 
   test('skip then unskip, and only staff run diagnostics', async ({ client }) => {
     const { owner, product } = await ownerWithProduct()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id })
+      .apply('fault')
+      .create()
     const act = (action: string, user = owner) =>
-      client.post(`/products/${product.id}/invoices/${invoice.id}/${action}`).withCsrfToken().loginAs(user).redirects(0)
+      client
+        .post(`/products/${product.id}/invoices/${invoice.id}/${action}`)
+        .withCsrfToken()
+        .loginAs(user)
+        .redirects(0)
 
     ;(await act('skip')).assertStatus(302)
     await assertRecordStatus(invoice, 'skipped')
@@ -177,11 +220,18 @@ test.group('Invoices tab', (group) => {
     await assertRecordStatus(invoice, 'pending')
   })
 
-  test('viewers see the dialog without actions and are refused them', async ({ client, assert }) => {
+  test('viewers see the dialog without actions and are refused them', async ({
+    client,
+    assert,
+  }) => {
     const viewer = await UserFactory.with('account').apply('viewer').create()
     const product = await ProductFactory.merge({ accountId: viewer.accountId }).create()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
-    const dialog = await client.get(`/products/${product.id}/invoices/${invoice.id}`).loginAs(viewer)
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id })
+      .apply('fault')
+      .create()
+    const dialog = await client
+      .get(`/products/${product.id}/invoices/${invoice.id}`)
+      .loginAs(viewer)
     dialog.assertStatus(200)
     assert.notInclude(dialog.text(), 'data-testid="action-skip"')
     const response = await client
@@ -194,7 +244,9 @@ test.group('Invoices tab', (group) => {
 
   test("another account's invoice is a 404 for view, actions and originals", async ({ client }) => {
     const { product } = await ownerWithProduct()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id }).apply('fault').create()
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id })
+      .apply('fault')
+      .create()
     const stranger = await UserFactory.with('account').create()
     for (const request of [
       client.get(`/products/${product.id}/invoices`),
@@ -215,25 +267,52 @@ test.group('Invoices tab', (group) => {
       productId: product.id,
       autotaskHtml: '<h1>Invoice 55</h1><script>alert(1)</script>',
     }).create()
-    const response = await client.get(`/products/${product.id}/invoices/${invoice.id}/original`).loginAs(owner)
+    const response = await client
+      .get(`/products/${product.id}/invoices/${invoice.id}/original`)
+      .loginAs(owner)
     response.assertStatus(200)
     response.assertTextIncludes('<h1>Invoice 55</h1>')
-    response.assertHeader('content-security-policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+    response.assertHeader(
+      'content-security-policy',
+      "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+    )
   })
 })
 
 test.group('Exports', (group) => {
   group.each.setup(resetDatabase)
 
-  test('CSV export holds the filtered list, quoted and safe from formulas', async ({ client, assert }) => {
+  test('CSV export holds the filtered list, quoted and safe from formulas', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'A-1', companyName: '=HYPERLINK("x"), Ltd', total: new Decimal('10.5') }).apply('fault').create()
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'B-1' }).apply('synced').create()
-    const response = await client.get(`/products/${product.id}/invoices/export/csv`).qs({ status: 'fault' }).loginAs(owner)
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'A-1',
+      companyName: '=HYPERLINK("x"), Ltd',
+      total: new Decimal('10.5'),
+    })
+      .apply('fault')
+      .create()
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'B-1' })
+      .apply('synced')
+      .create()
+    const response = await client
+      .get(`/products/${product.id}/invoices/export/csv`)
+      .qs({ status: 'fault' })
+      .loginAs(owner)
     response.assertStatus(200)
     response.assertHeader('content-type', 'text/csv; charset=utf-8')
-    assert.match(response.header('content-disposition') ?? '', /attachment; filename="invoices-\d+-[\d-]+\.csv"/)
-    const lines = response.text().replace(/^\uFEFF/, '').trim().split('\r\n')
+    assert.match(
+      response.header('content-disposition') ?? '',
+      /attachment; filename="invoices-\d+-[\d-]+\.csv"/
+    )
+    const lines = response
+      .text()
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
     assert.lengthOf(lines, 2)
     assert.match(lines[0], /^Autotask ID,Invoice number,Company,Date/)
     assert.include(lines[1], `"'=HYPERLINK(""x""), Ltd"`)
@@ -259,7 +338,8 @@ test.group('Exports', (group) => {
       updated_at: toSqlDateTime(),
     }))
     const { default: db } = await import('@adonisjs/lucid/services/db')
-    for (let i = 0; i < rows.length; i += 500) await db.table('invoice_records').multiInsert(rows.slice(i, i + 500))
+    for (let i = 0; i < rows.length; i += 500)
+      await db.table('invoice_records').multiInsert(rows.slice(i, i + 500))
 
     const response = await client
       .get(`/products/${product.id}/invoices/export/xlsx`)
@@ -272,7 +352,10 @@ test.group('Exports', (group) => {
         })
       })
     response.assertStatus(200)
-    response.assertHeader('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+    response.assertHeader(
+      'content-type',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+    )
     const workbook = new ExcelJS.Workbook()
     await workbook.xlsx.load(response.body())
     const sheet = workbook.getWorksheet('Invoices')!
@@ -287,16 +370,30 @@ test.group('Purchase Orders and Sync Logs tabs', (group) => {
 
   test('the Purchase Orders tab lists POs with vendor and search', async ({ client, assert }) => {
     const { owner, product } = await ownerWithProduct()
-    await PurchaseOrderRecordFactory.merge({ productId: product.id, poNumber: 'PO-77', vendorName: 'Ingram' }).create()
-    await PurchaseOrderRecordFactory.merge({ productId: product.id, poNumber: 'PO-88', vendorName: 'Dicker' }).create()
-    const response = await client.get(`/products/${product.id}/purchase-orders`).qs({ q: 'ingr' }).loginAs(owner)
+    await PurchaseOrderRecordFactory.merge({
+      productId: product.id,
+      poNumber: 'PO-77',
+      vendorName: 'Ingram',
+    }).create()
+    await PurchaseOrderRecordFactory.merge({
+      productId: product.id,
+      poNumber: 'PO-88',
+      vendorName: 'Dicker',
+    }).create()
+    const response = await client
+      .get(`/products/${product.id}/purchase-orders`)
+      .qs({ q: 'ingr' })
+      .loginAs(owner)
     response.assertStatus(200)
     assert.include(response.text(), 'PO-77')
     assert.notInclude(response.text(), 'PO-88')
     assert.include(response.text(), 'Vendor')
   })
 
-  test('the Sync Logs tab searches text, Autotask id and date, newest first', async ({ client, assert }) => {
+  test('the Sync Logs tab searches text, Autotask id and date, newest first', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     const write = (message: string, autotaskId: number | null = null) =>
       product.related('logs').create({ level: 'info', event: 'test', message, autotaskId })
@@ -318,11 +415,17 @@ test.group('Purchase Orders and Sync Logs tabs', (group) => {
     assert.notInclude(byText.text(), 'Invoice 1001')
     assert.notInclude(byText.text(), '<html')
 
-    const byId = await client.get(`/products/${product.id}/logs`).qs({ autotaskId: 33 }).loginAs(owner)
+    const byId = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ autotaskId: 33 })
+      .loginAs(owner)
     assert.include(byId.text(), 'Invoice 1002')
     assert.notInclude(byId.text(), 'Invoice 1001')
 
-    const future = await client.get(`/products/${product.id}/logs`).qs({ from: '2999-01-01' }).loginAs(owner)
+    const future = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ from: '2999-01-01' })
+      .loginAs(owner)
     future.assertTextIncludes('No log lines match.')
   })
 

@@ -35,7 +35,10 @@ test.group('Product settings', (group) => {
     response.assertTextIncludes('name="daysBack" type="number" value="30"')
   })
 
-  test('saving stores every option, unticked boxes as false, and logs what changed', async ({ client, assert }) => {
+  test('saving stores every option, unticked boxes as false, and logs what changed', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
     const response = await client
@@ -52,7 +55,13 @@ test.group('Product settings', (group) => {
     assert.deepEqual(settings.skipCompanyIds, [12, 7])
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
-    assert.deepEqual(settings.purchaseOrders, { enabled: true, documentType: 'BILL', triggerStatus: 3, accountCode: '300', taxType: 'INPUT2' })
+    assert.deepEqual(settings.purchaseOrders, {
+      enabled: true,
+      documentType: 'BILL',
+      triggerStatus: 3,
+      accountCode: '300',
+      taxType: 'INPUT2',
+    })
     assert.equal(settings.slackChannel, '#billing-alerts')
     const [line] = await logMessages(product.id, 'settings.changed')
     assert.include(line, `Settings changed by ${owner.email}:`)
@@ -82,7 +91,11 @@ test.group('Product settings', (group) => {
   test('purchase orders stay off on a plan without them', async ({ client, assert }) => {
     const owner = await UserFactory.with('account', 1, (a) => a.apply('starter')).create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
-    await client.put(`/products/${product.id}/settings`).withCsrfToken().loginAs(owner).form(validForm)
+    await client
+      .put(`/products/${product.id}/settings`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form(validForm)
     assert.isFalse((await Product.findOrFail(product.id)).effectiveSettings.purchaseOrders.enabled)
   })
 
@@ -92,7 +105,11 @@ test.group('Product settings', (group) => {
     const page = await client.get(`/products/${product.id}/settings`).loginAs(viewer)
     page.assertStatus(200)
     assert.notInclude(page.text(), 'data-testid="save-settings"')
-    const response = await client.put(`/products/${product.id}/settings`).withCsrfToken().loginAs(viewer).form(validForm)
+    const response = await client
+      .put(`/products/${product.id}/settings`)
+      .withCsrfToken()
+      .loginAs(viewer)
+      .form(validForm)
     response.assertStatus(403)
     assert.isNull((await Product.findOrFail(product.id)).settings)
   })

@@ -4,7 +4,11 @@ import db from '@adonisjs/lucid/services/db'
 import autotaskConfig from '#config/autotask'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
-import { AUTOTASK_SANDBOX_USER, UNMAPPED_TAX_REGION_ID, type AutotaskSandbox } from '#sandbox/autotask/index'
+import {
+  AUTOTASK_SANDBOX_USER,
+  UNMAPPED_TAX_REGION_ID,
+  type AutotaskSandbox,
+} from '#sandbox/autotask/index'
 import { XERO_SANDBOX_TENANTS, type XeroSandbox } from '#sandbox/xero/index'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
@@ -52,16 +56,24 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     return async () => {
       const violations = [...xero.state.violations]
       await sandboxes.stop()
-      if (violations.length > 0) throw new Error(`Requests broke the Xero contract: ${JSON.stringify(violations)}`)
+      if (violations.length > 0)
+        throw new Error(`Requests broke the Xero contract: ${JSON.stringify(violations)}`)
     }
   })
   group.each.setup(resetDatabase)
 
   /** Starts "Connect to Xero" for the product; returns the authorize URL and what the session remembered. */
   async function startXero(client: any, owner: User, product: Product) {
-    const response = await client.post(`/products/${product.id}/setup/xero`).withCsrfToken().loginAs(owner).redirects(0)
+    const response = await client
+      .post(`/products/${product.id}/setup/xero`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .redirects(0)
     response.assertStatus(302)
-    return { authorizeUrl: response.header('location') as string, authorization: response.session('xeroAuthorization') }
+    return {
+      authorizeUrl: response.header('location') as string,
+      authorization: response.session('xeroAuthorization'),
+    }
   }
 
   /** Follows Xero's answer back into the app with the session of the browser that started it. */
@@ -73,9 +85,17 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
       .redirects(0)
   }
 
-  test('step 1 creates the product Paused and goes on to the Autotask step', async ({ client, assert }) => {
+  test('step 1 creates the product Paused and goes on to the Autotask step', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    const response = await client.post('/products').withCsrfToken().loginAs(owner).form({ name: 'Harbour Books' }).redirects(0)
+    const response = await client
+      .post('/products')
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ name: 'Harbour Books' })
+      .redirects(0)
     const product = await Product.query().where('account_id', owner.accountId).firstOrFail()
     response.assertStatus(302)
     response.assertHeader('location', `/products/${product.id}/setup/autotask`)
@@ -85,7 +105,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     const page = await client.get(`/products/${product.id}/setup/autotask`).loginAs(owner)
     page.assertStatus(200)
     page.assertTextIncludes('data-testid="setup-steps"')
-    assert.match(page.text(), /<a href="[^"]+\/setup\/autotask" aria-current="step">\s*2\. Autotask\s*<\/a>/)
+    assert.match(
+      page.text(),
+      /<a href="[^"]+\/setup\/autotask" aria-current="step">\s*2\. Autotask\s*<\/a>/
+    )
     assert.lengthOf(page.text().match(/aria-current="step"/g) ?? [], 1)
   })
 
@@ -103,7 +126,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     response.assertHeader('hx-redirect', `/products/${product.id}/setup/autotask`)
   })
 
-  test('a wrong Autotask secret is refused with 422 in plain words, and nothing is stored', async ({ client, assert }) => {
+  test('a wrong Autotask secret is refused with 422 in plain words, and nothing is stored', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const response = await client
@@ -112,7 +138,9 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
       .loginAs(owner)
       .form({ ...credentials, secret: 'not-the-secret' })
     response.assertStatus(422)
-    response.assertTextIncludes(`Autotask refused the secret of API user &quot;${credentials.username}&quot;`)
+    response.assertTextIncludes(
+      `Autotask refused the secret of API user &quot;${credentials.username}&quot;`
+    )
     response.assertTextIncludes('Nothing was saved.')
     response.assertTextIncludes('name="secret" type="password" value=""')
     assert.notInclude(response.text(), 'not-the-secret')
@@ -127,35 +155,54 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.lengthOf(await logMessages(product.id, 'product.autotask_connected'), 0)
   })
 
-  test('a wrong user, a wrong integration code and an unreachable Autotask each say what is wrong', async ({ client, assert }) => {
+  test('a wrong user, a wrong integration code and an unreachable Autotask each say what is wrong', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const attempt = (form: typeof credentials) =>
-      client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().header('HX-Request', 'true').loginAs(owner).form(form)
+      client
+        .put(`/products/${product.id}/setup/autotask`)
+        .withCsrfToken()
+        .header('HX-Request', 'true')
+        .loginAs(owner)
+        .form(form)
 
     const wrongUser = await attempt({ ...credentials, username: 'nobody@demo.example' })
     wrongUser.assertStatus(422)
-    wrongUser.assertTextIncludes('Autotask does not know the API user &quot;nobody@demo.example&quot;')
+    wrongUser.assertTextIncludes(
+      'Autotask does not know the API user &quot;nobody@demo.example&quot;'
+    )
 
     const wrongCode = await attempt({ ...credentials, integrationCode: 'WRONG0INTEGRATION0CODE' })
     wrongCode.assertStatus(422)
     wrongCode.assertTextIncludes('Autotask refused the API integration code')
 
-    app.container.swap(AutotaskClient, () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: 'http://127.0.0.1:1' }))
+    app.container.swap(
+      AutotaskClient,
+      () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: 'http://127.0.0.1:1' })
+    )
     try {
       const unreachable = await attempt(credentials)
       unreachable.assertStatus(422)
       unreachable.assertTextIncludes('Could not reach Autotask')
       assert.notInclude(unreachable.text(), 'it will be tried again')
     } finally {
-      app.container.swap(AutotaskClient, () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: autotask.lookupUrl }))
+      app.container.swap(
+        AutotaskClient,
+        () => new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: autotask.lookupUrl })
+      )
     }
     const row = await rawProductRow(product.id)
     assert.isNull(row.autotask_secret)
     assert.equal(row.autotask_health, 'unknown')
   })
 
-  test('missing fields re-render through htmx with 422 and field errors, the secret left empty', async ({ client, assert }) => {
+  test('missing fields re-render through htmx with 422 and field errors, the secret left empty', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const response = await client
@@ -178,7 +225,12 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
   }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
-    const response = await client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().loginAs(owner).form(credentials).redirects(0)
+    const response = await client
+      .put(`/products/${product.id}/setup/autotask`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form(credentials)
+      .redirects(0)
     response.assertStatus(302)
     response.assertHeader('location', `/products/${product.id}/setup/xero`)
 
@@ -234,7 +286,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.include(line, `Xero organisation "${NZ.name}" connected by ${owner.email}`)
   })
 
-  test('a callback with the wrong state is refused and exchanges nothing', async ({ client, assert }) => {
+  test('a callback with the wrong state is refused and exchanges nothing', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
@@ -251,12 +306,18 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.isNull(stored.xeroTokens)
     assert.isNull(stored.xeroTenantId)
 
-    const page = await client.get(`/products/${product.id}/setup/xero`).loginAs(owner).withFlashMessages({ setupError: response.flashMessage('setupError') })
+    const page = await client
+      .get(`/products/${product.id}/setup/xero`)
+      .loginAs(owner)
+      .withFlashMessages({ setupError: response.flashMessage('setupError') })
     page.assertTextIncludes('data-testid="setup-error"')
     page.assertTextIncludes('did not match this sign-in')
   })
 
-  test('denied consent says access was not allowed and stores nothing', async ({ client, assert }) => {
+  test('denied consent says access was not allowed and stores nothing', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
@@ -271,7 +332,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.isNull(stored.xeroTenantId)
   })
 
-  test('a code Xero will not exchange (used twice) says so and stores nothing more', async ({ client, assert }) => {
+  test('a code Xero will not exchange (used twice) says so and stores nothing more', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const other = await bareProduct(owner, 'Second Books')
@@ -300,14 +364,20 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     response.assertHeader('location', `/products/${product.id}/setup/xero/organisation`)
     const pending = response.session('xeroPendingConnection')
     assert.equal(pending.productId, product.id)
-    assert.sameMembers(pending.tenants.map((tenant: { tenantId: string }) => tenant.tenantId), [NZ.tenantId, AU.tenantId])
+    assert.sameMembers(
+      pending.tenants.map((tenant: { tenantId: string }) => tenant.tenantId),
+      [NZ.tenantId, AU.tenantId]
+    )
     assert.notProperty(pending, 'accessToken')
     const issuedRefreshTokens = [...xero.state.refreshTokens.keys()]
     for (const token of issuedRefreshTokens) assert.notInclude(pending.sealedRefreshToken, token)
     assert.isBelow(JSON.stringify(pending).length, 1000)
     assert.isNull((await Product.findOrFail(product.id)).xeroTokens)
 
-    const page = await client.get(`/products/${product.id}/setup/xero/organisation`).loginAs(owner).withSession({ xeroPendingConnection: pending })
+    const page = await client
+      .get(`/products/${product.id}/setup/xero/organisation`)
+      .loginAs(owner)
+      .withSession({ xeroPendingConnection: pending })
     page.assertStatus(200)
     page.assertTextIncludes(NZ.name)
     page.assertTextIncludes(AU.name)
@@ -338,8 +408,11 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     const product = await bareProduct(owner)
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
     const back = await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId, AU.tenantId] })
-    const pending = (await callback(client, owner, back, authorization)).session('xeroPendingConnection')
-    for (const grant of xero.state.grants.values()) grant.tenantIds = grant.tenantIds.filter((id) => id !== AU.tenantId)
+    const pending = (await callback(client, owner, back, authorization)).session(
+      'xeroPendingConnection'
+    )
+    for (const grant of xero.state.grants.values())
+      grant.tenantIds = grant.tenantIds.filter((id) => id !== AU.tenantId)
 
     const chosen = await client
       .put(`/products/${product.id}/setup/xero/organisation`)
@@ -357,33 +430,76 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.isNull(stored.xeroTenantId)
   })
 
-  test('a callback with no authorization in progress goes to the dashboard with a message', async ({ client, assert }) => {
+  test('a callback with no authorization in progress goes to the dashboard with a message', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    const response = await client.get('/xero/callback?code=abc&state=def').loginAs(owner).redirects(0)
+    const response = await client
+      .get('/xero/callback?code=abc&state=def')
+      .loginAs(owner)
+      .redirects(0)
     response.assertStatus(302)
     response.assertHeader('location', '/')
     assert.include(response.flashMessage('alert'), 'No Xero connection was in progress')
   })
 
-  test('the whole wizard: name, Autotask, Xero, mappings with preselection, saved and left Paused', async ({ client, assert }) => {
+  test('the whole wizard: name, Autotask, Xero, mappings with preselection, saved and left Paused', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    await client.post('/products').withCsrfToken().loginAs(owner).form({ name: 'Harbour Books' }).redirects(0)
+    await client
+      .post('/products')
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ name: 'Harbour Books' })
+      .redirects(0)
     const product = await Product.query().where('account_id', owner.accountId).firstOrFail()
-    ;(await client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().loginAs(owner).form(credentials).redirects(0)).assertStatus(302)
+    ;(
+      await client
+        .put(`/products/${product.id}/setup/autotask`)
+        .withCsrfToken()
+        .loginAs(owner)
+        .form(credentials)
+        .redirects(0)
+    ).assertStatus(302)
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
-    ;(await callback(client, owner, await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }), authorization)).assertStatus(302)
+    ;(
+      await callback(
+        client,
+        owner,
+        await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }),
+        authorization
+      )
+    ).assertStatus(302)
 
     const page = await client.get(`/products/${product.id}/setup/mappings`).loginAs(owner)
     page.assertStatus(200)
     const html = page.text()
     const selectedIn = (name: string) => {
-      const select = new RegExp(`name="${name.replace(/[[\]]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</select>`).exec(html)?.[1] ?? ''
+      const select =
+        new RegExp(`name="${name.replace(/[[\]]/g, '\\$&')}"[^>]*>([\\s\\S]*?)</select>`).exec(
+          html
+        )?.[1] ?? ''
       return /<option value="([^"]*)" selected>/.exec(select)?.[1] ?? ''
     }
     assert.equal(selectedIn('taxRegions[id1]'), 'OUTPUT2', 'GST NZ 15% → GST on Income 15%')
-    assert.equal(selectedIn('taxRegions[id2]'), 'NONE', 'Exempt 0% → Tax Exempt, by name among the 0% rates')
-    assert.equal(selectedIn(`taxRegions[id${UNMAPPED_TAX_REGION_ID}]`), '', 'VAT UK 20% has no Xero rate in NZ')
-    assert.equal(selectedIn('billingCodes[id29682801]'), '200', 'Remote Support (GL 200) → account 200')
+    assert.equal(
+      selectedIn('taxRegions[id2]'),
+      'NONE',
+      'Exempt 0% → Tax Exempt, by name among the 0% rates'
+    )
+    assert.equal(
+      selectedIn(`taxRegions[id${UNMAPPED_TAX_REGION_ID}]`),
+      '',
+      'VAT UK 20% has no Xero rate in NZ'
+    )
+    assert.equal(
+      selectedIn('billingCodes[id29682801]'),
+      '200',
+      'Remote Support (GL 200) → account 200'
+    )
     assert.equal(selectedIn('defaultAccount'), '200')
 
     const save = await client
@@ -405,7 +521,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.include(save.flashMessage('notice'), 'is set up and Paused')
     assert.include(save.flashMessage('notice'), 'switch it to Active')
 
-    const rows = await Mapping.query().where('product_id', product.id).orderBy('kind').orderBy('autotask_value')
+    const rows = await Mapping.query()
+      .where('product_id', product.id)
+      .orderBy('kind')
+      .orderBy('autotask_value')
     const pairs = rows.map((row) => `${row.kind}:${row.autotaskValue}→${row.xeroValue}`)
     assert.sameMembers(pairs, [
       `billing_code:${DEFAULT_MAPPING_VALUE}→260`,
@@ -422,13 +541,21 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
       .put(`/products/${product.id}/setup/mappings`)
       .withCsrfToken()
       .loginAs(owner)
-      .form({ 'taxRegions[id1]': 'ZERORATED', 'billingCodes[id29682801]': '200', 'defaultAccount': '260' })
+      .form({
+        'taxRegions[id1]': 'ZERORATED',
+        'billingCodes[id29682801]': '200',
+        'defaultAccount': '260',
+      })
       .redirects(0)
     resave.assertStatus(302)
     const after = await Mapping.query().where('product_id', product.id)
     assert.sameMembers(
       after.map((row) => `${row.kind}:${row.autotaskValue}→${row.xeroValue}`),
-      [`billing_code:${DEFAULT_MAPPING_VALUE}→260`, 'billing_code:29682801→200', 'tax_region:1→ZERORATED']
+      [
+        `billing_code:${DEFAULT_MAPPING_VALUE}→260`,
+        'billing_code:29682801→200',
+        'tax_region:1→ZERORATED',
+      ]
     )
 
     const stored = await Product.findOrFail(product.id)
@@ -439,16 +566,31 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.equal(stored.xeroHealth, 'ok')
     assert.lengthOf(await logMessages(product.id, 'mappings.saved'), 2)
 
-    const dashboard = await client.get('/').loginAs(owner).withFlashMessages({ notice: save.flashMessage('notice') })
+    const dashboard = await client
+      .get('/')
+      .loginAs(owner)
+      .withFlashMessages({ notice: save.flashMessage('notice') })
     dashboard.assertTextIncludes('is set up and Paused')
   })
 
-  test('mappings without a default account re-render through htmx with 422 and save nothing', async ({ client, assert }) => {
+  test('mappings without a default account re-render through htmx with 422 and save nothing', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
-    await client.put(`/products/${product.id}/setup/autotask`).withCsrfToken().loginAs(owner).form(credentials)
+    await client
+      .put(`/products/${product.id}/setup/autotask`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form(credentials)
     const { authorizeUrl, authorization } = await startXero(client, owner, product)
-    await callback(client, owner, await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }), authorization)
+    await callback(
+      client,
+      owner,
+      await answerConsent(authorizeUrl, { tenantIds: [NZ.tenantId] }),
+      authorization
+    )
 
     const response = await client
       .put(`/products/${product.id}/setup/mappings`)
@@ -458,7 +600,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
       .form({ 'taxRegions[id1]': 'ZERORATED', 'defaultAccount': '' })
     response.assertStatus(422)
     response.assertTextIncludes('id="defaultAccount-error"')
-    assert.match(response.text(), /name="taxRegions\[id1\]">[\s\S]*?<option value="ZERORATED" selected>/)
+    assert.match(
+      response.text(),
+      /name="taxRegions\[id1\]">[\s\S]*?<option value="ZERORATED" selected>/
+    )
     const unknown = await client
       .put(`/products/${product.id}/setup/mappings`)
       .withCsrfToken()
@@ -470,7 +615,9 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.lengthOf(await Mapping.query().where('product_id', product.id), 0)
   })
 
-  test('the mappings step of a product without connections says which step comes first', async ({ client }) => {
+  test('the mappings step of a product without connections says which step comes first', async ({
+    client,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const product = await bareProduct(owner)
     const page = await client.get(`/products/${product.id}/setup/mappings`).loginAs(owner)
@@ -487,7 +634,10 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     page.assertTextIncludes(`href="/products/${product.id}/setup/mappings"`)
   })
 
-  test('viewers cannot run any step (403) and other accounts’ products are not found (404)', async ({ client, assert }) => {
+  test('viewers cannot run any step (403) and other accounts’ products are not found (404)', async ({
+    client,
+    assert,
+  }) => {
     const viewer = await UserFactory.with('account').apply('viewer').create()
     const own = await bareProduct(viewer)
     const stranger = await UserFactory.with('account').create()
@@ -499,12 +649,20 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
       client.post(`/products/${id}/setup/xero`).withCsrfToken().loginAs(user).redirects(0),
       client.get(`/products/${id}/setup/xero/organisation`).loginAs(user),
       client.get(`/products/${id}/setup/mappings`).loginAs(user),
-      client.put(`/products/${id}/setup/mappings`).withCsrfToken().loginAs(user).form({ defaultAccount: '200' }),
+      client
+        .put(`/products/${id}/setup/mappings`)
+        .withCsrfToken()
+        .loginAs(user)
+        .form({ defaultAccount: '200' }),
     ]
     for (const response of await Promise.all(steps(own.id, viewer))) response.assertStatus(403)
     const owner = await UserFactory.merge({ accountId: viewer.accountId }).create()
     for (const response of await Promise.all(steps(foreign.id, owner))) response.assertStatus(404)
-    const viewerCreates = await client.post('/products').withCsrfToken().loginAs(viewer).form({ name: 'Nope' })
+    const viewerCreates = await client
+      .post('/products')
+      .withCsrfToken()
+      .loginAs(viewer)
+      .form({ name: 'Nope' })
     viewerCreates.assertStatus(403)
     assert.isNull((await rawProductRow(own.id)).autotask_secret)
     assert.lengthOf(await Product.query().where('account_id', viewer.accountId), 1)

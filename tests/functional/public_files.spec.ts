@@ -3,7 +3,10 @@ import app from '@adonisjs/core/services/app'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 
 test.group('Public files', () => {
-  test('the stylesheet and script are served from public/ with caching headers', async ({ client, assert }) => {
+  test('the stylesheet and script are served from public/ with caching headers', async ({
+    client,
+    assert,
+  }) => {
     const css = await client.get('/css/app.css')
     css.assertStatus(200)
     assert.match(css.header('content-type') ?? '', /text\/css/)
@@ -19,14 +22,19 @@ test.group('Public files', () => {
     again.assertStatus(304)
   })
 
-  test('a missing file falls through to the router (404), and dot-files stay hidden', async ({ client }) => {
+  test('a missing file falls through to the router (404), and dot-files stay hidden', async ({
+    client,
+  }) => {
     const missing = await client.get('/css/nothing-here.css')
     missing.assertStatus(404)
     const dotFile = await client.get('/.env')
     dotFile.assertStatus(404)
   })
 
-  test('a path without an extension is a page: it is never looked for in public/', async ({ client, cleanup }) => {
+  test('a path without an extension is a page: it is never looked for in public/', async ({
+    client,
+    cleanup,
+  }) => {
     // A file named like a route, without an extension, must not shadow the page.
     await writeFile(app.publicPath('login'), 'a stray file')
     cleanup(() => rm(app.publicPath('login'), { force: true }))

@@ -33,7 +33,13 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     const product = await Product.findOrFail(world.product.id)
     product.settings = {
       ...(product.settings ?? {}),
-      purchaseOrders: { enabled: true, documentType, triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+      purchaseOrders: {
+        enabled: true,
+        documentType,
+        triggerStatus: 2,
+        accountCode: '300',
+        taxType: 'INPUT2',
+      },
     }
     await product.save()
   }
@@ -41,11 +47,14 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
   const org = () => world.xero.state.organisation(TENANT)!
   const xeroOrders = () => org().purchaseOrders
   const bills = () => org().invoices.filter((invoice) => invoice.Type === 'ACCPAY')
-  const records = () => PurchaseOrderRecord.query().where('product_id', world.product.id).orderBy('id')
+  const records = () =>
+    PurchaseOrderRecord.query().where('product_id', world.product.id).orderBy('id')
 
   /** A submitted Autotask PO and its vendor's name. */
   function submittedOrder() {
-    const order = world.autotask.state.sorted('PurchaseOrders').find((candidate) => candidate.status === 2)!
+    const order = world.autotask.state
+      .sorted('PurchaseOrders')
+      .find((candidate) => candidate.status === 2)!
     const vendor = world.autotask.state.tables.Companies.get(Number(order.vendorID))!
     return { order, vendorName: String(vendor.companyName) }
   }
@@ -87,7 +96,9 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     return order
   }
 
-  test('a PO number typed into Xero by hand is linked and updated, not created a second time', async ({ assert }) => {
+  test('a PO number typed into Xero by hand is linked and updated, not created a second time', async ({
+    assert,
+  }) => {
     const { order, vendorName } = submittedOrder()
     const typed = typedIntoXero(String(order.purchaseOrderNumber), vendorName)
     await enable('PURCHASEORDER')
@@ -99,7 +110,11 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     const same = xeroOrders().filter((o) => o.PurchaseOrderNumber === order.purchaseOrderNumber)
     assert.lengthOf(same, 1, 'Xero holds one purchase order with that number')
     assert.equal(same[0].Status, 'AUTHORISED')
-    assert.isAbove(same[0].LineItems.length, 0, 'the Autotask lines replaced the empty hand-typed ones')
+    assert.isAbove(
+      same[0].LineItems.length,
+      0,
+      'the Autotask lines replaced the empty hand-typed ones'
+    )
     assert.equal(same[0].SubTotal.toFixed(2), record.subtotal.toFixed(2))
     const [line] = await logLines(record, 'purchase_order.synced')
     assert.include(line.message, 'found in Xero by number')
@@ -118,7 +133,10 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     const record = (await records()).find((r) => r.autotaskId === order.id)!
     assert.equal(record.status, 'fault')
     const number = order.purchaseOrderNumber
-    assert.include(record.faultReason!, `Xero already holds purchase order ${number} for Someone Else Ltd`)
+    assert.include(
+      record.faultReason!,
+      `Xero already holds purchase order ${number} for Someone Else Ltd`
+    )
     assert.isNull(record.xeroDocumentId)
     const same = xeroOrders().filter((o) => o.PurchaseOrderNumber === order.purchaseOrderNumber)
     assert.lengthOf(same, 1)
@@ -128,10 +146,13 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
 
   for (const type of ['PURCHASEORDER', 'BILL'] as const) {
     const name = type === 'BILL' ? 'bill' : 'purchase order'
-    test(`a ${name} write whose answer was lost: the retry leaves one document per PO in Xero`, async ({ assert }) => {
+    test(`a ${name} write whose answer was lost: the retry leaves one document per PO in Xero`, async ({
+      assert,
+    }) => {
       await enable(type)
       // Xero does the write; its answer never reaches us (the client times out).
-      const write = type === 'BILL' ? { path: '/Invoices', method: 'POST' } : { path: '/PurchaseOrders' }
+      const write =
+        type === 'BILL' ? { path: '/Invoices', method: 'POST' } : { path: '/PurchaseOrders' }
       await knob(world.xero, '/faults', { kind: 'lost', ...write })
       await world.run()
       const waiting = (await records()).filter((r) => r.status === 'pending')
@@ -145,13 +166,23 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
       world.clock.advance({ minutes: 30 })
       await world.run()
       const all = await records()
-      const lines = await SyncLog.query().where('product_id', world.product.id).where('level', '!=', 'info')
-      assert.isTrue(all.every((r) => r.status === 'synced'), lines.map((l) => l.message).join('; '))
+      const lines = await SyncLog.query()
+        .where('product_id', world.product.id)
+        .where('level', '!=', 'info')
+      assert.isTrue(
+        all.every((r) => r.status === 'synced'),
+        lines.map((l) => l.message).join('; ')
+      )
       assert.lengthOf(documents(), all.length, 'one Xero document per PO')
-      assert.sameMembers(documents(), all.map((r) => r.poNumber))
+      assert.sameMembers(
+        documents(),
+        all.map((r) => r.poNumber)
+      )
       const ids = new Set(all.map((r) => r.xeroDocumentId))
       assert.equal(ids.size, all.length)
-      const synced = await SyncLog.query().where('product_id', world.product.id).where('event', 'purchase_order.synced')
+      const synced = await SyncLog.query()
+        .where('product_id', world.product.id)
+        .where('event', 'purchase_order.synced')
       const how = `found in Xero by ${type === 'BILL' ? 'reference' : 'number'}`
       const found = synced.filter((l) => l.message.includes(how))
       assert.lengthOf(found, waiting.length)
@@ -167,8 +198,14 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     const [record] = await records()
     const bill = bills().find((b) => b.InvoiceID === record.xeroDocumentId)!
     // Someone copied the bill in Xero; our link is lost (say, a restore from backup).
-    org().invoices.push({ ...bill, InvoiceID: randomUUID(), LineItems: bill.LineItems.map((l) => ({ ...l })) })
-    await PurchaseOrderRecord.query().where('id', record.id).update({ xeroDocumentId: null, xeroDocumentType: null })
+    org().invoices.push({
+      ...bill,
+      InvoiceID: randomUUID(),
+      LineItems: bill.LineItems.map((l) => ({ ...l })),
+    })
+    await PurchaseOrderRecord.query()
+      .where('id', record.id)
+      .update({ xeroDocumentId: null, xeroDocumentType: null })
     const statuses = await app.container.make(RecordStatusService)
     const unlinked = await PurchaseOrderRecord.findOrFail(record.id)
     assert.isTrue((await statuses.apply('purchase_order', unlinked, 'resync', 'tester')).ok)
@@ -177,7 +214,10 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
 
     const again = await PurchaseOrderRecord.findOrFail(record.id)
     assert.equal(again.status, 'fault')
-    assert.include(again.faultReason!, `Xero holds 2 bills of this vendor with reference ${record.poNumber}`)
+    assert.include(
+      again.faultReason!,
+      `Xero holds 2 bills of this vendor with reference ${record.poNumber}`
+    )
     assert.lengthOf(bills(), before, 'no third bill')
   }).timeout(60_000)
 })
@@ -195,13 +235,20 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     const product = await Product.findOrFail(world.product.id)
     product.settings = {
       ...(product.settings ?? {}),
-      purchaseOrders: { enabled: true, documentType, triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+      purchaseOrders: {
+        enabled: true,
+        documentType,
+        triggerStatus: 2,
+        accountCode: '300',
+        taxType: 'INPUT2',
+      },
     }
     await product.save()
   }
 
   const org = () => world.xero.state.organisation(TENANT)!
-  const records = () => PurchaseOrderRecord.query().where('product_id', world.product.id).orderBy('id')
+  const records = () =>
+    PurchaseOrderRecord.query().where('product_id', world.product.id).orderBy('id')
 
   async function syncedFirst(type: 'PURCHASEORDER' | 'BILL') {
     await enable(type)
@@ -212,11 +259,14 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
   }
 
   async function setStatus(autotaskId: number, status: number) {
-    const response = await fetch(`${world.autotask.knobsUrl}/purchase-orders/${autotaskId}/status`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status }),
-    })
+    const response = await fetch(
+      `${world.autotask.knobsUrl}/purchase-orders/${autotaskId}/status`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status }),
+      }
+    )
     assert_(response.ok, `status knob: ${response.status}`)
   }
 
@@ -234,14 +284,21 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.include(again.faultReason!, 'cancelled in Autotask')
     assert.equal(again.autotaskStatus, 5)
     const events = (await logLines(record)).map((l) => l.event)
-    assert.includeMembers(events, ['purchase_order.changed', 'purchase_order.cancelled', 'purchase_order.skipped'])
+    assert.includeMembers(events, [
+      'purchase_order.changed',
+      'purchase_order.cancelled',
+      'purchase_order.skipped',
+    ])
   }).timeout(60_000)
 
-  test('a cancelled PO whose bill a bookkeeper approved is voided; a paid one faults and stays', async ({ assert }) => {
+  test('a cancelled PO whose bill a bookkeeper approved is voided; a paid one faults and stays', async ({
+    assert,
+  }) => {
     await enable('BILL')
     await world.run()
     const [first, second] = await records()
-    const bill = (record: PurchaseOrderRecord) => org().invoices.find((i) => i.InvoiceID === record.xeroDocumentId)!
+    const bill = (record: PurchaseOrderRecord) =>
+      org().invoices.find((i) => i.InvoiceID === record.xeroDocumentId)!
     bill(first).Status = 'AUTHORISED'
     Object.assign(bill(second), { Status: 'PAID', AmountPaid: bill(second).Total, AmountDue: 0 })
     await setStatus(first.autotaskId, 5)
@@ -257,9 +314,13 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.include(paid.faultReason!, 'is paid')
   }).timeout(60_000)
 
-  test('a PO part received with a changed quantity is updated in place in Xero', async ({ assert }) => {
+  test('a PO part received with a changed quantity is updated in place in Xero', async ({
+    assert,
+  }) => {
     const record = await syncedFirst('PURCHASEORDER')
-    const item = world.autotask.state.sorted('PurchaseOrderItems').find((i) => i.orderID === record.autotaskId)!
+    const item = world.autotask.state
+      .sorted('PurchaseOrderItems')
+      .find((i) => i.orderID === record.autotaskId)!
     item.quantity = Number(item.quantity) + 3
     await setStatus(record.autotaskId, 3)
     const count = org().purchaseOrders.length
@@ -293,7 +354,10 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     assert.equal(bill().Status, 'AUTHORISED')
     const kept = await logLines(record, 'purchase_order.status_kept')
     assert.lengthOf(kept, 1)
-    assert.include(kept[0].message, 'stays AUTHORISED (further along than the DRAFT the sync sends)')
+    assert.include(
+      kept[0].message,
+      'stays AUTHORISED (further along than the DRAFT the sync sends)'
+    )
   }).timeout(60_000)
 })
 

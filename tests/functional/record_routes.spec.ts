@@ -9,7 +9,9 @@ import { PurchaseOrderRecordFactory } from '#database/factories/purchase_order_r
 test.group('Record routes', (group) => {
   group.each.setup(resetDatabase)
 
-  test('each move a person makes on a record has its own named route, at the URL it always had', ({ assert }) => {
+  test('each move a person makes on a record has its own named route, at the URL it always had', ({
+    assert,
+  }) => {
     const params = { product_id: 7, id: 9 }
     const expected = {
       'invoices.resync': '/products/7/invoices/9/resync',
@@ -28,10 +30,18 @@ test.group('Record routes', (group) => {
     }
   })
 
-  test('a purchase order is skipped and unskipped through its named routes, each move logged with who', async ({ client }) => {
+  test('a purchase order is skipped and unskipped through its named routes, each move logged with who', async ({
+    client,
+  }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Books' }).create()
-    const order = await PurchaseOrderRecordFactory.merge({ productId: product.id, status: 'fault' }).create()
+    const product = await ProductFactory.merge({
+      accountId: owner.accountId,
+      name: 'Books',
+    }).create()
+    const order = await PurchaseOrderRecordFactory.merge({
+      productId: product.id,
+      status: 'fault',
+    }).create()
     const params = { product_id: product.id, id: order.id }
 
     const skipped = await client
@@ -51,7 +61,9 @@ test.group('Record routes', (group) => {
     unskipped.assertStatus(302)
     await assertRecordStatus(order, 'pending')
 
-    await assertLogged(product.id, 'purchase_order.skipped', [`Fault → Skipped Over by ${owner.email}`])
+    await assertLogged(product.id, 'purchase_order.skipped', [
+      `Fault → Skipped Over by ${owner.email}`,
+    ])
     await assertLogged(product.id, 'purchase_order.unskipped', [
       `Skipped Over → Pending Sync by ${owner.email}`,
     ])
@@ -61,8 +73,14 @@ test.group('Record routes', (group) => {
     assert,
   }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await ProductFactory.merge({ accountId: owner.accountId, name: 'Books' }).create()
-    const order = await PurchaseOrderRecordFactory.merge({ productId: product.id, status: 'fault' }).create()
+    const product = await ProductFactory.merge({
+      accountId: owner.accountId,
+      name: 'Books',
+    }).create()
+    const order = await PurchaseOrderRecordFactory.merge({
+      productId: product.id,
+      status: 'fault',
+    }).create()
 
     const refused = await client
       .post(router.makeUrl('purchase_orders.diagnose', { product_id: product.id, id: order.id }))

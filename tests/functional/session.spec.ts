@@ -38,7 +38,10 @@ test.group('Sign in', (group) => {
     response.assertHeader('hx-redirect', '/')
   })
 
-  test('a wrong password re-renders the form with 422 and signs nobody in', async ({ client, assert }) => {
+  test('a wrong password re-renders the form with 422 and signs nobody in', async ({
+    client,
+    assert,
+  }) => {
     const user = await UserFactory.with('account').create()
     const response = await client
       .post('/login')
@@ -50,7 +53,9 @@ test.group('Sign in', (group) => {
     assert.isUndefined(response.session().auth_web)
   })
 
-  test('an invalid e-mail through htmx re-renders with field errors and 422', async ({ client }) => {
+  test('an invalid e-mail through htmx re-renders with field errors and 422', async ({
+    client,
+  }) => {
     const response = await client
       .post('/login')
       .withCsrfToken()
@@ -61,7 +66,9 @@ test.group('Sign in', (group) => {
     response.assertTextIncludes('value="not-an-email"')
   })
 
-  test('an invalid e-mail without htmx redirects back with the errors flashed', async ({ client }) => {
+  test('an invalid e-mail without htmx redirects back with the errors flashed', async ({
+    client,
+  }) => {
     const response = await client
       .post('/login')
       .withCsrfToken()
@@ -81,7 +88,10 @@ test.group('Sign in', (group) => {
   }) => {
     const user = await UserFactory.with('account').create()
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const failed = await client.post('/login').withCsrfToken().form({ email: user.email, password: 'wrong' })
+      const failed = await client
+        .post('/login')
+        .withCsrfToken()
+        .form({ email: user.email, password: 'wrong' })
       failed.assertStatus(422)
     }
     const throttled = await client
@@ -96,7 +106,9 @@ test.group('Sign in', (group) => {
 
   test('a sign-in without a CSRF token is refused', async ({ client, assert }) => {
     const user = await UserFactory.with('account').create()
-    const response = await client.post('/login').form({ email: user.email, password: FACTORY_PASSWORD })
+    const response = await client
+      .post('/login')
+      .form({ email: user.email, password: FACTORY_PASSWORD })
     response.assertStatus(403)
     assert.isUndefined(response.session().auth_web)
   })

@@ -3,7 +3,12 @@ import app from '@adonisjs/core/services/app'
 import emitter from '@adonisjs/core/services/emitter'
 import { resetDatabase } from '#tests/helpers/database'
 import { logMessages } from '#tests/helpers/assertions'
-import { buttonsOf, slackInstallation, startSlackForTest, textOf } from '#tests/helpers/slack_sandbox'
+import {
+  buttonsOf,
+  slackInstallation,
+  startSlackForTest,
+  textOf,
+} from '#tests/helpers/slack_sandbox'
 import { AccountFactory } from '#database/factories/account_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
@@ -19,18 +24,34 @@ test.group('Slack fault alerts', (group) => {
   let slack: Slack
   group.each.setup(async () => {
     await resetDatabase()
-    slack = await startSlackForTest({ debounceSeconds: 10, maxMessagesPerMinute: 3, dropAfterMinutes: 60 })
+    slack = await startSlackForTest({
+      debounceSeconds: 10,
+      maxMessagesPerMinute: 3,
+      dropAfterMinutes: 60,
+    })
     return () => slack.restore()
   })
 
   async function alertingProduct(channel: string | null = '#billing-alerts') {
     const account = await AccountFactory.create()
     await slackInstallation(account.id)
-    return ProductFactory.merge({ accountId: account.id, name: 'Contoso', settings: { slackChannel: channel } }).apply('active').create()
+    return ProductFactory.merge({
+      accountId: account.id,
+      name: 'Contoso',
+      settings: { slackChannel: channel },
+    })
+      .apply('active')
+      .create()
   }
 
-  async function fault(product: Product, runId: number | null, overrides: Partial<InvoiceRecord> = {}) {
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, ...overrides }).apply('fault').create()
+  async function fault(
+    product: Product,
+    runId: number | null,
+    overrides: Partial<InvoiceRecord> = {}
+  ) {
+    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, ...overrides })
+      .apply('fault')
+      .create()
     await emitter.emit('record:faulted', {
       kind: 'invoice',
       recordId: invoice.id,
@@ -47,30 +68,64 @@ test.group('Slack fault alerts', (group) => {
       runId,
       productId: product.id,
       state: 'succeeded',
-      stats: { invoicesDiscovered: 0, invoicesSynced: 0, invoicesFaulted: 1, invoicesSkipped: 0, purchaseOrdersSynced: 0, purchaseOrdersFaulted: 0 },
+      stats: {
+        invoicesDiscovered: 0,
+        invoicesSynced: 0,
+        invoicesFaulted: 1,
+        invoicesSkipped: 0,
+        purchaseOrdersSynced: 0,
+        purchaseOrdersFaulted: 0,
+      },
     })
     await (await app.container.make(SlackAlertService)).settled()
   }
 
   const flush = async () => (await app.container.make(SlackAlertService)).flush()
 
-  test('a fault is posted to the product channel with the invoice, company, amount, reason, hint and buttons', async ({ assert }) => {
+  test('a fault is posted to the product channel with the invoice, company, amount, reason, hint and buttons', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
-    const invoice = await fault(product, run.id, { invoiceNumber: 'INV-5001', companyName: 'Northwind Traders', currency: 'NZD', total: '1150.0000' as any })
-    assert.lengthOf(slack.sandbox.state.messages, 0, 'nothing posted before the run ends or the debounce passes')
+    const invoice = await fault(product, run.id, {
+      invoiceNumber: 'INV-5001',
+      companyName: 'Northwind Traders',
+      currency: 'NZD',
+      total: '1150.0000' as any,
+    })
+    assert.lengthOf(
+      slack.sandbox.state.messages,
+      0,
+      'nothing posted before the run ends or the debounce passes'
+    )
 
     await finishRun(product, run.id)
     const messages = slack.sandbox.state.messagesIn('billing-alerts')
     assert.lengthOf(messages, 1)
     const text = textOf(messages[0])
-    for (const part of ['INV-5001', 'Northwind Traders', 'NZD 1150.00', 'Tax region \\"GST NZ\\" is not mapped', 'Map it in Settings → Tax']) {
+    for (const part of [
+      'INV-5001',
+      'Northwind Traders',
+      'NZD 1150.00',
+      'Tax region \\"GST NZ\\" is not mapped',
+      'Map it in Settings → Tax',
+    ]) {
       assert.include(text, part)
     }
     const buttons = buttonsOf(messages[0].blocks)
-    assert.deepEqual(buttons.map((button) => button.text.text), ['Resync', 'Skip', 'Open in dashboard'])
-    assert.equal(buttons[2].url, `http://toolbox.test/products/${product.id}/invoices/${invoice.id}`)
-    assert.deepEqual(JSON.parse(buttons[0].value!), { kind: 'invoice', recordId: invoice.id, productId: product.id })
+    assert.deepEqual(
+      buttons.map((button) => button.text.text),
+      ['Resync', 'Skip', 'Open in dashboard']
+    )
+    assert.equal(
+      buttons[2].url,
+      `http://toolbox.test/products/${product.id}/invoices/${invoice.id}`
+    )
+    assert.deepEqual(JSON.parse(buttons[0].value!), {
+      kind: 'invoice',
+      recordId: invoice.id,
+      productId: product.id,
+    })
 
     const alert = await SlackAlert.firstOrFail()
     assert.equal(alert.state, 'posted')
@@ -78,11 +133,14 @@ test.group('Slack fault alerts', (group) => {
     assert.equal(alert.messageTs, messages[0].ts)
   })
 
-  test('several faults of one run are grouped in one message; another run gets its own', async ({ assert }) => {
+  test('several faults of one run are grouped in one message; another run gets its own', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
     const other = await SyncRunFactory.merge({ productId: product.id }).create()
-    for (const number of ['INV-1', 'INV-2', 'INV-3']) await fault(product, run.id, { invoiceNumber: number })
+    for (const number of ['INV-1', 'INV-2', 'INV-3'])
+      await fault(product, run.id, { invoiceNumber: number })
     await fault(product, other.id, { invoiceNumber: 'INV-9' })
     await finishRun(product, run.id)
 
@@ -91,7 +149,10 @@ test.group('Slack fault alerts', (group) => {
     assert.include(messages[0].text!, '3 invoices could not sync')
     for (const number of ['INV-1', 'INV-2', 'INV-3']) assert.include(textOf(messages[0]), number)
     assert.notInclude(textOf(messages[0]), 'INV-9')
-    assert.lengthOf(buttonsOf(messages[0].blocks).filter((button) => button.text.text === 'Resync'), 3)
+    assert.lengthOf(
+      buttonsOf(messages[0].blocks).filter((button) => button.text.text === 'Resync'),
+      3
+    )
 
     await finishRun(product, other.id)
     messages = slack.sandbox.state.messagesIn('billing-alerts')
@@ -99,7 +160,9 @@ test.group('Slack fault alerts', (group) => {
     assert.include(textOf(messages[1]), 'INV-9')
   })
 
-  test('without the run ending, the alert waits for the debounce window and then the flush posts it', async ({ assert }) => {
+  test('without the run ending, the alert waits for the debounce window and then the flush posts it', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     await fault(product, null, { invoiceNumber: 'INV-7' })
     await fault(product, null, { invoiceNumber: 'INV-8' })
@@ -114,25 +177,44 @@ test.group('Slack fault alerts', (group) => {
     assert.include(textOf(messages[0]), 'INV-8')
   })
 
-  test('when an alerted invoice later syncs, the message is updated to say so', async ({ assert }) => {
+  test('when an alerted invoice later syncs, the message is updated to say so', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
     const invoice = await fault(product, run.id, { invoiceNumber: 'INV-42' })
     await finishRun(product, run.id)
 
-    await emitter.emit('record:synced', { kind: 'invoice', recordId: invoice.id, productId: product.id, syncRunId: null, xeroId: 'x-1' })
+    await emitter.emit('record:synced', {
+      kind: 'invoice',
+      recordId: invoice.id,
+      productId: product.id,
+      syncRunId: null,
+      xeroId: 'x-1',
+    })
     await (await app.container.make(SlackAlertService)).settled()
     const [message] = slack.sandbox.state.messagesIn('billing-alerts')
     assert.lengthOf(message.updates, 1)
     assert.include(textOf(message), 'Synced to Xero')
-    assert.notInclude(buttonsOf(message.blocks).map((button) => button.text.text), 'Resync')
-    assert.include(slack.sandbox.state.calls.map((call) => call.method), 'chat.update')
+    assert.notInclude(
+      buttonsOf(message.blocks).map((button) => button.text.text),
+      'Resync'
+    )
+    assert.include(
+      slack.sandbox.state.calls.map((call) => call.method),
+      'chat.update'
+    )
   })
 
-  test('a rate-limited post stays in the outbox and is retried after Retry-After; the sync is never blocked', async ({ assert }) => {
+  test('a rate-limited post stays in the outbox and is retried after Retry-After; the sync is never blocked', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
-    slack.sandbox.state.failNext(1, 'ratelimited', { retryAfter: 30, methods: ['chat.postMessage'] })
+    slack.sandbox.state.failNext(1, 'ratelimited', {
+      retryAfter: 30,
+      methods: ['chat.postMessage'],
+    })
     await fault(product, run.id, { invoiceNumber: 'INV-RL' })
     await finishRun(product, run.id)
 
@@ -142,7 +224,10 @@ test.group('Slack fault alerts', (group) => {
     let alert = await SlackAlert.firstOrFail()
     assert.equal(alert.state, 'queued')
     assert.equal(alert.attempts, 1)
-    assert.equal(alert.nextAttemptAt.toSeconds(), slack.clock.now().plus({ seconds: 30 }).toSeconds())
+    assert.equal(
+      alert.nextAttemptAt.toSeconds(),
+      slack.clock.now().plus({ seconds: 30 }).toSeconds()
+    )
 
     assert.equal((await flush()).posted, 0, 'not before Retry-After')
     slack.clock.advance({ seconds: 31 })
@@ -152,7 +237,9 @@ test.group('Slack fault alerts', (group) => {
     assert.equal(alert.state, 'posted')
   })
 
-  test('a Slack outage backs off and the alert is dropped only after the window, with a log line', async ({ assert }) => {
+  test('a Slack outage backs off and the alert is dropped only after the window, with a log line', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
     slack.sandbox.state.failNext(100, 'server_error')
@@ -167,7 +254,11 @@ test.group('Slack fault alerts', (group) => {
     await flush()
     alert = await SlackAlert.firstOrFail()
     assert.equal(alert.attempts, 2)
-    assert.isAbove(alert.nextAttemptAt.diff(slack.clock.now(), 'seconds').seconds, first, 'the wait doubles')
+    assert.isAbove(
+      alert.nextAttemptAt.diff(slack.clock.now(), 'seconds').seconds,
+      first,
+      'the wait doubles'
+    )
 
     slack.clock.advance({ minutes: 61 })
     assert.equal((await flush()).dropped, 1)
@@ -179,7 +270,9 @@ test.group('Slack fault alerts', (group) => {
     assert.lengthOf(slack.sandbox.state.messages, 0)
   })
 
-  test('a channel gets at most a few messages a minute; the rest wait their turn', async ({ assert }) => {
+  test('a channel gets at most a few messages a minute; the rest wait their turn', async ({
+    assert,
+  }) => {
     const product = await alertingProduct()
     for (let index = 0; index < 5; index++) {
       const run = await SyncRunFactory.merge({ productId: product.id }).create()
@@ -192,11 +285,15 @@ test.group('Slack fault alerts', (group) => {
     assert.lengthOf(slack.sandbox.state.messagesIn('billing-alerts'), 5)
   })
 
-  test('a product without a Slack channel, or an account without Slack, queues nothing', async ({ assert }) => {
+  test('a product without a Slack channel, or an account without Slack, queues nothing', async ({
+    assert,
+  }) => {
     const silent = await alertingProduct(null)
     const run = await SyncRunFactory.merge({ productId: silent.id }).create()
     await fault(silent, run.id)
-    const unconnected = await ProductFactory.with('account').merge({ settings: { slackChannel: '#billing-alerts' } }).create()
+    const unconnected = await ProductFactory.with('account')
+      .merge({ settings: { slackChannel: '#billing-alerts' } })
+      .create()
     await fault(unconnected, run.id)
     await finishRun(silent, run.id)
     assert.lengthOf(await SlackAlert.all(), 0)

@@ -1,7 +1,13 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { assertLogged, assertRecordStatus, logMessages } from '#tests/helpers/assertions'
-import { commandBody, linkedUser, sendSigned, slackInstallation, startSlackForTest } from '#tests/helpers/slack_sandbox'
+import {
+  commandBody,
+  linkedUser,
+  sendSigned,
+  slackInstallation,
+  startSlackForTest,
+} from '#tests/helpers/slack_sandbox'
 import { AccountFactory } from '#database/factories/account_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
@@ -28,7 +34,12 @@ test.group('Slack /toolbox command', (group) => {
   }
 
   async function toolbox(client: any, text: string, slackUserId: string) {
-    const response = await sendSigned(client, '/slack/commands', commandBody(text, slackUserId, slack.sandbox), slack.clock)
+    const response = await sendSigned(
+      client,
+      '/slack/commands',
+      commandBody(text, slackUserId, slack.sandbox),
+      slack.clock
+    )
     response.assertStatus(200)
     return response.body() as { response_type: string; text: string }
   }
@@ -38,18 +49,35 @@ test.group('Slack /toolbox command', (group) => {
     const { slackUserId } = await linkedUser(connection)
     const answer = await toolbox(client, 'help', slackUserId)
     assert.equal(answer.response_type, 'ephemeral')
-    for (const word of ['status [product]', 'resync <invoice number or Autotask id>', 'sync now <product>', 'pause <product>', 'resume <product>']) {
+    for (const word of [
+      'status [product]',
+      'resync <invoice number or Autotask id>',
+      'sync now <product>',
+      'pause <product>',
+      'resume <product>',
+    ]) {
       assert.include(answer.text, word)
     }
   })
 
-  test('status shows the product status, counts by state, the last run and its faults', async ({ client, assert }) => {
+  test('status shows the product status, counts by state, the last run and its faults', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation()
     const { slackUserId } = await linkedUser(connection, 'viewer')
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso Main' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso Main' })
+      .apply('active')
+      .create()
     await ProductFactory.merge({ accountId: account.id, name: 'Fabrikam' }).create()
     await InvoiceRecordFactory.merge({ productId: product.id }).apply('synced').createMany(3)
-    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-77', companyName: 'Northwind' }).apply('fault').create()
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'INV-77',
+      companyName: 'Northwind',
+    })
+      .apply('fault')
+      .create()
     const run = await SyncRunFactory.merge({ productId: product.id }).create()
 
     const answer = await toolbox(client, 'status contoso main', slackUserId)
@@ -66,11 +94,19 @@ test.group('Slack /toolbox command', (group) => {
     assert.include(all.text, '*Fabrikam* — Paused')
   })
 
-  test('resync by invoice number moves a faulted invoice back to pending and logs the Slack user', async ({ client, assert }) => {
+  test('resync by invoice number moves a faulted invoice back to pending and logs the Slack user', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation()
     const { user, slackUserId } = await linkedUser(connection, 'admin')
     const product = await ProductFactory.merge({ accountId: account.id }).apply('active').create()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-1001' }).apply('fault').create()
+    const invoice = await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'INV-1001',
+    })
+      .apply('fault')
+      .create()
 
     const answer = await toolbox(client, 'resync INV-1001', slackUserId)
     assert.include(answer.text, 'Invoice INV-1001')
@@ -81,12 +117,20 @@ test.group('Slack /toolbox command', (group) => {
     assert.deepEqual(lines, [`Fault → Pending Sync by slack:${slackUserId} (${user.email})`])
   })
 
-  test('resync by Autotask id works too, and a pending invoice is refused with the reason', async ({ client, assert }) => {
+  test('resync by Autotask id works too, and a pending invoice is refused with the reason', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation()
     const { slackUserId } = await linkedUser(connection, 'owner')
     const product = await ProductFactory.merge({ accountId: account.id }).create()
-    const synced = await InvoiceRecordFactory.merge({ productId: product.id, autotaskId: 4242 }).apply('synced').create()
-    const pending = await InvoiceRecordFactory.merge({ productId: product.id, autotaskId: 4343 }).create()
+    const synced = await InvoiceRecordFactory.merge({ productId: product.id, autotaskId: 4242 })
+      .apply('synced')
+      .create()
+    const pending = await InvoiceRecordFactory.merge({
+      productId: product.id,
+      autotaskId: 4343,
+    }).create()
 
     await toolbox(client, 'resync 4242', slackUserId)
     await synced.refresh()
@@ -102,7 +146,9 @@ test.group('Slack /toolbox command', (group) => {
   test('sync now asks the engine to run and logs who asked', async ({ client, assert }) => {
     const { account, connection } = await installation()
     const { user, slackUserId } = await linkedUser(connection)
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
     const answer = await toolbox(client, 'sync now Contoso', slackUserId)
     assert.include(answer.text, 'Sync Now requested for Contoso')
     assert.isNotNull((await Product.findOrFail(product.id)).syncRequestedAt)
@@ -111,10 +157,15 @@ test.group('Slack /toolbox command', (group) => {
     assert.include(lines[0], `slack:${slackUserId} (${user.email})`)
   })
 
-  test('sync now on a plan without on-demand sync is refused with the reason', async ({ client, assert }) => {
+  test('sync now on a plan without on-demand sync is refused with the reason', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation('starter')
     const { slackUserId } = await linkedUser(connection)
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
     const answer = await toolbox(client, 'sync now contoso', slackUserId)
     assert.include(answer.text, 'Sync Now is not part of the Starter plan')
     assert.isNull((await Product.findOrFail(product.id)).syncRequestedAt)
@@ -124,7 +175,9 @@ test.group('Slack /toolbox command', (group) => {
   test('pause and resume change the status and log the Slack user', async ({ client, assert }) => {
     const { account, connection } = await installation()
     const { user, slackUserId } = await linkedUser(connection)
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
 
     assert.include((await toolbox(client, 'pause Contoso', slackUserId)).text, 'Contoso is Paused')
     await assertRecordStatus(product, 'paused')
@@ -138,9 +191,14 @@ test.group('Slack /toolbox command', (group) => {
     assert.lengthOf(await logMessages(product.id, 'product.resumed'), 1)
   })
 
-  test('an unlinked Slack user is told how to link and changes nothing', async ({ client, assert }) => {
+  test('an unlinked Slack user is told how to link and changes nothing', async ({
+    client,
+    assert,
+  }) => {
     const { account } = await installation()
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
     const answer = await toolbox(client, 'pause Contoso', 'U0STRANGER')
     assert.equal(answer.response_type, 'ephemeral')
     assert.include(answer.text, 'not linked to an Accounting Toolbox user')
@@ -151,8 +209,15 @@ test.group('Slack /toolbox command', (group) => {
   test('a viewer may ask for status but not act', async ({ client, assert }) => {
     const { account, connection } = await installation()
     const { slackUserId } = await linkedUser(connection, 'viewer')
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
-    const invoice = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'INV-9' }).apply('fault').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
+    const invoice = await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'INV-9',
+    })
+      .apply('fault')
+      .create()
     for (const text of ['pause Contoso', 'sync now Contoso', 'resync INV-9']) {
       const answer = await toolbox(client, text, slackUserId)
       assert.include(answer.text, 'a viewer')
@@ -163,24 +228,46 @@ test.group('Slack /toolbox command', (group) => {
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
-  test('a product or invoice of another account is not found and nothing changes', async ({ client, assert }) => {
+  test('a product or invoice of another account is not found and nothing changes', async ({
+    client,
+    assert,
+  }) => {
     const { connection } = await installation()
     const { slackUserId } = await linkedUser(connection)
-    const other = await ProductFactory.with('account').merge({ name: 'Elsewhere' }).apply('active').create()
-    const invoice = await InvoiceRecordFactory.merge({ productId: other.id, invoiceNumber: 'INV-X' }).apply('fault').create()
+    const other = await ProductFactory.with('account')
+      .merge({ name: 'Elsewhere' })
+      .apply('active')
+      .create()
+    const invoice = await InvoiceRecordFactory.merge({
+      productId: other.id,
+      invoiceNumber: 'INV-X',
+    })
+      .apply('fault')
+      .create()
 
-    assert.include((await toolbox(client, 'pause Elsewhere', slackUserId)).text, 'No product called "Elsewhere"')
-    assert.include((await toolbox(client, `pause ${other.id}`, slackUserId)).text, `No product called "${other.id}"`)
+    assert.include(
+      (await toolbox(client, 'pause Elsewhere', slackUserId)).text,
+      'No product called "Elsewhere"'
+    )
+    assert.include(
+      (await toolbox(client, `pause ${other.id}`, slackUserId)).text,
+      `No product called "${other.id}"`
+    )
     assert.include((await toolbox(client, 'resync INV-X', slackUserId)).text, 'No invoice INV-X')
     await assertRecordStatus(other, 'active')
     await assertRecordStatus(invoice, 'fault')
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
-  test('unknown command text gets a clear answer and changes nothing', async ({ client, assert }) => {
+  test('unknown command text gets a clear answer and changes nothing', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation()
     const { slackUserId } = await linkedUser(connection)
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
     for (const text of ['delete everything', 'sync later Contoso']) {
       const answer = await toolbox(client, text, slackUserId)
       assert.equal(answer.response_type, 'ephemeral')
@@ -191,11 +278,20 @@ test.group('Slack /toolbox command', (group) => {
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
-  test('link asks, an admin approves, and only then the Slack user may act', async ({ client, assert }) => {
+  test('link asks, an admin approves, and only then the Slack user may act', async ({
+    client,
+    assert,
+  }) => {
     const { account, connection } = await installation()
     const { slackUserId: adminSlackId } = await linkedUser(connection, 'admin')
-    const alice = await UserFactory.merge({ accountId: account.id, role: 'admin', email: 'alice@example.com' }).create()
-    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).apply('active').create()
+    const alice = await UserFactory.merge({
+      accountId: account.id,
+      role: 'admin',
+      email: 'alice@example.com',
+    }).create()
+    const product = await ProductFactory.merge({ accountId: account.id, name: 'Contoso' })
+      .apply('active')
+      .create()
 
     const asked = await toolbox(client, 'link Alice@Example.com', 'U0ALICE')
     assert.include(asked.text, 'approve alice@example.com')
@@ -204,7 +300,10 @@ test.group('Slack /toolbox command', (group) => {
     assert.equal(link.userId, alice.id)
     assert.include((await toolbox(client, 'pause Contoso', 'U0ALICE')).text, 'not linked')
 
-    assert.include((await toolbox(client, 'approve alice@example.com', 'U0ALICE')).text, 'not linked')
+    assert.include(
+      (await toolbox(client, 'approve alice@example.com', 'U0ALICE')).text,
+      'not linked'
+    )
     const approved = await toolbox(client, 'approve alice@example.com', adminSlackId)
     assert.include(approved.text, '<@U0ALICE> is now linked to alice@example.com')
     await link.refresh()
@@ -212,7 +311,10 @@ test.group('Slack /toolbox command', (group) => {
 
     await toolbox(client, 'pause Contoso', 'U0ALICE')
     await assertRecordStatus(product, 'paused')
-    assert.include((await logMessages(product.id, 'product.paused'))[0], 'slack:U0ALICE (alice@example.com)')
+    assert.include(
+      (await logMessages(product.id, 'product.paused'))[0],
+      'slack:U0ALICE (alice@example.com)'
+    )
   })
 
   test('link to an e-mail of another account is refused', async ({ client, assert }) => {

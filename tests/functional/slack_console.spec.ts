@@ -26,9 +26,15 @@ test.group('Slack console commands', (group) => {
   group.each.setup(() => ace.ui.switchMode('raw'))
   group.each.teardown(() => ace.ui.switchMode('normal'))
 
-  test('slack:connect checks the token with Slack and stores both secrets encrypted', async ({ assert }) => {
+  test('slack:connect checks the token with Slack and stores both secrets encrypted', async ({
+    assert,
+  }) => {
     const account = await AccountFactory.merge({ name: 'Contoso MSP' }).create()
-    const command = await ace.create(SlackConnect, ['Contoso MSP', `--token=${SLACK_SANDBOX_BOT_TOKEN}`, '--signing-secret=0123456789abcdef0123'])
+    const command = await ace.create(SlackConnect, [
+      'Contoso MSP',
+      `--token=${SLACK_SANDBOX_BOT_TOKEN}`,
+      '--signing-secret=0123456789abcdef0123',
+    ])
     await command.exec()
     command.assertSucceeded()
     const connection = await SlackConnection.findByOrFail('account_id', account.id)
@@ -41,16 +47,28 @@ test.group('Slack console commands', (group) => {
     assert.notProperty(connection.serialize(), 'botToken')
     assert.notProperty(connection.serialize(), 'signingSecret')
 
-    const refused = await ace.create(SlackConnect, ['Contoso MSP', '--token=xoxb-wrong', '--signing-secret=0123456789abcdef0123'])
+    const refused = await ace.create(SlackConnect, [
+      'Contoso MSP',
+      '--token=xoxb-wrong',
+      '--signing-secret=0123456789abcdef0123',
+    ])
     await refused.exec()
     refused.assertFailed()
-    assert.equal((await SlackConnection.findByOrFail('account_id', account.id)).botToken, SLACK_SANDBOX_BOT_TOKEN)
+    assert.equal(
+      (await SlackConnection.findByOrFail('account_id', account.id)).botToken,
+      SLACK_SANDBOX_BOT_TOKEN
+    )
   })
 
-  test('slack:link links a Slack user to an app user of the connected account', async ({ assert }) => {
+  test('slack:link links a Slack user to an app user of the connected account', async ({
+    assert,
+  }) => {
     const account = await AccountFactory.create()
     await slackInstallation(account.id)
-    const user = await UserFactory.merge({ accountId: account.id, email: 'ops@example.com' }).create()
+    const user = await UserFactory.merge({
+      accountId: account.id,
+      email: 'ops@example.com',
+    }).create()
     const command = await ace.create(SlackLink, ['ops@example.com', 'U0OPS123'])
     await command.exec()
     command.assertSucceeded()
@@ -59,7 +77,10 @@ test.group('Slack console commands', (group) => {
     assert.equal(link.status, 'active')
   })
 
-  test('slack:sign prints a curl command whose request the app accepts', async ({ client, assert }) => {
+  test('slack:sign prints a curl command whose request the app accepts', async ({
+    client,
+    assert,
+  }) => {
     const account = await AccountFactory.create()
     const connection = await slackInstallation(account.id)
     const { slackUserId } = await linkedUser(connection, 'viewer')
@@ -85,6 +106,8 @@ test.group('Slack console commands', (group) => {
     const command = await ace.create(SlackFlush, [])
     await command.exec()
     command.assertSucceeded()
-    command.assertLog('[ blue(info) ] Slack outbox: 0 posted, 0 updated, 0 deferred, 0 to retry, 0 dropped')
+    command.assertLog(
+      '[ blue(info) ] Slack outbox: 0 posted, 0 updated, 0 deferred, 0 to retry, 0 dropped'
+    )
   })
 })

@@ -10,7 +10,8 @@ import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
-const THROTTLED = 'Autotask is refusing requests for now (its request limit is reached); it will be tried again later.'
+const THROTTLED =
+  'Autotask is refusing requests for now (its request limit is reached); it will be tried again later.'
 
 /** Sets an Autotask sandbox knob over HTTP, as the demo and the benchmarks do. */
 async function autotaskKnob(world: World, path: string, body: unknown) {
@@ -19,7 +20,8 @@ async function autotaskKnob(world: World, path: string, body: unknown) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
-  if (!response.ok) throw new Error(`knob ${path} failed: ${response.status} ${await response.text()}`)
+  if (!response.ok)
+    throw new Error(`knob ${path} failed: ${response.status} ${await response.text()}`)
 }
 
 async function records(world: World) {
@@ -32,15 +34,27 @@ async function assertEachOnceInXero(world: World, assert: any) {
   const synced = all.filter((record) => record.status === 'synced')
   assert.isAbove(synced.length, 10)
   assert.deepEqual(
-    all.filter((record) => record.invoiceNumber && ['pending', 'processing'].includes(record.status)).map((r) => r.invoiceNumber),
+    all
+      .filter((record) => record.invoiceNumber && ['pending', 'processing'].includes(record.status))
+      .map((r) => r.invoiceNumber),
     [],
     'nothing numbered is left waiting'
   )
-  const inXero = world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((invoice) => invoice.Type === 'ACCREC')
+  const inXero = world.xero.state
+    .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
+    .filter((invoice) => invoice.Type === 'ACCREC')
   const perNumber = new Map<string, number>()
-  for (const invoice of inXero) perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
-  assert.deepEqual([...perNumber.entries()].filter(([, count]) => count > 1), [], 'no invoice twice in Xero')
-  assert.sameMembers([...perNumber.keys()], synced.map((record) => record.invoiceNumber!))
+  for (const invoice of inXero)
+    perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
+  assert.deepEqual(
+    [...perNumber.entries()].filter(([, count]) => count > 1),
+    [],
+    'no invoice twice in Xero'
+  )
+  assert.sameMembers(
+    [...perNumber.keys()],
+    synced.map((record) => record.invoiceNumber!)
+  )
 }
 
 test.group('Sync engine: Autotask throttles', (group) => {
@@ -48,7 +62,10 @@ test.group('Sync engine: Autotask throttles', (group) => {
   group.each.setup(async () => {
     await resetDatabase()
     // Pages of 10, so discovery reads the 30 seeded invoices in three pages; Xero time-outs are not under test.
-    world = await startSyncWorld({ autotaskClient: { pageSize: 10 }, xeroClient: { timeoutMs: 15_000 } })
+    world = await startSyncWorld({
+      autotaskClient: { pageSize: 10 },
+      xeroClient: { timeoutMs: 15_000 },
+    })
     return () => world.close()
   })
 
@@ -56,19 +73,36 @@ test.group('Sync engine: Autotask throttles', (group) => {
     assert,
   }) => {
     // The first page's companies come back; the second page's are refused.
-    await autotaskKnob(world, '/faults', { kind: 'throttle', count: 1, entity: 'Companies', after: 1 })
+    await autotaskKnob(world, '/faults', {
+      kind: 'throttle',
+      count: 1,
+      entity: 'Companies',
+      after: 1,
+    })
     const first = (await world.run()).run!
     assert.equal(first.state, 'failed')
     assert.equal(first.error, `${THROTTLED} Autotask said: "Too many requests. Please slow down."`)
-    await assertLogged(world.product.id, 'run.failed', [`Sync run #${first.id} stopped: ${first.error}`])
+    await assertLogged(world.product.id, 'run.failed', [
+      `Sync run #${first.id} stopped: ${first.error}`,
+    ])
     const refused = world.autotask.state.requests.filter((request) => request.status === 429)
-    assert.deepEqual(refused.map((request) => request.entity), ['Companies'])
+    assert.deepEqual(
+      refused.map((request) => request.entity),
+      ['Companies']
+    )
 
     const stored = await records(world)
     assert.lengthOf(stored, 10, 'the first page is stored')
     assert.isTrue(stored.every((record) => ['pending', 'skipped'].includes(record.status)))
-    assert.isNull((await Product.findOrFail(world.product.id)).invoiceCursor, 'the cursor did not move past unread pages')
-    assert.lengthOf(world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId), 0, 'no push after a failed discovery')
+    assert.isNull(
+      (await Product.findOrFail(world.product.id)).invoiceCursor,
+      'the cursor did not move past unread pages'
+    )
+    assert.lengthOf(
+      world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId),
+      0,
+      'no push after a failed discovery'
+    )
 
     const second = (await world.run()).run!
     assert.equal(second.state, 'succeeded', second.error ?? '')
@@ -85,8 +119,13 @@ test.group('Sync engine: Autotask throttles', (group) => {
     const first = (await world.run()).run!
     assert.equal(first.state, 'failed')
     assert.include(first.error!, THROTTLED)
-    assert.include(first.error!, 'The request limit of 10000 requests per 60 minutes for this database has been reached.')
-    await assertLogged(world.product.id, 'run.failed', [`Sync run #${first.id} stopped: ${first.error}`])
+    assert.include(
+      first.error!,
+      'The request limit of 10000 requests per 60 minutes for this database has been reached.'
+    )
+    await assertLogged(world.product.id, 'run.failed', [
+      `Sync run #${first.id} stopped: ${first.error}`,
+    ])
     assert.lengthOf(await records(world), 0)
     assert.isNull((await Product.findOrFail(world.product.id)).invoiceCursor)
 
@@ -110,21 +149,49 @@ test.group('Sync engine: Autotask throttles', (group) => {
 
     // Next run: discovery's one Invoices query goes through; the push's check of the waiting batch is refused.
     world.clock.advance({ minutes: 10 })
-    await autotaskKnob(world, '/faults', { kind: 'throttle', count: 1, entity: 'Invoices', after: 1 })
+    await autotaskKnob(world, '/faults', {
+      kind: 'throttle',
+      count: 1,
+      entity: 'Invoices',
+      after: 1,
+    })
     const second = (await world.run()).run!
     assert.equal(second.state, 'succeeded', second.error ?? '')
     const refused = world.autotask.state.requests.filter((request) => request.status === 429)
     assert.lengthOf(refused, 1)
-    assert.equal((refused[0].body as any).filter[0].op, 'in', 'the refused call is the check of invoices by id')
-    const after = await InvoiceRecord.query().whereIn('id', waiting.map((record) => record.id))
-    assert.isTrue(after.every((record) => record.status === 'pending' && record.attempts === 2 && record.nextAttemptAt !== null))
-    const retry = await SyncLog.query().where('sync_run_id', second.id).where('event', 'invoice.retry').where('invoice_record_id', waiting[0].id).firstOrFail()
+    assert.equal(
+      (refused[0].body as any).filter[0].op,
+      'in',
+      'the refused call is the check of invoices by id'
+    )
+    const after = await InvoiceRecord.query().whereIn(
+      'id',
+      waiting.map((record) => record.id)
+    )
+    assert.isTrue(
+      after.every(
+        (record) =>
+          record.status === 'pending' && record.attempts === 2 && record.nextAttemptAt !== null
+      )
+    )
+    const retry = await SyncLog.query()
+      .where('sync_run_id', second.id)
+      .where('event', 'invoice.retry')
+      .where('invoice_record_id', waiting[0].id)
+      .firstOrFail()
     assert.equal(retry.level, 'warn')
     assert.match(
       retry.message,
-      new RegExp(`^Invoice ${waiting[0].invoiceNumber}: ${THROTTLED.replace(/[().]/g, '\\$&')} Autotask said: "Too many requests. Please slow down."; retrying at \\d\\d:\\d\\d:\\d\\d UTC \\(attempt 2 of 8\\)$`)
+      new RegExp(
+        `^Invoice ${waiting[0].invoiceNumber}: ${THROTTLED.replace(/[().]/g, '\\$&')} Autotask said: "Too many requests. Please slow down."; retrying at \\d\\d:\\d\\d:\\d\\d UTC \\(attempt 2 of 8\\)$`
+      )
     )
-    assert.lengthOf(world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((i) => i.Type === 'ACCREC'), 0)
+    assert.lengthOf(
+      world.xero.state
+        .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
+        .filter((i) => i.Type === 'ACCREC'),
+      0
+    )
 
     world.clock.advance({ minutes: 10 })
     const third = (await world.run()).run!

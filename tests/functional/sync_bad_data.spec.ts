@@ -9,7 +9,11 @@ import Link from '#models/link'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 import RecordStatusService from '#services/record_status_service'
-import { XERO_SANDBOX_ACCOUNT_CODES, XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
+import {
+  XERO_SANDBOX_ACCOUNT_CODES,
+  XERO_SANDBOX_TENANTS,
+  type SandboxInvoice,
+} from '#sandbox/xero/index'
 import { assertRecordStatus } from '#tests/helpers/assertions'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
@@ -26,16 +30,24 @@ interface LinePlan {
   description?: string
 }
 
-const round = (value: Decimal.Value, places: number) => new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
+const round = (value: Decimal.Value, places: number) =>
+  new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
 
 /**
  * One invoice of a new billing run in the Autotask sandbox with exactly these
  * lines: extended price = quantity × rate at Autotask's 4 dp, 15 % GST per line.
  * Its total is what Xero's per-line arithmetic gives, unless the plan says otherwise.
  */
-function addInvoice(world: World, plan: { companyId: number; lines: LinePlan[]; total?: string; tax?: string }) {
+function addInvoice(
+  world: World,
+  plan: { companyId: number; lines: LinePlan[]; total?: string; tax?: string }
+) {
   const state = world.autotask.state
-  const [id] = state.addBillingRun({ invoices: 1, companyIds: [plan.companyId], lines: plan.lines.length }).invoiceIds
+  const [id] = state.addBillingRun({
+    invoices: 1,
+    companyIds: [plan.companyId],
+    lines: plan.lines.length,
+  }).invoiceIds
   const invoice = state.tables.Invoices.get(id)!
   const items = state.itemsOf(id)
   let net = new Decimal(0)
@@ -62,22 +74,31 @@ function addInvoice(world: World, plan: { companyId: number; lines: LinePlan[]; 
 }
 
 function companyNamed(world: World, name: string) {
-  const company = [...world.autotask.state.tables.Companies.values()].find((c) => c.companyName === name)
+  const company = [...world.autotask.state.tables.Companies.values()].find(
+    (c) => c.companyName === name
+  )
   if (!company) throw new Error(`No sandbox company "${name}"`)
   return company.id
 }
 
 async function recordOf(world: World, autotaskId: number) {
-  return InvoiceRecord.query().where('product_id', world.product.id).where('autotask_id', autotaskId).firstOrFail()
+  return InvoiceRecord.query()
+    .where('product_id', world.product.id)
+    .where('autotask_id', autotaskId)
+    .firstOrFail()
 }
 
 /** What Xero holds under an invoice number (sales invoices only). */
 function inXero(world: World, invoiceNumber: string | null): SandboxInvoice[] {
-  return world.xero.state.invoices(NZ).filter((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === invoiceNumber)
+  return world.xero.state
+    .invoices(NZ)
+    .filter((invoice) => invoice.Type === 'ACCREC' && invoice.InvoiceNumber === invoiceNumber)
 }
 
 function xeroContactNumbered(world: World, contactNumber: string | number) {
-  return world.xero.state.organisation(NZ)!.contacts.filter((contact) => contact.ContactNumber === String(contactNumber))
+  return world.xero.state
+    .organisation(NZ)!
+    .contacts.filter((contact) => contact.ContactNumber === String(contactNumber))
 }
 
 async function logLines(record: InvoiceRecord, event: string) {
@@ -99,7 +120,9 @@ async function resync(record: InvoiceRecord) {
 async function succeeded(world: World) {
   const outcome = await world.run()
   if (!outcome.started || outcome.run.state !== 'succeeded') {
-    throw new Error(`the run did not succeed: ${outcome.started ? outcome.run.error : outcome.reason}`)
+    throw new Error(
+      `the run did not succeed: ${outcome.started ? outcome.run.error : outcome.reason}`
+    )
   }
   return outcome.run
 }
@@ -116,30 +139,46 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert,
   }) => {
     const muller = companyNamed(world, 'Müller & Söhne GmbH')
-    const orphan = addInvoice(world, { companyId: muller, lines: [{ quantity: '1', rate: '120.00' }] })
+    const orphan = addInvoice(world, {
+      companyId: muller,
+      lines: [{ quantity: '1', rate: '120.00' }],
+    })
     orphan.companyID = null
-    const unknown = addInvoice(world, { companyId: muller, lines: [{ quantity: '2', rate: '80.00' }] })
+    const unknown = addInvoice(world, {
+      companyId: muller,
+      lines: [{ quantity: '2', rate: '80.00' }],
+    })
     unknown.companyID = 987654
 
     await succeeded(world)
     const none = await recordOf(world, orphan.id)
     assert.equal(none.status, 'fault')
     assert.equal(none.faultReason, 'The invoice has no company in Autotask.')
-    assert.equal(none.faultHint, 'Check the invoice in Autotask: it must belong to a company. Then resync it here.')
+    assert.equal(
+      none.faultHint,
+      'Check the invoice in Autotask: it must belong to a company. Then resync it here.'
+    )
     const missing = await recordOf(world, unknown.id)
     assert.equal(missing.status, 'fault')
     assert.equal(
       missing.faultReason,
       "Autotask did not return the invoice's company (#987654): it may have been merged or deleted, or the API user may not see it."
     )
-    assert.equal(missing.faultHint, "Check the company in Autotask and the API user's access to it, then resync the invoice here.")
+    assert.equal(
+      missing.faultHint,
+      "Check the company in Autotask and the API user's access to it, then resync the invoice here."
+    )
     for (const record of [none, missing]) {
       const [line] = await logLines(record, 'invoice.fault')
       assert.equal(line.level, 'error')
       assert.equal(line.message, `Invoice ${record.invoiceNumber}: ${record.faultReason}`)
       assert.lengthOf(inXero(world, record.invoiceNumber), 0)
     }
-    assert.lengthOf(xeroContactNumbered(world, 987654), 0, 'no contact made up for the unknown company')
+    assert.lengthOf(
+      xeroContactNumbered(world, 987654),
+      0,
+      'no contact made up for the unknown company'
+    )
     assert.lengthOf(xeroContactNumbered(world, 0), 0, 'no contact made up for "no company"')
 
     // Corrected in Autotask and resynced: the company is read again and the invoice syncs under it.
@@ -158,13 +197,21 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert,
   }) => {
     await succeeded(world)
-    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('autotask_tax_region_name', 'VAT UK')
+    const [record] = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('autotask_tax_region_name', 'VAT UK')
     assert.exists(record, 'the seed has an invoice of the company in "VAT UK"')
     assert.equal(record.status, 'fault')
     assert.equal(record.faultReason, 'Tax region "VAT UK" is not mapped to a Xero tax rate.')
-    assert.equal(record.faultHint, 'Map it in Settings → Mappings (Autotask tax region "VAT UK" → a Xero tax rate), then resync.')
+    assert.equal(
+      record.faultHint,
+      'Map it in Settings → Mappings (Autotask tax region "VAT UK" → a Xero tax rate), then resync.'
+    )
     const [line] = await logLines(record, 'invoice.fault')
-    assert.equal(line.message, `Invoice ${record.invoiceNumber}: Tax region "VAT UK" is not mapped to a Xero tax rate.`)
+    assert.equal(
+      line.message,
+      `Invoice ${record.invoiceNumber}: Tax region "VAT UK" is not mapped to a Xero tax rate.`
+    )
     assert.lengthOf(inXero(world, record.invoiceNumber), 0)
   }).timeout(60_000)
 
@@ -172,7 +219,9 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert,
   }) => {
     await succeeded(world)
-    const records = await InvoiceRecord.query().where('product_id', world.product.id).whereNotNull('invoice_number')
+    const records = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .whereNotNull('invoice_number')
     const negative = records.find((record) => record.total.isNegative())!
     const zero = records.find((record) => record.total.isZero())!
     assert.exists(negative, 'the seed has a negative invoice')
@@ -183,7 +232,10 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
       negative.faultReason,
       `The invoice total is negative (${negative.currency} ${negative.total.toFixed(2)}); Xero needs a credit note for that.`
     )
-    assert.equal(negative.faultHint, 'Enter the credit note in Xero by hand, then skip this invoice.')
+    assert.equal(
+      negative.faultHint,
+      'Enter the credit note in Xero by hand, then skip this invoice.'
+    )
     assert.lengthOf(inXero(world, negative.invoiceNumber), 0)
 
     // PRODUCT.md §2: "$0" is a skip rule, so the invoice is Skipped Over (no fault) with the reason in its log line.
@@ -221,7 +273,13 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
 
     const [xeroInvoice] = inXero(world, record.invoiceNumber)
     assert.deepEqual(
-      xeroInvoice.LineItems.map((line) => [line.Description, line.Quantity, line.UnitAmount, line.LineAmount, line.TaxAmount]),
+      xeroInvoice.LineItems.map((line) => [
+        line.Description,
+        line.Quantity,
+        line.UnitAmount,
+        line.LineAmount,
+        line.TaxAmount,
+      ]),
       [
         ['Managed workstations (per device)', 3, 33.3333, 100, 15],
         ['Backup storage (per 100 GB)', 1.5, 12.3457, 18.52, 2.78],
@@ -231,8 +289,13 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.equal(xeroInvoice.SubTotal, 119.52)
     assert.equal(xeroInvoice.TotalTax, 17.93)
     assert.equal(xeroInvoice.Total, 137.45)
-    const creates = (world.xero.state.requestLog as any[]).filter((r) => r.method === 'PUT' && r.path.endsWith('/Invoices'))
-    assert.isTrue(creates.length > 0 && creates.every((r) => r.query.unitdp === '4' && r.query.summarizeErrors === 'false'))
+    const creates = (world.xero.state.requestLog as any[]).filter(
+      (r) => r.method === 'PUT' && r.path.endsWith('/Invoices')
+    )
+    assert.isTrue(
+      creates.length > 0 &&
+        creates.every((r) => r.query.unitdp === '4' && r.query.summarizeErrors === 'false')
+    )
   }).timeout(60_000)
 
   test('totals a cent apart fault with both figures while the rounding line is off; turned on, the resync syncs with a rounding line', async ({
@@ -249,11 +312,23 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     await succeeded(world)
     const record = await recordOf(world, invoice.id)
     assert.equal(record.status, 'fault')
-    assert.equal(record.faultReason, `Invoice amounts do not match: Autotask ${record.currency} 34.60, Xero would total ${record.currency} 34.59.`)
-    assert.equal(record.faultHint, 'Turn on the rounding line in Settings to absorb cent differences, or correct the invoice in Autotask.')
+    assert.equal(
+      record.faultReason,
+      `Invoice amounts do not match: Autotask ${record.currency} 34.60, Xero would total ${record.currency} 34.59.`
+    )
+    assert.equal(
+      record.faultHint,
+      'Turn on the rounding line in Settings to absorb cent differences, or correct the invoice in Autotask.'
+    )
     assert.lengthOf(inXero(world, record.invoiceNumber), 0)
 
-    await settings(world, { roundingLine: { enabled: true, accountCode: XERO_SANDBOX_ACCOUNT_CODES.roundingAccount, tolerance: '0.05' } })
+    await settings(world, {
+      roundingLine: {
+        enabled: true,
+        accountCode: XERO_SANDBOX_ACCOUNT_CODES.roundingAccount,
+        tolerance: '0.05',
+      },
+    })
     await resync(record)
     await succeeded(world)
     const synced = await recordOf(world, invoice.id)
@@ -262,7 +337,14 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.lengthOf(held, 1)
     assert.equal(held[0].Total, 34.6)
     assert.deepEqual(
-      held[0].LineItems.map((l) => [l.Description, l.UnitAmount, l.LineAmount, l.TaxAmount, l.AccountCode, l.TaxType]),
+      held[0].LineItems.map((l) => [
+        l.Description,
+        l.UnitAmount,
+        l.LineAmount,
+        l.TaxAmount,
+        l.AccountCode,
+        l.TaxType,
+      ]),
       [
         ['Remote support, item 1', 10.0333, 10.03, 1.5, '200', 'OUTPUT2'],
         ['Remote support, item 2', 10.0333, 10.03, 1.5, '200', 'OUTPUT2'],
@@ -272,11 +354,21 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     )
   }).timeout(60_000)
 
-  test('non-ASCII company names and line descriptions reach Xero character for character', async ({ assert }) => {
-    const names = ['Müller & Söhne GmbH', '株式会社サンプル商事', 'Łódź Software Sp. z o.o.', 'Ngāti Whātua Ōrākei Whai Rawa Ltd']
+  test('non-ASCII company names and line descriptions reach Xero character for character', async ({
+    assert,
+  }) => {
+    const names = [
+      'Müller & Söhne GmbH',
+      '株式会社サンプル商事',
+      'Łódź Software Sp. z o.o.',
+      'Ngāti Whātua Ōrākei Whai Rawa Ltd',
+    ]
     const description = 'Wi-Fi-Einrichtung für „Büro Nord“ – Ōtautahi 🚀 株式会社 · naïve café'
     const invoices = names.map((name) =>
-      addInvoice(world, { companyId: companyNamed(world, name), lines: [{ quantity: '1', rate: '95.50', description }] })
+      addInvoice(world, {
+        companyId: companyNamed(world, name),
+        lines: [{ quantity: '1', rate: '95.50', description }],
+      })
     )
     await succeeded(world)
     for (const [index, invoice] of invoices.entries()) {
@@ -296,10 +388,13 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert,
   }) => {
     // 254 characters, then an emoji (two UTF-16 units) exactly where Xero's 255-character limit falls.
-    const head = 'Whānau Ora Community Health & Wellbeing Trust of Ōtautahi — '.repeat(5).slice(0, 254)
+    const head = 'Whānau Ora Community Health & Wellbeing Trust of Ōtautahi — '
+      .repeat(5)
+      .slice(0, 254)
     const longName = `${head}🚀 and the Hutt Valley Incorporated`
     const company = world.autotask.state.addCompany({ companyName: longName, taxRegionID: 1 })
-    const notes = 'Remote support: Outlook profile rebuilt for Māori language pack users; mailbox migrated. '
+    const notes =
+      'Remote support: Outlook profile rebuilt for Māori language pack users; mailbox migrated. '
     const longDescription = `${notes.repeat(50).slice(0, 3998)}🚀${notes.repeat(6).trim()}`
     const invoice = addInvoice(world, {
       companyId: company.id,
@@ -318,8 +413,16 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.equal(xeroInvoice.Contact.Name, cutName)
     assert.equal([...cutName].length, 255)
     assert.equal(record.companyName, cutName, 'our copy holds what Xero holds')
-    const link = await Link.query().where('product_id', world.product.id).where('kind', 'company_contact').where('autotask_id', company.id).firstOrFail()
-    assert.equal(link.xeroId, xeroInvoice.Contact.ContactID, 'linked by id, so the cut name never has to match again')
+    const link = await Link.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'company_contact')
+      .where('autotask_id', company.id)
+      .firstOrFail()
+    assert.equal(
+      link.xeroId,
+      xeroInvoice.Contact.ContactID,
+      'linked by id, so the cut name never has to match again'
+    )
 
     const cutDescription = `${longDescription.slice(0, 3998)}🚀…`
     assert.equal(xeroInvoice.LineItems[0].Description, cutDescription)
@@ -333,17 +436,26 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
       cut.message,
       `Invoice ${record.invoiceNumber}: The description of line 1 is longer than Xero's 4000 characters: Xero gets it cut, ending in "…"; the full text stays in Autotask and in our copy.`
     )
-    assert.deepEqual(world.xero.state.violations, [], 'every request fits the Xero contract (Contact.Name ≤ 255)')
+    assert.deepEqual(
+      world.xero.state.violations,
+      [],
+      'every request fits the Xero contract (Contact.Name ≤ 255)'
+    )
   }).timeout(60_000)
 
-  test('a 500-line invoice reaches Xero with all 500 lines, in order, at the Autotask total', async ({ assert }) => {
+  test('a 500-line invoice reaches Xero with all 500 lines, in order, at the Autotask total', async ({
+    assert,
+  }) => {
     const quantities = ['1', '2', '0.5', '1.25', '3']
     const lines = Array.from({ length: 500 }, (_, index) => ({
       quantity: quantities[index % quantities.length],
       rate: (10 + ((index * 37) % 190) + (index % 100) / 100).toFixed(2),
       description: `Line ${index + 1}: managed device ${String(index + 1).padStart(3, '0')}`,
     }))
-    const invoice = addInvoice(world, { companyId: companyNamed(world, "O'Brien & Daughters (NZ) Ltd"), lines })
+    const invoice = addInvoice(world, {
+      companyId: companyNamed(world, "O'Brien & Daughters (NZ) Ltd"),
+      lines,
+    })
     await succeeded(world)
     const record = await recordOf(world, invoice.id)
     assert.equal(record.status, 'synced', record.faultReason ?? '')
@@ -368,14 +480,19 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
   })
 
   async function deleteInAutotask(autotaskId: number) {
-    const response = await fetch(`${world.autotask.knobsUrl}/invoices/${autotaskId}`, { method: 'DELETE' })
+    const response = await fetch(`${world.autotask.knobsUrl}/invoices/${autotaskId}`, {
+      method: 'DELETE',
+    })
     if (!response.ok) throw new Error(`could not delete invoice ${autotaskId}: ${response.status}`)
   }
 
   /** Autotask queries of invoices by id (`invoicesByIds`) since the counters were reset, as lists of ids. */
   function idLookups() {
     return world.autotask.state.requests
-      .filter((request) => request.entity === 'Invoices' && (request.body as any)?.filter?.[0]?.op === 'in')
+      .filter(
+        (request) =>
+          request.entity === 'Invoices' && (request.body as any)?.filter?.[0]?.op === 'in'
+      )
       .map((request) => (request.body as any).filter[0].value as number[])
   }
 
@@ -394,15 +511,21 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
     const first = (await world.run()).run!
     assert.equal(first.state, 'cancelled')
     const all = await InvoiceRecord.query().where('product_id', world.product.id).orderBy('id')
-    const waiting = all.filter((record) => record.status === 'pending' && record.invoiceNumber !== null && record.attempts === 0)
+    const waiting = all.filter(
+      (record) =>
+        record.status === 'pending' && record.invoiceNumber !== null && record.attempts === 0
+    )
     assert.isAtLeast(waiting.length, 3, 'the second batch was never tried')
     const [goneWaiting, alsoGone] = waiting
     const synced = all.find((record) => record.status === 'synced')!
-    const faulted = all.find((record) => record.status === 'fault' && record.faultReason?.includes('VAT UK'))!
+    const faulted = all.find(
+      (record) => record.status === 'fault' && record.faultReason?.includes('VAT UK')
+    )!
     assert.exists(faulted)
 
     // Meanwhile in Autotask: two waiting invoices, one synced and one faulted invoice are deleted; the latter two are resynced.
-    for (const record of [goneWaiting, alsoGone, synced, faulted]) await deleteInAutotask(record.autotaskId)
+    for (const record of [goneWaiting, alsoGone, synced, faulted])
+      await deleteInAutotask(record.autotaskId)
     await resync(synced)
     await resync(faulted)
     await Product.query().where('id', world.product.id).update({ status: 'active' })
@@ -417,19 +540,35 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
       assert.equal(after.faultReason, 'The invoice was deleted in Autotask before it reached Xero.')
       assert.isNull(after.faultHint)
       const [line] = await logLines(after, 'invoice.skipped')
-      assert.equal(line.message, `Invoice ${record.invoiceNumber}: Skipped Over. The invoice was deleted in Autotask before it reached Xero.`)
+      assert.equal(
+        line.message,
+        `Invoice ${record.invoiceNumber}: Skipped Over. The invoice was deleted in Autotask before it reached Xero.`
+      )
       assert.equal(line.syncRunId, second.id)
       assert.lengthOf(inXero(world, record.invoiceNumber), 0)
     }
     const linked = await InvoiceRecord.findOrFail(synced.id)
     assert.equal(linked.status, 'fault')
     assert.equal(linked.faultReason, 'The invoice no longer exists in Autotask.')
-    assert.equal(linked.faultHint, `It was deleted in Autotask, but Xero holds it as ${synced.xeroInvoiceNumber}: void it in Xero if it should go, then skip it here.`)
-    assert.lengthOf(inXero(world, synced.invoiceNumber), 1, 'Xero still holds it, unchanged and not doubled')
+    assert.equal(
+      linked.faultHint,
+      `It was deleted in Autotask, but Xero holds it as ${synced.xeroInvoiceNumber}: void it in Xero if it should go, then skip it here.`
+    )
+    assert.lengthOf(
+      inXero(world, synced.invoiceNumber),
+      1,
+      'Xero still holds it, unchanged and not doubled'
+    )
 
-    const rest = await InvoiceRecord.query().where('product_id', world.product.id).whereIn('id', waiting.slice(2).map((r) => r.id))
+    const rest = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .whereIn(
+        'id',
+        waiting.slice(2).map((r) => r.id)
+      )
     assert.isTrue(rest.every((record) => record.status === 'synced' || record.status === 'fault'))
-    for (const record of rest.filter((r) => r.status === 'synced')) assert.lengthOf(inXero(world, record.invoiceNumber), 1)
+    for (const record of rest.filter((r) => r.status === 'synced'))
+      assert.lengthOf(inXero(world, record.invoiceNumber), 1)
     assert.equal(second.stats!.invoicesSkipped, 3)
 
     // The check is one Autotask call for the batch, and it asks only for what waited or was resynced.
@@ -442,28 +581,47 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
     assert,
   }) => {
     await succeeded(world)
-    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').orderBy('id').limit(1)
+    const [record] = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .orderBy('id')
+      .limit(1)
     // As after a worker died between Xero's answer and our commit: the lease came back with one attempt counted.
-    await InvoiceRecord.query().where('id', record.id).update({ status: 'pending', xero_invoice_id: null, xero_invoice_number: null, attempts: 1 })
-    await Link.query().where('product_id', world.product.id).where('kind', 'invoice').where('autotask_id', record.autotaskId).delete()
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({ status: 'pending', xero_invoice_id: null, xero_invoice_number: null, attempts: 1 })
+    await Link.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'invoice')
+      .where('autotask_id', record.autotaskId)
+      .delete()
     await deleteInAutotask(record.autotaskId)
 
     await succeeded(world)
     const after = await InvoiceRecord.findOrFail(record.id)
     assert.equal(after.status, 'fault')
     assert.equal(after.faultReason, 'The invoice no longer exists in Autotask.')
-    assert.equal(after.faultHint, `It was deleted in Autotask, but Xero holds it as ${record.invoiceNumber}: void it in Xero if it should go, then skip it here.`)
+    assert.equal(
+      after.faultHint,
+      `It was deleted in Autotask, but Xero holds it as ${record.invoiceNumber}: void it in Xero if it should go, then skip it here.`
+    )
     assert.lengthOf(inXero(world, record.invoiceNumber), 1)
   }).timeout(60_000)
 
-  test('invoices discovered and pushed in the same run cost no Autotask call to check them', async ({ assert }) => {
+  test('invoices discovered and pushed in the same run cost no Autotask call to check them', async ({
+    assert,
+  }) => {
     world.autotask.state.resetStats()
     await succeeded(world)
-    const synced = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')
+    const synced = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
     assert.lengthOf(synced, 21, 'every invoice of the seed that can sync')
     const checked = new Set(idLookups().flat())
     assert.deepEqual(
-      synced.filter((record) => checked.has(record.autotaskId)).map((record) => record.invoiceNumber),
+      synced
+        .filter((record) => checked.has(record.autotaskId))
+        .map((record) => record.invoiceNumber),
       [],
       'no synced invoice was looked up again'
     )

@@ -16,11 +16,15 @@ function worker(world: World): ChildProcess {
 }
 
 const exited = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)))
+  new Promise<number | null>((resolve) =>
+    child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)
+  )
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function processingCount(world: World) {
-  const rows = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'processing')
+  const rows = await InvoiceRecord.query()
+    .where('product_id', world.product.id)
+    .where('status', 'processing')
   return rows.length
 }
 
@@ -49,10 +53,14 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
         await sleep(1000 + random.next() * 5000)
       } else {
         // The other half wait until a batch is claimed, then kill somewhere inside the push.
-        await until(async () => (await processingCount(world)) > 0 || workers.every((child) => child.exitCode !== null), {
-          timeoutMs: 30_000,
-          everyMs: 100,
-        })
+        await until(
+          async () =>
+            (await processingCount(world)) > 0 || workers.every((child) => child.exitCode !== null),
+          {
+            timeoutMs: 30_000,
+            everyMs: 100,
+          }
+        )
         await sleep(random.next() * 400)
       }
       if ((await processingCount(world)) > 0) killedMidPush++
@@ -73,17 +81,27 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
 
     const records = await InvoiceRecord.query().where('product_id', world.product.id)
     assert.equal(records.filter((r) => r.status === 'processing').length, 0, 'no claim left behind')
-    assert.isTrue(records.filter((r) => r.status === 'pending').every((r) => r.invoiceNumber === null), 'nothing numbered left waiting')
+    assert.isTrue(
+      records.filter((r) => r.status === 'pending').every((r) => r.invoiceNumber === null),
+      'nothing numbered left waiting'
+    )
     const synced = records.filter((r) => r.status === 'synced')
     assert.isAbove(synced.length, 400)
 
-    const inXero = world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((i: any) => i.Type === 'ACCREC')
+    const inXero = world.xero.state
+      .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
+      .filter((i: any) => i.Type === 'ACCREC')
     const perNumber = new Map<string, number>()
-    for (const invoice of inXero) perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
+    for (const invoice of inXero)
+      perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
     const duplicated = [...perNumber.entries()].filter(([, count]) => count > 1)
     assert.deepEqual(duplicated, [], 'no invoice twice in Xero')
     assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice, none missing')
     for (const record of synced) assert.equal(perNumber.get(record.invoiceNumber!), 1)
-    assert.isAbove(killedMidPush, 0, `at least one kill landed in the middle of a push (CRASH_SEED=${random.seed})`)
+    assert.isAbove(
+      killedMidPush,
+      0,
+      `at least one kill landed in the middle of a push (CRASH_SEED=${random.seed})`
+    )
   }).timeout(240_000)
 })

@@ -17,7 +17,9 @@ import { assertRecordStatus } from '#tests/helpers/assertions'
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
 async function xeroInvoices(world: World) {
-  return world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((invoice: any) => invoice.Type === 'ACCREC')
+  return world.xero.state
+    .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
+    .filter((invoice: any) => invoice.Type === 'ACCREC')
 }
 
 async function byStatus(world: World) {
@@ -51,17 +53,29 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice')
     const xeroIds = new Set(inXero.map((invoice: any) => invoice.InvoiceID))
     for (const record of synced) {
-      assert.isTrue(xeroIds.has(record.xeroInvoiceId!), `invoice ${record.invoiceNumber} is in Xero`)
+      assert.isTrue(
+        xeroIds.has(record.xeroInvoiceId!),
+        `invoice ${record.invoiceNumber} is in Xero`
+      )
       const xeroInvoice = inXero.find((invoice: any) => invoice.InvoiceID === record.xeroInvoiceId)!
       assert.equal(xeroInvoice.InvoiceNumber, record.invoiceNumber)
-      assert.equal(Number(xeroInvoice.Total).toFixed(2), record.total.toFixed(2), `total of ${record.invoiceNumber}`)
+      assert.equal(
+        Number(xeroInvoice.Total).toFixed(2),
+        record.total.toFixed(2),
+        `total of ${record.invoiceNumber}`
+      )
     }
 
     const faults = groups.fault ?? []
-    assert.isTrue(faults.some((r) => r.faultReason === 'Tax region "VAT UK" is not mapped to a Xero tax rate.'))
+    assert.isTrue(
+      faults.some((r) => r.faultReason === 'Tax region "VAT UK" is not mapped to a Xero tax rate.')
+    )
     assert.isTrue(faults.some((r) => r.faultReason?.startsWith('The invoice total is negative')))
     assert.isTrue((groups.skipped ?? []).length >= 1, 'voided / zero invoices are skipped')
-    assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), 'only unnumbered invoices still wait')
+    assert.isTrue(
+      (groups.pending ?? []).every((r) => r.invoiceNumber === null),
+      'only unnumbered invoices still wait'
+    )
 
     const counts = run.stats!
     assert.equal(counts.invoicesSynced, synced.length)
@@ -71,7 +85,10 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.isNotNull(product.invoiceCursor)
     assert.equal(product.autotaskHealth, 'ok')
     assert.equal(product.xeroHealth, 'ok')
-    const runLog = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.finished').firstOrFail()
+    const runLog = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'run.finished')
+      .firstOrFail()
     assert.include(runLog.message, `${synced.length} synced`)
 
     const second = await world.run()
@@ -80,7 +97,9 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.equal(second.run!.stats!.invoicesDiscovered, 0)
   }).timeout(60_000)
 
-  test('new invoices of a later billing run are discovered after the cursor and synced', async ({ assert }) => {
+  test('new invoices of a later billing run are discovered after the cursor and synced', async ({
+    assert,
+  }) => {
     await world.run()
     const before = (await xeroInvoices(world)).length
     await fetch(`${world.autotask.knobsUrl}/billing-runs`, {
@@ -95,12 +114,16 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.lengthOf(await xeroInvoices(world), before + run.stats!.invoicesSynced)
   }).timeout(60_000)
 
-  test('resync of a synced invoice updates it in place; of a paid one faults and changes nothing', async ({ assert }) => {
+  test('resync of a synced invoice updates it in place; of a paid one faults and changes nothing', async ({
+    assert,
+  }) => {
     await world.run()
     const [first, second] = (await byStatus(world)).synced
     const statuses = await app.container.make(RecordStatusService)
     await knob(world.xero, '/invoices/pay', { invoice: second.xeroInvoiceId })
-    await InvoiceRecord.query().where('id', first.id).update({ autotask_html: '<p>the copy from before</p>' })
+    await InvoiceRecord.query()
+      .where('id', first.id)
+      .update({ autotask_html: '<p>the copy from before</p>' })
     await statuses.apply('invoice', first, 'resync', 'tester')
     await statuses.apply('invoice', second, 'resync', 'tester')
     const countBefore = (await xeroInvoices(world)).length
@@ -109,12 +132,17 @@ test.group('Sync engine against the sandboxes', (group) => {
     const updated = await InvoiceRecord.findOrFail(first.id)
     assert.equal(updated.status, 'synced')
     assert.equal(updated.xeroInvoiceId, first.xeroInvoiceId, 'same Xero invoice')
-    assert.isNull(updated.autotaskHtml, 'the old HTML copy is dropped, to be fetched again when viewed')
+    assert.isNull(
+      updated.autotaskHtml,
+      'the old HTML copy is dropped, to be fetched again when viewed'
+    )
     const paid = await InvoiceRecord.findOrFail(second.id)
     assert.equal(paid.status, 'fault')
     assert.include(paid.faultReason!, 'is paid, and Xero does not allow changing it')
     assert.lengthOf(await xeroInvoices(world), countBefore, 'nothing created')
-    const refreshed = await SyncLog.query().where('invoice_record_id', first.id).where('event', 'invoice.refreshed')
+    const refreshed = await SyncLog.query()
+      .where('invoice_record_id', first.id)
+      .where('event', 'invoice.refreshed')
     assert.lengthOf(refreshed, 1, 'the resynced invoice was downloaded again')
   }).timeout(60_000)
 
@@ -124,8 +152,14 @@ test.group('Sync engine against the sandboxes', (group) => {
     await world.run()
     const [record] = (await byStatus(world)).synced
     // Forget the link, as if the worker died between Xero's answer and our commit.
-    await InvoiceRecord.query().where('id', record.id).update({ status: 'pending', xero_invoice_id: null, xero_invoice_number: null })
-    await Link.query().where('product_id', world.product.id).where('kind', 'invoice').where('autotask_id', record.autotaskId).delete()
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({ status: 'pending', xero_invoice_id: null, xero_invoice_number: null })
+    await Link.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'invoice')
+      .where('autotask_id', record.autotaskId)
+      .delete()
     const countBefore = (await xeroInvoices(world)).length
 
     await world.run()
@@ -133,26 +167,63 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.equal(relinked.status, 'synced')
     assert.equal(relinked.xeroInvoiceId, record.xeroInvoiceId)
     assert.lengthOf(await xeroInvoices(world), countBefore)
-    const line = await SyncLog.query().where('invoice_record_id', record.id).where('event', 'invoice.synced').orderBy('id', 'desc').firstOrFail()
+    const line = await SyncLog.query()
+      .where('invoice_record_id', record.id)
+      .where('event', 'invoice.synced')
+      .orderBy('id', 'desc')
+      .firstOrFail()
     assert.include(line.message, 'found in Xero by number')
   }).timeout(60_000)
 
-  test('a 429 storm: the engine waits as long as Xero asks, spends no attempt, and sends each invoice once', async ({ assert }) => {
-    await knob(world.xero, '/faults', { kind: 429, count: 3, path: '/Invoices', method: 'PUT', problem: 'minute', retryAfter: 1 })
+  test('a 429 storm: the engine waits as long as Xero asks, spends no attempt, and sends each invoice once', async ({
+    assert,
+  }) => {
+    await knob(world.xero, '/faults', {
+      kind: 429,
+      count: 3,
+      path: '/Invoices',
+      method: 'PUT',
+      problem: 'minute',
+      retryAfter: 1,
+    })
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded')
     const groups = await byStatus(world)
-    assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), 'nothing numbered is left waiting')
-    assert.isTrue(groups.synced.every((r) => r.attempts === 0), 'a rate limit is not a failed attempt')
+    assert.isTrue(
+      (groups.pending ?? []).every((r) => r.invoiceNumber === null),
+      'nothing numbered is left waiting'
+    )
+    assert.isTrue(
+      groups.synced.every((r) => r.attempts === 0),
+      'a rate limit is not a failed attempt'
+    )
     assert.lengthOf(await xeroInvoices(world), groups.synced.length, 'none doubled')
-    const notes = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.rate_limited').orderBy('id')
+    const notes = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'run.rate_limited')
+      .orderBy('id')
     assert.lengthOf(notes, 1, 'one line for the batch, not one per invoice')
-    assert.equal(notes[0].message, "Waited 3 s for Xero's per-minute rate limit (3 times), as Xero asked; no attempt counted")
-    assert.lengthOf(await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.retry'), 0)
+    assert.equal(
+      notes[0].message,
+      "Waited 3 s for Xero's per-minute rate limit (3 times), as Xero asked; no attempt counted"
+    )
+    assert.lengthOf(
+      await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.retry'),
+      0
+    )
   }).timeout(60_000)
 
-  test("Xero's daily limit: the push stops, and the invoices wait until Xero allows it without spending attempts", async ({ assert }) => {
-    await knob(world.xero, '/faults', { kind: 429, count: 1, path: '/Invoices', method: 'PUT', problem: 'day', retryAfter: 7200 })
+  test("Xero's daily limit: the push stops, and the invoices wait until Xero allows it without spending attempts", async ({
+    assert,
+  }) => {
+    await knob(world.xero, '/faults', {
+      kind: 429,
+      count: 1,
+      path: '/Invoices',
+      method: 'PUT',
+      problem: 'day',
+      retryAfter: 7200,
+    })
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded')
     const waiting = (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
@@ -162,7 +233,10 @@ test.group('Sync engine against the sandboxes', (group) => {
       assert.equal(record.attempts, 0)
       assert.isAtMost(Math.abs(record.nextAttemptAt!.diff(due).as('seconds')), 5)
     }
-    const note = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.rate_limited').firstOrFail()
+    const note = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'run.rate_limited')
+      .firstOrFail()
     assert.include(note.message, "Xero's daily rate limit reached")
     assert.include(note.message, `waiting until ${due.toFormat('yyyy-LL-dd HH:mm')} UTC`)
 
@@ -177,9 +251,14 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.lengthOf(await xeroInvoices(world), groups.synced.length)
   }).timeout(60_000)
 
-  test('a revoked Xero connection stops the run, marks Xero unhealthy and keeps every invoice', async ({ assert }) => {
+  test('a revoked Xero connection stops the run, marks Xero unhealthy and keeps every invoice', async ({
+    assert,
+  }) => {
     const product = await Product.findOrFail(world.product.id)
-    await knob(world.xero, '/tokens/revoke', { refreshToken: product.xeroTokens!.refreshToken, wholeGrant: true })
+    await knob(world.xero, '/tokens/revoke', {
+      refreshToken: product.xeroTokens!.refreshToken,
+      wholeGrant: true,
+    })
     await knob(world.xero, '/tokens/expire')
 
     const run = (await world.run()).run!
@@ -188,15 +267,23 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.equal(after.xeroHealth, 'error')
     assert.isNotNull(after.xeroHealthMessage)
     const records = await InvoiceRecord.query().where('product_id', world.product.id)
-    assert.isTrue(records.every((r) => r.status !== 'processing'), 'no claim left behind')
+    assert.isTrue(
+      records.every((r) => r.status !== 'processing'),
+      'no claim left behind'
+    )
     assert.lengthOf(await xeroInvoices(world), 0)
   }).timeout(60_000)
 
-  test('two runs of one product at once: one runs, the other is told it is running', async ({ assert }) => {
+  test('two runs of one product at once: one runs, the other is told it is running', async ({
+    assert,
+  }) => {
     const [a, b] = await Promise.all([world.run(), world.run()])
     assert.deepEqual([a.started, b.started].sort(), [false, true])
     const refused = a.started ? b : a
-    assert.equal((refused as { reason: string }).reason, 'A sync of this product is already running.')
+    assert.equal(
+      (refused as { reason: string }).reason,
+      'A sync of this product is already running.'
+    )
   }).timeout(60_000)
 })
 
@@ -212,7 +299,9 @@ test.group('Sync engine: matching what is already in Xero', (group) => {
     assert,
   }) => {
     const invoices = [...world.autotask.state.tables.Invoices.values()] as any[]
-    const companyId = invoices.find((invoice) => invoice.invoiceNumber && !invoice.isVoided)!.companyID
+    const companyId = invoices.find(
+      (invoice) => invoice.invoiceNumber && !invoice.isVoided
+    )!.companyID
     const company = world.autotask.state.tables.Companies.get(companyId) as any
     const lookalike = `  ${company.companyName.toUpperCase().replace(' ', '\u200B  ')} `
     const [created] = await world.stack.gateway.createContacts(world.product, [{ name: lookalike }])
@@ -225,24 +314,39 @@ test.group('Sync engine: matching what is already in Xero', (group) => {
       .where('autotask_id', companyId)
       .firstOrFail()
     assert.equal(link.xeroId, (created as any).value.contactId)
-    const linked = await SyncLog.query().where('product_id', world.product.id).where('event', 'contact.linked').where('message', 'like', '%matched by name%')
+    const linked = await SyncLog.query()
+      .where('product_id', world.product.id)
+      .where('event', 'contact.linked')
+      .where('message', 'like', '%matched by name%')
     assert.lengthOf(linked, 1)
   }).timeout(60_000)
 
-  test("with Xero's own numbering, an unlinked invoice is found again by its reference", async ({ assert }) => {
+  test("with Xero's own numbering, an unlinked invoice is found again by its reference", async ({
+    assert,
+  }) => {
     const product = await Product.findOrFail(world.product.id)
-    product.settings = { ...(product.settings ?? {}), numbering: 'xero', referenceFromPoNumber: false }
+    product.settings = {
+      ...(product.settings ?? {}),
+      numbering: 'xero',
+      referenceFromPoNumber: false,
+    }
     await product.save()
     await world.run()
     const [record] = (await byStatus(world)).synced
     assert.notEqual(record.xeroInvoiceNumber, record.invoiceNumber, 'Xero numbered it')
-    await InvoiceRecord.query().where('id', record.id).update({ status: 'pending', xero_invoice_id: null })
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({ status: 'pending', xero_invoice_id: null })
     const countBefore = (await xeroInvoices(world)).length
 
     await world.run()
     assert.equal((await InvoiceRecord.findOrFail(record.id)).xeroInvoiceId, record.xeroInvoiceId)
     assert.lengthOf(await xeroInvoices(world), countBefore)
-    const line = await SyncLog.query().where('invoice_record_id', record.id).where('event', 'invoice.synced').orderBy('id', 'desc').firstOrFail()
+    const line = await SyncLog.query()
+      .where('invoice_record_id', record.id)
+      .where('event', 'invoice.synced')
+      .orderBy('id', 'desc')
+      .firstOrFail()
     assert.include(line.message, 'found in Xero by reference')
   }).timeout(60_000)
 })
@@ -259,12 +363,20 @@ test.group('Sync engine: purchase orders', (group) => {
     const product = await Product.findOrFail(world.product.id)
     product.settings = {
       ...(product.settings ?? {}),
-      purchaseOrders: { enabled: true, documentType, triggerStatus: 2, accountCode: '300', taxType: 'INPUT2' },
+      purchaseOrders: {
+        enabled: true,
+        documentType,
+        triggerStatus: 2,
+        accountCode: '300',
+        taxType: 'INPUT2',
+      },
     }
     await product.save()
   }
 
-  test('submitted POs reach Xero as purchase orders once the invoices are done, once only', async ({ assert }) => {
+  test('submitted POs reach Xero as purchase orders once the invoices are done, once only', async ({
+    assert,
+  }) => {
     await enable('PURCHASEORDER')
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded', run.error ?? '')
@@ -279,15 +391,24 @@ test.group('Sync engine: purchase orders', (group) => {
     assert.lengthOf(inXero, synced.length)
 
     await world.run()
-    assert.lengthOf(world.xero.state.purchaseOrders(XERO_SANDBOX_TENANTS.nz.tenantId), synced.length, 'no duplicates')
+    assert.lengthOf(
+      world.xero.state.purchaseOrders(XERO_SANDBOX_TENANTS.nz.tenantId),
+      synced.length,
+      'no duplicates'
+    )
   }).timeout(60_000)
 
   test('as bills, and a resynced one is updated in place', async ({ assert }) => {
     await enable('BILL')
     await world.run()
-    const [first] = await PurchaseOrderRecord.query().where('product_id', world.product.id).where('status', 'synced')
+    const [first] = await PurchaseOrderRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
     assert.equal(first.xeroDocumentType, 'BILL')
-    const bills = () => world.xero.state.invoices(XERO_SANDBOX_TENANTS.nz.tenantId).filter((i: any) => i.Type === 'ACCPAY')
+    const bills = () =>
+      world.xero.state
+        .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
+        .filter((i: any) => i.Type === 'ACCPAY')
     const count = bills().length
     const statuses = await app.container.make(RecordStatusService)
     assert.isTrue((await statuses.apply('purchase_order', first, 'resync', 'tester')).ok)
@@ -322,19 +443,33 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     const faulted = groups.fault.find((r) => r.faultReason?.includes('VAT UK'))!
     const synced = groups.synced[0]
     const writes = () =>
-      (world.xero.state.requestLog as any[]).filter((r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts/.test(r.path)).length
+      (world.xero.state.requestLog as any[]).filter(
+        (r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts/.test(r.path)
+      ).length
     const before = { writes: writes(), invoices: (await xeroInvoices(world)).length }
     assert.isAbove(before.writes, 0, 'the first run wrote to Xero')
     const trace = await app.container.make(DiagnosticTrace)
 
     assert.isTrue((await trace.enter(world.product, faulted, 'staff@example.com')).ok)
     await assertRecordStatus(faulted, 'diagnostic')
-    const faultSteps = await SyncLog.query().where('invoice_record_id', faulted.id).where('event', 'diagnostic.trace').orderBy('id')
-    assert.isTrue(faultSteps.some((l) => l.level === 'debug' && l.message.startsWith('Autotask invoice: {')))
-    assert.isTrue(faultSteps.some((l) => l.level === 'error' && l.message.includes('Tax region "VAT UK" is not mapped')))
+    const faultSteps = await SyncLog.query()
+      .where('invoice_record_id', faulted.id)
+      .where('event', 'diagnostic.trace')
+      .orderBy('id')
+    assert.isTrue(
+      faultSteps.some((l) => l.level === 'debug' && l.message.startsWith('Autotask invoice: {'))
+    )
+    assert.isTrue(
+      faultSteps.some(
+        (l) => l.level === 'error' && l.message.includes('Tax region "VAT UK" is not mapped')
+      )
+    )
 
     await trace.enter(world.product, synced, 'staff@example.com')
-    const steps = await SyncLog.query().where('invoice_record_id', synced.id).where('event', 'diagnostic.trace').orderBy('id')
+    const steps = await SyncLog.query()
+      .where('invoice_record_id', synced.id)
+      .where('event', 'diagnostic.trace')
+      .orderBy('id')
     const payload = steps.find((l) => l.message.startsWith('Payload Xero would receive'))!
     assert.include(payload.message, `"invoiceNumber":"${synced.invoiceNumber}"`)
     assert.notInclude(payload.message, world.product.xeroTokens!.accessToken)
@@ -343,7 +478,16 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     assert.equal(writes(), before.writes, 'no write reached Xero')
     assert.lengthOf(await xeroInvoices(world), before.invoices)
     const released = await app.container.make(RecordStatusService)
-    assert.isTrue((await released.apply('invoice', await InvoiceRecord.findOrFail(synced.id), 'release', 'staff')).ok)
+    assert.isTrue(
+      (
+        await released.apply(
+          'invoice',
+          await InvoiceRecord.findOrFail(synced.id),
+          'release',
+          'staff'
+        )
+      ).ok
+    )
     await assertRecordStatus(synced, 'synced')
   }).timeout(60_000)
 })
@@ -363,7 +507,9 @@ test.group('Sync engine: faults that recover', (group) => {
     return (await byStatus(world)).pending.filter((r) => r.invoiceNumber !== null)
   }
 
-  test('a Xero 500 and a time-out: the batch waits with back-off, then syncs once', async ({ assert }) => {
+  test('a Xero 500 and a time-out: the batch waits with back-off, then syncs once', async ({
+    assert,
+  }) => {
     for (const fault of [{ kind: 500 }, { kind: 'timeout' }]) {
       if (fault.kind === 'timeout') {
         await fetch(`${world.autotask.knobsUrl}/billing-runs`, {
@@ -378,22 +524,37 @@ test.group('Sync engine: faults that recover', (group) => {
       world.clock.advance({ minutes: 30 })
       await world.run()
       const groups = await byStatus(world)
-      assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null), `all sent after ${fault.kind}`)
-      assert.lengthOf(await xeroInvoices(world), groups.synced.length, 'none doubled, even after the time-out')
+      assert.isTrue(
+        (groups.pending ?? []).every((r) => r.invoiceNumber === null),
+        `all sent after ${fault.kind}`
+      )
+      assert.lengthOf(
+        await xeroInvoices(world),
+        groups.synced.length,
+        'none doubled, even after the time-out'
+      )
     }
   }).timeout(90_000)
 
-  test('an access token expiring before the run is refreshed, rotated and saved; the run goes on', async ({ assert }) => {
+  test('an access token expiring before the run is refreshed, rotated and saved; the run goes on', async ({
+    assert,
+  }) => {
     const before = (await Product.findOrFail(world.product.id)).xeroTokens!
     await knob(world.xero, '/tokens/expire')
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded', run.error ?? '')
     const after = (await Product.findOrFail(world.product.id)).xeroTokens!
     assert.notEqual(after.refreshToken, before.refreshToken, 'the rotated refresh token was stored')
-    assert.lengthOf((await byStatus(world)).synced, 110, 'every invoice of the seed (150) that can sync')
+    assert.lengthOf(
+      (await byStatus(world)).synced,
+      110,
+      'every invoice of the seed (150) that can sync'
+    )
   }).timeout(60_000)
 
-  test('pausing a product mid-run stops it at the next batch; nothing half-done', async ({ assert }) => {
+  test('pausing a product mid-run stops it at the next batch; nothing half-done', async ({
+    assert,
+  }) => {
     const pauseOnFirstSync = async () => {
       await Product.query().where('id', world.product.id).update({ status: 'paused' })
     }
@@ -402,7 +563,11 @@ test.group('Sync engine: faults that recover', (group) => {
     assert.equal(run.state, 'cancelled')
     const groups = await byStatus(world)
     assert.isAtMost(groups.synced.length, 50, 'only the batch in flight finished')
-    assert.isAbove(groups.pending.filter((r) => r.invoiceNumber !== null).length, 0, 'the rest waits')
+    assert.isAbove(
+      groups.pending.filter((r) => r.invoiceNumber !== null).length,
+      0,
+      'the rest waits'
+    )
     assert.lengthOf(groups.processing ?? [], 0)
   }).timeout(60_000)
 })

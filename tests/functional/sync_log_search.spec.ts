@@ -29,7 +29,8 @@ async function seedLines(productId: number, count: number, message: (index: numb
     autotask_id: 700_000 + index,
     created_at: toSqlDateTime(),
   }))
-  for (let i = 0; i < rows.length; i += 200) await db.table('sync_logs').multiInsert(rows.slice(i, i + 200))
+  for (let i = 0; i < rows.length; i += 200)
+    await db.table('sync_logs').multiInsert(rows.slice(i, i + 200))
 }
 
 /** The line numbers ("#n") a page lists, top to bottom. */
@@ -50,13 +51,21 @@ test.group('Sync Logs text search', (group) => {
     return () => app.container.restore(SyncLogSearchService)
   })
 
-  test('a word in many lines: the newest 100 first, then the next page, newest first', async ({ client, assert }) => {
+  test('a word in many lines: the newest 100 first, then the next page, newest first', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     // 450 lines, every third names Harbour Plumbing: 150 matches spread over windows of 40 ids.
-    await seedLines(product.id, 450, (i) => (i % 3 === 0 ? `Line #${i} for Harbour Plumbing Ltd` : `Line #${i} for Summit Dental`))
+    await seedLines(product.id, 450, (i) =>
+      i % 3 === 0 ? `Line #${i} for Harbour Plumbing Ltd` : `Line #${i} for Summit Dental`
+    )
     const harbour = Array.from({ length: 150 }, (_, k) => 447 - 3 * k)
 
-    const first = await client.get(`/products/${product.id}/logs`).qs({ q: 'harbour' }).loginAs(owner)
+    const first = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ q: 'harbour' })
+      .loginAs(owner)
     first.assertStatus(200)
     assert.deepEqual(linesOn(first.text()), harbour.slice(0, 100))
     const next = await client.get(olderLink(first.text())!).loginAs(owner)
@@ -64,12 +73,20 @@ test.group('Sync Logs text search', (group) => {
     assert.isNull(olderLink(next.text()))
   })
 
-  test('a word only in old lines is found past the newest ones, and each word must begin a word', async ({ client, assert }) => {
+  test('a word only in old lines is found past the newest ones, and each word must begin a word', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     await seedLines(product.id, 300, (i) =>
-      i === 5 ? `Line #${i} for Zebedee Harbourside` : i === 250 ? `Line #${i} for Zebedee Plumbing` : `Line #${i} for Summit Dental`
+      i === 5
+        ? `Line #${i} for Zebedee Harbourside`
+        : i === 250
+          ? `Line #${i} for Zebedee Plumbing`
+          : `Line #${i} for Summit Dental`
     )
-    const search = async (q: string) => linesOn((await client.get(`/products/${product.id}/logs`).qs({ q }).loginAs(owner)).text())
+    const search = async (q: string) =>
+      linesOn((await client.get(`/products/${product.id}/logs`).qs({ q }).loginAs(owner)).text())
     assert.deepEqual(await search('zebedee'), [250, 5])
     assert.deepEqual(await search('ZEBE harbours'), [5], 'prefixes, in any case, every word')
     assert.deepEqual(await search('zebedee plumbing'), [250])
@@ -77,12 +94,21 @@ test.group('Sync Logs text search', (group) => {
     assert.deepEqual(await search('bedee'), [])
   })
 
-  test('text with an Autotask id or a date range narrows the same search', async ({ client, assert }) => {
+  test('text with an Autotask id or a date range narrows the same search', async ({
+    client,
+    assert,
+  }) => {
     const { owner, product } = await ownerWithProduct()
     await seedLines(product.id, 200, (i) => `Line #${i} for Harbour Plumbing Ltd`)
-    const byId = await client.get(`/products/${product.id}/logs`).qs({ q: 'harbour', autotaskId: 700_007 }).loginAs(owner)
+    const byId = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ q: 'harbour', autotaskId: 700_007 })
+      .loginAs(owner)
     assert.deepEqual(linesOn(byId.text()), [7])
-    const future = await client.get(`/products/${product.id}/logs`).qs({ q: 'harbour', from: '2999-01-01' }).loginAs(owner)
+    const future = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ q: 'harbour', from: '2999-01-01' })
+      .loginAs(owner)
     assert.deepEqual(linesOn(future.text()), [])
   })
 
@@ -91,7 +117,9 @@ test.group('Sync Logs text search', (group) => {
     assert,
   }) => {
     const { owner, product } = await ownerWithProduct()
-    await seedLines(product.id, 400, (i) => (i === 3 ? `Line #${i} with code QX 7` : `Line #${i} for Summit Dental`))
+    await seedLines(product.id, 400, (i) =>
+      i === 3 ? `Line #${i} with code QX 7` : `Line #${i} for Summit Dental`
+    )
     let url: string | null = `/products/${product.id}/logs?q=qx`
     const found: number[] = []
     for (let hops = 0; url && hops < 10; hops++) {

@@ -27,9 +27,16 @@ const round = (value: Decimal.Value, places: number) =>
   new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
 
 /** One invoice of a new billing run in the Autotask sandbox: one line, 15 % GST, with this PO number. */
-function addInvoice(world: World, plan: { companyId: number; quantity: string; rate: string; poNumber: string }) {
+function addInvoice(
+  world: World,
+  plan: { companyId: number; quantity: string; rate: string; poNumber: string }
+) {
   const state = world.autotask.state
-  const [id] = state.addBillingRun({ invoices: 1, companyIds: [plan.companyId], lines: 1 }).invoiceIds
+  const [id] = state.addBillingRun({
+    invoices: 1,
+    companyIds: [plan.companyId],
+    lines: 1,
+  }).invoiceIds
   const invoice = state.tables.Invoices.get(id)!
   const [item] = state.itemsOf(id)
   const net = round(new Decimal(plan.quantity).mul(plan.rate), 2)
@@ -47,17 +54,27 @@ function addInvoice(world: World, plan: { companyId: number; quantity: string; r
     totalTaxValue: tax.toNumber(),
     orderNumber: plan.poNumber,
   })
-  return invoice as { id: number; invoiceNumber: string; invoiceDateTime: string; invoiceTotal: number }
+  return invoice as {
+    id: number
+    invoiceNumber: string
+    invoiceDateTime: string
+    invoiceTotal: number
+  }
 }
 
 function companyNamed(world: World, name: string) {
-  const company = [...world.autotask.state.tables.Companies.values()].find((c) => c.companyName === name)
+  const company = [...world.autotask.state.tables.Companies.values()].find(
+    (c) => c.companyName === name
+  )
   if (!company) throw new Error(`No sandbox company "${name}"`)
   return company as { id: number; companyName: string }
 }
 
 async function recordOf(world: World, autotaskId: number) {
-  return InvoiceRecord.query().where('product_id', world.product.id).where('autotask_id', autotaskId).firstOrFail()
+  return InvoiceRecord.query()
+    .where('product_id', world.product.id)
+    .where('autotask_id', autotaskId)
+    .firstOrFail()
 }
 
 function xeroInvoices(world: World): SandboxInvoice[] {
@@ -79,13 +96,18 @@ async function xeroNumbering(world: World) {
 async function succeeded(world: World) {
   const outcome = await world.run()
   if (!outcome.started || outcome.run.state !== 'succeeded') {
-    throw new Error(`the run did not succeed: ${outcome.started ? outcome.run.error : outcome.reason}`)
+    throw new Error(
+      `the run did not succeed: ${outcome.started ? outcome.run.error : outcome.reason}`
+    )
   }
   return outcome.run
 }
 
 /** A sales invoice typed into Xero (or sent there) with what is given, through the real SDK. */
-async function plantInXero(world: World, input: Omit<XeroInvoiceInput, 'type' | 'lineAmountTypes'>) {
+async function plantInXero(
+  world: World,
+  input: Omit<XeroInvoiceInput, 'type' | 'lineAmountTypes'>
+) {
   const product = await Product.findOrFail(world.product.id)
   const invoice: XeroInvoiceInput = { type: 'ACCREC', lineAmountTypes: 'Exclusive', ...input }
   const [result] = await world.stack.gateway.createInvoices(product, [invoice])
@@ -129,7 +151,11 @@ async function stalledWorker(world: World, options: { batchCut?: string } = {}) 
     stallNext = false
     left()
     await held
-    return real.createInvoices(product, invoices, options.batchCut ? { idempotencyKey: options.batchCut } : writeOptions)
+    return real.createInvoices(
+      product,
+      invoices,
+      options.batchCut ? { idempotencyKey: options.batchCut } : writeOptions
+    )
   }
   app.container.swap(XeroGateway, () => stalling)
   const run = world.run()
@@ -163,21 +189,39 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
   }) => {
     await xeroNumbering(world)
     const muller = companyNamed(world, 'Müller & Söhne GmbH').id
-    const first = addInvoice(world, { companyId: muller, quantity: '1', rate: '120.00', poNumber: 'PO-4711' })
+    const first = addInvoice(world, {
+      companyId: muller,
+      quantity: '1',
+      rate: '120.00',
+      poNumber: 'PO-4711',
+    })
     await succeeded(world)
     const firstRecord = await recordOf(world, first.id)
     assert.equal(firstRecord.status, 'synced')
 
     // The second invoice is unlinked, so Xero's numbering sends it through the look-up by reference.
-    const second = addInvoice(world, { companyId: muller, quantity: '2', rate: '80.00', poNumber: 'PO-4711' })
+    const second = addInvoice(world, {
+      companyId: muller,
+      quantity: '2',
+      rate: '80.00',
+      poNumber: 'PO-4711',
+    })
     await succeeded(world)
     const secondRecord = await recordOf(world, second.id)
     assert.equal(secondRecord.status, 'synced', secondRecord.faultReason ?? '')
-    assert.notEqual(secondRecord.xeroInvoiceId, firstRecord.xeroInvoiceId, 'linked to its own Xero invoice')
+    assert.notEqual(
+      secondRecord.xeroInvoiceId,
+      firstRecord.xeroInvoiceId,
+      'linked to its own Xero invoice'
+    )
 
     const shared = xeroInvoices(world).filter((invoice) => invoice.Reference === 'PO-4711')
     assert.lengthOf(shared, 2)
-    assert.equal(xeroInvoice(world, firstRecord.xeroInvoiceId).Total, 138, 'the first invoice is untouched in Xero')
+    assert.equal(
+      xeroInvoice(world, firstRecord.xeroInvoiceId).Total,
+      138,
+      'the first invoice is untouched in Xero'
+    )
     assert.equal(xeroInvoice(world, secondRecord.xeroInvoiceId).Total, 184)
     const line = await SyncLog.query()
       .where('invoice_record_id', secondRecord.id)
@@ -192,22 +236,51 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
     await xeroNumbering(world)
     const muller = companyNamed(world, 'Müller & Söhne GmbH')
     await succeeded(world)
-    const ambiguous = addInvoice(world, { companyId: muller.id, quantity: '2', rate: '80.00', poNumber: 'PO-9000' })
-    const typed = addInvoice(world, { companyId: muller.id, quantity: '1', rate: '50.00', poNumber: 'PO-9001' })
-    const other = addInvoice(world, { companyId: muller.id, quantity: '3', rate: '10.00', poNumber: 'PO-9001' })
+    const ambiguous = addInvoice(world, {
+      companyId: muller.id,
+      quantity: '2',
+      rate: '80.00',
+      poNumber: 'PO-9000',
+    })
+    const typed = addInvoice(world, {
+      companyId: muller.id,
+      quantity: '1',
+      rate: '50.00',
+      poNumber: 'PO-9001',
+    })
+    const other = addInvoice(world, {
+      companyId: muller.id,
+      quantity: '3',
+      rate: '10.00',
+      poNumber: 'PO-9001',
+    })
 
     // Typed into Xero by hand (no marker): two copies that fit the first, one that fits the second.
-    const copy = (invoice: ReturnType<typeof addInvoice>, quantity: string, rate: string, reference: string) =>
+    const copy = (
+      invoice: ReturnType<typeof addInvoice>,
+      quantity: string,
+      rate: string,
+      reference: string
+    ) =>
       plantInXero(world, {
         contact: { name: muller.companyName },
         reference,
         date: invoice.invoiceDateTime.slice(0, 10),
         status: 'DRAFT',
         lineItems: [
-          { description: 'Typed by hand', quantity, unitAmount: rate, accountCode: '200', taxType: 'OUTPUT2' },
+          {
+            description: 'Typed by hand',
+            quantity,
+            unitAmount: rate,
+            accountCode: '200',
+            taxType: 'OUTPUT2',
+          },
         ],
       })
-    const twins = [await copy(ambiguous, '2', '80.00', 'PO-9000'), await copy(ambiguous, '1', '160.00', 'PO-9000')]
+    const twins = [
+      await copy(ambiguous, '2', '80.00', 'PO-9000'),
+      await copy(ambiguous, '1', '160.00', 'PO-9000'),
+    ]
     const single = await copy(typed, '1', '50.00', 'PO-9001')
     const before = xeroInvoices(world).length
 
@@ -221,10 +294,18 @@ test.group('Look-up before create: only ever the same Autotask invoice', (group)
     )
     const typedRecord = await recordOf(world, typed.id)
     assert.equal(typedRecord.status, 'synced', typedRecord.faultReason ?? '')
-    assert.equal(typedRecord.xeroInvoiceId, single.invoiceId, 'the one that agrees is linked, not copied')
+    assert.equal(
+      typedRecord.xeroInvoiceId,
+      single.invoiceId,
+      'the one that agrees is linked, not copied'
+    )
     const otherRecord = await recordOf(world, other.id)
     assert.equal(otherRecord.status, 'synced')
-    assert.notEqual(otherRecord.xeroInvoiceId, single.invoiceId, 'same reference, other total: its own invoice')
+    assert.notEqual(
+      otherRecord.xeroInvoiceId,
+      single.invoiceId,
+      'same reference, other total: its own invoice'
+    )
     assert.lengthOf(xeroInvoices(world), before + 1, 'only the invoice nothing fitted was created')
   }).timeout(60_000)
 })
@@ -256,7 +337,9 @@ test.group('A write that arrives late', (group) => {
     assert.equal(creates[0].idempotencyKey, creates[1].idempotencyKey)
     assert.isTrue(creates[1].replayed, "Xero answered the late write with the first send's answer")
     assert.deepEqual(world.xero.state.violations, [])
-    for (const record of await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')) {
+    for (const record of await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')) {
       assert.equal(xeroInvoice(world, record.xeroInvoiceId).Url, invoiceMarker(record))
     }
   }).timeout(90_000)
@@ -274,9 +357,15 @@ test.group('A write that arrives late', (group) => {
     const run = await succeeded(world)
     assert.lengthOf(live(), synced.length)
     for (const record of synced) {
-      assert.notEqual(xeroInvoice(world, record.xeroInvoiceId).Status, 'DELETED', 'the linked invoice stays')
+      assert.notEqual(
+        xeroInvoice(world, record.xeroInvoiceId).Status,
+        'DELETED',
+        'the linked invoice stays'
+      )
     }
-    const removed = await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.orphan_removed')
+    const removed = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'invoice.orphan_removed')
     assert.lengthOf(removed, synced.length)
   }).timeout(90_000)
 
@@ -304,7 +393,11 @@ test.group('A write that arrives late', (group) => {
     assert.equal(xeroInvoice(world, approved.invoiceId).Status, 'VOIDED')
     assert.equal(xeroInvoice(world, paid.invoiceId).Status, 'PAID')
     for (const record of [draftOf, approvedOf, paidOf]) {
-      assert.equal(xeroInvoice(world, record.xeroInvoiceId).Status, linkedStatus, 'the linked invoice stays')
+      assert.equal(
+        xeroInvoice(world, record.xeroInvoiceId).Status,
+        linkedStatus,
+        'the linked invoice stays'
+      )
     }
     assert.lengthOf(xeroInvoices(world), count)
 
@@ -324,7 +417,9 @@ test.group('A write that arrives late', (group) => {
     assert.include(removed[0].message, copyOf(draft, draftOf))
     assert.include(removed[0].message, 'deleted in Xero')
     assert.include(removed[1].message, 'voided in Xero')
-    const [kept] = await SyncLog.query().where('sync_run_id', run.id).where('event', 'invoice.orphan_kept')
+    const [kept] = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'invoice.orphan_kept')
     assert.equal(kept.level, 'error')
     assert.equal(kept.autotaskId, paidOf.autotaskId)
     assert.include(kept.message, copyOf(paid, paidOf))
@@ -342,7 +437,11 @@ test.group('A write that arrives late', (group) => {
     // The next pass reads only what changed since this one (the clock moves past it).
     world.clock.advance({ minutes: 30 })
     await succeeded(world)
-    assert.lengthOf(await SyncLog.query().where('event', 'invoice.orphan_kept'), 1, 'shown once, not on every run')
+    assert.lengthOf(
+      await SyncLog.query().where('event', 'invoice.orphan_kept'),
+      1,
+      'shown once, not on every run'
+    )
     assert.deepEqual(world.xero.state.violations, [], 'every request the official contract allows')
   }).timeout(60_000)
 })
@@ -355,17 +454,29 @@ test.group('node ace sync:orphans', (group) => {
     return () => world.close()
   })
 
-  test('removes a stray copy on demand, looking back as far as asked, and says what it did', async ({ assert }) => {
+  test('removes a stray copy on demand, looking back as far as asked, and says what it did', async ({
+    assert,
+  }) => {
     await xeroNumbering(world)
     await succeeded(world)
-    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').limit(1)
+    const [record] = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .limit(1)
     const copy = await plantCopy(world, record, 'DRAFT')
 
     const today = new Date().toISOString().slice(0, 10)
-    const command = aceProcess(world, ['sync:orphans', `--product=${world.product.id}`, `--since=${today}`])
+    const command = aceProcess(world, [
+      'sync:orphans',
+      `--product=${world.product.id}`,
+      `--since=${today}`,
+    ])
     const code = await exitWithin(command.child, 60_000)
     assert.equal(code, 0, command.output())
-    assert.include(command.output(), `Product #${world.product.id} Sandbox Books: 1 stray copy of invoices removed from Xero, 0 kept`)
+    assert.include(
+      command.output(),
+      `Product #${world.product.id} Sandbox Books: 1 stray copy of invoices removed from Xero, 0 kept`
+    )
     assert.equal(xeroInvoice(world, copy.invoiceId).Status, 'DELETED')
     assert.notEqual(xeroInvoice(world, record.xeroInvoiceId).Status, 'DELETED')
     const [line] = await SyncLog.query().where('event', 'invoice.orphan_removed')
@@ -381,15 +492,32 @@ test.group('Xero sandbox: Idempotency-Key', (group) => {
     return () => world.close()
   })
 
-  test('a key is answered with the first answer for 24 hours, then it is a new request', async ({ assert }) => {
+  test('a key is answered with the first answer for 24 hours, then it is a new request', async ({
+    assert,
+  }) => {
     await succeeded(world)
-    const [record] = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').limit(1)
+    const [record] = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .limit(1)
     const contactId = xeroInvoice(world, record.xeroInvoiceId).Contact.ContactID
     const product = await Product.findOrFail(world.product.id)
     const send = async () => {
-      const line = { description: 'Support', quantity: '1', unitAmount: '10.00', accountCode: '200', taxType: 'OUTPUT2' }
-      const invoice: XeroInvoiceInput = { type: 'ACCREC', contact: { contactId }, lineItems: [line] }
-      const [result] = await world.stack.gateway.createInvoices(product, [invoice], { idempotencyKey: 'same-batch' })
+      const line = {
+        description: 'Support',
+        quantity: '1',
+        unitAmount: '10.00',
+        accountCode: '200',
+        taxType: 'OUTPUT2',
+      }
+      const invoice: XeroInvoiceInput = {
+        type: 'ACCREC',
+        contact: { contactId },
+        lineItems: [line],
+      }
+      const [result] = await world.stack.gateway.createInvoices(product, [invoice], {
+        idempotencyKey: 'same-batch',
+      })
       return result.ok ? result.value.invoiceId : null
     }
     const first = await send()

@@ -15,7 +15,9 @@ test.group('Sync Now', (group) => {
     assert,
   }) => {
     const owner = await UserFactory.with('account').create()
-    const product = await ProductFactory.merge({ accountId: owner.accountId }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId })
+      .apply('active')
+      .create()
     const page = await client.get(`/products/${product.id}/logs`).loginAs(owner)
     assert.notInclude(page.text(), 'disabled data-testid="sync-now"')
 
@@ -36,12 +38,18 @@ test.group('Sync Now', (group) => {
     assert,
   }) => {
     const owner = await UserFactory.with('account', 1, (a) => a.apply('starter')).create()
-    const product = await ProductFactory.merge({ accountId: owner.accountId }).apply('active').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId })
+      .apply('active')
+      .create()
     const page = await client.get(`/products/${product.id}/logs`).loginAs(owner)
     page.assertTextIncludes('disabled data-testid="sync-now"')
     page.assertTextIncludes('Sync Now is not part of the Starter plan')
 
-    const response = await client.post(`/products/${product.id}/sync`).withCsrfToken().loginAs(owner).header('HX-Request', 'true')
+    const response = await client
+      .post(`/products/${product.id}/sync`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .header('HX-Request', 'true')
     response.assertStatus(422)
     response.assertTextIncludes('not part of the Starter plan')
     assert.isNull((await Product.findOrFail(product.id)).syncRequestedAt)
@@ -50,15 +58,24 @@ test.group('Sync Now', (group) => {
   test('a paused product is told to be set Active first', async ({ client }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
-    const response = await client.post(`/products/${product.id}/sync`).withCsrfToken().loginAs(owner).header('HX-Request', 'true')
+    const response = await client
+      .post(`/products/${product.id}/sync`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .header('HX-Request', 'true')
     response.assertStatus(422)
     response.assertTextIncludes('The product is Paused')
   })
 
   test('viewers cannot sync', async ({ client }) => {
     const viewer = await UserFactory.with('account').apply('viewer').create()
-    const product = await ProductFactory.merge({ accountId: viewer.accountId }).apply('active').create()
-    const response = await client.post(`/products/${product.id}/sync`).withCsrfToken().loginAs(viewer)
+    const product = await ProductFactory.merge({ accountId: viewer.accountId })
+      .apply('active')
+      .create()
+    const response = await client
+      .post(`/products/${product.id}/sync`)
+      .withCsrfToken()
+      .loginAs(viewer)
     response.assertStatus(403)
   })
 })

@@ -18,7 +18,8 @@ const PATIENT = { xeroClient: { timeoutMs: 30_000 } }
 /** "Remote Support": mapped to the default Xero account 200 */
 const REMOTE_SUPPORT = 29682801
 
-const round = (value: Decimal.Value, places: number) => new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
+const round = (value: Decimal.Value, places: number) =>
+  new Decimal(value).toDecimalPlaces(places, Decimal.ROUND_HALF_UP)
 
 /**
  * One invoice of a new billing run in the Autotask sandbox: `lines` lines of
@@ -47,11 +48,16 @@ function addLongInvoice(world: World, companyId: number, lines: number, descript
 }
 
 async function recordOf(world: World, autotaskId: number) {
-  return InvoiceRecord.query().where('product_id', world.product.id).where('autotask_id', autotaskId).firstOrFail()
+  return InvoiceRecord.query()
+    .where('product_id', world.product.id)
+    .where('autotask_id', autotaskId)
+    .firstOrFail()
 }
 
 function xeroInvoice(world: World, invoiceId: string | null): SandboxInvoice {
-  const invoice = world.xero.state.invoices(NZ).find((candidate) => candidate.InvoiceID === invoiceId)
+  const invoice = world.xero.state
+    .invoices(NZ)
+    .find((candidate) => candidate.InvoiceID === invoiceId)
   if (!invoice) throw new Error(`Xero holds no invoice ${invoiceId}`)
   return invoice
 }
@@ -72,16 +78,26 @@ test.group('Push safety against the sandboxes', (group) => {
     assert,
   }) => {
     await world.run()
-    const synced = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced').orderBy('id')
+    const synced = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .orderBy('id')
     const [approved, submitted] = synced
-    assert.equal(xeroInvoice(world, approved.xeroInvoiceId).Status, 'DRAFT', 'the product sends drafts')
+    assert.equal(
+      xeroInvoice(world, approved.xeroInvoiceId).Status,
+      'DRAFT',
+      'the product sends drafts'
+    )
     // In Xero, a bookkeeper approves one draft and submits the other for approval.
     xeroInvoice(world, approved.xeroInvoiceId).Status = 'AUTHORISED'
     xeroInvoice(world, submitted.xeroInvoiceId).Status = 'SUBMITTED'
     // Then both change in Autotask and are resynced.
     for (const record of [approved, submitted]) {
       const [item] = world.autotask.state.itemsOf(record.autotaskId)
-      Object.assign(item, { description: 'Corrected after approval', lineItemFullDescription: 'Corrected after approval' })
+      Object.assign(item, {
+        description: 'Corrected after approval',
+        lineItemFullDescription: 'Corrected after approval',
+      })
     }
     const statuses = await app.container.make(RecordStatusService)
     await statuses.apply('invoice', approved, 'resync', 'tester')
@@ -98,7 +114,11 @@ test.group('Push safety against the sandboxes', (group) => {
       assert.equal(after.xeroInvoiceId, record.xeroInvoiceId, 'the same Xero invoice')
       const inXero = xeroInvoice(world, record.xeroInvoiceId)
       assert.equal(inXero.Status, status, "Xero's status is not moved back")
-      assert.match(inXero.LineItems[0].Description ?? '', /^Corrected after approval/, 'the change reached Xero')
+      assert.match(
+        inXero.LineItems[0].Description ?? '',
+        /^Corrected after approval/,
+        'the change reached Xero'
+      )
       const line = await SyncLog.query()
         .where('invoice_record_id', record.id)
         .where('event', 'invoice.synced')
@@ -113,7 +133,10 @@ test.group('Push safety against the sandboxes', (group) => {
     assert,
   }) => {
     await world.run()
-    const company = world.autotask.state.addCompany({ companyName: 'Long Lines Ltd', taxRegionID: 1 })
+    const company = world.autotask.state.addCompany({
+      companyName: 'Long Lines Ltd',
+      taxRegionID: 1,
+    })
     // About 1.3 MB each in a Xero request: any two fit in 3.5 MB, all three do not.
     const fitting = [1, 2, 3].map(() => addLongInvoice(world, company.id as number, 400, 3000))
     // About 3.7 MB: too large even alone.
@@ -140,13 +163,24 @@ test.group('Push safety against the sandboxes', (group) => {
       salesInvoices(world).some((invoice) => invoice.InvoiceNumber === huge.invoiceNumber),
       'the too-large one was not sent'
     )
-    const writes = world.xero.state.requestLog.filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/Invoices'))
+    const writes = world.xero.state.requestLog.filter(
+      (entry) => entry.method === 'PUT' && entry.path.endsWith('/Invoices')
+    )
     assert.lengthOf(writes, 2, 'two requests for the three that fit')
-    assert.isTrue(writes.every((entry) => entry.status === 200), 'none refused as too large')
-    assert.lengthOf(new Set(writes.map((entry) => entry.idempotencyKey)), 2, 'each request its own Idempotency-Key')
+    assert.isTrue(
+      writes.every((entry) => entry.status === 200),
+      'none refused as too large'
+    )
+    assert.lengthOf(
+      new Set(writes.map((entry) => entry.idempotencyKey)),
+      2,
+      'each request its own Idempotency-Key'
+    )
   }).timeout(180_000)
 
-  test('a concurrent-limit 429 without Retry-After is waited out in about a second, not a minute', async ({ assert }) => {
+  test('a concurrent-limit 429 without Retry-After is waited out in about a second, not a minute', async ({
+    assert,
+  }) => {
     await knob(world.xero, '/faults', {
       kind: 429,
       count: 1,
@@ -161,10 +195,18 @@ test.group('Push safety against the sandboxes', (group) => {
     assert.equal(run.state, 'succeeded', run.error ?? '')
     const refused = world.xero.state.requestLog.filter((entry) => entry.status === 429)
     assert.lengthOf(refused, 1, 'the 429 was sent')
-    const note = await SyncLog.query().where('sync_run_id', run.id).where('event', 'run.rate_limited').firstOrFail()
-    assert.equal(note.message, "Waited 1 s for Xero's concurrent-call rate limit (1 time), as Xero asked; no attempt counted")
+    const note = await SyncLog.query()
+      .where('sync_run_id', run.id)
+      .where('event', 'run.rate_limited')
+      .firstOrFail()
+    assert.equal(
+      note.message,
+      "Waited 1 s for Xero's concurrent-call rate limit (1 time), as Xero asked; no attempt counted"
+    )
     assert.isBelow(seconds, 30, 'the run did not sit out a minute')
-    const synced = await InvoiceRecord.query().where('product_id', world.product.id).where('status', 'synced')
+    const synced = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
     assert.lengthOf(synced, 21, 'every invoice of the seed that can sync')
   }).timeout(90_000)
 
@@ -173,15 +215,22 @@ test.group('Push safety against the sandboxes', (group) => {
   }) => {
     const run = (await world.run()).run!
     assert.equal(run.state, 'succeeded', run.error ?? '')
-    const writes = world.xero.state.requestLog.filter((entry) => ['PUT', 'POST'].includes(entry.method) && entry.path.includes('/api.xro/'))
+    const writes = world.xero.state.requestLog.filter(
+      (entry) => ['PUT', 'POST'].includes(entry.method) && entry.path.includes('/api.xro/')
+    )
     const contactCreates = writes.filter((entry) => entry.path.endsWith('/Contacts'))
     assert.isAbove(contactCreates.length, 0, 'the run created contacts')
     assert.isAbove(writes.length, contactCreates.length, 'and invoices')
     for (const entry of writes) {
-      assert.isString(entry.idempotencyKey, `${entry.method} ${entry.path} carries an Idempotency-Key`)
+      assert.isString(
+        entry.idempotencyKey,
+        `${entry.method} ${entry.path} carries an Idempotency-Key`
+      )
       assert.isAtMost(entry.idempotencyKey!.length, 128)
     }
-    const created = world.xero.state.organisation(NZ)!.contacts.filter((contact) => contact.ContactNumber)
+    const created = world.xero.state
+      .organisation(NZ)!
+      .contacts.filter((contact) => contact.ContactNumber)
     const numbers = created.map((contact) => contact.ContactNumber)
     assert.lengthOf(new Set(numbers), numbers.length, 'one contact per company')
   }).timeout(90_000)
@@ -193,10 +242,15 @@ test.group('Push safety against the sandboxes', (group) => {
     product.settings = { ...(product.settings ?? {}), matchContactsByName: false }
     await product.save()
     await world.run()
-    const company = world.autotask.state.addCompany({ companyName: 'Clash Holdings Ltd', taxRegionID: 1 })
+    const company = world.autotask.state.addCompany({
+      companyName: 'Clash Holdings Ltd',
+      taxRegionID: 1,
+    })
     const invoice = addLongInvoice(world, company.id as number, 1, 40)
     // In Xero, another contact already holds the name, under another number.
-    const [other] = await world.stack.gateway.createContacts(world.product, [{ name: 'Clash Holdings Ltd', contactNumber: 'X-1' }])
+    const [other] = await world.stack.gateway.createContacts(world.product, [
+      { name: 'Clash Holdings Ltd', contactNumber: 'X-1' },
+    ])
     assert.isTrue(other.ok)
     world.xero.state.clearLog()
 
@@ -205,13 +259,17 @@ test.group('Push safety against the sandboxes', (group) => {
     assert.equal(refused.status, 'fault')
     assert.include(refused.faultReason!, 'is already assigned to another contact')
     const contactWrites = () =>
-      world.xero.state.requestLog.filter((entry) => entry.method === 'PUT' && entry.path.endsWith('/Contacts'))
+      world.xero.state.requestLog.filter(
+        (entry) => entry.method === 'PUT' && entry.path.endsWith('/Contacts')
+      )
     const [first] = contactWrites()
     assert.isString(first.idempotencyKey, 'the refused create carried a key')
 
     // A person renames the other contact in Xero, then resyncs the invoice.
     const org = world.xero.state.organisation(NZ)!
-    org.contacts.find((contact) => contact.ContactID === (other.ok ? other.value.contactId : ''))!.Name = 'Clash (old) Ltd'
+    org.contacts.find(
+      (contact) => contact.ContactID === (other.ok ? other.value.contactId : '')
+    )!.Name = 'Clash (old) Ltd'
     const statuses = await app.container.make(RecordStatusService)
     await statuses.apply('invoice', refused, 'resync', 'tester')
     await world.run()

@@ -23,7 +23,9 @@ test.group('node ace sync:run as a process', (group) => {
     return () => world.close()
   })
 
-  test('an unexpected error before the run is recorded: a clear message, exit code 1, no hang', async ({ assert }) => {
+  test('an unexpected error before the run is recorded: a clear message, exit code 1, no hang', async ({
+    assert,
+  }) => {
     // As on a server where the latest migrations were not run: the run cannot even be written down.
     await renameTable('sync_runs', 'sync_runs_missing')
     let code: number | string
@@ -36,7 +38,12 @@ test.group('node ace sync:run as a process', (group) => {
       await renameTable('sync_runs_missing', 'sync_runs')
     }
     assert.equal(code, 1, `exit code; output:\n${output}`)
-    assert.match(output, new RegExp(`Product #${world.product.id} Sandbox Books: the sync stopped on an unexpected error: .*sync_runs`))
+    assert.match(
+      output,
+      new RegExp(
+        `Product #${world.product.id} Sandbox Books: the sync stopped on an unexpected error: .*sync_runs`
+      )
+    )
 
     // The product's run lock was given back: the next run starts and syncs.
     const next = await world.run()
@@ -54,12 +61,20 @@ test.group('node ace sync:run as a process', (group) => {
       timeoutMs: 30_000,
       everyMs: 50,
     })
-    assert.isAbove(world.autotask.state.requests.length, 0, `the run reached Autotask; output:\n${worker.output()}`)
+    assert.isAbove(
+      world.autotask.state.requests.length,
+      0,
+      `the run reached Autotask; output:\n${worker.output()}`
+    )
 
     const signalledAt = Date.now()
     worker.child.kill('SIGTERM')
     const code = await exitWithin(worker.child, 10_000)
-    assert.notEqual(code, 'still running', `the worker ignored SIGTERM; output:\n${worker.output()}`)
+    assert.notEqual(
+      code,
+      'still running',
+      `the worker ignored SIGTERM; output:\n${worker.output()}`
+    )
     assert.isBelow(Date.now() - signalledAt, 10_000)
     assert.equal(code, 143, `exit code 128 + SIGTERM; output:\n${worker.output()}`)
     assert.include(worker.output(), 'SIGTERM')
@@ -76,14 +91,20 @@ test.group('node ace sync:run as a process', (group) => {
     assert.lengthOf(left, 0)
   }).timeout(60_000)
 
-  test('the scheduler worker stops within seconds on SIGTERM, even while a tick waits on Autotask', async ({ assert }) => {
+  test('the scheduler worker stops within seconds on SIGTERM, even while a tick waits on Autotask', async ({
+    assert,
+  }) => {
     world.autotask.state.setLatency(30_000)
     const worker = aceProcess(world, ['scheduler:work'])
     await until(() => world.autotask.state.requests.length > 0 || worker.child.exitCode !== null, {
       timeoutMs: 30_000,
       everyMs: 50,
     })
-    assert.isAbove(world.autotask.state.requests.length, 0, `a tick reached Autotask; output:\n${worker.output()}`)
+    assert.isAbove(
+      world.autotask.state.requests.length,
+      0,
+      `a tick reached Autotask; output:\n${worker.output()}`
+    )
 
     worker.child.kill('SIGTERM')
     const code = await exitWithin(worker.child, 10_000)

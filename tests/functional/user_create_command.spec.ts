@@ -30,11 +30,18 @@ test.group('node ace user:create', (group) => {
     assert.equal(user.role, 'owner')
     assert.isTrue(user.isStaff)
     assert.isTrue(await hash.verify(user.password, 'correct-horse'))
-    command.assertLog('[ green(success) ] User ops@example.com created in "Contoso MSP" as owner (staff)')
+    command.assertLog(
+      '[ green(success) ] User ops@example.com created in "Contoso MSP" as owner (staff)'
+    )
   })
 
   test('joins an existing account by name', async ({ assert }) => {
-    await ace.exec('user:create', ['--email=a@example.com', '--password=password1', '--account=Acme', '--role=owner'])
+    await ace.exec('user:create', [
+      '--email=a@example.com',
+      '--password=password1',
+      '--account=Acme',
+      '--role=owner',
+    ])
     const second = await ace.create(UserCreate, [
       '--email=b@example.com',
       '--password=password2',
@@ -64,7 +71,12 @@ test.group('node ace user:create', (group) => {
   })
 
   test('a second user with the same e-mail is refused', async ({ assert }) => {
-    await ace.exec('user:create', ['--email=a@example.com', '--password=password1', '--account=Acme', '--role=owner'])
+    await ace.exec('user:create', [
+      '--email=a@example.com',
+      '--password=password1',
+      '--account=Acme',
+      '--role=owner',
+    ])
     const command = await ace.create(UserCreate, [
       '--email=a@example.com',
       '--password=password1',

@@ -9,7 +9,9 @@ test.group('Users page', (group) => {
 
   test('lists only the users of the current account', async ({ client, assert }) => {
     const owner = await UserFactory.with('account').create()
-    const colleague = await UserFactory.merge({ accountId: owner.accountId }).apply('viewer').create()
+    const colleague = await UserFactory.merge({ accountId: owner.accountId })
+      .apply('viewer')
+      .create()
     const stranger = await UserFactory.with('account').create()
     const response = await client.get('/users').loginAs(owner)
     response.assertStatus(200)
@@ -32,7 +34,10 @@ test.group('Users page', (group) => {
     assert.isTrue(await hash.verify(user.password, 'first-password'))
   })
 
-  test('an admin cannot create an owner, and a duplicate e-mail is refused', async ({ client, assert }) => {
+  test('an admin cannot create an owner, and a duplicate e-mail is refused', async ({
+    client,
+    assert,
+  }) => {
     const admin = await UserFactory.with('account').apply('admin').create()
     const owner = await client
       .post('/users')
@@ -59,30 +64,56 @@ test.group('Users page', (group) => {
       .loginAs(viewer)
       .form({ email: 'x@example.com', password: 'first-password', role: 'viewer' })
     add.assertStatus(403)
-    const change = await client.put(`/users/${other.id}`).withCsrfToken().loginAs(viewer).form({ role: 'admin' })
+    const change = await client
+      .put(`/users/${other.id}`)
+      .withCsrfToken()
+      .loginAs(viewer)
+      .form({ role: 'admin' })
     change.assertStatus(403)
     assert.equal((await User.findOrFail(other.id)).role, 'viewer')
   })
 
-  test('roles change, but never the last owner and never across accounts', async ({ client, assert }) => {
+  test('roles change, but never the last owner and never across accounts', async ({
+    client,
+    assert,
+  }) => {
     const owner = await UserFactory.with('account').create()
     const viewer = await UserFactory.merge({ accountId: owner.accountId }).apply('viewer').create()
-    const promoted = await client.put(`/users/${viewer.id}`).withCsrfToken().loginAs(owner).form({ role: 'admin' }).redirects(0)
+    const promoted = await client
+      .put(`/users/${viewer.id}`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ role: 'admin' })
+      .redirects(0)
     promoted.assertStatus(302)
     assert.equal((await User.findOrFail(viewer.id)).role, 'admin')
 
-    const self = await client.put(`/users/${owner.id}`).withCsrfToken().loginAs(owner).form({ role: 'viewer' })
+    const self = await client
+      .put(`/users/${owner.id}`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ role: 'viewer' })
     self.assertStatus(422)
     assert.equal((await User.findOrFail(owner.id)).role, 'owner')
 
-    const staff = await UserFactory.merge({ accountId: owner.accountId, role: 'admin' }).apply('staff').create()
-    const lastOwner = await client.put(`/users/${owner.id}`).withCsrfToken().loginAs(staff).form({ role: 'viewer' })
+    const staff = await UserFactory.merge({ accountId: owner.accountId, role: 'admin' })
+      .apply('staff')
+      .create()
+    const lastOwner = await client
+      .put(`/users/${owner.id}`)
+      .withCsrfToken()
+      .loginAs(staff)
+      .form({ role: 'viewer' })
     lastOwner.assertStatus(422)
     lastOwner.assertTextIncludes('An account needs at least one owner.')
     assert.equal((await User.findOrFail(owner.id)).role, 'owner')
 
     const stranger = await UserFactory.with('account').create()
-    const foreign = await client.put(`/users/${stranger.id}`).withCsrfToken().loginAs(owner).form({ role: 'viewer' })
+    const foreign = await client
+      .put(`/users/${stranger.id}`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({ role: 'viewer' })
     foreign.assertStatus(404)
     assert.equal((await User.findOrFail(stranger.id)).role, 'owner')
   })

@@ -20,7 +20,11 @@ export function testRedirectUri() {
  * Both sandboxes on free ports, with the app's bound Autotask client and Xero
  * classes pointed at them; the returned function closes them and restores the bindings.
  */
-export async function useSetupSandboxes(): Promise<{ autotask: AutotaskSandbox; xero: XeroSandbox; stop: () => Promise<void> }> {
+export async function useSetupSandboxes(): Promise<{
+  autotask: AutotaskSandbox
+  xero: XeroSandbox
+  stop: () => Promise<void>
+}> {
   const autotask = await startTestSandbox()
   const xero = await startStrictXeroSandbox()
   const stack = xeroStackFor(xero, { redirectUri: testRedirectUri() })
@@ -50,7 +54,10 @@ export async function answerConsent(
   const page = await fetch(authorizeUrl)
   const html = await page.text()
   const requestId = /name="request_id" value="([^"]+)"/.exec(html)?.[1]
-  if (!requestId) throw new Error(`The consent page has no request id (HTTP ${page.status}): ${html.slice(0, 300)}`)
+  if (!requestId)
+    throw new Error(
+      `The consent page has no request id (HTTP ${page.status}): ${html.slice(0, 300)}`
+    )
   const form = new URLSearchParams({ request_id: requestId, decision: answer.decision ?? 'allow' })
   for (const tenantId of answer.tenantIds ?? []) form.append('tenant_id', tenantId)
   const response = await fetch(new URL('/identity/connect/authorize', authorizeUrl), {
@@ -60,6 +67,9 @@ export async function answerConsent(
     redirect: 'manual',
   })
   const location = response.headers.get('location')
-  if (!location) throw new Error(`The consent answer did not redirect (HTTP ${response.status}): ${await response.text()}`)
+  if (!location)
+    throw new Error(
+      `The consent answer did not redirect (HTTP ${response.status}): ${await response.text()}`
+    )
   return new URL(location)
 }

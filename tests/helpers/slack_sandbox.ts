@@ -3,7 +3,12 @@ import type { ApiClient } from '@japa/api-client'
 import { DateTime } from 'luxon'
 import type { SlackConfig } from '#config/slack'
 import { Clock, FixedClock } from '#sync/clock'
-import { startSlackSandbox, SLACK_SANDBOX_BOT_TOKEN, SLACK_SANDBOX_TEAM, type SlackSandbox } from '#sandbox/slack/index'
+import {
+  startSlackSandbox,
+  SLACK_SANDBOX_BOT_TOKEN,
+  SLACK_SANDBOX_TEAM,
+  type SlackSandbox,
+} from '#sandbox/slack/index'
 import SlackConnection from '#models/slack_connection'
 import SlackUserLink from '#models/slack_user_link'
 import type User from '#models/user'
@@ -19,7 +24,12 @@ export const TEST_SIGNING_SECRET = 'test-signing-secret-0123456789abcdef'
 export async function startSlackForTest(overrides: Partial<SlackConfig> = {}) {
   const sandbox = await startSlackSandbox({ port: 0 })
   const before = { ...app.config.get<SlackConfig>('slack') }
-  app.config.set('slack', { ...before, apiUrl: sandbox.apiUrl, appUrl: 'http://toolbox.test', ...overrides })
+  app.config.set('slack', {
+    ...before,
+    apiUrl: sandbox.apiUrl,
+    appUrl: 'http://toolbox.test',
+    ...overrides,
+  })
   const clock = new FixedClock(DateTime.utc().startOf('second'))
   app.container.swap(Clock, () => clock)
   return {
@@ -49,7 +59,10 @@ export async function slackInstallation(accountId: number, signingSecret = TEST_
 let slackIds = 0
 
 /** A user of the installation's account, linked (approved) to a fresh Slack user id. */
-export async function linkedUser(connection: SlackConnection, role: 'owner' | 'admin' | 'viewer' = 'admin') {
+export async function linkedUser(
+  connection: SlackConnection,
+  role: 'owner' | 'admin' | 'viewer' = 'admin'
+) {
   const user: User = await UserFactory.merge({ accountId: connection.accountId, role }).create()
   const slackUserId = `U0TEST${String(++slackIds).padStart(4, '0')}`
   await SlackUserLink.create({
@@ -72,7 +85,13 @@ interface SignOptions {
 }
 
 /** Sends a raw form body to a Slack route, signed as Slack signs it (or as told). */
-export async function sendSigned(client: ApiClient, path: string, rawBody: string, clock: Clock, options: SignOptions = {}) {
+export async function sendSigned(
+  client: ApiClient,
+  path: string,
+  rawBody: string,
+  clock: Clock,
+  options: SignOptions = {}
+) {
   const timestamp = options.timestamp ?? Math.floor(clock.now().toSeconds())
   const headers = slackSignatureHeaders(options.secret ?? TEST_SIGNING_SECRET, rawBody, timestamp)
   return client
@@ -84,7 +103,12 @@ export async function sendSigned(client: ApiClient, path: string, rawBody: strin
 }
 
 /** The form body of `/toolbox <text>` from this Slack user. */
-export function commandBody(text: string, slackUserId: string, sandbox: SlackSandbox, teamId = SLACK_SANDBOX_TEAM.teamId) {
+export function commandBody(
+  text: string,
+  slackUserId: string,
+  sandbox: SlackSandbox,
+  teamId = SLACK_SANDBOX_TEAM.teamId
+) {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: teamId,
@@ -114,19 +138,34 @@ export function buttonBody(
     user: { id: slackUserId, username: 'someone', team_id: SLACK_SANDBOX_TEAM.teamId },
     api_app_id: 'A0TOOLBOX',
     token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false },
+    container: {
+      type: 'message',
+      message_ts: message.ts,
+      channel_id: message.channel,
+      is_ephemeral: false,
+    },
     trigger_id: '1.2.3',
     channel: { id: message.channel, name: 'billing-alerts' },
     message: { type: 'message', ts: message.ts, text: 'alert' },
     response_url: sandbox.responseUrl(),
-    actions: [{ type: 'button', block_id: action.block_id ?? 'record', action_ts: '1.2', text: { type: 'plain_text', text: 'x' }, ...action }],
+    actions: [
+      {
+        type: 'button',
+        block_id: action.block_id ?? 'record',
+        action_ts: '1.2',
+        text: { type: 'plain_text', text: 'x' },
+        ...action,
+      },
+    ],
   }
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString()
 }
 
 /** Every button element of a Block Kit message. */
 export function buttonsOf(blocks: unknown[] | null) {
-  return (blocks ?? []).flatMap((block: any) => (block.type === 'actions' ? block.elements : [])) as {
+  return (blocks ?? []).flatMap((block: any) =>
+    block.type === 'actions' ? block.elements : []
+  ) as {
     action_id: string
     value?: string
     url?: string

@@ -43,11 +43,14 @@ export function aceProcess(world: World, args: string[], extraEnv: Record<string
 /** The exit code (or the signal that ended it), or 'still running' once the time is up; the child is then killed. */
 export async function exitWithin(child: ChildProcess, timeoutMs: number): Promise<number | string> {
   const ended = new Promise<number | string>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode!)
+    if (child.exitCode !== null || child.signalCode !== null)
+      return resolve(child.exitCode ?? child.signalCode!)
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'))
   })
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<'still running'>((resolve) => (timer = setTimeout(() => resolve('still running'), timeoutMs)))
+  const late = new Promise<'still running'>(
+    (resolve) => (timer = setTimeout(() => resolve('still running'), timeoutMs))
+  )
   const result = await Promise.race([ended, late])
   clearTimeout(timer)
   if (result === 'still running') {

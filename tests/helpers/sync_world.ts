@@ -1,7 +1,10 @@
 import app from '@adonisjs/core/services/app'
 import autotaskConfig from '#config/autotask'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
-import { HttpAutotaskClient, type HttpAutotaskClientOptions } from '#integrations/autotask/http_autotask_client'
+import {
+  HttpAutotaskClient,
+  type HttpAutotaskClientOptions,
+} from '#integrations/autotask/http_autotask_client'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
@@ -33,12 +36,20 @@ export async function startSyncWorld(
     slowdownLatencyMs: { over50: 0, over75: 0 },
     ...options.autotask,
   })
-  const xero = await startStrictXeroSandbox({ limits: { perMinute: 1000, concurrent: 5, perDay: 5000 }, ...options.xero })
+  const xero = await startStrictXeroSandbox({
+    limits: { perMinute: 1000, concurrent: 5, perDay: 5000 },
+    ...options.xero,
+  })
   const stack = xeroStackFor(xero, options.xeroClient)
   const clock = new FixedClock()
   app.container.swap(
     AutotaskClient,
-    () => new HttpAutotaskClient({ ...autotaskConfig, ...options.autotaskClient, zoneLookupUrl: autotask.lookupUrl })
+    () =>
+      new HttpAutotaskClient({
+        ...autotaskConfig,
+        ...options.autotaskClient,
+        zoneLookupUrl: autotask.lookupUrl,
+      })
   )
   app.container.swap(XeroGateway, () => stack.gateway)
   app.container.swap(Clock, () => clock)

@@ -13,7 +13,10 @@ import {
   type XeroSandboxOptions,
 } from '#sandbox/xero/index'
 
-export const XERO_CONTRACT = new URL('../../../shared/reference/xero_accounting.yaml', import.meta.url).pathname
+export const XERO_CONTRACT = new URL(
+  '../../../shared/reference/xero_accounting.yaml',
+  import.meta.url
+).pathname
 
 /** A sandbox in strict mode: every request is checked against the official contract. */
 export function startStrictXeroSandbox(options: XeroSandboxOptions = {}) {
@@ -21,7 +24,10 @@ export function startStrictXeroSandbox(options: XeroSandboxOptions = {}) {
 }
 
 /** App configuration pointing every Xero URL at the sandbox; the scopes follow `scopeSet` (granular by default). */
-export function xeroConfigFor(sandbox: XeroSandbox, overrides: Partial<XeroConfig> = {}): XeroConfig {
+export function xeroConfigFor(
+  sandbox: XeroSandbox,
+  overrides: Partial<XeroConfig> = {}
+): XeroConfig {
   const scopeSet = overrides.scopeSet ?? 'granular'
   return {
     apiUrl: sandbox.apiUrl,
@@ -43,13 +49,18 @@ export function xeroConfigFor(sandbox: XeroSandbox, overrides: Partial<XeroConfi
 export function xeroStackFor(sandbox: XeroSandbox, overrides: Partial<XeroConfig> = {}) {
   const config = xeroConfigFor(sandbox, overrides)
   const oauth = new XeroOAuth(config)
-  const tokens = new XeroTokenStore(oauth, lock, { refreshAheadSeconds: config.refreshAheadSeconds })
+  const tokens = new XeroTokenStore(oauth, lock, {
+    refreshAheadSeconds: config.refreshAheadSeconds,
+  })
   const gateway = new XeroNodeGateway(config, tokens, oauth)
   return { config, oauth, tokens, gateway }
 }
 
 /** A product connected to the NZ organisation of the sandbox with a fresh token pair. */
-export async function connectedProduct(sandbox: XeroSandbox, tenantId: string = XERO_SANDBOX_TENANTS.nz.tenantId) {
+export async function connectedProduct(
+  sandbox: XeroSandbox,
+  tenantId: string = XERO_SANDBOX_TENANTS.nz.tenantId
+) {
   const connection = sandbox.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
   return ProductFactory.with('account')
     .merge({
@@ -72,6 +83,7 @@ export async function knob(sandbox: XeroSandbox, path: string, body: unknown = {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
-  if (!response.ok) throw new Error(`knob ${path} failed: ${response.status} ${await response.text()}`)
+  if (!response.ok)
+    throw new Error(`knob ${path} failed: ${response.status} ${await response.text()}`)
   return response.json()
 }

@@ -1,5 +1,9 @@
 import { test } from '@japa/runner'
-import { startXeroSandbox, XERO_SANDBOX_ACCOUNT_CODES, XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import {
+  startXeroSandbox,
+  XERO_SANDBOX_ACCOUNT_CODES,
+  XERO_SANDBOX_TENANTS,
+} from '#sandbox/xero/index'
 import { knob } from '#tests/helpers/xero_sandbox'
 
 /*
@@ -31,7 +35,12 @@ async function sandboxWithToken(cleanup: (fn: () => Promise<void>) => void) {
   return { sandbox, call }
 }
 
-const line = { Description: 'Switch', Quantity: 1, UnitAmount: 100, AccountCode: XERO_SANDBOX_ACCOUNT_CODES.purchases }
+const line = {
+  Description: 'Switch',
+  Quantity: 1,
+  UnitAmount: 100,
+  AccountCode: XERO_SANDBOX_ACCOUNT_CODES.purchases,
+}
 
 function order(number: string) {
   return { PurchaseOrderNumber: number, Contact: { Name: 'Ingram Micro' }, LineItems: [line] }
@@ -39,7 +48,13 @@ function order(number: string) {
 
 function bill(number: string) {
   const contact = { Name: 'Ingram Micro' }
-  return { Type: 'ACCPAY', InvoiceNumber: number, Reference: number, Contact: contact, LineItems: [line] }
+  return {
+    Type: 'ACCPAY',
+    InvoiceNumber: number,
+    Reference: number,
+    Contact: contact,
+    LineItems: [line],
+  }
 }
 
 test.group('Xero sandbox: purchase orders and bills', () => {
@@ -48,13 +63,19 @@ test.group('Xero sandbox: purchase orders and bills', () => {
     cleanup,
   }) => {
     const { call } = await sandboxWithToken(cleanup)
-    const first = await call('PUT', '/PurchaseOrders?summarizeErrors=false', { PurchaseOrders: [order('PO-77')] })
+    const first = await call('PUT', '/PurchaseOrders?summarizeErrors=false', {
+      PurchaseOrders: [order('PO-77')],
+    })
     assert.equal(first.status, 200)
     const id = first.body.PurchaseOrders[0].PurchaseOrderID
 
     for (const number of ['PO-77', 'po-77']) {
-      const again = await call('POST', '/PurchaseOrders?summarizeErrors=false', { PurchaseOrders: [order(number)] })
-      assert.deepEqual(again.body.PurchaseOrders[0].ValidationErrors, [{ Message: 'Purchase Order # must be unique.' }])
+      const again = await call('POST', '/PurchaseOrders?summarizeErrors=false', {
+        PurchaseOrders: [order(number)],
+      })
+      assert.deepEqual(again.body.PurchaseOrders[0].ValidationErrors, [
+        { Message: 'Purchase Order # must be unique.' },
+      ])
     }
     const pair = { PurchaseOrders: [order('PO-78'), order('PO-78')] }
     const twice = await call('PUT', '/PurchaseOrders?summarizeErrors=false', pair)
@@ -76,15 +97,28 @@ test.group('Xero sandbox: purchase orders and bills', () => {
     await call('POST', '/Invoices', { Invoices: [bill('PO-77')] })
     const second = await call('POST', '/Invoices', { Invoices: [bill('PO-77')] })
     assert.equal(second.status, 200)
-    const bills = sandbox.state.invoices(NZ).filter((i) => i.Type === 'ACCPAY' && i.InvoiceNumber === 'PO-77')
+    const bills = sandbox.state
+      .invoices(NZ)
+      .filter((i) => i.Type === 'ACCPAY' && i.InvoiceNumber === 'PO-77')
     assert.lengthOf(bills, 2)
   })
 
-  test('a lost answer: the write is done, the client hears nothing', async ({ assert, cleanup }) => {
+  test('a lost answer: the write is done, the client hears nothing', async ({
+    assert,
+    cleanup,
+  }) => {
     const { call, sandbox } = await sandboxWithToken(cleanup)
     await knob(sandbox, '/faults', { kind: 'lost', path: '/PurchaseOrders' })
-    const waited = call('PUT', '/PurchaseOrders', { PurchaseOrders: [order('PO-90')] }, AbortSignal.timeout(500))
+    const waited = call(
+      'PUT',
+      '/PurchaseOrders',
+      { PurchaseOrders: [order('PO-90')] },
+      AbortSignal.timeout(500)
+    )
     await assert.rejects(() => waited)
-    assert.deepEqual(sandbox.state.purchaseOrders(NZ).map((o) => o.PurchaseOrderNumber), ['PO-90'])
+    assert.deepEqual(
+      sandbox.state.purchaseOrders(NZ).map((o) => o.PurchaseOrderNumber),
+      ['PO-90']
+    )
   })
 })

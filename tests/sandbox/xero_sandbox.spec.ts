@@ -25,7 +25,11 @@ async function sandboxWithToken(cleanup: (fn: () => Promise<void>) => void) {
   const sandbox = await startXeroSandbox({ port: 0 })
   cleanup(() => sandbox.close())
   const { accessToken, refreshToken } = sandbox.state.connect([NZ])
-  const call = (method: string, path: string, options: { body?: string; tenantId?: string; token?: string } = {}) =>
+  const call = (
+    method: string,
+    path: string,
+    options: { body?: string; tenantId?: string; token?: string } = {}
+  ) =>
     fetch(`${sandbox.apiUrl}${path}`, {
       method,
       headers: {
@@ -42,7 +46,10 @@ async function sandboxWithToken(cleanup: (fn: () => Promise<void>) => void) {
 type Call = Awaited<ReturnType<typeof sandboxWithToken>>['call']
 
 /** Sales invoices with whole totals (no tax), so `Total` and `Date` are known exactly. */
-async function seedInvoices(call: Call, invoices: { number: string; date: string; total: number; status?: string }[]) {
+async function seedInvoices(
+  call: Call,
+  invoices: { number: string; date: string; total: number; status?: string }[]
+) {
   const answer = await call('PUT', '/Invoices', {
     body: JSON.stringify({
       Invoices: invoices.map((invoice) => ({
@@ -64,17 +71,28 @@ async function seedInvoices(call: Call, invoices: { number: string; date: string
       })),
     }),
   })
-  if (answer.status !== 200) throw new Error(`seeding invoices failed: ${answer.status} ${await answer.text()}`)
+  if (answer.status !== 200)
+    throw new Error(`seeding invoices failed: ${answer.status} ${await answer.text()}`)
 }
 
 async function invoiceNumbers(call: Call, query: Record<string, string>) {
   const answer = await call('GET', `/Invoices?${new URLSearchParams(query)}`)
-  const body = (await answer.json()) as { Invoices?: { InvoiceNumber: string }[]; Type?: string; Message?: string }
-  return { status: answer.status, numbers: body.Invoices?.map((invoice) => invoice.InvoiceNumber), body }
+  const body = (await answer.json()) as {
+    Invoices?: { InvoiceNumber: string }[]
+    Type?: string
+    Message?: string
+  }
+  return {
+    status: answer.status,
+    numbers: body.Invoices?.map((invoice) => invoice.InvoiceNumber),
+    body,
+  }
 }
 
 async function requestLog(sandbox: XeroSandbox): Promise<SandboxRequestLogEntry[]> {
-  return (await fetch(`${sandbox.url}/_sandbox/requests`)).json() as Promise<SandboxRequestLogEntry[]>
+  return (await fetch(`${sandbox.url}/_sandbox/requests`)).json() as Promise<
+    SandboxRequestLogEntry[]
+  >
 }
 
 const INVOICES = [
@@ -96,7 +114,9 @@ test.group('Xero sandbox: where and order', () => {
       where: 'Date >= DateTime(2024, 01, 01) && Date < DateTime(2024, 03, 01)',
     })
     const day = await invoiceNumbers(call, { where: 'Date == DateTime(2024,2,10)' })
-    const due = await invoiceNumbers(call, { where: 'DueDate <= DateTime(2024, 01, 15, 0, 0, 0) AND Type == "ACCREC"' })
+    const due = await invoiceNumbers(call, {
+      where: 'DueDate <= DateTime(2024, 01, 15, 0, 0, 0) AND Type == "ACCREC"',
+    })
     const invalid = await invoiceNumbers(call, { where: 'Date > DateTime(2024, 02, 30)' })
 
     assert.deepEqual(range.numbers, ['W-2', 'W-3'])
@@ -106,7 +126,10 @@ test.group('Xero sandbox: where and order', () => {
     assert.equal(invalid.body.Type, 'QueryParseException')
   })
 
-  test('where honours brackets: A AND (B OR C) is not (A AND B) OR C', async ({ assert, cleanup }) => {
+  test('where honours brackets: A AND (B OR C) is not (A AND B) OR C', async ({
+    assert,
+    cleanup,
+  }) => {
     const { call } = await sandboxWithToken(cleanup)
     await seedInvoices(call, INVOICES)
 
@@ -125,7 +148,10 @@ test.group('Xero sandbox: where and order', () => {
     assert.sameMembers(nested.numbers!, ['W-1', 'W-2'])
   })
 
-  test('a where Xero cannot run is a 400 QueryParseException, not an empty list', async ({ assert, cleanup }) => {
+  test('a where Xero cannot run is a 400 QueryParseException, not an empty list', async ({
+    assert,
+    cleanup,
+  }) => {
     const { call } = await sandboxWithToken(cleanup)
     await seedInvoices(call, INVOICES)
 
@@ -202,7 +228,10 @@ test.group('Xero sandbox: rate limits as Xero reports them', () => {
 
     assert.deepEqual(problems, ['day', 'minute', 'concurrent', 'appminute'])
     assert.equal(refused.status, 400)
-    assert.include(((await refused.json()) as { error: string }).error, 'minute, day, concurrent, appminute')
+    assert.include(
+      ((await refused.json()) as { error: string }).error,
+      'minute, day, concurrent, appminute'
+    )
     assert.lengthOf(sandbox.state.faults, 0)
   })
 
@@ -215,7 +244,9 @@ test.group('Xero sandbox: rate limits as Xero reports them', () => {
 
     answers.ok = await call('GET', '/Accounts')
     answers.badJson = await call('PUT', '/Invoices', { body: '{"Invoices": [' })
-    answers.validation = await call('PUT', '/Invoices', { body: JSON.stringify({ Invoices: [{ Type: 'ACCREC' }] }) })
+    answers.validation = await call('PUT', '/Invoices', {
+      body: JSON.stringify({ Invoices: [{ Type: 'ACCREC' }] }),
+    })
     answers.notFound = await call('GET', '/Invoices/00000000-0000-4000-8000-000000000000')
     answers.badToken = await call('GET', '/Accounts', { token: 'not-a-token' })
     answers.notConnected = await call('GET', '/Accounts', { tenantId: AU })
@@ -242,7 +273,8 @@ test.group('Xero sandbox: rate limits as Xero reports them', () => {
       }
     )
     for (const [name, answer] of Object.entries(answers)) {
-      for (const header of RATE_HEADERS) assert.match(answer.headers.get(header) ?? '', /^\d+$/, `${name}: ${header}`)
+      for (const header of RATE_HEADERS)
+        assert.match(answer.headers.get(header) ?? '', /^\d+$/, `${name}: ${header}`)
     }
   })
 })
@@ -253,16 +285,26 @@ test.group('Xero sandbox: request log', () => {
     cleanup,
   }) => {
     const { sandbox, call, refreshToken } = await sandboxWithToken(cleanup)
-    const invoice = { Invoices: [{ Type: 'ACCREC', Contact: { Name: 'Acme Manufacturing Ltd' }, LineItems: [] }] }
+    const invoice = {
+      Invoices: [{ Type: 'ACCREC', Contact: { Name: 'Acme Manufacturing Ltd' }, LineItems: [] }],
+    }
 
     await call('PUT', '/Invoices', { body: JSON.stringify(invoice) })
     await call('POST', '/Contacts', { body: '{"Contacts": [' })
     await call('GET', '/Accounts')
-    const basic = Buffer.from(`${XERO_SANDBOX_CLIENT_ID}:${XERO_SANDBOX_CLIENT_SECRET}`).toString('base64')
+    const basic = Buffer.from(`${XERO_SANDBOX_CLIENT_ID}:${XERO_SANDBOX_CLIENT_SECRET}`).toString(
+      'base64'
+    )
     await fetch(sandbox.tokenUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'authorization': `Basic ${basic}` },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'authorization': `Basic ${basic}`,
+      },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken,
+      }).toString(),
     })
     await fetch(sandbox.tokenUrl, {
       method: 'POST',
@@ -300,25 +342,38 @@ test.group('Xero sandbox: request log', () => {
       ]
     )
     const text = JSON.stringify(log)
-    for (const secret of [refreshToken, XERO_SANDBOX_CLIENT_SECRET, 'a-verifier']) assert.notInclude(text, secret)
+    for (const secret of [refreshToken, XERO_SANDBOX_CLIENT_SECRET, 'a-verifier'])
+      assert.notInclude(text, secret)
   })
 })
 
 test.group('Xero sandbox contract checking', () => {
-  test('a request that breaks the official contract is recorded as a violation', async ({ assert }) => {
+  test('a request that breaks the official contract is recorded as a violation', async ({
+    assert,
+  }) => {
     const sandbox = await startStrictXeroSandbox()
     try {
       const { accessToken } = sandbox.state.connect([NZ])
       await fetch(`${sandbox.apiUrl}/Invoices?unitdp=four`, {
         method: 'PUT',
-        headers: { 'authorization': `Bearer ${accessToken}`, 'xero-tenant-id': NZ, 'content-type': 'application/json' },
-        body: JSON.stringify({ Invoices: [{ Type: 'SALE', Contact: { Name: 'Acme Manufacturing Ltd' } }] }),
+        headers: {
+          'authorization': `Bearer ${accessToken}`,
+          'xero-tenant-id': NZ,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          Invoices: [{ Type: 'SALE', Contact: { Name: 'Acme Manufacturing Ltd' } }],
+        }),
       })
-      await fetch(`${sandbox.apiUrl}/TaxRates`, { headers: { authorization: `Bearer ${accessToken}` } })
+      await fetch(`${sandbox.apiUrl}/TaxRates`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      })
       const messages = sandbox.state.violations.flatMap((violation) => violation.errors)
       assert.lengthOf(sandbox.state.violations, 2)
       assert.isTrue(messages.some((message) => message.includes('/query/unitdp')))
-      assert.isTrue(messages.some((message) => message.includes("must have required property 'xero-tenant-id'")))
+      assert.isTrue(
+        messages.some((message) => message.includes("must have required property 'xero-tenant-id'"))
+      )
     } finally {
       await sandbox.close()
     }

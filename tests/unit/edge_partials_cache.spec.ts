@@ -10,15 +10,24 @@ import { cacheIncludedPartials } from '#start/view'
 async function views() {
   const root = await mkdtemp(join(tmpdir(), 'edge-partials-'))
   await mkdir(join(root, 'partials'))
-  await writeFile(join(root, 'page.edge'), `@each(item in items)\n@include('partials/row')\n@end\n|\n@include('partials/row')\n`)
-  await writeFile(join(root, 'partials/row.edge'), `[{{ typeof item === 'undefined' ? 'none' : item }}]`)
+  await writeFile(
+    join(root, 'page.edge'),
+    `@each(item in items)\n@include('partials/row')\n@end\n|\n@include('partials/row')\n`
+  )
+  await writeFile(
+    join(root, 'partials/row.edge'),
+    `[{{ typeof item === 'undefined' ? 'none' : item }}]`
+  )
   return root
 }
 
 const squash = (html: string) => html.replace(/\s+/g, '')
 
 test.group('Edge partials in production', () => {
-  test('an included partial is compiled once and renders each caller its own variables', async ({ assert, cleanup }) => {
+  test('an included partial is compiled once and renders each caller its own variables', async ({
+    assert,
+    cleanup,
+  }) => {
     const root = await views()
     cleanup(() => rm(root, { recursive: true, force: true }))
     const edge = Edge.create({ cache: true })
@@ -31,7 +40,10 @@ test.group('Edge partials in production', () => {
     assert.equal(squash(await edge.render('page', { items: [3] })), '[3]|[none]')
   })
 
-  test('without the cache (development) a changed partial shows at once', async ({ assert, cleanup }) => {
+  test('without the cache (development) a changed partial shows at once', async ({
+    assert,
+    cleanup,
+  }) => {
     const root = await views()
     cleanup(() => rm(root, { recursive: true, force: true }))
     const edge = Edge.create({ cache: false })

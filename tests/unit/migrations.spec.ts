@@ -31,8 +31,15 @@ test.group('Migrations', () => {
     // The text index is back too: a fresh line is found by a word of its message.
     await resetDatabase()
     const product = await ProductFactory.with('account').create()
-    await SyncLog.create({ productId: product.id, level: 'info', event: 'test', message: 'Invoice 4711 pushed to Xero' })
-    const found = await SyncLog.query().where('product_id', product.id).apply((scopes) => scopes.matching('pushed'))
+    await SyncLog.create({
+      productId: product.id,
+      level: 'info',
+      event: 'test',
+      message: 'Invoice 4711 pushed to Xero',
+    })
+    const found = await SyncLog.query()
+      .where('product_id', product.id)
+      .apply((scopes) => scopes.matching('pushed'))
     assert.lengthOf(found, 1)
   })
     .with([db.primaryConnectionName])

@@ -15,18 +15,29 @@ test.group('Models', (group) => {
   group.each.setup(resetDatabase)
 
   test('product secrets are encrypted in the row and absent from toJSON()', async ({ assert }) => {
-    const product = await ProductFactory.with('account').merge({
-      autotaskSecret: 'at-secret-value-123',
-      autotaskIntegrationCode: 'INTEGRATIONCODE42',
-      xeroTokens: { accessToken: 'xero-access-abc', refreshToken: 'xero-refresh-def', expiresAt: '2026-01-01T00:00:00Z' },
-    }).create()
+    const product = await ProductFactory.with('account')
+      .merge({
+        autotaskSecret: 'at-secret-value-123',
+        autotaskIntegrationCode: 'INTEGRATIONCODE42',
+        xeroTokens: {
+          accessToken: 'xero-access-abc',
+          refreshToken: 'xero-refresh-def',
+          expiresAt: '2026-01-01T00:00:00Z',
+        },
+      })
+      .create()
 
     const row = await db.from('products').where('id', product.id).firstOrFail()
     for (const column of ['autotask_secret', 'autotask_integration_code', 'xero_tokens']) {
       assert.isString(row[column])
     }
     const rawRow = JSON.stringify(row)
-    for (const secret of ['at-secret-value-123', 'INTEGRATIONCODE42', 'xero-access-abc', 'xero-refresh-def']) {
+    for (const secret of [
+      'at-secret-value-123',
+      'INTEGRATIONCODE42',
+      'xero-access-abc',
+      'xero-refresh-def',
+    ]) {
       assert.notInclude(rawRow, secret)
     }
 
@@ -45,8 +56,14 @@ test.group('Models', (group) => {
   test('a secret read again follows the row, and changing a read token set does not change the next read', async ({
     assert,
   }) => {
-    const tokens = { accessToken: 'access-1', refreshToken: 'refresh-1', expiresAt: '2026-01-01T00:00:00Z' }
-    const product = await ProductFactory.with('account').merge({ autotaskSecret: 'first-secret', xeroTokens: tokens }).create()
+    const tokens = {
+      accessToken: 'access-1',
+      refreshToken: 'refresh-1',
+      expiresAt: '2026-01-01T00:00:00Z',
+    }
+    const product = await ProductFactory.with('account')
+      .merge({ autotaskSecret: 'first-secret', xeroTokens: tokens })
+      .create()
 
     const first = await Product.findOrFail(product.id)
     first.xeroTokens!.accessToken = 'changed-in-memory'
@@ -71,7 +88,11 @@ test.group('Models', (group) => {
 
   test('money round-trips exactly at 4 decimals', async ({ assert }) => {
     const invoice = await InvoiceRecordFactory.with('product', 1, (p) => p.with('account'))
-      .merge({ subtotal: new Decimal('1234.5678'), taxTotal: new Decimal('185.1852'), total: new Decimal('1419.7530') })
+      .merge({
+        subtotal: new Decimal('1234.5678'),
+        taxTotal: new Decimal('185.1852'),
+        total: new Decimal('1419.7530'),
+      })
       .create()
     const reloaded = await InvoiceRecord.findOrFail(invoice.id)
     assert.instanceOf(reloaded.total, Decimal)
@@ -80,34 +101,54 @@ test.group('Models', (group) => {
   })
 
   test('Autotask id is unique per product, not globally', async ({ assert }) => {
-    const first = await InvoiceRecordFactory.with('product', 1, (p) => p.with('account')).merge({ autotaskId: 777 }).create()
+    const first = await InvoiceRecordFactory.with('product', 1, (p) => p.with('account'))
+      .merge({ autotaskId: 777 })
+      .create()
     const otherProduct = await ProductFactory.with('account').create()
     await InvoiceRecordFactory.merge({ autotaskId: 777, productId: otherProduct.id }).create()
-    await assert.rejects(() => InvoiceRecordFactory.merge({ autotaskId: 777, productId: first.productId }).create())
+    await assert.rejects(() =>
+      InvoiceRecordFactory.merge({ autotaskId: 777, productId: first.productId }).create()
+    )
   })
 
   test('settings fall back to the defaults for options never saved', async ({ assert }) => {
-    const product = await ProductFactory.with('account').merge({ settings: { daysBack: 7 } }).create()
+    const product = await ProductFactory.with('account')
+      .merge({ settings: { daysBack: 7 } })
+      .create()
     const reloaded = await Product.findOrFail(product.id)
     assert.equal(reloaded.effectiveSettings.daysBack, 7)
     assert.equal(reloaded.effectiveSettings.invoiceStatus, defaultProductSettings.invoiceStatus)
   })
 
-  test('sync log text search finds lines by word and prefix, within a product', async ({ assert }) => {
+  test('sync log text search finds lines by word and prefix, within a product', async ({
+    assert,
+  }) => {
     const product = await ProductFactory.with('account').create()
     const other = await ProductFactory.with('account').create()
-    await SyncLogFactory.merge({ productId: product.id, message: 'Contact "Fabrikam Ltd" created in Xero' }).create()
+    await SyncLogFactory.merge({
+      productId: product.id,
+      message: 'Contact "Fabrikam Ltd" created in Xero',
+    }).create()
     await SyncLogFactory.merge({ productId: product.id, message: 'Invoice 1001 synced' }).create()
-    await SyncLogFactory.merge({ productId: other.id, message: 'Contact "Fabrikam Ltd" matched by number' }).create()
+    await SyncLogFactory.merge({
+      productId: other.id,
+      message: 'Contact "Fabrikam Ltd" matched by number',
+    }).create()
 
-    const byWord = await SyncLog.query().where('product_id', product.id).apply((s) => s.matching('fabrikam'))
+    const byWord = await SyncLog.query()
+      .where('product_id', product.id)
+      .apply((s) => s.matching('fabrikam'))
     assert.deepEqual(
       byWord.map((line) => line.message),
       ['Contact "Fabrikam Ltd" created in Xero']
     )
-    const byPrefix = await SyncLog.query().where('product_id', product.id).apply((s) => s.matching('Fabri crea'))
+    const byPrefix = await SyncLog.query()
+      .where('product_id', product.id)
+      .apply((s) => s.matching('Fabri crea'))
     assert.lengthOf(byPrefix, 1)
-    const none = await SyncLog.query().where('product_id', product.id).apply((s) => s.matching('Contoso'))
+    const none = await SyncLog.query()
+      .where('product_id', product.id)
+      .apply((s) => s.matching('Contoso'))
     assert.lengthOf(none, 0)
   })
 

@@ -1,6 +1,6 @@
 import { test } from '@japa/runner'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Readable, type Duplex } from 'node:stream'
+import { type Readable, type Duplex } from 'node:stream'
 import { Decimal } from 'decimal.js'
 import RecordExportService from '#services/record_export_service'
 import type { RecordRow } from '#services/record_list_service'
@@ -61,29 +61,45 @@ test.group('Record exports', () => {
     await workbook.xlsx.load(file as any)
     const sheet = workbook.getWorksheet('Invoices')!
     assert.equal(sheet.rowCount, 2501)
-    assert.deepEqual((sheet.getRow(1).values as any[]).slice(1, 3), ['Autotask ID', 'Invoice number'])
+    assert.deepEqual((sheet.getRow(1).values as any[]).slice(1, 3), [
+      'Autotask ID',
+      'Invoice number',
+    ])
     assert.deepEqual((sheet.getRow(2501).values as any[]).slice(1, 3), [29_002_500, 'INV-2500'])
     assert.isTrue(seen.closed)
   })
 
-  test('an Excel export nobody reads stops making rows instead of buffering the file', async ({ assert }) => {
+  test('an Excel export nobody reads stops making rows instead of buffering the file', async ({
+    assert,
+  }) => {
     const { rows, seen } = rowSource(100_000)
     const output = new RecordExportService().xlsx('invoice', rows)
     // The file fills the stream's buffer; from then on the export must wait for a reader that never comes.
-    assert.isTrue(await until(() => (output as Duplex).writableNeedDrain, { timeoutMs: 30_000 }), 'the output never filled')
+    assert.isTrue(
+      await until(() => (output as Duplex).writableNeedDrain, { timeoutMs: 30_000 }),
+      'the output never filled'
+    )
     // At most the row in hand when the buffer filled is still made; a free-running source would make 1,000 a turn.
     const madeWhenFull = seen.made
     await timerTurns(200)
     assert.isBelow(seen.made, 100_000)
     assert.isAtMost(seen.made - madeWhenFull, 1, 'rows kept coming while the reader was stalled')
     output.destroy()
-    assert.isTrue(await until(() => seen.closed), 'the row source was not closed after the client went away')
+    assert.isTrue(
+      await until(() => seen.closed),
+      'the row source was not closed after the client went away'
+    )
   })
 
-  test('a client that goes away mid-file stops the Excel export and closes the rows', async ({ assert }) => {
+  test('a client that goes away mid-file stops the Excel export and closes the rows', async ({
+    assert,
+  }) => {
     const { rows, seen } = rowSource(100_000)
     await readThenHangUp(new RecordExportService().xlsx('invoice', rows))
-    assert.isTrue(await until(() => seen.closed), 'the row source was not closed after the client went away')
+    assert.isTrue(
+      await until(() => seen.closed),
+      'the row source was not closed after the client went away'
+    )
     assert.isBelow(seen.made, 100_000)
   })
 
@@ -97,27 +113,51 @@ test.group('Record exports', () => {
   test('CSV quotes fields and defuses spreadsheet formulas', async ({ assert }) => {
     async function* rows(): AsyncGenerator<RecordRow> {
       yield {
-        id: 1, autotaskId: 1, number: '=HYPERLINK("x")', party: 'Smith, Jones & "Co"', date: null,
-        total: new Decimal('-5'), currency: 'NZD', status: 'fault', statusLabel: 'Fault', xeroNumber: null,
+        id: 1,
+        autotaskId: 1,
+        number: '=HYPERLINK("x")',
+        party: 'Smith, Jones & "Co"',
+        date: null,
+        total: new Decimal('-5'),
+        currency: 'NZD',
+        status: 'fault',
+        statusLabel: 'Fault',
+        xeroNumber: null,
         faultReason: 'line one\nline two',
       }
     }
     const text = (await bytesOf(new RecordExportService().csv('invoice', rows()))).toString('utf8')
     const [, line] = text.replace(/^\uFEFF/, '').split('\r\n')
-    assert.equal(line, `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,"line one\nline two"`)
+    assert.equal(
+      line,
+      `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,"line one\nline two"`
+    )
   })
 
-  test('CSV defuses the full-width formula signs spreadsheets also accept, and the header row', async ({ assert }) => {
+  test('CSV defuses the full-width formula signs spreadsheets also accept, and the header row', async ({
+    assert,
+  }) => {
     async function* rows(): AsyncGenerator<RecordRow> {
       yield {
-        id: 1, autotaskId: 2, number: '\uFF1D1+1', party: '\uFF20SUM(A1)', date: '2026-11-01',
-        total: new Decimal('10'), currency: 'NZD', status: 'fault', statusLabel: 'Fault', xeroNumber: '-1',
+        id: 1,
+        autotaskId: 2,
+        number: '\uFF1D1+1',
+        party: '\uFF20SUM(A1)',
+        date: '2026-11-01',
+        total: new Decimal('10'),
+        currency: 'NZD',
+        status: 'fault',
+        statusLabel: 'Fault',
+        xeroNumber: '-1',
         faultReason: '\uFF0Bcmd',
       }
     }
     const text = (await bytesOf(new RecordExportService().csv('invoice', rows()))).toString('utf8')
     const [header, line, end] = text.replace(/^\uFEFF/, '').split('\r\n')
-    assert.equal(header, 'Autotask ID,Invoice number,Company,Date,Currency,Total,Status,Xero number,Xero ID,Fault reason')
+    assert.equal(
+      header,
+      'Autotask ID,Invoice number,Company,Date,Currency,Total,Status,Xero number,Xero ID,Fault reason'
+    )
     assert.equal(line, `2,'\uFF1D1+1,'\uFF20SUM(A1),2026-11-01,NZD,10,Fault,'-1,,'\uFF0Bcmd`)
     assert.equal(end, '')
   })

@@ -10,10 +10,14 @@ const extract = JSON.parse(
 ) as Record<string, unknown>
 
 function modelKeys(prefix: string): string[] {
-  const key = Object.keys(extract).find((candidate) => candidate === prefix || candidate.startsWith(`${prefix} `))
+  const key = Object.keys(extract).find(
+    (candidate) => candidate === prefix || candidate.startsWith(`${prefix} `)
+  )
   if (!key) throw new Error(`The Autotask model extract has no ${prefix}`)
   const model = extract[key]
-  return Array.isArray(model) ? (model as string[]) : Object.keys(model as object).filter((name) => !name.startsWith('_'))
+  return Array.isArray(model)
+    ? (model as string[])
+    : Object.keys(model as object).filter((name) => !name.startsWith('_'))
 }
 
 /** Entities whose model the extract holds, keyed by their REST path name. */
@@ -31,8 +35,21 @@ export const markupFields = modelKeys('InvoiceMarkupResultModel')
 export const pagingFields = modelKeys('PagingModel')
 
 export const filterOps = [
-  'eq', 'noteq', 'gt', 'gte', 'lt', 'lte', 'beginsWith', 'endsWith', 'contains',
-  'exist', 'notExist', 'in', 'notIn', 'and', 'or',
+  'eq',
+  'noteq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'beginsWith',
+  'endsWith',
+  'contains',
+  'exist',
+  'notExist',
+  'in',
+  'notIn',
+  'and',
+  'or',
 ]
 
 /** Every field named anywhere in a filter, and every op used, nested groups included. */

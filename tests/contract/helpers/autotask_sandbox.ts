@@ -1,6 +1,9 @@
 import axios from 'axios'
 import autotaskConfig from '#config/autotask'
-import { HttpAutotaskClient, type HttpAutotaskClientOptions } from '#integrations/autotask/http_autotask_client'
+import {
+  HttpAutotaskClient,
+  type HttpAutotaskClientOptions,
+} from '#integrations/autotask/http_autotask_client'
 import type { AutotaskCredentials } from '#integrations/autotask/types'
 import {
   AUTOTASK_SANDBOX_USER,
@@ -32,7 +35,11 @@ export function sandboxClient(
   credentials: Partial<AutotaskCredentials> = {},
   options: Partial<HttpAutotaskClientOptions> = {}
 ): HttpAutotaskClient {
-  const base = new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: sandbox.lookupUrl, ...options })
+  const base = new HttpAutotaskClient({
+    ...autotaskConfig,
+    zoneLookupUrl: sandbox.lookupUrl,
+    ...options,
+  })
   return base.connect({
     username: AUTOTASK_SANDBOX_USER.username,
     secret: AUTOTASK_SANDBOX_USER.secret,
@@ -42,7 +49,12 @@ export function sandboxClient(
 }
 
 /** Turns a sandbox knob over HTTP, as the demo and benchmarks do. */
-export async function knob<T = any>(sandbox: AutotaskSandbox, method: string, path: string, body?: unknown): Promise<T> {
+export async function knob<T = any>(
+  sandbox: AutotaskSandbox,
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<T> {
   const response = await axios.request({ method, url: `${sandbox.knobsUrl}${path}`, data: body })
   return response.data as T
 }

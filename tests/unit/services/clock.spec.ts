@@ -31,7 +31,9 @@ test.group('Services take business time from the injected clock', (group) => {
     fixClock()
     const product = await ProductFactory.with('account').merge({ status: 'paused' }).create()
 
-    await (await app.container.make(ProductService)).setStatus(product, 'active', 'owner@example.com')
+    await (
+      await app.container.make(ProductService)
+    ).setStatus(product, 'active', 'owner@example.com')
 
     const stored = await Product.findOrFail(product.id)
     assert.equal(stored.nextSyncAt!.toUTC().toISO(), NOW.toISO())
@@ -57,9 +59,13 @@ test.group('Services take business time from the injected clock', (group) => {
   test('a resync wakes the engine at the clock time', async ({ assert }) => {
     fixClock()
     const product = await ProductFactory.with('account').create()
-    const record = await InvoiceRecordFactory.apply('fault').merge({ productId: product.id }).create()
+    const record = await InvoiceRecordFactory.apply('fault')
+      .merge({ productId: product.id })
+      .create()
 
-    const result = await (await app.container.make(RecordStatusService)).apply('invoice', record, 'resync', 'tester')
+    const result = await (
+      await app.container.make(RecordStatusService)
+    ).apply('invoice', record, 'resync', 'tester')
 
     assert.isTrue(result.ok)
     await assertRecordStatus(record, 'pending')
@@ -79,7 +85,13 @@ test.group('Services take business time from the injected clock', (group) => {
     })
 
     const links = await app.container.make(SlackLinkService)
-    const result = await links.linkDirectly(connection, user.account, user.email, 'U0CLOCK', 'console')
+    const result = await links.linkDirectly(
+      connection,
+      user.account,
+      user.email,
+      'U0CLOCK',
+      'console'
+    )
 
     assert.isTrue(result.ok)
     const stored = await SlackUserLink.findByOrFail('slack_user_id', 'U0CLOCK')

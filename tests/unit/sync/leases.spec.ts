@@ -31,7 +31,9 @@ test.group('Leases', (group) => {
     const all = [...a.ids, ...b.ids, ...c.ids]
     assert.lengthOf(all, 30)
     assert.lengthOf(new Set(all), 30)
-    const processing = await InvoiceRecord.query().where('product_id', product.id).where('status', 'processing')
+    const processing = await InvoiceRecord.query()
+      .where('product_id', product.id)
+      .where('status', 'processing')
     assert.lengthOf(processing, 30)
   })
 
@@ -50,7 +52,9 @@ test.group('Leases', (group) => {
     assert.deepEqual(later.ids, [first.id])
   })
 
-  test('an expired lease is reclaimed, and the late worker can no longer settle it', async ({ assert }) => {
+  test('an expired lease is reclaimed, and the late worker can no longer settle it', async ({
+    assert,
+  }) => {
     const { clock, leases, product } = await setup(1)
     const claim = await leases.claim('invoice', product.id, 'dying-worker', 10, 60)
     assert.lengthOf(claim.ids, 1)
@@ -58,7 +62,10 @@ test.group('Leases', (group) => {
     assert.lengthOf(await leases.reclaimExpired('invoice'), 0, 'a live lease stays')
     clock.advance({ seconds: 61 })
     const reclaimed = await leases.reclaimExpired('invoice')
-    assert.deepEqual(reclaimed.map((r) => r.id), claim.ids)
+    assert.deepEqual(
+      reclaimed.map((r) => r.id),
+      claim.ids
+    )
     assert.equal((await InvoiceRecord.findOrFail(claim.ids[0])).status, 'pending')
 
     const settled = await leases.settle('invoice', claim.ids[0], claim.token, { status: 'synced' })
@@ -86,9 +93,14 @@ test.group('Leases: what is claimable', (group) => {
   group.each.setup(resetDatabase)
   group.each.teardown(() => app.container.restore(Clock))
 
-  test('an invoice without a number (billing run not finished) is never claimed', async ({ assert }) => {
+  test('an invoice without a number (billing run not finished) is never claimed', async ({
+    assert,
+  }) => {
     const { leases, product } = await setup(0)
-    const waiting = await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: null }).create()
+    const waiting = await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: null,
+    }).create()
     const ready = await InvoiceRecordFactory.merge({ productId: product.id }).create()
     const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
     assert.deepEqual(claim.ids, [ready.id])
@@ -100,7 +112,9 @@ test.group('Leases: reclaiming', (group) => {
   group.each.setup(resetDatabase)
   group.each.teardown(() => app.container.restore(Clock))
 
-  test("a dead worker's try counts, so the next push looks the invoice up in Xero first", async ({ assert }) => {
+  test("a dead worker's try counts, so the next push looks the invoice up in Xero first", async ({
+    assert,
+  }) => {
     const { clock, leases, product } = await setup(1)
     const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
     clock.advance({ seconds: 61 })

@@ -1,5 +1,5 @@
 import { test } from '@japa/runner'
-import { Decimal } from 'decimal.js'
+import { type Decimal } from 'decimal.js'
 import { checkTotals, fitLine, lineAmount, lineTax, priceLine, round2, totals } from '#sync/money'
 
 test.group('Money (Xero arithmetic)', () => {
@@ -22,7 +22,9 @@ test.group('Money (Xero arithmetic)', () => {
     assert.equal(lineTax('99.99', '15', 'NoTax').toFixed(2), '0.00')
   })
 
-  test('per-line rounding differs from rounding the invoice total, and we follow Xero', ({ assert }) => {
+  test('per-line rounding differs from rounding the invoice total, and we follow Xero', ({
+    assert,
+  }) => {
     const lines = [1, 2, 3].map(() => priceLine('1', '0.10', '15', 'Exclusive'))
     const result = totals(lines, 'Exclusive')
     // each line's tax 0.015 rounds to 0.02; total tax 0.06, not round2(0.045) = 0.05
@@ -53,10 +55,13 @@ test.group('Money (Xero arithmetic)', () => {
   test('the totals check passes equal totals, rounds within tolerance, and faults with both figures', ({
     assert,
   }) => {
-    assert.deepEqual(checkTotals('115.00', '115.00', 'NZD', { enabled: false, tolerance: '0.05' }), {
-      ok: true,
-      rounding: null,
-    })
+    assert.deepEqual(
+      checkTotals('115.00', '115.00', 'NZD', { enabled: false, tolerance: '0.05' }),
+      {
+        ok: true,
+        rounding: null,
+      }
+    )
     const rounded = checkTotals('115.01', '115.00', 'NZD', { enabled: true, tolerance: '0.05' })
     assert.isTrue(rounded.ok)
     assert.equal((rounded as { rounding: Decimal }).rounding.toFixed(2), '0.01')
