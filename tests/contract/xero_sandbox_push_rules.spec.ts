@@ -12,6 +12,7 @@ import {
 } from '#sandbox/xero/index'
 import { XeroRateLimitError, XeroRequestTooLargeError } from '#integrations/xero/errors'
 import { XERO_MAX_REQUEST_BYTES, type XeroInvoiceInput } from '#integrations/xero/xero_gateway'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -53,11 +54,11 @@ test.group('Xero sandbox: what a push may send', (group) => {
   test('an approved invoice is never moved back to DRAFT, as Xero refuses it', async ({ assert }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const [created] = await gateway.createInvoices(product, [invoice('AP-1')], { idempotencyKey: 'create-ap-1' })
+    const [created] = await gateway.createInvoices(xeroConnectionOf(product), [invoice('AP-1')], { idempotencyKey: 'create-ap-1' })
     assert.isTrue(created.ok)
     const invoiceId = created.ok ? created.value.invoiceId : ''
 
-    const [back] = await gateway.updateInvoices(product, [{ ...invoice('AP-1'), invoiceId, status: 'DRAFT' }], {
+    const [back] = await gateway.updateInvoices(xeroConnectionOf(product), [{ ...invoice('AP-1'), invoiceId, status: 'DRAFT' }], {
       idempotencyKey: 'back-to-draft',
     })
     assert.deepEqual(back.ok ? [] : back.messages, ['Invoice status cannot be changed from AUTHORISED to DRAFT.'])
@@ -91,7 +92,7 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const requestsBefore = sandbox.state.requestLog.length
     const huge = [invoice('BIG-2', 1200, 'x'.repeat(3000))]
     assert.isAbove(gateway.invoiceRequestBytes(huge), XERO_MAX_REQUEST_BYTES)
-    const error = await rejection(gateway.createInvoices(product, huge, { idempotencyKey: 'too-big-2' }))
+    const error = await rejection(gateway.createInvoices(xeroConnectionOf(product), huge, { idempotencyKey: 'too-big-2' }))
     assert.instanceOf(error, XeroRequestTooLargeError)
     assert.equal(sandbox.state.requestLog.length, requestsBefore, 'nothing was sent')
   }).timeout(60_000)
@@ -115,7 +116,7 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const { port } = probe.address() as AddressInfo
     try {
       const probing = xeroStackFor(sandbox, { apiUrl: `http://127.0.0.1:${port}${API_PREFIX}` })
-      await probing.gateway.createInvoices(product, batch, { idempotencyKey: 'size-probe' })
+      await probing.gateway.createInvoices(xeroConnectionOf(product), batch, { idempotencyKey: 'size-probe' })
     } finally {
       await new Promise<void>((resolve) => probe.close(() => resolve()))
     }
@@ -128,7 +129,7 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     await knob(sandbox, '/faults', { kind: 429, count: 1, path: '/Invoices', problem: 'concurrent', withoutRetryAfter: true })
-    const error = await rejection(gateway.getInvoicesByNumbers(product, ['NONE-1']))
+    const error = await rejection(gateway.getInvoicesByNumbers(xeroConnectionOf(product), ['NONE-1']))
     assert.instanceOf(error, XeroRateLimitError)
     assert.equal((error as XeroRateLimitError).problem, 'concurrent')
     assert.equal((error as XeroRateLimitError).retryAfterSeconds, 1)

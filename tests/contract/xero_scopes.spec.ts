@@ -11,6 +11,7 @@ import {
 } from '#sandbox/xero/index'
 import { XeroAuthorizationError, XeroUnauthorizedError } from '#integrations/xero/errors'
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
+import { xeroConnectionOf } from '#sync/product_connections'
 import type { XeroConfig } from '#config/xero'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
@@ -118,9 +119,9 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
 
     const { gateway } = stack()
     const product = await productGranted('offline_access accounting.settings.read')
-    assert.isAbove((await gateway.getTaxRates(product)).length, 0)
+    assert.isAbove((await gateway.getTaxRates(xeroConnectionOf(product))).length, 0)
     const refreshes = sandbox.state.tokenRefreshCount
-    const error = await rejection(gateway.createInvoices(product, [invoice], { idempotencyKey: 'scope-1' }))
+    const error = await rejection(gateway.createInvoices(xeroConnectionOf(product), [invoice], { idempotencyKey: 'scope-1' }))
     assert.instanceOf(error, XeroUnauthorizedError)
     assert.equal(sandbox.state.tokenRefreshCount, refreshes, 'a new token would not add the scope: no refresh')
     assert.include((error as Error).message, 'lacks the permission it needs (insufficient_scope)')
@@ -132,11 +133,11 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
     const reader = await productGranted(
       'offline_access accounting.invoices.read accounting.contacts.read accounting.settings.read'
     )
-    assert.deepEqual(await gateway.getInvoicesByNumbers(reader, ['AT-SCOPE-1']), [])
-    const write = gateway.createInvoices(reader, [invoice], { idempotencyKey: 'scope-2' })
+    assert.deepEqual(await gateway.getInvoicesByNumbers(xeroConnectionOf(reader), ['AT-SCOPE-1']), [])
+    const write = gateway.createInvoices(xeroConnectionOf(reader), [invoice], { idempotencyKey: 'scope-2' })
     assert.instanceOf(await rejection(write), XeroUnauthorizedError)
     const contact = { name: 'Read Only Ltd', contactNumber: '9999' }
-    const contactWrite = gateway.createContacts(reader, [contact], { idempotencyKey: 'scope-3' })
+    const contactWrite = gateway.createContacts(xeroConnectionOf(reader), [contact], { idempotencyKey: 'scope-3' })
     assert.instanceOf(await rejection(contactWrite), XeroUnauthorizedError)
     assert.lengthOf(sandbox.state.invoices(NZ), 0)
     const taxRateWrite = await rawCall('offline_access accounting.settings.read', 'PUT', '/TaxRates', { TaxRates: [] })
@@ -145,7 +146,7 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
     const writer = await productGranted(
       'offline_access accounting.invoices accounting.contacts accounting.settings.read'
     )
-    const [created] = await gateway.createInvoices(writer, [invoice], { idempotencyKey: 'scope-4' })
+    const [created] = await gateway.createInvoices(xeroConnectionOf(writer), [invoice], { idempotencyKey: 'scope-4' })
     assert.isTrue(created.ok)
     assert.lengthOf(sandbox.state.invoices(NZ), 1)
   })
@@ -157,9 +158,9 @@ test.group('Xero scopes: the sandbox enforces them per endpoint and per client, 
     const legacy = await productGranted(
       'offline_access accounting.transactions accounting.contacts accounting.settings.read'
     )
-    const [created] = await gateway.createInvoices(legacy, [invoice], { idempotencyKey: 'scope-5' })
+    const [created] = await gateway.createInvoices(xeroConnectionOf(legacy), [invoice], { idempotencyKey: 'scope-5' })
     assert.isTrue(created.ok)
-    assert.isArray(await gateway.getItems(legacy))
+    assert.isArray(await gateway.getItems(xeroConnectionOf(legacy)))
     const readerWrite = await rawCall('accounting.transactions.read', 'PUT', '/Invoices', { Invoices: [] })
     assert.equal(readerWrite.status, 401)
   })

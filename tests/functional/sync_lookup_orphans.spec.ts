@@ -11,6 +11,7 @@ import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 import { XeroGateway, type XeroInvoiceInput } from '#integrations/xero/xero_gateway'
+import { xeroConnectionOf } from '#sync/product_connections'
 import { invoiceMarker } from '#sync/invoice_mapper'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
 import syncConfig from '#config/sync'
@@ -88,7 +89,7 @@ async function succeeded(world: World) {
 async function plantInXero(world: World, input: Omit<XeroInvoiceInput, 'type' | 'lineAmountTypes'>) {
   const product = await Product.findOrFail(world.product.id)
   const invoice: XeroInvoiceInput = { type: 'ACCREC', lineAmountTypes: 'Exclusive', ...input }
-  const [result] = await world.stack.gateway.createInvoices(product, [invoice])
+  const [result] = await world.stack.gateway.createInvoices(xeroConnectionOf(product), [invoice])
   if (!result.ok) throw new Error(`Xero refused the planted invoice: ${result.messages.join(' ')}`)
   return result.value
 }
@@ -389,7 +390,7 @@ test.group('Xero sandbox: Idempotency-Key', (group) => {
     const send = async () => {
       const line = { description: 'Support', quantity: '1', unitAmount: '10.00', accountCode: '200', taxType: 'OUTPUT2' }
       const invoice: XeroInvoiceInput = { type: 'ACCREC', contact: { contactId }, lineItems: [line] }
-      const [result] = await world.stack.gateway.createInvoices(product, [invoice], { idempotencyKey: 'same-batch' })
+      const [result] = await world.stack.gateway.createInvoices(xeroConnectionOf(product), [invoice], { idempotencyKey: 'same-batch' })
       return result.ok ? result.value.invoiceId : null
     }
     const first = await send()

@@ -6,6 +6,7 @@ import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLog from '#models/sync_log'
 import RecordStatusService from '#services/record_status_service'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
@@ -196,7 +197,7 @@ test.group('Push safety against the sandboxes', (group) => {
     const company = world.autotask.state.addCompany({ companyName: 'Clash Holdings Ltd', taxRegionID: 1 })
     const invoice = addLongInvoice(world, company.id as number, 1, 40)
     // In Xero, another contact already holds the name, under another number.
-    const [other] = await world.stack.gateway.createContacts(world.product, [{ name: 'Clash Holdings Ltd', contactNumber: 'X-1' }])
+    const [other] = await world.stack.gateway.createContacts(xeroConnectionOf(world.product), [{ name: 'Clash Holdings Ltd', contactNumber: 'X-1' }])
     assert.isTrue(other.ok)
     world.xero.state.clearLog()
 
