@@ -3,6 +3,7 @@ import { BaseModel, belongsTo, column, hasMany } from '@adonisjs/lucid/orm'
 import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import type { ProductStatus } from '#enums/product_status'
 import type { ConnectionHealth } from '#enums/sync'
+import type { XeroTokenSet } from '#integrations/xero/xero_connection'
 import { encryptedColumn, jsonColumn } from '#models/columns'
 import Account from '#models/account'
 import InvoiceRecord from '#models/invoice_record'
@@ -11,6 +12,8 @@ import SyncLog from '#models/sync_log'
 import SyncRun from '#models/sync_run'
 import Link from '#models/link'
 import Mapping from '#models/mapping'
+
+export type { XeroTokenSet }
 
 /** Self-service options of a product (PRODUCT.md §4 Settings). */
 export interface ProductSettings {
@@ -63,13 +66,6 @@ export const defaultProductSettings: ProductSettings = {
     taxType: 'INPUT2',
   },
   currency: null,
-}
-
-/** Xero's OAuth token set, kept encrypted in the row. */
-export interface XeroTokenSet {
-  accessToken: string
-  refreshToken: string
-  expiresAt: string
 }
 
 /** One sync set-up: one Autotask database → one Xero organisation. Starts Paused. */

@@ -3,6 +3,7 @@ import encryption from '@adonisjs/core/services/encryption'
 import db from '@adonisjs/lucid/services/db'
 import { Decimal } from 'decimal.js'
 import type Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import Mapping from '#models/mapping'
 import { DEFAULT_MAPPING_VALUE, type MappingKind } from '#enums/sync'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
@@ -258,8 +259,8 @@ export default class ProductSetupService {
     let xeroLists
     try {
       xeroLists = await Promise.all([
-        this.xero.getTaxRates(product),
-        this.xero.getAccounts(product),
+        this.xero.getTaxRates(xeroConnectionOf(product)),
+        this.xero.getAccounts(xeroConnectionOf(product)),
       ])
     } catch (error) {
       if (!(error instanceof XeroError)) throw error
@@ -410,7 +411,7 @@ export default class ProductSetupService {
     tenant: XeroTenantChoice,
     actor: string
   ) {
-    await this.xeroTokens.connect(product, tokens, tenant)
+    await this.xeroTokens.connect(xeroConnectionOf(product), tokens, tenant)
     await this.logs.write({
       productId: product.id,
       event: 'product.xero_connected',

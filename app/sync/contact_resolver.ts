@@ -4,6 +4,7 @@ import type { XeroContact, XeroContactInput, XeroGateway } from '#integrations/x
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
 import type Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLogService from '#services/sync_log_service'
 import { waitingOutRateLimits } from '#sync/rate_limits'
 import { fitText } from '#sync/text'
@@ -179,7 +180,7 @@ export default class ContactResolver {
       }))
       const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
       const results = await waitingOutRateLimits(() =>
-        xero.createContacts(product, inputs, { idempotencyKey })
+        xero.createContacts(xeroConnectionOf(product), inputs, { idempotencyKey })
       )
       const created: NewLink[] = []
       for (const result of results) {
@@ -224,7 +225,9 @@ export default class ContactResolver {
           return `ContactNumber=="${company.id}"${account}`
         })
         .join(' OR ')
-      const found = await waitingOutRateLimits(() => xero.findContacts(product, where))
+      const found = await waitingOutRateLimits(() =>
+        xero.findContacts(xeroConnectionOf(product), where)
+      )
       for (const company of chunk) {
         const same = found.filter(
           (contact) =>
@@ -251,7 +254,9 @@ export default class ContactResolver {
       const where = [...new Set(chunk.map((entry) => entry.token))]
         .map((token) => `Name.ToLower().Contains("${token}")`)
         .join(' OR ')
-      const candidates = await waitingOutRateLimits(() => xero.findContacts(product, where))
+      const candidates = await waitingOutRateLimits(() =>
+        xero.findContacts(xeroConnectionOf(product), where)
+      )
       for (const { company, wanted } of chunk) {
         const same = candidates.filter(
           (contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED'
@@ -279,7 +284,7 @@ export default class ContactResolver {
     const contacts: XeroContact[] = []
     for (let page = 1; ; page++) {
       const answer = await waitingOutRateLimits(() =>
-        xero.listContacts(product, page, LIST_PAGE_SIZE)
+        xero.listContacts(xeroConnectionOf(product), page, LIST_PAGE_SIZE)
       )
       contacts.push(...answer.contacts)
       if (page >= answer.pageCount || answer.contacts.length < LIST_PAGE_SIZE) break

@@ -6,7 +6,7 @@ import Mapping from '#models/mapping'
 import { Decimal } from 'decimal.js'
 import type { LogLevel } from '#enums/sync'
 import SyncLogService from '#services/sync_log_service'
-import ProductConnections from '#sync/product_connections'
+import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
 import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_resolver'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
@@ -109,7 +109,7 @@ export default class DiagnosticTrace {
 
       const [mappings, rates] = await Promise.all([
         Mapping.query().where('product_id', product.id),
-        connections.xero.getTaxRates(product),
+        connections.xero.getTaxRates(xeroConnectionOf(product)),
       ])
       const context: MappingContext = {
         taxTypes: new Map(

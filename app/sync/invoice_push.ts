@@ -13,6 +13,7 @@ import {
 import InvoiceRecord from '#models/invoice_record'
 import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
 import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
@@ -224,7 +225,8 @@ export default class InvoicePush {
     )
     const creates = open.filter((c) => !c.input.invoiceId)
 
-    const update: InvoiceWrite = (inputs, options) => xero.updateInvoices(product, inputs, options)
+    const update: InvoiceWrite = (inputs, options) =>
+      xero.updateInvoices(xeroConnectionOf(product), inputs, options)
     if (updates.length) {
       const { sent, results } = await this.write(
         batch,
@@ -237,7 +239,7 @@ export default class InvoicePush {
     }
     if (creates.length) {
       const create: InvoiceWrite = (inputs, options) =>
-        xero.createInvoices(product, inputs, options)
+        xero.createInvoices(xeroConnectionOf(product), inputs, options)
       const { sent, results } = await this.write(
         batch,
         xero,
@@ -492,7 +494,7 @@ export default class InvoicePush {
         // A PO number many invoices share can fill a page: read on until one is not full.
         for (let page = 1; ; page++) {
           const invoices = await batch.waitOutRateLimits(() =>
-            xero.findInvoices(batch.product, where, page)
+            xero.findInvoices(xeroConnectionOf(batch.product), where, page)
           )
           found.push(...invoices)
           if (invoices.length < 100) break
@@ -500,7 +502,9 @@ export default class InvoicePush {
       }
     } else {
       const numbers = unlinked.map((c) => c.input.invoiceNumber!).filter(Boolean)
-      found = await batch.waitOutRateLimits(() => xero.getInvoicesByNumbers(batch.product, numbers))
+      found = await batch.waitOutRateLimits(() =>
+        xero.getInvoicesByNumbers(xeroConnectionOf(batch.product), numbers)
+      )
     }
     const byKey = new Map<string, XeroInvoice[]>()
     for (const invoice of found) {
@@ -535,10 +539,11 @@ export default class InvoicePush {
     if (linked.length === 0) return []
     const ids = linked.map((c) => c.input.invoiceId!)
     const current = new Map(
-      (await batch.waitOutRateLimits(() => xero.getInvoicesByIds(batch.product, ids))).map((i) => [
-        i.invoiceId,
-        i,
-      ])
+      (
+        await batch.waitOutRateLimits(() =>
+          xero.getInvoicesByIds(xeroConnectionOf(batch.product), ids)
+        )
+      ).map((i) => [i.invoiceId, i])
     )
     const allowed: Candidate[] = []
     for (const candidate of linked) {

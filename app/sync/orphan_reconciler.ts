@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import logger from '@adonisjs/core/services/logger'
 import InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import type { XeroGateway, XeroInvoice, XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
@@ -48,7 +49,11 @@ export default class OrphanReconciler {
     const since = from.minus({ minutes: CLOCK_SKEW_MINUTES })
     const orphans: Orphan[] = []
     for (let page = 1; ; page++) {
-      const { invoices, more } = await xero.invoicesModifiedSince(product, since.toJSDate(), page)
+      const { invoices, more } = await xero.invoicesModifiedSince(
+        xeroConnectionOf(product),
+        since.toJSDate(),
+        page
+      )
       orphans.push(...(await this.orphansAmong(product, invoices)))
       if (!more) break
     }
@@ -117,7 +122,9 @@ export default class OrphanReconciler {
         status,
       }))
       const idempotencyKey = batchKey('orphans', product, inputs)
-      const results = await xero.updateInvoices(product, inputs, { idempotencyKey })
+      const results = await xero.updateInvoices(xeroConnectionOf(product), inputs, {
+        idempotencyKey,
+      })
       for (const result of results) {
         const { orphan, status } = chunk[result.index]
         if (result.ok) {

@@ -21,6 +21,7 @@ import type {
 } from '#integrations/xero/xero_gateway'
 import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purchase_order_record'
 import type Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLogService from '#services/sync_log_service'
 import LeaseService from '#sync/leases'
 import ContactResolver from '#sync/contact_resolver'
@@ -352,7 +353,7 @@ export default class PurchaseOrderSync {
     if (updates.length) {
       const payload = inputs(updates)
       const results = await batch.waitOutRateLimits(() =>
-        xero.updatePurchaseOrders(product, payload, {
+        xero.updatePurchaseOrders(xeroConnectionOf(product), payload, {
           idempotencyKey: `${claim.token}:orders-update`,
         })
       )
@@ -361,7 +362,7 @@ export default class PurchaseOrderSync {
     if (toCreate.length === 0) return
     const payload = inputs(toCreate)
     const results = await batch.waitOutRateLimits(() =>
-      xero.createPurchaseOrders(product, payload, {
+      xero.createPurchaseOrders(xeroConnectionOf(product), payload, {
         idempotencyKey: `${claim.token}:orders-create`,
       })
     )
@@ -388,7 +389,7 @@ export default class PurchaseOrderSync {
     if (found.length === 0) return
     const relinks = inputs(found)
     const again = await batch.waitOutRateLimits(() =>
-      xero.updatePurchaseOrders(product, relinks, {
+      xero.updatePurchaseOrders(xeroConnectionOf(product), relinks, {
         idempotencyKey: `${claim.token}:orders-relink`,
       })
     )
@@ -401,7 +402,7 @@ export default class PurchaseOrderSync {
       const number = entry.record.poNumber
       if (!number) continue
       const order = await batch.waitOutRateLimits(() =>
-        xero.getPurchaseOrderByNumber(batch.product, number)
+        xero.getPurchaseOrderByNumber(xeroConnectionOf(batch.product), number)
       )
       if (!order) continue
       if (order.contactId !== entry.contactId) {
@@ -426,7 +427,9 @@ export default class PurchaseOrderSync {
       if (batch.has(entry.record)) continue
       const order =
         entry.found ??
-        (await batch.waitOutRateLimits(() => xero.getPurchaseOrder(batch.product, entry.xeroId!)))
+        (await batch.waitOutRateLimits(() =>
+          xero.getPurchaseOrder(xeroConnectionOf(batch.product), entry.xeroId!)
+        ))
       if (!order) {
         // Gone from Xero altogether: created again (a new link on success).
         delete entry.xeroId
@@ -471,7 +474,7 @@ export default class PurchaseOrderSync {
     const linked = entries.filter((e) => e.xeroId && !batch.has(e.record))
     const ids = linked.map((e) => e.xeroId!)
     const found = ids.length
-      ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(product, ids))
+      ? await batch.waitOutRateLimits(() => xero.getInvoicesByIds(xeroConnectionOf(product), ids))
       : []
     const bills = new Map(found.map((bill) => [bill.invoiceId, bill]))
     const current: Entry[] = []
@@ -514,7 +517,9 @@ export default class PurchaseOrderSync {
     if (writes.length === 0) return
     const payload = writes.map((e) => this.billInput(batch, e))
     const results = await batch.waitOutRateLimits(() =>
-      xero.updateInvoices(product, payload, { idempotencyKey: `${claim.token}:bills` })
+      xero.updateInvoices(xeroConnectionOf(product), payload, {
+        idempotencyKey: `${claim.token}:bills`,
+      })
     )
     this.recordResults(batch, writes, results, 'BILL')
   }
@@ -531,7 +536,11 @@ export default class PurchaseOrderSync {
         // Type first: a sales invoice may carry the same reference (a customer's PO number).
         .map((reference) => `Type=="ACCPAY" AND Reference=="${reference.replace(/["\\]/g, '')}"`)
         .join(' OR ')
-      found.push(...(await batch.waitOutRateLimits(() => xero.findInvoices(batch.product, where))))
+      found.push(
+        ...(await batch.waitOutRateLimits(() =>
+          xero.findInvoices(xeroConnectionOf(batch.product), where)
+        ))
+      )
     }
     for (const entry of entries) {
       const { record } = entry

@@ -9,7 +9,7 @@ import Mapping from '#models/mapping'
 import SyncRun, { type SyncRunStats } from '#models/sync_run'
 import type { SyncRunTrigger } from '#enums/sync'
 import SyncLogService from '#services/sync_log_service'
-import ProductConnections from '#sync/product_connections'
+import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
 import InvoiceDiscovery from '#sync/invoice_discovery'
 import InvoicePush from '#sync/invoice_push'
 import PurchaseOrderSync from '#sync/purchase_order_sync'
@@ -219,8 +219,8 @@ export default class SyncRunner {
   private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
     const [mappings, rates, organisation] = await Promise.all([
       Mapping.query().where('product_id', product.id),
-      xero.getTaxRates(product),
-      xero.getOrganisation(product),
+      xero.getTaxRates(xeroConnectionOf(product)),
+      xero.getOrganisation(xeroConnectionOf(product)),
     ])
     const settings = product.effectiveSettings
     if (settings.currency !== organisation.baseCurrency) {

@@ -28,6 +28,7 @@ import {
 } from '#integrations/xero/errors'
 import { RECONNECT_MESSAGE } from '#integrations/xero/token_store'
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -108,9 +109,13 @@ test.group('Xero gateway against the sandbox', (group) => {
     const results = []
     for (let start = 0; start < invoices.length; start += 50) {
       results.push(
-        ...(await gateway.createInvoices(product, invoices.slice(start, start + 50), {
-          idempotencyKey: `batch-${start}`,
-        }))
+        ...(await gateway.createInvoices(
+          xeroConnectionOf(product),
+          invoices.slice(start, start + 50),
+          {
+            idempotencyKey: `batch-${start}`,
+          }
+        ))
       )
     }
 
@@ -148,10 +153,10 @@ test.group('Xero gateway against the sandbox', (group) => {
     const product = await connectedProduct(sandbox)
     const batch = [invoice('AT-1'), invoice('AT-2')]
 
-    const first = await gateway.createInvoices(product, batch, {
+    const first = await gateway.createInvoices(xeroConnectionOf(product), batch, {
       idempotencyKey: 'run-7-batch-1-attempt-1',
     })
-    const replay = await gateway.createInvoices(product, batch, {
+    const replay = await gateway.createInvoices(xeroConnectionOf(product), batch, {
       idempotencyKey: 'run-7-batch-1-attempt-1',
     })
 
@@ -162,7 +167,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     )
     assert.isTrue(sandbox.state.requestLog.some((entry) => entry.replayed))
 
-    const retryWithNewKey = await gateway.createInvoices(product, batch, {
+    const retryWithNewKey = await gateway.createInvoices(xeroConnectionOf(product), batch, {
       idempotencyKey: 'run-7-batch-1-attempt-2',
     })
     assert.deepEqual(
@@ -177,7 +182,7 @@ test.group('Xero gateway against the sandbox', (group) => {
   }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const results = await gateway.createInvoices(product, [
+    const results = await gateway.createInvoices(xeroConnectionOf(product), [
       invoice('AT-55'),
       invoice('AT-56'),
       invoice('AT-55'),
@@ -192,14 +197,17 @@ test.group('Xero gateway against the sandbox', (group) => {
       sandbox.state.invoices(NZ).map((stored) => stored.InvoiceNumber),
       ['AT-55', 'AT-56']
     )
-    const found = await gateway.getInvoicesByNumbers(product, ['AT-55'])
+    const found = await gateway.getInvoicesByNumbers(xeroConnectionOf(product), ['AT-55'])
     assert.lengthOf(found, 1)
-    const byReference = await gateway.findInvoices(product, 'Reference=="AT-AT-56"')
+    const byReference = await gateway.findInvoices(
+      xeroConnectionOf(product),
+      'Reference=="AT-AT-56"'
+    )
     assert.deepEqual(
       byReference.map((match) => match.invoiceNumber),
       ['AT-56']
     )
-    const byId = await gateway.getInvoicesByIds(product, [found[0].invoiceId])
+    const byId = await gateway.getInvoicesByIds(xeroConnectionOf(product), [found[0].invoiceId])
     assert.equal(byId[0].invoiceNumber, 'AT-55')
   })
 
@@ -208,11 +216,11 @@ test.group('Xero gateway against the sandbox', (group) => {
   }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const [created] = await gateway.createInvoices(product, [invoice('AT-900')])
+    const [created] = await gateway.createInvoices(xeroConnectionOf(product), [invoice('AT-900')])
     assert.isTrue(created.ok)
     const invoiceId = created.ok ? created.value.invoiceId : ''
 
-    const editable = await gateway.updateInvoices(product, [
+    const editable = await gateway.updateInvoices(xeroConnectionOf(product), [
       {
         ...invoice('AT-900'),
         invoiceId,
@@ -225,7 +233,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(sandbox.state.invoices(NZ)[0].Total, 23)
 
     await knob(sandbox, '/invoices/pay', { invoice: invoiceId })
-    const refused = await gateway.updateInvoices(product, [
+    const refused = await gateway.updateInvoices(xeroConnectionOf(product), [
       {
         ...invoice('AT-900'),
         invoiceId,
@@ -235,12 +243,12 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.deepEqual(refused[0].ok ? [] : refused[0].messages, [
       'This document cannot be edited as it has a payment or credit note allocated to it.',
     ])
-    const stored = await gateway.getInvoice(product, invoiceId)
+    const stored = await gateway.getInvoice(xeroConnectionOf(product), invoiceId)
     assert.equal(stored?.status, 'PAID')
     assert.equal(stored?.total, '23.00')
     assert.equal(stored?.amountDue, '0.00')
     assert.match(
-      (await gateway.getOnlineInvoiceUrl(product, invoiceId)) ?? '',
+      (await gateway.getOnlineInvoiceUrl(xeroConnectionOf(product), invoiceId)) ?? '',
       new RegExp(`^${sandbox.url}/in/`)
     )
   })
@@ -251,7 +259,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
 
-    const taxRates = await gateway.getTaxRates(product)
+    const taxRates = await gateway.getTaxRates(xeroConnectionOf(product))
     assert.deepInclude(
       taxRates.map((rate) => [rate.name, rate.taxType, rate.rate]),
       ['GST on Income', 'OUTPUT2', '15.0000']
@@ -261,28 +269,36 @@ test.group('Xero gateway against the sandbox', (group) => {
       ['Tax Exempt', '0.0000']
     )
     assert.includeMembers(
-      (await gateway.getAccounts(product)).map((account) => account.code),
+      (await gateway.getAccounts(xeroConnectionOf(product))).map((account) => account.code),
       ['200', '260']
     )
     assert.include(
-      (await gateway.getItems(product)).map((item) => item.code),
+      (await gateway.getItems(xeroConnectionOf(product))).map((item) => item.code),
       'LABOUR'
     )
     assert.deepEqual(
-      (await gateway.getTrackingCategories(product)).map((category) => category.name),
+      (await gateway.getTrackingCategories(xeroConnectionOf(product))).map(
+        (category) => category.name
+      ),
       ['Region', 'Department']
     )
-    assert.equal((await gateway.getOrganisation(product)).name, XERO_SANDBOX_TENANTS.nz.name)
-    assert.equal((await gateway.getContactByNumber(product, '1002'))?.name, 'Bright Dental Group')
-    assert.isNull(await gateway.getContactByNumber(product, '999999'))
+    assert.equal(
+      (await gateway.getOrganisation(xeroConnectionOf(product))).name,
+      XERO_SANDBOX_TENANTS.nz.name
+    )
+    assert.equal(
+      (await gateway.getContactByNumber(xeroConnectionOf(product), '1002'))?.name,
+      'Bright Dental Group'
+    )
+    assert.isNull(await gateway.getContactByNumber(xeroConnectionOf(product), '999999'))
     assert.deepEqual(
-      (await gateway.findContacts(product, 'Name=="Coastal Logistics"')).map(
+      (await gateway.findContacts(xeroConnectionOf(product), 'Name=="Coastal Logistics"')).map(
         (contact) => contact.contactNumber
       ),
       ['1003']
     )
 
-    const contacts = await gateway.createContacts(product, [
+    const contacts = await gateway.createContacts(xeroConnectionOf(product), [
       { name: 'Harbour Dental', contactNumber: '2001' },
       { name: 'Acme Manufacturing Ltd' },
     ])
@@ -294,7 +310,7 @@ test.group('Xero gateway against the sandbox', (group) => {
       sandbox.state.organisation(NZ)!.contacts.some((contact) => contact.ContactNumber === '2001')
     )
 
-    const [order] = await gateway.createPurchaseOrders(product, [
+    const [order] = await gateway.createPurchaseOrders(xeroConnectionOf(product), [
       {
         contact: { contactNumber: '1004', name: 'Ingram Micro' },
         reference: 'AT-PO-17',
@@ -312,7 +328,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     ])
     assert.isTrue(order.ok)
     const orderId = order.ok ? order.value.purchaseOrderId : ''
-    const [updated] = await gateway.updatePurchaseOrders(product, [
+    const [updated] = await gateway.updatePurchaseOrders(xeroConnectionOf(product), [
       {
         purchaseOrderId: orderId,
         contact: { contactNumber: '1004', name: 'Ingram Micro' },
@@ -320,9 +336,12 @@ test.group('Xero gateway against the sandbox', (group) => {
       },
     ])
     assert.equal(updated.ok ? updated.value.status : null, 'AUTHORISED')
-    assert.equal((await gateway.getPurchaseOrder(product, orderId))?.total, '1044.89')
+    assert.equal(
+      (await gateway.getPurchaseOrder(xeroConnectionOf(product), orderId))?.total,
+      '1044.89'
+    )
 
-    const [bill] = await gateway.createInvoices(product, [
+    const [bill] = await gateway.createInvoices(xeroConnectionOf(product), [
       invoice('', {
         type: 'ACCPAY',
         invoiceNumber: 'SUP-77',
@@ -346,50 +365,71 @@ test.group('Xero gateway against the sandbox', (group) => {
     const { gateway } = xeroStackFor(sandbox, { timeoutMs: 400 })
     const product = await connectedProduct(sandbox)
 
-    const [draft] = await gateway.createInvoices(product, [invoice('AT-1', { status: 'DRAFT' })])
+    const [draft] = await gateway.createInvoices(xeroConnectionOf(product), [
+      invoice('AT-1', { status: 'DRAFT' }),
+    ])
     const draftId = draft.ok ? draft.value.invoiceId : ''
-    const validation = await rejection(gateway.getOnlineInvoiceUrl(product, draftId))
+    const validation = await rejection(
+      gateway.getOnlineInvoiceUrl(xeroConnectionOf(product), draftId)
+    )
     assert.instanceOf(validation, XeroValidationError)
     assert.deepEqual((validation as XeroValidationError).messages, [
       'Online invoices are only available for approved sales invoices.',
     ])
 
     const notFound = await rejection(
-      gateway.getOnlineInvoiceUrl(product, '00000000-0000-4000-8000-000000000000')
+      gateway.getOnlineInvoiceUrl(xeroConnectionOf(product), '00000000-0000-4000-8000-000000000000')
     )
     assert.instanceOf(notFound, XeroNotFoundError)
-    assert.isNull(await gateway.getInvoice(product, '00000000-0000-4000-8000-000000000000'))
+    assert.isNull(
+      await gateway.getInvoice(xeroConnectionOf(product), '00000000-0000-4000-8000-000000000000')
+    )
 
     const otherOrg = await connectedProduct(sandbox, XERO_SANDBOX_TENANTS.au.tenantId)
-    assert.instanceOf(await rejection(gateway.getTaxRates(otherOrg)), XeroForbiddenError)
+    assert.instanceOf(
+      await rejection(gateway.getTaxRates(xeroConnectionOf(otherOrg))),
+      XeroForbiddenError
+    )
 
     await knob(sandbox, '/faults', { kind: '429', problem: 'minute', retryAfter: 17 })
-    const minute = (await rejection(gateway.getAccounts(product))) as XeroRateLimitError
+    const minute = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroRateLimitError
     assert.instanceOf(minute, XeroRateLimitError)
     assert.equal(minute.problem, 'minute')
     assert.equal(minute.retryAfterSeconds, 17)
     assert.isTrue(minute.transient)
 
     await knob(sandbox, '/faults', { kind: '429', problem: 'day', retryAfter: 3600 })
-    const daily = (await rejection(gateway.getAccounts(product))) as XeroRateLimitError
+    const daily = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroRateLimitError
     assert.deepEqual([daily.problem, daily.retryAfterSeconds], ['day', 3600])
 
     await knob(sandbox, '/faults', { kind: '429', problem: 'concurrent' })
-    const concurrent = (await rejection(gateway.getAccounts(product))) as XeroRateLimitError
+    const concurrent = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroRateLimitError
     assert.deepEqual([concurrent.problem, concurrent.retryAfterSeconds], ['concurrent', 1])
 
     await knob(sandbox, '/faults', { kind: '429', problem: 'appminute', retryAfter: 30 })
-    const appWide = (await rejection(gateway.getAccounts(product))) as XeroRateLimitError
+    const appWide = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroRateLimitError
     assert.deepEqual([appWide.problem, appWide.retryAfterSeconds], ['app', 30])
 
     await knob(sandbox, '/faults', { kind: '500' })
-    const server = (await rejection(gateway.getAccounts(product))) as XeroTransientError
+    const server = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroTransientError
     assert.instanceOf(server, XeroTransientError)
     assert.deepEqual([server.reason, server.status], ['server', 500])
 
     await knob(sandbox, '/faults', { kind: 'timeout' })
     const started = Date.now()
-    const timeout = (await rejection(gateway.getAccounts(product))) as XeroTransientError
+    const timeout = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroTransientError
     assert.instanceOf(timeout, XeroTransientError)
     assert.equal(timeout.reason, 'timeout')
     assert.isBelow(Date.now() - started, 1500)
@@ -408,18 +448,22 @@ test.group('Xero gateway against the sandbox', (group) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
     await knob(sandbox, '/limits', { perMinute: 3 })
-    await gateway.getAccounts(product)
-    await gateway.getAccounts(product)
-    await gateway.getAccounts(product)
+    await gateway.getAccounts(xeroConnectionOf(product))
+    await gateway.getAccounts(xeroConnectionOf(product))
+    await gateway.getAccounts(xeroConnectionOf(product))
     assert.equal(gateway.rateLimits(NZ)?.minuteRemaining, 0)
-    const limited = (await rejection(gateway.getAccounts(product))) as XeroRateLimitError
+    const limited = (await rejection(
+      gateway.getAccounts(xeroConnectionOf(product))
+    )) as XeroRateLimitError
     assert.instanceOf(limited, XeroRateLimitError)
     assert.equal(limited.problem, 'minute')
     assert.isAbove(limited.retryAfterSeconds, 50)
 
     await knob(sandbox, '/limits', { perMinute: 60, concurrent: 2 })
     await knob(sandbox, '/latency', { ms: 300 })
-    const outcomes = await Promise.allSettled([1, 2, 3].map(() => gateway.getTaxRates(product)))
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map(() => gateway.getTaxRates(xeroConnectionOf(product)))
+    )
     const refused = outcomes.filter(
       (outcome) => outcome.status === 'rejected'
     ) as PromiseRejectedResult[]
@@ -436,7 +480,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     const before = product.xeroTokens!
     await knob(sandbox, '/tokens/expire')
 
-    assert.lengthOf(await gateway.getTaxRates(product), 4)
+    assert.lengthOf(await gateway.getTaxRates(xeroConnectionOf(product)), 4)
     assert.equal(sandbox.state.tokenRefreshCount, 1)
     const row = await Product.findOrFail(product.id)
     assert.notEqual(row.xeroTokens!.refreshToken, before.refreshToken)
@@ -460,8 +504,8 @@ test.group('Xero gateway against the sandbox', (group) => {
       Product.findOrFail(stale.id),
     ])
     const [tokenA, tokenB] = await Promise.all([
-      workerA.accessToken(copyA),
-      workerB.accessToken(copyB),
+      workerA.accessToken(xeroConnectionOf(copyA)),
+      workerB.accessToken(xeroConnectionOf(copyB)),
     ])
 
     assert.equal(sandbox.state.tokenRefreshCount, 1)
@@ -500,7 +544,7 @@ test.group('Xero gateway against the sandbox', (group) => {
     await knob(sandbox, '/tokens/revoke', { refreshToken: product.xeroTokens!.refreshToken })
     await knob(sandbox, '/tokens/expire')
 
-    const error = await rejection(gateway.getAccounts(product))
+    const error = await rejection(gateway.getAccounts(xeroConnectionOf(product)))
     assert.instanceOf(error, XeroReconnectRequiredError)
 
     const row = await Product.findOrFail(product.id)
@@ -546,13 +590,13 @@ test.group('Xero gateway against the sandbox', (group) => {
     )
 
     const product = await connectedProduct(sandbox)
-    await tokens.connect(product, granted, connections[0])
+    await tokens.connect(xeroConnectionOf(product), granted, connections[0])
     const row = await Product.findOrFail(product.id)
     assert.equal(row.xeroTenantId, XERO_SANDBOX_TENANTS.au.tenantId)
     assert.equal(row.xeroTokens?.refreshToken, granted.refreshToken)
-    assert.equal((await gateway.getOrganisation(row)).baseCurrency, 'AUD')
+    assert.equal((await gateway.getOrganisation(xeroConnectionOf(row))).baseCurrency, 'AUD')
     assert.deepEqual(
-      (await gateway.connections(row)).map((connection) => connection.tenantId),
+      (await gateway.connections(xeroConnectionOf(row))).map((connection) => connection.tenantId),
       [XERO_SANDBOX_TENANTS.au.tenantId]
     )
 

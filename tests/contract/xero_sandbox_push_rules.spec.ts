@@ -17,6 +17,7 @@ import {
 } from '#sandbox/xero/index'
 import { XeroRateLimitError, XeroRequestTooLargeError } from '#integrations/xero/errors'
 import { XERO_MAX_REQUEST_BYTES, type XeroInvoiceInput } from '#integrations/xero/xero_gateway'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -60,14 +61,14 @@ test.group('Xero sandbox: what a push may send', (group) => {
   }) => {
     const { gateway } = xeroStackFor(sandbox)
     const product = await connectedProduct(sandbox)
-    const [created] = await gateway.createInvoices(product, [invoice('AP-1')], {
+    const [created] = await gateway.createInvoices(xeroConnectionOf(product), [invoice('AP-1')], {
       idempotencyKey: 'create-ap-1',
     })
     assert.isTrue(created.ok)
     const invoiceId = created.ok ? created.value.invoiceId : ''
 
     const [back] = await gateway.updateInvoices(
-      product,
+      xeroConnectionOf(product),
       [{ ...invoice('AP-1'), invoiceId, status: 'DRAFT' }],
       {
         idempotencyKey: 'back-to-draft',
@@ -110,7 +111,7 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const huge = [invoice('BIG-2', 1200, 'x'.repeat(3000))]
     assert.isAbove(gateway.invoiceRequestBytes(huge), XERO_MAX_REQUEST_BYTES)
     const error = await rejection(
-      gateway.createInvoices(product, huge, { idempotencyKey: 'too-big-2' })
+      gateway.createInvoices(xeroConnectionOf(product), huge, { idempotencyKey: 'too-big-2' })
     )
     assert.instanceOf(error, XeroRequestTooLargeError)
     assert.equal(sandbox.state.requestLog.length, requestsBefore, 'nothing was sent')
@@ -137,7 +138,9 @@ test.group('Xero sandbox: what a push may send', (group) => {
     const { port } = probe.address() as AddressInfo
     try {
       const probing = xeroStackFor(sandbox, { apiUrl: `http://127.0.0.1:${port}${API_PREFIX}` })
-      await probing.gateway.createInvoices(product, batch, { idempotencyKey: 'size-probe' })
+      await probing.gateway.createInvoices(xeroConnectionOf(product), batch, {
+        idempotencyKey: 'size-probe',
+      })
     } finally {
       await new Promise<void>((resolve) => probe.close(() => resolve()))
     }
@@ -156,7 +159,9 @@ test.group('Xero sandbox: what a push may send', (group) => {
       problem: 'concurrent',
       withoutRetryAfter: true,
     })
-    const error = await rejection(gateway.getInvoicesByNumbers(product, ['NONE-1']))
+    const error = await rejection(
+      gateway.getInvoicesByNumbers(xeroConnectionOf(product), ['NONE-1'])
+    )
     assert.instanceOf(error, XeroRateLimitError)
     assert.equal((error as XeroRateLimitError).problem, 'concurrent')
     assert.equal((error as XeroRateLimitError).retryAfterSeconds, 1)

@@ -12,6 +12,7 @@ import {
 import { XeroAuthorizationError, XeroUnauthorizedError } from '#integrations/xero/errors'
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import type { XeroConfig } from '#config/xero'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 /** A Xero app registered before the granular-scopes cut-off. */
@@ -137,10 +138,10 @@ test.group(
 
       const { gateway } = stack()
       const product = await productGranted('offline_access accounting.settings.read')
-      assert.isAbove((await gateway.getTaxRates(product)).length, 0)
+      assert.isAbove((await gateway.getTaxRates(xeroConnectionOf(product))).length, 0)
       const refreshes = sandbox.state.tokenRefreshCount
       const error = await rejection(
-        gateway.createInvoices(product, [invoice], { idempotencyKey: 'scope-1' })
+        gateway.createInvoices(xeroConnectionOf(product), [invoice], { idempotencyKey: 'scope-1' })
       )
       assert.instanceOf(error, XeroUnauthorizedError)
       assert.equal(
@@ -157,11 +158,18 @@ test.group(
       const reader = await productGranted(
         'offline_access accounting.invoices.read accounting.contacts.read accounting.settings.read'
       )
-      assert.deepEqual(await gateway.getInvoicesByNumbers(reader, ['AT-SCOPE-1']), [])
-      const write = gateway.createInvoices(reader, [invoice], { idempotencyKey: 'scope-2' })
+      assert.deepEqual(
+        await gateway.getInvoicesByNumbers(xeroConnectionOf(reader), ['AT-SCOPE-1']),
+        []
+      )
+      const write = gateway.createInvoices(xeroConnectionOf(reader), [invoice], {
+        idempotencyKey: 'scope-2',
+      })
       assert.instanceOf(await rejection(write), XeroUnauthorizedError)
       const contact = { name: 'Read Only Ltd', contactNumber: '9999' }
-      const contactWrite = gateway.createContacts(reader, [contact], { idempotencyKey: 'scope-3' })
+      const contactWrite = gateway.createContacts(xeroConnectionOf(reader), [contact], {
+        idempotencyKey: 'scope-3',
+      })
       assert.instanceOf(await rejection(contactWrite), XeroUnauthorizedError)
       assert.lengthOf(sandbox.state.invoices(NZ), 0)
       const taxRateWrite = await rawCall(
@@ -175,7 +183,7 @@ test.group(
       const writer = await productGranted(
         'offline_access accounting.invoices accounting.contacts accounting.settings.read'
       )
-      const [created] = await gateway.createInvoices(writer, [invoice], {
+      const [created] = await gateway.createInvoices(xeroConnectionOf(writer), [invoice], {
         idempotencyKey: 'scope-4',
       })
       assert.isTrue(created.ok)
@@ -189,11 +197,11 @@ test.group(
       const legacy = await productGranted(
         'offline_access accounting.transactions accounting.contacts accounting.settings.read'
       )
-      const [created] = await gateway.createInvoices(legacy, [invoice], {
+      const [created] = await gateway.createInvoices(xeroConnectionOf(legacy), [invoice], {
         idempotencyKey: 'scope-5',
       })
       assert.isTrue(created.ok)
-      assert.isArray(await gateway.getItems(legacy))
+      assert.isArray(await gateway.getItems(xeroConnectionOf(legacy)))
       const readerWrite = await rawCall('accounting.transactions.read', 'PUT', '/Invoices', {
         Invoices: [],
       })

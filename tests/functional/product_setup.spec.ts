@@ -14,6 +14,7 @@ import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import Mapping from '#models/mapping'
 import Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import type User from '#models/user'
 import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
@@ -671,6 +672,6 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
   /** The organisation the gateway reaches for the product as stored now. */
   async function organisationOf(product: Product) {
     const gateway = await app.container.make(XeroGateway)
-    return gateway.getOrganisation(await Product.findOrFail(product.id))
+    return gateway.getOrganisation(xeroConnectionOf(await Product.findOrFail(product.id)))
   }
 })

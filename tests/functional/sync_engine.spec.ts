@@ -4,6 +4,7 @@ import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
+import { xeroConnectionOf } from '#sync/product_connections'
 import Link from '#models/link'
 import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
@@ -304,7 +305,9 @@ test.group('Sync engine: matching what is already in Xero', (group) => {
     )!.companyID
     const company = world.autotask.state.tables.Companies.get(companyId) as any
     const lookalike = `  ${company.companyName.toUpperCase().replace(' ', '\u200B  ')} `
-    const [created] = await world.stack.gateway.createContacts(world.product, [{ name: lookalike }])
+    const [created] = await world.stack.gateway.createContacts(xeroConnectionOf(world.product), [
+      { name: lookalike },
+    ])
     assert.isTrue(created.ok)
 
     await world.run()

@@ -14,6 +14,7 @@ import { XeroGateway, type XeroInvoiceInput } from '#integrations/xero/xero_gate
 import { invoiceMarker } from '#sync/invoice_mapper'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
 import syncConfig from '#config/sync'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -110,7 +111,7 @@ async function plantInXero(
 ) {
   const product = await Product.findOrFail(world.product.id)
   const invoice: XeroInvoiceInput = { type: 'ACCREC', lineAmountTypes: 'Exclusive', ...input }
-  const [result] = await world.stack.gateway.createInvoices(product, [invoice])
+  const [result] = await world.stack.gateway.createInvoices(xeroConnectionOf(product), [invoice])
   if (!result.ok) throw new Error(`Xero refused the planted invoice: ${result.messages.join(' ')}`)
   return result.value
 }
@@ -515,9 +516,13 @@ test.group('Xero sandbox: Idempotency-Key', (group) => {
         contact: { contactId },
         lineItems: [line],
       }
-      const [result] = await world.stack.gateway.createInvoices(product, [invoice], {
-        idempotencyKey: 'same-batch',
-      })
+      const [result] = await world.stack.gateway.createInvoices(
+        xeroConnectionOf(product),
+        [invoice],
+        {
+          idempotencyKey: 'same-batch',
+        }
+      )
       return result.ok ? result.value.invoiceId : null
     }
     const first = await send()

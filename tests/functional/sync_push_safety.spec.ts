@@ -9,6 +9,7 @@ import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 import RecordStatusService from '#services/record_status_service'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
+import { xeroConnectionOf } from '#sync/product_connections'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -248,7 +249,7 @@ test.group('Push safety against the sandboxes', (group) => {
     })
     const invoice = addLongInvoice(world, company.id as number, 1, 40)
     // In Xero, another contact already holds the name, under another number.
-    const [other] = await world.stack.gateway.createContacts(world.product, [
+    const [other] = await world.stack.gateway.createContacts(xeroConnectionOf(world.product), [
       { name: 'Clash Holdings Ltd', contactNumber: 'X-1' },
     ])
     assert.isTrue(other.ok)

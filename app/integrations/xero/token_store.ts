@@ -1,5 +1,5 @@
 import type { LockService } from '@adonisjs/lock/types'
-import Product, { type XeroTokenSet } from '#models/product'
+import type { XeroConnection, XeroTokenSet } from '#integrations/xero/xero_connection'
 import type { XeroOAuth, XeroOAuthTokens } from '#integrations/xero/xero_oauth'
 import {
   XeroNotConnectedError,
@@ -39,20 +39,21 @@ export class XeroTokenStore {
     this.now = options.now ?? Date.now
   }
 
-  /** A usable access token for the product, refreshed first when it expires soon. */
-  async accessToken(product: Product): Promise<string> {
-    const tokens = product.xeroTokens
-    if (!tokens) throw new XeroNotConnectedError(`Product ${product.id} is not connected to Xero.`)
+  /** A usable access token for the connection, refreshed first when it expires soon. */
+  async accessToken(connection: XeroConnection): Promise<string> {
+    const tokens = connection.tokens
+    if (!tokens)
+      throw new XeroNotConnectedError(`Product ${connection.productId} is not connected to Xero.`)
     if (!this.expiresSoon(tokens)) return tokens.accessToken
-    return (await this.refresh(product)).accessToken
+    return (await this.refresh(connection)).accessToken
   }
 
   /**
-   * Refreshes the product's tokens, unless another process did while we waited
+   * Refreshes the connection's tokens, unless another process did while we waited
    * for the lock. Pass the access token Xero just rejected to force a refresh.
    */
-  async refresh(product: Product, rejectedAccessToken?: string): Promise<XeroTokenSet> {
-    const lock = this.locks.createLock(`xero-token-refresh:${product.id}`, '30s')
+  async refresh(connection: XeroConnection, rejectedAccessToken?: string): Promise<XeroTokenSet> {
+    const lock = this.locks.createLock(`xero-token-refresh:${connection.productId}`, '30s')
     const acquired = await lock.acquire({
       retry: { attempts: Math.ceil(this.lockWaitMs / 50), delay: 50 },
     })
@@ -62,32 +63,22 @@ export class XeroTokenStore {
         'timeout'
       )
     try {
-      const fresh = await Product.query().where('id', product.id).firstOrFail()
-      const current = fresh.xeroTokens
+      const stale = rejectedAccessToken ?? connection.tokens?.accessToken
+      const current = await connection.record.reload()
       if (!current)
-        throw new XeroNotConnectedError(`Product ${product.id} is not connected to Xero.`)
-      const stale = rejectedAccessToken ?? product.xeroTokens?.accessToken
-      if (current.accessToken !== stale && !this.expiresSoon(current)) {
-        this.adopt(product, fresh)
-        return current
-      }
+        throw new XeroNotConnectedError(`Product ${connection.productId} is not connected to Xero.`)
+      if (current.accessToken !== stale && !this.expiresSoon(current)) return current
       let next: XeroOAuthTokens
       try {
         next = await this.oauth.refresh(current.refreshToken)
       } catch (error) {
-        if (error instanceof XeroReconnectRequiredError) await this.markDisconnected(product)
+        if (error instanceof XeroReconnectRequiredError)
+          await connection.record.markDisconnected(RECONNECT_MESSAGE)
         throw error
       }
-      fresh.xeroTokens = {
-        accessToken: next.accessToken,
-        refreshToken: next.refreshToken,
-        expiresAt: next.expiresAt,
-      }
-      fresh.xeroHealth = 'ok'
-      fresh.xeroHealthMessage = null
-      await fresh.save()
-      this.adopt(product, fresh)
-      return fresh.xeroTokens
+      const rotated = tokenSetOf(next)
+      await connection.record.saveTokens(rotated)
+      return rotated
     } finally {
       await lock.release()
     }
@@ -95,46 +86,22 @@ export class XeroTokenStore {
 
   /** Stores the tokens and organisation chosen at the end of the OAuth flow. */
   async connect(
-    product: Product,
+    connection: XeroConnection,
     tokens: XeroOAuthTokens,
     tenant: { tenantId: string; tenantName: string }
   ) {
-    product.merge({
-      xeroTokens: {
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expiresAt: tokens.expiresAt,
-      },
-      xeroTenantId: tenant.tenantId,
-      xeroTenantName: tenant.tenantName,
-      xeroHealth: 'ok',
-      xeroHealthMessage: null,
-    })
-    await product.save()
+    await connection.record.connect(tokenSetOf(tokens), tenant)
   }
 
   private expiresSoon(tokens: XeroTokenSet): boolean {
     return Date.parse(tokens.expiresAt) - this.refreshAheadMs <= this.now()
   }
+}
 
-  /** Marks the Xero card red with a plain message; tokens, settings and records stay. */
-  private async markDisconnected(product: Product) {
-    await Product.query()
-      .where('id', product.id)
-      .update({ xero_health: 'error', xero_health_message: RECONNECT_MESSAGE })
-    this.adopt(product, { xeroHealth: 'error', xeroHealthMessage: RECONNECT_MESSAGE })
-  }
-
-  /** Copies stored values into the caller's instance without marking it dirty. */
-  private adopt(
-    product: Product,
-    from: Partial<Pick<Product, 'xeroTokens' | 'xeroHealth' | 'xeroHealthMessage'>>
-  ) {
-    for (const key of ['xeroTokens', 'xeroHealth', 'xeroHealthMessage'] as const) {
-      if (!(key in from) && !(from instanceof Product)) continue
-      const value = from[key]
-      product.$attributes[key] = value
-      product.$original[key] = value
-    }
+function tokenSetOf(tokens: XeroOAuthTokens): XeroTokenSet {
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: tokens.expiresAt,
   }
 }

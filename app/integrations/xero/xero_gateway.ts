@@ -1,10 +1,10 @@
-import type Product from '#models/product'
+import type { XeroConnection } from '#integrations/xero/xero_connection'
 import type { XeroRateLimits } from '#integrations/xero/errors'
 
 /*
 | The contract the sync engine uses to talk to Xero. Plain typed values in and
 | out (money as decimal strings, dates as YYYY-MM-DD), never xero-node classes.
-| Every call is made for one product: its token set and its tenant.
+| Every call is made for one product's connection: its token set and its tenant.
 */
 
 export type XeroLineAmountTypes = 'Exclusive' | 'Inclusive' | 'NoTax'
@@ -215,14 +215,14 @@ export const XERO_MAX_REQUEST_BYTES = 3_500_000
 export abstract class XeroGateway {
   /** Creates invoices or bills (PUT, ≤50); one result per input, in order. */
   abstract createInvoices(
-    product: Product,
+    connection: XeroConnection,
     invoices: XeroInvoiceInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroInvoice>[]>
 
   /** Creates or updates invoices or bills (POST, ≤50); an input with `invoiceId` updates that invoice. */
   abstract updateInvoices(
-    product: Product,
+    connection: XeroConnection,
     invoices: XeroInvoiceInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroInvoice>[]>
@@ -235,62 +235,78 @@ export abstract class XeroGateway {
     return Buffer.byteLength(JSON.stringify({ Invoices: invoices }))
   }
 
-  abstract getInvoice(product: Product, invoiceId: string): Promise<XeroInvoice | null>
-  abstract getInvoicesByIds(product: Product, invoiceIds: string[]): Promise<XeroInvoice[]>
-  abstract getInvoicesByNumbers(product: Product, invoiceNumbers: string[]): Promise<XeroInvoice[]>
+  abstract getInvoice(connection: XeroConnection, invoiceId: string): Promise<XeroInvoice | null>
+  abstract getInvoicesByIds(
+    connection: XeroConnection,
+    invoiceIds: string[]
+  ): Promise<XeroInvoice[]>
+  abstract getInvoicesByNumbers(
+    connection: XeroConnection,
+    invoiceNumbers: string[]
+  ): Promise<XeroInvoice[]>
   /** Invoices matching a Xero `where` filter, e.g. `Reference=="PO-12"`; one page of up to 100. */
-  abstract findInvoices(product: Product, where: string, page?: number): Promise<XeroInvoice[]>
+  abstract findInvoices(
+    connection: XeroConnection,
+    where: string,
+    page?: number
+  ): Promise<XeroInvoice[]>
   /** One page of the invoices and bills created or changed after `since` (If-Modified-Since); whether more follow. */
   abstract invoicesModifiedSince(
-    product: Product,
+    connection: XeroConnection,
     since: Date,
     page: number
   ): Promise<{ invoices: XeroInvoice[]; more: boolean }>
-  abstract getOnlineInvoiceUrl(product: Product, invoiceId: string): Promise<string | null>
+  abstract getOnlineInvoiceUrl(
+    connection: XeroConnection,
+    invoiceId: string
+  ): Promise<string | null>
 
   abstract createPurchaseOrders(
-    product: Product,
+    connection: XeroConnection,
     orders: XeroPurchaseOrderInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
   abstract updatePurchaseOrders(
-    product: Product,
+    connection: XeroConnection,
     orders: XeroPurchaseOrderInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroPurchaseOrder>[]>
   abstract getPurchaseOrder(
-    product: Product,
+    connection: XeroConnection,
     purchaseOrderId: string
   ): Promise<XeroPurchaseOrder | null>
   /** The purchase order with this number (numbers are unique per organisation), or null. */
   abstract getPurchaseOrderByNumber(
-    product: Product,
+    connection: XeroConnection,
     purchaseOrderNumber: string
   ): Promise<XeroPurchaseOrder | null>
 
-  abstract getContactByNumber(product: Product, contactNumber: string): Promise<XeroContact | null>
-  abstract findContacts(product: Product, where: string): Promise<XeroContact[]>
+  abstract getContactByNumber(
+    connection: XeroConnection,
+    contactNumber: string
+  ): Promise<XeroContact | null>
+  abstract findContacts(connection: XeroConnection, where: string): Promise<XeroContact[]>
   /** One page of the organisation's active contacts (`pageSize` ≤ 1000), and how many pages there are. */
   abstract listContacts(
-    product: Product,
+    connection: XeroConnection,
     page: number,
     pageSize: number
   ): Promise<{ contacts: XeroContact[]; pageCount: number }>
   abstract createContacts(
-    product: Product,
+    connection: XeroConnection,
     contacts: XeroContactInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroContact>[]>
 
-  abstract getTaxRates(product: Product): Promise<XeroTaxRate[]>
-  abstract getAccounts(product: Product): Promise<XeroAccount[]>
-  abstract getItems(product: Product): Promise<XeroItem[]>
-  abstract getTrackingCategories(product: Product): Promise<XeroTrackingCategory[]>
-  abstract getOrganisation(product: Product): Promise<XeroOrganisation>
+  abstract getTaxRates(connection: XeroConnection): Promise<XeroTaxRate[]>
+  abstract getAccounts(connection: XeroConnection): Promise<XeroAccount[]>
+  abstract getItems(connection: XeroConnection): Promise<XeroItem[]>
+  abstract getTrackingCategories(connection: XeroConnection): Promise<XeroTrackingCategory[]>
+  abstract getOrganisation(connection: XeroConnection): Promise<XeroOrganisation>
 
-  /** The organisations the product's token may reach (`GET /connections`). */
+  /** The organisations the connection's token may reach (`GET /connections`). */
   abstract connections(
-    product: Product
+    connection: XeroConnection
   ): Promise<{ tenantId: string; tenantName: string; connectionId: string }[]>
 
   /** What the last answer from this tenant said about the remaining budget. */

@@ -1,7 +1,7 @@
 import { Decimal } from 'decimal.js'
 import { ObjectSerializer, XeroClient, type AccountingApi, type Authentication } from 'xero-node'
 import type { XeroConfig } from '#config/xero'
-import type Product from '#models/product'
+import type { XeroConnection } from '#integrations/xero/xero_connection'
 import type { XeroTokenStore } from '#integrations/xero/token_store'
 import type { XeroOAuth } from '#integrations/xero/xero_oauth'
 import {
@@ -247,13 +247,13 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async createInvoices(
-    product: Product,
+    connection: XeroConnection,
     invoices: XeroInvoiceInput[],
     options: XeroWriteOptions = {}
   ) {
     assertBatch(invoices.length)
     this.assertSize(invoices)
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.createInvoices(
         tenantId,
         { invoices: invoices.map(invoiceOut) },
@@ -266,13 +266,13 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async updateInvoices(
-    product: Product,
+    connection: XeroConnection,
     invoices: XeroInvoiceInput[],
     options: XeroWriteOptions = {}
   ) {
     assertBatch(invoices.length)
     this.assertSize(invoices)
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.updateOrCreateInvoices(
         tenantId,
         { invoices: invoices.map(invoiceOut) },
@@ -284,9 +284,9 @@ export class XeroNodeGateway extends XeroGateway {
     return writeResults(body.invoices, invoiceIn)
   }
 
-  async getInvoice(product: Product, invoiceId: string) {
+  async getInvoice(connection: XeroConnection, invoiceId: string) {
     try {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getInvoice(tenantId, invoiceId, 4)
       )
       return body.invoices?.[0] ? invoiceIn(body.invoices[0]) : null
@@ -296,10 +296,10 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
-  async getInvoicesByIds(product: Product, invoiceIds: string[]) {
+  async getInvoicesByIds(connection: XeroConnection, invoiceIds: string[]) {
     const found: XeroInvoice[] = []
     for (const ids of chunks(invoiceIds, 50)) {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getInvoices(
           tenantId,
           undefined,
@@ -320,10 +320,10 @@ export class XeroNodeGateway extends XeroGateway {
     return found
   }
 
-  async getInvoicesByNumbers(product: Product, invoiceNumbers: string[]) {
+  async getInvoicesByNumbers(connection: XeroConnection, invoiceNumbers: string[]) {
     const found: XeroInvoice[] = []
     for (const numbers of chunks(invoiceNumbers, 50)) {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getInvoices(
           tenantId,
           undefined,
@@ -344,8 +344,8 @@ export class XeroNodeGateway extends XeroGateway {
     return found
   }
 
-  async findInvoices(product: Product, where: string, page = 1) {
-    const body = await this.call(product, (api, tenantId) =>
+  async findInvoices(connection: XeroConnection, where: string, page = 1) {
+    const body = await this.call(connection, (api, tenantId) =>
       api.getInvoices(
         tenantId,
         undefined,
@@ -364,10 +364,10 @@ export class XeroNodeGateway extends XeroGateway {
     return (body.invoices ?? []).map(invoiceIn)
   }
 
-  async invoicesModifiedSince(product: Product, since: Date, page: number) {
+  async invoicesModifiedSince(connection: XeroConnection, since: Date, page: number) {
     const pageSize = 1000
     const none = undefined
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.getInvoices(
         tenantId,
         since,
@@ -389,20 +389,20 @@ export class XeroNodeGateway extends XeroGateway {
     return { invoices, more: invoices.length === pageSize }
   }
 
-  async getOnlineInvoiceUrl(product: Product, invoiceId: string) {
-    const body = await this.call(product, (api, tenantId) =>
+  async getOnlineInvoiceUrl(connection: XeroConnection, invoiceId: string) {
+    const body = await this.call(connection, (api, tenantId) =>
       api.getOnlineInvoice(tenantId, invoiceId)
     )
     return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null
   }
 
   async createPurchaseOrders(
-    product: Product,
+    connection: XeroConnection,
     orders: XeroPurchaseOrderInput[],
     options: XeroWriteOptions = {}
   ) {
     assertBatch(orders.length)
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.createPurchaseOrders(
         tenantId,
         { purchaseOrders: orders.map(purchaseOrderOut) },
@@ -414,12 +414,12 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async updatePurchaseOrders(
-    product: Product,
+    connection: XeroConnection,
     orders: XeroPurchaseOrderInput[],
     options: XeroWriteOptions = {}
   ) {
     assertBatch(orders.length)
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.updateOrCreatePurchaseOrders(
         tenantId,
         { purchaseOrders: orders.map(purchaseOrderOut) },
@@ -430,9 +430,9 @@ export class XeroNodeGateway extends XeroGateway {
     return writeResults(body.purchaseOrders, purchaseOrderIn)
   }
 
-  async getPurchaseOrder(product: Product, purchaseOrderId: string) {
+  async getPurchaseOrder(connection: XeroConnection, purchaseOrderId: string) {
     try {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getPurchaseOrder(tenantId, purchaseOrderId)
       )
       return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
@@ -442,9 +442,9 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
-  async getPurchaseOrderByNumber(product: Product, purchaseOrderNumber: string) {
+  async getPurchaseOrderByNumber(connection: XeroConnection, purchaseOrderNumber: string) {
     try {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getPurchaseOrderByNumber(tenantId, purchaseOrderNumber)
       )
       return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
@@ -454,9 +454,9 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
-  async getContactByNumber(product: Product, contactNumber: string) {
+  async getContactByNumber(connection: XeroConnection, contactNumber: string) {
     try {
-      const body = await this.call(product, (api, tenantId) =>
+      const body = await this.call(connection, (api, tenantId) =>
         api.getContactByContactNumber(tenantId, contactNumber)
       )
       return body.contacts?.[0] ? contactIn(body.contacts[0]) : null
@@ -466,15 +466,15 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
-  async findContacts(product: Product, where: string) {
-    const body = await this.call(product, (api, tenantId) =>
+  async findContacts(connection: XeroConnection, where: string) {
+    const body = await this.call(connection, (api, tenantId) =>
       api.getContacts(tenantId, undefined, where)
     )
     return (body.contacts ?? []).map(contactIn)
   }
 
-  async listContacts(product: Product, page: number, pageSize: number) {
-    const body = await this.call(product, (api, tenantId) =>
+  async listContacts(connection: XeroConnection, page: number, pageSize: number) {
+    const body = await this.call(connection, (api, tenantId) =>
       api.getContacts(
         tenantId,
         undefined,
@@ -496,7 +496,7 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async createContacts(
-    product: Product,
+    connection: XeroConnection,
     contacts: XeroContactInput[],
     options: XeroWriteOptions = {}
   ) {
@@ -511,14 +511,14 @@ export class XeroNodeGateway extends XeroGateway {
       lastName: contact.lastName,
       isSupplier: contact.isSupplier,
     }))
-    const body = await this.call(product, (api, tenantId) =>
+    const body = await this.call(connection, (api, tenantId) =>
       api.createContacts(tenantId, { contacts: payload as any }, false, options.idempotencyKey)
     )
     return writeResults(body.contacts, contactIn)
   }
 
-  async getTaxRates(product: Product): Promise<XeroTaxRate[]> {
-    const body = await this.call(product, (api, tenantId) => api.getTaxRates(tenantId))
+  async getTaxRates(connection: XeroConnection): Promise<XeroTaxRate[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getTaxRates(tenantId))
     return (body.taxRates ?? []).map((rate) => ({
       name: rate.name ?? '',
       taxType: rate.taxType ?? '',
@@ -529,8 +529,8 @@ export class XeroNodeGateway extends XeroGateway {
     }))
   }
 
-  async getAccounts(product: Product): Promise<XeroAccount[]> {
-    const body = await this.call(product, (api, tenantId) => api.getAccounts(tenantId))
+  async getAccounts(connection: XeroConnection): Promise<XeroAccount[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getAccounts(tenantId))
     return (body.accounts ?? []).map((account) => ({
       accountId: account.accountID ?? '',
       code: account.code ?? null,
@@ -541,8 +541,8 @@ export class XeroNodeGateway extends XeroGateway {
     }))
   }
 
-  async getItems(product: Product): Promise<XeroItem[]> {
-    const body = await this.call(product, (api, tenantId) =>
+  async getItems(connection: XeroConnection): Promise<XeroItem[]> {
+    const body = await this.call(connection, (api, tenantId) =>
       api.getItems(tenantId, undefined, undefined, undefined, 4)
     )
     return (body.items ?? []).map((item) => ({
@@ -563,8 +563,8 @@ export class XeroNodeGateway extends XeroGateway {
     }))
   }
 
-  async getTrackingCategories(product: Product): Promise<XeroTrackingCategory[]> {
-    const body = await this.call(product, (api, tenantId) => api.getTrackingCategories(tenantId))
+  async getTrackingCategories(connection: XeroConnection): Promise<XeroTrackingCategory[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getTrackingCategories(tenantId))
     return (body.trackingCategories ?? []).map((category) => ({
       trackingCategoryId: category.trackingCategoryID ?? '',
       name: category.name ?? '',
@@ -577,8 +577,8 @@ export class XeroNodeGateway extends XeroGateway {
     }))
   }
 
-  async getOrganisation(product: Product): Promise<XeroOrganisation> {
-    const body = await this.call(product, (api, tenantId) => api.getOrganisations(tenantId))
+  async getOrganisation(connection: XeroConnection): Promise<XeroOrganisation> {
+    const body = await this.call(connection, (api, tenantId) => api.getOrganisations(tenantId))
     const organisation: any = body.organisations?.[0] ?? {}
     return {
       organisationId: organisation.organisationID,
@@ -589,13 +589,13 @@ export class XeroNodeGateway extends XeroGateway {
     }
   }
 
-  async connections(product: Product) {
-    let token = await this.tokens.accessToken(product)
+  async connections(connection: XeroConnection) {
+    let token = await this.tokens.accessToken(connection)
     try {
       return await this.describe(await this.oauth.connections(token))
     } catch (error) {
       if (!(error instanceof XeroUnauthorizedError)) throw error
-      token = (await this.tokens.refresh(product, token)).accessToken
+      token = (await this.tokens.refresh(connection, token)).accessToken
       return this.describe(await this.oauth.connections(token))
     }
   }
@@ -637,16 +637,18 @@ export class XeroNodeGateway extends XeroGateway {
     return xero.accountingApi
   }
 
-  /** Runs one SDK call for the product's tenant; parses failures once; retries once after a 401. */
+  /** Runs one SDK call for the connection's tenant; parses failures once; retries once after a 401. */
   private async call<T>(
-    product: Product,
+    connection: XeroConnection,
     run: (api: AccountingApi, tenantId: string) => Promise<SdkAnswer<T>>
   ): Promise<T> {
-    const tenantId = product.xeroTenantId
+    const tenantId = connection.tenantId
     if (!tenantId)
-      throw new XeroNotConnectedError(`Product ${product.id} has no Xero organisation selected.`)
+      throw new XeroNotConnectedError(
+        `Product ${connection.productId} has no Xero organisation selected.`
+      )
     for (let attempt = 0; ; attempt++) {
-      const token = await this.tokens.accessToken(product)
+      const token = await this.tokens.accessToken(connection)
       try {
         const answer = await run(this.client(token), tenantId)
         this.remember(tenantId, readRateLimits(answer.response.headers))
@@ -660,7 +662,7 @@ export class XeroNodeGateway extends XeroGateway {
           !(error instanceof XeroInsufficientScopeError) &&
           attempt === 0
         ) {
-          await this.tokens.refresh(product, token)
+          await this.tokens.refresh(connection, token)
           continue
         }
         throw error
