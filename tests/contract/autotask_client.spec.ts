@@ -30,17 +30,9 @@ import {
   thresholdFields,
   zoneInformationFields,
 } from '#tests/contract/helpers/autotask_models'
+import { rejection } from '#tests/helpers/assertions'
 
 const LONG_AGO = new Date('2000-01-01T00:00:00Z')
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail, but it succeeded')
-}
 
 test.group('Autotask client: zone and connection', () => {
   test('looks up the zone of the API user and sends every call to the zone URL with the API headers', async ({

@@ -29,6 +29,7 @@ import {
 import { RECONNECT_MESSAGE } from '#integrations/xero/token_store'
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { xeroConnectionOf } from '#sync/product_connections'
+import { rejection } from '#tests/helpers/assertions'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -60,15 +61,6 @@ function invoice(number: string, overrides: Partial<XeroInvoiceInput> = {}): Xer
     ],
     ...overrides,
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
 }
 
 test.group('Xero gateway against the sandbox', (group) => {

@@ -18,6 +18,7 @@ import {
 import { XeroRateLimitError, XeroRequestTooLargeError } from '#integrations/xero/errors'
 import { XERO_MAX_REQUEST_BYTES, type XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { xeroConnectionOf } from '#sync/product_connections'
+import { rejection } from '#tests/helpers/assertions'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -37,15 +38,6 @@ function invoice(number: string, lines = 1, description = 'Managed services'): X
       taxType: XERO_SANDBOX_TAX_TYPES.gstOnIncome,
     })),
   }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 test.group('Xero sandbox: what a push may send', (group) => {

@@ -13,6 +13,7 @@ import { XeroAuthorizationError, XeroUnauthorizedError } from '#integrations/xer
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import type { XeroConfig } from '#config/xero'
 import { xeroConnectionOf } from '#sync/product_connections'
+import { rejection } from '#tests/helpers/assertions'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 /** A Xero app registered before the granular-scopes cut-off. */
@@ -47,15 +48,6 @@ interface SandboxConnection {
   accessToken: string
   refreshToken: string
   expiresAt: string
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail')
 }
 
 test.group(

@@ -35,3 +35,13 @@ export async function assertRecordStatus(
   const fresh = (await model.findOrFail(row.id)) as LucidRow & { status: string }
   new Assert().equal(fresh.status, expected, note ?? `status of ${model.name} ${row.id}`)
 }
+
+/** What a promise rejected with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the call to fail, but it succeeded')
+}

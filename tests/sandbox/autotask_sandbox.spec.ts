@@ -12,20 +12,12 @@ import {
   startTestSandbox,
 } from '#tests/contract/helpers/autotask_sandbox'
 import { modelFields, pagingFields } from '#tests/contract/helpers/autotask_models'
+import { rejection } from '#tests/helpers/assertions'
 
 /*
 | The Autotask sandbox itself, not our client: its answers must be the ones the
 | swagger (reference/autotask_swagger_paths.partial.json) and Autotask's help describe.
 */
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the call to fail, but it succeeded')
-}
 
 test.group('Autotask sandbox: answers as Autotask gives them', () => {
   test('a page links back to the previous page through prevPageUrl', async ({

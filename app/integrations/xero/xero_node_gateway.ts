@@ -284,16 +284,23 @@ export class XeroNodeGateway extends XeroGateway {
     return writeResults(body.invoices, invoiceIn)
   }
 
-  async getInvoice(connection: XeroConnection, invoiceId: string) {
+  /** A read of one document by id or number: Xero's 404 means there is none. */
+  private async nullWhenMissing<T>(read: () => Promise<T | null>): Promise<T | null> {
     try {
-      const body = await this.call(connection, (api, tenantId) =>
-        api.getInvoice(tenantId, invoiceId, 4)
-      )
-      return body.invoices?.[0] ? invoiceIn(body.invoices[0]) : null
+      return await read()
     } catch (error) {
       if (error instanceof XeroNotFoundError) return null
       throw error
     }
+  }
+
+  async getInvoice(connection: XeroConnection, invoiceId: string) {
+    return this.nullWhenMissing(async () => {
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getInvoice(tenantId, invoiceId, 4)
+      )
+      return body.invoices?.[0] ? invoiceIn(body.invoices[0]) : null
+    })
   }
 
   async getInvoicesByIds(connection: XeroConnection, invoiceIds: string[]) {
@@ -431,39 +438,30 @@ export class XeroNodeGateway extends XeroGateway {
   }
 
   async getPurchaseOrder(connection: XeroConnection, purchaseOrderId: string) {
-    try {
+    return this.nullWhenMissing(async () => {
       const body = await this.call(connection, (api, tenantId) =>
         api.getPurchaseOrder(tenantId, purchaseOrderId)
       )
       return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
-    } catch (error) {
-      if (error instanceof XeroNotFoundError) return null
-      throw error
-    }
+    })
   }
 
   async getPurchaseOrderByNumber(connection: XeroConnection, purchaseOrderNumber: string) {
-    try {
+    return this.nullWhenMissing(async () => {
       const body = await this.call(connection, (api, tenantId) =>
         api.getPurchaseOrderByNumber(tenantId, purchaseOrderNumber)
       )
       return body.purchaseOrders?.[0] ? purchaseOrderIn(body.purchaseOrders[0]) : null
-    } catch (error) {
-      if (error instanceof XeroNotFoundError) return null
-      throw error
-    }
+    })
   }
 
   async getContactByNumber(connection: XeroConnection, contactNumber: string) {
-    try {
+    return this.nullWhenMissing(async () => {
       const body = await this.call(connection, (api, tenantId) =>
         api.getContactByContactNumber(tenantId, contactNumber)
       )
       return body.contacts?.[0] ? contactIn(body.contacts[0]) : null
-    } catch (error) {
-      if (error instanceof XeroNotFoundError) return null
-      throw error
-    }
+    })
   }
 
   async findContacts(connection: XeroConnection, where: string) {
