@@ -34,6 +34,25 @@ export function cacheIncludedPartials(renderer: Edge) {
 
 cacheIncludedPartials(edge)
 
+/**
+ * edge.js 6.5 decides once, when the singleton is built without options, that its
+ * components plugin re-runs on every render; `configure({ cache: true })` later
+ * (production) does not change that, so every request listed resources/views/components
+ * from disk (a readdir and a stat per request). With the cache on, the templates cannot
+ * change, so the list is read once.
+ */
+export function cacheComponentList(renderer: Edge) {
+  const list = renderer.loader.listComponents.bind(renderer.loader)
+  let listed: ReturnType<typeof list> | undefined
+  renderer.loader.listComponents = () => {
+    if (!renderer.compiler.cacheManager.enabled) return list()
+    listed ??= list()
+    return listed
+  }
+}
+
+cacheComponentList(edge)
+
 edge.global('recordStatusLabels', recordStatusLabels)
 edge.global('appName', 'Accounting Toolbox')
 

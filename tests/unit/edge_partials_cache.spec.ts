@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { Edge } from 'edge.js'
-import { cacheIncludedPartials } from '#start/view'
+import { cacheComponentList, cacheIncludedPartials } from '#start/view'
 
 /** A views folder with a page that includes a partial twice: once with a local variable in scope, once without. */
 async function views() {
@@ -53,5 +53,54 @@ test.group('Edge partials in production', () => {
     assert.equal(squash(await edge.render('page', { items: [1] })), '[1]|[none]')
     await writeFile(join(root, 'partials/row.edge'), 'changed')
     assert.equal(squash(await edge.render('page', { items: [1] })), 'changed|changed')
+  })
+})
+
+/** A views folder with a component (resources/views/components/*) and a page that uses it as a tag. */
+async function componentViews() {
+  const root = await mkdtemp(join(tmpdir(), 'edge-components-'))
+  await mkdir(join(root, 'components'))
+  await writeFile(join(root, 'components/badge.edge'), `<b>{{ label }}</b>`)
+  await writeFile(join(root, 'page.edge'), `@!badge({ label: name })\n|end`)
+  return root
+}
+
+/** Edge built as the app's singleton is (no options), then switched to caching as the provider does in production. */
+async function countedEdge(cache: boolean) {
+  const root = await componentViews()
+  const edge = new Edge()
+  edge.configure({ cache })
+  edge.mount(pathToFileURL(`${root}/`))
+  let listings = 0
+  const list = edge.loader.listComponents.bind(edge.loader)
+  edge.loader.listComponents = () => {
+    listings++
+    return list()
+  }
+  cacheComponentList(edge)
+  return { root, edge, listings: () => listings }
+}
+
+test.group('Edge components in production', () => {
+  test('with the cache the components folder is listed once, and component tags still render', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { root, edge, listings } = await countedEdge(true)
+    cleanup(() => rm(root, { recursive: true, force: true }))
+    for (const name of ['a', 'b', 'c'])
+      assert.equal(squash(await edge.render('page', { name })), `<b>${name}</b>|end`)
+    assert.equal(listings(), 1)
+  })
+
+  test('without the cache (development) the folder is listed for every render', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { root, edge, listings } = await countedEdge(false)
+    cleanup(() => rm(root, { recursive: true, force: true }))
+    for (const name of ['a', 'b', 'c'])
+      assert.equal(squash(await edge.render('page', { name })), `<b>${name}</b>|end`)
+    assert.equal(listings(), 3)
   })
 })
