@@ -248,10 +248,27 @@ export default class RecordListService {
       .map((row) => row[column])
       .filter((name): name is string => {
         if (!name) return false
-        const nameWords = wordsOf(name)
+        const nameWords = nameWordsOf(name)
         return words.every((word) => nameWords.some((nameWord) => nameWord.startsWith(word)))
       })
   }
+}
+
+/**
+ * The words of company names already split in this process: every search splits all of a product's
+ * names (hundreds), and normalising the same names again on every keystroke is wasted work. Bounded.
+ */
+const nameWords = new Map<string, string[]>()
+const NAME_WORDS_MAX = 10_000
+
+function nameWordsOf(name: string): string[] {
+  let words = nameWords.get(name)
+  if (!words) {
+    words = wordsOf(name)
+    if (nameWords.size >= NAME_WORDS_MAX) nameWords.delete(nameWords.keys().next().value!)
+    nameWords.set(name, words)
+  }
+  return words
 }
 
 /** Lower-cased words without accents: "Café Ōtāhuhu Ltd" → cafe, otahuhu, ltd. */
