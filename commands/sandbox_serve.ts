@@ -26,7 +26,7 @@ export default class SandboxServe extends BaseCommand {
 
   @flags.string({
     description:
-      'Keep the sandboxes\' state in this file: loaded at start, saved on every change and at exit (npm run demo uses tmp/demo-sandboxes.json)',
+      "Keep the sandboxes' state in this file: loaded at start, saved on every change and at exit (npm run demo uses tmp/demo-sandboxes.json)",
   })
   declare state?: string
 
@@ -48,7 +48,7 @@ export default class SandboxServe extends BaseCommand {
   private async serve() {
     // Loaded here, not at the top: the sandboxes need development packages, and Ace imports every
     // command file to list them, so a top-level import would break every command in a production build.
-    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startAutotaskSandbox, AUTOTASK_SANDBOX_USER } = await import('#sandbox/autotask/index')
     const { startXeroSandbox } = await import('#sandbox/xero/index')
     const { startSlackSandbox } = await import('#sandbox/slack/index')
     const { sandboxEnvironment } = await import('#sandbox/environment')
@@ -74,6 +74,10 @@ export default class SandboxServe extends BaseCommand {
     })
 
     this.logger.success(`Autotask sandbox on ${autotask.lookupUrl} (knobs: ${autotask.knobsUrl})`)
+    const user = AUTOTASK_SANDBOX_USER
+    this.logger.info(
+      `Autotask sandbox API user: ${user.username} / ${user.secret} (integration code ${user.integrationCode})`
+    )
     this.logger.success(`Xero sandbox on ${xero.url} (knobs: ${xero.url}/_sandbox)`)
     this.logger.success(
       `Slack sandbox on ${slack.url} (what the bot posted: ${slack.url}/_sandbox/state)`
