@@ -173,7 +173,9 @@ async function until(what, test, timeoutMs = 90_000) {
 async function billingRunSyncs(banner) {
   const curl = banner.match(/New billing run:\s+(curl .*)/)?.[1]
   assert.ok(curl, `the banner prints the billing-run curl:\n${banner}`)
-  const { invoiceIds } = JSON.parse((await run(curl)).trim())
+  const answer = (await run(curl)).match(/\{"batchID".*\}/)?.[0] // curl's progress meter goes to stderr
+  assert.ok(answer, 'the billing run answers with its invoices')
+  const { invoiceIds } = JSON.parse(answer)
   assert.equal(invoiceIds.length, 5)
   await run('node ace sync:run --product=1')
   const done = await until('the billing run to sync', () => {
@@ -276,8 +278,7 @@ try {
         /Pending Sync again/
       )
       named('node ace sync:resync <Autotask id or invoice number> [--product=ID]')
-    },
-    async () => {
+      // After the run: pausing a product cancels its running sync.
       await run('node ace products:pause 1')
       assert.match(await run('node ace products:list'), /Demo Autotask → Xero.*\n?.*Paused/i)
       await run('node ace products:resume 1')

@@ -25,7 +25,9 @@ function migrationRun(extraEnv: Record<string, string>) {
 }
 
 /** A database nothing has touched, on the connection the suite runs on; removed afterwards. */
-async function brandNewDatabase(cleanup: (callback: () => Promise<void> | void) => void) {
+async function brandNewDatabase(
+  cleanup: (callback: () => Promise<void> | void) => void
+): Promise<Record<string, string>> {
   const suffix = `${process.pid}_${Date.now()}`
   if (db.primaryConnectionName === 'mysql') {
     const name = `${env.get('MYSQL_DB_NAME', 'accounting_toolbox_test')}_first_${suffix}`
