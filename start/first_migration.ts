@@ -14,7 +14,8 @@ const LUCID_MIGRATIONS_VERSION = 2
 ace.executing(async (command) => {
   if (command.commandName !== 'migration:run') return
   const db = await app.container.make('lucid.db')
-  const name = (command as unknown as { connection?: string }).connection || db.primaryConnectionName
+  const name =
+    (command as unknown as { connection?: string }).connection || db.primaryConnectionName
   const config = db.manager.get(name)?.config
   if (!config) return // Lucid itself reports the unknown connection
   const table = config.migrations?.tableName ?? 'adonis_schema'
