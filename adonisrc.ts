@@ -48,6 +48,10 @@ export default defineConfig({
       file: () => import('#start/scheduler'),
       environment: ['console'],
     },
+    {
+      file: () => import('#start/first_migration'),
+      environment: ['console'],
+    },
   ],
 
   tests: {

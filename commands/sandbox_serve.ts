@@ -1,6 +1,10 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import env from '#start/env'
+// Types only (erased at build): the sandboxes themselves are imported in serve(), see there.
+import type { AutotaskSandbox } from '#sandbox/autotask/index'
+import type { XeroSandbox } from '#sandbox/xero/index'
+import type { SlackSandbox } from '#sandbox/slack/index'
 
 /**
  * Runs the Autotask, Xero and Slack sandboxes (real HTTP servers on loopback that speak
@@ -20,6 +24,12 @@ export default class SandboxServe extends BaseCommand {
   })
   declare clockSpeed?: number
 
+  @flags.string({
+    description:
+      "Keep the sandboxes' state in this file: loaded at start, saved on every change and at exit (npm run demo uses tmp/demo-sandboxes.json)",
+  })
+  declare state?: string
+
   async run() {
     try {
       await this.serve()
@@ -38,7 +48,7 @@ export default class SandboxServe extends BaseCommand {
   private async serve() {
     // Loaded here, not at the top: the sandboxes need development packages, and Ace imports every
     // command file to list them, so a top-level import would break every command in a production build.
-    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startAutotaskSandbox, AUTOTASK_SANDBOX_USER } = await import('#sandbox/autotask/index')
     const { startXeroSandbox } = await import('#sandbox/xero/index')
     const { startSlackSandbox } = await import('#sandbox/slack/index')
     const { sandboxEnvironment } = await import('#sandbox/environment')
@@ -55,13 +65,19 @@ export default class SandboxServe extends BaseCommand {
       clockSpeed: this.clockSpeed,
     })
     const slack = await startSlackSandbox({ host, port: env.get('SANDBOX_SLACK_PORT', 4030) })
+    const stateFile = this.state ? await this.keepState(this.state, autotask, xero, slack) : null
     this.app.terminating(async () => {
       await autotask.close()
       await xero.close()
       await slack.close()
+      stateFile?.stop()
     })
 
     this.logger.success(`Autotask sandbox on ${autotask.lookupUrl} (knobs: ${autotask.knobsUrl})`)
+    const user = AUTOTASK_SANDBOX_USER
+    this.logger.info(
+      `Autotask sandbox API user: ${user.username} / ${user.secret} (integration code ${user.integrationCode})`
+    )
     this.logger.success(`Xero sandbox on ${xero.url} (knobs: ${xero.url}/_sandbox)`)
     this.logger.success(
       `Slack sandbox on ${slack.url} (what the bot posted: ${slack.url}/_sandbox/state)`
@@ -74,5 +90,35 @@ export default class SandboxServe extends BaseCommand {
       this.logger.log(`  ${line}`)
     }
     this.logger.log('Sandboxes ready')
+  }
+
+  /** Loads the sandboxes' saved state (when there is one) and saves it on change, on Ctrl+C and at exit. */
+  private async keepState(
+    path: string,
+    autotask: AutotaskSandbox,
+    xero: XeroSandbox,
+    slack: SlackSandbox
+  ) {
+    const { SandboxStateFile } = await import('#sandbox/persistence')
+    const file = new SandboxStateFile(this.app.makePath(path), {
+      autotask: autotask.state,
+      xero: xero.state,
+      slack: slack.state,
+    })
+    try {
+      if (file.load()) this.logger.info(`Sandboxes' state loaded from ${path}`)
+      else this.logger.info(`Sandboxes start from their seed; their state is kept in ${path}`)
+    } catch (error) {
+      await Promise.all([autotask.close(), xero.close(), slack.close()])
+      throw error
+    }
+    file.save(true)
+    file.watch()
+    // Ctrl+C reaches every process of the terminal at once: save before Node's default handling ends this one.
+    process.once('SIGINT', () => {
+      file.stop()
+      this.app.terminate().finally(() => process.exit(130))
+    })
+    return file
   }
 }

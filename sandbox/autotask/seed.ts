@@ -25,12 +25,29 @@ export interface SeedOptions {
 
 export type SandboxTables = Record<SandboxEntity, Map<number, SandboxRecord>>
 
+/** Where a SeedGenerator is (see `SeedGenerator.position`). */
+export interface SeedPosition {
+  rng: number
+  nextIds: Record<SandboxEntity, number>
+  nextInvoiceNumber: number
+  nextBatchID: number
+}
+
 /** mulberry32: small, fast and good enough for repeatable test data. */
 export class Prng {
   #state: number
 
   constructor(seed: number) {
     this.#state = seed >>> 0
+  }
+
+  /** Where the sequence is, so a restarted sandbox carries on with the same numbers (`SeedGenerator.position`). */
+  get position(): number {
+    return this.#state
+  }
+
+  set position(value: number) {
+    this.#state = value >>> 0
   }
 
   next(): number {
@@ -320,6 +337,23 @@ export class SeedGenerator {
 
   nextBatchID(): number {
     return this.#nextBatchID++
+  }
+
+  /** The generator's counters and random sequence: with the tables, all a restarted sandbox needs to carry on. */
+  get position(): SeedPosition {
+    return {
+      rng: this.rng.position,
+      nextIds: { ...this.#nextIds },
+      nextInvoiceNumber: this.#nextInvoiceNumber,
+      nextBatchID: this.#nextBatchID,
+    }
+  }
+
+  set position(position: SeedPosition) {
+    this.rng.position = position.rng
+    this.#nextIds = { ...position.nextIds }
+    this.#nextInvoiceNumber = position.nextInvoiceNumber
+    this.#nextBatchID = position.nextBatchID
   }
 
   /** Customers a billing run may invoice (active, not vendors, not the owner). */

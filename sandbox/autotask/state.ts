@@ -1,5 +1,5 @@
 import { type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
-import { SeedGenerator, type SandboxTables } from '#sandbox/autotask/seed'
+import { SeedGenerator, type SandboxTables, type SeedPosition } from '#sandbox/autotask/seed'
 
 /** An API user of the sandbox database (Autotask: an API-only resource with a tracking identifier). */
 export interface SandboxApiUser {
@@ -113,10 +113,22 @@ export class SandboxClock {
     this.set(new Date(this.now() + ms))
   }
 
+  get speed(): number {
+    return this.#speed
+  }
+
   setSpeed(speed: number): void {
     this.set(new Date(this.now()))
     this.#speed = speed
   }
+}
+
+/** The Autotask sandbox's state as plain JSON (see `AutotaskSandboxState.snapshot`). */
+export interface AutotaskSandboxSnapshot {
+  options: Omit<ResolvedSandboxOptions, 'now'> & { now: string }
+  clock: { now: number; speed: number; savedAt: number }
+  position: SeedPosition
+  tables: Record<SandboxEntity, SandboxRecord[]>
 }
 
 export function resolveOptions(options: AutotaskSandboxOptions = {}): ResolvedSandboxOptions {
@@ -439,6 +451,40 @@ export class AutotaskSandboxState {
       this.#usage.windowStart += Math.floor(elapsed / HOUR_MS) * HOUR_MS
       this.#usage.count = 0
     }
+  }
+
+  /**
+   * What outlives a restart of `sandbox:serve --state` (the demo keeps it beside its database): the
+   * tables as they are now (billing runs, PATCHed, voided and deleted invoices), the generator's
+   * position and the clock. The request log, counters, budget, faults and latency start afresh.
+   */
+  snapshot(): AutotaskSandboxSnapshot {
+    return {
+      options: { ...this.options, now: this.options.now.toISOString() },
+      clock: { now: this.clock.now(), speed: this.clock.speed, savedAt: Date.now() },
+      position: this.#generator.position,
+      tables: Object.fromEntries(
+        Object.entries(this.tables).map(([entity, records]) => [entity, [...records.values()]])
+      ) as Record<SandboxEntity, SandboxRecord[]>,
+    }
+  }
+
+  /** Takes back what `snapshot()` gave (after a JSON round trip); its clock carries on from where it was saved. */
+  restore(snapshot: AutotaskSandboxSnapshot): void {
+    this.reset({ ...snapshot.options, now: new Date(snapshot.options.now) })
+    this.#generator.position = snapshot.position
+    for (const [entity, records] of Object.entries(this.tables) as [
+      SandboxEntity,
+      Map<number, SandboxRecord>,
+    ][]) {
+      records.clear()
+      for (const record of snapshot.tables[entity] ?? []) records.set(record.id, record)
+    }
+    this.#changed()
+    const elapsed = Math.max(0, Date.now() - snapshot.clock.savedAt)
+    this.clock.set(new Date(snapshot.clock.now + elapsed * snapshot.clock.speed))
+    this.clock.setSpeed(snapshot.clock.speed)
+    this.#usage = { count: 0, windowStart: this.clock.now(), limit: this.options.hourlyLimit }
   }
 
   #changed(): void {

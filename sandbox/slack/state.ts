@@ -68,6 +68,16 @@ export const SLACK_SANDBOX_CHANNELS: SandboxChannel[] = [
   { id: 'C0OPS', name: 'ops', isMember: false },
 ]
 
+/** The Slack sandbox's state as plain JSON (see `SlackSandboxState.snapshot`). */
+export interface SlackSandboxSnapshot {
+  bots: [string, SandboxBot][]
+  channels: SandboxChannel[]
+  messages: SandboxMessage[]
+  ephemerals: SandboxEphemeral[]
+  responses: SandboxResponse[]
+  tsCounter: number
+}
+
 export class SlackSandboxState {
   readonly bots = new Map<string, SandboxBot>([[SLACK_SANDBOX_BOT_TOKEN, SLACK_SANDBOX_TEAM]])
   channels: SandboxChannel[] = SLACK_SANDBOX_CHANNELS.map((channel) => ({ ...channel }))
@@ -127,6 +137,29 @@ export class SlackSandboxState {
   messagesIn(reference: string) {
     const channel = this.findChannel(reference)
     return this.messages.filter((message) => message.channel === (channel?.id ?? reference))
+  }
+
+  /** What outlives a restart of `sandbox:serve --state`: bots, channels and what was posted (not calls or faults). */
+  snapshot(): SlackSandboxSnapshot {
+    return {
+      bots: [...this.bots],
+      channels: this.channels,
+      messages: this.messages,
+      ephemerals: this.ephemerals,
+      responses: this.responses,
+      tsCounter: this.tsCounter,
+    }
+  }
+
+  /** Takes back what `snapshot()` gave (after a JSON round trip). */
+  restore(snapshot: SlackSandboxSnapshot) {
+    this.reset()
+    for (const [token, bot] of snapshot.bots) this.bots.set(token, bot)
+    this.channels = snapshot.channels
+    this.messages = snapshot.messages
+    this.ephemerals = snapshot.ephemerals
+    this.responses = snapshot.responses
+    this.tsCounter = snapshot.tsCounter
   }
 
   reset() {

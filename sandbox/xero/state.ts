@@ -58,6 +58,19 @@ export interface StoredAnswer {
   body: string
 }
 
+/** The Xero sandbox's data as plain JSON (see `XeroSandboxState.snapshot`). */
+export interface XeroSandboxSnapshot {
+  organisations: SandboxOrganisation[]
+  clients: [string, SandboxClient][]
+  grants: [string, SandboxGrant][]
+  accessTokens: [string, SandboxAccessToken][]
+  refreshTokens: [string, SandboxRefreshToken][]
+  authCodes: [string, SandboxAuthCode][]
+  consentRequests: [string, SandboxConsentRequest][]
+  idempotency: [string, StoredAnswer][]
+  rejectedInvoiceNumbers: [string, string][]
+}
+
 /** Everything the Xero sandbox knows; inspect it from tests, change it through knobs. */
 export class XeroSandboxState {
   organisations: SandboxOrganisation[] = []
@@ -111,6 +124,39 @@ export class XeroSandboxState {
     this.minuteWindow.clear()
     this.dayWindow.clear()
     this.appMinuteWindow = []
+  }
+
+  /**
+   * What outlives a restart of `sandbox:serve --state` (the demo keeps it beside its database): the
+   * organisations' data, the registered apps, grants, tokens and stored idempotent answers. Logs,
+   * counters, injected faults and rate-limit windows start afresh, as after any restart.
+   */
+  snapshot(): XeroSandboxSnapshot {
+    return {
+      organisations: this.organisations,
+      clients: [...this.clients],
+      grants: [...this.grants],
+      accessTokens: [...this.accessTokens],
+      refreshTokens: [...this.refreshTokens],
+      authCodes: [...this.authCodes],
+      consentRequests: [...this.consentRequests],
+      idempotency: [...this.idempotency],
+      rejectedInvoiceNumbers: [...this.rejectedInvoiceNumbers],
+    }
+  }
+
+  /** Takes back what `snapshot()` gave (after a JSON round trip). */
+  restore(snapshot: XeroSandboxSnapshot) {
+    this.reset()
+    this.organisations = snapshot.organisations
+    this.clients = new Map(snapshot.clients)
+    this.grants = new Map(snapshot.grants)
+    this.accessTokens = new Map(snapshot.accessTokens)
+    this.refreshTokens = new Map(snapshot.refreshTokens)
+    this.authCodes = new Map(snapshot.authCodes)
+    this.consentRequests = new Map(snapshot.consentRequests)
+    this.idempotency = new Map(snapshot.idempotency)
+    this.rejectedInvoiceNumbers = new Map(snapshot.rejectedInvoiceNumbers)
   }
 
   /** Appends to the request log; entries older than the newest REQUEST_BODIES_KEPT lose their body. */
