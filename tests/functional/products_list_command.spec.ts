@@ -10,17 +10,13 @@ test.group('node ace products:list', (group) => {
   group.each.setup(() => ace.ui.switchMode('raw'))
   group.each.teardown(() => ace.ui.switchMode('normal'))
 
-  test('shows the next sync of an Active product and none for a Paused one', async ({
-    assert,
-  }) => {
+  test('shows the next sync of an Active product and none for a Paused one', async ({ assert }) => {
     const next = DateTime.fromISO('2026-12-05T21:30:00Z', { zone: 'utc' })
     await ProductFactory.with('account')
       .merge({ name: 'Running Books', nextSyncAt: next })
       .apply('active')
       .create()
-    await ProductFactory.with('account')
-      .merge({ name: 'Resting Books', nextSyncAt: next })
-      .create()
+    await ProductFactory.with('account').merge({ name: 'Resting Books', nextSyncAt: next }).create()
 
     const command = await ace.create(ProductsList, [])
     await command.exec()

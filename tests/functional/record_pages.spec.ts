@@ -53,7 +53,12 @@ test.group('Record pages: exports follow the screen', (group) => {
 
     const csv = await client.get(hrefOf(fragment.text(), 'export-csv')!).loginAs(owner)
     csv.assertStatus(200)
-    const rows = csv.text().replace(/^\uFEFF/, '').trim().split('\r\n').slice(1)
+    const rows = csv
+      .text()
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
+      .slice(1)
     // 1011-0 and 1011-2 are faults; 1011-1 is synced; the nine 2000-… are outside the search.
     assert.sameMembers(
       rows.map((line) => line.split(',')[1]),
@@ -97,9 +102,7 @@ test.group('Record pages: small things', (group) => {
     for (const name of ['from', 'to']) {
       const id = new RegExp(`<input[^>]*id="([^"]+)"[^>]*name="${name}"`).exec(response.text())?.[1]
       assert.exists(id, `the ${name} box has an id`)
-      const label = new RegExp(`<label[^>]*for="${id}"[^>]*>([^<]+)</label>`).exec(
-        response.text()
-      )
+      const label = new RegExp(`<label[^>]*for="${id}"[^>]*>([^<]+)</label>`).exec(response.text())
       assert.equal(label?.[1].trim(), name === 'from' ? 'From' : 'To')
     }
   })
