@@ -124,3 +124,20 @@ export function formatMoney(
 }
 
 edge.global('money', formatMoney)
+
+/**
+ * A log line that ends in JSON (a diagnostic trace logs whole payloads on one line) split into its words and
+ * the JSON pretty-printed, so pages fold the payload instead of stretching to its width.
+ */
+export function logPayload(message: string): { text: string; payload: string | null } {
+  const at = message.search(/[[{]/)
+  if (at < 0 || message.length - at < 80) return { text: message, payload: null }
+  try {
+    const parsed: unknown = JSON.parse(message.slice(at))
+    return { text: message.slice(0, at).trim(), payload: JSON.stringify(parsed, null, 2) }
+  } catch {
+    return { text: message, payload: null }
+  }
+}
+
+edge.global('logPayload', logPayload)
