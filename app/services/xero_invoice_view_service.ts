@@ -17,7 +17,7 @@ import { Clock } from '#sync/clock'
 
 export type XeroInvoiceView =
   | { ok: true; invoice: XeroInvoice; readAt: DateTime; cached: boolean }
-  | { ok: false; reason: string }
+  | { ok: false; reason: string; retry: boolean }
   | { ok: false; reason: null; notInXero: true }
 
 /** How long a read of one Xero invoice is shown again without asking Xero: opening and re-opening costs one call. */
@@ -56,6 +56,7 @@ export default class XeroInvoiceViewService {
         ok: false,
         reason:
           'This product is not connected to a Xero organisation, so the invoice cannot be read. Connect Xero in Settings, then open the originals again.',
+        retry: false,
       }
     }
     let invoice: XeroInvoice | null
@@ -63,12 +64,13 @@ export default class XeroInvoiceViewService {
       invoice = await this.xero.getInvoice(xeroConnectionOf(product), invoiceId)
     } catch (error) {
       if (!(error instanceof XeroError)) throw error
-      return { ok: false, reason: explain(error) }
+      return { ok: false, reason: explain(error), retry: true }
     }
     if (!invoice) {
       return {
         ok: false,
         reason: `Xero has no invoice ${record.xeroInvoiceNumber ?? invoiceId} in ${product.xeroTenantName ?? 'this organisation'} any more (deleted there, or the product now points at another organisation). A resync looks it up by number and creates it again if it is gone.`,
+        retry: true,
       }
     }
     cache.set(key, { invoice, readAt: now })

@@ -161,4 +161,21 @@ test.group('View originals: what Xero holds', (group) => {
     assert.include(gone.text(), 'Try again')
     assert.notInclude(gone.text(), product.xeroTokens!.accessToken)
   })
+
+  test('a product without a Xero connection says how to connect, and offers no pointless retry', async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product, invoice } = await pushedInvoice()
+    await Product.query().where('id', product.id).update({ xero_tokens: null })
+    const response = await client
+      .get(`/products/${product.id}/invoices/${invoice.id}/originals/xero`)
+      .header('HX-Request', 'true')
+      .loginAs(owner)
+    response.assertStatus(200)
+    assert.include(response.text(), 'not connected to a Xero organisation')
+    assert.include(response.text(), invoice.xeroInvoiceNumber!)
+    assert.notInclude(response.text(), 'Try again')
+    assert.lengthOf(invoiceReads(xero), 0)
+  })
 })
