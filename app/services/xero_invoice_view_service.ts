@@ -21,7 +21,7 @@ export type XeroInvoiceView =
   | { ok: false; reason: null; notInXero: true }
 
 /** How long a read of one Xero invoice is shown again without asking Xero: opening and re-opening costs one call. */
-export const XERO_VIEW_TTL_SECONDS = 60
+const XERO_VIEW_TTL_SECONDS = 60
 
 /** At most this many invoices are kept; the oldest read goes first. */
 const MAX_CACHED = 500
