@@ -162,6 +162,28 @@ test.group('Layouts hold with real data (browser)', (group) => {
         assert.isAtMost(logs.width, logs.container, 'the log does not scroll sideways')
         await page.locator('.log-payload summary').first().click()
         await assertNoHorizontalOverflow(page, 'Sync Logs with a payload unfolded')
+
+        // View originals of an invoice the engine pushed: what Xero holds, read from the Xero sandbox, fits too.
+        const pushed = await InvoiceRecord.query()
+          .where('product_id', world.product.id)
+          .where('status', 'synced')
+          .firstOrFail()
+        await page.goto(`/products/${world.product.id}/invoices`)
+        await page.locator(`#originals-button-${pushed.id}`).click()
+        await page.assertTextContains('[data-testid="xero-status"]', 'DRAFT')
+        await page.assertTextContains(
+          '[data-testid="xero-amount-due"]',
+          `${pushed.currency}\u00a0${pushed.total.toFixed(2)}`
+        )
+        await page.screenshot({
+          path: `tmp/screenshots/layout-${viewport.width}-originals.png`,
+          fullPage: true,
+        })
+        const originals = await page.getByTestId('originals-dialog').evaluate((el: any) => ({
+          scrollWidth: el.scrollWidth as number,
+          clientWidth: el.clientWidth as number,
+        }))
+        assert.isAtMost(originals.scrollWidth, originals.clientWidth, 'the originals fit')
       } finally {
         await world.close()
       }
