@@ -36,7 +36,8 @@ export default class ProductsList extends BaseCommand {
         product.xeroHealth,
         String(product.$extras.pending),
         String(product.$extras.faults),
-        product.nextSyncAt?.toFormat('yyyy-LL-dd HH:mm') ?? '—',
+        // A Paused product is never scheduled, whatever time its last run left behind.
+        product.isActive ? (product.nextSyncAt?.toFormat('yyyy-LL-dd HH:mm') ?? '—') : '— (paused)',
       ])
     }
     table.render()

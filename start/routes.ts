@@ -148,6 +148,10 @@ router
           .as('invoice_originals.copy')
           .where('id', router.matchers.number())
         router
+          .get('/invoices/:id/originals/xero', [InvoiceOriginalsController, 'xero'])
+          .as('invoice_originals.xero')
+          .where('id', router.matchers.number())
+        router
           .get('/invoices/:id/original', [InvoiceOriginalsController, 'frame'])
           .as('invoice_originals.frame')
           .where('id', router.matchers.number())

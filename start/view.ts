@@ -88,7 +88,75 @@ edge.global('statusClass', (status: string) => {
   return classes[status] ?? 'is-light'
 })
 
-/** Money as shown in grids: 2 decimals and the currency code. */
-edge.global('money', (amount: { toFixed(dp: number): string } | null, currency: string) =>
-  amount === null ? '' : `${currency} ${amount.toFixed(2)}`
-)
+/**
+ * The locale numbers are shown in: the first language of the reader's browser (Accept-Language) that
+ * Intl knows, else "en". The account holds no locale of its own; the currency code is always shown, so
+ * a reader abroad never mistakes one currency for another, only the separators follow them.
+ */
+export function displayLocale(acceptLanguage: string | null | undefined): string {
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0].trim()
+    if (!tag || tag === '*') continue
+    try {
+      const [supported] = Intl.NumberFormat.supportedLocalesOf(tag)
+      if (supported) return supported
+    } catch {
+      // A malformed tag: try the next one.
+    }
+  }
+  return 'en'
+}
+
+const moneyFormats = new Map<string, Intl.NumberFormat | null>()
+
+/**
+ * Money as shown on pages: the currency code, thousands separators and 2 decimals in the reader's locale
+ * ("NZD 150,534.41", "150.534,41 NZD"), joined by a no-break space. The decimal goes to Intl as a string,
+ * so no float ever rounds it.
+ */
+export function formatMoney(
+  amount: { toFixed(dp: number): string } | string | null | undefined,
+  currency: string,
+  locale = 'en'
+): string {
+  if (amount === null || amount === undefined || amount === '') return ''
+  const key = `${locale}\0${currency}`
+  if (!moneyFormats.has(key)) {
+    let format: Intl.NumberFormat | null = null
+    try {
+      format = new Intl.NumberFormat(locale, {
+        style: 'currency',
+        currency,
+        currencyDisplay: 'code',
+        minimumFractionDigits: 2,
+        maximumFractionDigits: 2,
+      })
+    } catch {
+      // Not an ISO 4217 code Intl knows: shown as stored, below.
+    }
+    moneyFormats.set(key, format)
+  }
+  const format = moneyFormats.get(key)
+  const decimal = typeof amount === 'string' ? amount : amount.toFixed(2)
+  if (!format) return `${currency}\u00a0${decimal}`
+  return format.format(decimal as Intl.StringNumericLiteral)
+}
+
+edge.global('money', formatMoney)
+
+/**
+ * A log line that ends in JSON (a diagnostic trace logs whole payloads on one line) split into its words and
+ * the JSON pretty-printed, so pages fold the payload instead of stretching to its width.
+ */
+export function logPayload(message: string): { text: string; payload: string | null } {
+  const at = message.search(/[[{]/)
+  if (at < 0 || message.length - at < 80) return { text: message, payload: null }
+  try {
+    const parsed: unknown = JSON.parse(message.slice(at))
+    return { text: message.slice(0, at).trim(), payload: JSON.stringify(parsed, null, 2) }
+  } catch {
+    return { text: message, payload: null }
+  }
+}
+
+edge.global('logPayload', logPayload)

@@ -3,6 +3,7 @@ import type { NextFn } from '@adonisjs/core/types/http'
 import { inject } from '@adonisjs/core'
 import AccountService from '#services/account_service'
 import type Account from '#models/account'
+import { displayLocale } from '#start/view'
 
 /**
  * Resolves the account every query of this request is scoped to: the user's own,
@@ -15,7 +16,11 @@ export default class CurrentAccountMiddleware {
   async handle(ctx: HttpContext, next: NextFn) {
     const user = ctx.auth.getUserOrFail()
     ctx.account = await this.accounts.currentFor(user, ctx.session.get('actingAccountId'))
-    ctx.view.share({ currentUser: user, currentAccount: ctx.account })
+    ctx.view.share({
+      currentUser: user,
+      currentAccount: ctx.account,
+      locale: displayLocale(ctx.request.header('accept-language')),
+    })
     return next()
   }
 }

@@ -131,6 +131,21 @@ export default class RecordStatusService {
   }
 }
 
+/**
+ * What a resync will do, said after one (web and Slack): "updates the one it already made" only when a Xero
+ * document is linked; without one the engine looks it up in Xero before creating anything.
+ */
+export function resyncOutcome(kind: RecordKind, record: AnyRecord): string {
+  const spec = recordKinds[kind]
+  const xeroId = spec.xeroIdOf(record)
+  const when = 'the engine picks it up at its next check (every 10 seconds)'
+  if (xeroId) {
+    const number = spec.xeroNumberOf(record) || xeroId
+    return `${when} and updates the Xero ${spec.xeroNoun} it already made (${number}) rather than creating a second one.`
+  }
+  return `${when}; it never reached Xero, so the engine first looks for it there by number and reference and creates it only if it is not there.`
+}
+
 function refusal(action: RecordAction, label: string, status: RecordStatus) {
   const shown = recordStatusLabels[status]
   switch (action) {

@@ -5,7 +5,7 @@ import type SlackConnection from '#models/slack_connection'
 import type Product from '#models/product'
 import { recordStatusLabels, recordStatuses } from '#enums/record_status'
 import ProductService from '#services/product_service'
-import RecordStatusService from '#services/record_status_service'
+import RecordStatusService, { resyncOutcome } from '#services/record_status_service'
 import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService, { type SlackActor } from '#services/slack_link_service'
 import SlackLookupService, { type ProductStatusSummary } from '#services/slack_lookup_service'
@@ -156,7 +156,7 @@ export default class SlackCommandHandler {
       `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`
     )
     return ephemeral(
-      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; the engine picks it up at its next check (every 10 seconds) and updates the Xero invoice it already made rather than creating a second one.`
+      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; ${resyncOutcome('invoice', invoice)}`
     )
   }
 

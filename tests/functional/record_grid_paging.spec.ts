@@ -51,8 +51,8 @@ async function seedInvoices(
 
 /** The invoice numbers a grid page lists, top to bottom. */
 function numbersOn(html: string) {
-  return [...html.matchAll(/<tr data-testid="record-row">\s*<td>([^<]+?) <span/g)].map((match) =>
-    match[1].trim()
+  return [...html.matchAll(/<tr data-testid="record-row">\s*<td[^>]*>([^<]+?) <span/g)].map(
+    (match) => match[1].trim()
   )
 }
 

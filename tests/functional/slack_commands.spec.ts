@@ -117,6 +117,33 @@ test.group('Slack /toolbox command', (group) => {
     assert.deepEqual(lines, [`Fault → Pending Sync by slack:${slackUserId} (${user.email})`])
   })
 
+  test('the resync answer says it updates the Xero invoice it already made only when there is one', async ({
+    client,
+    assert,
+  }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection, 'admin')
+    const product = await ProductFactory.merge({ accountId: account.id }).create()
+    await InvoiceRecordFactory.merge({ productId: product.id, invoiceNumber: 'NEVER-1' })
+      .apply('fault')
+      .create()
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'MADE-1',
+      xeroInvoiceNumber: 'INV-0042',
+    })
+      .apply('synced')
+      .create()
+
+    const never = await toolbox(client, 'resync NEVER-1', slackUserId)
+    assert.include(never.text, 'Pending Sync again')
+    assert.notInclude(never.text, 'already made')
+    assert.include(never.text, 'never reached Xero')
+
+    const made = await toolbox(client, 'resync MADE-1', slackUserId)
+    assert.include(made.text, 'updates the Xero invoice it already made (INV-0042)')
+  })
+
   test('resync by Autotask id works too, and a pending invoice is refused with the reason', async ({
     client,
     assert,

@@ -2,7 +2,10 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import router from '@adonisjs/core/services/router'
 import RecordListService, { type RecordFilters } from '#services/record_list_service'
-import RecordStatusService, { type RecordAction } from '#services/record_status_service'
+import RecordStatusService, {
+  resyncOutcome,
+  type RecordAction,
+} from '#services/record_status_service'
 import RecordExportService from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
 import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
@@ -111,29 +114,34 @@ export default abstract class RecordsController {
         : await this.statuses.apply(this.kind, record, action, user.email)
     ctx.response.header('HX-Trigger', 'records-changed')
     if (!result.ok) ctx.response.status(422)
+    const notice =
+      result.ok && action === 'resync'
+        ? `${record.statusLabel} again; ${resyncOutcome(this.kind, record)}`
+        : null
     if (!ctx.isHtmx) {
       ctx.session.flash(
         result.ok ? 'notice' : 'alert',
-        result.ok ? `Done: ${record.statusLabel}.` : result.reason
+        result.ok ? (notice ?? `Done: ${record.statusLabel}.`) : result.reason
       )
       return ctx.response
         .redirect()
         .toRoute(this.recordKind.routes.show, { product_id: product.id, id: record.id })
     }
-    return this.renderDialog(ctx, product, record, result.ok ? null : result.reason)
+    return this.renderDialog(ctx, product, record, result.ok ? null : result.reason, notice)
   }
 
   protected async renderDialog(
     ctx: HttpContext,
     product: Product,
     record: AnyRecord,
-    error: string | null = null
+    error: string | null = null,
+    notice: string | null = null
   ) {
     const logs = await SyncLog.query()
       .where(this.recordKind.logColumn, record.id)
       .orderBy('id', 'asc')
       .limit(500)
-    const state = { product, record, logs, error, ...this.viewNames() }
+    const state = { product, record, logs, error, notice, ...this.viewNames() }
     if (ctx.isHtmx) return ctx.view.render('partials/records/dialog', state)
     return ctx.view.render(`pages/${this.recordKind.plural}/show`, state)
   }

@@ -1,0 +1,40 @@
+import { test } from '@japa/runner'
+import { Decimal } from 'decimal.js'
+import { displayLocale, formatMoney, logPayload } from '#start/view'
+
+test.group('Money, locale and log payloads on pages', () => {
+  test('money has thousands separators in the reader locale and never passes through a float', ({
+    assert,
+  }) => {
+    assert.equal(formatMoney(new Decimal('150534.41'), 'NZD', 'en-NZ'), 'NZD\u00a0150,534.41')
+    assert.equal(formatMoney('150534.41', 'EUR', 'de-DE'), '150.534,41\u00a0EUR')
+    // 2^53 + 1 cents: a float would round it.
+    assert.equal(formatMoney('90071992547409.93', 'USD', 'en'), 'USD\u00a090,071,992,547,409.93')
+    assert.equal(formatMoney(new Decimal('-602.98'), 'NZD', 'en'), '-NZD\u00a0602.98')
+    assert.equal(formatMoney(null, 'NZD'), '')
+    assert.equal(formatMoney('12.50', 'XX1', 'en'), 'XX1\u00a012.50')
+  })
+
+  test('the locale is the first language of Accept-Language that Intl knows, else English', ({
+    assert,
+  }) => {
+    assert.equal(displayLocale('en-NZ,en;q=0.9'), 'en-NZ')
+    assert.equal(displayLocale('de-DE;q=0.8'), 'de-DE')
+    assert.equal(displayLocale('*, not a tag!!, fr'), 'fr')
+    assert.equal(displayLocale(undefined), 'en')
+  })
+
+  test('a log line ending in long JSON is split into its words and the JSON pretty-printed', ({
+    assert,
+  }) => {
+    const json = JSON.stringify({ Invoices: [{ Contact: { Name: 'x'.repeat(100) }, Total: 1 }] })
+    const folded = logPayload(`Payload Xero would receive (PUT /Invoices): ${json}`)
+    assert.equal(folded.text, 'Payload Xero would receive (PUT /Invoices):')
+    assert.deepEqual(JSON.parse(folded.payload!), JSON.parse(json))
+    assert.include(folded.payload!, '\n')
+    assert.deepEqual(logPayload('Tax region [GST] is not mapped'), {
+      text: 'Tax region [GST] is not mapped',
+      payload: null,
+    })
+  })
+})
