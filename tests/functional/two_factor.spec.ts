@@ -132,9 +132,7 @@ test.group('Two-factor sign-in: the second step', (group) => {
     assert.isUndefined(again.session().auth_web)
   })
 
-  test('the second step without the first sends back to the sign-in page', async ({
-    client,
-  }) => {
+  test('the second step without the first sends back to the sign-in page', async ({ client }) => {
     const user = await UserFactory.with('account').create()
     const { secret } = await enrolTwoFactor(user)
     const page = await client.get('/login/two-factor').redirects(0)
