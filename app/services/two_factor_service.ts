@@ -5,7 +5,7 @@ import QRCode from 'qrcode'
 import User from '#models/user'
 import { Clock } from '#sync/clock'
 
-export const RECOVERY_CODE_COUNT = 10
+const RECOVERY_CODE_COUNT = 10
 
 /** What enrolment shows: the secret to type in, the otpauth:// URI, and its QR code as SVG. */
 export interface TwoFactorEnrolment {

@@ -9,10 +9,10 @@ const commonPasswords = new Set(
   (dictionary['passwords-common'] as string[]).map((word) => word.toLowerCase())
 )
 
-export const PASSWORD_MIN_LENGTH = 12
+const PASSWORD_MIN_LENGTH = 12
 
 /** True when the password is on the common-passwords list (case does not matter). */
-export function isCommonPassword(password: string) {
+function isCommonPassword(password: string) {
   return commonPasswords.has(password.toLowerCase())
 }
 
