@@ -4,7 +4,7 @@ import emitter from '@adonisjs/core/services/emitter'
 import router from '@adonisjs/core/services/router'
 import Account from '#models/account'
 import TwoFactorService from '#services/two_factor_service'
-import { enrolmentCodeValidator } from '#validators/session'
+import { currentPasswordValidator, enrolmentCodeValidator } from '#validators/session'
 import { MUST_ENROL_TWO_FACTOR } from '#middleware/auth_middleware'
 
 /** One's own second factor: set it up (QR code, first code, recovery codes) or turn it off. */
@@ -59,11 +59,16 @@ export default class TwoFactorController {
     })
   }
 
-  /** Turns one's own second factor off, unless the account requires it. */
+  /** Turns one's own second factor off (the password first: a borrowed session is not enough), unless the account requires it. */
   async destroy(ctx: HttpContext) {
     const user = ctx.auth.getUserOrFail()
+    const { currentPassword } = await ctx.request.validateUsing(currentPasswordValidator)
     if (await this.required(user.accountId)) {
       ctx.session.flash('alert', 'Your account requires two-factor sign-in; an owner can reset it.')
+      return ctx.response.redirect().toRoute('two_factor.show')
+    }
+    if (!(await user.verifyPassword(currentPassword))) {
+      ctx.session.flash('alert', 'The password is not right; two-factor sign-in is still on.')
       return ctx.response.redirect().toRoute('two_factor.show')
     }
     await this.twoFactor.reset(user)

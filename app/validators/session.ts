@@ -24,3 +24,8 @@ export const enrolmentCodeValidator = vine.compile(
       .regex(/^\d{3}\s?\d{3}$/),
   })
 )
+
+/** Confirming a sensitive change of one's own (turning the second factor off). */
+export const currentPasswordValidator = vine.compile(
+  vine.object({ currentPassword: vine.string().minLength(1).maxLength(200) })
+)

@@ -304,3 +304,48 @@ test.group('Two-factor sign-in: enrolment', (group) => {
     across.assertStatus(404)
   })
 })
+
+test.group('Two-factor sign-in: turning it off', (group) => {
+  group.each.setup(resetDatabase)
+
+  test('a user turns their own second factor off with their password, unless the account requires it', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    await enrolTwoFactor(user)
+    const wrong = await client
+      .delete('/account/two-factor')
+      .withCsrfToken()
+      .loginAs(user)
+      .form({ currentPassword: 'not the password' })
+      .redirects(0)
+    wrong.assertStatus(302)
+    assert.isTrue((await User.findOrFail(user.id)).hasTwoFactor)
+
+    await Account.query().where('id', user.accountId).update({ requires_two_factor: true })
+    const required = await client
+      .delete('/account/two-factor')
+      .withCsrfToken()
+      .loginAs(user)
+      .form({ currentPassword: FACTORY_PASSWORD })
+      .redirects(0)
+    required.assertFlashMessage(
+      'alert',
+      'Your account requires two-factor sign-in; an owner can reset it.'
+    )
+    assert.isTrue((await User.findOrFail(user.id)).hasTwoFactor)
+
+    await Account.query().where('id', user.accountId).update({ requires_two_factor: false })
+    const off = await client
+      .delete('/account/two-factor')
+      .withCsrfToken()
+      .loginAs(user)
+      .form({ currentPassword: FACTORY_PASSWORD })
+      .redirects(0)
+    off.assertFlashMessage('notice', 'Two-factor sign-in is off.')
+    const after = await User.findOrFail(user.id)
+    assert.isFalse(after.hasTwoFactor)
+    assert.isNull(after.twoFactorSecret)
+  })
+})
