@@ -28,7 +28,7 @@ const sessionConfig = defineConfig({
     secure: app.inProduction,
     sameSite: 'lax',
   },
-  store: env.get('SESSION_DRIVER', 'database'),
+  store: env.get('SESSION_DRIVER') === 'memory' ? 'memory' : 'database',
   stores: {
     database: stores.database({ tableName: 'sessions', gcProbability: 2 }),
   },
