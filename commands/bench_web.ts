@@ -131,7 +131,7 @@ export default class BenchWeb extends BaseCommand {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
         PORT: String(this.port),
-        SESSION_DRIVER: 'cookie',
+        SESSION_DRIVER: 'database',
       },
       null,
       serverRoot

@@ -37,7 +37,9 @@ export default class UserCreate extends BaseCommand {
 
     const input = {
       email: await ask(this.email, () => this.prompt.ask('E-mail')),
-      password: await ask(this.password, () => this.prompt.secure('Password (8+ characters)')),
+      password: await ask(this.password, () =>
+        this.prompt.secure('Password (12+ characters, not a common one)')
+      ),
       accountName: await ask(this.account, () => this.prompt.ask('Account name')),
       role: await ask(this.role, () =>
         this.prompt.choice('Role', [...userRoles], { default: 'owner' })

@@ -11,7 +11,10 @@ export default await Env.create(new URL('../', import.meta.url), {
   APP_URL: Env.schema.string.optional(),
   LOG_LEVEL: Env.schema.string.optional(),
 
-  SESSION_DRIVER: Env.schema.enum.optional(['cookie', 'memory'] as const),
+  // `cookie` is read as `database`: a cookie store could not end a session, and older .env files still boot.
+  SESSION_DRIVER: Env.schema.enum.optional(['database', 'memory', 'cookie'] as const),
+  SESSION_IDLE_TIMEOUT: Env.schema.string.optional(),
+  SESSION_ABSOLUTE_TIMEOUT: Env.schema.string.optional(),
 
   DB_CONNECTION: Env.schema.enum.optional(['sqlite', 'mysql'] as const),
   SQLITE_PATH: Env.schema.string.optional(),

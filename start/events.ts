@@ -3,6 +3,7 @@
 | such as the Slack bot listen here.
 */
 import '#events/sync_events'
+import '#events/auth_events'
 
 import emitter from '@adonisjs/core/services/emitter'
 const SlackAlerts = () => import('#listeners/slack_alerts')

@@ -19,6 +19,8 @@ const AnalyticsController = () => import('#controllers/analytics_controller')
 const ProductSettingsController = () => import('#controllers/product_settings_controller')
 const UsersController = () => import('#controllers/users_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
+const TwoFactorController = () => import('#controllers/two_factor_controller')
+const PasswordsController = () => import('#controllers/passwords_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
 
@@ -26,6 +28,13 @@ router
   .group(() => {
     router.get('/login', [SessionController, 'create']).as('session.create')
     router.post('/login', [SessionController, 'store']).as('session.store')
+    // The second step, for users with two-factor sign-in: after the password, before signing in.
+    router
+      .get('/login/two-factor', [SessionController, 'createSecondFactor'])
+      .as('session_two_factor.create')
+    router
+      .post('/login/two-factor', [SessionController, 'storeSecondFactor'])
+      .as('session_two_factor.store')
   })
   .use(middleware.guest())
 
@@ -41,6 +50,24 @@ router
       .put('/users/:id', [UsersController, 'update'])
       .as('users.update')
       .where('id', router.matchers.number())
+    router
+      .delete('/users/:id', [UsersController, 'destroy'])
+      .as('users.destroy')
+      .where('id', router.matchers.number())
+    router
+      .delete('/users/:id/two-factor', [UsersController, 'resetTwoFactor'])
+      .as('users.two_factor.destroy')
+      .where('id', router.matchers.number())
+    router
+      .put('/users/two-factor-policy', [UsersController, 'updateTwoFactorPolicy'])
+      .as('users.two_factor_policy.update')
+
+    router.get('/account/two-factor', [TwoFactorController, 'show']).as('two_factor.show')
+    router.post('/account/two-factor/setup', [TwoFactorController, 'setup']).as('two_factor.setup')
+    router.post('/account/two-factor', [TwoFactorController, 'store']).as('two_factor.store')
+    router.delete('/account/two-factor', [TwoFactorController, 'destroy']).as('two_factor.destroy')
+    router.get('/account/password', [PasswordsController, 'edit']).as('passwords.edit')
+    router.put('/account/password', [PasswordsController, 'update']).as('passwords.update')
 
     router.get('/products/new', [ProductsController, 'create']).as('products.create')
     router.post('/products', [ProductsController, 'store']).as('products.store')
@@ -143,8 +170,9 @@ router
           .get('/invoices/:id/originals', [InvoiceOriginalsController, 'show'])
           .as('invoice_originals.show')
           .where('id', router.matchers.number())
+        // A POST: fetching the copy calls Autotask and writes a log line, so no prefetch may trigger it.
         router
-          .get('/invoices/:id/originals/autotask', [InvoiceOriginalsController, 'copy'])
+          .post('/invoices/:id/originals/autotask', [InvoiceOriginalsController, 'copy'])
           .as('invoice_originals.copy')
           .where('id', router.matchers.number())
         router

@@ -40,6 +40,13 @@ export default class HttpExceptionHandler extends ExceptionHandler {
    * route name: `products.store` → pages/products/create.
    */
   async renderValidationErrorAsHTML(error: any, ctx: HttpContext) {
+    // A query string (a search, a page cursor) is no form to go back to: a redirect would
+    // land on the dashboard, which htmx swaps into the grid. Say what is wrong, with 422.
+    if (ctx.request.method() === 'GET') {
+      const reasons = (error.messages as { message: string }[]).map((m) => m.message)
+      const html = await ctx.view.render('pages/errors/invalid_query', { reasons })
+      return ctx.response.status(422).send(html)
+    }
     const formPage = formPageFor(ctx.route?.name)
     if (ctx.isHtmx && formPage) {
       const inputErrors: Record<string, string[]> = {}

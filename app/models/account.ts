@@ -16,6 +16,10 @@ export default class Account extends BaseModel {
   @column()
   declare plan: PlanName
 
+  /** Set by an owner: every user of the account signs in with a second factor. */
+  @column({ consume: (value) => Boolean(value) })
+  declare requiresTwoFactor: boolean
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 

@@ -6,6 +6,7 @@ import type { BelongsTo } from '@adonisjs/lucid/types/relations'
 import { withAuthFinder } from '@adonisjs/auth/mixins/lucid'
 import type { UserRole } from '#enums/user_role'
 import Account from '#models/account'
+import { encryptedColumn } from '#models/columns'
 
 const AuthFinder = withAuthFinder(() => hash.use('scrypt'), {
   uids: ['email'],
@@ -38,6 +39,21 @@ export default class User extends compose(BaseModel, AuthFinder) {
   @column({ consume: (value) => Boolean(value) })
   declare isStaff: boolean
 
+  /** The TOTP secret (base32), sealed; set at enrolment, confirmed by `twoFactorEnabledAt`. */
+  @encryptedColumn()
+  declare twoFactorSecret: string | null
+
+  /** SHA-256 digests of the unused recovery codes, sealed. */
+  @encryptedColumn()
+  declare twoFactorRecoveryCodes: string[] | null
+
+  @column.dateTime()
+  declare twoFactorEnabledAt: DateTime | null
+
+  /** The TOTP time step last accepted: a code of that step or an earlier one is refused (no replay). */
+  @column({ consume: (value) => (value === null || value === undefined ? null : Number(value)) })
+  declare twoFactorLastStep: number | null
+
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
 
@@ -50,6 +66,10 @@ export default class User extends compose(BaseModel, AuthFinder) {
   /** Owners and admins act; viewers only read. */
   get canAct(): boolean {
     return this.role === 'owner' || this.role === 'admin'
+  }
+
+  get hasTwoFactor(): boolean {
+    return this.twoFactorEnabledAt !== null && this.twoFactorEnabledAt !== undefined
   }
 
   get displayName(): string {

@@ -29,6 +29,30 @@ export default class UserPolicy extends BasePolicy {
     return true
   }
 
+  remove(user: User, target: User): AuthorizerResponse {
+    if (this.manage(user) !== true) return false
+    if (target.id === user.id) return AuthorizationResponse.deny('You cannot remove yourself.')
+    if (target.role === 'owner' && !this.isOwner(user)) {
+      return AuthorizationResponse.deny('Only an owner can remove an owner.')
+    }
+    return true
+  }
+
+  /** Clearing someone's second factor lets in whoever has their password: owners (and staff) only. */
+  resetTwoFactor(user: User, target: User): AuthorizerResponse {
+    if (!this.isOwner(user))
+      return AuthorizationResponse.deny('Only an owner can reset a second factor.')
+    if (target.id === user.id) {
+      return AuthorizationResponse.deny('Turn your own second factor off on your two-factor page.')
+    }
+    return true
+  }
+
+  /** Requiring a second factor for everyone: owners (and staff). */
+  requireTwoFactor(user: User): AuthorizerResponse {
+    return this.isOwner(user)
+  }
+
   private isOwner(user: User) {
     return user.role === 'owner' || user.isStaff
   }

@@ -1,4 +1,4 @@
-import vine from '@vinejs/vine'
+import vine, { SimpleMessagesProvider } from '@vinejs/vine'
 import { recordStatuses } from '#enums/record_status'
 
 /** Query string of the invoice and purchase-order grids (and their exports). */
@@ -32,3 +32,16 @@ export function filledQuery(qs: Record<string, unknown>) {
     Object.entries(qs).filter(([, value]) => value !== '' && value !== null)
   )
 }
+
+/** Words a person understands when a hand-edited or stale URL fails (answered with 422). */
+const queryMessages = new SimpleMessagesProvider({
+  'q.maxLength': 'A search can be at most {{ max }} characters long.',
+  'number':
+    'This page link is not valid: its {{ field }} must be a whole number. Start again from the first page.',
+  'min':
+    'This page link is not valid: its {{ field }} must be at least {{ min }}. Start again from the first page.',
+  'withoutDecimals':
+    'This page link is not valid: its {{ field }} must be a whole number. Start again from the first page.',
+})
+recordFiltersValidator.messagesProvider = queryMessages
+logFiltersValidator.messagesProvider = queryMessages

@@ -195,6 +195,7 @@ test.group('Keyboard only (browser)', (group) => {
       'Products',
       'Add a New Product',
       'Users',
+      `${owner.displayName} (owner)`,
       'Sign out',
       'Add a New Product',
       product.name,
@@ -648,7 +649,7 @@ test.group('Keyboard only (browser)', (group) => {
     await page.keyboard.type('admin')
     await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')
-    await page.assertTextContains('main', 'kim@example.com can now sign in as admin')
+    await page.assertTextContains('main', 'kim@example.com can sign in as admin')
     assert.equal((await User.findByOrFail('email', 'kim@example.com')).role, 'admin')
 
     await tabTo(page, (f) => f.name === 'Role of kim@example.com')

@@ -42,11 +42,15 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const view = await client.get(url.view).header('HX-Request', 'true').loginAs(user)
     view.assertStatus(200)
     assert.notInclude(view.text(), '<html')
-    assert.include(view.text(), `hx-get="${url.copy}"`)
+    assert.include(view.text(), `hx-post="${url.copy}"`)
     assert.include(view.text(), "Fetching Autotask's copy of this invoice")
     assert.lengthOf(await world.requests(), 0)
 
-    const slot = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    const slot = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(user)
     slot.assertStatus(200)
     assert.notInclude(slot.text(), '<html')
     assert.match(slot.text(), new RegExp(`<iframe[^>]*sandbox=""[^>]*src="${url.frame}"`))
@@ -73,9 +77,13 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const before = await world.requests()
     const again = await client.get(url.view).header('HX-Request', 'true').loginAs(user)
     again.assertStatus(200)
-    assert.notInclude(again.text(), `hx-get="${url.copy}"`)
+    assert.notInclude(again.text(), `hx-post="${url.copy}"`)
     assert.include(again.text(), `src="${url.frame}"`)
-    const slotAgain = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    const slotAgain = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(user)
     assert.include(slotAgain.text(), `src="${url.frame}"`)
     assert.deepEqual(await world.requests(), before)
     assert.lengthOf(await logMessages(product.id, 'invoice.copy_fetched'), 1)
@@ -90,8 +98,8 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     world.sandbox.state.setLatency(400, 'Invoices')
     const url = urls(product.id, invoice.id)
     const [first, second] = await Promise.all([
-      client.get(url.copy).header('HX-Request', 'true').loginAs(user),
-      client.get(url.copy).header('HX-Request', 'true').loginAs(viewer),
+      client.post(url.copy).withCsrfToken().header('HX-Request', 'true').loginAs(user),
+      client.post(url.copy).withCsrfToken().header('HX-Request', 'true').loginAs(viewer),
     ])
     for (const response of [first, second]) {
       response.assertStatus(200)
@@ -114,7 +122,11 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
       count: 1,
     })
 
-    const failed = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    const failed = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(user)
     failed.assertStatus(200)
     assert.include(failed.text(), 'data-testid="autotask-copy-error"')
     assert.include(failed.text(), 'Autotask did not answer')
@@ -130,8 +142,12 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
 
     // The next view asks Autotask again, and this time the copy arrives.
     const view = await client.get(url.view).header('HX-Request', 'true').loginAs(user)
-    assert.include(view.text(), `hx-get="${url.copy}"`)
-    const retried = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    assert.include(view.text(), `hx-post="${url.copy}"`)
+    const retried = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(user)
     assert.include(retried.text(), `src="${url.frame}"`)
     assert.lengthOf(await world.markupRequests(invoice.autotaskId), 2)
     assert.include(await storedCopy(invoice.id), `Tax Invoice ${invoice.invoiceNumber}`)
@@ -144,7 +160,8 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world)
     await knob(world.sandbox, 'DELETE', `/invoices/${invoice.autotaskId}`)
     const response = await client
-      .get(urls(product.id, invoice.id).copy)
+      .post(urls(product.id, invoice.id).copy)
+      .withCsrfToken()
       .header('HX-Request', 'true')
       .loginAs(user)
     response.assertStatus(200)
@@ -163,7 +180,8 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
       .where('id', product.id)
       .update({ autotask_zone_url: 'http://127.0.0.1:9/atservicesrest/' })
     const response = await client
-      .get(urls(product.id, invoice.id).copy)
+      .post(urls(product.id, invoice.id).copy)
+      .withCsrfToken()
       .header('HX-Request', 'true')
       .loginAs(user)
     response.assertStatus(200)
@@ -180,7 +198,8 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
       .where('id', product.id)
       .update({ autotask_username: null, autotask_secret: null, autotask_integration_code: null })
     const response = await client
-      .get(urls(product.id, invoice.id).copy)
+      .post(urls(product.id, invoice.id).copy)
+      .withCsrfToken()
       .header('HX-Request', 'true')
       .loginAs(user)
     response.assertStatus(200)
@@ -197,7 +216,11 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const { user, product, invoice } = await productWithSandboxInvoice(world, 'viewer')
     const url = urls(product.id, invoice.id)
     ;(await client.get(url.view).header('HX-Request', 'true').loginAs(user)).assertStatus(200)
-    const slot = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    const slot = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(user)
     slot.assertStatus(200)
     assert.include(slot.text(), `src="${url.frame}"`)
     ;(await client.get(url.frame).loginAs(user)).assertTextIncludes(
@@ -213,10 +236,28 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const { product, invoice } = await productWithSandboxInvoice(world)
     const stranger = await UserFactory.with('account').create()
     const url = urls(product.id, invoice.id)
-    for (const path of [url.view, url.copy, url.frame]) {
+    for (const path of [url.view, url.frame]) {
       const response = await client.get(path).header('HX-Request', 'true').loginAs(stranger)
       response.assertStatus(404)
     }
+    const copy = await client
+      .post(url.copy)
+      .withCsrfToken()
+      .header('HX-Request', 'true')
+      .loginAs(stranger)
+    copy.assertStatus(404)
+    assert.lengthOf(await world.requests(), 0)
+    assert.isNull(await storedCopy(invoice.id))
+  })
+
+  test('fetching the copy is a POST: a GET (a prefetch, a crawler) calls nothing and stores nothing', async ({
+    client,
+    assert,
+  }) => {
+    const { user, product, invoice } = await productWithSandboxInvoice(world)
+    const url = urls(product.id, invoice.id)
+    const response = await client.get(url.copy).header('HX-Request', 'true').loginAs(user)
+    response.assertStatus(404)
     assert.lengthOf(await world.requests(), 0)
     assert.isNull(await storedCopy(invoice.id))
   })
@@ -230,8 +271,8 @@ test.group('View originals: Autotask copy fetched on first view', (group) => {
     const page = await client.get(url.view).loginAs(user)
     page.assertStatus(200)
     assert.include(page.text(), '<html')
-    assert.include(page.text(), `<noscript><a class="button is-small" href="${url.copy}">`)
-    const withCopy = await client.get(url.copy).loginAs(user)
+    assert.include(page.text(), `<noscript><form method="POST" action="${url.copy}">`)
+    const withCopy = await client.post(url.copy).withCsrfToken().loginAs(user)
     withCopy.assertStatus(200)
     assert.include(withCopy.text(), '<html')
     assert.include(withCopy.text(), `src="${url.frame}"`)

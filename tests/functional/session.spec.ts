@@ -1,6 +1,9 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { UserFactory, FACTORY_PASSWORD } from '#database/factories/user_factory'
+import hash from '@adonisjs/core/services/hash'
+import { Scrypt } from '@adonisjs/core/hash/drivers/scrypt'
+import User from '#models/user'
 
 test.group('Sign in', (group) => {
   group.each.setup(resetDatabase)
@@ -120,5 +123,46 @@ test.group('Sign in', (group) => {
     response.assertHeader('location', '/login')
     const after = await client.get('/').redirects(0)
     after.assertStatus(302)
+  })
+
+  test('a session older than the absolute time-out is ended, however active', async ({
+    client,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    const fresh = await client
+      .get('/')
+      .withSession({ signedInAt: Date.now() - 11 * 3600_000 })
+      .loginAs(user)
+      .redirects(0)
+    fresh.assertStatus(200)
+    const old = await client
+      .get('/')
+      .withSession({ signedInAt: Date.now() - 13 * 3600_000 })
+      .loginAs(user)
+      .redirects(0)
+    old.assertStatus(302)
+    old.assertHeader('location', '/login')
+  })
+
+  test('a password hashed with older parameters is rehashed at sign-in', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    const older = new Scrypt({ cost: 1024, blockSize: 8, parallelization: 1, maxMemory: 2 ** 24 })
+    await User.query()
+      .where('id', user.id)
+      .update({ password: await older.make(FACTORY_PASSWORD) })
+    assert.isTrue(hash.use('scrypt').needsReHash((await User.findOrFail(user.id)).password))
+
+    const response = await client
+      .post('/login')
+      .withCsrfToken()
+      .form({ email: user.email, password: FACTORY_PASSWORD })
+      .redirects(0)
+    response.assertStatus(302)
+    const rehashed = (await User.findOrFail(user.id)).password
+    assert.isFalse(hash.use('scrypt').needsReHash(rehashed))
+    assert.isTrue(await hash.verify(rehashed, FACTORY_PASSWORD))
   })
 })

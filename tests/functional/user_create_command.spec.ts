@@ -38,13 +38,13 @@ test.group('node ace user:create', (group) => {
   test('joins an existing account by name', async ({ assert }) => {
     await ace.exec('user:create', [
       '--email=a@example.com',
-      '--password=password1',
+      '--password=first-long-secret',
       '--account=Acme',
       '--role=owner',
     ])
     const second = await ace.create(UserCreate, [
       '--email=b@example.com',
-      '--password=password2',
+      '--password=second-long-secret',
       '--account=Acme',
       '--role=viewer',
     ])
@@ -68,18 +68,40 @@ test.group('node ace user:create', (group) => {
     const errors = command.logger.getLogs().map((log) => log.message)
     assert.isTrue(errors.some((line) => line.includes('email')))
     assert.isTrue(errors.some((line) => line.includes('role')))
+    assert.isTrue(errors.some((line) => line.includes('password')))
+  })
+
+  test('a password under 12 characters or on the common-passwords list is refused', async ({
+    assert,
+  }) => {
+    for (const password of ['eleven-char', 'password1234', 'Qwerty123456']) {
+      const command = await ace.create(UserCreate, [
+        '--email=a@example.com',
+        `--password=${password}`,
+        '--account=Acme',
+        '--role=owner',
+      ])
+      await command.exec()
+      command.assertFailed()
+      const errors = command.logger.getLogs().map((log) => log.message)
+      assert.isTrue(
+        errors.some((line) => line.includes('password')),
+        `${password} refused with a password error`
+      )
+    }
+    assert.lengthOf(await User.all(), 0)
   })
 
   test('a second user with the same e-mail is refused', async ({ assert }) => {
     await ace.exec('user:create', [
       '--email=a@example.com',
-      '--password=password1',
+      '--password=first-long-secret',
       '--account=Acme',
       '--role=owner',
     ])
     const command = await ace.create(UserCreate, [
       '--email=a@example.com',
-      '--password=password1',
+      '--password=first-long-secret',
       '--account=Other',
       '--role=owner',
     ])

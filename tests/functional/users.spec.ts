@@ -117,4 +117,84 @@ test.group('Users page', (group) => {
     foreign.assertStatus(404)
     assert.equal((await User.findOrFail(stranger.id)).role, 'owner')
   })
+
+  test('adding an e-mail that belongs to another account answers exactly as a new one, and creates nothing', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    const elsewhere = await UserFactory.with('account').create()
+    const add = (email: string) =>
+      client
+        .post('/users')
+        .withCsrfToken()
+        .loginAs(owner)
+        .form({ email, password: 'a long first password', role: 'viewer' })
+        .redirects(0)
+    const taken = await add(elsewhere.email)
+    const free = await add('free.address@example.com')
+    assert.equal(taken.status(), free.status())
+    assert.equal(taken.header('location'), free.header('location'))
+    const notice = (response: typeof taken, email: string) =>
+      String(response.flashMessage('notice')).replace(email, '<e-mail>')
+    assert.equal(notice(taken, elsewhere.email), notice(free, 'free.address@example.com'))
+    assert.equal((await User.findOrFail(elsewhere.id)).accountId, elsewhere.accountId)
+    assert.lengthOf(await User.query().where('account_id', owner.accountId), 2)
+  })
+
+  test('a short or common first password is refused with the reason', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    for (const [password, reason] of [
+      ['password', 'at least 12 characters'],
+      ['qwerty123456', 'one of the most common ones'],
+    ]) {
+      const response = await client
+        .post('/users')
+        .withCsrfToken()
+        .loginAs(owner)
+        .header('HX-Request', 'true')
+        .form({ email: 'new@example.com', password, role: 'viewer' })
+      response.assertStatus(422)
+      response.assertTextIncludes(reason)
+    }
+    assert.isNull(await User.findBy('email', 'new@example.com'))
+  })
+
+  test('an owner removes a user, but never themselves nor the last owner; an admin cannot remove an owner', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    const admin = await UserFactory.merge({ accountId: owner.accountId }).apply('admin').create()
+    const viewer = await UserFactory.merge({ accountId: owner.accountId }).apply('viewer').create()
+
+    const self = await client.delete(`/users/${owner.id}`).withCsrfToken().loginAs(owner)
+    self.assertStatus(422)
+    self.assertTextIncludes('You cannot remove yourself.')
+
+    const adminOnOwner = await client.delete(`/users/${owner.id}`).withCsrfToken().loginAs(admin)
+    adminOnOwner.assertStatus(422)
+    adminOnOwner.assertTextIncludes('Only an owner can remove an owner.')
+
+    const byViewer = await client.delete(`/users/${admin.id}`).withCsrfToken().loginAs(viewer)
+    byViewer.assertStatus(403)
+
+    const removed = await client
+      .delete(`/users/${viewer.id}`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .redirects(0)
+    removed.assertStatus(302)
+    assert.isNull(await User.find(viewer.id))
+    assert.isNotNull(await User.find(owner.id))
+    assert.isNotNull(await User.find(admin.id))
+
+    const stranger = await UserFactory.with('account').create()
+    const across = await client.delete(`/users/${admin.id}`).withCsrfToken().loginAs(stranger)
+    across.assertStatus(404)
+    assert.isNotNull(await User.find(admin.id))
+  })
 })

@@ -22,6 +22,7 @@ export const appTables = [
   'accounts',
   'rate_limits',
   'locks',
+  'sessions',
 ]
 
 export async function resetDatabase() {
