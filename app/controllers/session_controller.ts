@@ -4,6 +4,7 @@ import env from '#start/env'
 import User from '#models/user'
 import { loginValidator } from '#validators/session'
 import router from '@adonisjs/core/services/router'
+import { auditSignInFailed } from '#services/audit_service'
 
 /** Sign-in and sign-out. Failed sign-ins are rate limited per address and e-mail. */
 export default class SessionController {
@@ -37,6 +38,7 @@ export default class SessionController {
       }
       user = found
     } catch {
+      await auditSignInFailed(ctx, email)
       response.status(422)
       return view.render('pages/session/create', { email, formError: 'Wrong e-mail or password.' })
     }

@@ -4,6 +4,7 @@ import UserService from '#services/user_service'
 import UserPolicy from '#policies/user_policy'
 import { addUserValidator, userRoleValidator } from '#validators/user'
 import { userRoles } from '#enums/user_role'
+import { auditWeb } from '#services/audit_service'
 
 /** The account's users: list, add, change roles. */
 @inject()
@@ -34,6 +35,9 @@ export default class UsersController {
         values: { ...input, password: '' },
       })
     }
+    await auditWeb(ctx, 'user.added', {
+      details: { email: result.user.email, role: result.user.role },
+    })
     ctx.session.flash('notice', `${result.user.email} can now sign in as ${result.user.role}.`)
     return ctx.response.redirect().toRoute('users.index')
   }
@@ -42,6 +46,7 @@ export default class UsersController {
     await ctx.bouncer.with(UserPolicy).authorize('manage')
     const { role } = await ctx.request.validateUsing(userRoleValidator)
     const user = await this.users.findInAccount(ctx.account, ctx.params.id)
+    const before = user.role
     const allowed = await ctx.bouncer.with(UserPolicy).execute('changeRole', user, role)
     const result = allowed.authorized
       ? await this.users.changeRole(user, role)
@@ -53,6 +58,9 @@ export default class UsersController {
         formError: result.reason,
       })
     }
+    await auditWeb(ctx, 'user.role_changed', {
+      details: { email: user.email, changes: { role: { from: before, to: role } } },
+    })
     ctx.session.flash('notice', `${result.user.email} is now ${result.user.role}.`)
     return ctx.response.redirect().toRoute('users.index')
   }
