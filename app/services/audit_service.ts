@@ -269,3 +269,9 @@ export async function auditSignInFailed(ctx: HttpContext, email: string) {
   const audit = await ctx.containerResolver.make(AuditService)
   return audit.signInFailed(ctx, email, 'wrong password')
 }
+
+/** The one line an Ace command adds after an action a person ran from the console. */
+export async function auditConsole(action: AuditAction, target: AuditTarget) {
+  const audit = await app.container.make(AuditService)
+  return audit.record(audit.consoleActor(), action, target)
+}
