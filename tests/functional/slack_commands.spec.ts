@@ -16,6 +16,7 @@ import { UserFactory } from '#database/factories/user_factory'
 import Product from '#models/product'
 import SlackUserLink from '#models/slack_user_link'
 import SyncLog from '#models/sync_log'
+import AuditEvent from '#models/audit_event'
 
 type Slack = Awaited<ReturnType<typeof startSlackForTest>>
 
@@ -278,12 +279,12 @@ test.group('Slack /toolbox command', (group) => {
     assert.lengthOf(await SyncLog.all(), 0)
   })
 
-  test('link asks, an admin approves, and only then the Slack user may act', async ({
+  test('link asks, an admin approves that Slack user (not the e-mail), and only then the Slack user may act', async ({
     client,
     assert,
   }) => {
     const { account, connection } = await installation()
-    const { slackUserId: adminSlackId } = await linkedUser(connection, 'admin')
+    const { user: admin, slackUserId: adminSlackId } = await linkedUser(connection, 'admin')
     const alice = await UserFactory.merge({
       accountId: account.id,
       role: 'admin',
@@ -294,18 +295,24 @@ test.group('Slack /toolbox command', (group) => {
       .create()
 
     const asked = await toolbox(client, 'link Alice@Example.com', 'U0ALICE')
-    assert.include(asked.text, 'approve alice@example.com')
+    assert.include(asked.text, 'approve <@U0ALICE>')
     const link = await SlackUserLink.findByOrFail('slack_user_id', 'U0ALICE')
     assert.equal(link.status, 'pending')
     assert.equal(link.userId, alice.id)
     assert.include((await toolbox(client, 'pause Contoso', 'U0ALICE')).text, 'not linked')
 
+    assert.include((await toolbox(client, 'approve <@U0ALICE>', 'U0ALICE')).text, 'not linked')
+    // An e-mail approves nothing: the approver is shown who asked, by name and id.
+    const byEmail = await toolbox(client, 'approve alice@example.com', adminSlackId)
+    assert.include(byEmail.text, '<@U0ALICE> (someone, U0ALICE) asked to be alice@example.com')
+    await link.refresh()
+    assert.equal(link.status, 'pending')
+
+    const approved = await toolbox(client, 'approve <@U0ALICE|someone>', adminSlackId)
     assert.include(
-      (await toolbox(client, 'approve alice@example.com', 'U0ALICE')).text,
-      'not linked'
+      approved.text,
+      '<@U0ALICE> (someone, U0ALICE) is now linked to alice@example.com'
     )
-    const approved = await toolbox(client, 'approve alice@example.com', adminSlackId)
-    assert.include(approved.text, '<@U0ALICE> is now linked to alice@example.com')
     await link.refresh()
     assert.equal(link.status, 'active')
 
@@ -315,13 +322,143 @@ test.group('Slack /toolbox command', (group) => {
       (await logMessages(product.id, 'product.paused'))[0],
       'slack:U0ALICE (alice@example.com)'
     )
+
+    const trail = await AuditEvent.query().where('account_id', account.id).orderBy('id')
+    assert.deepEqual(
+      trail.map((row) => [row.face, row.action, row.actorLabel, row.actorUserId, row.slackTeamId]),
+      [
+        ['slack', 'slack.link_requested', 'slack:U0ALICE (not linked)', null, 'T0SANDBOX'],
+        [
+          'slack',
+          'slack.link_refused',
+          `slack:${adminSlackId} (${admin.email})`,
+          admin.id,
+          'T0SANDBOX',
+        ],
+        [
+          'slack',
+          'slack.link_approved',
+          `slack:${adminSlackId} (${admin.email})`,
+          admin.id,
+          'T0SANDBOX',
+        ],
+        ['slack', 'product.paused', 'slack:U0ALICE (alice@example.com)', alice.id, 'T0SANDBOX'],
+      ]
+    )
+    assert.equal(trail[3].productId, product.id)
+    assert.equal(trail[3].slackUserId, 'U0ALICE')
+    assert.deepInclude(trail[2].details!, { slackUserId: 'U0ALICE', email: 'alice@example.com' })
   })
 
-  test('link to an e-mail of another account is refused', async ({ client, assert }) => {
-    await installation()
+  test('two requests naming one e-mail are refused until the wrong one is unlinked', async ({
+    client,
+    assert,
+  }) => {
+    const { account, connection } = await installation()
+    const { slackUserId: ownerSlackId } = await linkedUser(connection, 'owner')
+    await UserFactory.merge({
+      accountId: account.id,
+      role: 'admin',
+      email: 'admin@example.com',
+    }).create()
+
+    await toolbox(client, 'link admin@example.com', 'U0MALLORY')
+    await toolbox(client, 'link admin@example.com', 'U0REALADM')
+
+    for (const who of ['admin@example.com', '<@U0MALLORY>', 'U0REALADM']) {
+      const refused = await toolbox(client, `approve ${who}`, ownerSlackId)
+      assert.include(refused.text, '2 Slack users asked to be admin@example.com')
+      assert.include(refused.text, '<@U0MALLORY> (someone, U0MALLORY)')
+      assert.include(refused.text, '<@U0REALADM> (someone, U0REALADM)')
+    }
+    assert.deepEqual(
+      (await SlackUserLink.query().whereIn('slack_user_id', ['U0MALLORY', 'U0REALADM'])).map(
+        (link) => link.status
+      ),
+      ['pending', 'pending']
+    )
+
+    const unlinked = await toolbox(client, 'unlink <@U0MALLORY>', ownerSlackId)
+    assert.include(unlinked.text, 'is no longer linked to admin@example.com')
+    assert.isNull(await SlackUserLink.findBy('slack_user_id', 'U0MALLORY'))
+    const approved = await toolbox(client, 'approve U0REALADM', ownerSlackId)
+    assert.include(approved.text, 'is now linked to admin@example.com')
+
+    // Unlinking an approved user ends their rights at once.
+    await toolbox(client, 'unlink U0REALADM', ownerSlackId)
+    assert.include((await toolbox(client, 'status', 'U0REALADM')).text, 'not linked')
+
+    const actions = (await AuditEvent.query().where('account_id', account.id).orderBy('id')).map(
+      (row) => row.action
+    )
+    assert.deepEqual(actions, [
+      'slack.link_requested',
+      'slack.link_requested',
+      'slack.link_refused',
+      'slack.link_refused',
+      'slack.link_refused',
+      'slack.unlinked',
+      'slack.link_approved',
+      'slack.unlinked',
+    ])
+  })
+
+  test('a viewer can neither approve nor unlink', async ({ client, assert }) => {
+    const { account, connection } = await installation()
+    const { slackUserId } = await linkedUser(connection, 'viewer')
+    await UserFactory.merge({
+      accountId: account.id,
+      role: 'admin',
+      email: 'boss@example.com',
+    }).create()
+    await toolbox(client, 'link boss@example.com', 'U0ASKER')
+    assert.include((await toolbox(client, 'approve <@U0ASKER>', slackUserId)).text, 'a viewer')
+    assert.include((await toolbox(client, 'unlink <@U0ASKER>', slackUserId)).text, 'a viewer')
+    assert.equal((await SlackUserLink.findByOrFail('slack_user_id', 'U0ASKER')).status, 'pending')
+  })
+
+  test('link answers the same whether or not the e-mail is a user, and stores nothing for a stranger', async ({
+    client,
+    assert,
+  }) => {
+    const { account } = await installation()
+    await UserFactory.merge({ accountId: account.id, email: 'real@example.com' }).create()
     const stranger = await UserFactory.with('account').create()
-    const answer = await toolbox(client, `link ${stranger.email}`, 'U0MALLORY')
-    assert.include(answer.text, `No user with e-mail ${stranger.email} in this account`)
-    assert.lengthOf(await SlackUserLink.all(), 0)
+    const real = await toolbox(client, 'link real@example.com', 'U0PROBE')
+    const other = await toolbox(client, `link ${stranger.email}`, 'U0PROBE2')
+    const none = await toolbox(client, 'link nobody@example.com', 'U0PROBE3')
+    const shape = (text: string, email: string, id: string) =>
+      text.replace(email, 'E').replace(new RegExp(id, 'g'), 'ID')
+    assert.equal(
+      shape(other.text, stranger.email, 'U0PROBE2'),
+      shape(real.text, 'real@example.com', 'U0PROBE')
+    )
+    assert.equal(
+      shape(none.text, 'nobody@example.com', 'U0PROBE3'),
+      shape(real.text, 'real@example.com', 'U0PROBE')
+    )
+    assert.deepEqual(
+      (await SlackUserLink.all()).map((link) => link.slackUserId),
+      ['U0PROBE']
+    )
+  })
+
+  test('replies escape typed words, product and account names', async ({ client, assert }) => {
+    const account = await AccountFactory.merge({ name: 'Acme <!channel> & Co' }).create()
+    const connection = await slackInstallation(account.id)
+    const { slackUserId } = await linkedUser(connection, 'admin')
+    await ProductFactory.merge({ accountId: account.id, name: 'Fish <b>&</b> Chips' }).create()
+
+    const missing = await toolbox(client, 'pause <!here> & more', slackUserId)
+    assert.include(
+      missing.text,
+      'No product called "&lt;!here&gt; &amp; more" in Acme &lt;!channel&gt; &amp; Co.'
+    )
+    assert.include(missing.text, '"Fish &lt;b&gt;&amp;&lt;/b&gt; Chips"')
+    assert.notInclude(missing.text, '<!')
+    const paused = await toolbox(client, 'resume fish', slackUserId)
+    assert.include(paused.text, 'Fish &lt;b&gt;&amp;&lt;/b&gt; Chips is Active')
+    const invoice = await toolbox(client, 'resync <@U0X>', slackUserId)
+    assert.include(invoice.text, 'No invoice &lt;@U0X&gt; in Acme &lt;!channel&gt; &amp; Co.')
   })
 })
