@@ -29,6 +29,7 @@ export class SlackSocketHolder {
   #lock: Lock | null = null
   #timer: NodeJS.Timeout | null = null
   #stopped = false
+  #inFlight = 0
 
   constructor(protected appToken: string) {}
 
@@ -71,6 +72,15 @@ export class SlackSocketHolder {
       bolt.error(async (error) => {
         logger.error({ err: error }, 'slack: a listener failed (socket mode)')
       })
+      // Counts envelopes being handled, so a shutdown (or a test) can wait for work done after the ack.
+      bolt.use(async ({ next }) => {
+        this.#inFlight += 1
+        try {
+          await next()
+        } finally {
+          this.#inFlight -= 1
+        }
+      })
       registerListeners(bolt)
       await bolt.start()
       this.#bolt = bolt
@@ -89,12 +99,18 @@ export class SlackSocketHolder {
     return true
   }
 
+  /** Resolves once no envelope is being handled (work after an ack included). */
+  async settled() {
+    while (this.#inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
   /** Closes the socket and frees the lock so another process can take over. */
   async release() {
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = null
     const bolt = this.#bolt
     this.#bolt = null
+    await this.settled()
     if (bolt) await bolt.stop().catch(() => {})
     const lock = this.#lock
     this.#lock = null

@@ -341,7 +341,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
   })
   // Socket Mode (https://api.slack.com/apis/connections/socket-implement): a `hello` on connect, then envelopes
   // {envelope_id, type, payload, accepts_response_payload}; the app answers {envelope_id, payload?} as its ack.
-  const sockets_ = new Set<WebSocket>()
+  const webSockets = new Set<WebSocket>()
   const waiting = new Map<string, (ack: { payload?: unknown }) => void>()
   const wss = new WebSocketServer({ noServer: true })
   server.on('upgrade', (request, socket, head) => {
@@ -353,8 +353,8 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
       state.socketOpens += 1
-      sockets_.add(ws)
-      ws.on('close', () => sockets_.delete(ws))
+      webSockets.add(ws)
+      ws.on('close', () => webSockets.delete(ws))
       ws.on('message', (data) => {
         const message = safeJson(String(data)) as { envelope_id?: string; payload?: unknown }
         const done = message?.envelope_id ? waiting.get(message.envelope_id) : undefined
@@ -365,7 +365,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
       ws.send(
         JSON.stringify({
           type: 'hello',
-          num_connections: sockets_.size,
+          num_connections: webSockets.size,
           debug_info: { host: 'sandbox', approximate_connection_time: 18060 },
           connection_info: { app_id: url.searchParams.get('app_id') },
         })
@@ -382,9 +382,9 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     apiUrl: `${url}/api/`,
     responseUrl: (id) => `${url}/response/${id ?? `r${++responseCounter}`}`,
     state,
-    openSockets: () => [...sockets_].filter((ws) => ws.readyState === ws.OPEN).length,
+    openSockets: () => [...webSockets].filter((ws) => ws.readyState === ws.OPEN).length,
     deliver(type, payload, { ackTimeoutMs = 3000 } = {}) {
-      const ws = [...sockets_].find((candidate) => candidate.readyState === candidate.OPEN)
+      const ws = [...webSockets].find((candidate) => candidate.readyState === candidate.OPEN)
       const envelopeId = randomUUID()
       const delivery = { envelopeId, type, payload, ack: null as { payload?: unknown } | null }
       state.deliveries.push(delivery)
@@ -411,7 +411,7 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const ws of sockets_) ws.terminate()
+        for (const ws of webSockets) ws.terminate()
         wss.close()
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())

@@ -216,3 +216,25 @@ export async function sendCommand(
   response.assertStatus(200)
   return response.body() as { response_type: string; text: string }
 }
+
+/** A click on a button of a posted alert, as Slack sends it in either mode; resolves once it is handled. */
+export async function sendClick(
+  mode: SlackMode,
+  client: ApiClient,
+  slack: { sandbox: SlackSandbox; clock: Clock },
+  socket: { settled(): Promise<void> } | null,
+  slackUserId: string,
+  message: { channel: string; ts: string },
+  action: { action_id: string; value?: string }
+) {
+  const body = buttonBody(slack.sandbox, slackUserId, message, action)
+  if (mode === 'socket') {
+    const payload = JSON.parse(new URLSearchParams(body).get('payload')!)
+    const ack = await slack.sandbox.deliver('interactive', payload)
+    if (!ack) throw new Error('the app did not acknowledge the click within 3 seconds')
+    await socket!.settled()
+    return
+  }
+  const response = await sendSigned(client, '/slack/actions', body, slack.clock)
+  response.assertStatus(200)
+}
