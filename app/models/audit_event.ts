@@ -5,7 +5,7 @@ import { jsonColumn } from '#models/columns'
 export type AuditFace = 'web' | 'slack' | 'console'
 
 /** A value before and after a change (secrets already masked). */
-export interface AuditChange {
+interface AuditChange {
   from: unknown
   to: unknown
 }

@@ -73,7 +73,7 @@ export interface AuditFilters {
   before?: number
 }
 
-export const AUDIT_PAGE_SIZE = 100
+const AUDIT_PAGE_SIZE = 100
 const EXPORT_CHUNK = 500
 const MASK = '••••••'
 /** Names of values that are never written in clear: passwords, secrets, tokens, the Autotask integration code. */
