@@ -2,6 +2,7 @@ import { BaseCommand, args } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import Product from '#models/product'
 import ProductService from '#services/product_service'
+import { auditConsole } from '#services/audit_service'
 
 /** Pause and resume share everything but the status they set. */
 export abstract class ProductStatusCommand extends BaseCommand {
@@ -19,6 +20,10 @@ export abstract class ProductStatusCommand extends BaseCommand {
       return
     }
     await (await this.app.container.make(ProductService)).setStatus(product, this.status, 'console')
+    await auditConsole(this.status === 'active' ? 'product.resumed' : 'product.paused', {
+      accountId: product.accountId,
+      product,
+    })
     this.logger.success(
       `Product #${product.id} ${product.name} is ${this.status === 'active' ? 'Active' : 'Paused'}.`
     )

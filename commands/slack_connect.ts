@@ -2,6 +2,7 @@ import { BaseCommand, args, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import Account from '#models/account'
 import SlackConnectionService from '#services/slack_connection_service'
+import { auditConsole } from '#services/audit_service'
 
 /** Installs the account's Slack bot: the token is checked with Slack (auth.test) and both secrets are stored encrypted. */
 export default class SlackConnect extends BaseCommand {
@@ -38,6 +39,10 @@ export default class SlackConnect extends BaseCommand {
       this.exitCode = 1
       return
     }
+    await auditConsole('slack.connected', {
+      accountId: account.id,
+      details: { workspace: result.connection.teamId, botToken: botToken, signingSecret },
+    })
     this.logger.success(
       `"${account.name}" is connected to Slack workspace ${result.connection.teamName ?? ''} (${result.connection.teamId})`
     )

@@ -4,6 +4,7 @@ import User from '#models/user'
 import AccountService from '#services/account_service'
 import SlackConnectionService from '#services/slack_connection_service'
 import SlackLinkService from '#services/slack_link_service'
+import { auditConsole } from '#services/audit_service'
 
 /** Links a Slack user to an app user at once (the operator's way; in Slack people use `/toolbox link` and `approve`). */
 export default class SlackLink extends BaseCommand {
@@ -42,6 +43,14 @@ export default class SlackLink extends BaseCommand {
       'console'
     )
     if (!result.ok) return this.fail(result.reason)
+    await auditConsole('slack.link_approved', {
+      accountId: account.id,
+      details: {
+        slackUserId: this.slackUserId,
+        email: result.user.email,
+        workspace: connection.teamId,
+      },
+    })
     this.logger.success(
       `Slack user ${this.slackUserId} now acts as ${result.user.email} (${result.user.role}) in "${account.name}"`
     )

@@ -2,6 +2,7 @@ import { BaseCommand, args, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import InvoiceRecord from '#models/invoice_record'
 import RecordStatusService from '#services/record_status_service'
+import { auditConsole } from '#services/audit_service'
 
 /** Resync an invoice by its Autotask id or number: the same move as the dashboard's button. */
 export default class SyncResync extends BaseCommand {
@@ -45,6 +46,12 @@ export default class SyncResync extends BaseCommand {
       this.exitCode = 1
       return
     }
+    await records[0].load('product')
+    await auditConsole('record.resync', {
+      accountId: records[0].product.accountId,
+      product: records[0].product,
+      record: { kind: 'invoice', id: records[0].id, label: records[0].invoiceNumber },
+    })
     this.logger.success(
       `Invoice ${records[0].invoiceNumber} (#${records[0].autotaskId}) is Pending Sync again.`
     )

@@ -5,6 +5,7 @@ import UserService from '#services/user_service'
 import { createUserValidator } from '#validators/user'
 import { userRoles, type UserRole } from '#enums/user_role'
 import { planNames } from '#config/plans'
+import { auditConsole } from '#services/audit_service'
 
 /** Creates a user (and its account when new), asking for whatever the flags do not give. */
 export default class UserCreate extends BaseCommand {
@@ -73,6 +74,10 @@ export default class UserCreate extends BaseCommand {
       this.logger.info(
         `Account "${result.account.name}" created on the ${result.account.plan} plan`
       )
+    await auditConsole('user.added', {
+      accountId: result.account.id,
+      details: { email: result.user.email, role: result.user.role, staff: result.user.isStaff },
+    })
     this.logger.success(
       `User ${result.user.email} created in "${result.account.name}" as ${result.user.role}${result.user.isStaff ? ' (staff)' : ''}`
     )

@@ -17,6 +17,8 @@ export interface SlackConfig {
   maxBackoffSeconds: number
   /** a request older (or newer) than this is refused, and its signature is remembered this long */
   requestMaxAgeSeconds: number
+  /** Socket Mode: the app-level token (xapp-, connections:write); unset means HTTP mode only */
+  appToken: string | null
 }
 
 const slackConfig: SlackConfig = {
@@ -28,6 +30,7 @@ const slackConfig: SlackConfig = {
   dropAfterMinutes: env.get('SLACK_ALERT_DROP_AFTER_MINUTES', 60),
   maxBackoffSeconds: 600,
   requestMaxAgeSeconds: 300,
+  appToken: env.get('SLACK_APP_TOKEN') ?? null,
 }
 
 export default slackConfig

@@ -45,6 +45,8 @@ export default await Env.create(new URL('../', import.meta.url), {
   /** `legacy` only for Xero apps created before 2 March 2026 that keep the broad scopes (config/xero.ts). */
   XERO_SCOPE_SET: Env.schema.enum.optional(['granular', 'legacy'] as const),
   SLACK_API_URL: Env.schema.string.optional(),
+  SLACK_APP_TOKEN: Env.schema.string.optional(),
+  AUDIT_RETENTION_DAYS: Env.schema.number.optional(),
   SLACK_TIMEOUT_MS: Env.schema.number.optional(),
   SLACK_ALERT_DEBOUNCE_SECONDS: Env.schema.number.optional(),
   SLACK_ALERTS_PER_MINUTE: Env.schema.number.optional(),

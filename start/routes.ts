@@ -21,6 +21,7 @@ const UsersController = () => import('#controllers/users_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 const TwoFactorController = () => import('#controllers/two_factor_controller')
 const PasswordsController = () => import('#controllers/passwords_controller')
+const AuditEventsController = () => import('#controllers/audit_events_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
 
@@ -44,6 +45,11 @@ router
     router.get('/', [DashboardController, 'show']).as('dashboard.show')
 
     router.get('/users', [UsersController, 'index']).as('users.index')
+    router.get('/audit', [AuditEventsController, 'index']).as('audit.index')
+    router
+      .get('/audit/export/:format', [AuditEventsController, 'export'])
+      .as('audit.export')
+      .where('format', /^(csv|xlsx)$/)
     router.get('/users/new', [UsersController, 'create']).as('users.create')
     router.post('/users', [UsersController, 'store']).as('users.store')
     router
@@ -203,6 +209,11 @@ router
         router
           .post('/accounts/leave', [StaffAccountsController, 'leave'])
           .as('staff.accounts.leave')
+        router.get('/audit', [AuditEventsController, 'index']).as('staff.audit.index')
+        router
+          .get('/audit/export/:format', [AuditEventsController, 'export'])
+          .as('staff.audit.export')
+          .where('format', /^(csv|xlsx)$/)
       })
       .prefix('/staff')
       .use(middleware.staff())

@@ -14,3 +14,12 @@ scheduler
   })
   .everyTenSeconds()
   .withoutOverlapping()
+
+// The audit trail's retention (AUDIT_RETENTION_DAYS): one delete a day.
+scheduler
+  .call(async () => {
+    const { default: AuditService } = await import('#services/audit_service')
+    await (await app.container.make(AuditService)).prune()
+  })
+  .daily()
+  .withoutOverlapping()

@@ -4,6 +4,7 @@ import ProductSettingsService from '#services/product_settings_service'
 import ProductPolicy from '#policies/product_policy'
 import type Product from '#models/product'
 import { productSettingsValidator } from '#validators/product_settings'
+import { auditWeb } from '#services/audit_service'
 
 /** A product's Settings page. */
 @inject()
@@ -21,12 +22,14 @@ export default class ProductSettingsController {
     // Shared before validating, so a 422 re-render of the form has its page state.
     ctx.view.share(await this.state(ctx, product))
     const input = await ctx.request.validateUsing(productSettingsValidator)
-    const { changed } = await this.settings.update(
+    const { changed, changes } = await this.settings.update(
       product,
       ctx.account,
       input,
       ctx.auth.getUserOrFail().email
     )
+    if (changed.length)
+      await auditWeb(ctx, 'product.settings_changed', { product, details: { changes } })
     const notice = changed.length
       ? `Saved: ${changed.length} setting(s) changed.`
       : 'Nothing changed.'

@@ -2,6 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ProductService from '#services/product_service'
 import ProductPolicy from '#policies/product_policy'
+import { auditWeb } from '#services/audit_service'
 
 /** The Sync Now button of the Sync Logs tab. */
 @inject()
@@ -16,6 +17,7 @@ export default class ProductSyncsController {
       ctx.account,
       ctx.auth.getUserOrFail().email
     )
+    if (result.ok) await auditWeb(ctx, 'product.sync_requested', { product })
     const message = result.ok
       ? 'Sync requested: the engine starts at its next check (every 10 seconds).'
       : result.reason

@@ -4,6 +4,7 @@ import router from '@adonisjs/core/services/router'
 import ProductService from '#services/product_service'
 import ProductPolicy from '#policies/product_policy'
 import { createProductValidator } from '#validators/product'
+import { auditWeb } from '#services/audit_service'
 
 /** Adding a product (the wizard's first step) and its page. */
 @inject()
@@ -25,6 +26,7 @@ export default class ProductsController {
       response.status(422)
       return view.render('pages/products/create', { name: input.name, formError: result.reason })
     }
+    await auditWeb(ctx, 'product.created', { product: result.product })
     session.flash(
       'notice',
       `Product "${result.product.name}" created (Paused). Next, connect its Autotask database.`

@@ -6,6 +6,7 @@ import TwoFactorService from '#services/two_factor_service'
 import UserPolicy from '#policies/user_policy'
 import { addUserValidator, twoFactorPolicyValidator, userRoleValidator } from '#validators/user'
 import { userRoles } from '#enums/user_role'
+import { auditWeb } from '#services/audit_service'
 
 /** The account's users: list, add, change roles, remove, and their second factors. */
 @inject()
@@ -47,6 +48,9 @@ export default class UsersController {
         role: result.role,
         ip: ctx.request.ip(),
       })
+      await auditWeb(ctx, 'user.added', {
+        details: { email: result.user.email, role: result.role },
+      })
     }
     // The same words whether or not the e-mail was free: it may belong to another account.
     ctx.session.flash(
@@ -72,6 +76,9 @@ export default class UsersController {
       from,
       to: role,
       ip: ctx.request.ip(),
+    })
+    await auditWeb(ctx, 'user.role_changed', {
+      details: { email: user.email, changes: { role: { from, to: role } } },
     })
     ctx.session.flash('notice', `${result.user.email} is now ${result.user.role}.`)
     return ctx.response.redirect().toRoute('users.index')

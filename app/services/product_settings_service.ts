@@ -5,6 +5,7 @@ import type Product from '#models/product'
 import type { ProductSettings } from '#models/product'
 import type { productSettingsValidator } from '#validators/product_settings'
 import SyncLogService from '#services/sync_log_service'
+import { changesOf } from '#services/audit_service'
 
 export type SettingsInput = Infer<typeof productSettingsValidator>
 
@@ -54,7 +55,8 @@ export default class ProductSettingsService {
     const changed = (Object.keys(after) as (keyof ProductSettings)[]).filter(
       (key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])
     )
-    if (changed.length === 0) return { changed }
+    const changes = changesOf(before, after)
+    if (changed.length === 0) return { changed, changes }
     product.settings = after
     await product.save()
     await this.logs.write({
@@ -63,6 +65,6 @@ export default class ProductSettingsService {
       message: `Settings changed by ${actor}: ${changed.join(', ')}`,
       actor,
     })
-    return { changed }
+    return { changed, changes }
   }
 }

@@ -23,6 +23,7 @@ import {
   XeroTransientError,
 } from '#integrations/xero/errors'
 import SyncLogService from '#services/sync_log_service'
+import { changesOf } from '#services/audit_service'
 
 export type SetupFailure = { ok: false; reason: string }
 
@@ -333,7 +334,10 @@ export default class ProductSetupService {
     form: MappingForm,
     input: MappingInput,
     actor: string
-  ): Promise<{ ok: true; saved: number } | SetupFailure> {
+  ): Promise<
+    | { ok: true; saved: number; changes: Record<string, { from: unknown; to: unknown }> }
+    | SetupFailure
+  > {
     const rates = new Map(form.taxRateOptions.map((option) => [option.value, option.label]))
     const accounts = new Map(form.accountOptions.map((option) => [option.value, option.label]))
     if (!accounts.has(input.defaultAccount)) {
@@ -366,6 +370,17 @@ export default class ProductSetupService {
       }
     }
 
+    // Old → new per Autotask value, for the audit trail.
+    const keyOf = (kind: string, value: string) => `${kind}:${value}`
+    const before = Object.fromEntries(
+      (await Mapping.query().where('product_id', product.id)).map((m) => [
+        keyOf(m.kind, m.autotaskValue),
+        m.xeroValue,
+      ])
+    )
+    const after = Object.fromEntries(
+      wanted.map((entry) => [keyOf(entry.kind, entry.row.autotaskValue), entry.xeroValue])
+    )
     let saved = 0
     await db.transaction(async (trx) => {
       for (const entry of wanted) {
@@ -402,7 +417,7 @@ export default class ProductSetupService {
           : ''),
       actor,
     })
-    return { ok: true, saved }
+    return { ok: true, saved, changes: changesOf({ ...after, ...before }, { ...before, ...after }) }
   }
 
   private async connectXero(

@@ -4,6 +4,7 @@ import Product from '#models/product'
 import InvoiceRecord from '#models/invoice_record'
 import SyncRun from '#models/sync_run'
 import { recordStatuses, type RecordStatus } from '#enums/record_status'
+import { escape } from '#integrations/slack/messages'
 
 export type ProductLookup = { ok: true; product: Product } | { ok: false; reason: string }
 export type InvoiceLookup =
@@ -42,11 +43,11 @@ export default class SlackLookupService {
     if (prefixed.length > 1)
       return {
         ok: false,
-        reason: `"${words.trim()}" could be ${namesOf(prefixed, 'or')}. Type more of the name.`,
+        reason: `"${escape(words.trim())}" could be ${namesOf(prefixed, 'or')}. Type more of the name.`,
       }
     return {
       ok: false,
-      reason: `No product called "${words.trim()}" in ${account.name}. ${namesOf(products)}`,
+      reason: `No product called "${escape(words.trim())}" in ${escape(account.name)}. ${namesOf(products)}`,
     }
   }
 
@@ -64,14 +65,15 @@ export default class SlackLookupService {
       .preload('product')
       .limit(5)
     if (matches.length === 0)
-      return { ok: false, reason: `No invoice ${wanted} in ${account.name}.` }
+      return { ok: false, reason: `No invoice ${escape(wanted)} in ${escape(account.name)}.` }
     if (matches.length > 1) {
       const where = matches.map(
-        (invoice) => `${invoice.invoiceNumber ?? invoice.autotaskId} in ${invoice.product.name}`
+        (invoice) =>
+          `${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} in ${escape(invoice.product.name)}`
       )
       return {
         ok: false,
-        reason: `${wanted} matches several invoices (${where.join('; ')}). Use its Autotask id.`,
+        reason: `${escape(wanted)} matches several invoices (${where.join('; ')}). Use its Autotask id.`,
       }
     }
     return { ok: true, invoice: matches[0], product: matches[0].product }
@@ -113,7 +115,7 @@ export default class SlackLookupService {
 
 function namesOf(products: Product[], joiner = 'and') {
   if (products.length === 0) return 'The account has no products yet.'
-  const names = products.map((product) => `"${product.name}"`)
+  const names = products.map((product) => `"${escape(product.name)}"`)
   if (joiner === 'or') return names.join(' or ')
   return `Products: ${names.join(', ')}.`
 }

@@ -7,7 +7,8 @@ import RecordListService from '#services/record_list_service'
 import RecordStatusService from '#services/record_status_service'
 import SlackAlertService from '#services/slack_alert_service'
 import SlackLinkService from '#services/slack_link_service'
-import { ACTION_RESYNC, ACTION_SKIP } from '#integrations/slack/messages'
+import { ACTION_RESYNC, ACTION_SKIP, escape } from '#integrations/slack/messages'
+import AuditService from '#services/audit_service'
 import ProductPolicy from '#policies/product_policy'
 import { bouncerFor } from '#policies/bouncer_for'
 
@@ -34,7 +35,8 @@ export default class SlackActionHandler {
     protected products: ProductService,
     protected records: RecordListService,
     protected statuses: RecordStatusService,
-    protected alerts: SlackAlertService
+    protected alerts: SlackAlertService,
+    protected audit: AuditService
   ) {}
 
   async handle(connection: SlackConnection, click: ButtonClick): Promise<ButtonAnswer> {
@@ -57,7 +59,7 @@ export default class SlackActionHandler {
     const account = await this.accounts.findOrFail(connection.accountId)
     if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
       return {
-        ephemeral: `You are linked to ${actor.user.email}, a viewer: owners and admins can ${action} invoices.`,
+        ephemeral: `You are linked to ${escape(actor.user.email)}, a viewer: owners and admins can ${action} invoices.`,
       }
     }
 
@@ -66,10 +68,25 @@ export default class SlackActionHandler {
       ? await this.records.find(target.kind, product, target.recordId).catch(() => null)
       : null
     if (!record)
-      return { ephemeral: `That ${recordKinds[target.kind].label} is not in ${account.name}.` }
+      return {
+        ephemeral: `That ${recordKinds[target.kind].label} is not in ${escape(account.name)}.`,
+      }
 
     const result = await this.statuses.apply(target.kind, record, action, actor.label)
     if (!result.ok) return { ephemeral: result.reason }
+    await this.audit.record(
+      this.audit.slackActor(connection, actor.slackUserId, actor.user),
+      `record.${action}`,
+      {
+        accountId: account.id,
+        product,
+        record: {
+          kind: target.kind,
+          id: record.id,
+          label: recordKinds[target.kind].numberOf(record),
+        },
+      }
+    )
     const did = action === 'resync' ? 'Resync requested' : 'Skipped'
     const touched = await this.alerts.recordOutcome(
       target.kind,

@@ -43,7 +43,8 @@ export function receiverFor(connection: SlackConnection) {
   return receiver
 }
 
-function registerListeners(bolt: BoltApp) {
+/** The commands and buttons every Bolt app of ours answers, over HTTP or Socket Mode alike. */
+export function registerListeners(bolt: BoltApp) {
   bolt.command(/.+/, async ({ command, ack, context }) => {
     const handler = await app.container.make(SlackCommandHandler)
     const answer = await handler.handle((context as unknown as ToolboxContext).toolboxConnection, {

@@ -3,6 +3,8 @@ import type Account from '#models/account'
 import AccountService from '#services/account_service'
 import type SlackConnection from '#models/slack_connection'
 import type Product from '#models/product'
+import type SlackUserLink from '#models/slack_user_link'
+import type User from '#models/user'
 import { recordStatusLabels, recordStatuses } from '#enums/record_status'
 import ProductService from '#services/product_service'
 import RecordStatusService, { resyncOutcome } from '#services/record_status_service'
@@ -12,6 +14,7 @@ import SlackLookupService, { type ProductStatusSummary } from '#services/slack_l
 import { ephemeral, escape, HELP_TEXT } from '#integrations/slack/messages'
 import ProductPolicy from '#policies/product_policy'
 import { bouncerFor } from '#policies/bouncer_for'
+import AuditService, { type AuditAction } from '#services/audit_service'
 
 /** The caller of a slash command, as Slack names them. */
 export interface CommandCaller {
@@ -30,6 +33,7 @@ type Parsed =
   | { verb: 'resume'; rest: string }
   | { verb: 'link'; rest: string }
   | { verb: 'approve'; rest: string }
+  | { verb: 'unlink'; rest: string }
   | { verb: 'unknown'; words: string }
 
 /** What `/toolbox <text>` asks for. */
@@ -48,6 +52,7 @@ export function parseCommandText(text: string): Parsed {
     case 'resume':
     case 'link':
     case 'approve':
+    case 'unlink':
       return { verb: first, rest }
     case 'sync': {
       const now = rest.match(/^now(?: (.*))?$/i)
@@ -71,7 +76,8 @@ export default class SlackCommandHandler {
     protected products: ProductService,
     protected records: RecordStatusService,
     protected alerts: SlackAlertService,
-    protected accounts: AccountService
+    protected accounts: AccountService,
+    protected audit: AuditService
   ) {}
 
   async handle(connection: SlackConnection, caller: CommandCaller) {
@@ -94,7 +100,7 @@ export default class SlackCommandHandler {
     if (parsed.verb === 'status') return this.status(account, parsed.rest)
     if (await bouncerFor(actor.user).with(ProductPolicy).denies('actInAccount', account)) {
       return ephemeral(
-        `You are linked to ${actor.user.email}, a viewer: you can use \`status\`, and owners or admins act.`
+        `You are linked to ${escape(actor.user.email)}, a viewer: you can use \`status\`, and owners or admins act.`
       )
     }
     switch (parsed.verb) {
@@ -107,9 +113,12 @@ export default class SlackCommandHandler {
         return this.setStatus(account, actor, parsed.rest, parsed.verb)
       case 'approve':
         return this.approve(connection, actor, parsed.rest)
+      case 'unlink':
+        return this.unlink(connection, actor, parsed.rest)
     }
   }
 
+  /** The same answer whether or not the e-mail is a user here: workspace members cannot probe for e-mails. */
   private async requestLink(connection: SlackConnection, caller: CommandCaller, email: string) {
     if (!/^\S+@\S+$/.test(email.trim()))
       return ephemeral(`Give your e-mail: \`${caller.command} link you@yourcompany.com\`.`)
@@ -119,25 +128,87 @@ export default class SlackCommandHandler {
       caller.slackUserName,
       email
     )
-    if (!result.ok) return ephemeral(result.reason)
+    if (!result.ok) return ephemeral(escape(result.reason))
+    const current = await this.links.actorFor(connection, caller.slackUserId)
+    await this.audit.record(
+      this.audit.slackActor(connection, caller.slackUserId, current?.user ?? null),
+      'slack.link_requested',
+      {
+        accountId: connection.accountId,
+        details: {
+          email: result.email,
+          slackUserName: caller.slackUserName,
+          isUser: result.user !== null,
+        },
+      }
+    )
     return ephemeral(
-      `Asked to link you to ${result.user.email}. An owner or admin approves it with \`${caller.command} approve ${result.user.email}\`; until then you cannot use the other commands.`
+      `Asked to link you to ${escape(result.email)}, if that is a user of this account. An owner or admin approves it with \`${caller.command} approve <@${caller.slackUserId}>\`; until then you cannot use the other commands.`
     )
   }
 
   private async approve(connection: SlackConnection, actor: SlackActor, who: string) {
-    if (!who.trim()) return ephemeral('Whose request? `approve <e-mail or @user>`.')
+    if (!who.trim()) return ephemeral('Whose request? `approve <@user>`.')
     const result = await this.links.approve(connection, actor, who.trim())
-    if (!result.ok) return ephemeral(result.reason)
+    if (!result.ok) {
+      await this.auditLink(connection, actor, 'slack.link_refused', {
+        asked: who.trim(),
+        reason: result.reason,
+      })
+      return ephemeral(result.reason)
+    }
+    await this.auditLink(
+      connection,
+      actor,
+      'slack.link_approved',
+      linkDetails(result.link, result.user)
+    )
     return ephemeral(
-      `<@${result.link.slackUserId}> is now linked to ${result.user.email} (${result.user.role}).`
+      `<@${result.link.slackUserId}> (${escape(result.link.slackUserName ?? 'no name')}, ${result.link.slackUserId}) is now linked to ${escape(result.user.email)} (${result.user.role}).`
+    )
+  }
+
+  private async unlink(connection: SlackConnection, actor: SlackActor, who: string) {
+    if (!who.trim()) return ephemeral('Whom? `unlink <@user>`.')
+    const result = await this.links.unlink(connection, actor, who.trim())
+    if (!result.ok) return ephemeral(result.reason)
+    await this.auditLink(connection, actor, 'slack.unlinked', linkDetails(result.link, result.user))
+    return ephemeral(
+      `<@${result.link.slackUserId}> (${escape(result.link.slackUserName ?? 'no name')}, ${result.link.slackUserId}) is no longer linked to ${escape(result.user.email)}.`
+    )
+  }
+
+  private async auditLink(
+    connection: SlackConnection,
+    actor: SlackActor,
+    action: AuditAction,
+    details: Record<string, unknown>
+  ) {
+    await this.audit.record(
+      this.audit.slackActor(connection, actor.slackUserId, actor.user),
+      action,
+      { accountId: connection.accountId, details }
+    )
+  }
+
+  /** A Slack action on a product (or one of its records), in the audit trail. */
+  private async auditAction(
+    actor: SlackActor,
+    action: AuditAction,
+    product: Product,
+    record?: { kind: string; id: number; label: string | null }
+  ) {
+    await this.audit.record(
+      this.audit.slackActor(actor.connection, actor.slackUserId, actor.user),
+      action,
+      { accountId: product.accountId, product, record: record ?? null }
     )
   }
 
   private async status(account: Account, words: string) {
     if (!words.trim()) {
       const summaries = await this.lookup.summaries(account)
-      if (summaries.length === 0) return ephemeral(`${account.name} has no products yet.`)
+      if (summaries.length === 0) return ephemeral(`${escape(account.name)} has no products yet.`)
       return ephemeral(summaries.map(statusText).join('\n\n'))
     }
     const found = await this.lookup.product(account, words)
@@ -151,12 +222,17 @@ export default class SlackCommandHandler {
     const { invoice, product } = found
     const result = await this.records.apply('invoice', invoice, 'resync', actor.label)
     if (!result.ok) return ephemeral(result.reason)
+    await this.auditAction(actor, 'record.resync', product, {
+      kind: 'invoice',
+      id: invoice.id,
+      label: invoice.invoiceNumber,
+    })
     await this.noteOnAlerts(
       invoice.id,
       `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`
     )
     return ephemeral(
-      `Invoice ${invoice.invoiceNumber ?? invoice.autotaskId} (${invoice.companyName ?? 'unknown company'}) in ${product.name} is Pending Sync again; ${resyncOutcome('invoice', invoice)}`
+      `Invoice ${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} (${escape(invoice.companyName ?? 'unknown company')}) in ${escape(product.name)} is Pending Sync again; ${escape(resyncOutcome('invoice', invoice))}`
     )
   }
 
@@ -165,8 +241,9 @@ export default class SlackCommandHandler {
     if (!found.ok) return ephemeral(found.reason)
     const result = await this.products.requestSync(found.product, account, actor.label)
     if (!result.ok) return ephemeral(result.reason)
+    await this.auditAction(actor, 'product.sync_requested', found.product)
     return ephemeral(
-      `Sync Now requested for ${found.product.name}; the engine starts at its next check (every 10 seconds).`
+      `Sync Now requested for ${escape(found.product.name)}; the engine starts at its next check (every 10 seconds).`
     )
   }
 
@@ -180,12 +257,13 @@ export default class SlackCommandHandler {
     if (!found.ok) return ephemeral(found.reason)
     const wanted = verb === 'pause' ? 'paused' : 'active'
     if (found.product.status === wanted)
-      return ephemeral(`${found.product.name} is already ${statusLabel(found.product)}.`)
+      return ephemeral(`${escape(found.product.name)} is already ${statusLabel(found.product)}.`)
     const product = await this.products.setStatus(found.product, wanted, actor.label)
+    await this.auditAction(actor, verb === 'pause' ? 'product.paused' : 'product.resumed', product)
     return ephemeral(
       verb === 'pause'
-        ? `${product.name} is Paused; the engine stops it at the next safe point.`
-        : `${product.name} is Active; it syncs at its next tick.`
+        ? `${escape(product.name)} is Paused; the engine stops it at the next safe point.`
+        : `${escape(product.name)} is Active; it syncs at its next tick.`
     )
   }
 
@@ -234,4 +312,13 @@ function statusText(summary: ProductStatusSummary) {
       lines.push(`…and ${faultCount - faults.length} more in the dashboard.`)
   }
   return lines.join('\n')
+}
+
+function linkDetails(link: SlackUserLink, user: User) {
+  return {
+    slackUserId: link.slackUserId,
+    slackUserName: link.slackUserName,
+    email: user.email,
+    role: user.role,
+  }
 }

@@ -7,6 +7,7 @@ export type { SlackSandbox, SlackSandboxOptions } from '#sandbox/slack/server'
 export {
   SlackSandboxState,
   SLACK_SANDBOX_BOT_TOKEN,
+  SLACK_SANDBOX_APP_TOKEN,
   SLACK_SANDBOX_TEAM,
   SLACK_SANDBOX_CHANNELS,
 } from '#sandbox/slack/state'

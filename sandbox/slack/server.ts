@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { randomUUID } from 'node:crypto'
+import { WebSocketServer, type WebSocket } from 'ws'
 import { SlackSandboxState, type SandboxBot, type SlackFaultKind } from '#sandbox/slack/state'
 
 export interface SlackSandboxOptions {
@@ -19,6 +21,18 @@ export interface SlackSandbox {
   /** A fresh response_url, as Slack puts in every command and interaction payload. */
   responseUrl(id?: string): string
   state: SlackSandboxState
+  /** Socket Mode: open sockets now (one per app connection) */
+  openSockets(): number
+  /**
+   * Socket Mode: sends a slash command or a button press to a connected app in
+   * an envelope and resolves with the app's acknowledgement, or null when none
+   * came within Slack's 3 seconds (the user then sees an error in Slack).
+   */
+  deliver(
+    type: 'slash_commands' | 'interactive',
+    payload: Record<string, unknown>,
+    options?: { ackTimeoutMs?: number }
+  ): Promise<{ payload?: unknown } | null>
   close(): Promise<void>
 }
 
@@ -191,6 +205,9 @@ function bearer(request: IncomingMessage, args: Args) {
   return typeof args.token === 'string' ? args.token : null
 }
 
+/** Tickets handed out by apps.connections.open, each good for one connection. */
+const socketTickets = new Set<string>()
+
 async function handle(
   state: SlackSandboxState,
   options: SlackSandboxOptions,
@@ -239,6 +256,31 @@ async function handle(
   if (!token) {
     record(200, 'not_authed')
     return send(response, fail('not_authed'))
+  }
+  // apps.connections.open takes the app-level token (xapp-, connections:write), not a bot token, and answers a
+  // temporary WebSocket URL (https://api.slack.com/methods/apps.connections.open, https://api.slack.com/apis/socket-mode).
+  if (method === 'apps.connections.open') {
+    if (request.method !== 'POST') {
+      record(200, 'insecure_request')
+      return send(response, fail('insecure_request'))
+    }
+    if (!state.appTokens.has(token)) {
+      record(200, token.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth')
+      return send(
+        response,
+        fail(token.startsWith('xoxb-') ? 'not_allowed_token_type' : 'invalid_auth')
+      )
+    }
+    const ticket = randomUUID()
+    socketTickets.add(ticket)
+    record(200, null)
+    const host = request.headers.host ?? '127.0.0.1'
+    return send(response, {
+      body: {
+        ok: true,
+        url: `ws://${host}/link/?ticket=${ticket}&app_id=${state.appTokens.get(token)!.appId}`,
+      },
+    })
   }
   const bot = state.bots.get(token)
   if (!bot) {
@@ -297,6 +339,39 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
   })
+  // Socket Mode (https://api.slack.com/apis/connections/socket-implement): a `hello` on connect, then envelopes
+  // {envelope_id, type, payload, accepts_response_payload}; the app answers {envelope_id, payload?} as its ack.
+  const webSockets = new Set<WebSocket>()
+  const waiting = new Map<string, (ack: { payload?: unknown }) => void>()
+  const wss = new WebSocketServer({ noServer: true })
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://sandbox')
+    const ticket = url.searchParams.get('ticket') ?? ''
+    if (url.pathname !== '/link/' || !socketTickets.delete(ticket)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      state.socketOpens += 1
+      webSockets.add(ws)
+      ws.on('close', () => webSockets.delete(ws))
+      ws.on('message', (data) => {
+        const message = safeJson(String(data)) as { envelope_id?: string; payload?: unknown }
+        const done = message?.envelope_id ? waiting.get(message.envelope_id) : undefined
+        if (!done) return
+        waiting.delete(message.envelope_id!)
+        done('payload' in message ? { payload: message.payload } : {})
+      })
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: webSockets.size,
+          debug_info: { host: 'sandbox', approximate_connection_time: 18060 },
+          connection_info: { app_id: url.searchParams.get('app_id') },
+        })
+      )
+    })
+  })
   await new Promise<void>((resolve) =>
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve)
   )
@@ -307,8 +382,37 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
     apiUrl: `${url}/api/`,
     responseUrl: (id) => `${url}/response/${id ?? `r${++responseCounter}`}`,
     state,
+    openSockets: () => [...webSockets].filter((ws) => ws.readyState === ws.OPEN).length,
+    deliver(type, payload, { ackTimeoutMs = 3000 } = {}) {
+      const ws = [...webSockets].find((candidate) => candidate.readyState === candidate.OPEN)
+      const envelopeId = randomUUID()
+      const delivery = { envelopeId, type, payload, ack: null as { payload?: unknown } | null }
+      state.deliveries.push(delivery)
+      if (!ws) return Promise.resolve(null)
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          waiting.delete(envelopeId)
+          resolve(null)
+        }, ackTimeoutMs)
+        waiting.set(envelopeId, (ack) => {
+          clearTimeout(timer)
+          delivery.ack = ack
+          resolve(ack)
+        })
+        ws.send(
+          JSON.stringify({
+            envelope_id: envelopeId,
+            type,
+            payload,
+            accepts_response_payload: type === 'slash_commands',
+          })
+        )
+      })
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of webSockets) ws.terminate()
+        wss.close()
         for (const socket of sockets) socket.destroy()
         server.close(() => resolve())
       }),

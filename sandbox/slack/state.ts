@@ -55,7 +55,18 @@ interface PendingFault {
   methods: string[] | null
 }
 
+/** One Socket Mode envelope the sandbox delivered, and the acknowledgement it got (if any). */
+export interface SandboxDelivery {
+  envelopeId: string
+  type: 'slash_commands' | 'interactive' | 'events_api'
+  payload: Record<string, unknown>
+  /** what the app sent back with the envelope id; null while (or if never) acknowledged */
+  ack: { payload?: unknown } | null
+}
+
 export const SLACK_SANDBOX_BOT_TOKEN = 'xoxb-sandbox-0000-bot-token'
+/** The app-level token (`xapp-`, scope connections:write) that opens Socket Mode connections. */
+export const SLACK_SANDBOX_APP_TOKEN = 'xapp-1-A0TOOLBOX-0000-sandbox-app-token'
 export const SLACK_SANDBOX_TEAM: SandboxBot = {
   teamId: 'T0SANDBOX',
   teamName: 'Sandbox Workspace',
@@ -85,6 +96,13 @@ export class SlackSandboxState {
   ephemerals: SandboxEphemeral[] = []
   responses: SandboxResponse[] = []
   calls: SandboxCall[] = []
+  /** app-level tokens and the app they belong to */
+  readonly appTokens = new Map<string, { appId: string }>([
+    [SLACK_SANDBOX_APP_TOKEN, { appId: 'A0TOOLBOX' }],
+  ])
+  /** Socket Mode connections opened with apps.connections.open, ever (a reconnect opens another) */
+  socketOpens = 0
+  deliveries: SandboxDelivery[] = []
   private faults: PendingFault[] = []
   private tsCounter = 0
 
@@ -167,6 +185,8 @@ export class SlackSandboxState {
     this.ephemerals = []
     this.responses = []
     this.calls = []
+    this.deliveries = []
+    this.socketOpens = 0
     this.faults = []
     this.channels = SLACK_SANDBOX_CHANNELS.map((channel) => ({ ...channel }))
   }

@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import AuditEvent from '#models/audit_event'
 import app from '@adonisjs/core/services/app'
 import db from '@adonisjs/lucid/services/db'
 import autotaskConfig from '#config/autotask'
@@ -102,6 +103,13 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     response.assertHeader('location', `/products/${product.id}/setup/autotask`)
     assert.equal(product.status, 'paused')
     assert.lengthOf(await logMessages(product.id, 'product.created'), 1)
+    const created = await AuditEvent.findByOrFail('action', 'product.created')
+    assert.deepInclude(created.$attributes, {
+      accountId: owner.accountId,
+      productId: product.id,
+      productName: 'Harbour Books',
+      actorUserId: owner.id,
+    })
 
     const page = await client.get(`/products/${product.id}/setup/autotask`).loginAs(owner)
     page.assertStatus(200)
@@ -250,6 +258,14 @@ test.group('Add a New Product wizard, against the Autotask and Xero sandboxes', 
     assert.include(line, owner.email)
     assert.notInclude(line, credentials.secret)
     assert.notInclude(line, credentials.integrationCode)
+    // The audit trail names the API user and masks the integration code; the secret is never in it.
+    const audited = await AuditEvent.findByOrFail('action', 'product.autotask_connected')
+    assert.equal(audited.productId, product.id)
+    assert.deepInclude(audited.details!, {
+      username: credentials.username,
+      integrationCode: '••••••',
+    })
+    assert.notInclude(JSON.stringify(audited.details), credentials.secret)
 
     const page = await client.get(`/products/${product.id}/setup/autotask`).loginAs(owner)
     page.assertTextIncludes('name="secret" type="password" value=""')

@@ -6,6 +6,7 @@ import db from '@adonisjs/lucid/services/db'
  * connection, which a transaction would block on SQLite.
  */
 export const appTables = [
+  'audit_events',
   'slack_request_signatures',
   'slack_alert_records',
   'slack_alerts',

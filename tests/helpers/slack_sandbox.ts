@@ -6,6 +6,7 @@ import { Clock, FixedClock } from '#sync/clock'
 import {
   startSlackSandbox,
   SLACK_SANDBOX_BOT_TOKEN,
+  SLACK_SANDBOX_APP_TOKEN,
   SLACK_SANDBOX_TEAM,
   type SlackSandbox,
 } from '#sandbox/slack/index'
@@ -176,4 +177,64 @@ export function buttonsOf(blocks: unknown[] | null) {
 /** All the text of a Block Kit message, for assertions. */
 export function textOf(message: { text: string | null; blocks: unknown[] | null }) {
   return [message.text ?? '', JSON.stringify(message.blocks ?? [])].join('\n')
+}
+
+export type SlackMode = 'http' | 'socket'
+/** The command and alert tests run in both modes (issue 15 §4). */
+export const slackModes: SlackMode[] = ['http', 'socket']
+
+/** Socket Mode on the sandbox: the app token configured and the socket held (stop it after). */
+export async function startSocketMode(sandbox: SlackSandbox) {
+  const { SlackSocketHolder } = await import('#slack/socket_mode')
+  const holder = new SlackSocketHolder(SLACK_SANDBOX_APP_TOKEN)
+  if (!(await holder.tryStart())) throw new Error('the Slack socket lock is held elsewhere')
+  if (sandbox.openSockets() !== 1) throw new Error('the app did not open its socket to the sandbox')
+  return holder
+}
+
+/**
+ * `/toolbox <text>` as Slack sends it: a signed HTTP post, or an envelope down
+ * the socket. Either way, the answer the Slack user sees.
+ */
+export async function sendCommand(
+  mode: SlackMode,
+  client: ApiClient,
+  slack: { sandbox: SlackSandbox; clock: Clock },
+  text: string,
+  slackUserId: string
+) {
+  const body = commandBody(text, slackUserId, slack.sandbox)
+  if (mode === 'socket') {
+    const ack = await slack.sandbox.deliver(
+      'slash_commands',
+      Object.fromEntries(new URLSearchParams(body))
+    )
+    if (!ack) throw new Error('the app did not acknowledge the command within 3 seconds')
+    return ack.payload as { response_type: string; text: string }
+  }
+  const response = await sendSigned(client, '/slack/commands', body, slack.clock)
+  response.assertStatus(200)
+  return response.body() as { response_type: string; text: string }
+}
+
+/** A click on a button of a posted alert, as Slack sends it in either mode; resolves once it is handled. */
+export async function sendClick(
+  mode: SlackMode,
+  client: ApiClient,
+  slack: { sandbox: SlackSandbox; clock: Clock },
+  socket: { settled(): Promise<void> } | null,
+  slackUserId: string,
+  message: { channel: string; ts: string },
+  action: { action_id: string; value?: string }
+) {
+  const body = buttonBody(slack.sandbox, slackUserId, message, action)
+  if (mode === 'socket') {
+    const payload = JSON.parse(new URLSearchParams(body).get('payload')!)
+    const ack = await slack.sandbox.deliver('interactive', payload)
+    if (!ack) throw new Error('the app did not acknowledge the click within 3 seconds')
+    await socket!.settled()
+    return
+  }
+  const response = await sendSigned(client, '/slack/actions', body, slack.clock)
+  response.assertStatus(200)
 }

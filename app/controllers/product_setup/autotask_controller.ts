@@ -4,6 +4,7 @@ import router from '@adonisjs/core/services/router'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { autotaskCredentialsValidator } from '#validators/product_setup'
+import { auditWeb } from '#services/audit_service'
 
 /** Wizard step 2: the Autotask API user, tested before anything is stored. */
 @inject()
@@ -30,6 +31,14 @@ export default class AutotaskSetupController {
         values: { username: input.username, integrationCode: input.integrationCode },
       })
     }
+    await auditWeb(ctx, 'product.autotask_connected', {
+      product,
+      details: {
+        username: input.username,
+        integrationCode: input.integrationCode,
+        zone: result.zone.zoneName,
+      },
+    })
     ctx.session.flash(
       'notice',
       `Autotask connected (zone ${result.zone.zoneName}). Next, connect Xero.`

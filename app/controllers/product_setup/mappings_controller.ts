@@ -4,6 +4,7 @@ import router from '@adonisjs/core/services/router'
 import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { mappingsValidator } from '#validators/product_setup'
+import { auditWeb } from '#services/audit_service'
 
 /** Wizard step 4: Autotask tax regions and billing codes against Xero tax rates and accounts. */
 @inject()
@@ -54,6 +55,10 @@ export default class MappingsSetupController {
         values: input,
       })
     }
+    await auditWeb(ctx, 'product.mappings_changed', {
+      product,
+      details: { changes: result.changes },
+    })
     ctx.session.flash(
       'notice',
       product.isActive

@@ -8,6 +8,7 @@ import ProductSetupService, {
 } from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { xeroCallbackValidator, xeroOrganisationValidator } from '#validators/product_setup'
+import { auditWeb } from '#services/audit_service'
 
 /** Session keys: the authorization in flight, and a sign-in waiting for the organisation to be chosen. */
 const AUTHORIZATION_KEY = 'xeroAuthorization'
@@ -65,6 +66,10 @@ export default class XeroSetupController {
         .redirect()
         .toRoute('product_setup.organisation.edit', { product_id: product.id })
     }
+    await auditWeb(ctx, 'product.xero_connected', {
+      product,
+      details: { organisation: result.connected.tenantName },
+    })
     ctx.session.flash(
       'notice',
       `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`
@@ -105,6 +110,10 @@ export default class XeroSetupController {
         router.makeUrl('product_setup.xero.show', { product_id: product.id })
       )
     }
+    await auditWeb(ctx, 'product.xero_connected', {
+      product,
+      details: { organisation: result.connected.tenantName },
+    })
     ctx.session.flash(
       'notice',
       `Connected to the Xero organisation "${result.connected.tenantName}". Last step: the mappings.`

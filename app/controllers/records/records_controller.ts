@@ -14,6 +14,7 @@ import SyncLog from '#models/sync_log'
 import InvoiceRecord from '#models/invoice_record'
 import DiagnosticTrace from '#sync/diagnostic_trace'
 import type Product from '#models/product'
+import { auditWeb } from '#services/audit_service'
 
 /**
  * The Invoices and Purchase Orders tabs share everything but their columns:
@@ -112,6 +113,11 @@ export default abstract class RecordsController {
             await ctx.containerResolver.make(DiagnosticTrace)
           ).enter(product, record, user.email)
         : await this.statuses.apply(this.kind, record, action, user.email)
+    if (result.ok)
+      await auditWeb(ctx, `record.${action}`, {
+        product,
+        record: { kind: this.kind, id: record.id, label: this.recordKind.numberOf(record) },
+      })
     ctx.response.header('HX-Trigger', 'records-changed')
     if (!result.ok) ctx.response.status(422)
     const notice =

@@ -161,6 +161,7 @@ export const HELP_TEXT = [
   '• `sync now <product>` — ask the engine to run now (plans with on-demand sync)',
   '• `pause <product>` / `resume <product>` — stop or start syncing a product',
   '• `link <your e-mail>` — ask to link your Slack user to your Accounting Toolbox user',
-  '• `approve <e-mail or @user>` — owners and admins approve a link request',
+  "• `approve <@user>` — owners and admins approve that Slack user's link request",
+  "• `unlink <@user>` — owners and admins remove a Slack user's link or request",
   '• `help` — this list',
 ].join('\n')
