@@ -5,7 +5,9 @@ import type {
   BillingCode,
   BillingItem,
   Company,
+  CompanyName,
   ConnectionTestResult,
+  FieldInformation,
   Invoice,
   PurchaseOrder,
   PurchaseOrderItem,
@@ -103,6 +105,12 @@ export abstract class AutotaskClient {
   abstract taxes(): Promise<Tax[]>
 
   abstract billingCodes(): Promise<BillingCode[]>
+
+  /** The fields of an entity with their picklists (entityInformation/fields). */
+  abstract fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]>
+
+  /** Every company's id, name and active flag, for the settings' lists. */
+  abstract companyNames(): Promise<CompanyName[]>
 
   /** Pages of purchase orders in the given statuses and/or created, submitted or cancelled since a cursor. */
   abstract purchaseOrders(

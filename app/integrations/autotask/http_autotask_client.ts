@@ -17,6 +17,8 @@ import {
   type BillingCode,
   type BillingItem,
   type Company,
+  type CompanyName,
+  type FieldInformation,
   type ConnectionTestResult,
   type Invoice,
   type PurchaseOrder,
@@ -306,6 +308,23 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   billingCodes(): Promise<BillingCode[]> {
     return this.#all<BillingCode>('BillingCodes', [{ op: 'gte', field: 'id', value: 0 }])
+  }
+
+  async fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]> {
+    const result = await this.#request<{ fields?: FieldInformation[] }>(
+      'GET',
+      `v1.0/${entity}/entityInformation/fields`,
+      { entity, purpose: `read the fields of ${entity}` }
+    )
+    return result.fields ?? []
+  }
+
+  companyNames(): Promise<CompanyName[]> {
+    return this.#all<CompanyName>(
+      'Companies',
+      [{ op: 'gte', field: 'id', value: 0 }],
+      ['id', 'companyName', 'isActive']
+    )
   }
 
   purchaseOrders(query: PurchaseOrderQuery): AsyncGenerator<PurchaseOrder[], void, undefined> {
