@@ -46,7 +46,7 @@ export default class LiveListService {
   ): Promise<Record<K, LiveListView>> {
     const cached = await LiveList.query()
       .where('product_id', product.id)
-      .whereIn('kind', kinds as readonly string[])
+      .whereIn('kind', [...kinds] as string[])
     const missing = kinds.filter((kind) => !cached.some((row) => row.kind === kind))
     // Fetched side by side, stored one after another (parallel upserts of one table deadlock on MySQL).
     const fetched = await Promise.all(missing.map((kind) => this.fetchOutcome(product, kind)))
@@ -127,6 +127,11 @@ export default class LiveListService {
           )
           .sort((a, b) => a.code!.localeCompare(b.code!, 'en', { numeric: true }))
           .map((account) => ({ value: account.code!, label: `${account.code} · ${account.name}` }))
+      }
+      if (kind === 'xero_branding_themes') {
+        return (await this.xero.getBrandingThemes(connection))
+          .sort((a, b) => a.sortOrder - b.sortOrder)
+          .map((theme) => ({ value: theme.brandingThemeId, label: theme.name }))
       }
       return (await this.xero.getTaxRates(connection))
         .filter((rate) => rate.status === 'ACTIVE' && rate.taxType)

@@ -6,6 +6,7 @@ import type { ProductSettings } from '#models/product'
 import type { productSettingsValidator } from '#validators/product_settings'
 import type { SettingsChoices } from '#validators/product_settings'
 import SyncLogService from '#services/sync_log_service'
+import SyncLog from '#models/sync_log'
 import LiveListService, { type LiveListView } from '#services/live_list_service'
 import type { LiveListKind } from '#enums/live_list'
 
@@ -15,6 +16,7 @@ export type SettingsInput = Infer<typeof productSettingsValidator>
 export const SETTINGS_LISTS = [
   'xero_accounts',
   'xero_tax_rates',
+  'xero_branding_themes',
   'autotask_po_statuses',
   'autotask_companies',
 ] as const satisfies readonly LiveListKind[]
@@ -25,6 +27,8 @@ export type SettingsLists = Record<(typeof SETTINGS_LISTS)[number], LiveListView
 export interface ListField {
   name:
     | 'roundingAccountCode'
+    | 'uncodedAccountCode'
+    | 'brandingThemeId'
     | 'purchaseOrderAccountCode'
     | 'purchaseOrderTaxType'
     | 'purchaseOrderTriggerStatus'
@@ -40,6 +44,18 @@ export const LIST_FIELDS: Record<ListField['name'], ListField> = {
     kind: 'xero_accounts',
     label: 'Rounding account',
     blank: 'No rounding account',
+  },
+  uncodedAccountCode: {
+    name: 'uncodedAccountCode',
+    kind: 'xero_accounts',
+    label: 'Uncoded account, for lines no mapping covers',
+    blank: 'None: such invoices fault until mapped',
+  },
+  brandingThemeId: {
+    name: 'brandingThemeId',
+    kind: 'xero_branding_themes',
+    label: 'Branding theme',
+    blank: "Xero's default theme",
   },
   purchaseOrderTriggerStatus: {
     name: 'purchaseOrderTriggerStatus',
@@ -66,6 +82,10 @@ export function currentValue(settings: ProductSettings, field: ListField['name']
   switch (field) {
     case 'roundingAccountCode':
       return settings.roundingLine.accountCode ?? ''
+    case 'uncodedAccountCode':
+      return settings.uncodedAccountCode ?? ''
+    case 'brandingThemeId':
+      return settings.brandingThemeId ?? ''
     case 'purchaseOrderTriggerStatus':
       return String(settings.purchaseOrders.triggerStatus)
     case 'purchaseOrderAccountCode':
@@ -97,18 +117,30 @@ export default class ProductSettingsService {
       accounts: [
         ...values('xero_accounts'),
         currentValue(settings, 'roundingAccountCode'),
+        currentValue(settings, 'uncodedAccountCode'),
         currentValue(settings, 'purchaseOrderAccountCode'),
       ].filter(Boolean),
       taxRates: [...values('xero_tax_rates'), currentValue(settings, 'purchaseOrderTaxType')],
+      brandingThemes: [
+        ...values('xero_branding_themes'),
+        currentValue(settings, 'brandingThemeId'),
+      ].filter(Boolean),
       purchaseOrderStatuses: [
         ...values('autotask_po_statuses'),
         currentValue(settings, 'purchaseOrderTriggerStatus'),
       ],
       companies: [...values('autotask_companies'), ...skipped],
     }
+    const uncoded = await SyncLog.query()
+      .where('product_id', product.id)
+      .where('event', 'invoice.uncoded_line')
+      .count('* as total')
+      .first()
     return {
       lists,
       choices,
+      /** invoice lines sent to the uncoded account so far (each one logged) */
+      uncodedLines: Number(uncoded?.$extras.total ?? 0),
       skippedCompanies: skipped.map((id) => ({
         value: id,
         label: companyNames.get(id) ?? `Company #${id} (not in the Autotask list)`,
@@ -137,6 +169,8 @@ export default class ProductSettingsService {
         tolerance: input.roundingTolerance.toFixed(2),
       },
       stampWebServiceDate: input.stampWebServiceDate ?? false,
+      brandingThemeId: input.brandingThemeId ?? null,
+      uncodedAccountCode: input.uncodedAccountCode ?? null,
       slackChannel: input.slackChannel ?? null,
       purchaseOrders: {
         // Purchase orders stay off on plans without them, whatever the form says.

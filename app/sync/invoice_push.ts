@@ -57,6 +57,7 @@ interface Candidate {
   foundBy?: string
   /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
   notes?: string[]
+  uncoded?: string[]
   /** the status we would have sent, when Xero's was further along and kept */
   statusNotSent?: string
 }
@@ -213,7 +214,7 @@ export default class InvoicePush {
         batch.fault(record, mapped.reason, mapped.hint)
         continue
       }
-      candidates.push({ record, input: mapped.input, notes: mapped.notes })
+      candidates.push({ record, input: mapped.input, notes: mapped.notes, uncoded: mapped.uncoded })
     }
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
@@ -604,6 +605,13 @@ export default class InvoicePush {
         : ''
       for (const note of candidates[result.index].notes ?? [])
         batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
+      for (const line of candidates[result.index].uncoded ?? [])
+        batch.log(
+          record,
+          'warn',
+          'invoice.uncoded_line',
+          `Invoice ${record.invoiceNumber}: ${line}`
+        )
       const label = invoice.invoiceNumber ?? invoice.invoiceId
       batch.synced(
         record,

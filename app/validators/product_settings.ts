@@ -7,6 +7,7 @@ const checkbox = () => vine.boolean().optional()
 export interface SettingsChoices {
   accounts: string[]
   taxRates: string[]
+  brandingThemes: string[]
   purchaseOrderStatuses: string[]
   companies: string[]
 }
@@ -45,8 +46,10 @@ export const productSettingsValidator = vine.withMetaData<SettingsChoices>().com
       .in(choicesOf('accounts'))
       .optional()
       .requiredIfExists('roundingLineEnabled'),
+    uncodedAccountCode: vine.string().trim().in(choicesOf('accounts')).optional(),
     roundingTolerance: vine.number().min(0).max(10).decimal([0, 2]),
     stampWebServiceDate: checkbox(),
+    brandingThemeId: vine.string().trim().in(choicesOf('brandingThemes')).optional(),
     slackChannel: vine
       .string()
       .trim()

@@ -29,6 +29,7 @@ import {
   type XeroLineItem,
   type XeroLineItemInput,
   type XeroOrganisation,
+  type XeroBrandingTheme,
   type XeroPurchaseOrder,
   type XeroPurchaseOrderInput,
   type XeroTaxRate,
@@ -122,6 +123,7 @@ function invoiceIn(invoice: any): XeroInvoice {
     lineItems: lineItemsIn(invoice.lineItems),
     updatedAt: dateOrNull(invoice.updatedDateUTC),
     url: invoice.url || null,
+    brandingThemeId: invoice.brandingThemeID ?? null,
   }
 }
 
@@ -140,6 +142,7 @@ function invoiceOut(invoice: XeroInvoiceInput) {
     lineItems: lineItemsOut(invoice.lineItems),
     total: amount(invoice.total),
     sentToContact: invoice.sentToContact,
+    brandingThemeID: invoice.brandingThemeId,
     url: invoice.url,
   } as any
 }
@@ -572,6 +575,15 @@ export class XeroNodeGateway extends XeroGateway {
         name: option.name ?? '',
         status: String(option.status ?? ''),
       })),
+    }))
+  }
+
+  async getBrandingThemes(connection: XeroConnection): Promise<XeroBrandingTheme[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getBrandingThemes(tenantId))
+    return (body.brandingThemes ?? []).map((theme) => ({
+      brandingThemeId: theme.brandingThemeID ?? '',
+      name: theme.name ?? '',
+      sortOrder: theme.sortOrder ?? 0,
     }))
   }
 
