@@ -78,6 +78,9 @@ router
         router
           .put('/mappings', [MappingsSetupController, 'update'])
           .as('product_setup.mappings.update')
+        router
+          .post('/mappings/resync-held', [MappingsSetupController, 'resyncHeld'])
+          .as('product_setup.mappings.resync_held')
       })
       .prefix('/products/:product_id/setup')
       .where('product_id', router.matchers.number())
