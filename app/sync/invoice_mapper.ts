@@ -121,7 +121,7 @@ export function mapInvoice(
       unitAmount: fitted.unitAmount.toFixed(4),
       lineAmount: fitted.lineAmount.toFixed(2),
       accountCode: account,
-      itemCode,
+      ...(itemCode ? { itemCode } : {}),
       taxType: taxType.value,
     })
   }
@@ -169,7 +169,7 @@ export function mapInvoice(
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,
-      brandingThemeId: settings.brandingThemeId ?? undefined,
+      ...(settings.brandingThemeId ? { brandingThemeId: settings.brandingThemeId } : {}),
       url: invoiceMarker(record),
     },
   }
