@@ -70,7 +70,13 @@ test.group('Settings chosen from live lists', (group) => {
     const cached = await LiveList.query().where('product_id', product.id)
     assert.sameMembers(
       cached.map((row) => row.kind),
-      ['xero_accounts', 'xero_tax_rates', 'autotask_po_statuses', 'autotask_companies']
+      [
+        'xero_accounts',
+        'xero_tax_rates',
+        'xero_branding_themes',
+        'autotask_po_statuses',
+        'autotask_companies',
+      ]
     )
     // A second view reads the cache: Autotask is not asked again.
     const before = sandboxes.autotask.state.requests.length
