@@ -119,8 +119,9 @@ test.group('Coding invoices: items, the uncoded account, the branding theme', (g
     const faulted = await InvoiceRecord.query()
       .where('product_id', world.product.id)
       .where('status', 'fault')
-      .whereLike(
+      .where(
         'fault_reason',
+        'like',
         'Billing code % has no Xero account, and there is no default account.'
       )
     assert.isAbove(faulted.length, 0)

@@ -72,7 +72,7 @@ test.group('Mappings: values seen on invoices that nothing maps', (group) => {
     // Faults of another kind (a negative total) stay where they are.
     const negative = await InvoiceRecord.query()
       .where('product_id', world.product.id)
-      .whereLike('fault_reason', 'The invoice total is negative%')
+      .where('fault_reason', 'like', 'The invoice total is negative%')
     for (const record of negative) assert.equal(record.status, 'fault')
     const moves = await logMessages(world.product.id, 'invoice.resync')
     assert.lengthOf(moves, faulted.length)
