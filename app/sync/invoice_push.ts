@@ -16,7 +16,11 @@ import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
-import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
+import ContactResolver, {
+  autotaskContactDetails,
+  companyProblem,
+  type ContactOutcome,
+} from '#sync/contact_resolver'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import {
   isMarkedFor,
@@ -95,7 +99,7 @@ export default class InvoicePush {
   ): Promise<PushStats> {
     const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
     const contacts = new Map<number, ContactOutcome>()
-    await this.resolveContactsAhead(product, syncRunId, xero, contacts)
+    await this.resolveContactsAhead(product, syncRunId, xero, contacts, autotask)
     while (!(await shouldStop())) {
       const claim = await this.leases.claim(
         'invoice',
@@ -131,7 +135,8 @@ export default class InvoicePush {
     product: Product,
     syncRunId: number,
     xero: XeroGateway,
-    contacts: Map<number, ContactOutcome>
+    contacts: Map<number, ContactOutcome>,
+    autotask: AutotaskClient
   ) {
     const companies = await db
       .from('invoice_records')
@@ -148,7 +153,7 @@ export default class InvoicePush {
       xero,
       companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name })),
       syncRunId,
-      { known: contacts }
+      { known: contacts, details: autotaskContactDetails(autotask) }
     )
   }
 
@@ -195,7 +200,7 @@ export default class InvoicePush {
       xero,
       records.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
       batch.syncRunId,
-      { known }
+      { known, details: autotaskContactDetails(autotask) }
     )
 
     const candidates: Candidate[] = []

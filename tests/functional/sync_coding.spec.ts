@@ -129,4 +129,35 @@ test.group('Coding invoices: items, the uncoded account, the branding theme', (g
     for (const record of faulted) assert.isFalse(numbers.has(record.invoiceNumber!))
     for (const record of faulted) assert.include(record.faultHint ?? '', 'name an uncoded account')
   }).timeout(60_000)
+
+  test('a contact the engine creates carries the billing address, phone and the billing contact e-mail from Autotask', async ({
+    assert,
+  }) => {
+    const outcome = await world.run()
+    assert.equal(outcome.run!.state, 'succeeded', outcome.run!.error ?? '')
+    const companies = world.autotask.state.tables.Companies
+    const contacts = [...world.autotask.state.tables.Contacts.values()]
+    const created = world.xero.state
+      .organisation(NZ)!
+      .contacts.filter(
+        (contact) => contact.ContactNumber && companies.has(Number(contact.ContactNumber))
+      )
+      .filter((contact) => !['1001', '1002', '1003', '1004'].includes(contact.ContactNumber!))
+    assert.isAbove(created.length, 0, 'the run created contacts')
+    for (const contact of created) {
+      const company = companies.get(Number(contact.ContactNumber))!
+      const billing = contacts.find((candidate) => candidate.companyID === company.id)!
+      assert.equal(contact.EmailAddress, billing.emailAddress, `e-mail of ${contact.Name}`)
+      assert.deepInclude(contact.Addresses as object[], {
+        AddressType: 'POBOX',
+        AddressLine1: company.address1,
+        City: company.city,
+        PostalCode: company.postalCode,
+      })
+      assert.deepInclude(contact.Phones as object[], {
+        PhoneType: 'DEFAULT',
+        PhoneNumber: company.phone,
+      })
+    }
+  }).timeout(60_000)
 })

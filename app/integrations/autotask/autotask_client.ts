@@ -3,6 +3,7 @@ import type {
   AutotaskCursor,
   AutotaskEntity,
   BillingCode,
+  BillingContact,
   BillingItem,
   Company,
   CompanyName,
@@ -108,6 +109,9 @@ export abstract class AutotaskClient {
 
   /** The fields of an entity with their picklists (entityInformation/fields). */
   abstract fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]>
+
+  /** The active primary contact of each company asked (missing ones are absent from the map). */
+  abstract billingContacts(companyIds: readonly number[]): Promise<Map<number, BillingContact>>
 
   /** Every company's id, name and active flag, for the settings' lists. */
   abstract companyNames(): Promise<CompanyName[]>

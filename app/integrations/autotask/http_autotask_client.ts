@@ -15,6 +15,7 @@ import {
   type AutotaskCursor,
   type AutotaskEntity,
   type BillingCode,
+  type BillingContact,
   type BillingItem,
   type Company,
   type CompanyName,
@@ -317,6 +318,25 @@ export class HttpAutotaskClient extends AutotaskClient {
       { entity, purpose: `read the fields of ${entity}` }
     )
     return result.fields ?? []
+  }
+
+  async billingContacts(companyIds: readonly number[]): Promise<Map<number, BillingContact>> {
+    const byCompany = new Map<number, BillingContact>()
+    for (const values of chunk(uniqueIds(companyIds), this.#options.inFilterChunkSize)) {
+      const contacts = await this.#all<BillingContact & { primaryContact: boolean }>(
+        'Contacts',
+        [
+          { op: 'in', field: 'companyID', value: values },
+          { op: 'eq', field: 'primaryContact', value: true },
+          { op: 'eq', field: 'isActive', value: true },
+        ],
+        ['id', 'companyID', 'firstName', 'lastName', 'emailAddress', 'primaryContact']
+      )
+      for (const contact of contacts.sort((a, b) => a.id - b.id)) {
+        if (!byCompany.has(contact.companyID)) byCompany.set(contact.companyID, contact)
+      }
+    }
+    return byCompany
   }
 
   companyNames(): Promise<CompanyName[]> {

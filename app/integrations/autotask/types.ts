@@ -8,6 +8,7 @@
 
 export type AutotaskEntity =
   | 'Companies'
+  | 'Contacts'
   | 'Invoices'
   | 'BillingItems'
   | 'BillingCodes'
@@ -310,6 +311,15 @@ export interface FieldInformation {
   dataType: string
   isPickList: boolean
   picklistValues: PicklistValue[] | null
+}
+
+/** A company's billing contact (Contacts with primaryContact): who receives its invoices. */
+export interface BillingContact {
+  id: number
+  companyID: number
+  firstName: string | null
+  lastName: string | null
+  emailAddress: string | null
 }
 
 /** A company as the settings' lists show it: id and name only. */

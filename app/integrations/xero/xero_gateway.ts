@@ -134,6 +134,15 @@ export interface XeroContactInput {
   firstName?: string
   lastName?: string
   isSupplier?: boolean
+  /** the billing address (Xero's POBOX address is the one invoices show) */
+  address?: {
+    lines: string[]
+    city?: string
+    region?: string
+    postalCode?: string
+    attentionTo?: string
+  }
+  phone?: string
 }
 
 export interface XeroContact {

@@ -511,6 +511,20 @@ export class XeroNodeGateway extends XeroGateway {
       firstName: contact.firstName,
       lastName: contact.lastName,
       isSupplier: contact.isSupplier,
+      addresses: contact.address
+        ? [
+            {
+              addressType: 'POBOX',
+              addressLine1: contact.address.lines[0],
+              addressLine2: contact.address.lines[1],
+              city: contact.address.city,
+              region: contact.address.region,
+              postalCode: contact.address.postalCode,
+              attentionTo: contact.address.attentionTo,
+            },
+          ]
+        : undefined,
+      phones: contact.phone ? [{ phoneType: 'DEFAULT', phoneNumber: contact.phone }] : undefined,
     }))
     const body = await this.call(connection, (api, tenantId) =>
       api.createContacts(tenantId, { contacts: payload as any }, false, options.idempotencyKey)
