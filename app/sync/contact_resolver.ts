@@ -40,7 +40,7 @@ export function autotaskContactDetails(autotask: AutotaskClient): ContactDetails
         Boolean(line?.trim())
       )
       details.set(id, {
-        emailAddress: contact?.emailAddress?.trim() || undefined,
+        emailAddress: usableEmail(contact?.emailAddress),
         firstName: contact?.firstName?.trim() || undefined,
         lastName: contact?.lastName?.trim() || undefined,
         phone: company?.phone?.trim() || undefined,
@@ -57,6 +57,12 @@ export function autotaskContactDetails(autotask: AutotaskClient): ContactDetails
     }
     return details
   }
+}
+
+/** Xero's EmailAddress holds at most 255 characters (xero_accounting.yaml, Contact); anything else is left out, not cut. */
+function usableEmail(value: string | null | undefined) {
+  const email = value?.trim()
+  return email && email.length <= 255 && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined
 }
 
 export type ContactOutcome =

@@ -568,6 +568,7 @@ export class SeedGenerator {
       .normalize('NFKD')
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
+      .slice(0, 40)
     this.tables.Contacts.set(
       id,
       blankRecord('Contacts', {
