@@ -17,6 +17,7 @@ const SyncLogsController = () => import('#controllers/sync_logs_controller')
 const ProductSyncsController = () => import('#controllers/product_syncs_controller')
 const AnalyticsController = () => import('#controllers/analytics_controller')
 const ProductSettingsController = () => import('#controllers/product_settings_controller')
+const ProductSettingListsController = () => import('#controllers/product_setting_lists_controller')
 const UsersController = () => import('#controllers/users_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 const TwoFactorController = () => import('#controllers/two_factor_controller')
@@ -110,6 +111,9 @@ router
         router
           .put('/mappings', [MappingsSetupController, 'update'])
           .as('product_setup.mappings.update')
+        router
+          .post('/mappings/resync-held', [MappingsSetupController, 'resyncHeld'])
+          .as('product_setup.mappings.resync_held')
       })
       .prefix('/products/:product_id/setup')
       .where('product_id', router.matchers.number())
@@ -194,6 +198,20 @@ router
         router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
         router.get('/settings', [ProductSettingsController, 'edit']).as('product_settings.edit')
         router.put('/settings', [ProductSettingsController, 'update']).as('product_settings.update')
+        // Settings chosen from lists fetched from Xero and Autotask: a field, a refresh, the company search.
+        router
+          .get('/settings/fields/:field', [ProductSettingListsController, 'field'])
+          .as('product_setting_lists.field')
+        router
+          .post('/settings/lists/:kind/refresh', [ProductSettingListsController, 'refresh'])
+          .as('product_setting_lists.refresh')
+        router
+          .get('/settings/companies', [ProductSettingListsController, 'companies'])
+          .as('product_setting_lists.companies')
+        router
+          .get('/settings/companies/:company_id', [ProductSettingListsController, 'company'])
+          .as('product_setting_lists.company')
+          .where('company_id', router.matchers.number())
       })
       .prefix('/products/:product_id')
       .where('product_id', router.matchers.number())

@@ -1,6 +1,9 @@
 import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
-import ProductSettingsService from '#services/product_settings_service'
+import ProductSettingsService, {
+  currentValue,
+  LIST_FIELDS,
+} from '#services/product_settings_service'
 import ProductPolicy from '#policies/product_policy'
 import type Product from '#models/product'
 import { productSettingsValidator } from '#validators/product_settings'
@@ -20,8 +23,11 @@ export default class ProductSettingsController {
     const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     // Shared before validating, so a 422 re-render of the form has its page state.
-    ctx.view.share(await this.state(ctx, product))
-    const input = await ctx.request.validateUsing(productSettingsValidator)
+    const state = await this.state(ctx, product)
+    ctx.view.share(state)
+    const input = await ctx.request.validateUsing(productSettingsValidator, {
+      meta: state.choices,
+    })
     const { changed, changes } = await this.settings.update(
       product,
       ctx.account,
@@ -45,9 +51,18 @@ export default class ProductSettingsController {
 
   private async state(ctx: HttpContext, product: Product) {
     const canAct = await ctx.bouncer.with(ProductPolicy).allows('act', product)
+    const form = await this.settings.form(product)
     return {
       product,
       settings: product.effectiveSettings,
+      ...form,
+      listFields: LIST_FIELDS,
+      listValues: Object.fromEntries(
+        Object.keys(LIST_FIELDS).map((name) => [
+          name,
+          currentValue(product.effectiveSettings, name as keyof typeof LIST_FIELDS),
+        ])
+      ),
       canAct,
       activeTab: 'product_settings.edit',
     }

@@ -14,7 +14,7 @@ export const linkKinds = ['company_contact', 'invoice', 'purchase_order'] as con
 export type LinkKind = (typeof linkKinds)[number]
 
 /** What an Autotask value is mapped to in Xero. */
-export const mappingKinds = ['tax_region', 'billing_code'] as const
+export const mappingKinds = ['tax_region', 'billing_code', 'billing_code_item'] as const
 export type MappingKind = (typeof mappingKinds)[number]
 
 /** `autotask_value` of the mapping used when no specific one exists (e.g. the default account). */

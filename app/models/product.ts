@@ -39,6 +39,10 @@ export interface ProductSettings {
     accountCode: string
     taxType: string
   }
+  /** Xero account of lines no mapping covers (null: such lines fault) */
+  uncodedAccountCode: string | null
+  /** the Xero branding theme of every invoice (null: Xero's default theme) */
+  brandingThemeId: string | null
   /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
   currency: string | null
 }
@@ -65,6 +69,8 @@ export const defaultProductSettings: ProductSettings = {
     accountCode: '300',
     taxType: 'INPUT2',
   },
+  uncodedAccountCode: null,
+  brandingThemeId: null,
   currency: null,
 }
 

@@ -76,14 +76,18 @@ export interface MappingRow {
 export interface MappingForm {
   taxRegions: MappingRow[]
   billingCodes: MappingRow[]
+  /** the same billing codes, each with the Xero item it is mapped to (optional) */
+  billingCodeItems: MappingRow[]
   taxRateOptions: MappingOption[]
   accountOptions: MappingOption[]
+  itemOptions: MappingOption[]
   defaultAccount: string | null
 }
 
 export interface MappingInput {
   taxRegions?: Record<string, string | undefined>
   billingCodes?: Record<string, string | undefined>
+  billingCodeItems?: Record<string, string | undefined>
   defaultAccount: string
 }
 
@@ -262,16 +266,17 @@ export default class ProductSetupService {
       xeroLists = await Promise.all([
         this.xero.getTaxRates(xeroConnectionOf(product)),
         this.xero.getAccounts(xeroConnectionOf(product)),
+        this.xero.getItems(xeroConnectionOf(product)),
       ])
     } catch (error) {
       if (!(error instanceof XeroError)) throw error
       return { ok: false, step: 'xero', reason: plainXeroReason(error) }
     }
     const [regions, taxes, codes] = loaded
-    const [rates, accounts] = xeroLists
+    const [rates, accounts, items] = xeroLists
     const stored = await Mapping.query()
       .where('product_id', product.id)
-      .whereIn('kind', ['tax_region', 'billing_code'])
+      .whereIn('kind', ['tax_region', 'billing_code', 'billing_code_item'])
     const storedValue = (kind: MappingKind, autotaskValue: string) =>
       stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)
         ?.xeroValue ?? null
@@ -282,6 +287,8 @@ export default class ProductSetupService {
       .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code!.localeCompare(b.code!))
     const accountCodes = new Set(usableAccounts.map((account) => account.code!))
     const rateTypes = new Set(usableRates.map((rate) => rate.taxType))
+    const itemCodes = new Set(items.map((item) => item.code))
+    const activeCodes = codes.filter((code) => code.isActive)
     const keep = (value: string | null, allowed: Set<string>) =>
       value !== null && allowed.has(value) ? value : null
 
@@ -301,18 +308,26 @@ export default class ProductSetupService {
                 matchTaxRate(region.name, rate, usableRates),
             }
           }),
-        billingCodes: codes
-          .filter((code) => code.isActive)
-          .map((code) => ({
-            key: formKey(code.id),
-            autotaskValue: String(code.id),
-            autotaskLabel: code.externalNumber
-              ? `${code.name} (GL ${code.externalNumber})`
-              : code.name,
-            selected:
-              keep(storedValue('billing_code', String(code.id)), accountCodes) ??
-              matchAccount(code.name, code.externalNumber, usableAccounts),
-          })),
+        billingCodeItems: activeCodes.map((code) => ({
+          key: formKey(code.id),
+          autotaskValue: String(code.id),
+          autotaskLabel: code.name,
+          selected: keep(storedValue('billing_code_item', String(code.id)), itemCodes),
+        })),
+        itemOptions: items
+          .filter((item) => item.code)
+          .sort((a, b) => a.code.localeCompare(b.code))
+          .map((item) => ({ value: item.code, label: `${item.code} · ${item.name}` })),
+        billingCodes: activeCodes.map((code) => ({
+          key: formKey(code.id),
+          autotaskValue: String(code.id),
+          autotaskLabel: code.externalNumber
+            ? `${code.name} (GL ${code.externalNumber})`
+            : code.name,
+          selected:
+            keep(storedValue('billing_code', String(code.id)), accountCodes) ??
+            matchAccount(code.name, code.externalNumber, usableAccounts),
+        })),
         taxRateOptions: usableRates.map((rate) => ({
           value: rate.taxType,
           label: `${rate.name} (${new Decimal(rate.rate).toString()}%)`,
@@ -340,6 +355,7 @@ export default class ProductSetupService {
   > {
     const rates = new Map(form.taxRateOptions.map((option) => [option.value, option.label]))
     const accounts = new Map(form.accountOptions.map((option) => [option.value, option.label]))
+    const items = new Map(form.itemOptions.map((option) => [option.value, option.label]))
     if (!accounts.has(input.defaultAccount)) {
       return {
         ok: false,
@@ -353,6 +369,7 @@ export default class ProductSetupService {
     const wanted: PlannedMapping[] = [
       ...form.taxRegions.map(planned('tax_region', input.taxRegions, rates)),
       ...form.billingCodes.map(planned('billing_code', input.billingCodes, accounts)),
+      ...form.billingCodeItems.map(planned('billing_code_item', input.billingCodeItems, items)),
       {
         kind: 'billing_code',
         row: { autotaskValue: DEFAULT_MAPPING_VALUE, autotaskLabel: 'Default account' },

@@ -8,11 +8,61 @@ import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLogService from '#services/sync_log_service'
 import { waitingOutRateLimits } from '#sync/rate_limits'
 import { fitText } from '#sync/text'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 
 export interface CompanyRef {
   id: number
   name: string
   number?: string | null
+}
+
+/** What a new Xero contact learns from Autotask: billing address, phone, the billing contact's e-mail. */
+export type ContactDetails = Pick<
+  XeroContactInput,
+  'emailAddress' | 'firstName' | 'lastName' | 'address' | 'phone'
+>
+
+/** Looks up the details of companies about to become Xero contacts. */
+export type ContactDetailsLookup = (companyIds: number[]) => Promise<Map<number, ContactDetails>>
+
+/** The details Autotask holds for companies: the company's address and phone, its primary contact's e-mail and name. */
+export function autotaskContactDetails(autotask: AutotaskClient): ContactDetailsLookup {
+  return async (companyIds) => {
+    const [companies, contacts] = await Promise.all([
+      autotask.companiesByIds(companyIds),
+      autotask.billingContacts(companyIds),
+    ])
+    const details = new Map<number, ContactDetails>()
+    for (const id of companyIds) {
+      const company = companies.get(id)
+      const contact = contacts.get(id)
+      const lines = [company?.address1, company?.address2].filter((line): line is string =>
+        Boolean(line?.trim())
+      )
+      details.set(id, {
+        emailAddress: usableEmail(contact?.emailAddress),
+        firstName: contact?.firstName?.trim() || undefined,
+        lastName: contact?.lastName?.trim() || undefined,
+        phone: company?.phone?.trim() || undefined,
+        address:
+          lines.length || company?.city
+            ? {
+                lines,
+                city: company?.city ?? undefined,
+                region: company?.state ?? undefined,
+                postalCode: company?.postalCode ?? undefined,
+              }
+            : undefined,
+      })
+    }
+    return details
+  }
+}
+
+/** Xero's EmailAddress holds at most 255 characters (xero_accounting.yaml, Contact); anything else is left out, not cut. */
+function usableEmail(value: string | null | undefined) {
+  const email = value?.trim()
+  return email && email.length <= 255 && /^[^@\s]+@[^@\s]+$/.test(email) ? email : undefined
 }
 
 export type ContactOutcome =
@@ -114,7 +164,12 @@ export default class ContactResolver {
     xero: XeroGateway,
     companies: CompanyRef[],
     syncRunId: number | null,
-    options: { dryRun?: boolean; known?: Map<number, ContactOutcome> } = {}
+    options: {
+      dryRun?: boolean
+      known?: Map<number, ContactOutcome>
+      /** fills new contacts' address, phone and e-mail (without it they get name and number only) */
+      details?: ContactDetailsLookup
+    } = {}
   ) {
     const outcomes = new Map<number, ContactOutcome>()
     const known = options.known
@@ -173,10 +228,14 @@ export default class ContactResolver {
 
     for (let start = 0; start < toCreate.length; start += XERO_BATCH_LIMIT) {
       const batch = toCreate.slice(start, start + XERO_BATCH_LIMIT)
+      const details = options.details
+        ? await options.details(batch.map((company) => company.id))
+        : new Map<number, ContactDetails>()
       const inputs: XeroContactInput[] = batch.map((company) => ({
         name: fitText(company.name.trim(), MAX_CONTACT_NAME),
         contactNumber: String(company.id),
         accountNumber: company.number ?? undefined,
+        ...details.get(company.id),
       }))
       const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
       const results = await waitingOutRateLimits(() =>

@@ -120,6 +120,11 @@ export default class DiagnosticTrace {
             .filter((m) => m.kind === 'billing_code')
             .map((m) => [m.autotaskValue, m.xeroValue])
         ),
+        items: new Map(
+          mappings
+            .filter((m) => m.kind === 'billing_code_item')
+            .map((m) => [m.autotaskValue, m.xeroValue])
+        ),
         taxRates: new Map(
           rates.filter((r) => r.status === 'ACTIVE').map((r) => [r.taxType, new Decimal(r.rate)])
         ),

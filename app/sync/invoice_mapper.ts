@@ -13,13 +13,23 @@ export interface MappingContext {
   taxTypes: Map<string, string>
   /** Autotask billing code id (or '*') → Xero account code */
   accounts: Map<string, string>
+  /** Autotask billing code id → Xero item code (the line takes the item's code) */
+  items?: Map<string, string>
   /** Xero tax type → rate in percent */
   taxRates: Map<string, Decimal>
   settings: ProductSettings
 }
 
 export type MappedInvoice =
-  | { ok: true; input: XeroInvoiceInput; total: Decimal; reference: string | null; notes: string[] }
+  | {
+      ok: true
+      input: XeroInvoiceInput
+      total: Decimal
+      reference: string | null
+      notes: string[]
+      /** one sentence per line no mapping covered, sent to the uncoded account */
+      uncoded: string[]
+    }
   | { ok: false; reason: string; hint: string }
 
 /** Xero's longest line description (its API documentation; the OpenAPI contract gives none). */
@@ -65,6 +75,7 @@ export function mapInvoice(
   const items: XeroLineItemInput[] = []
   const priced: PricedLine[] = []
   const notes: string[] = []
+  const uncoded: string[] = []
   for (const [index, line] of lines.entries()) {
     const taxType = taxTypeFor(record, line.taxDollars, context)
     if (!taxType.ok) return taxType
@@ -76,15 +87,22 @@ export function mapInvoice(
         hint: 'The mapped tax rate was deleted or archived in Xero: map the tax region again in Settings → Mappings.',
       }
     }
-    const account =
-      (line.billingCodeId !== null
-        ? context.accounts.get(String(line.billingCodeId))
-        : undefined) ?? context.accounts.get(DEFAULT_MAPPING_VALUE)
-    if (!account) {
+    const code = line.billingCodeId !== null ? String(line.billingCodeId) : null
+    const itemCode = code !== null ? context.items?.get(code) : undefined
+    const specific = code !== null ? context.accounts.get(code) : undefined
+    // An item-mapped line takes its account from the item unless the billing code names one.
+    let account = itemCode ? specific : (specific ?? context.accounts.get(DEFAULT_MAPPING_VALUE))
+    if (!account && !itemCode && settings.uncodedAccountCode) {
+      account = settings.uncodedAccountCode
+      uncoded.push(
+        `Line ${index + 1} "${fitText(line.description, 60)}" (billing code ${code ?? 'none'}) went to the uncoded account ${account}: no mapping covers it.`
+      )
+    }
+    if (!account && !itemCode) {
       return {
         ok: false,
         reason: `Billing code ${line.billingCodeId ?? '(none)'} of line "${fitText(line.description, 60)}" has no Xero account, and there is no default account.`,
-        hint: 'Map the billing code, or set a default account, in Settings → Mappings.',
+        hint: 'Map the billing code (to an account or an item), set a default account, or name an uncoded account, in Settings.',
       }
     }
     const fitted = fitLine(line.quantity, line.rate, line.extendedPrice, rate, 'Exclusive')
@@ -103,6 +121,7 @@ export function mapInvoice(
       unitAmount: fitted.unitAmount.toFixed(4),
       lineAmount: fitted.lineAmount.toFixed(2),
       accountCode: account,
+      ...(itemCode ? { itemCode } : {}),
       taxType: taxType.value,
     })
   }
@@ -134,6 +153,7 @@ export function mapInvoice(
     total: sum.total,
     reference,
     notes,
+    uncoded,
     input: {
       type: 'ACCREC',
       contact: { contactId },
@@ -149,6 +169,7 @@ export function mapInvoice(
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,
+      ...(settings.brandingThemeId ? { brandingThemeId: settings.brandingThemeId } : {}),
       url: invoiceMarker(record),
     },
   }

@@ -16,7 +16,11 @@ import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import LeaseService from '#sync/leases'
-import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
+import ContactResolver, {
+  autotaskContactDetails,
+  companyProblem,
+  type ContactOutcome,
+} from '#sync/contact_resolver'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import {
   isMarkedFor,
@@ -57,6 +61,7 @@ interface Candidate {
   foundBy?: string
   /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
   notes?: string[]
+  uncoded?: string[]
   /** the status we would have sent, when Xero's was further along and kept */
   statusNotSent?: string
 }
@@ -94,7 +99,7 @@ export default class InvoicePush {
   ): Promise<PushStats> {
     const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
     const contacts = new Map<number, ContactOutcome>()
-    await this.resolveContactsAhead(product, syncRunId, xero, contacts)
+    await this.resolveContactsAhead(product, syncRunId, xero, contacts, autotask)
     while (!(await shouldStop())) {
       const claim = await this.leases.claim(
         'invoice',
@@ -130,7 +135,8 @@ export default class InvoicePush {
     product: Product,
     syncRunId: number,
     xero: XeroGateway,
-    contacts: Map<number, ContactOutcome>
+    contacts: Map<number, ContactOutcome>,
+    autotask: AutotaskClient
   ) {
     const companies = await db
       .from('invoice_records')
@@ -147,7 +153,7 @@ export default class InvoicePush {
       xero,
       companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name })),
       syncRunId,
-      { known: contacts }
+      { known: contacts, details: autotaskContactDetails(autotask) }
     )
   }
 
@@ -194,7 +200,7 @@ export default class InvoicePush {
       xero,
       records.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
       batch.syncRunId,
-      { known }
+      { known, details: autotaskContactDetails(autotask) }
     )
 
     const candidates: Candidate[] = []
@@ -213,7 +219,7 @@ export default class InvoicePush {
         batch.fault(record, mapped.reason, mapped.hint)
         continue
       }
-      candidates.push({ record, input: mapped.input, notes: mapped.notes })
+      candidates.push({ record, input: mapped.input, notes: mapped.notes, uncoded: mapped.uncoded })
     }
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
@@ -604,6 +610,13 @@ export default class InvoicePush {
         : ''
       for (const note of candidates[result.index].notes ?? [])
         batch.log(record, 'warn', 'invoice.text_cut', `Invoice ${record.invoiceNumber}: ${note}`)
+      for (const line of candidates[result.index].uncoded ?? [])
+        batch.log(
+          record,
+          'warn',
+          'invoice.uncoded_line',
+          `Invoice ${record.invoiceNumber}: ${line}`
+        )
       const label = invoice.invoiceNumber ?? invoice.invoiceId
       batch.synced(
         record,

@@ -232,6 +232,7 @@ export default class SyncRunner {
     return {
       taxTypes: of('tax_region'),
       accounts: of('billing_code'),
+      items: of('billing_code_item'),
       taxRates: new Map(
         rates
           .filter((rate) => rate.status === 'ACTIVE')

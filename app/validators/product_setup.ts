@@ -32,6 +32,7 @@ export const mappingsValidator = vine.compile(
   vine.object({
     taxRegions: vine.record(xeroValue()).optional(),
     billingCodes: vine.record(xeroValue()).optional(),
+    billingCodeItems: vine.record(xeroValue()).optional(),
     defaultAccount: vine.string().trim().maxLength(100),
   })
 )

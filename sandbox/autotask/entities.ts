@@ -163,6 +163,17 @@ export const entityFields = {
     'lastActivityDate',
     'lastTrackedModifiedDateTime',
   ],
+  // Contacts: the fields Autotask's Contacts entity help page names that the contact details need.
+  Contacts: [
+    'id',
+    'companyID',
+    'firstName',
+    'lastName',
+    'emailAddress',
+    'phone',
+    'primaryContact',
+    'isActive',
+  ],
   TaxRegions: ['id', 'name', 'isActive'],
   Taxes: ['id', 'taxRegionID', 'taxCategoryID', 'taxName', 'taxRate', 'isCompounded'],
   TaxCategories: ['id', 'name', 'description', 'isActive'],

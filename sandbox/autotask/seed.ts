@@ -306,6 +306,7 @@ export class SeedGenerator {
     Taxes: 5,
     TaxCategories: 3,
     BillingCodes: 29682809,
+    Contacts: 30683001,
   }
   #nextInvoiceNumber = 10001
   #nextBatchID = 1
@@ -323,6 +324,7 @@ export class SeedGenerator {
       Taxes: new Map(),
       TaxCategories: new Map(),
       BillingCodes: new Map(),
+      Contacts: new Map(),
     }
   }
 
@@ -588,7 +590,32 @@ export class SeedGenerator {
       ...extra,
     })
     this.tables.Companies.set(id, record)
+    if (type === 1 && id !== OWNER_COMPANY_ID) this.#billingContact(record)
     return record
+  }
+
+  /** The customer's primary contact, who receives its invoices (derived from the name: the seed's random sequence stays as it was). */
+  #billingContact(company: SandboxRecord) {
+    const id = this.#nextIds.Contacts++
+    const slug = String(company.companyName)
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40)
+    this.tables.Contacts.set(
+      id,
+      blankRecord('Contacts', {
+        id,
+        companyID: company.id,
+        firstName: 'Accounts',
+        lastName: 'Payable',
+        emailAddress: `accounts@${slug || 'company'}.example`,
+        phone: company.phone,
+        primaryContact: true,
+        isActive: true,
+      })
+    )
   }
 
   #companies(): SandboxRecord[] {

@@ -6,6 +6,7 @@ import {
   type SandboxEntity,
   type SandboxRecord,
 } from '#sandbox/autotask/entities'
+import { fieldInformation } from '#sandbox/autotask/field_information'
 import { invoiceMarkup } from '#sandbox/autotask/markup'
 import {
   compileFilter,
@@ -331,6 +332,9 @@ function entityRoute(
     const query = parseQueryModel(entity, search, { requireFilter: true })
     const predicate = compileFilter(entity, query.filter)
     return send(res, 200, { queryCount: state.sorted(entity).filter(predicate).length })
+  }
+  if (second === 'entityinformation' && third === 'fields' && method === 'GET') {
+    return send(res, 200, { fields: fieldInformation(entity, state.picklists) })
   }
   if (second && /^\d+$/.test(second) && !third && method === 'GET') {
     const record = state.tables[entity].get(Number(second))

@@ -1,3 +1,4 @@
+import { seedPicklists } from '#sandbox/autotask/field_information'
 import { type SandboxEntity, type SandboxRecord } from '#sandbox/autotask/entities'
 import { SeedGenerator, type SandboxTables, type SeedPosition } from '#sandbox/autotask/seed'
 
@@ -163,6 +164,8 @@ export class AutotaskSandboxState {
   faults: SandboxFault[] = []
   latency = new Map<string, number>()
   requests: SandboxRequestLogEntry[] = []
+  /** "Entity.field" → its picklist values (entityInformation/fields) */
+  picklists = seedPicklists()
   #generator!: SeedGenerator
   #sorted = new Map<SandboxEntity, SandboxRecord[]>()
   #itemsByInvoice: Map<number, SandboxRecord[]> | null = null
@@ -193,6 +196,7 @@ export class AutotaskSandboxState {
     this.tables = this.#generator.generate()
     this.#changed()
     this.faults = []
+    this.picklists = seedPicklists()
     this.latency.clear()
     this.requests = []
     this.#seq = 0

@@ -101,6 +101,7 @@ function invoiceJson(invoice: SandboxInvoice) {
     UpdatedDateUTC: msDate(invoice.UpdatedDateUTC),
     CurrencyCode: invoice.CurrencyCode,
     SentToContact: invoice.SentToContact,
+    BrandingThemeID: invoice.BrandingThemeID,
     Url: invoice.Url,
   }
 }
@@ -568,6 +569,13 @@ function saveInvoices(
     if (input.CurrencyCode && input.CurrencyCode !== org.baseCurrency) {
       errors.push(`The currency ${input.CurrencyCode} is not enabled for this organisation.`)
     }
+    // Strict (Xero documents no message for it): an unknown BrandingThemeID is refused, not ignored.
+    if (
+      input.BrandingThemeID !== undefined &&
+      !org.brandingThemes.some((theme) => theme.BrandingThemeID === input.BrandingThemeID)
+    ) {
+      errors.push(`Branding theme '${input.BrandingThemeID}' does not exist.`)
+    }
 
     if (errors.length > 0) {
       outcome.errors = true
@@ -600,6 +608,7 @@ function saveInvoices(
       CurrencyCode: org.baseCurrency,
       CurrencyRate: 1,
       SentToContact: Boolean(input.SentToContact ?? existing?.SentToContact ?? false),
+      BrandingThemeID: input.BrandingThemeID ?? existing?.BrandingThemeID,
       Url: input.Url ?? existing?.Url,
       UpdatedDateUTC: now,
       onlineToken: existing?.onlineToken ?? randomBytes(20).toString('base64url'),
@@ -1043,6 +1052,15 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
     case 'items':
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
       return listAnswer(call, 'Items', org.items.map(withDates))
+    case 'brandingthemes':
+      if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
+      return listAnswer(
+        call,
+        'BrandingThemes',
+        [...org.brandingThemes]
+          .sort((a, b) => a.SortOrder - b.SortOrder)
+          .map((theme) => ({ ...theme, CreatedDateUTC: msDate(theme.CreatedDateUTC) }))
+      )
     case 'trackingcategories':
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
       return listAnswer(

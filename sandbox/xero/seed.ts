@@ -6,6 +6,7 @@ import type {
   SandboxOrganisation,
   SandboxTaxRate,
   SandboxTrackingCategory,
+  SandboxBrandingTheme,
 } from '#sandbox/xero/types'
 
 /** The one OAuth client the sandbox knows (PRODUCT.md §7). */
@@ -181,6 +182,17 @@ function trackingCategories(): SandboxTrackingCategory[] {
   ]
 }
 
+/** Two themes, "Standard" first (SortOrder 0), as GET /BrandingThemes lists them (xero_accounting.yaml example). */
+function brandingThemes(): SandboxBrandingTheme[] {
+  return ['Standard', 'Managed services'].map((name, index) => ({
+    BrandingThemeID: randomUUID(),
+    Name: name,
+    Type: 'INVOICE' as const,
+    SortOrder: index,
+    CreatedDateUTC: SEED_TIME,
+  }))
+}
+
 function contacts(): SandboxContact[] {
   const contact = (number: string, name: string, email: string, supplier = false) => ({
     ContactID: randomUUID(),
@@ -221,6 +233,7 @@ function organisation(
     accounts: accounts(),
     items: items(),
     trackingCategories: trackingCategories(),
+    brandingThemes: brandingThemes(),
     contacts: contacts(),
     invoices: [],
     purchaseOrders: [],

@@ -47,6 +47,15 @@ export interface SandboxItem {
   UpdatedDateUTC: number
 }
 
+/** GET /BrandingThemes (xero_accounting.yaml, schema BrandingTheme). */
+export interface SandboxBrandingTheme {
+  BrandingThemeID: string
+  Name: string
+  Type: 'INVOICE'
+  SortOrder: number
+  CreatedDateUTC: number
+}
+
 export interface SandboxTrackingCategory {
   TrackingCategoryID: string
   Name: string
@@ -147,6 +156,7 @@ export interface SandboxOrganisation {
   accounts: SandboxAccount[]
   items: SandboxItem[]
   trackingCategories: SandboxTrackingCategory[]
+  brandingThemes: SandboxBrandingTheme[]
   contacts: SandboxContact[]
   invoices: SandboxInvoice[]
   purchaseOrders: SandboxPurchaseOrder[]

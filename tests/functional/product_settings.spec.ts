@@ -13,13 +13,12 @@ const validForm = {
   daysBack: '45',
   referenceFromPoNumber: '1',
   skipZeroTotal: '1',
-  skipCompanyIds: '12, 7,12',
   createContacts: '1',
   maxTransientAttempts: '6',
   roundingTolerance: '0.05',
   slackChannel: '#billing-alerts',
   purchaseOrderDocumentType: 'BILL',
-  purchaseOrderTriggerStatus: '3',
+  purchaseOrderTriggerStatus: '2',
   purchaseOrdersEnabled: '1',
 }
 
@@ -52,13 +51,13 @@ test.group('Product settings', (group) => {
     assert.equal(settings.invoiceStatus, 'AUTHORISED')
     assert.equal(settings.numberPrefix, 'AT-')
     assert.equal(settings.daysBack, 45)
-    assert.deepEqual(settings.skipCompanyIds, [12, 7])
+    assert.deepEqual(settings.skipCompanyIds, [])
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
     assert.deepEqual(settings.purchaseOrders, {
       enabled: true,
       documentType: 'BILL',
-      triggerStatus: 3,
+      triggerStatus: 2,
       accountCode: '300',
       taxType: 'INPUT2',
     })

@@ -6,7 +6,7 @@ import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { XeroOAuth } from '#integrations/xero/xero_oauth'
 import { XeroTokenStore } from '#integrations/xero/token_store'
-import type { AutotaskSandbox } from '#sandbox/autotask/index'
+import type { AutotaskSandbox, AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandbox } from '#sandbox/xero/index'
 import { startTestSandbox } from '#tests/contract/helpers/autotask_sandbox'
 import { startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
@@ -20,12 +20,14 @@ export function testRedirectUri() {
  * Both sandboxes on free ports, with the app's bound Autotask client and Xero
  * classes pointed at them; the returned function closes them and restores the bindings.
  */
-export async function useSetupSandboxes(): Promise<{
+export async function useSetupSandboxes(
+  options: { autotask?: AutotaskSandboxOptions } = {}
+): Promise<{
   autotask: AutotaskSandbox
   xero: XeroSandbox
   stop: () => Promise<void>
 }> {
-  const autotask = await startTestSandbox()
+  const autotask = await startTestSandbox(options.autotask)
   const xero = await startStrictXeroSandbox()
   const stack = xeroStackFor(xero, { redirectUri: testRedirectUri() })
   const client = new HttpAutotaskClient({ ...autotaskConfig, zoneLookupUrl: autotask.lookupUrl })

@@ -5,11 +5,15 @@ import ProductSetupService from '#services/product_setup_service'
 import ProductPolicy from '#policies/product_policy'
 import { mappingsValidator } from '#validators/product_setup'
 import { auditWeb } from '#services/audit_service'
+import UnmappedValueService from '#services/unmapped_value_service'
 
 /** Wizard step 4: Autotask tax regions and billing codes against Xero tax rates and accounts. */
 @inject()
 export default class MappingsSetupController {
-  constructor(protected setup: ProductSetupService) {}
+  constructor(
+    protected setup: ProductSetupService,
+    protected unmapped: UnmappedValueService
+  ) {}
 
   async edit(ctx: HttpContext) {
     const product = ctx.product
@@ -26,7 +30,24 @@ export default class MappingsSetupController {
       product,
       step: 'mappings',
       form: result.form,
+      unmapped: await this.unmapped.list(product),
     })
+  }
+
+  /** One action: the faulted invoices an unmapped value held back go back to pending, now that it is mapped. */
+  async resyncHeld(ctx: HttpContext) {
+    const product = ctx.product
+    await ctx.bouncer.with(ProductPolicy).authorize('act', product)
+    const { moved } = await this.unmapped.resyncHeldBack(product, ctx.auth.getUserOrFail().email)
+    ctx.session.flash(
+      'notice',
+      moved
+        ? `${moved} invoice(s) held back by a missing mapping will sync on the next run.`
+        : 'No faulted invoice is ready to resync: map the values listed first.'
+    )
+    return ctx.response.redirectWithHtmx(
+      router.makeUrl('product_setup.mappings.edit', { product_id: product.id })
+    )
   }
 
   async update(ctx: HttpContext) {

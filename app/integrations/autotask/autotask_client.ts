@@ -3,9 +3,12 @@ import type {
   AutotaskCursor,
   AutotaskEntity,
   BillingCode,
+  BillingContact,
   BillingItem,
   Company,
+  CompanyName,
   ConnectionTestResult,
+  FieldInformation,
   Invoice,
   PurchaseOrder,
   PurchaseOrderItem,
@@ -103,6 +106,15 @@ export abstract class AutotaskClient {
   abstract taxes(): Promise<Tax[]>
 
   abstract billingCodes(): Promise<BillingCode[]>
+
+  /** The fields of an entity with their picklists (entityInformation/fields). */
+  abstract fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]>
+
+  /** The active primary contact of each company asked (missing ones are absent from the map). */
+  abstract billingContacts(companyIds: readonly number[]): Promise<Map<number, BillingContact>>
+
+  /** Every company's id, name and active flag, for the settings' lists. */
+  abstract companyNames(): Promise<CompanyName[]>
 
   /** Pages of purchase orders in the given statuses and/or created, submitted or cancelled since a cursor. */
   abstract purchaseOrders(

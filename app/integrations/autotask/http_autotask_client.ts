@@ -15,8 +15,11 @@ import {
   type AutotaskCursor,
   type AutotaskEntity,
   type BillingCode,
+  type BillingContact,
   type BillingItem,
   type Company,
+  type CompanyName,
+  type FieldInformation,
   type ConnectionTestResult,
   type Invoice,
   type PurchaseOrder,
@@ -306,6 +309,42 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   billingCodes(): Promise<BillingCode[]> {
     return this.#all<BillingCode>('BillingCodes', [{ op: 'gte', field: 'id', value: 0 }])
+  }
+
+  async fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]> {
+    const result = await this.#request<{ fields?: FieldInformation[] }>(
+      'GET',
+      `v1.0/${entity}/entityInformation/fields`,
+      { entity, purpose: `read the fields of ${entity}` }
+    )
+    return result.fields ?? []
+  }
+
+  async billingContacts(companyIds: readonly number[]): Promise<Map<number, BillingContact>> {
+    const byCompany = new Map<number, BillingContact>()
+    for (const values of chunk(uniqueIds(companyIds), this.#options.inFilterChunkSize)) {
+      const contacts = await this.#all<BillingContact & { primaryContact: boolean }>(
+        'Contacts',
+        [
+          { op: 'in', field: 'companyID', value: values },
+          { op: 'eq', field: 'primaryContact', value: true },
+          { op: 'eq', field: 'isActive', value: true },
+        ],
+        ['id', 'companyID', 'firstName', 'lastName', 'emailAddress', 'primaryContact']
+      )
+      for (const contact of contacts.sort((a, b) => a.id - b.id)) {
+        if (!byCompany.has(contact.companyID)) byCompany.set(contact.companyID, contact)
+      }
+    }
+    return byCompany
+  }
+
+  companyNames(): Promise<CompanyName[]> {
+    return this.#all<CompanyName>(
+      'Companies',
+      [{ op: 'gte', field: 'id', value: 0 }],
+      ['id', 'companyName', 'isActive']
+    )
   }
 
   purchaseOrders(query: PurchaseOrderQuery): AsyncGenerator<PurchaseOrder[], void, undefined> {

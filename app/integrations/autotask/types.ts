@@ -8,6 +8,7 @@
 
 export type AutotaskEntity =
   | 'Companies'
+  | 'Contacts'
   | 'Invoices'
   | 'BillingItems'
   | 'BillingCodes'
@@ -291,4 +292,39 @@ export type ConnectionTestResult =
 export interface PurchaseOrderQuery {
   statuses?: number[]
   changedSince?: AutotaskCursor
+}
+
+/** One picklist value of a field (FieldInformationModel.picklistValues in the reference extract). */
+export interface PicklistValue {
+  value: string
+  label: string
+  isDefaultValue: boolean
+  sortOrder: number
+  parentValue: string | null
+  isActive: boolean
+  isSystem: boolean
+}
+
+/** GET /V1.0/{Entity}/entityInformation/fields → {fields: FieldInformation[]} */
+export interface FieldInformation {
+  name: string
+  dataType: string
+  isPickList: boolean
+  picklistValues: PicklistValue[] | null
+}
+
+/** A company's billing contact (Contacts with primaryContact): who receives its invoices. */
+export interface BillingContact {
+  id: number
+  companyID: number
+  firstName: string | null
+  lastName: string | null
+  emailAddress: string | null
+}
+
+/** A company as the settings' lists show it: id and name only. */
+export interface CompanyName {
+  id: number
+  companyName: string
+  isActive: boolean
 }

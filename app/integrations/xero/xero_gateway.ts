@@ -53,6 +53,7 @@ export interface XeroInvoiceInput {
   /** When given, Xero checks the document total equals it. */
   total?: string
   sentToContact?: boolean
+  brandingThemeId?: string
   /** Xero's "Go to [appName]" link; ours carries which Autotask invoice the document is (see invoiceMarker). */
   url?: string
 }
@@ -90,6 +91,7 @@ export interface XeroInvoice {
   lineItems: XeroLineItem[]
   updatedAt: Date | null
   url: string | null
+  brandingThemeId: string | null
 }
 
 export interface XeroPurchaseOrderInput {
@@ -132,6 +134,15 @@ export interface XeroContactInput {
   firstName?: string
   lastName?: string
   isSupplier?: boolean
+  /** the billing address (Xero's POBOX address is the one invoices show) */
+  address?: {
+    lines: string[]
+    city?: string
+    region?: string
+    postalCode?: string
+    attentionTo?: string
+  }
+  phone?: string
 }
 
 export interface XeroContact {
@@ -182,6 +193,12 @@ export interface XeroTrackingCategory {
   name: string
   status: string
   options: { trackingOptionId: string; name: string; status: string }[]
+}
+
+export interface XeroBrandingTheme {
+  brandingThemeId: string
+  name: string
+  sortOrder: number
 }
 
 export interface XeroOrganisation {
@@ -302,6 +319,7 @@ export abstract class XeroGateway {
   abstract getAccounts(connection: XeroConnection): Promise<XeroAccount[]>
   abstract getItems(connection: XeroConnection): Promise<XeroItem[]>
   abstract getTrackingCategories(connection: XeroConnection): Promise<XeroTrackingCategory[]>
+  abstract getBrandingThemes(connection: XeroConnection): Promise<XeroBrandingTheme[]>
   abstract getOrganisation(connection: XeroConnection): Promise<XeroOrganisation>
 
   /** The organisations the connection's token may reach (`GET /connections`). */

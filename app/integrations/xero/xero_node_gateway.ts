@@ -29,6 +29,7 @@ import {
   type XeroLineItem,
   type XeroLineItemInput,
   type XeroOrganisation,
+  type XeroBrandingTheme,
   type XeroPurchaseOrder,
   type XeroPurchaseOrderInput,
   type XeroTaxRate,
@@ -122,6 +123,7 @@ function invoiceIn(invoice: any): XeroInvoice {
     lineItems: lineItemsIn(invoice.lineItems),
     updatedAt: dateOrNull(invoice.updatedDateUTC),
     url: invoice.url || null,
+    brandingThemeId: invoice.brandingThemeID ?? null,
   }
 }
 
@@ -140,6 +142,7 @@ function invoiceOut(invoice: XeroInvoiceInput) {
     lineItems: lineItemsOut(invoice.lineItems),
     total: amount(invoice.total),
     sentToContact: invoice.sentToContact,
+    brandingThemeID: invoice.brandingThemeId,
     url: invoice.url,
   } as any
 }
@@ -508,6 +511,20 @@ export class XeroNodeGateway extends XeroGateway {
       firstName: contact.firstName,
       lastName: contact.lastName,
       isSupplier: contact.isSupplier,
+      addresses: contact.address
+        ? [
+            {
+              addressType: 'POBOX',
+              addressLine1: contact.address.lines[0],
+              addressLine2: contact.address.lines[1],
+              city: contact.address.city,
+              region: contact.address.region,
+              postalCode: contact.address.postalCode,
+              attentionTo: contact.address.attentionTo,
+            },
+          ]
+        : undefined,
+      phones: contact.phone ? [{ phoneType: 'DEFAULT', phoneNumber: contact.phone }] : undefined,
     }))
     const body = await this.call(connection, (api, tenantId) =>
       api.createContacts(tenantId, { contacts: payload as any }, false, options.idempotencyKey)
@@ -572,6 +589,15 @@ export class XeroNodeGateway extends XeroGateway {
         name: option.name ?? '',
         status: String(option.status ?? ''),
       })),
+    }))
+  }
+
+  async getBrandingThemes(connection: XeroConnection): Promise<XeroBrandingTheme[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getBrandingThemes(tenantId))
+    return (body.brandingThemes ?? []).map((theme) => ({
+      brandingThemeId: theme.brandingThemeID ?? '',
+      name: theme.name ?? '',
+      sortOrder: theme.sortOrder ?? 0,
     }))
   }
 

@@ -33,6 +33,14 @@ export const zoneInformationFields = modelKeys('ZoneInformationResultModel')
 export const thresholdFields = modelKeys('ThresholdStatusResultModel')
 export const markupFields = modelKeys('InvoiceMarkupResultModel')
 export const pagingFields = modelKeys('PagingModel')
+export const fieldInformationFields = modelKeys('FieldInformationModel')
+/** PickListValue's keys, as the extract lists them inside FieldInformationModel.picklistValues. */
+export const picklistValueFields = String(
+  (extract[Object.keys(extract).find((key) => key.startsWith('FieldInformationModel'))!] as any)
+    .picklistValues
+)
+  .replace(/^[^{]*\{|\}.*$/g, '')
+  .split(',')
 
 export const filterOps = [
   'eq',

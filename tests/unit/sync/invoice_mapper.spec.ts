@@ -154,7 +154,7 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
       ok: false,
       reason:
         'Billing code 555 of line "Managed services" has no Xero account, and there is no default account.',
-      hint: 'Map the billing code, or set a default account, in Settings → Mappings.',
+      hint: 'Map the billing code (to an account or an item), set a default account, or name an uncoded account, in Settings.',
     })
   })
 
