@@ -120,7 +120,8 @@ test.group('Audit trail: what the web records', (group) => {
         maxTransientAttempts: '5',
         roundingTolerance: '0.05',
         purchaseOrderDocumentType: 'BILL',
-        purchaseOrderTriggerStatus: '3',
+        // one of the PO statuses the live list offers (the product has no Autotask list yet: the defaults)
+        purchaseOrderTriggerStatus: '2',
       })
       .redirects(0)
     await client
