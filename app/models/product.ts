@@ -39,6 +39,8 @@ export interface ProductSettings {
     accountCode: string
     taxType: string
   }
+  /** payments recorded in Xero flow back to the Autotask invoice's paidDate */
+  paymentsToAutotask: boolean
   /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
   currency: string | null
 }
@@ -65,6 +67,7 @@ export const defaultProductSettings: ProductSettings = {
     accountCode: '300',
     taxType: 'INPUT2',
   },
+  paymentsToAutotask: true,
   currency: null,
 }
 
@@ -136,6 +139,10 @@ export default class Product extends BaseModel {
   /** when the orphan reconciler last read Xero's changed invoices */
   @column.dateTime()
   declare orphansCheckedAt: DateTime | null
+
+  /** when the payments check last read Xero's changed invoices */
+  @column.dateTime()
+  declare paymentsCheckedAt: DateTime | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime

@@ -15,6 +15,7 @@ import InvoicePush from '#sync/invoice_push'
 import PurchaseOrderSync from '#sync/purchase_order_sync'
 import LeaseSweeper from '#sync/lease_sweeper'
 import OrphanReconciler from '#sync/orphan_reconciler'
+import PaymentCheck from '#sync/payment_check'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -58,7 +59,8 @@ export default class SyncRunner {
     protected sweeper: LeaseSweeper,
     protected logs: SyncLogService,
     protected clock: Clock,
-    protected orphans: OrphanReconciler
+    protected orphans: OrphanReconciler,
+    protected payments: PaymentCheck
   ) {}
 
   async run(
@@ -173,6 +175,12 @@ export default class SyncRunner {
         stats.purchaseOrdersFaulted = orders?.faulted ?? 0
       }
       await this.reconcileOrphans(product, run.id, connections.xero)
+      await this.payments.runInSync(
+        await Product.findOrFail(product.id),
+        connections.autotask,
+        connections.xero,
+        run.id
+      )
       await this.markHealthy(product, 'xero')
       await product.refresh()
       if (product.status === 'paused') state = 'cancelled'

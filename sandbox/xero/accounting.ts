@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { computeDocument } from '#sandbox/xero/money'
 import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sandbox/xero/format'
 import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
+import { handlePayments } from '#sandbox/xero/payments'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
   SandboxContact,
@@ -1019,6 +1020,8 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
       return purchaseOrders(call)
     case 'contacts':
       return contacts(call)
+    case 'payments':
+      return handlePayments(call)
     case 'taxrates':
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
       return listAnswer(

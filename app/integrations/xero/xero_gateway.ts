@@ -90,6 +90,8 @@ export interface XeroInvoice {
   lineItems: XeroLineItem[]
   updatedAt: Date | null
   url: string | null
+  /** The day the last payment settled it (YYYY-MM-DD); set once AmountDue reaches 0. */
+  fullyPaidOnDate?: string | null
 }
 
 export interface XeroPurchaseOrderInput {
@@ -256,6 +258,16 @@ export abstract class XeroGateway {
     since: Date,
     page: number
   ): Promise<{ invoices: XeroInvoice[]; more: boolean }>
+  /**
+   * Of these invoices (ids, asked 100 a call), those in one of `statuses` that changed after `since`
+   * (If-Modified-Since; all of them when null): one call per 100 ids, never one per invoice.
+   */
+  abstract invoicesChangedAmong(
+    connection: XeroConnection,
+    invoiceIds: string[],
+    statuses: XeroInvoiceStatus[],
+    since: Date | null
+  ): Promise<XeroInvoice[]>
   abstract getOnlineInvoiceUrl(
     connection: XeroConnection,
     invoiceId: string

@@ -25,6 +25,7 @@ import {
   type XeroContactRef,
   type XeroInvoice,
   type XeroInvoiceInput,
+  type XeroInvoiceStatus,
   type XeroItem,
   type XeroLineItem,
   type XeroLineItemInput,
@@ -122,6 +123,7 @@ function invoiceIn(invoice: any): XeroInvoice {
     lineItems: lineItemsIn(invoice.lineItems),
     updatedAt: dateOrNull(invoice.updatedDateUTC),
     url: invoice.url || null,
+    fullyPaidOnDate: isoDate(invoice.fullyPaidOnDate),
   }
 }
 
@@ -207,6 +209,13 @@ function writeResults<T>(
       : { ok: true as const, index, value: map(element) }
   )
 }
+
+/**
+ * Invoice ids asked in one GET /Invoices (IDs filter) by the payments check: one page of the contract's
+ * pageSize (GET /Invoices takes IDs, Statuses, page, pageSize and If-Modified-Since: xero_accounting.yaml),
+ * and a query string (100 × 37 characters) well under the 8 KB many proxies allow.
+ */
+const CHANGED_IDS_PER_CALL = 100
 
 function chunks<T>(values: T[], size: number): T[][] {
   const out: T[][] = []
@@ -394,6 +403,37 @@ export class XeroNodeGateway extends XeroGateway {
     )
     const invoices = (body.invoices ?? []).map(invoiceIn)
     return { invoices, more: invoices.length === pageSize }
+  }
+
+  async invoicesChangedAmong(
+    connection: XeroConnection,
+    invoiceIds: string[],
+    statuses: XeroInvoiceStatus[],
+    since: Date | null
+  ) {
+    const found: XeroInvoice[] = []
+    for (const ids of chunks(invoiceIds, CHANGED_IDS_PER_CALL)) {
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getInvoices(
+          tenantId,
+          since ?? undefined,
+          undefined,
+          undefined,
+          ids,
+          undefined,
+          undefined,
+          statuses,
+          1,
+          undefined,
+          undefined,
+          4,
+          undefined,
+          CHANGED_IDS_PER_CALL
+        )
+      )
+      found.push(...(body.invoices ?? []).map(invoiceIn))
+    }
+    return found
   }
 
   async getOnlineInvoiceUrl(connection: XeroConnection, invoiceId: string) {
