@@ -41,6 +41,7 @@ export default class ProductSettingsService {
         tolerance: input.roundingTolerance.toFixed(2),
       },
       stampWebServiceDate: input.stampWebServiceDate ?? false,
+      paymentsToAutotask: input.paymentsToAutotask ?? false,
       slackChannel: input.slackChannel ?? null,
       purchaseOrders: {
         // Purchase orders stay off on plans without them, whatever the form says.

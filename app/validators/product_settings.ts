@@ -36,6 +36,7 @@ export const productSettingsValidator = vine.compile(
       .requiredIfExists('roundingLineEnabled'),
     roundingTolerance: vine.number().min(0).max(10).decimal([0, 2]),
     stampWebServiceDate: checkbox(),
+    paymentsToAutotask: checkbox(),
     slackChannel: vine
       .string()
       .trim()

@@ -26,13 +26,15 @@ const validForm = {
 test.group('Product settings', (group) => {
   group.each.setup(resetDatabase)
 
-  test('the page shows the current settings, defaults included', async ({ client }) => {
+  test('the page shows the current settings, defaults included', async ({ client, assert }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
     const response = await client.get(`/products/${product.id}/settings`).loginAs(owner)
     response.assertStatus(200)
     response.assertTextIncludes('<option value="DRAFT" selected>Draft</option>')
     response.assertTextIncludes('name="daysBack" type="number" value="30"')
+    assert.isTrue(product.effectiveSettings.paymentsToAutotask)
+    assert.match(response.text(), /name="paymentsToAutotask"[^>]*checked/)
   })
 
   test('saving stores every option, unticked boxes as false, and logs what changed', async ({
@@ -55,6 +57,7 @@ test.group('Product settings', (group) => {
     assert.deepEqual(settings.skipCompanyIds, [12, 7])
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
+    assert.isFalse(settings.paymentsToAutotask, 'payments back to Autotask can be switched off')
     assert.deepEqual(settings.purchaseOrders, {
       enabled: true,
       documentType: 'BILL',
