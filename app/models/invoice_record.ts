@@ -91,6 +91,14 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
   @column.date()
   declare paidDate: DateTime | null
 
+  /** When discovery saw the Autotask invoice voided after it reached Xero. */
+  @column.dateTime()
+  declare autotaskVoidedAt: DateTime | null
+
+  /** What the void did in Xero: deleted, voided, gone (a person removed it first), refused (money allocated). */
+  @column()
+  declare voidState: 'deleted' | 'voided' | 'gone' | 'refused' | null
+
   @column({ serializeAs: null })
   declare autotaskHtml: string | null
 

@@ -39,6 +39,8 @@ export interface ProductSettings {
     accountCode: string
     taxType: string
   }
+  /** an invoice voided in Autotask after it reached Xero is deleted or voided there too (else only a warning) */
+  voidsToXero: boolean
   /** payments recorded in Xero flow back to the Autotask invoice's paidDate */
   paymentsToAutotask: boolean
   /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
@@ -68,6 +70,7 @@ export const defaultProductSettings: ProductSettings = {
     taxType: 'INPUT2',
   },
   paymentsToAutotask: true,
+  voidsToXero: true,
   currency: null,
 }
 

@@ -42,6 +42,7 @@ export default class ProductSettingsService {
       },
       stampWebServiceDate: input.stampWebServiceDate ?? false,
       paymentsToAutotask: input.paymentsToAutotask ?? false,
+      voidsToXero: input.voidsToXero ?? false,
       slackChannel: input.slackChannel ?? null,
       purchaseOrders: {
         // Purchase orders stay off on plans without them, whatever the form says.

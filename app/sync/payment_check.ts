@@ -220,6 +220,7 @@ export default class PaymentCheck {
     const rows = await InvoiceRecord.query()
       .where('product_id', product.id)
       .whereNotNull('xero_invoice_id')
+      .whereNull('void_state')
       .where((query) => query.whereNull('payment_state').orWhereNot('payment_state', 'paid'))
       .select(
         'id',

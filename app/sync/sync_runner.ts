@@ -16,6 +16,7 @@ import PurchaseOrderSync from '#sync/purchase_order_sync'
 import LeaseSweeper from '#sync/lease_sweeper'
 import OrphanReconciler from '#sync/orphan_reconciler'
 import PaymentCheck from '#sync/payment_check'
+import InvoiceVoids from '#sync/invoice_voids'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -60,7 +61,8 @@ export default class SyncRunner {
     protected logs: SyncLogService,
     protected clock: Clock,
     protected orphans: OrphanReconciler,
-    protected payments: PaymentCheck
+    protected payments: PaymentCheck,
+    protected voids: InvoiceVoids
   ) {}
 
   async run(
@@ -175,6 +177,7 @@ export default class SyncRunner {
         stats.purchaseOrdersFaulted = orders?.faulted ?? 0
       }
       await this.reconcileOrphans(product, run.id, connections.xero)
+      await this.voids.runInSync(await Product.findOrFail(product.id), connections.xero, run.id)
       await this.payments.runInSync(
         await Product.findOrFail(product.id),
         connections.autotask,

@@ -37,6 +37,7 @@ export const productSettingsValidator = vine.compile(
     roundingTolerance: vine.number().min(0).max(10).decimal([0, 2]),
     stampWebServiceDate: checkbox(),
     paymentsToAutotask: checkbox(),
+    voidsToXero: checkbox(),
     slackChannel: vine
       .string()
       .trim()

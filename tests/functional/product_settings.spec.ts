@@ -35,6 +35,7 @@ test.group('Product settings', (group) => {
     response.assertTextIncludes('name="daysBack" type="number" value="30"')
     assert.isTrue(product.effectiveSettings.paymentsToAutotask)
     assert.match(response.text(), /name="paymentsToAutotask"[^>]*checked/)
+    assert.match(response.text(), /name="voidsToXero"[^>]*checked/)
   })
 
   test('saving stores every option, unticked boxes as false, and logs what changed', async ({
@@ -58,6 +59,7 @@ test.group('Product settings', (group) => {
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
     assert.isFalse(settings.paymentsToAutotask, 'payments back to Autotask can be switched off')
+    assert.isFalse(settings.voidsToXero, 'voids can leave Xero untouched')
     assert.deepEqual(settings.purchaseOrders, {
       enabled: true,
       documentType: 'BILL',

@@ -375,3 +375,159 @@ test.group('Payments back to Autotask: what a check costs', (group) => {
     assert.deepEqual(world.xero.state.violations, [])
   })
 })
+
+test.group('Invoices voided in Autotask after they reached Xero', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({ autotask: { invoices: 6, companies: 4 }, ...PATIENT })
+    return () => world.close()
+  })
+
+  async function setStatus(status: 'DRAFT' | 'AUTHORISED', voidsToXero = true) {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), invoiceStatus: status, voidsToXero }
+    await product.save()
+  }
+
+  async function voidInAutotask(record: InvoiceRecord) {
+    assert(world.autotask.state.voidInvoice(record.autotaskId), 'the Autotask invoice exists')
+  }
+
+  function assert(value: unknown, message: string): asserts value {
+    if (!value) throw new Error(message)
+  }
+
+  async function logOf(record: InvoiceRecord, event: string) {
+    return SyncLog.query()
+      .where('invoice_record_id', record.id)
+      .where('event', event)
+      .orderBy('id', 'desc')
+      .firstOrFail()
+  }
+
+  test('a draft in Xero is deleted, an approved one without payments voided', async ({
+    assert: check,
+  }) => {
+    await setStatus('DRAFT')
+    await succeeded(world)
+    const [draft] = await syncedRecords(world)
+    await setStatus('AUTHORISED')
+    const added = world.autotask.state.addBillingRun({ invoices: 1, lines: 1 }).invoiceIds
+    await succeeded(world)
+    const approved = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', added[0])
+      .firstOrFail()
+    check.equal(approved.status, 'synced', approved.faultReason ?? '')
+    check.equal(xeroInvoiceOf(world, draft.xeroInvoiceId).Status, 'DRAFT')
+    check.equal(xeroInvoiceOf(world, approved.xeroInvoiceId).Status, 'AUTHORISED')
+
+    await voidInAutotask(draft)
+    await voidInAutotask(approved)
+    await succeeded(world)
+
+    check.equal(xeroInvoiceOf(world, draft.xeroInvoiceId).Status, 'DELETED')
+    check.equal(xeroInvoiceOf(world, approved.xeroInvoiceId).Status, 'VOIDED')
+    await draft.refresh()
+    await approved.refresh()
+    check.equal(draft.status, 'skipped')
+    check.equal(draft.voidState, 'deleted')
+    check.equal(approved.status, 'skipped')
+    check.equal(approved.voidState, 'voided')
+    check.include(
+      (await logOf(draft, 'invoice.void_done')).message,
+      'deleted in Xero; Skipped Over'
+    )
+    check.include(
+      (await logOf(approved, 'invoice.void_done')).message,
+      'voided in Xero; Skipped Over'
+    )
+    check.include(
+      (await logOf(draft, 'invoice.voided_after_sync')).message,
+      'is deleted or voided after this run'
+    )
+
+    // Nothing more happens on the next run.
+    world.xero.state.requestLog = []
+    await succeeded(world)
+    check.lengthOf(
+      world.xero.state.requestLog.filter((entry) => entry.method === 'POST'),
+      0,
+      'no further writes to Xero'
+    )
+    check.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('an approved invoice with a payment faults with the reason and what to do in Xero', async ({
+    assert: check,
+  }) => {
+    await setStatus('AUTHORISED')
+    await succeeded(world)
+    const [record] = await syncedRecords(world)
+    const invoice = xeroInvoiceOf(world, record.xeroInvoiceId)
+    const paid = await payInXero(world, [
+      { invoiceId: invoice.InvoiceID, amount: '5.00', date: '2026-11-20' },
+    ])
+    check.equal(paid.status, 200)
+    await voidInAutotask(record)
+    await succeeded(world)
+
+    check.equal(xeroInvoiceOf(world, record.xeroInvoiceId).Status, 'AUTHORISED')
+    check.equal(xeroInvoiceOf(world, record.xeroInvoiceId).AmountPaid, 5)
+    await record.refresh()
+    check.equal(record.status, 'fault')
+    check.equal(record.voidState, 'refused')
+    check.include(record.faultReason!, 'Voided in Autotask, but Xero invoice')
+    check.include(record.faultReason!, '5.00 is paid on it')
+    check.include(record.faultHint!, 'remove the payments and credit allocations')
+    const line = await logOf(record, 'invoice.void_refused')
+    check.equal(line.level, 'error')
+  })
+
+  test('an invoice a person already deleted in Xero is left alone and skipped', async ({
+    assert: check,
+  }) => {
+    await setStatus('DRAFT')
+    await succeeded(world)
+    const [record] = await syncedRecords(world)
+    const product = await Product.findOrFail(world.product.id)
+    const [removed] = await world.stack.gateway.updateInvoices(xeroConnectionOf(product), [
+      {
+        invoiceId: record.xeroInvoiceId!,
+        type: 'ACCREC',
+        contact: { contactId: xeroInvoiceOf(world, record.xeroInvoiceId).Contact.ContactID },
+        status: 'DELETED',
+      },
+    ])
+    check.isTrue(removed.ok)
+    await voidInAutotask(record)
+    world.xero.state.requestLog = []
+    await succeeded(world)
+    await record.refresh()
+    check.equal(record.status, 'skipped')
+    check.equal(record.voidState, 'gone')
+    check.include((await logOf(record, 'invoice.void_done')).message, 'is already deleted')
+    check.lengthOf(
+      world.xero.state.requestLog.filter((entry) => entry.method === 'POST'),
+      0,
+      'nothing written to Xero'
+    )
+  })
+
+  test('with the setting off, Xero is left untouched and the log warns', async ({
+    assert: check,
+  }) => {
+    await setStatus('DRAFT', false)
+    await succeeded(world)
+    const [record] = await syncedRecords(world)
+    await voidInAutotask(record)
+    await succeeded(world)
+    check.equal(xeroInvoiceOf(world, record.xeroInvoiceId).Status, 'DRAFT')
+    await record.refresh()
+    check.equal(record.status, 'synced')
+    const line = await logOf(record, 'invoice.voided_after_sync')
+    check.equal(line.level, 'warn')
+    check.include(line.message, 'void it in Xero too (this product leaves Xero untouched)')
+  })
+})
