@@ -3,6 +3,7 @@ import { computeDocument } from '#sandbox/xero/money'
 import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sandbox/xero/format'
 import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
 import { handlePayments } from '#sandbox/xero/payments'
+import { saveTaxRates } from '#sandbox/xero/tax_rates'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
   SandboxContact,
@@ -65,6 +66,8 @@ function lineJson(line: SandboxLineItem) {
     TaxType: line.TaxType,
     TaxAmount: line.TaxAmount,
     LineAmount: line.LineAmount,
+    DiscountRate: line.DiscountRate,
+    DiscountAmount: line.DiscountAmount,
     Tracking: line.Tracking.map((tracking) => ({ ...tracking })),
   }
 }
@@ -293,10 +296,14 @@ function prepareLines(
       unitAmount: entry.unitAmount,
       lineAmount: entry.line.LineAmount,
       taxRate: entry.taxRate,
+      discountRate: entry.line.DiscountRate,
+      discountAmount: entry.line.DiscountAmount,
+      taxAmount: entry.line.TaxAmount,
     })),
     lineAmountTypes,
     unitdp,
-    input.Total
+    input.Total,
+    { discounts: sales }
   )
   errors.push(...priced.errors)
   return {
@@ -310,6 +317,8 @@ function prepareLines(
       TaxType: entry.taxType,
       TaxAmount: priced.lines[index].taxAmount,
       LineAmount: priced.lines[index].lineAmount,
+      DiscountRate: priced.lines[index].discountRate,
+      DiscountAmount: priced.lines[index].discountAmount,
       Tracking: entry.tracking,
     })),
     subTotal: priced.subTotal,
@@ -1023,6 +1032,8 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
     case 'payments':
       return handlePayments(call)
     case 'taxrates':
+      if ((method === 'PUT' || method === 'POST') && call.segments.length === 1)
+        return saveTaxRates(call)
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
       return listAnswer(
         call,
