@@ -4,6 +4,7 @@ import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sand
 import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
 import { handlePayments } from '#sandbox/xero/payments'
 import { saveTaxRates } from '#sandbox/xero/tax_rates'
+import { handleCreditNotes } from '#sandbox/xero/credit_notes'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
   SandboxContact,
@@ -152,7 +153,7 @@ function withDates<T extends { UpdatedDateUTC?: number }>(record: T) {
 
 // ---------------------------------------------------------------- listing
 
-function listAnswer(
+export function listAnswer(
   call: AccountingCall,
   key: string,
   records: Json[],
@@ -216,7 +217,7 @@ function taxRateOf(org: SandboxOrganisation, taxType: string | undefined): numbe
 }
 
 /** Checks and prices the lines of an invoice or purchase order; errors are Xero's messages. */
-function prepareLines(
+export function prepareLines(
   org: SandboxOrganisation,
   input: Json,
   lineAmountTypes: SandboxLineAmountTypes,
@@ -333,7 +334,7 @@ interface ContactResolution {
 }
 
 /** Finds the document's contact by ContactID, ContactNumber or Name; an unknown Name is created, as Xero does. */
-function resolveContact(
+export function resolveContact(
   call: AccountingCall,
   input: Json | undefined,
   staged: SandboxContact[],
@@ -386,11 +387,11 @@ function newContact(call: AccountingCall, input: Json): SandboxContact {
   }
 }
 
-function contactRef(contact: SandboxContact) {
+export function contactRef(contact: SandboxContact) {
   return { ContactID: contact.ContactID, Name: contact.Name, ContactNumber: contact.ContactNumber }
 }
 
-function lineAmountTypesOf(
+export function lineAmountTypesOf(
   value: unknown,
   fallback: SandboxLineAmountTypes,
   errors: string[]
@@ -402,7 +403,7 @@ function lineAmountTypesOf(
 }
 
 /** The element echoed back with its errors, as Xero does with summarizeErrors=false. */
-function failedElement(input: Json, errors: string[]) {
+export function failedElement(input: Json, errors: string[]) {
   return {
     ...input,
     HasErrors: true,
@@ -1031,6 +1032,8 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
       return contacts(call)
     case 'payments':
       return handlePayments(call)
+    case 'creditnotes':
+      return handleCreditNotes(call)
     case 'taxrates':
       if ((method === 'PUT' || method === 'POST') && call.segments.length === 1)
         return saveTaxRates(call)

@@ -94,6 +94,40 @@ export interface XeroInvoice {
   fullyPaidOnDate?: string | null
 }
 
+export type XeroCreditNoteType = 'ACCRECCREDIT' | 'ACCPAYCREDIT'
+
+export interface XeroCreditNoteInput {
+  /** Set to update that credit note; omit to create. */
+  creditNoteId?: string
+  type: XeroCreditNoteType
+  contact: XeroContactRef
+  creditNoteNumber?: string
+  reference?: string
+  date?: string
+  status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'VOIDED' | 'DELETED'
+  lineAmountTypes?: XeroLineAmountTypes
+  currencyCode?: string
+  lineItems?: XeroLineItemInput[]
+  url?: string
+}
+
+export interface XeroCreditNote {
+  creditNoteId: string
+  type: XeroCreditNoteType
+  creditNoteNumber: string | null
+  reference: string | null
+  status: XeroInvoiceStatus
+  contactId: string | null
+  date: string | null
+  currencyCode: string | null
+  subTotal: string
+  totalTax: string
+  total: string
+  remainingCredit: string
+  lineItems: XeroLineItem[]
+  url: string | null
+}
+
 export interface XeroPurchaseOrderInput {
   purchaseOrderId?: string
   contact: XeroContactRef
@@ -272,6 +306,31 @@ export abstract class XeroGateway {
     connection: XeroConnection,
     invoiceId: string
   ): Promise<string | null>
+
+  /** Creates credit notes (PUT, ≤50); one result per input, in order. */
+  abstract createCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroCreditNote>[]>
+  /** Creates or updates credit notes (POST, ≤50); an input with `creditNoteId` updates that one. */
+  abstract updateCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroCreditNote>[]>
+  /** The credit notes with these numbers (to find one before creating it). */
+  abstract getCreditNotesByNumbers(
+    connection: XeroConnection,
+    numbers: string[]
+  ): Promise<XeroCreditNote[]>
+  /** Allocates credit to an invoice (PUT /CreditNotes/{id}/Allocations); Xero's reasons when it refuses. */
+  abstract allocateCreditNote(
+    connection: XeroConnection,
+    creditNoteId: string,
+    allocation: { invoiceId: string; amount: string; date: string },
+    options?: XeroWriteOptions
+  ): Promise<{ ok: true } | { ok: false; messages: string[] }>
 
   abstract createPurchaseOrders(
     connection: XeroConnection,

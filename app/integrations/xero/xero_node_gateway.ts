@@ -11,6 +11,7 @@ import {
   XeroNotFoundError,
   XeroRequestTooLargeError,
   XeroUnauthorizedError,
+  XeroValidationError,
   fromXeroNodeRejection,
   readRateLimits,
   type XeroRateLimits,
@@ -23,6 +24,8 @@ import {
   type XeroContact,
   type XeroContactInput,
   type XeroContactRef,
+  type XeroCreditNote,
+  type XeroCreditNoteInput,
   type XeroInvoice,
   type XeroInvoiceInput,
   type XeroInvoiceStatus,
@@ -125,6 +128,41 @@ function invoiceIn(invoice: any): XeroInvoice {
     url: invoice.url || null,
     fullyPaidOnDate: isoDate(invoice.fullyPaidOnDate),
   }
+}
+
+function creditNoteIn(note: any): XeroCreditNote {
+  return {
+    creditNoteId: note.creditNoteID,
+    type: String(note.type) as XeroCreditNote['type'],
+    creditNoteNumber: note.creditNoteNumber || null,
+    reference: note.reference || null,
+    status: String(note.status) as XeroCreditNote['status'],
+    contactId: note.contact?.contactID ?? null,
+    date: isoDate(note.date),
+    currencyCode: note.currencyCode ? String(note.currencyCode) : null,
+    subTotal: money(note.subTotal),
+    totalTax: money(note.totalTax),
+    total: money(note.total),
+    remainingCredit: money(note.remainingCredit),
+    lineItems: lineItemsIn(note.lineItems),
+    url: note.url || null,
+  }
+}
+
+function creditNoteOut(note: XeroCreditNoteInput) {
+  return {
+    creditNoteID: note.creditNoteId,
+    type: note.type,
+    contact: contactRef(note.contact),
+    creditNoteNumber: note.creditNoteNumber,
+    reference: note.reference,
+    date: note.date,
+    status: note.status,
+    lineAmountTypes: note.lineAmountTypes,
+    currencyCode: note.currencyCode,
+    lineItems: lineItemsOut(note.lineItems),
+    url: note.url,
+  } as any
 }
 
 function invoiceOut(invoice: XeroInvoiceInput) {
@@ -441,6 +479,87 @@ export class XeroNodeGateway extends XeroGateway {
       api.getOnlineInvoice(tenantId, invoiceId)
     )
     return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null
+  }
+
+  async createCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options: XeroWriteOptions = {}
+  ) {
+    assertBatch(notes.length)
+    const body = await this.call(connection, (api, tenantId) =>
+      api.createCreditNotes(
+        tenantId,
+        { creditNotes: notes.map(creditNoteOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
+    )
+    return writeResults(body.creditNotes, creditNoteIn)
+  }
+
+  async updateCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options: XeroWriteOptions = {}
+  ) {
+    assertBatch(notes.length)
+    const body = await this.call(connection, (api, tenantId) =>
+      api.updateOrCreateCreditNotes(
+        tenantId,
+        { creditNotes: notes.map(creditNoteOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
+    )
+    return writeResults(body.creditNotes, creditNoteIn)
+  }
+
+  async getCreditNotesByNumbers(connection: XeroConnection, numbers: string[]) {
+    const found: XeroCreditNote[] = []
+    for (const chunk of chunks(numbers, 25)) {
+      const where = chunk
+        .map((number) => `CreditNoteNumber=="${number.replace(/["\\]/g, '')}"`)
+        .join(' OR ')
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getCreditNotes(tenantId, undefined, where, undefined, 1, 4)
+      )
+      found.push(...(body.creditNotes ?? []).map(creditNoteIn))
+    }
+    return found
+  }
+
+  async allocateCreditNote(
+    connection: XeroConnection,
+    creditNoteId: string,
+    allocation: { invoiceId: string; amount: string; date: string },
+    options: XeroWriteOptions = {}
+  ): Promise<{ ok: true } | { ok: false; messages: string[] }> {
+    try {
+      await this.call(connection, (api, tenantId) =>
+        api.createCreditNoteAllocation(
+          tenantId,
+          creditNoteId,
+          {
+            allocations: [
+              {
+                invoice: { invoiceID: allocation.invoiceId },
+                amount: Number(allocation.amount),
+                date: allocation.date,
+              },
+            ],
+          } as any,
+          false,
+          options.idempotencyKey
+        )
+      )
+      return { ok: true }
+    } catch (error) {
+      if (error instanceof XeroValidationError) return { ok: false, messages: error.messages }
+      throw error
+    }
   }
 
   async createPurchaseOrders(
