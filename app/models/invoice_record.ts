@@ -91,6 +91,10 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
   @column.date()
   declare paidDate: DateTime | null
 
+  /** The kind of Xero document the link names: null for an invoice, 'ACCRECCREDIT' for a credit note. */
+  @column()
+  declare xeroType: 'ACCRECCREDIT' | null
+
   /** When discovery saw the Autotask invoice voided after it reached Xero. */
   @column.dateTime()
   declare autotaskVoidedAt: DateTime | null

@@ -39,6 +39,8 @@ export interface ProductSettings {
     accountCode: string
     taxType: string
   }
+  /** a credit note is left unallocated, or allocated to the contact's oldest open invoice in its currency */
+  creditNoteAllocation: 'none' | 'oldest_open'
   /** an invoice voided in Autotask after it reached Xero is deleted or voided there too (else only a warning) */
   voidsToXero: boolean
   /** payments recorded in Xero flow back to the Autotask invoice's paidDate */
@@ -71,6 +73,7 @@ export const defaultProductSettings: ProductSettings = {
   },
   paymentsToAutotask: true,
   voidsToXero: true,
+  creditNoteAllocation: 'none',
   currency: null,
 }
 

@@ -76,6 +76,7 @@ export default class InvoiceVoids {
       .where('status', 'synced')
       .whereNotNull('autotask_voided_at')
       .whereNull('void_state')
+      .whereNull('xero_type')
       .whereNotNull('xero_invoice_id')
     if (records.length === 0) return outcome
 

@@ -221,6 +221,7 @@ export default class PaymentCheck {
       .where('product_id', product.id)
       .whereNotNull('xero_invoice_id')
       .whereNull('void_state')
+      .whereNull('xero_type')
       .where((query) => query.whereNull('payment_state').orWhereNot('payment_state', 'paid'))
       .select(
         'id',

@@ -17,6 +17,7 @@ import LeaseSweeper from '#sync/lease_sweeper'
 import OrphanReconciler from '#sync/orphan_reconciler'
 import PaymentCheck from '#sync/payment_check'
 import InvoiceVoids from '#sync/invoice_voids'
+import CreditNotePush from '#sync/credit_note_push'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -62,7 +63,8 @@ export default class SyncRunner {
     protected clock: Clock,
     protected orphans: OrphanReconciler,
     protected payments: PaymentCheck,
-    protected voids: InvoiceVoids
+    protected voids: InvoiceVoids,
+    protected creditNotes: CreditNotePush
   ) {}
 
   async run(
@@ -138,6 +140,13 @@ export default class SyncRunner {
       await this.markHealthy(product, 'autotask')
 
       onProgress({ phase: 'push', stats })
+      const credited = await this.creditNotes.runInSync(
+        product,
+        run.id,
+        connections.xero,
+        context,
+        workerName()
+      )
       const pushed = await this.push.run(
         product,
         run.id,
@@ -156,8 +165,8 @@ export default class SyncRunner {
           onProgress({ phase: 'push', stats })
         }
       )
-      stats.invoicesSynced = pushed.synced
-      stats.invoicesFaulted = pushed.faulted
+      stats.invoicesSynced = pushed.synced + credited.synced
+      stats.invoicesFaulted = pushed.faulted + credited.faulted
       stats.invoicesSkipped += pushed.skipped
 
       const account = await product.related('account').query().firstOrFail()

@@ -15,6 +15,7 @@ import app from '@adonisjs/core/services/app'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { UserFactory } from '#database/factories/user_factory'
+import { creditNotesOf } from '#sandbox/xero/credit_notes'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -529,5 +530,129 @@ test.group('Invoices voided in Autotask after they reached Xero', (group) => {
     const line = await logOf(record, 'invoice.voided_after_sync')
     check.equal(line.level, 'warn')
     check.include(line.message, 'void it in Xero too (this product leaves Xero untouched)')
+  })
+})
+
+test.group('Negative invoices become Xero credit notes', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({ autotask: { invoices: 6, companies: 4 }, ...PATIENT })
+    return () => world.close()
+  })
+
+  /** "Remote Support", mapped to account 200 by the sandbox set-up. */
+  const REMOTE_SUPPORT = 29682801
+
+  /** One invoice of a new billing run: one line of `net` at 15 % GST, for the first sandbox company. */
+  function addInvoice(net: number) {
+    const state = world.autotask.state
+    const companyId = [...state.tables.Companies.keys()][0]
+    const [id] = state.addBillingRun({ invoices: 1, companyIds: [companyId], lines: 1 }).invoiceIds
+    const invoice = state.tables.Invoices.get(id)!
+    const [item] = state.itemsOf(id)
+    const tax = Math.round(net * 15) / 100
+    Object.assign(item, {
+      billingCodeID: REMOTE_SUPPORT,
+      quantity: 1,
+      rate: net,
+      extendedPrice: net,
+      taxDollars: tax,
+    })
+    Object.assign(invoice, { invoiceTotal: net + tax, totalTaxValue: tax })
+    return invoice as { id: number; invoiceNumber: string }
+  }
+
+  async function settings(values: Record<string, unknown>) {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), ...values }
+    await product.save()
+  }
+
+  /** The credit notes of one Autotask invoice (the seed has negative invoices of its own). */
+  function creditNotes(number: string) {
+    const org = world.xero.state.organisations.find((candidate) => candidate.tenantId === NZ)!
+    return creditNotesOf(org).filter((note) => note.CreditNoteNumber === number)
+  }
+
+  test('a negative invoice becomes one credit note; resynced twice (and once unlinked), still one', async ({
+    assert,
+  }) => {
+    await settings({ invoiceStatus: 'AUTHORISED' })
+    const negative = addInvoice(-100)
+    await succeeded(world)
+    const record = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', negative.id)
+      .firstOrFail()
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    assert.equal(record.xeroType, 'ACCRECCREDIT')
+    assert.lengthOf(creditNotes(negative.invoiceNumber), 1)
+    const [note] = creditNotes(negative.invoiceNumber)
+    assert.equal(note.CreditNoteNumber, negative.invoiceNumber)
+    assert.equal(note.Total, 115)
+    assert.equal(note.Status, 'AUTHORISED')
+    assert.equal(record.xeroInvoiceId, note.CreditNoteID)
+    const line = await SyncLog.query()
+      .where('invoice_record_id', record.id)
+      .where('event', 'invoice.synced')
+      .firstOrFail()
+    assert.include(line.message, `created in Xero as credit note ${negative.invoiceNumber}`)
+
+    for (const unlink of [false, false, true]) {
+      await InvoiceRecord.query()
+        .where('id', record.id)
+        .update(
+          unlink
+            ? { status: 'pending', xero_invoice_id: null, xero_type: null }
+            : { status: 'pending' }
+        )
+      await succeeded(world)
+      await record.refresh()
+      assert.equal(record.status, 'synced', record.faultReason ?? '')
+      assert.lengthOf(creditNotes(negative.invoiceNumber), 1, 'still one credit note')
+      assert.equal(record.xeroInvoiceId, note.CreditNoteID)
+    }
+    assert.lengthOf(
+      world.xero.state.invoices(NZ).filter((invoice) => invoice.Total < 0),
+      0,
+      'no negative invoice reached Xero'
+    )
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test("with allocation on, the credit goes to the contact's oldest open invoice", async ({
+    assert,
+  }) => {
+    await settings({ invoiceStatus: 'AUTHORISED', creditNoteAllocation: 'oldest_open' })
+    const positive = addInvoice(200)
+    await succeeded(world)
+    const invoiceRecord = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', positive.id)
+      .firstOrFail()
+    assert.equal(invoiceRecord.status, 'synced', invoiceRecord.faultReason ?? '')
+    // Older open invoices of the same contact would take the credit first: settle them in Xero.
+    const target = xeroInvoiceOf(world, invoiceRecord.xeroInvoiceId)
+    for (const other of world.xero.state
+      .invoices(NZ)
+      .filter(
+        (invoice) =>
+          invoice.Contact.ContactID === target.Contact.ContactID &&
+          invoice.InvoiceID !== target.InvoiceID &&
+          invoice.Status === 'AUTHORISED'
+      ))
+      world.xero.state.markInvoicePaid(other.InvoiceID)
+
+    const negative = addInvoice(-100)
+    await succeeded(world)
+    const [note] = creditNotes(negative.invoiceNumber)
+    assert.equal(note.Status, 'PAID')
+    assert.equal(note.RemainingCredit, 0)
+    const after = xeroInvoiceOf(world, invoiceRecord.xeroInvoiceId)
+    assert.equal(after.AmountCredited, 115)
+    assert.equal(after.AmountDue, 115)
+    const allocated = await SyncLog.query().where('event', 'invoice.credit_allocated').firstOrFail()
+    assert.include(allocated.message, `115.00 allocated to Xero invoice ${after.InvoiceNumber}`)
   })
 })
