@@ -39,6 +39,8 @@ export interface ProductSettings {
     accountCode: string
     taxType: string
   }
+  /** a negative Autotask invoice becomes a Xero credit note (off: it faults, to be entered by hand) */
+  creditNotes: boolean
   /** a credit note is left unallocated, or allocated to the contact's oldest open invoice in its currency */
   creditNoteAllocation: 'none' | 'oldest_open'
   /** an invoice voided in Autotask after it reached Xero is deleted or voided there too (else only a warning) */
@@ -73,6 +75,7 @@ export const defaultProductSettings: ProductSettings = {
   },
   paymentsToAutotask: true,
   voidsToXero: true,
+  creditNotes: false,
   creditNoteAllocation: 'none',
   currency: null,
 }

@@ -302,6 +302,11 @@ function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
     xeroNumber: row[spec.xeroNumberColumn] ?? null,
     xeroId: row[spec.xeroIdColumn],
     faultReason: row.fault_reason,
-    payment: paymentLabelOf(row.payment_state, row.xero_amount_due, isoDateOf(row.paid_date)),
+    payment: paymentLabelOf(
+      row.payment_state,
+      row.xero_amount_due,
+      isoDateOf(row.paid_date),
+      row.xero_type ?? null
+    ),
   }
 }

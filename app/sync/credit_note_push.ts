@@ -80,6 +80,7 @@ export default class CreditNotePush {
     worker: string
   ): Promise<CreditNoteStats> {
     const stats: CreditNoteStats = { synced: 0, faulted: 0 }
+    if (!product.effectiveSettings.creditNotes) return stats
     for (;;) {
       const records = await this.claim(product, worker)
       if (records.length === 0) break

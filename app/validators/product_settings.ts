@@ -38,6 +38,8 @@ export const productSettingsValidator = vine.compile(
     stampWebServiceDate: checkbox(),
     paymentsToAutotask: checkbox(),
     voidsToXero: checkbox(),
+    creditNotes: checkbox(),
+    creditNoteAllocation: vine.enum(['none', 'oldest_open'] as const).optional(),
     slackChannel: vine
       .string()
       .trim()

@@ -21,6 +21,8 @@ const validForm = {
   purchaseOrderDocumentType: 'BILL',
   purchaseOrderTriggerStatus: '3',
   purchaseOrdersEnabled: '1',
+  creditNoteAllocation: 'oldest_open',
+  creditNotes: '1',
 }
 
 test.group('Product settings', (group) => {
@@ -60,6 +62,8 @@ test.group('Product settings', (group) => {
     assert.isFalse(settings.roundingLine.enabled)
     assert.isFalse(settings.paymentsToAutotask, 'payments back to Autotask can be switched off')
     assert.isFalse(settings.voidsToXero, 'voids can leave Xero untouched')
+    assert.equal(settings.creditNoteAllocation, 'oldest_open')
+    assert.isTrue(settings.creditNotes)
     assert.deepEqual(settings.purchaseOrders, {
       enabled: true,
       documentType: 'BILL',

@@ -215,7 +215,7 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.lengthOf(inXero(world, record.invoiceNumber), 0)
   }).timeout(60_000)
 
-  test('a negative total becomes a Xero credit note (not an invoice); a zero total is skipped by the skip rule, and syncs once the rule is off', async ({
+  test('a negative total faults (Xero needs a credit note); a zero total is skipped by the skip rule, and syncs once the rule is off', async ({
     assert,
   }) => {
     await succeeded(world)
@@ -227,9 +227,15 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.exists(negative, 'the seed has a negative invoice')
     assert.exists(zero, 'the seed has a zero invoice')
 
-    // Issue 13: a negative invoice becomes an ACCRECCREDIT credit note, never a Xero invoice.
-    assert.equal(negative.status, 'synced', negative.faultReason ?? '')
-    assert.equal(negative.xeroType, 'ACCRECCREDIT')
+    assert.equal(negative.status, 'fault')
+    assert.equal(
+      negative.faultReason,
+      `The invoice total is negative (${negative.currency} ${negative.total.toFixed(2)}); Xero needs a credit note for that.`
+    )
+    assert.equal(
+      negative.faultHint,
+      'Enter the credit note in Xero by hand, then skip this invoice.'
+    )
     assert.lengthOf(inXero(world, negative.invoiceNumber), 0)
 
     // PRODUCT.md §2: "$0" is a skip rule, so the invoice is Skipped Over (no fault) with the reason in its log line.
@@ -610,7 +616,6 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
     const synced = await InvoiceRecord.query()
       .where('product_id', world.product.id)
       .where('status', 'synced')
-      .whereNull('xero_type')
     assert.lengthOf(synced, 21, 'every invoice of the seed that can sync')
     const checked = new Set(idLookups().flat())
     assert.deepEqual(

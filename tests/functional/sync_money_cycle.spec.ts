@@ -82,6 +82,7 @@ async function syncedRecords(world: World) {
   return InvoiceRecord.query()
     .where('product_id', world.product.id)
     .where('status', 'synced')
+    .whereNull('xero_type')
     .orderBy('autotask_id')
 }
 
@@ -577,8 +578,9 @@ test.group('Negative invoices become Xero credit notes', (group) => {
 
   test('a negative invoice becomes one credit note; resynced twice (and once unlinked), still one', async ({
     assert,
+    client,
   }) => {
-    await settings({ invoiceStatus: 'AUTHORISED' })
+    await settings({ invoiceStatus: 'AUTHORISED', creditNotes: true })
     const negative = addInvoice(-100)
     await succeeded(world)
     const record = await InvoiceRecord.query()
@@ -598,6 +600,13 @@ test.group('Negative invoices become Xero credit notes', (group) => {
       .where('event', 'invoice.synced')
       .firstOrFail()
     assert.include(line.message, `created in Xero as credit note ${negative.invoiceNumber}`)
+    const user = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const page = await client
+      .get(`/products/${world.product.id}/invoices`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+    page.assertStatus(200)
+    assert.include(page.text(), 'data-testid="payment-label">Credit note</span>')
 
     for (const unlink of [false, false, true]) {
       await InvoiceRecord.query()
@@ -624,7 +633,11 @@ test.group('Negative invoices become Xero credit notes', (group) => {
   test("with allocation on, the credit goes to the contact's oldest open invoice", async ({
     assert,
   }) => {
-    await settings({ invoiceStatus: 'AUTHORISED', creditNoteAllocation: 'oldest_open' })
+    await settings({
+      invoiceStatus: 'AUTHORISED',
+      creditNotes: true,
+      creditNoteAllocation: 'oldest_open',
+    })
     const positive = addInvoice(200)
     await succeeded(world)
     const invoiceRecord = await InvoiceRecord.query()
