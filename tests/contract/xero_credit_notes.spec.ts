@@ -48,7 +48,10 @@ test.group('Xero gateway: credit notes against the sandbox', (group) => {
 
   async function gatewayAndConnection() {
     const product = await Product.findOrFail((await connectedProduct(sandbox)).id)
-    return { gateway: xeroStackFor(sandbox, { timeoutMs: 15_000 }).gateway, connection: xeroConnectionOf(product) }
+    return {
+      gateway: xeroStackFor(sandbox, { timeoutMs: 15_000 }).gateway,
+      connection: xeroConnectionOf(product),
+    }
   }
 
   test('a credit note is created with a CN number, found by it, and updated while a draft', async ({
