@@ -5,6 +5,7 @@ import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import { compose } from '@adonisjs/core/helpers'
 import { jsonColumn, moneyColumn } from '#models/columns'
 import { SyncJob } from '#models/mixins/sync_job'
+import { paymentLabelOf } from '#sync/payment_labels'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 
@@ -18,6 +19,9 @@ export interface StoredInvoiceLine {
   taxDollars: string
   billingCodeId: number | null
 }
+
+/** part paid in Xero; paid in full and written to Autotask; paid in full but not yet written to Autotask */
+export type InvoicePaymentState = 'part_paid' | 'paid' | 'paid_unsent'
 
 /** Our copy of one Autotask invoice and where it is on its way to Xero. */
 export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
@@ -75,6 +79,30 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
   @jsonColumn()
   declare lines: StoredInvoiceLine[] | null
 
+  /** What Xero says of its payment: part paid (amount due shown), or paid (date written to Autotask). */
+  @column()
+  declare paymentState: InvoicePaymentState | null
+
+  /** Xero's AmountDue at the last payments check. */
+  @moneyColumn()
+  declare xeroAmountDue: Decimal | null
+
+  /** The paid date written to the Autotask invoice. */
+  @column.date()
+  declare paidDate: DateTime | null
+
+  /** The kind of Xero document the link names: null for an invoice, 'ACCRECCREDIT' for a credit note. */
+  @column()
+  declare xeroType: 'ACCRECCREDIT' | null
+
+  /** When discovery saw the Autotask invoice voided after it reached Xero. */
+  @column.dateTime()
+  declare autotaskVoidedAt: DateTime | null
+
+  /** What the void did in Xero: deleted, voided, gone (a person removed it first), refused (money allocated). */
+  @column()
+  declare voidState: 'deleted' | 'voided' | 'gone' | 'refused' | null
+
   @column({ serializeAs: null })
   declare autotaskHtml: string | null
 
@@ -83,6 +111,11 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
 
   @column.dateTime({ autoCreate: true, autoUpdate: true })
   declare updatedAt: DateTime
+
+  /** "Part paid (due 40.00)" or "Paid 2026-12-01" beside the status, or null. */
+  get paymentLabel(): string | null {
+    return paymentLabelOf(this.paymentState, this.xeroAmountDue, this.paidDate?.toISODate() ?? null)
+  }
 
   @belongsTo(() => Product)
   declare product: BelongsTo<typeof Product>

@@ -43,6 +43,14 @@ export interface ProductSettings {
   uncodedAccountCode: string | null
   /** the Xero branding theme of every invoice (null: Xero's default theme) */
   brandingThemeId: string | null
+  /** a negative Autotask invoice becomes a Xero credit note (off: it faults, to be entered by hand) */
+  creditNotes: boolean
+  /** a credit note is left unallocated, or allocated to the contact's oldest open invoice in its currency */
+  creditNoteAllocation: 'none' | 'oldest_open'
+  /** an invoice voided in Autotask after it reached Xero is deleted or voided there too (else only a warning) */
+  voidsToXero: boolean
+  /** payments recorded in Xero flow back to the Autotask invoice's paidDate */
+  paymentsToAutotask: boolean
   /** the Xero organisation's base currency, learnt at each run (Autotask invoices carry none) */
   currency: string | null
 }
@@ -71,6 +79,10 @@ export const defaultProductSettings: ProductSettings = {
   },
   uncodedAccountCode: null,
   brandingThemeId: null,
+  paymentsToAutotask: true,
+  voidsToXero: true,
+  creditNotes: false,
+  creditNoteAllocation: 'none',
   currency: null,
 }
 
@@ -142,6 +154,10 @@ export default class Product extends BaseModel {
   /** when the orphan reconciler last read Xero's changed invoices */
   @column.dateTime()
   declare orphansCheckedAt: DateTime | null
+
+  /** when the payments check last read Xero's changed invoices */
+  @column.dateTime()
+  declare paymentsCheckedAt: DateTime | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime

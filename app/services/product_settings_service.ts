@@ -172,6 +172,10 @@ export default class ProductSettingsService {
       stampWebServiceDate: input.stampWebServiceDate ?? false,
       brandingThemeId: input.brandingThemeId ?? null,
       uncodedAccountCode: input.uncodedAccountCode ?? null,
+      paymentsToAutotask: input.paymentsToAutotask ?? false,
+      voidsToXero: input.voidsToXero ?? false,
+      creditNotes: input.creditNotes ?? false,
+      creditNoteAllocation: input.creditNoteAllocation ?? before.creditNoteAllocation,
       slackChannel: input.slackChannel ?? null,
       purchaseOrders: {
         // Purchase orders stay off on plans without them, whatever the form says.

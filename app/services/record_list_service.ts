@@ -4,6 +4,7 @@ import { Decimal } from 'decimal.js'
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import { isoDateOf } from '#models/columns'
+import { paymentColumns, paymentLabelOf } from '#sync/payment_labels'
 import type Product from '#models/product'
 
 export interface RecordFilters {
@@ -33,6 +34,8 @@ export interface RecordRow {
   status: RecordStatus
   statusLabel: string
   xeroNumber: string | null
+  /** invoices: "Part paid (due 40.00)", "Paid 2026-12-01" (payments check), else null */
+  payment?: string | null
   /** exports only */
   xeroId?: string | null
   faultReason?: string | null
@@ -295,6 +298,7 @@ function gridColumns(kind: RecordKind) {
     'currency',
     'status',
     spec.xeroNumberColumn,
+    ...(kind === 'invoice' ? paymentColumns : []),
   ]
 }
 
@@ -315,5 +319,11 @@ function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
     xeroNumber: row[spec.xeroNumberColumn] ?? null,
     xeroId: row[spec.xeroIdColumn],
     faultReason: row.fault_reason,
+    payment: paymentLabelOf(
+      row.payment_state,
+      row.xero_amount_due,
+      isoDateOf(row.paid_date),
+      row.xero_type ?? null
+    ),
   }
 }

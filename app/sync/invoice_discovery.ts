@@ -11,6 +11,7 @@ import { rowsFor } from '#models/columns'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
 import { fitText } from '#sync/text'
+import { markVoidedInAutotask, voidFollowUp } from '#sync/void_marks'
 
 export interface DiscoveryStats {
   found: number
@@ -195,6 +196,7 @@ export default class InvoiceDiscovery {
           })
         }
       } else if (row.status === 'synced') {
+        const first = await markVoidedInAutotask(row.id, this.clock.now())
         await this.logs.write({
           productId: product.id,
           syncRunId: run.id,
@@ -202,7 +204,7 @@ export default class InvoiceDiscovery {
           autotaskId: invoice.id,
           level: 'warn',
           event: 'invoice.voided_after_sync',
-          message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask after it reached Xero as ${row.xero_invoice_number ?? 'an invoice'}: void it in Xero too`,
+          message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask after it reached Xero as ${row.xero_invoice_number ?? 'an invoice'}: ${voidFollowUp(product, first)}`,
           actor: 'engine',
         })
       }

@@ -5,6 +5,7 @@ import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xer
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
 import { fitText } from '#sync/text'
+import { checkTax, linesForStatus } from '#sync/tax_check'
 import syncConfig from '#config/sync'
 
 /** The product's mappings and Xero's tax rates, loaded once per run. */
@@ -126,6 +127,16 @@ export function mapInvoice(
     })
   }
 
+  const tax = checkTax(record, lines, priced, items, context.taxRates)
+  if (!tax.ok) return tax
+  const kept = linesForStatus(
+    settings.invoiceStatus === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+    items,
+    priced
+  )
+  items.splice(0, items.length, ...kept.items)
+  priced.splice(0, priced.length, ...kept.priced)
+  notes.push(...kept.notes)
   let sum = totals(priced, 'Exclusive')
   const check = checkTotals(record.total, sum.total, record.currency, {
     enabled: settings.roundingLine.enabled && Boolean(settings.roundingLine.accountCode),

@@ -15,6 +15,9 @@ import InvoicePush from '#sync/invoice_push'
 import PurchaseOrderSync from '#sync/purchase_order_sync'
 import LeaseSweeper from '#sync/lease_sweeper'
 import OrphanReconciler from '#sync/orphan_reconciler'
+import PaymentCheck from '#sync/payment_check'
+import InvoiceVoids from '#sync/invoice_voids'
+import CreditNotePush from '#sync/credit_note_push'
 import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
@@ -58,7 +61,10 @@ export default class SyncRunner {
     protected sweeper: LeaseSweeper,
     protected logs: SyncLogService,
     protected clock: Clock,
-    protected orphans: OrphanReconciler
+    protected orphans: OrphanReconciler,
+    protected payments: PaymentCheck,
+    protected voids: InvoiceVoids,
+    protected creditNotes: CreditNotePush
   ) {}
 
   async run(
@@ -134,6 +140,13 @@ export default class SyncRunner {
       await this.markHealthy(product, 'autotask')
 
       onProgress({ phase: 'push', stats })
+      const credited = await this.creditNotes.runInSync(
+        product,
+        run.id,
+        connections.xero,
+        context,
+        workerName()
+      )
       const pushed = await this.push.run(
         product,
         run.id,
@@ -152,8 +165,8 @@ export default class SyncRunner {
           onProgress({ phase: 'push', stats })
         }
       )
-      stats.invoicesSynced = pushed.synced
-      stats.invoicesFaulted = pushed.faulted
+      stats.invoicesSynced = pushed.synced + credited.synced
+      stats.invoicesFaulted = pushed.faulted + credited.faulted
       stats.invoicesSkipped += pushed.skipped
 
       const account = await product.related('account').query().firstOrFail()
@@ -173,6 +186,13 @@ export default class SyncRunner {
         stats.purchaseOrdersFaulted = orders?.faulted ?? 0
       }
       await this.reconcileOrphans(product, run.id, connections.xero)
+      await this.voids.runInSync(await Product.findOrFail(product.id), connections.xero, run.id)
+      await this.payments.runInSync(
+        await Product.findOrFail(product.id),
+        connections.autotask,
+        connections.xero,
+        run.id
+      )
       await this.markHealthy(product, 'xero')
       await product.refresh()
       if (product.status === 'paused') state = 'cancelled'

@@ -50,6 +50,10 @@ export const productSettingsValidator = vine.withMetaData<SettingsChoices>().com
     roundingTolerance: vine.number().min(0).max(10).decimal([0, 2]),
     stampWebServiceDate: checkbox(),
     brandingThemeId: vine.string().trim().in(choicesOf('brandingThemes')).optional(),
+    paymentsToAutotask: checkbox(),
+    voidsToXero: checkbox(),
+    creditNotes: checkbox(),
+    creditNoteAllocation: vine.enum(['none', 'oldest_open'] as const).optional(),
     slackChannel: vine
       .string()
       .trim()

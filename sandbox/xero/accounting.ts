@@ -2,6 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { computeDocument } from '#sandbox/xero/money'
 import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sandbox/xero/format'
 import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
+import { handlePayments } from '#sandbox/xero/payments'
+import { saveTaxRates } from '#sandbox/xero/tax_rates'
+import { handleCreditNotes } from '#sandbox/xero/credit_notes'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
   SandboxContact,
@@ -64,6 +67,8 @@ function lineJson(line: SandboxLineItem) {
     TaxType: line.TaxType,
     TaxAmount: line.TaxAmount,
     LineAmount: line.LineAmount,
+    DiscountRate: line.DiscountRate,
+    DiscountAmount: line.DiscountAmount,
     Tracking: line.Tracking.map((tracking) => ({ ...tracking })),
   }
 }
@@ -149,7 +154,7 @@ function withDates<T extends { UpdatedDateUTC?: number }>(record: T) {
 
 // ---------------------------------------------------------------- listing
 
-function listAnswer(
+export function listAnswer(
   call: AccountingCall,
   key: string,
   records: Json[],
@@ -213,7 +218,7 @@ function taxRateOf(org: SandboxOrganisation, taxType: string | undefined): numbe
 }
 
 /** Checks and prices the lines of an invoice or purchase order; errors are Xero's messages. */
-function prepareLines(
+export function prepareLines(
   org: SandboxOrganisation,
   input: Json,
   lineAmountTypes: SandboxLineAmountTypes,
@@ -293,10 +298,14 @@ function prepareLines(
       unitAmount: entry.unitAmount,
       lineAmount: entry.line.LineAmount,
       taxRate: entry.taxRate,
+      discountRate: entry.line.DiscountRate,
+      discountAmount: entry.line.DiscountAmount,
+      taxAmount: entry.line.TaxAmount,
     })),
     lineAmountTypes,
     unitdp,
-    input.Total
+    input.Total,
+    { discounts: sales }
   )
   errors.push(...priced.errors)
   return {
@@ -310,6 +319,8 @@ function prepareLines(
       TaxType: entry.taxType,
       TaxAmount: priced.lines[index].taxAmount,
       LineAmount: priced.lines[index].lineAmount,
+      DiscountRate: priced.lines[index].discountRate,
+      DiscountAmount: priced.lines[index].discountAmount,
       Tracking: entry.tracking,
     })),
     subTotal: priced.subTotal,
@@ -324,7 +335,7 @@ interface ContactResolution {
 }
 
 /** Finds the document's contact by ContactID, ContactNumber or Name; an unknown Name is created, as Xero does. */
-function resolveContact(
+export function resolveContact(
   call: AccountingCall,
   input: Json | undefined,
   staged: SandboxContact[],
@@ -377,11 +388,11 @@ function newContact(call: AccountingCall, input: Json): SandboxContact {
   }
 }
 
-function contactRef(contact: SandboxContact) {
+export function contactRef(contact: SandboxContact) {
   return { ContactID: contact.ContactID, Name: contact.Name, ContactNumber: contact.ContactNumber }
 }
 
-function lineAmountTypesOf(
+export function lineAmountTypesOf(
   value: unknown,
   fallback: SandboxLineAmountTypes,
   errors: string[]
@@ -393,7 +404,7 @@ function lineAmountTypesOf(
 }
 
 /** The element echoed back with its errors, as Xero does with summarizeErrors=false. */
-function failedElement(input: Json, errors: string[]) {
+export function failedElement(input: Json, errors: string[]) {
   return {
     ...input,
     HasErrors: true,
@@ -1028,7 +1039,13 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
       return purchaseOrders(call)
     case 'contacts':
       return contacts(call)
+    case 'payments':
+      return handlePayments(call)
+    case 'creditnotes':
+      return handleCreditNotes(call)
     case 'taxrates':
+      if ((method === 'PUT' || method === 'POST') && call.segments.length === 1)
+        return saveTaxRates(call)
       if (method !== 'GET' || call.segments.length > 1) return NOT_FOUND
       return listAnswer(
         call,

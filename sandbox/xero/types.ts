@@ -84,6 +84,8 @@ export interface SandboxLineItem {
   Description?: string
   Quantity: number
   UnitAmount: number
+  DiscountRate?: number
+  DiscountAmount?: number
   ItemCode?: string
   AccountCode?: string
   TaxType?: string

@@ -20,18 +20,23 @@ const validForm = {
   purchaseOrderDocumentType: 'BILL',
   purchaseOrderTriggerStatus: '2',
   purchaseOrdersEnabled: '1',
+  creditNoteAllocation: 'oldest_open',
+  creditNotes: '1',
 }
 
 test.group('Product settings', (group) => {
   group.each.setup(resetDatabase)
 
-  test('the page shows the current settings, defaults included', async ({ client }) => {
+  test('the page shows the current settings, defaults included', async ({ client, assert }) => {
     const owner = await UserFactory.with('account').create()
     const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
     const response = await client.get(`/products/${product.id}/settings`).loginAs(owner)
     response.assertStatus(200)
     response.assertTextIncludes('<option value="DRAFT" selected>Draft</option>')
     response.assertTextIncludes('name="daysBack" type="number" value="30"')
+    assert.isTrue(product.effectiveSettings.paymentsToAutotask)
+    assert.match(response.text(), /name="paymentsToAutotask"[^>]*checked/)
+    assert.match(response.text(), /name="voidsToXero"[^>]*checked/)
   })
 
   test('saving stores every option, unticked boxes as false, and logs what changed', async ({
@@ -54,6 +59,10 @@ test.group('Product settings', (group) => {
     assert.deepEqual(settings.skipCompanyIds, [])
     assert.isFalse(settings.matchContactsByName)
     assert.isFalse(settings.roundingLine.enabled)
+    assert.isFalse(settings.paymentsToAutotask, 'payments back to Autotask can be switched off')
+    assert.isFalse(settings.voidsToXero, 'voids can leave Xero untouched')
+    assert.equal(settings.creditNoteAllocation, 'oldest_open')
+    assert.isTrue(settings.creditNotes)
     assert.deepEqual(settings.purchaseOrders, {
       enabled: true,
       documentType: 'BILL',

@@ -131,4 +131,7 @@ export abstract class AutotaskClient {
 
   /** Marks an invoice as processed by an integration (Invoice.webServiceDate). */
   abstract stampWebServiceDate(invoiceId: number, at?: Date): Promise<void>
+
+  /** Writes (or, with null, clears) the date an invoice was paid in full (Invoice.paidDate). */
+  abstract setInvoicePaidDate(invoiceId: number, paidDate: string | null): Promise<void>
 }

@@ -400,6 +400,17 @@ export class HttpAutotaskClient extends AutotaskClient {
     })
   }
 
+  /** PATCH v1.0/Invoices: paidDate is a writable date-time of InvoiceModel (autotask_models_extract.json). */
+  async setInvoicePaidDate(invoiceId: number, paidDate: string | null): Promise<void> {
+    await this.#request<{ itemId: number }>('PATCH', 'v1.0/Invoices', {
+      entity: 'Invoices',
+      body: { id: invoiceId, paidDate: paidDate === null ? null : `${paidDate}T00:00:00Z` },
+      purpose: paidDate
+        ? `record invoice ${invoiceId} as paid on ${paidDate}`
+        : `clear the paid date of invoice ${invoiceId}`,
+    })
+  }
+
   #invoicesSinceFilter(cursor: AutotaskCursor): QueryFilter[] {
     const since = toIso(cursor)
     return [

@@ -92,6 +92,42 @@ export interface XeroInvoice {
   updatedAt: Date | null
   url: string | null
   brandingThemeId: string | null
+  /** The day the last payment settled it (YYYY-MM-DD); set once AmountDue reaches 0. */
+  fullyPaidOnDate?: string | null
+}
+
+export type XeroCreditNoteType = 'ACCRECCREDIT' | 'ACCPAYCREDIT'
+
+export interface XeroCreditNoteInput {
+  /** Set to update that credit note; omit to create. */
+  creditNoteId?: string
+  type: XeroCreditNoteType
+  contact: XeroContactRef
+  creditNoteNumber?: string
+  reference?: string
+  date?: string
+  status?: 'DRAFT' | 'SUBMITTED' | 'AUTHORISED' | 'VOIDED' | 'DELETED'
+  lineAmountTypes?: XeroLineAmountTypes
+  currencyCode?: string
+  lineItems?: XeroLineItemInput[]
+  url?: string
+}
+
+export interface XeroCreditNote {
+  creditNoteId: string
+  type: XeroCreditNoteType
+  creditNoteNumber: string | null
+  reference: string | null
+  status: XeroInvoiceStatus
+  contactId: string | null
+  date: string | null
+  currencyCode: string | null
+  subTotal: string
+  totalTax: string
+  total: string
+  remainingCredit: string
+  lineItems: XeroLineItem[]
+  url: string | null
 }
 
 export interface XeroPurchaseOrderInput {
@@ -273,10 +309,45 @@ export abstract class XeroGateway {
     since: Date,
     page: number
   ): Promise<{ invoices: XeroInvoice[]; more: boolean }>
+  /**
+   * Of these invoices (ids, asked 100 a call), those in one of `statuses` that changed after `since`
+   * (If-Modified-Since; all of them when null): one call per 100 ids, never one per invoice.
+   */
+  abstract invoicesChangedAmong(
+    connection: XeroConnection,
+    invoiceIds: string[],
+    statuses: XeroInvoiceStatus[],
+    since: Date | null
+  ): Promise<XeroInvoice[]>
   abstract getOnlineInvoiceUrl(
     connection: XeroConnection,
     invoiceId: string
   ): Promise<string | null>
+
+  /** Creates credit notes (PUT, ≤50); one result per input, in order. */
+  abstract createCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroCreditNote>[]>
+  /** Creates or updates credit notes (POST, ≤50); an input with `creditNoteId` updates that one. */
+  abstract updateCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroCreditNote>[]>
+  /** The credit notes with these numbers (to find one before creating it). */
+  abstract getCreditNotesByNumbers(
+    connection: XeroConnection,
+    numbers: string[]
+  ): Promise<XeroCreditNote[]>
+  /** Allocates credit to an invoice (PUT /CreditNotes/{id}/Allocations); Xero's reasons when it refuses. */
+  abstract allocateCreditNote(
+    connection: XeroConnection,
+    creditNoteId: string,
+    allocation: { invoiceId: string; amount: string; date: string },
+    options?: XeroWriteOptions
+  ): Promise<{ ok: true } | { ok: false; messages: string[] }>
 
   abstract createPurchaseOrders(
     connection: XeroConnection,

@@ -11,6 +11,7 @@ import {
   XeroNotFoundError,
   XeroRequestTooLargeError,
   XeroUnauthorizedError,
+  XeroValidationError,
   fromXeroNodeRejection,
   readRateLimits,
   type XeroRateLimits,
@@ -23,8 +24,11 @@ import {
   type XeroContact,
   type XeroContactInput,
   type XeroContactRef,
+  type XeroCreditNote,
+  type XeroCreditNoteInput,
   type XeroInvoice,
   type XeroInvoiceInput,
+  type XeroInvoiceStatus,
   type XeroItem,
   type XeroLineItem,
   type XeroLineItemInput,
@@ -124,7 +128,43 @@ function invoiceIn(invoice: any): XeroInvoice {
     updatedAt: dateOrNull(invoice.updatedDateUTC),
     url: invoice.url || null,
     brandingThemeId: invoice.brandingThemeID ?? null,
+    fullyPaidOnDate: isoDate(invoice.fullyPaidOnDate),
   }
+}
+
+function creditNoteIn(note: any): XeroCreditNote {
+  return {
+    creditNoteId: note.creditNoteID,
+    type: String(note.type) as XeroCreditNote['type'],
+    creditNoteNumber: note.creditNoteNumber || null,
+    reference: note.reference || null,
+    status: String(note.status) as XeroCreditNote['status'],
+    contactId: note.contact?.contactID ?? null,
+    date: isoDate(note.date),
+    currencyCode: note.currencyCode ? String(note.currencyCode) : null,
+    subTotal: money(note.subTotal),
+    totalTax: money(note.totalTax),
+    total: money(note.total),
+    remainingCredit: money(note.remainingCredit),
+    lineItems: lineItemsIn(note.lineItems),
+    url: note.url || null,
+  }
+}
+
+function creditNoteOut(note: XeroCreditNoteInput) {
+  return {
+    creditNoteID: note.creditNoteId,
+    type: note.type,
+    contact: contactRef(note.contact),
+    creditNoteNumber: note.creditNoteNumber,
+    reference: note.reference,
+    date: note.date,
+    status: note.status,
+    lineAmountTypes: note.lineAmountTypes,
+    currencyCode: note.currencyCode,
+    lineItems: lineItemsOut(note.lineItems),
+    url: note.url,
+  } as any
 }
 
 function invoiceOut(invoice: XeroInvoiceInput) {
@@ -210,6 +250,13 @@ function writeResults<T>(
       : { ok: true as const, index, value: map(element) }
   )
 }
+
+/**
+ * Invoice ids asked in one GET /Invoices (IDs filter) by the payments check: one page of the contract's
+ * pageSize (GET /Invoices takes IDs, Statuses, page, pageSize and If-Modified-Since: xero_accounting.yaml),
+ * and a query string (100 × 37 characters) well under the 8 KB many proxies allow.
+ */
+const CHANGED_IDS_PER_CALL = 100
 
 function chunks<T>(values: T[], size: number): T[][] {
   const out: T[][] = []
@@ -399,11 +446,123 @@ export class XeroNodeGateway extends XeroGateway {
     return { invoices, more: invoices.length === pageSize }
   }
 
+  async invoicesChangedAmong(
+    connection: XeroConnection,
+    invoiceIds: string[],
+    statuses: XeroInvoiceStatus[],
+    since: Date | null
+  ) {
+    const found: XeroInvoice[] = []
+    for (const ids of chunks(invoiceIds, CHANGED_IDS_PER_CALL)) {
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getInvoices(
+          tenantId,
+          since ?? undefined,
+          undefined,
+          undefined,
+          ids,
+          undefined,
+          undefined,
+          statuses,
+          1,
+          undefined,
+          undefined,
+          4,
+          undefined,
+          CHANGED_IDS_PER_CALL
+        )
+      )
+      found.push(...(body.invoices ?? []).map(invoiceIn))
+    }
+    return found
+  }
+
   async getOnlineInvoiceUrl(connection: XeroConnection, invoiceId: string) {
     const body = await this.call(connection, (api, tenantId) =>
       api.getOnlineInvoice(tenantId, invoiceId)
     )
     return body.onlineInvoices?.[0]?.onlineInvoiceUrl ?? null
+  }
+
+  async createCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options: XeroWriteOptions = {}
+  ) {
+    assertBatch(notes.length)
+    const body = await this.call(connection, (api, tenantId) =>
+      api.createCreditNotes(
+        tenantId,
+        { creditNotes: notes.map(creditNoteOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
+    )
+    return writeResults(body.creditNotes, creditNoteIn)
+  }
+
+  async updateCreditNotes(
+    connection: XeroConnection,
+    notes: XeroCreditNoteInput[],
+    options: XeroWriteOptions = {}
+  ) {
+    assertBatch(notes.length)
+    const body = await this.call(connection, (api, tenantId) =>
+      api.updateOrCreateCreditNotes(
+        tenantId,
+        { creditNotes: notes.map(creditNoteOut) },
+        false,
+        4,
+        options.idempotencyKey
+      )
+    )
+    return writeResults(body.creditNotes, creditNoteIn)
+  }
+
+  async getCreditNotesByNumbers(connection: XeroConnection, numbers: string[]) {
+    const found: XeroCreditNote[] = []
+    for (const chunk of chunks(numbers, 25)) {
+      const where = chunk
+        .map((number) => `CreditNoteNumber=="${number.replace(/["\\]/g, '')}"`)
+        .join(' OR ')
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getCreditNotes(tenantId, undefined, where, undefined, 1, 4)
+      )
+      found.push(...(body.creditNotes ?? []).map(creditNoteIn))
+    }
+    return found
+  }
+
+  async allocateCreditNote(
+    connection: XeroConnection,
+    creditNoteId: string,
+    allocation: { invoiceId: string; amount: string; date: string },
+    options: XeroWriteOptions = {}
+  ): Promise<{ ok: true } | { ok: false; messages: string[] }> {
+    try {
+      await this.call(connection, (api, tenantId) =>
+        api.createCreditNoteAllocation(
+          tenantId,
+          creditNoteId,
+          {
+            allocations: [
+              {
+                invoice: { invoiceID: allocation.invoiceId },
+                amount: Number(allocation.amount),
+                date: allocation.date,
+              },
+            ],
+          } as any,
+          false,
+          options.idempotencyKey
+        )
+      )
+      return { ok: true }
+    } catch (error) {
+      if (error instanceof XeroValidationError) return { ok: false, messages: error.messages }
+      throw error
+    }
   }
 
   async createPurchaseOrders(

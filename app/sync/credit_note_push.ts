@@ -1,0 +1,410 @@
+import { inject } from '@adonisjs/core'
+import db from '@adonisjs/lucid/services/db'
+import { createHash, randomUUID } from 'node:crypto'
+import { Decimal } from 'decimal.js'
+import InvoiceRecord from '#models/invoice_record'
+import type Product from '#models/product'
+import { toSqlDateTime } from '#models/columns'
+import { xeroConnectionOf } from '#sync/product_connections'
+import type {
+  XeroCreditNote,
+  XeroCreditNoteInput,
+  XeroGateway,
+  XeroWriteResult,
+} from '#integrations/xero/xero_gateway'
+import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
+import { XeroError } from '#integrations/xero/errors'
+import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
+import ContactResolver, { companyProblem } from '#sync/contact_resolver'
+import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { Clock } from '#sync/clock'
+import syncConfig from '#config/sync'
+
+export interface CreditNoteStats {
+  synced: number
+  faulted: number
+}
+
+interface Outcome {
+  record: InvoiceRecord
+  ok: boolean
+  reason?: string
+  hint?: string
+  note?: XeroCreditNote
+  verb?: 'created' | 'updated'
+}
+
+/**
+ * A negative Autotask invoice becomes a Xero ACCRECCREDIT credit note: the same contact linking, tax and
+ * account mappings, money rules and totals check as an invoice (the mapper prices its mirror image, all
+ * amounts positive), sent in batches with an Idempotency-Key. Duplicate-proof like invoices: a linked one
+ * is updated while Xero allows it; an unlinked one is looked up by number before it is created.
+ * Runs before the invoice push and claims only negative pending invoices, so the push never sees them.
+ */
+@inject()
+export default class CreditNotePush {
+  constructor(
+    protected contacts: ContactResolver,
+    protected logs: SyncLogService,
+    protected clock: Clock
+  ) {}
+
+  /** For the sync run: a failure is logged and left for the next run (claimed records expire back to pending). */
+  async runInSync(
+    product: Product,
+    syncRunId: number,
+    xero: XeroGateway,
+    context: MappingContext,
+    worker: string
+  ): Promise<CreditNoteStats> {
+    try {
+      return await this.run(product, syncRunId, xero, context, worker)
+    } catch (failure) {
+      await this.logs.write({
+        productId: product.id,
+        syncRunId,
+        level: 'warn',
+        event: 'run.credit_notes_deferred',
+        message: `Credit notes were not sent this time (the next run will): ${(failure as Error)?.message ?? failure}`,
+        actor: 'engine',
+      })
+      return { synced: 0, faulted: 0 }
+    }
+  }
+
+  async run(
+    product: Product,
+    syncRunId: number,
+    xero: XeroGateway,
+    context: MappingContext,
+    worker: string
+  ): Promise<CreditNoteStats> {
+    const stats: CreditNoteStats = { synced: 0, faulted: 0 }
+    if (!product.effectiveSettings.creditNotes) return stats
+    for (;;) {
+      const records = await this.claim(product, worker)
+      if (records.length === 0) break
+      const outcomes = await this.pushBatch(product, syncRunId, xero, context, records)
+      const lines: LogLineInput[] = []
+      for (const outcome of outcomes) {
+        const { record } = outcome
+        const base = {
+          productId: product.id,
+          syncRunId,
+          invoiceRecordId: record.id,
+          autotaskId: record.autotaskId,
+          actor: 'engine',
+        }
+        if (outcome.ok && outcome.note) {
+          await this.settle(record, {
+            status: 'synced',
+            xero_invoice_id: outcome.note.creditNoteId,
+            xero_invoice_number: outcome.note.creditNoteNumber,
+            xero_type: 'ACCRECCREDIT',
+            synced_at: toSqlDateTime(this.clock.now()),
+            fault_reason: null,
+            fault_hint: null,
+          })
+          stats.synced++
+          lines.push({
+            ...base,
+            event: 'invoice.synced',
+            message: `Invoice ${record.invoiceNumber} (${record.currency} ${record.total.toFixed(2)}) ${outcome.verb} in Xero as credit note ${outcome.note.creditNoteNumber ?? outcome.note.creditNoteId}`,
+          })
+        } else {
+          await this.settle(record, {
+            status: 'fault',
+            fault_reason: outcome.reason ?? 'Xero refused the credit note.',
+            fault_hint: outcome.hint ?? 'Correct it in Autotask or Xero, then resync.',
+          })
+          stats.faulted++
+          lines.push({
+            ...base,
+            level: 'error',
+            event: 'invoice.fault',
+            message: `Invoice ${record.invoiceNumber} could not become a Xero credit note: ${outcome.reason}`,
+          })
+        }
+      }
+      await this.logs.writeMany(lines)
+    }
+    return stats
+  }
+
+  /** Negative, numbered, pending invoices of the product, moved to processing under this worker's lease. */
+  private async claim(product: Product, worker: string): Promise<InvoiceRecord[]> {
+    const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
+    const now = this.clock.now()
+    const candidates = await db
+      .from('invoice_records')
+      .select('id')
+      .where('product_id', product.id)
+      .where('status', 'pending')
+      .whereNotNull('invoice_number')
+      .where('total', '<', 0)
+      .where((q) =>
+        q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
+      )
+      .orderBy('id')
+      .limit(XERO_BATCH_LIMIT)
+    if (candidates.length === 0) return []
+    await db
+      .from('invoice_records')
+      .whereIn(
+        'id',
+        candidates.map((row) => Number(row.id))
+      )
+      .where('status', 'pending')
+      .update({
+        status: 'processing',
+        lease_owner: token,
+        lease_expires_at: toSqlDateTime(now.plus({ seconds: syncConfig.leaseSeconds })),
+        updated_at: toSqlDateTime(now),
+      })
+    return InvoiceRecord.query().where('lease_owner', token).orderBy('id')
+  }
+
+  /** Only while this worker still holds the record's lease. */
+  private async settle(record: InvoiceRecord, changes: Record<string, unknown>) {
+    await db
+      .from('invoice_records')
+      .where('id', record.id)
+      .where('lease_owner', record.leaseOwner!)
+      .where('status', 'processing')
+      .update({
+        lease_owner: null,
+        lease_expires_at: null,
+        attempts: 0,
+        next_attempt_at: null,
+        needs_refresh: false,
+        updated_at: toSqlDateTime(this.clock.now()),
+        ...changes,
+      })
+  }
+
+  private async pushBatch(
+    product: Product,
+    syncRunId: number,
+    xero: XeroGateway,
+    context: MappingContext,
+    records: InvoiceRecord[]
+  ): Promise<Outcome[]> {
+    const outcomes: Outcome[] = []
+    const ready = records.filter((record) => {
+      const problem = companyProblem(record)
+      if (problem) outcomes.push({ record, ok: false, ...problem })
+      return !problem
+    })
+    const contacts = await this.contacts.resolve(
+      product,
+      xero,
+      ready.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
+      syncRunId
+    )
+    const inputs: { record: InvoiceRecord; input: XeroCreditNoteInput }[] = []
+    for (const record of ready) {
+      const contact = contacts.get(record.autotaskCompanyId!)
+      if (!contact || !contact.ok) {
+        outcomes.push({
+          record,
+          ok: false,
+          reason: contact?.reason ?? 'No Xero contact was found for the company.',
+          hint: contact?.hint ?? 'Check the company in Autotask, then resync.',
+        })
+        continue
+      }
+      const mapped = mapInvoice(mirror(record), contact.contactId, context)
+      if (!mapped.ok) {
+        outcomes.push({ record, ok: false, reason: mapped.reason, hint: mapped.hint })
+        continue
+      }
+      const { input } = mapped
+      inputs.push({
+        record,
+        input: {
+          creditNoteId:
+            record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
+          type: 'ACCRECCREDIT',
+          contact: input.contact,
+          creditNoteNumber: input.invoiceNumber,
+          reference: input.reference,
+          date: input.date,
+          status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+          lineAmountTypes: input.lineAmountTypes,
+          lineItems: input.lineItems,
+          url: invoiceMarker(record),
+        },
+      })
+    }
+    if (inputs.length === 0) return outcomes
+
+    const connection = xeroConnectionOf(product)
+    // Unlinked ones: found by number before creating (a crash after Xero's answer, a person's copy).
+    const numbers = inputs
+      .filter(({ input }) => !input.creditNoteId && input.creditNoteNumber)
+      .map(({ input }) => input.creditNoteNumber!)
+    try {
+      const existing =
+        numbers.length > 0 ? await xero.getCreditNotesByNumbers(connection, numbers) : []
+      const byNumber = new Map(existing.map((note) => [note.creditNoteNumber, note]))
+      for (const entry of inputs) {
+        const found = entry.input.creditNoteNumber
+          ? byNumber.get(entry.input.creditNoteNumber)
+          : undefined
+        if (!entry.input.creditNoteId && found) entry.input.creditNoteId = found.creditNoteId
+      }
+      const updates = inputs.filter(({ input }) => input.creditNoteId)
+      const creates = inputs.filter(({ input }) => !input.creditNoteId)
+      const write = async (
+        list: typeof inputs,
+        op: 'create' | 'update',
+        send: (
+          notes: XeroCreditNoteInput[],
+          key: string
+        ) => Promise<XeroWriteResult<XeroCreditNote>[]>
+      ) => {
+        if (list.length === 0) return
+        const notes = list.map(({ input }) => input)
+        const key = `creditnotes:${op}:${createHash('sha256')
+          .update(JSON.stringify([product.xeroTenantId, op, notes]))
+          .digest('base64url')}`
+        const results = await send(notes, key)
+        for (const result of results) {
+          const { record } = list[result.index]
+          if (result.ok)
+            outcomes.push({
+              record,
+              ok: true,
+              note: result.value,
+              verb: op === 'create' ? 'created' : 'updated',
+            })
+          else
+            outcomes.push({
+              record,
+              ok: false,
+              reason: `Xero refused the credit note: ${result.messages.join(' ')}`,
+              hint: /allocat|status/i.test(result.messages.join(' '))
+                ? 'Xero no longer lets it change (allocated, paid or voided): change it in Xero by hand, then skip this invoice.'
+                : 'Correct the invoice in Autotask or the mapping in Settings, then resync.',
+            })
+        }
+      }
+      await write(updates, 'update', (notes, key) =>
+        xero.updateCreditNotes(connection, notes, { idempotencyKey: key })
+      )
+      await write(creates, 'create', (notes, key) =>
+        xero.createCreditNotes(connection, notes, { idempotencyKey: key })
+      )
+    } catch (error) {
+      if (!(error instanceof XeroError)) throw error
+      // Xero is unreachable or refused the whole request: pending again, tried at the next run; nothing lost.
+      const waiting = inputs.filter(
+        ({ record }) => !outcomes.some((outcome) => outcome.record === record)
+      )
+      for (const { record } of waiting)
+        await this.settle(record, {
+          status: 'pending',
+          next_attempt_at: toSqlDateTime(this.clock.now().plus({ minutes: 1 })),
+        })
+      await this.logs.write({
+        productId: product.id,
+        syncRunId,
+        level: 'warn',
+        event: 'run.credit_notes_deferred',
+        message: `${waiting.length} credit note(s) wait for the next run: ${error.message}`,
+        actor: 'engine',
+      })
+      return outcomes
+    }
+    if (product.effectiveSettings.creditNoteAllocation === 'oldest_open')
+      await this.allocate(product, syncRunId, xero, outcomes)
+    return outcomes
+  }
+
+  /** Each new approved credit note goes to the contact's oldest open invoice in its currency, as far as it reaches. */
+  private async allocate(
+    product: Product,
+    syncRunId: number,
+    xero: XeroGateway,
+    outcomes: Outcome[]
+  ) {
+    const connection = xeroConnectionOf(product)
+    const lines: LogLineInput[] = []
+    for (const outcome of outcomes) {
+      const note = outcome.note
+      if (!outcome.ok || !note || note.status !== 'AUTHORISED' || !note.contactId) continue
+      const left = new Decimal(note.remainingCredit)
+      if (left.lte(0)) continue
+      const open = (
+        await xero.findInvoices(
+          connection,
+          `Type=="ACCREC" AND Status=="AUTHORISED" AND Contact.ContactID==guid("${note.contactId}")`
+        )
+      )
+        .filter(
+          (invoice) =>
+            new Decimal(invoice.amountDue).greaterThan(0) &&
+            (!note.currencyCode || invoice.currencyCode === note.currencyCode)
+        )
+        .sort((a, b) => (a.date ?? '').localeCompare(b.date ?? ''))
+      const target = open[0]
+      const base = {
+        productId: product.id,
+        syncRunId,
+        invoiceRecordId: outcome.record.id,
+        autotaskId: outcome.record.autotaskId,
+        actor: 'engine',
+      }
+      if (!target) {
+        lines.push({
+          ...base,
+          event: 'invoice.credit_unallocated',
+          message: `Credit note ${note.creditNoteNumber} left unallocated: the contact has no open invoice in ${note.currencyCode ?? 'its currency'}.`,
+        })
+        continue
+      }
+      const amount = Decimal.min(left, target.amountDue).toFixed(2)
+      const result = await xero.allocateCreditNote(
+        connection,
+        note.creditNoteId,
+        { invoiceId: target.invoiceId, amount, date: this.clock.now().toISODate()! },
+        {
+          idempotencyKey: `creditnotes:allocate:${note.creditNoteId}:${target.invoiceId}:${amount}`,
+        }
+      )
+      lines.push(
+        result.ok
+          ? {
+              ...base,
+              event: 'invoice.credit_allocated',
+              message: `Credit note ${note.creditNoteNumber}: ${amount} allocated to Xero invoice ${target.invoiceNumber}.`,
+            }
+          : {
+              ...base,
+              level: 'warn',
+              event: 'invoice.credit_unallocated',
+              message: `Credit note ${note.creditNoteNumber} could not be allocated to ${target.invoiceNumber}: ${result.messages.join(' ')}`,
+            }
+      )
+    }
+    await this.logs.writeMany(lines)
+  }
+}
+
+/** The record with every amount negated: a credit note's lines are positive in Xero. */
+function mirror(record: InvoiceRecord): InvoiceRecord {
+  const copy = new InvoiceRecord()
+  copy.merge({
+    ...record.$attributes,
+    total: record.total.neg(),
+    subtotal: record.subtotal.neg(),
+    taxTotal: record.taxTotal.neg(),
+    lines: (record.lines ?? []).map((line) => ({
+      ...line,
+      rate: new Decimal(line.rate).neg().toString(),
+      extendedPrice: new Decimal(line.extendedPrice).neg().toString(),
+      taxDollars: new Decimal(line.taxDollars).neg().toString(),
+    })),
+  })
+  return copy
+}
