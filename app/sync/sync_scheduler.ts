@@ -3,13 +3,15 @@ import db from '@adonisjs/lucid/services/db'
 import Product from '#models/product'
 import LeaseSweeper from '#sync/lease_sweeper'
 import SyncRunner from '#sync/sync_runner'
+import RunStates from '#sync/run_states'
 import { Clock } from '#sync/clock'
 import { toSqlDateTime } from '#models/columns'
 import SlackAlertService from '#services/slack_alert_service'
 import logger from '@adonisjs/core/services/logger'
 
 /**
- * The scheduler's tick (every 10 s): give back leases of dead workers, run every
+ * The scheduler's tick (every 10 s): give back leases of dead workers and close
+ * their runs left `running` (RunStates.sweepStale), run every
  * Active product that is due (its polling interval has passed, someone asked
  * with Sync Now or a resync, or a retry's time has come), then deliver the Slack
  * alerts that are due.
@@ -20,11 +22,13 @@ export default class SyncScheduler {
     protected sweeper: LeaseSweeper,
     protected runner: SyncRunner,
     protected slackAlerts: SlackAlertService,
-    protected clock: Clock
+    protected clock: Clock,
+    protected states: RunStates
   ) {}
 
   async tick(): Promise<void> {
     await this.sweeper.sweep()
+    await this.states.sweepStale()
     for (const product of await this.dueProducts()) {
       await this.runner.run(product, product.syncRequestedAt ? 'manual' : 'schedule', null)
     }
