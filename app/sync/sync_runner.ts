@@ -181,7 +181,8 @@ export default class SyncRunner {
     await this.markHealthy(product, 'autotask')
 
     context.progress('push')
-    const pushed = await this.push.run(context, found.downloaded)
+    // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
+    const pushed = await this.push.run(context, found.downloaded, syncConfig.xeroInFlight)
     stats.invoicesSynced = pushed.synced
     stats.invoicesFaulted = pushed.faulted
     stats.invoicesSkipped += pushed.skipped
@@ -189,7 +190,7 @@ export default class SyncRunner {
     const account = await product.related('account').query().firstOrFail()
     if (account.features.purchaseOrders && (await this.purchaseOrders.due(product))) {
       await this.purchaseOrders.discover(context)
-      const orders = await this.purchaseOrders.push(context)
+      const orders = await this.purchaseOrders.push(context, syncConfig.xeroInFlight)
       stats.purchaseOrdersSynced = orders.synced
       stats.purchaseOrdersFaulted = orders.faulted
     }

@@ -207,8 +207,19 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
   }
 
-  /** The limit a call would break, or null; counts the call when it passes. */
+  /** The limit a call would break, or null; counts the call when it passes, and each refusal. */
   function admit(tenantId: string): SandboxAnswer | null {
+    const refused = limitOf(tenantId)
+    if (refused) {
+      const problem = refused.headers!['x-rate-limit-problem']
+      const byLimit = state.limitRefusals.get(tenantId) ?? {}
+      byLimit[problem] = (byLimit[problem] ?? 0) + 1
+      state.limitRefusals.set(tenantId, byLimit)
+    }
+    return refused
+  }
+
+  function limitOf(tenantId: string): SandboxAnswer | null {
     const now = clock.now()
     const inFlight = state.inFlight.get(tenantId) ?? 0
     if (inFlight >= state.limits.concurrent) return tooMany(tenantId, 'concurrent', 1)

@@ -75,6 +75,8 @@ export class XeroSandboxState {
   callCounts: Record<string, number> = {}
   violations: SandboxContractViolation[] = []
   tokenRefreshCount = 0
+  /** 429s the enforced limits answered (injected faults not counted), per tenant and limit: a budget that holds makes none. */
+  limitRefusals = new Map<string, Record<string, number>>()
   tokenExchangeCount = 0
   inFlight = new Map<string, number>()
   maxConcurrency = new Map<string, number>()
@@ -128,6 +130,7 @@ export class XeroSandboxState {
     this.tokenRefreshCount = 0
     this.tokenExchangeCount = 0
     this.maxConcurrency.clear()
+    this.limitRefusals.clear()
   }
 
   organisation(tenantId: string | null | undefined): SandboxOrganisation | undefined {
@@ -268,6 +271,10 @@ export class XeroSandboxState {
       calls: { ...this.callCounts },
       maxConcurrency: Object.fromEntries(this.maxConcurrency),
       maxConcurrencyOverall: Math.max(0, ...this.maxConcurrency.values()),
+      limitRefusals: Object.fromEntries(this.limitRefusals),
+      limitRefusalsTotal: [...this.limitRefusals.values()]
+        .flatMap((byLimit) => Object.values(byLimit))
+        .reduce((sum, n) => sum + n, 0),
       tokenRefreshes: this.tokenRefreshCount,
       tokenExchanges: this.tokenExchangeCount,
       requests: this.requestLog.length,

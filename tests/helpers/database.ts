@@ -20,6 +20,7 @@ export const appTables = [
   'products',
   'users',
   'accounts',
+  'xero_budgets',
   'rate_limits',
   'locks',
 ]
