@@ -20,6 +20,12 @@ const syncConfig = {
    */
   xeroInFlight: Math.min(5, Math.max(1, env.get('SYNC_XERO_IN_FLIGHT', 4))),
   /**
+   * Products one worker process runs at once (each under its own product lock). Bounded by memory and
+   * sockets, not by habit: a product in flight holds up to xeroInFlight batches of 50 invoices and as
+   * many Xero sockets, about 1–3 MB; 100 organisations due at once all make progress in one worker.
+   */
+  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 100)),
+  /**
    * Xero's limits per organisation, which the shared budget (XeroBudget) keeps every process
    * within: "60 calls per minute", "5 calls in progress at one time", "5000 calls per day"
    * (https://developer.xero.com/documentation/guides/oauth2/limits/).

@@ -56,11 +56,15 @@ export default class LeaseService {
           q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
         )
 
+    // A person's resync goes ahead of the scheduled work of its product, then the oldest first.
+    const firstDue = (query: any) => query.orderBy('needs_refresh', 'desc').orderBy('id')
     if (db.connection().dialect.name === 'mysql') {
       // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
-      await due(db.from(table)).orderBy('id').limit(limit).update(changes)
+      await firstDue(due(db.from(table)))
+        .limit(limit)
+        .update(changes)
     } else {
-      const candidates = due(db.from(table).select('id')).orderBy('id').limit(limit)
+      const candidates = firstDue(due(db.from(table).select('id'))).limit(limit)
       await db.from(table).whereIn('id', candidates).where('status', 'pending').update(changes)
     }
 

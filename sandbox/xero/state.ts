@@ -71,6 +71,8 @@ export class XeroSandboxState {
   faults: SandboxFault[] = []
   rejectedInvoiceNumbers = new Map<string, string>()
   latencyMs = 0
+  /** A slower (or faster) organisation: its own delay per call, instead of latencyMs. Strict: a test knob. */
+  latencyByTenant = new Map<string, number>()
   requestLog: SandboxRequestLogEntry[] = []
   callCounts: Record<string, number> = {}
   violations: SandboxContractViolation[] = []
@@ -109,6 +111,7 @@ export class XeroSandboxState {
     this.faults = []
     this.rejectedInvoiceNumbers.clear()
     this.latencyMs = 0
+    this.latencyByTenant.clear()
     this.clearLog()
     this.minuteWindow.clear()
     this.dayWindow.clear()
