@@ -499,11 +499,12 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
   test('waited, resynced or linked: a deleted invoice is skipped when it never reached Xero and faults when Xero holds it', async ({
     assert,
   }) => {
-    // Two batches; the product is paused as the first syncs, so the second waits for a later run.
+    // More batches than a run keeps in flight at once (syncConfig.xeroInFlight); the product is paused
+    // as the first syncs, so the batches not yet claimed wait for a later run.
     await fetch(`${world.autotask.knobsUrl}/billing-runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ invoices: 40 }),
+      body: JSON.stringify({ invoices: 250 }),
     })
     emitter.once('record:synced', async () => {
       await Product.query().where('id', world.product.id).update({ status: 'paused' })
