@@ -40,7 +40,8 @@ export default class BenchSync extends BaseCommand {
   declare clockSpeed: number
 
   @flags.number({
-    description: 'Sandbox milliseconds each Xero call takes (Xero answers a 50-invoice PUT in seconds)',
+    description:
+      'Sandbox milliseconds each Xero call takes (Xero answers a 50-invoice PUT in seconds)',
     default: 2000,
   })
   declare latencyMs: number
