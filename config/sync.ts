@@ -13,6 +13,34 @@ const syncConfig = {
   runLockSeconds: env.get('SYNC_RUN_LOCK_SECONDS', 180),
   /** longest in-process wait for a Xero Retry-After before the batch is left for a later tick */
   maxInlineWaitSeconds: 60,
+  /**
+   * Xero calls one product keeps in flight at once (its batches in parallel): Xero allows an
+   * organisation 5 at once, so never above 5; the default 4 leaves one for a person's action
+   * (a resync, View originals) made meanwhile.
+   */
+  xeroInFlight: Math.min(5, Math.max(1, env.get('SYNC_XERO_IN_FLIGHT', 4))),
+  /**
+   * Products one worker process runs at once (each under its own product lock). Bounded by memory and
+   * sockets, not by habit: a product in flight holds up to xeroInFlight batches of 50 invoices and as
+   * many Xero sockets, about 1–3 MB; 100 organisations due at once all make progress in one worker.
+   */
+  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 100)),
+  /**
+   * Xero's limits per organisation, which the shared budget (XeroBudget) keeps every process
+   * within: "60 calls per minute", "5 calls in progress at one time", "5000 calls per day"
+   * (https://developer.xero.com/documentation/guides/oauth2/limits/).
+   */
+  xeroLimits: {
+    /** (overridable for a sandbox set to other limits, as the tests' are) */
+    perMinute: env.get('XERO_LIMIT_PER_MINUTE', 60),
+    concurrent: env.get('XERO_LIMIT_CONCURRENT', 5),
+    perDay: env.get('XERO_LIMIT_PER_DAY', 5000),
+    /**
+     * Sandbox seconds per real second, for benchmarks against a sandbox whose clock runs fast:
+     * the budget's minute and day are that much shorter. 1 (real time) everywhere else.
+     */
+    clockSpeed: env.get('XERO_LIMITS_CLOCK_SPEED', 1),
+  },
   /** this app's address: the link Xero shows on each invoice we create ("Go to …") points back into it */
   appUrl: env.get('APP_URL', 'http://localhost:3333'),
   /** link into Xero's web app for an invoice id */

@@ -23,10 +23,15 @@ export default class XeroProvider {
     this.app.container.singleton(XeroGateway, async (resolver) => {
       // xero-node holds 12 MB of heap once loaded: a process loads it when it first talks to Xero, not when it boots.
       const { XeroNodeGateway } = await import('#integrations/xero/xero_node_gateway')
+      const { XeroBudget } = await import('#integrations/xero/xero_budget')
+      const { default: syncConfig } = await import('#config/sync')
+      const config = this.app.config.get<XeroConfig>('xero')
       return new XeroNodeGateway(
-        this.app.config.get<XeroConfig>('xero'),
+        config,
         await resolver.make(XeroTokenStore),
-        await resolver.make(XeroOAuth)
+        await resolver.make(XeroOAuth),
+        // Shared with every process through the database: workers and web actions pace together.
+        new XeroBudget({ ...syncConfig.xeroLimits, slotMs: config.timeoutMs + 5000 })
       )
     })
   }

@@ -54,6 +54,12 @@ export default await Env.create(new URL('../', import.meta.url), {
 
   /* The sync engine (config/sync.ts) */
   SYNC_LEASE_SECONDS: Env.schema.number.optional(),
+  SYNC_XERO_IN_FLIGHT: Env.schema.number.optional(),
+  SYNC_PRODUCTS_AT_ONCE: Env.schema.number.optional(),
+  XERO_LIMITS_CLOCK_SPEED: Env.schema.number.optional(),
+  XERO_LIMIT_PER_MINUTE: Env.schema.number.optional(),
+  XERO_LIMIT_CONCURRENT: Env.schema.number.optional(),
+  XERO_LIMIT_PER_DAY: Env.schema.number.optional(),
   SYNC_RUN_LOCK_SECONDS: Env.schema.number.optional(),
 
   /* The sandboxes (`node ace sandbox:serve`, `npm run demo`). */

@@ -14,14 +14,14 @@ import InvoiceRecord from '#models/invoice_record'
 import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
-import { XeroRateLimitError } from '#integrations/xero/errors'
-import LeaseService from '#sync/leases'
+import ClaimLoop from '#sync/claim_loop'
+import type { RunContext } from '#sync/run_context'
 import ContactResolver, {
   autotaskContactDetails,
   companyProblem,
   type ContactOutcome,
 } from '#sync/contact_resolver'
-import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
+import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import {
   isMarkedFor,
   mapInvoice,
@@ -81,49 +81,33 @@ type InvoiceWrite = (
 @inject()
 export default class InvoicePush {
   constructor(
-    protected leases: LeaseService,
-    protected outcomes: RecordOutcomes,
+    protected loop: ClaimLoop,
     protected contacts: ContactResolver
   ) {}
 
-  async run(
-    product: Product,
-    syncRunId: number,
-    autotask: AutotaskClient,
-    xero: XeroGateway,
-    context: MappingContext,
-    downloaded: ReadonlySet<number>,
-    worker: string,
-    shouldStop: () => Promise<boolean>,
-    onBatch: (stats: PushStats) => void = () => {}
-  ): Promise<PushStats> {
-    const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
+  /**
+   * Pushes every due invoice of the run's product, through the shared
+   * claim-and-commit loop (ClaimLoop: its failure policy, its lanes).
+   */
+  async run(context: RunContext, downloaded: ReadonlySet<number>, lanes = 1): Promise<PushStats> {
+    const { product, run, xero, autotask, mapping } = context
     const contacts = new Map<number, ContactOutcome>()
-    await this.resolveContactsAhead(product, syncRunId, xero, contacts, autotask)
-    while (!(await shouldStop())) {
-      const claim = await this.leases.claim(
-        'invoice',
-        product.id,
-        worker,
-        syncConfig.batchSize,
-        syncConfig.leaseSeconds
-      )
-      if (claim.ids.length === 0) break
-      const records = await InvoiceRecord.query().whereIn('id', claim.ids).orderBy('id')
-      const batch = this.outcomes.batch('invoice', product, syncRunId, claim, stats)
-      try {
-        await this.pushBatch(batch, records, autotask, xero, context, downloaded, contacts)
-        await batch.commit()
-      } catch (error) {
-        if (error instanceof XeroRateLimitError) {
-          await this.outcomes.rateLimited(batch, records, error)
-          break
-        }
-        await this.outcomes.batchFailed(batch, records, error)
-      }
-      onBatch(stats)
-    }
-    return stats
+    await this.resolveContactsAhead(product, run.id, xero, contacts, autotask)
+    return this.loop.run(
+      context,
+      {
+        kind: 'invoice',
+        load: (ids) => InvoiceRecord.query().whereIn('id', ids).orderBy('id'),
+        push: (batch, records) =>
+          this.pushBatch(batch, records, autotask, xero, mapping, downloaded, contacts),
+        onBatch: (stats) => {
+          context.stats.invoicesSynced = stats.synced
+          context.stats.invoicesFaulted = stats.faulted
+          context.progress('push')
+        },
+      },
+      lanes
+    )
   }
 
   /**

@@ -56,16 +56,46 @@ export default class LeaseService {
           q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
         )
 
-    if (db.connection().dialect.name === 'mysql') {
-      // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
-      await due(db.from(table)).orderBy('id').limit(limit).update(changes)
-    } else {
-      const candidates = due(db.from(table).select('id')).orderBy('id').limit(limit)
-      await db.from(table).whereIn('id', candidates).where('status', 'pending').update(changes)
+    // A person's resync goes ahead of the scheduled work of its product: read without locking, then
+    // taken only while still pending (an ORDER BY on needs_refresh in the UPDATE itself would sort,
+    // and on MySQL lock, every pending row of the product).
+    const resynced = await due(db.from(table).select('id'))
+      .where('needs_refresh', true)
+      .orderBy('id')
+      .limit(limit)
+    if (resynced.length > 0) {
+      await db
+        .from(table)
+        .whereIn(
+          'id',
+          resynced.map((row: { id: number }) => row.id)
+        )
+        .where('status', 'pending')
+        .update(changes)
+    }
+    const taken = resynced.length > 0 ? await this.count(table, token) : 0
+    if (taken < limit) {
+      if (db.connection().dialect.name === 'mysql') {
+        // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
+        await due(db.from(table))
+          .orderBy('id')
+          .limit(limit - taken)
+          .update(changes)
+      } else {
+        const candidates = due(db.from(table).select('id'))
+          .orderBy('id')
+          .limit(limit - taken)
+        await db.from(table).whereIn('id', candidates).where('status', 'pending').update(changes)
+      }
     }
 
     const claimed = await db.from(table).select('id').where('lease_owner', token).orderBy('id')
     return { token, ids: claimed.map((row) => Number(row.id)) }
+  }
+
+  private async count(table: string, token: string) {
+    const row = await db.from(table).where('lease_owner', token).count('* as n').first()
+    return Number(row?.n ?? 0)
   }
 
   /** Extends a claim that is still running (long batches, slow Xero). */

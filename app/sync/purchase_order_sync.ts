@@ -23,14 +23,13 @@ import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purch
 import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLogService from '#services/sync_log_service'
-import LeaseService from '#sync/leases'
+import ClaimLoop from '#sync/claim_loop'
+import type { RunContext } from '#sync/run_context'
 import ContactResolver from '#sync/contact_resolver'
-import { XeroRateLimitError } from '#integrations/xero/errors'
-import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
+import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
-import syncConfig from '#config/sync'
 
 /** Statuses in the order Xero moves a document forward; an update never moves one back. */
 const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
@@ -61,72 +60,65 @@ interface Entry {
 }
 
 /**
- * Purchase orders, in one pass (no separate metadata phase) and only when no
- * invoice of the product is waiting: Autotask POs that reached the status the
- * settings name are stored, then pushed as Xero purchase orders or bills.
+ * Purchase orders, only when no invoice of the product is waiting, in the phases
+ * invoices have: discovery (Autotask POs that reached the status the settings
+ * name are stored), mapping (vendor to Xero contact, what cannot go settled) and
+ * push (as Xero purchase orders or bills, through the shared claim loop).
  * A resync downloads one again and updates the Xero document while Xero still
  * allows it.
  */
 @inject()
 export default class PurchaseOrderSync {
   constructor(
-    protected leases: LeaseService,
-    protected outcomes: RecordOutcomes,
+    protected loop: ClaimLoop,
     protected contacts: ContactResolver,
     protected logs: SyncLogService,
     protected clock: Clock
   ) {}
 
-  /** Returns null when purchase orders are off or invoices are still waiting. */
-  async run(
-    product: Product,
-    syncRunId: number,
-    autotask: AutotaskClient,
-    xero: XeroGateway,
-    worker: string,
-    shouldStop: () => Promise<boolean>
-  ): Promise<(PushStats & { found: number }) | null> {
-    const settings = product.effectiveSettings.purchaseOrders
-    if (!settings.enabled) return null
+  /**
+   * Whether purchase orders take their turn in this run: they are on in the
+   * product's settings and no invoice of the product is waiting.
+   */
+  async due(product: Product) {
+    if (!product.effectiveSettings.purchaseOrders.enabled) return false
     const waiting = await db
       .from('invoice_records')
       .where('product_id', product.id)
       .where('status', 'pending')
       .whereNotNull('invoice_number')
       .count('* as total')
-    if (Number(waiting[0].total) > 0) return null
+    return Number(waiting[0].total) === 0
+  }
 
-    const found = await this.download(product, syncRunId, autotask, settings.triggerStatus)
-    await this.followChanges(product, syncRunId, autotask)
-    const stats: PushStats & { found: number } = {
-      synced: 0,
-      faulted: 0,
-      retried: 0,
-      skipped: 0,
-      found,
-    }
-    while (!(await shouldStop())) {
-      const claim = await this.leases.claim(
-        'purchase_order',
-        product.id,
-        worker,
-        syncConfig.batchSize,
-        syncConfig.leaseSeconds
-      )
-      if (claim.ids.length === 0) break
-      const records = await PurchaseOrderRecord.query().whereIn('id', claim.ids).orderBy('id')
-      const batch = this.outcomes.batch('purchase_order', product, syncRunId, claim, stats)
-      try {
-        await this.push(batch, records, autotask, xero)
-        await batch.commit()
-      } catch (error) {
-        if (error instanceof XeroRateLimitError)
-          await this.outcomes.rateLimited(batch, records, error)
-        else await this.outcomes.batchFailed(batch, records, error)
-        break
-      }
-    }
-    return stats
+  /**
+   * Discovery: new POs at the trigger status are stored Pending, and synced ones
+   * that changed in Autotask go back to Pending to be followed. Returns how many are new.
+   */
+  async discover(context: RunContext) {
+    const { product, run, autotask } = context
+    const settings = product.effectiveSettings.purchaseOrders
+    const found = await this.download(product, run.id, autotask, settings.triggerStatus)
+    await this.followChanges(product, run.id, autotask)
+    return found
+  }
+
+  /** Push: every due purchase order, mapped and written through the shared claim-and-commit loop. */
+  async push(context: RunContext, lanes = 1): Promise<PushStats> {
+    return this.loop.run(
+      context,
+      {
+        kind: 'purchase_order',
+        load: (ids) => PurchaseOrderRecord.query().whereIn('id', ids).orderBy('id'),
+        push: (batch, records) => this.pushBatch(batch, records, context.autotask, context.xero),
+        onBatch: (stats) => {
+          context.stats.purchaseOrdersSynced = stats.synced
+          context.stats.purchaseOrdersFaulted = stats.faulted
+          context.progress('push')
+        },
+      },
+      lanes
+    )
   }
 
   /**
@@ -253,20 +245,36 @@ export default class PurchaseOrderSync {
     return found
   }
 
-  private async push(
+  private async pushBatch(
     batch: OutcomeBatch,
     claimed: PurchaseOrderRecord[],
     autotask: AutotaskClient,
     xero: XeroGateway
   ) {
-    const { product } = batch
     // Only these may be in Xero without our link: tried before (an answer lost, a dead worker) or resynced.
     const mayExist = new Set(
       claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id)
     )
     const records = await this.refresh(batch, claimed, autotask)
+    const ready = await this.map(batch, records, xero, mayExist)
+    if (batch.product.effectiveSettings.purchaseOrders.documentType === 'BILL')
+      await this.pushBills(batch, xero, ready)
+    else await this.pushOrders(batch, xero, ready, mayExist)
+  }
+
+  /**
+   * Mapping: each purchase order's vendor resolved to its Xero contact, and the
+   * ones that cannot go (no vendor, no items, cancelled before reaching Xero)
+   * settled with the reason. Returns the entries ready to write.
+   */
+  private async map(
+    batch: OutcomeBatch,
+    records: PurchaseOrderRecord[],
+    xero: XeroGateway,
+    mayExist: Set<number>
+  ) {
     const contacts = await this.contacts.resolve(
-      product,
+      batch.product,
       xero,
       records
         .filter((record) => record.vendorCompanyId)
@@ -305,9 +313,7 @@ export default class PurchaseOrderSync {
       }
       ready.push({ record, contactId: contact.contactId, cancelled })
     }
-    if (product.effectiveSettings.purchaseOrders.documentType === 'BILL')
-      await this.pushBills(batch, xero, ready)
-    else await this.pushOrders(batch, xero, ready, mayExist)
+    return ready
   }
 
   /**

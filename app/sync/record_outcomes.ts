@@ -166,6 +166,26 @@ export default class RecordOutcomes {
   }
 }
 
+/**
+ * Runs a transaction again when the database chose it as a deadlock's victim or its lock wait
+ * timed out (MySQL 1213 / 1205; SQLite busy): it was rolled back whole, so running it again is
+ * safe. Batches of one product commit in parallel (several in flight), and several products'
+ * batches commit at once in one worker.
+ */
+async function retryingDeadlocks<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work()
+    } catch (error) {
+      const code = (error as { code?: string })?.code
+      const retryable =
+        code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'SQLITE_BUSY'
+      if (!retryable || attempt >= attempts) throw error
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt * (1 + Math.random())))
+    }
+  }
+}
+
 export class OutcomeBatch {
   private settlements: Settlement[] = []
   private lines: LogLineInput[] = []
@@ -334,39 +354,49 @@ export class OutcomeBatch {
     this.settlements = []
     this.lines = []
     if (settlements.length === 0 && lines.length === 0) return
-    const settled = await db.transaction(async (trx) => {
-      const done: Settlement[] = []
-      for (const settlement of settlements) {
-        if (
-          await this.leases.settle(
-            this.kind,
-            settlement.record.id,
-            this.claim.token,
-            settlement.changes,
-            trx
+    // Nothing was written if the commit fails: its records are open again, for batchFailed to settle.
+    const reopen = (error: unknown) => {
+      for (const settlement of settlements) this.decided.delete(settlement.record.id)
+      throw error
+    }
+    const settled = await retryingDeadlocks(() =>
+      db.transaction(async (trx) => {
+        const done: Settlement[] = []
+        for (const settlement of settlements) {
+          if (
+            await this.leases.settle(
+              this.kind,
+              settlement.record.id,
+              this.claim.token,
+              settlement.changes,
+              trx
+            )
           )
+            done.push(settlement)
+        }
+        await SyncLogService.insert(
+          [...lines, ...done.flatMap((s) => (s.line ? [s.line] : []))],
+          trx
         )
-          done.push(settlement)
-      }
-      await SyncLogService.insert([...lines, ...done.flatMap((s) => (s.line ? [s.line] : []))], trx)
-      await Link.upsertMany(
-        done.flatMap(({ record, link }) =>
-          link
-            ? [
-                {
-                  productId: this.product.id,
-                  kind: link.kind,
-                  autotaskId: record.autotaskId,
-                  xeroId: link.xeroId,
-                  xeroLabel: link.xeroLabel,
-                },
-              ]
-            : []
-        ),
-        trx
-      )
-      return done
-    })
+        await Link.upsertMany(
+          done.flatMap(({ record, link }) =>
+            link
+              ? [
+                  {
+                    productId: this.product.id,
+                    kind: link.kind,
+                    autotaskId: record.autotaskId,
+                    xeroId: link.xeroId,
+                    xeroLabel: link.xeroLabel,
+                  },
+                ]
+              : []
+          ),
+          trx
+        )
+        return done
+      })
+    ).catch(reopen)
     for (const settlement of settled) {
       if (settlement.counts) this.stats[settlement.counts]++
     }

@@ -1,6 +1,5 @@
 import { inject } from '@adonisjs/core'
 import emitter from '@adonisjs/core/services/emitter'
-import lockManager from '@adonisjs/lock/services/main'
 import logger from '@adonisjs/core/services/logger'
 import { Decimal } from 'decimal.js'
 import { hostname } from 'node:os'
@@ -18,7 +17,9 @@ import OrphanReconciler from '#sync/orphan_reconciler'
 import PaymentCheck from '#sync/payment_check'
 import InvoiceVoids from '#sync/invoice_voids'
 import CreditNotePush from '#sync/credit_note_push'
-import { ConnectionLost, isConnectionError, type PushStats } from '#sync/record_outcomes'
+import { ConnectionLost, isConnectionError } from '#sync/record_outcomes'
+import RunStates, { productLock, type EndedState } from '#sync/run_states'
+import type { RunContext, RunProgress } from '#sync/run_context'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
@@ -28,10 +29,7 @@ import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 export type RunOutcome =
   { started: true; run: SyncRun } | { started: false; reason: string; run: SyncRun | null }
 
-export interface RunProgress {
-  phase: 'discovery' | 'push' | 'done'
-  stats: SyncRunStats
-}
+export type { RunProgress } from '#sync/run_context'
 
 const emptyStats = (): SyncRunStats => ({
   invoicesDiscovered: 0,
@@ -62,6 +60,7 @@ export default class SyncRunner {
     protected logs: SyncLogService,
     protected clock: Clock,
     protected orphans: OrphanReconciler,
+    protected states: RunStates,
     protected payments: PaymentCheck,
     protected voids: InvoiceVoids,
     protected creditNotes: CreditNotePush
@@ -73,10 +72,7 @@ export default class SyncRunner {
     triggeredBy: string | null,
     onProgress: (progress: RunProgress) => void = () => {}
   ): Promise<RunOutcome> {
-    const lock = lockManager.createLock(
-      `sync:product:${product.id}`,
-      `${syncConfig.runLockSeconds}s`
-    )
+    const lock = productLock(product.id)
     if (!(await lock.acquireImmediately())) {
       const active = await SyncRun.query()
         .where('product_id', product.id)
@@ -96,6 +92,7 @@ export default class SyncRunner {
     }
   }
 
+  /** Under the product's lock: start the run, go through its phases, end it in one guarded move. */
   private async runLocked(
     product: Product,
     trigger: SyncRunTrigger,
@@ -103,126 +100,47 @@ export default class SyncRunner {
     onProgress: (progress: RunProgress) => void,
     keepLock: () => Promise<void>
   ) {
-    await this.closeAbandonedRuns(product)
+    await this.states.closeAbandoned(product.id)
     const requestedAt = product.syncRequestedAt
-    const stats = emptyStats()
-    const run = await SyncRun.create({
-      productId: product.id,
-      trigger,
-      triggeredBy,
-      state: 'running',
-      worker: workerName(),
-      startedAt: this.clock.now(),
-      heartbeatAt: this.clock.now(),
-      stats,
-    })
-    await this.logs.write({
-      productId: product.id,
-      syncRunId: run.id,
-      event: 'run.started',
-      message: `Sync run #${run.id} started (${trigger}${triggeredBy ? ` by ${triggeredBy}` : ''})`,
-      actor: triggeredBy ?? 'engine',
-    })
+    const run = await this.start(product, trigger, triggeredBy)
+    const stats = run.stats ?? emptyStats()
 
-    let state: 'succeeded' | 'failed' | 'cancelled' = 'succeeded'
+    let state: EndedState = 'succeeded'
     let error: string | null = null
     try {
-      await this.sweeper.sweep()
       const connections = this.connections.for(product)
       if (!connections.ok) throw new ConnectionLost(connections.reason)
-      const context = await this.mappingContext(product, connections.xero)
-
-      onProgress({ phase: 'discovery', stats })
-      await this.heartbeat(run, stats)
-      const found = await this.discovery.run(product, run, connections.autotask)
-      stats.invoicesDiscovered = found.found
-      stats.invoicesSkipped = found.skipped
-      await this.markHealthy(product, 'autotask')
-
-      onProgress({ phase: 'push', stats })
-      const credited = await this.creditNotes.runInSync(
+      const context: RunContext = {
         product,
-        run.id,
-        connections.xero,
-        context,
-        workerName()
-      )
-      const pushed = await this.push.run(
-        product,
-        run.id,
-        connections.autotask,
-        connections.xero,
-        context,
-        found.downloaded,
-        workerName(),
-        async () => {
+        run,
+        autotask: connections.autotask,
+        xero: connections.xero,
+        mapping: await this.mappingContext(product, connections.xero),
+        worker: workerName(),
+        stats,
+        progress: (phase) => onProgress({ phase, stats }),
+        shouldStop: async () => {
           await keepLock()
           return this.shouldStop(product, run, stats)
         },
-        (batch: PushStats) => {
-          stats.invoicesSynced = batch.synced
-          stats.invoicesFaulted = batch.faulted
-          onProgress({ phase: 'push', stats })
-        }
-      )
-      stats.invoicesSynced = pushed.synced + credited.synced
-      stats.invoicesFaulted = pushed.faulted + credited.faulted
-      stats.invoicesSkipped += pushed.skipped
-
-      const account = await product.related('account').query().firstOrFail()
-      if (account.features.purchaseOrders) {
-        const orders = await this.purchaseOrders.run(
-          product,
-          run.id,
-          connections.autotask,
-          connections.xero,
-          workerName(),
-          async () => {
-            await keepLock()
-            return this.shouldStop(product, run, stats)
-          }
-        )
-        stats.purchaseOrdersSynced = orders?.synced ?? 0
-        stats.purchaseOrdersFaulted = orders?.faulted ?? 0
       }
-      await this.reconcileOrphans(product, run.id, connections.xero)
-      await this.voids.runInSync(await Product.findOrFail(product.id), connections.xero, run.id)
-      await this.payments.runInSync(
-        await Product.findOrFail(product.id),
-        connections.autotask,
-        connections.xero,
-        run.id
-      )
-      await this.markHealthy(product, 'xero')
+      await this.phases(context)
       await product.refresh()
       if (product.status === 'paused') state = 'cancelled'
     } catch (failure) {
       state = 'failed'
       error = (failure as Error)?.message ?? String(failure)
-      if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
-      if (!isConnectionError(failure) && !(failure instanceof AutotaskError))
-        logger.error({ err: failure, productId: product.id }, 'sync run failed')
-      await this.logs.write({
-        productId: product.id,
-        syncRunId: run.id,
-        level: 'error',
-        event: 'run.failed',
-        message: `Sync run #${run.id} stopped: ${error}`,
-        actor: 'engine',
-      })
+      await this.failed(product, run, failure, error)
     }
 
-    const now = this.clock.now()
-    run.merge({ state, error, stats, finishedAt: now, heartbeatAt: now })
-    await run.save()
-    await product.refresh()
-    const plan = (await product.related('account').query().firstOrFail()).features
-    product.lastSyncedAt = now
-    product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
-    // A request made while this run was going keeps its flag, so it gets a run of its own.
-    if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt))
-      product.syncRequestedAt = null
-    await product.save()
+    if (!(await this.states.move(run, state, { error, stats }))) {
+      // Closed meanwhile by another process (our heartbeat stopped long enough to look dead).
+      logger.warn(
+        { runId: run.id, productId: product.id },
+        'sync run was closed by another process'
+      )
+    }
+    await this.scheduleNext(product, requestedAt)
     await this.logs.write({
       productId: product.id,
       syncRunId: run.id,
@@ -233,6 +151,98 @@ export default class SyncRunner {
     onProgress({ phase: 'done', stats })
     await emitter.emit('sync_run:finished', { runId: run.id, productId: product.id, state, stats })
     return run
+  }
+
+  private async start(product: Product, trigger: SyncRunTrigger, triggeredBy: string | null) {
+    const run = await SyncRun.create({
+      productId: product.id,
+      trigger,
+      triggeredBy,
+      state: 'running',
+      worker: workerName(),
+      startedAt: this.clock.now(),
+      heartbeatAt: this.clock.now(),
+      stats: emptyStats(),
+    })
+    await this.logs.write({
+      productId: product.id,
+      syncRunId: run.id,
+      event: 'run.started',
+      message: `Sync run #${run.id} started (${trigger}${triggeredBy ? ` by ${triggeredBy}` : ''})`,
+      actor: 'engine',
+    })
+    return run
+  }
+
+  /** The run's phases in order: invoice discovery and push, purchase orders, the orphan check. */
+  private async phases(context: RunContext) {
+    const { product, stats } = context
+    await this.sweeper.sweep()
+
+    context.progress('discovery')
+    await this.heartbeat(context.run, stats)
+    const found = await this.discovery.run(product, context.run, context.autotask)
+    stats.invoicesDiscovered = found.found
+    stats.invoicesSkipped = found.skipped
+    await this.markHealthy(product, 'autotask')
+
+    context.progress('push')
+    // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
+    // Negative invoices first, as Xero credit notes (when the product turns them on).
+    const credited = await this.creditNotes.runInSync(
+      product,
+      context.run.id,
+      context.xero,
+      context.mapping,
+      context.worker
+    )
+    const pushed = await this.push.run(context, found.downloaded, syncConfig.xeroInFlight)
+    stats.invoicesSynced = pushed.synced + credited.synced
+    stats.invoicesFaulted = pushed.faulted + credited.faulted
+    stats.invoicesSkipped += pushed.skipped
+
+    const account = await product.related('account').query().firstOrFail()
+    if (account.features.purchaseOrders && (await this.purchaseOrders.due(product))) {
+      await this.purchaseOrders.discover(context)
+      const orders = await this.purchaseOrders.push(context, syncConfig.xeroInFlight)
+      stats.purchaseOrdersSynced = orders.synced
+      stats.purchaseOrdersFaulted = orders.faulted
+    }
+    await this.reconcileOrphans(product, context.run.id, context.xero)
+    await this.voids.runInSync(await Product.findOrFail(product.id), context.xero, context.run.id)
+    await this.payments.runInSync(
+      await Product.findOrFail(product.id),
+      context.autotask,
+      context.xero,
+      context.run.id
+    )
+    await this.markHealthy(product, 'xero')
+  }
+
+  private async failed(product: Product, run: SyncRun, failure: unknown, error: string) {
+    if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
+    if (!isConnectionError(failure) && !(failure instanceof AutotaskError))
+      logger.error({ err: failure, productId: product.id }, 'sync run failed')
+    await this.logs.write({
+      productId: product.id,
+      syncRunId: run.id,
+      level: 'error',
+      event: 'run.failed',
+      message: `Sync run #${run.id} stopped: ${error}`,
+      actor: 'engine',
+    })
+  }
+
+  /** The product's next run by its plan's interval; a request made while this run went keeps its flag. */
+  private async scheduleNext(product: Product, requestedAt: Product['syncRequestedAt']) {
+    const now = this.clock.now()
+    await product.refresh()
+    const plan = (await product.related('account').query().firstOrFail()).features
+    product.lastSyncedAt = now
+    product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
+    if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt))
+      product.syncRequestedAt = null
+    await product.save()
   }
 
   /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
@@ -290,21 +300,6 @@ export default class SyncRunner {
   private async heartbeat(run: SyncRun, stats: SyncRunStats) {
     run.merge({ heartbeatAt: this.clock.now(), stats: { ...stats } })
     await run.save()
-  }
-
-  /** Runs left `running` by a worker that died are closed as failed before a new one starts. */
-  private async closeAbandonedRuns(product: Product) {
-    const abandoned = await SyncRun.query()
-      .where('product_id', product.id)
-      .where('state', 'running')
-    for (const run of abandoned) {
-      run.merge({
-        state: 'failed',
-        error: 'The worker running it stopped',
-        finishedAt: this.clock.now(),
-      })
-      await run.save()
-    }
   }
 
   private async markUnhealthy(product: Product, system: 'autotask' | 'xero', message: string) {

@@ -207,8 +207,19 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     }
   }
 
-  /** The limit a call would break, or null; counts the call when it passes. */
+  /** The limit a call would break, or null; counts the call when it passes, and each refusal. */
   function admit(tenantId: string): SandboxAnswer | null {
+    const refused = limitOf(tenantId)
+    if (refused) {
+      const problem = refused.headers!['x-rate-limit-problem']
+      const byLimit = state.limitRefusals.get(tenantId) ?? {}
+      byLimit[problem] = (byLimit[problem] ?? 0) + 1
+      state.limitRefusals.set(tenantId, byLimit)
+    }
+    return refused
+  }
+
+  function limitOf(tenantId: string): SandboxAnswer | null {
     const now = clock.now()
     const inFlight = state.inFlight.get(tenantId) ?? 0
     if (inFlight >= state.limits.concurrent) return tooMany(tenantId, 'concurrent', 1)
@@ -355,7 +366,8 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
     const limited = admit(org.tenantId)
     if (limited) return limited
     enter(org.tenantId, response)
-    if (state.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, state.latencyMs))
+    const latency = state.latencyByTenant.get(org.tenantId) ?? state.latencyMs
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency))
 
     if (idempotencyKey && idempotencyKey.length > 128) {
       return {
@@ -463,7 +475,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
             'POST /_sandbox/faults {kind: 429|500|503|timeout|lost, count, path?, method?, ' +
               'problem?: minute|day|concurrent|appminute, retryAfter?, withoutRetryAfter?}',
             'DELETE /_sandbox/faults',
-            'POST /_sandbox/latency {ms}',
+            'POST /_sandbox/latency {ms, tenantId?}',
             'POST /_sandbox/limits {perMinute?, concurrent?, perDay?, appPerMinute?}',
             'POST /_sandbox/clock {advanceSeconds?, speed?}',
             'POST /_sandbox/tokens/expire',
@@ -513,6 +525,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
         state.faults = []
         return json({ ok: true })
       case 'POST /latency':
+        if (body.tenantId) {
+          state.latencyByTenant.set(String(body.tenantId).toLowerCase(), Number(body.ms ?? 0))
+          return json({ ok: true, latencyByTenant: Object.fromEntries(state.latencyByTenant) })
+        }
         state.latencyMs = Number(body.ms ?? 0)
         return json({ ok: true, latencyMs: state.latencyMs })
       case 'POST /limits':

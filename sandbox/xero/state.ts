@@ -84,10 +84,14 @@ export class XeroSandboxState {
   faults: SandboxFault[] = []
   rejectedInvoiceNumbers = new Map<string, string>()
   latencyMs = 0
+  /** A slower (or faster) organisation: its own delay per call, instead of latencyMs. Strict: a test knob. */
+  latencyByTenant = new Map<string, number>()
   requestLog: SandboxRequestLogEntry[] = []
   callCounts: Record<string, number> = {}
   violations: SandboxContractViolation[] = []
   tokenRefreshCount = 0
+  /** 429s the enforced limits answered (injected faults not counted), per tenant and limit: a budget that holds makes none. */
+  limitRefusals = new Map<string, Record<string, number>>()
   tokenExchangeCount = 0
   inFlight = new Map<string, number>()
   maxConcurrency = new Map<string, number>()
@@ -120,6 +124,7 @@ export class XeroSandboxState {
     this.faults = []
     this.rejectedInvoiceNumbers.clear()
     this.latencyMs = 0
+    this.latencyByTenant.clear()
     this.clearLog()
     this.minuteWindow.clear()
     this.dayWindow.clear()
@@ -174,6 +179,7 @@ export class XeroSandboxState {
     this.tokenRefreshCount = 0
     this.tokenExchangeCount = 0
     this.maxConcurrency.clear()
+    this.limitRefusals.clear()
   }
 
   organisation(tenantId: string | null | undefined): SandboxOrganisation | undefined {
@@ -314,6 +320,10 @@ export class XeroSandboxState {
       calls: { ...this.callCounts },
       maxConcurrency: Object.fromEntries(this.maxConcurrency),
       maxConcurrencyOverall: Math.max(0, ...this.maxConcurrency.values()),
+      limitRefusals: Object.fromEntries(this.limitRefusals),
+      limitRefusalsTotal: [...this.limitRefusals.values()]
+        .flatMap((byLimit) => Object.values(byLimit))
+        .reduce((sum, n) => sum + n, 0),
       tokenRefreshes: this.tokenRefreshCount,
       tokenExchanges: this.tokenExchangeCount,
       requests: this.requestLog.length,

@@ -12,7 +12,12 @@ type World = Awaited<ReturnType<typeof startSyncWorld>>
 
 /** A worker with short leases and run locks, so a killed worker's claims come back within seconds. */
 function worker(world: World): ChildProcess {
-  return syncRunProcess(world, { SYNC_LEASE_SECONDS: '3', SYNC_RUN_LOCK_SECONDS: '3' }).child
+  // A Xero call's time-out also bounds how long a killed worker's budget slots stay taken (time-out + 5 s).
+  return syncRunProcess(world, {
+    SYNC_LEASE_SECONDS: '3',
+    SYNC_RUN_LOCK_SECONDS: '3',
+    XERO_TIMEOUT_MS: '5000',
+  }).child
 }
 
 const exited = (child: ChildProcess) =>

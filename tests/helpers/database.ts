@@ -21,6 +21,7 @@ export const appTables = [
   'products',
   'users',
   'accounts',
+  'xero_budgets',
   'rate_limits',
   'locks',
   'sessions',

@@ -31,6 +31,10 @@ export function aceProcess(world: World, args: string[], extraEnv: Record<string
       XERO_CONNECTIONS_URL: world.xero.connectionsUrl,
       XERO_CLIENT_ID: XERO_SANDBOX_CLIENT_ID,
       XERO_CLIENT_SECRET: XERO_SANDBOX_CLIENT_SECRET,
+      // The worker's shared budget paces it by the limits of the Xero it talks to: the sandbox's.
+      XERO_LIMIT_PER_MINUTE: String(world.xero.state.limits.perMinute),
+      XERO_LIMIT_CONCURRENT: String(world.xero.state.limits.concurrent),
+      XERO_LIMIT_PER_DAY: String(world.xero.state.limits.perDay),
       ...extraEnv,
     },
   })

@@ -9,6 +9,7 @@ import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { startAutotaskSandbox, type AutotaskSandboxOptions } from '#sandbox/autotask/index'
 import type { XeroSandboxOptions } from '#sandbox/xero/index'
 import type { XeroConfig } from '#config/xero'
+import type { XeroBudget } from '#integrations/xero/xero_budget'
 import SandboxSetup from '#sandbox/setup'
 import Product from '#models/product'
 import { connectedProduct, startStrictXeroSandbox, xeroStackFor } from '#tests/helpers/xero_sandbox'
@@ -26,6 +27,8 @@ export async function startSyncWorld(
     xero?: XeroSandboxOptions
     autotaskClient?: Partial<HttpAutotaskClientOptions>
     xeroClient?: Partial<XeroConfig>
+    /** the shared per-organisation budget the gateway paces its calls by (none: only Xero's 429s) */
+    xeroBudget?: XeroBudget
   } = {}
 ) {
   const autotask = await startAutotaskSandbox({
@@ -40,7 +43,7 @@ export async function startSyncWorld(
     limits: { perMinute: 1000, concurrent: 5, perDay: 5000 },
     ...options.xero,
   })
-  const stack = xeroStackFor(xero, options.xeroClient)
+  const stack = xeroStackFor(xero, options.xeroClient, options.xeroBudget ?? null)
   const clock = new FixedClock()
   app.container.swap(
     AutotaskClient,

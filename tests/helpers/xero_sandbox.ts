@@ -2,6 +2,7 @@ import lock from '@adonisjs/lock/services/main'
 import { XERO_SCOPE_SETS, type XeroConfig } from '#config/xero'
 import { XeroOAuth } from '#integrations/xero/xero_oauth'
 import { XeroTokenStore } from '#integrations/xero/token_store'
+import type { XeroBudget } from '#integrations/xero/xero_budget'
 import { XeroNodeGateway } from '#integrations/xero/xero_node_gateway'
 import { ProductFactory } from '#database/factories/product_factory'
 import {
@@ -46,13 +47,17 @@ export function xeroConfigFor(
 }
 
 /** The production classes wired to the sandbox, sharing the app's database lock. */
-export function xeroStackFor(sandbox: XeroSandbox, overrides: Partial<XeroConfig> = {}) {
+export function xeroStackFor(
+  sandbox: XeroSandbox,
+  overrides: Partial<XeroConfig> = {},
+  budget: XeroBudget | null = null
+) {
   const config = xeroConfigFor(sandbox, overrides)
   const oauth = new XeroOAuth(config)
   const tokens = new XeroTokenStore(oauth, lock, {
     refreshAheadSeconds: config.refreshAheadSeconds,
   })
-  const gateway = new XeroNodeGateway(config, tokens, oauth)
+  const gateway = new XeroNodeGateway(config, tokens, oauth, budget)
   return { config, oauth, tokens, gateway }
 }
 

@@ -1,5 +1,6 @@
 import { Decimal } from 'decimal.js'
 import { ObjectSerializer, XeroClient, type AccountingApi, type Authentication } from 'xero-node'
+import type { XeroBudget } from '#integrations/xero/xero_budget'
 import type { XeroConfig } from '#config/xero'
 import type { XeroConnection } from '#integrations/xero/xero_connection'
 import type { XeroTokenStore } from '#integrations/xero/token_store'
@@ -281,7 +282,9 @@ export class XeroNodeGateway extends XeroGateway {
   constructor(
     private config: XeroConfig,
     private tokens: XeroTokenStore,
-    private oauth: XeroOAuth
+    private oauth: XeroOAuth,
+    /** Each organisation's shared call budget; without one, only Xero's 429s pace the calls. */
+    private budget: XeroBudget | null = null
   ) {
     super()
   }
@@ -832,13 +835,17 @@ export class XeroNodeGateway extends XeroGateway {
       )
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.accessToken(connection)
+      const slot = await this.budget?.acquire(tenantId)
+      let observed: XeroRateLimits | null = null
       try {
         const answer = await run(this.client(token), tenantId)
-        this.remember(tenantId, readRateLimits(answer.response.headers))
+        observed = readRateLimits(answer.response.headers)
+        this.remember(tenantId, observed)
         return answer.body
       } catch (rejection) {
         if (rejection instanceof Error && !(rejection instanceof XeroError)) throw rejection
         const error = fromXeroNodeRejection(rejection)
+        observed = error.rateLimits
         this.remember(tenantId, error.rateLimits)
         if (
           error instanceof XeroUnauthorizedError &&
@@ -849,6 +856,8 @@ export class XeroNodeGateway extends XeroGateway {
           continue
         }
         throw error
+      } finally {
+        if (slot) await this.budget!.release(tenantId, slot, observed)
       }
     }
   }

@@ -1,0 +1,98 @@
+import { inject } from '@adonisjs/core'
+import { XeroRateLimitError } from '#integrations/xero/errors'
+import LeaseService from '#sync/leases'
+import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
+import type { AnyRecord, RecordKind } from '#sync/record_kinds'
+import type { RunContext } from '#sync/run_context'
+import syncConfig from '#config/sync'
+
+/** One kind of record's push, as the claim-and-commit loop drives it. */
+export interface ClaimedWork<R extends AnyRecord> {
+  kind: RecordKind
+  /** The claimed rows, by id. */
+  load(ids: number[]): Promise<R[]>
+  /** Decides each record's outcome in `batch` (written by the loop's commit). */
+  push(batch: OutcomeBatch, records: R[]): Promise<void>
+  /** After each batch is written, with the counts so far. */
+  onBatch?(stats: PushStats): void
+}
+
+/**
+ * The one claim-and-commit loop of the engine, for invoices and purchase orders
+ * alike: claim up to a batch of due records under a lease, push them, write
+ * every outcome in one commit, and again, until nothing is due, the run is told
+ * to stop, or Xero asks for a long wait. Up to `lanes` batches are in flight at
+ * once (each its own claim), sharing the stop signal.
+ *
+ * One failure policy for both kinds:
+ * - a rate limit too long to wait out (Xero's daily limit): the batch's open
+ *   records go back to Pending, due when Xero allows, no attempt counted; no
+ *   further batch is claimed in this run;
+ * - a lost connection: the records go back untouched and the run fails with it;
+ * - any other failure: the batch's records are retried with back-off (or
+ *   faulted, see RecordOutcomes.batchFailed) and the loop goes on with the next
+ *   batch: one bad batch never holds up the rest.
+ */
+@inject()
+export default class ClaimLoop {
+  constructor(
+    protected leases: LeaseService,
+    protected outcomes: RecordOutcomes
+  ) {}
+
+  async run<R extends AnyRecord>(
+    context: RunContext,
+    work: ClaimedWork<R>,
+    lanes = 1
+  ): Promise<PushStats> {
+    const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
+    let stopped = false
+    let check: Promise<boolean> | null = null
+    // Lanes ask together: one check (one heartbeat, one lock extension) answers them all.
+    const shouldStop = async () => {
+      if (stopped) return true
+      check ??= context.shouldStop().finally(() => (check = null))
+      if (await check) stopped = true
+      return stopped
+    }
+
+    const lane = async () => {
+      while (!(await shouldStop())) {
+        const claim = await this.leases.claim(
+          work.kind,
+          context.product.id,
+          context.worker,
+          syncConfig.batchSize,
+          syncConfig.leaseSeconds
+        )
+        if (claim.ids.length === 0) return
+        const records = await work.load(claim.ids)
+        const batch = this.outcomes.batch(work.kind, context.product, context.run.id, claim, stats)
+        try {
+          await work.push(batch, records)
+          await batch.commit()
+        } catch (error) {
+          if (error instanceof XeroRateLimitError) {
+            stopped = true
+            await this.outcomes.rateLimited(batch, records, error)
+            return
+          }
+          try {
+            await this.outcomes.batchFailed(batch, records, error)
+          } catch (lost) {
+            stopped = true
+            throw lost
+          }
+        }
+        work.onBatch?.(stats)
+      }
+    }
+
+    const results = await Promise.allSettled(
+      Array.from({ length: Math.max(1, lanes) }, () => lane())
+    )
+    const failed = results.find((result) => result.status === 'rejected')
+    if (failed) throw failed.reason
+    return stats
+  }
+}
