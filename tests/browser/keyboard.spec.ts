@@ -195,6 +195,7 @@ test.group('Keyboard only (browser)', (group) => {
       'Products',
       'Add a New Product',
       'Users',
+      'Audit',
       `${owner.displayName} (owner)`,
       'Sign out',
       'Add a New Product',
