@@ -247,11 +247,12 @@ export default class SyncRunner {
 
   /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
   private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
-    const [mappings, rates, organisation] = await Promise.all([
+    // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
+    const [mappings, rates, organisation] = await allOrFirstError([
       Mapping.query().where('product_id', product.id),
       xero.getTaxRates(xeroConnectionOf(product)),
       xero.getOrganisation(xeroConnectionOf(product)),
-    ])
+    ] as const)
     const settings = product.effectiveSettings
     if (settings.currency !== organisation.baseCurrency) {
       product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
@@ -319,5 +320,17 @@ export default class SyncRunner {
       product[message] = null
       await product.save()
     }
+  }
+}
+
+/** Like Promise.all, but waits for every promise to settle before rejecting with the first error. */
+async function allOrFirstError<T extends readonly unknown[]>(
+  promises: T
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises)
+  const failed = settled.find((result) => result.status === 'rejected')
+  if (failed) throw failed.reason
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>
   }
 }
