@@ -73,6 +73,9 @@ router
     router.post('/account/two-factor/setup', [TwoFactorController, 'setup']).as('two_factor.setup')
     router.post('/account/two-factor', [TwoFactorController, 'store']).as('two_factor.store')
     router.delete('/account/two-factor', [TwoFactorController, 'destroy']).as('two_factor.destroy')
+    router
+      .post('/account/two-factor/recovery-codes', [TwoFactorController, 'renewRecoveryCodes'])
+      .as('two_factor.recovery_codes.store')
     router.get('/account/password', [PasswordsController, 'edit']).as('passwords.edit')
     router.put('/account/password', [PasswordsController, 'update']).as('passwords.update')
 

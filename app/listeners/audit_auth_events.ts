@@ -3,6 +3,7 @@ import User from '#models/user'
 import AuditService from '#services/audit_service'
 import type {
   PasswordChanged,
+  RecoveryCodesRenewed,
   SignInFailed,
   TwoFactorEnrolled,
   TwoFactorPolicyChanged,
@@ -24,6 +25,15 @@ export default class AuditAuthEvents {
     await this.audit.record(
       await this.audit.webActorOf(event.userId, event.ip, accountId),
       'user.two_factor_enrolled',
+      { accountId }
+    )
+  }
+
+  async recoveryCodesRenewed(event: RecoveryCodesRenewed) {
+    const accountId = await this.accountOf(event.userId)
+    await this.audit.record(
+      await this.audit.webActorOf(event.userId, event.ip, accountId),
+      'user.recovery_codes_renewed',
       { accountId }
     )
   }

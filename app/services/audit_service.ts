@@ -34,6 +34,7 @@ export const auditActions = {
   'user.password_changed': 'Password changed',
   'user.two_factor_enrolled': 'Two-factor sign-in turned on',
   'user.two_factor_reset': 'Second factor reset',
+  'user.recovery_codes_renewed': 'Recovery codes renewed',
   'account.two_factor_policy': 'Two-factor requirement changed',
   'staff.switched_in': 'Staff switched into the account',
   'staff.left': 'Staff left the account',
