@@ -35,6 +35,7 @@ export const auditActions = {
   'user.two_factor_enrolled': 'Two-factor sign-in turned on',
   'user.two_factor_reset': 'Second factor reset',
   'user.recovery_codes_renewed': 'Recovery codes renewed',
+  'user.sessions_ended': 'Own sessions signed out',
   'account.two_factor_policy': 'Two-factor requirement changed',
   'staff.switched_in': 'Staff switched into the account',
   'staff.left': 'Staff left the account',
