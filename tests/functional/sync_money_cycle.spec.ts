@@ -123,6 +123,10 @@ test.group('Payments back to Autotask', (group) => {
     assert.equal(record.paymentState, 'paid')
     assert.equal(record.paidDate?.toISODate(), '2026-11-20')
     assert.equal(record.paymentLabel, 'Paid 2026-11-20')
+    assert.equal(
+      record.paymentText,
+      'Paid on 2026-11-20; the paid date is on the Autotask invoice.'
+    )
     const line = await SyncLog.query()
       .where('invoice_record_id', record.id)
       .where('event', 'invoice.paid')
@@ -167,6 +171,14 @@ test.group('Payments back to Autotask', (group) => {
     const page = await client.get(`/products/${world.product.id}/invoices`).loginAs(user)
     page.assertStatus(200)
     assert.include(page.text(), `Part paid (due ${due.toFixed(2)})`)
+    const dialog = await client
+      .get(`/products/${world.product.id}/invoices/${record.id}`)
+      .header('HX-Request', 'true')
+      .loginAs(user)
+    assert.include(
+      dialog.text(),
+      `Part paid: ${due.toFixed(2)} still due in Xero. Nothing is written to Autotask until it is paid in full.`
+    )
 
     // The rest arrives: now it is paid in full and written.
     const rest = await payInXero(world, [
@@ -649,6 +661,36 @@ test.group('Negative invoices become Xero credit notes', (group) => {
       .loginAs(user)
     page.assertStatus(200)
     assert.include(page.text(), 'data-testid="document-label">Credit note</span>')
+    const csv = await client
+      .get(`/products/${world.product.id}/invoices/export/csv`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+    csv.assertStatus(200)
+    const [header, row] = csv
+      .text()
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')
+    assert.include(header, 'Status,Payment,Xero document,Xero number')
+    assert.include(row, `,Synced,,Credit note,${negative.invoiceNumber},${note.CreditNoteID},`)
+    const xlsx = await client
+      .get(`/products/${world.product.id}/invoices/export/xlsx`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+      .setup((request) => {
+        request.request.buffer(true).parse((res, callback) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => callback(null, Buffer.concat(chunks)))
+        })
+      })
+    xlsx.assertStatus(200)
+    const { default: ExcelJS } = await import('exceljs')
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(xlsx.body())
+    const sheet = workbook.getWorksheet('Invoices')!
+    const headings = (sheet.getRow(1).values as unknown[]).slice(1)
+    const values = (sheet.getRow(2).values as unknown[]).slice(1)
+    assert.equal(values[headings.indexOf('Xero document')], 'Credit note')
 
     // A person corrects the line in Autotask and resyncs it, twice: downloaded again, the same credit note updated.
     const statuses = await app.container.make(RecordStatusService)
