@@ -16,7 +16,7 @@ import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import { XeroError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import ContactResolver, { autotaskContactDetails, companyProblem } from '#sync/contact_resolver'
-import { invoiceMarker, mapInvoice } from '#sync/invoice_mapper'
+import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { refreshFromAutotask } from '#sync/invoice_push'
 import type { RunContext } from '#sync/run_context'
 import { Clock } from '#sync/clock'
@@ -284,28 +284,12 @@ export default class CreditNotePush {
         })
         continue
       }
-      const mapped = mapInvoice(mirror(record), contact.contactId, mapping)
+      const mapped = creditNoteFor(record, contact.contactId, mapping)
       if (!mapped.ok) {
         outcomes.push({ record, ok: false, reason: mapped.reason, hint: mapped.hint })
         continue
       }
-      const { input } = mapped
-      inputs.push({
-        record,
-        input: {
-          creditNoteId:
-            record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
-          type: 'ACCRECCREDIT',
-          contact: input.contact,
-          creditNoteNumber: input.invoiceNumber,
-          reference: input.reference,
-          date: input.date,
-          status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
-          lineAmountTypes: input.lineAmountTypes,
-          lineItems: input.lineItems,
-          url: invoiceMarker(record),
-        },
-      })
+      inputs.push({ record, input: mapped.input })
     }
     if (inputs.length === 0) return outcomes
 
@@ -459,6 +443,39 @@ export default class CreditNotePush {
       )
     }
     await this.logs.writeMany(lines)
+  }
+}
+
+/**
+ * The Xero credit note a negative invoice becomes: the invoice mapping of its mirror image (every amount
+ * positive), so the same mappings, money rules and totals check apply; linked ones carry their id.
+ */
+export function creditNoteFor(
+  record: InvoiceRecord,
+  contactId: string,
+  mapping: MappingContext
+):
+  | { ok: true; input: XeroCreditNoteInput; total: Decimal }
+  | { ok: false; reason: string; hint: string } {
+  const mapped = mapInvoice(mirror(record), contactId, mapping)
+  if (!mapped.ok) return mapped
+  const { input } = mapped
+  return {
+    ok: true,
+    total: mapped.total,
+    input: {
+      creditNoteId:
+        record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
+      type: 'ACCRECCREDIT',
+      contact: input.contact,
+      creditNoteNumber: input.invoiceNumber,
+      reference: input.reference,
+      date: input.date,
+      status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+      lineAmountTypes: input.lineAmountTypes,
+      lineItems: input.lineItems,
+      url: invoiceMarker(record),
+    },
   }
 }
 

@@ -471,7 +471,7 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     const synced = groups.synced[0]
     const writes = () =>
       (world.xero.state.requestLog as any[]).filter(
-        (r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts/.test(r.path)
+        (r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts|CreditNotes/.test(r.path)
       ).length
     const before = { writes: writes(), invoices: (await xeroInvoices(world)).length }
     assert.isAbove(before.writes, 0, 'the first run wrote to Xero')
@@ -501,6 +501,27 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     assert.include(payload.message, `"invoiceNumber":"${synced.invoiceNumber}"`)
     assert.notInclude(payload.message, world.product.xeroTokens!.accessToken)
     assert.isTrue(steps.some((l) => l.message.startsWith('Checks passed')))
+
+    // The seed's negative invoice is traced as the credit note it is in Xero.
+    const [credit] = (await syncedByXeroType(world.product.id)).creditNotes
+    await trace.enter(world.product, credit, 'staff@example.com')
+    const creditSteps = await SyncLog.query()
+      .where('invoice_record_id', credit.id)
+      .where('event', 'diagnostic.trace')
+      .orderBy('id')
+    const creditPayload = creditSteps.find((l) =>
+      l.message.startsWith('Payload Xero would receive (PUT /CreditNotes')
+    )!
+    assert.exists(creditPayload, creditSteps.map((l) => l.message).join('\n'))
+    assert.include(creditPayload.message, '"type":"ACCRECCREDIT"')
+    assert.include(creditPayload.message, `"creditNoteNumber":"${credit.invoiceNumber}"`)
+    assert.isTrue(
+      creditSteps.some((l) =>
+        l.message.includes(
+          `the credit note's total ${credit.total.neg().toFixed(2)} is Autotask's ${credit.total.toFixed(2)} as a credit`
+        )
+      )
+    )
 
     assert.equal(writes(), before.writes, 'no write reached Xero')
     assert.lengthOf(await xeroInvoices(world), before.invoices)
