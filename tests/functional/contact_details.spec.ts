@@ -67,7 +67,12 @@ test.group('Contact details: filled on link, updated on later syncs', (group) =>
   group.each.setup(async () => {
     await resetDatabase()
     world = await startSyncWorld({ xeroClient: { timeoutMs: 30_000 } })
-    return () => world.close()
+    return async () => {
+      // Every request the engine sent, contact updates included, matched the contract.
+      const violations = [...world.xero.state.violations]
+      await world.close()
+      if (violations.length) throw new Error(`Contract violations: ${JSON.stringify(violations)}`)
+    }
   })
 
   test('a Xero contact linked by name gets the address, phone and e-mail it lacks, and keeps what a person typed', async ({

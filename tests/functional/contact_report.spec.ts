@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto'
+import { test } from '@japa/runner'
+import ExcelJS from 'exceljs'
+import { resetDatabase } from '#tests/helpers/database'
+import { startSyncWorld } from '#tests/helpers/sync_world'
+import { UserFactory } from '#database/factories/user_factory'
+import AuditEvent from '#models/audit_event'
+import Link from '#models/link'
+import Product from '#models/product'
+import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import type { SandboxContact } from '#sandbox/xero/types'
+import type { SandboxRecord } from '#sandbox/autotask/index'
+
+type World = Awaited<ReturnType<typeof startSyncWorld>>
+
+const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
+
+function keyedContact(world: World, name: string, extra: Partial<SandboxContact> = {}) {
+  const contact: SandboxContact = {
+    ContactID: randomUUID(),
+    ContactStatus: 'ACTIVE',
+    Name: name,
+    IsSupplier: false,
+    IsCustomer: true,
+    Addresses: [],
+    Phones: [],
+    UpdatedDateUTC: Date.now(),
+    ...extra,
+  }
+  world.xero.state.organisation(NZ)!.contacts.push(contact)
+  return contact
+}
+
+/** The state each company's row shows: `data-company-id="…" data-state="…"`. */
+function statesOf(html: string) {
+  return new Map(
+    [...html.matchAll(/data-company-id="(\d+)" data-state="(\w+)"/g)].map((m) => [
+      Number(m[1]),
+      m[2],
+    ])
+  )
+}
+
+/**
+ * A run with contact creation off, so companies stay unlinked, then Xero contacts keyed by a person:
+ * `linked` had one with its number before the run, `matched` gets one with its name, `ambiguous`
+ * two whose names differ only in spacing, `none` nothing.
+ */
+async function reportWorld(world: World) {
+  const product = await Product.findOrFail(world.product.id)
+  product.settings = { ...(product.settings ?? {}), createContacts: false }
+  await product.save()
+  const ids = new Set(
+    [...world.autotask.state.tables.Invoices.values()].map((invoice) => Number(invoice.companyID))
+  )
+  const companies = [...world.autotask.state.tables.Companies.values()]
+    .filter(
+      (company) =>
+        ids.has(Number(company.id)) && /^[A-Za-z]+( [A-Za-z]+)+$/.test(String(company.companyName))
+    )
+    .sort((a, b) => Number(a.id) - Number(b.id))
+  const [linked, matched, ambiguous, none] = companies as SandboxRecord[]
+  const linkedContact = keyedContact(world, `${linked.companyName} (Xero)`, {
+    ContactNumber: String(linked.id),
+  })
+  await world.run()
+  const matchedContact = keyedContact(world, String(matched.companyName))
+  const [twinA, twinB] = [
+    keyedContact(world, String(ambiguous.companyName)),
+    keyedContact(world, String(ambiguous.companyName).replace(' ', '  ')),
+  ]
+  return { linked, matched, ambiguous, none, linkedContact, matchedContact, twinA, twinB }
+}
+
+test.group('Contact report', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    // More companies than the eleven with special names, so four plain ones have invoices.
+    world = await startSyncWorld({
+      autotask: { companies: 24, invoices: 60 },
+      xeroClient: { timeoutMs: 30_000 },
+    })
+    return () => world.close()
+  })
+
+  test('every company with invoices shows its link state: linked, matched by name, ambiguous with its candidates, none', async ({
+    client,
+    assert,
+  }) => {
+    const { linked, matched, ambiguous, none, linkedContact } = await reportWorld(world)
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const before = world.xero.state.callCounts['GET /Contacts'] ?? 0
+
+    const page = await client.get(`/products/${world.product.id}/contacts`).loginAs(owner)
+    page.assertStatus(200)
+    const states = statesOf(page.text())
+    assert.equal(states.get(Number(linked.id)), 'linked')
+    assert.equal(states.get(Number(matched.id)), 'matched')
+    assert.equal(states.get(Number(ambiguous.id)), 'ambiguous')
+    assert.equal(states.get(Number(none.id)), 'none')
+    assert.include(page.text(), `${linked.companyName} (Xero)`)
+    assert.include(page.text(), 'Faults (contact creation is off in Settings)')
+    assert.equal(linkedContact.ContactNumber, String(linked.id))
+    // The candidates are read a few companies a call, never one call per company.
+    const reads = (world.xero.state.callCounts['GET /Contacts'] ?? 0) - before
+    assert.isAtMost(reads, Math.ceil(states.size / 10) * 2)
+
+    const ambiguousRow = new RegExp(
+      `data-company-id="${ambiguous.id}"[\\s\\S]*?data-testid="contact-candidates">([\\s\\S]*?)</td>`
+    ).exec(page.text())![1]
+    assert.include(ambiguousRow, String(ambiguous.companyName))
+    assert.include(ambiguousRow, String(ambiguous.companyName).replace(' ', '  '))
+
+    const search = await client
+      .get(`/products/${world.product.id}/contacts`)
+      .qs({ q: String(matched.companyName).split(' ')[1].toLowerCase() })
+      .header('HX-Request', 'true')
+      .header('HX-Target', 'contact-report')
+      .loginAs(owner)
+    search.assertStatus(200)
+    assert.notInclude(search.text(), '<html')
+    assert.isTrue(statesOf(search.text()).has(Number(matched.id)))
+    for (const id of statesOf(search.text()).keys()) {
+      const name = String(world.autotask.state.tables.Companies.get(id)!.companyName)
+      assert.include(name.toLowerCase(), String(matched.companyName).split(' ')[1].toLowerCase())
+    }
+  }).timeout(90_000)
+
+  test('Link joins a company to the chosen candidate, Create makes its Xero contact; both audited, a viewer may do neither', async ({
+    client,
+    assert,
+  }) => {
+    const { matched, ambiguous, none, twinB, matchedContact } = await reportWorld(world)
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const viewer = await UserFactory.merge({ accountId: world.product.accountId })
+      .apply('viewer')
+      .create()
+    const url = (companyId: unknown, action: string) =>
+      `/products/${world.product.id}/contacts/${companyId}/${action}`
+
+    const denied = await client
+      .post(url(ambiguous.id, 'link'))
+      .form({ contactId: twinB.ContactID })
+      .withCsrfToken()
+      .loginAs(viewer)
+    denied.assertStatus(403)
+    const deniedCreate = await client.post(url(none.id, 'create')).withCsrfToken().loginAs(viewer)
+    deniedCreate.assertStatus(403)
+    const viewerPage = await client.get(`/products/${world.product.id}/contacts`).loginAs(viewer)
+    assert.notInclude(viewerPage.text(), 'data-testid="contact-link"')
+    assert.notInclude(viewerPage.text(), 'data-testid="contact-create"')
+
+    // A contact that is not a candidate of the company is refused, and nothing is linked.
+    const wrong = await client
+      .post(url(matched.id, 'link'))
+      .form({ contactId: twinB.ContactID })
+      .header('HX-Request', 'true')
+      .withCsrfToken()
+      .loginAs(owner)
+    wrong.assertStatus(422)
+    assert.include(wrong.text(), 'not a candidate')
+
+    const linked = await client
+      .post(url(ambiguous.id, 'link'))
+      .form({ contactId: twinB.ContactID })
+      .header('HX-Request', 'true')
+      .withCsrfToken()
+      .loginAs(owner)
+    linked.assertStatus(200)
+    assert.equal(statesOf(linked.text()).get(Number(ambiguous.id)), 'linked')
+    const link = await Link.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'company_contact')
+      .where('autotask_id', Number(ambiguous.id))
+      .firstOrFail()
+    assert.equal(link.xeroId, twinB.ContactID)
+
+    const contactsBefore = world.xero.state.organisation(NZ)!.contacts.length
+    const created = await client
+      .post(url(none.id, 'create'))
+      .header('HX-Request', 'true')
+      .withCsrfToken()
+      .loginAs(owner)
+    created.assertStatus(200)
+    const organisation = world.xero.state.organisation(NZ)!
+    assert.lengthOf(organisation.contacts, contactsBefore + 1)
+    const made = organisation.contacts.find((c) => c.ContactNumber === String(none.id))!
+    assert.equal(made.Name, none.companyName)
+    assert.deepInclude(made.Phones as object[], { PhoneType: 'DEFAULT', PhoneNumber: none.phone })
+    const createdLink = await Link.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', Number(none.id))
+      .firstOrFail()
+    assert.equal(createdLink.xeroId, made.ContactID)
+
+    // Create refuses a company a contact already matches: it would make a duplicate.
+    const duplicate = await client
+      .post(url(matched.id, 'create'))
+      .header('HX-Request', 'true')
+      .withCsrfToken()
+      .loginAs(owner)
+    duplicate.assertStatus(422)
+    assert.lengthOf(organisation.contacts, contactsBefore + 1)
+    assert.isUndefined(organisation.contacts.find((c) => c.ContactNumber === String(matched.id)))
+    assert.equal(matchedContact.Name, matched.companyName)
+
+    const audit = await AuditEvent.query()
+      .where('product_id', world.product.id)
+      .whereIn('action', ['contact.linked', 'contact.created'])
+      .orderBy('id')
+    assert.deepEqual(
+      audit.map((event) => [event.action, event.recordId, event.actorUserId]),
+      [
+        ['contact.linked', Number(ambiguous.id), owner.id],
+        ['contact.created', Number(none.id), owner.id],
+      ]
+    )
+    assert.equal(audit[0].details?.contactId, twinB.ContactID)
+  }).timeout(90_000)
+
+  test('the CSV and Excel exports hold every company with its state and contact', async ({
+    client,
+    assert,
+  }) => {
+    const { linked, matched, ambiguous, none } = await reportWorld(world)
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const csv = await client.get(`/products/${world.product.id}/contacts/export/csv`).loginAs(owner)
+    csv.assertStatus(200)
+    csv.assertHeader('content-type', 'text/csv; charset=utf-8')
+    const lines = csv.text().replace(/^\uFEFF/, '').trim().split('\r\n')
+    assert.equal(
+      lines[0],
+      'Autotask company ID,Company,Invoices,State,Xero contact,Xero contact ID,Matched by,Next sync'
+    )
+    const row = (id: unknown) => lines.find((line) => line.startsWith(`${id},`)) ?? ''
+    assert.include(row(linked.id), `,Linked,${linked.companyName} (Xero),`)
+    assert.include(row(matched.id), `,Matched (would link),${matched.companyName},`)
+    assert.include(row(matched.id), ',name,')
+    assert.include(row(ambiguous.id), ',Ambiguous,')
+    assert.include(row(none.id), ',No contact,,,,Faults (contact creation is off in Settings)')
+    const page = await client.get(`/products/${world.product.id}/contacts`).loginAs(owner)
+    assert.lengthOf(lines, statesOf(page.text()).size + 1)
+
+    const xlsx = await client
+      .get(`/products/${world.product.id}/contacts/export/xlsx`)
+      .loginAs(owner)
+      .setup((request) => {
+        request.request.buffer(true).parse((res, callback) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => callback(null, Buffer.concat(chunks)))
+        })
+      })
+    xlsx.assertStatus(200)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(xlsx.body())
+    const sheet = workbook.getWorksheet('Contacts')!
+    assert.equal(sheet.rowCount, lines.length)
+    const excelRow = [...Array(sheet.rowCount).keys()]
+      .map((index) => sheet.getRow(index + 1))
+      .find((r) => r.getCell(1).value === Number(none.id))!
+    assert.equal(excelRow.getCell(2).value, none.companyName)
+    assert.equal(excelRow.getCell(4).value, 'No contact')
+  }).timeout(90_000)
+})
