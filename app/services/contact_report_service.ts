@@ -26,7 +26,8 @@ export const contactStateLabels: Record<ContactState, string> = {
 export interface ContactCandidate {
   contactId: string
   name: string
-  contactNumber: string | null
+  /** what tells two candidates of one name apart: number, account number, e-mail, else the id's start */
+  detail: string | null
 }
 
 /** One Autotask company with invoices, and its Xero contact. */
@@ -280,7 +281,9 @@ export default class ContactReportService {
         return {
           ...base,
           state: 'linked',
-          candidates: [{ contactId: link.xeroId, name: link.xeroLabel ?? link.xeroId, contactNumber: null }],
+          candidates: [
+            { contactId: link.xeroId, name: link.xeroLabel ?? link.xeroId, detail: null },
+          ],
           matchedBy: null,
           nextSync: 'Uses the linked contact',
         }
@@ -318,7 +321,16 @@ export default class ContactReportService {
 }
 
 function candidateOf(contact: XeroContact): ContactCandidate {
-  return { contactId: contact.contactId, name: contact.name, contactNumber: contact.contactNumber }
+  const detail = [
+    contact.contactNumber && `no. ${contact.contactNumber}`,
+    contact.accountNumber && `account ${contact.accountNumber}`,
+    contact.emailAddress,
+  ].filter(Boolean)
+  return {
+    contactId: contact.contactId,
+    name: contact.name,
+    detail: detail.length ? detail.join(', ') : `id ${contact.contactId.slice(0, 8)}`,
+  }
 }
 
 class NotConnected extends Error {

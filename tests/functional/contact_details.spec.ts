@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
@@ -6,7 +5,7 @@ import { logMessages } from '#tests/helpers/assertions'
 import Link from '#models/link'
 import Product from '#models/product'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
-import type { SandboxContact } from '#sandbox/xero/types'
+import { keyedContact } from '#tests/helpers/contact_world'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -31,23 +30,6 @@ function companiesWithInvoices(world: World) {
   return [...world.autotask.state.tables.Companies.values()]
     .filter((company) => ids.has(Number(company.id)))
     .sort((a, b) => Number(a.id) - Number(b.id))
-}
-
-/** A contact a person keyed into Xero (no contact number: the engine finds it by name). */
-function keyedContact(world: World, name: string, extra: Partial<SandboxContact> = {}) {
-  const contact: SandboxContact = {
-    ContactID: randomUUID(),
-    ContactStatus: 'ACTIVE',
-    Name: name,
-    IsSupplier: false,
-    IsCustomer: true,
-    Addresses: [],
-    Phones: [],
-    UpdatedDateUTC: Date.now(),
-    ...extra,
-  }
-  world.xero.state.organisation(NZ)!.contacts.push(contact)
-  return contact
 }
 
 function xeroContact(world: World, contactId: string) {
