@@ -127,14 +127,22 @@ export default class ContactReportService {
         message: `"${company.name}" is already linked to Xero contact "${linked.xeroLabel}".`,
       }
     const match = (await this.matches(product, [company])).get(company.id)
-    const candidates = match?.kind === 'one' ? [match.contact] : match?.kind === 'many' ? match.contacts : []
+    const candidates =
+      match?.kind === 'one' ? [match.contact] : match?.kind === 'many' ? match.contacts : []
     const contact = candidates.find((candidate) => candidate.contactId === contactId)
     if (!contact)
       return {
         ok: false,
         message: `That Xero contact is not a candidate for "${company.name}" any more: reload the report.`,
       }
-    await this.resolver.linkChosen(product, this.xero, company, contact, actor, this.details(product))
+    await this.resolver.linkChosen(
+      product,
+      this.xero,
+      company,
+      contact,
+      actor,
+      this.details(product)
+    )
     return {
       ok: true,
       message: `"${company.name}" linked to Xero contact "${contact.name}".`,
@@ -164,14 +172,7 @@ export default class ContactReportService {
         message: `"${company.name}" already has a matching Xero contact: link it instead of creating another.`,
       }
     const outcome = (
-      await this.resolver.create(
-        product,
-        this.xero,
-        [company],
-        null,
-        this.details(product),
-        actor
-      )
+      await this.resolver.create(product, this.xero, [company], null, this.details(product), actor)
     ).get(company.id)
     if (!outcome?.ok) return { ok: false, message: outcome?.reason ?? 'Xero created no contact.' }
     return {

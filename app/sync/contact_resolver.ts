@@ -414,7 +414,11 @@ export default class ContactResolver {
         )
       } catch (error) {
         if (!(error instanceof XeroError)) throw error
-        results = batch.map((_, index) => ({ ok: false as const, index, messages: [error.message] }))
+        results = batch.map((_, index) => ({
+          ok: false as const,
+          index,
+          messages: [error.message],
+        }))
       }
       await SyncLogService.insert(
         results.map((result) => {
@@ -443,12 +447,7 @@ export default class ContactResolver {
    * chunk): first by number, then, for those still unmatched, by name.
    * The contact report asks it too, so it says what the engine would do.
    */
-  async match(
-    product: Product,
-    xero: XeroGateway,
-    companies: CompanyRef[],
-    byName: boolean
-  ) {
+  async match(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
     if (companies.length >= LIST_FROM) {
       const listed = await this.matchInList(product, xero, companies, byName)
       if (listed) return listed
@@ -600,11 +599,9 @@ export default class ContactResolver {
 
 /** The details an update carries, in words for its log line. */
 function detailNames(input: Partial<XeroContactInput>) {
-  return [
-    input.address && 'address',
-    input.phone && 'phone',
-    input.emailAddress && 'e-mail',
-  ]
-    .filter(Boolean)
-    .join(', ') || 'name'
+  return (
+    [input.address && 'address', input.phone && 'phone', input.emailAddress && 'e-mail']
+      .filter(Boolean)
+      .join(', ') || 'name'
+  )
 }

@@ -4,6 +4,8 @@ import { startSyncWorld } from '#tests/helpers/sync_world'
 import { logMessages } from '#tests/helpers/assertions'
 import Link from '#models/link'
 import Product from '#models/product'
+import { UserFactory } from '#database/factories/user_factory'
+import { ProductFactory } from '#database/factories/product_factory'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 import { keyedContact } from '#tests/helpers/contact_world'
 
@@ -170,4 +172,47 @@ test.group('Contact details: filled on link, updated on later syncs', (group) =>
     assert.equal(posts(world), 2)
     assert.equal(xeroContact(world, link.xeroId).EmailAddress, 'new-accounts@changed.example')
   }).timeout(120_000)
+})
+
+test.group('Contact details: the settings', (group) => {
+  group.each.setup(resetDatabase)
+
+  test('both are off by default, shown on the Settings page, and saved from its form', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    const product = await ProductFactory.merge({ accountId: owner.accountId }).create()
+    assert.isFalse(product.effectiveSettings.fillLinkedContacts)
+    assert.isFalse(product.effectiveSettings.updateContactDetails)
+    const page = await client.get(`/products/${product.id}/settings`).loginAs(owner)
+    assert.match(page.text(), /<input[^>]*name="fillLinkedContacts"(?![^>]*checked)[^>]*>/)
+    assert.include(page.text(), 'Fill contact details when linking an existing Xero contact')
+    assert.include(page.text(), 'Update contact details on later syncs')
+
+    const response = await client
+      .put(`/products/${product.id}/settings`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form({
+        invoiceStatus: 'DRAFT',
+        numbering: 'autotask',
+        dueDateSource: 'autotask',
+        daysBack: '30',
+        maxTransientAttempts: '8',
+        roundingTolerance: '0.05',
+        purchaseOrderDocumentType: 'PURCHASEORDER',
+        purchaseOrderTriggerStatus: '2',
+        createContacts: '1',
+        fillLinkedContacts: '1',
+        updateContactDetails: '1',
+      })
+      .redirects(0)
+    response.assertStatus(302)
+    const settings = (await Product.findOrFail(product.id)).effectiveSettings
+    assert.isTrue(settings.fillLinkedContacts)
+    assert.isTrue(settings.updateContactDetails)
+    const [line] = await logMessages(product.id, 'settings.changed')
+    assert.include(line, 'fillLinkedContacts, updateContactDetails')
+  })
 })

@@ -4,8 +4,16 @@ import { resetDatabase } from '#tests/helpers/database'
 import { UserFactory } from '#database/factories/user_factory'
 import AuditEvent from '#models/audit_event'
 import Link from '#models/link'
+import db from '@adonisjs/lucid/services/db'
+import { toSqlDateTime } from '#models/columns'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
-import { reportWorld, startReportWorld, statesOf, type World } from '#tests/helpers/contact_world'
+import {
+  keyedContact,
+  reportWorld,
+  startReportWorld,
+  statesOf,
+  type World,
+} from '#tests/helpers/contact_world'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -161,7 +169,11 @@ test.group('Contact report', (group) => {
     const csv = await client.get(`/products/${world.product.id}/contacts/export/csv`).loginAs(owner)
     csv.assertStatus(200)
     csv.assertHeader('content-type', 'text/csv; charset=utf-8')
-    const lines = csv.text().replace(/^\uFEFF/, '').trim().split('\r\n')
+    const lines = csv
+      .text()
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')
     assert.equal(
       lines[0],
       'Autotask company ID,Company,Invoices,State,Xero contact,Xero contact ID,Matched by,Next sync'
@@ -195,5 +207,64 @@ test.group('Contact report', (group) => {
       .find((r) => r.getCell(1).value === Number(none.id))!
     assert.equal(excelRow.getCell(2).value, none.companyName)
     assert.equal(excelRow.getCell(4).value, 'No contact')
+  }).timeout(90_000)
+})
+
+test.group('Contact report of 2,000 companies', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startReportWorld()
+    return () => world.close()
+  })
+
+  test('it pages 50 companies at a time, searches, and reads Xero once a page', async ({
+    client,
+    assert,
+  }) => {
+    const now = toSqlDateTime()
+    // 2,000 companies, two invoices each, as discovery stores them.
+    const rows = Array.from({ length: 4000 }, (_, index) => ({
+      product_id: world.product.id,
+      autotask_id: 900_000 + index,
+      invoice_number: `R-${index}`,
+      autotask_company_id: 50_000 + (index % 2000),
+      company_name: `Company ${String(index % 2000).padStart(5, '0')} Ltd`,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+    }))
+    for (let start = 0; start < rows.length; start += 500)
+      await db.table('invoice_records').multiInsert(rows.slice(start, start + 500))
+    keyedContact(world, 'Company 01999 Ltd')
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const reads = () => world.xero.state.callCounts['GET /Contacts'] ?? 0
+
+    const started = performance.now()
+    const first = await client.get(`/products/${world.product.id}/contacts`).loginAs(owner)
+    const firstMs = performance.now() - started
+    first.assertStatus(200)
+    assert.equal(statesOf(first.text()).size, 50)
+    assert.include(first.text(), '2000 companies with invoices.')
+    assert.include(first.text(), 'Page 1 of 40')
+    assert.equal(reads(), 1, 'one read of the contact list for 50 unlinked companies')
+
+    const last = await client
+      .get(`/products/${world.product.id}/contacts`)
+      .qs({ page: 40 })
+      .loginAs(owner)
+    const states = statesOf(last.text())
+    assert.equal(states.size, 50)
+    assert.equal(states.get(51_999), 'matched')
+    assert.equal(reads(), 2)
+
+    const search = await client
+      .get(`/products/${world.product.id}/contacts`)
+      .qs({ q: '01999' })
+      .loginAs(owner)
+    assert.deepEqual([...statesOf(search.text())], [[51_999, 'matched']])
+    assert.include(search.text(), '1 company matches this search.')
+    assert.include(search.text(), '2</td>')
+    console.log(`contact report, first page of 2,000 companies: ${Math.round(firstMs)} ms`)
   }).timeout(90_000)
 })

@@ -66,7 +66,6 @@ export async function reportWorld(world: World) {
   return { linked, matched, ambiguous, none, linkedContact, matchedContact, twinA, twinB }
 }
 
-
 /** A sync world with more companies than the eleven with special names, so four plain ones have invoices. */
 export function startReportWorld() {
   return startSyncWorld({

@@ -234,7 +234,9 @@ function contactIn(contact: any): XeroContact {
     isSupplier: Boolean(contact.isSupplier),
     isCustomer: Boolean(contact.isCustomer),
     address: billingAddressIn(contact.addresses),
-    phone: contact.phones?.find((phone: any) => String(phone.phoneType) === 'DEFAULT')?.phoneNumber || null,
+    phone:
+      contact.phones?.find((phone: any) => String(phone.phoneType) === 'DEFAULT')?.phoneNumber ||
+      null,
   }
 }
 
@@ -242,9 +244,12 @@ function contactIn(contact: any): XeroContact {
 function billingAddressIn(addresses: any[] | undefined): XeroContact['address'] {
   const found = addresses?.find((address) => String(address.addressType) === 'POBOX')
   if (!found) return null
-  const lines = [found.addressLine1, found.addressLine2, found.addressLine3, found.addressLine4].filter(
-    (line): line is string => Boolean(line)
-  )
+  const lines = [
+    found.addressLine1,
+    found.addressLine2,
+    found.addressLine3,
+    found.addressLine4,
+  ].filter((line): line is string => Boolean(line))
   if (!lines.length && !found.city && !found.postalCode) return null
   return {
     lines,
