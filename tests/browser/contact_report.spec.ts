@@ -30,10 +30,7 @@ test.group('Contact report, in a browser', (group) => {
 
     await page.getByTestId('contact-search').pressSequentially(String(ambiguous.companyName))
     const row = page.locator(`[data-company-id="${ambiguous.id}"]`)
-    await page.waitForFunction(
-      (count) => document.querySelectorAll('[data-testid="contact-row"]').length < count,
-      everyone
-    )
+    await page.getByTestId('contact-total').filter({ hasText: '1 company matches' }).waitFor()
     assert.equal(await rows.count(), 1)
     assert.equal(await row.getAttribute('data-state'), 'ambiguous')
     assert.include(page.url(), 'q=')
