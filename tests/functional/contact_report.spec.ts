@@ -1,5 +1,7 @@
 import { test } from '@japa/runner'
 import ExcelJS from 'exceljs'
+import ace from '@adonisjs/core/services/ace'
+import ContactsReport from '#commands/contacts_report'
 import { resetDatabase } from '#tests/helpers/database'
 import { UserFactory } from '#database/factories/user_factory'
 import AuditEvent from '#models/audit_event'
@@ -158,6 +160,33 @@ test.group('Contact report', (group) => {
       ]
     )
     assert.equal(audit[0].details?.contactId, twinB.ContactID)
+  }).timeout(90_000)
+
+  test('node ace contacts:report lists the companies with their state and counts them', async ({
+    assert,
+  }) => {
+    const { linked, ambiguous, none } = await reportWorld(world)
+    ace.ui.switchMode('raw')
+    try {
+      const command = await ace.create(ContactsReport, [String(world.product.id)])
+      await command.exec()
+      command.assertSucceeded()
+      const logs = command.ui.logger.getLogs().map((log) => log.message)
+      const line = (id: unknown) => logs.find((row) => row.startsWith(`${id}|`)) ?? ''
+      assert.include(line(linked.id), 'Linked')
+      assert.include(line(ambiguous.id), 'Ambiguous')
+      assert.include(line(none.id), 'No contact')
+      assert.match(
+        logs.at(-1)!,
+        /\d+ linked, 1 matched \(would link\), 1 ambiguous, \d+ no contact/
+      )
+
+      const missing = await ace.create(ContactsReport, ['999999'])
+      await missing.exec()
+      assert.equal(missing.exitCode, 1)
+    } finally {
+      ace.ui.switchMode('normal')
+    }
   }).timeout(90_000)
 
   test('the CSV and Excel exports hold every company with its state and contact', async ({
