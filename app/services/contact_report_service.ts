@@ -23,7 +23,7 @@ export const contactStateLabels: Record<ContactState, string> = {
   unknown: 'Xero not read',
 }
 
-export interface ContactCandidate {
+interface ContactCandidate {
   contactId: string
   name: string
   /** what tells two candidates of one name apart: number, account number, e-mail, else the id's start */
@@ -60,7 +60,7 @@ export const contactReportColumns: ExportColumn<ContactReportRow>[] = [
 ]
 
 /** Companies per page of the report. */
-export const CONTACT_REPORT_PAGE_SIZE = 50
+const CONTACT_REPORT_PAGE_SIZE = 50
 
 /** Companies matched against Xero at once by an export (one read of the contact list each). */
 const EXPORT_CHUNK = 1000

@@ -61,7 +61,7 @@ export function autotaskContactDetails(autotask: AutotaskClient): ContactDetails
 }
 
 /** sha256 of the details as Autotask gave them: a later sync sends them again only when this differs. */
-export function contactDetailsHash(details: ContactDetails | undefined) {
+function contactDetailsHash(details: ContactDetails | undefined) {
   const { emailAddress, firstName, lastName, phone, address } = details ?? {}
   return createHash('sha256')
     .update(JSON.stringify([emailAddress, firstName, lastName, phone, address]))
@@ -76,7 +76,7 @@ function knownDetails(details: ContactDetails | undefined): ContactDetails {
 }
 
 /** Autotask's details where the Xero contact has none: what a person typed in Xero is never replaced. */
-export function missingDetails(contact: XeroContact, details: ContactDetails | undefined) {
+function missingDetails(contact: XeroContact, details: ContactDetails | undefined) {
   const missing: ContactDetails = {}
   if (!details) return missing
   if (!contact.emailAddress && details.emailAddress) {
