@@ -30,30 +30,27 @@ export default class ContactsReport extends BaseCommand {
     const counts = new Map<ContactState, number>()
     const table = this.ui.table()
     table.head(['Company #', 'Company', 'Invoices', 'State', 'Xero contact', 'Next sync'])
-    try {
-      for await (const row of report.all(product, this.search)) {
-        counts.set(row.state, (counts.get(row.state) ?? 0) + 1)
-        table.row([
-          String(row.companyId),
-          row.companyName,
-          String(row.invoices),
-          contactStateLabels[row.state],
-          row.candidates.map((c) => (c.detail ? `${c.name} (${c.detail})` : c.name)).join('; '),
-          row.nextSync,
-        ])
-      }
-    } catch (error) {
-      this.logger.error(`Product #${product.id}: ${(error as Error).message}`)
-      this.exitCode = 1
-      return
+    const problems: string[] = []
+    for await (const row of report.all(product, this.search, problems)) {
+      counts.set(row.state, (counts.get(row.state) ?? 0) + 1)
+      table.row([
+        String(row.companyId),
+        row.companyName,
+        String(row.invoices),
+        contactStateLabels[row.state],
+        row.candidates.map((c) => (c.detail ? `${c.name} (${c.detail})` : c.name)).join('; '),
+        row.nextSync,
+      ])
     }
     table.render()
+    const summary = (Object.keys(contactStateLabels) as ContactState[])
+      .filter((state) => counts.get(state))
+      .map((state) => `${counts.get(state)} ${contactStateLabels[state].toLowerCase()}`)
+      .join(', ')
     this.logger.info(
-      `Product #${product.id} ${product.name}: ` +
-        (Object.keys(contactStateLabels) as ContactState[])
-          .filter((state) => counts.get(state))
-          .map((state) => `${counts.get(state)} ${contactStateLabels[state].toLowerCase()}`)
-          .join(', ') || `Product #${product.id} ${product.name}: no company has invoices yet`
+      `Product #${product.id} ${product.name}: ${summary || 'no company has invoices yet'}`
     )
+    for (const problem of problems) this.logger.warning(problem)
+    if (problems.length) this.exitCode = 1
   }
 }

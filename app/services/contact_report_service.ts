@@ -100,12 +100,19 @@ export default class ContactReportService {
     }
   }
 
-  /** Every row the search finds, a thousand companies at a time (for the exports and the console). */
-  async *all(product: Product, q?: string): AsyncGenerator<ContactReportRow> {
+  /**
+   * Every row the search finds, a thousand companies at a time (for the exports and the console).
+   * When Xero cannot be read, unlinked companies come as `unknown` and `problems` says why.
+   */
+  async *all(
+    product: Product,
+    q?: string,
+    problems: string[] = []
+  ): AsyncGenerator<ContactReportRow> {
     for (let offset = 0; ; offset += EXPORT_CHUNK) {
       const companies = await this.companies(product, q).offset(offset).limit(EXPORT_CHUNK)
       const { rows, problem } = await this.rowsOf(product, companies)
-      if (problem) throw new Error(problem)
+      if (problem && !problems.includes(problem)) problems.push(problem)
       yield* rows
       if (companies.length < EXPORT_CHUNK) return
     }

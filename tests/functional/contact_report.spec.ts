@@ -6,6 +6,7 @@ import { resetDatabase } from '#tests/helpers/database'
 import { UserFactory } from '#database/factories/user_factory'
 import AuditEvent from '#models/audit_event'
 import Link from '#models/link'
+import Product from '#models/product'
 import db from '@adonisjs/lucid/services/db'
 import { toSqlDateTime } from '#models/columns'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
@@ -104,6 +105,10 @@ test.group('Contact report', (group) => {
     wrong.assertStatus(422)
     assert.include(wrong.text(), 'not a candidate')
 
+    // With "fill contact details when linking" on, the chosen contact gets what it lacks.
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), fillLinkedContacts: true }
+    await product.save()
     const linked = await client
       .post(url(ambiguous.id, 'link'))
       .form({ contactId: twinB.ContactID })
@@ -118,6 +123,13 @@ test.group('Contact report', (group) => {
       .where('autotask_id', Number(ambiguous.id))
       .firstOrFail()
     assert.equal(link.xeroId, twinB.ContactID)
+    const chosen = world.xero.state
+      .organisation(NZ)!
+      .contacts.find((c) => c.ContactID === twinB.ContactID)!
+    assert.deepInclude(chosen.Phones as object[], {
+      PhoneType: 'DEFAULT',
+      PhoneNumber: ambiguous.phone,
+    })
 
     const contactsBefore = world.xero.state.organisation(NZ)!.contacts.length
     const created = await client
@@ -160,6 +172,35 @@ test.group('Contact report', (group) => {
       ]
     )
     assert.equal(audit[0].details?.contactId, twinB.ContactID)
+  }).timeout(90_000)
+
+  test('when Xero cannot be read, linked companies still show and the others say so; nothing fails', async ({
+    client,
+    assert,
+  }) => {
+    const { linked, none } = await reportWorld(world)
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    world.xero.state.faults.push({
+      kind: '500',
+      remaining: 20,
+      pathContains: '/Contacts',
+      method: 'GET',
+      problem: 'minute',
+      retryAfterSeconds: null,
+      withoutRetryAfter: false,
+    })
+    const page = await client.get(`/products/${world.product.id}/contacts`).loginAs(owner)
+    page.assertStatus(200)
+    assert.include(page.text(), 'contacts could not be read')
+    const states = statesOf(page.text())
+    assert.equal(states.get(Number(linked.id)), 'linked')
+    assert.equal(states.get(Number(none.id)), 'unknown')
+    assert.notInclude(page.text(), 'data-testid="contact-create"')
+
+    const csv = await client.get(`/products/${world.product.id}/contacts/export/csv`).loginAs(owner)
+    csv.assertStatus(200)
+    assert.include(csv.text(), `${none.id},${none.companyName},`)
+    assert.include(csv.text(), ',Xero not read,')
   }).timeout(90_000)
 
   test('node ace contacts:report lists the companies with their state and counts them', async ({
