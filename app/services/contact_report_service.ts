@@ -80,24 +80,20 @@ export default class ContactReportService {
     protected resolver: ContactResolver
   ) {}
 
-  /** One page of companies, newest name order, filtered by name or id. */
+  /**
+   * One page of companies in name order, filtered by name or id. No total is counted (that would
+   * group every invoice): one row more than a page says whether a next page exists.
+   */
   async page(product: Product, filters: { q?: string; page?: number }) {
     const page = Math.max(1, filters.page ?? 1)
-    const total = await this.invoicesOf(product, filters.q)
-      .countDistinct('autotask_company_id as total')
-      .first()
     const companies = await this.companies(product, filters.q)
       .offset((page - 1) * CONTACT_REPORT_PAGE_SIZE)
-      .limit(CONTACT_REPORT_PAGE_SIZE)
-    const { rows, problem } = await this.rowsOf(product, companies)
-    const count = Number(total?.total ?? 0)
-    return {
-      rows,
-      problem,
-      page,
-      total: count,
-      pages: Math.max(1, Math.ceil(count / CONTACT_REPORT_PAGE_SIZE)),
-    }
+      .limit(CONTACT_REPORT_PAGE_SIZE + 1)
+    const { rows, problem } = await this.rowsOf(
+      product,
+      companies.slice(0, CONTACT_REPORT_PAGE_SIZE)
+    )
+    return { rows, problem, page, hasNext: companies.length > CONTACT_REPORT_PAGE_SIZE }
   }
 
   /**
@@ -190,13 +186,16 @@ export default class ContactReportService {
     }
   }
 
-  /** Companies with discovered invoices: a name each had, and how many invoices. */
+  /**
+   * Companies with discovered invoices and how many each has, in name order, read from the
+   * (product_id, company_name, autotask_company_id) index. A company renamed in Autotask between
+   * invoices shows once under each name.
+   */
   private companies(product: Product, q?: string) {
     return this.invoicesOf(product, q)
-      .select('autotask_company_id')
-      .max('company_name as company_name')
+      .select('company_name', 'autotask_company_id')
       .count('* as invoices')
-      .groupBy('autotask_company_id')
+      .groupBy('company_name', 'autotask_company_id')
       .orderBy('company_name')
       .orderBy('autotask_company_id')
   }

@@ -310,13 +310,11 @@ test.group('Contact report of 2,000 companies', (group) => {
     const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
     const reads = () => world.xero.state.callCounts['GET /Contacts'] ?? 0
 
-    const started = performance.now()
     const first = await client.get(`/products/${world.product.id}/contacts`).loginAs(owner)
-    const firstMs = performance.now() - started
     first.assertStatus(200)
     assert.equal(statesOf(first.text()).size, 50)
-    assert.include(first.text(), '2000 companies with invoices.')
-    assert.include(first.text(), 'Page 1 of 40')
+    assert.include(first.text(), 'Page 1')
+    assert.include(first.text(), 'data-testid="contact-next"')
     assert.equal(reads(), 1, 'one read of the contact list for 50 unlinked companies')
 
     const last = await client
@@ -326,15 +324,19 @@ test.group('Contact report of 2,000 companies', (group) => {
     const states = statesOf(last.text())
     assert.equal(states.size, 50)
     assert.equal(states.get(51_999), 'matched')
+    assert.notInclude(last.text(), 'data-testid="contact-next"', 'page 40 of 2,000 is the last')
     assert.equal(reads(), 2)
+    const beyond = await client
+      .get(`/products/${world.product.id}/contacts`)
+      .qs({ page: 41 })
+      .loginAs(owner)
+    assert.include(beyond.text(), 'data-testid="no-contacts"')
 
     const search = await client
       .get(`/products/${world.product.id}/contacts`)
       .qs({ q: '01999' })
       .loginAs(owner)
     assert.deepEqual([...statesOf(search.text())], [[51_999, 'matched']])
-    assert.include(search.text(), '1 company matches this search.')
     assert.include(search.text(), '2</td>')
-    console.log(`contact report, first page of 2,000 companies: ${Math.round(firstMs)} ms`)
   }).timeout(90_000)
 })
