@@ -6,6 +6,7 @@ import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/au
 import { XeroGateway, type XeroContact } from '#integrations/xero/xero_gateway'
 import { XeroError } from '#integrations/xero/errors'
 import type { ExportColumn } from '#services/record_export_service'
+import { likePattern } from '#sync/text'
 import ContactResolver, {
   autotaskContactDetails,
   type CompanyRef,
@@ -210,7 +211,9 @@ export default class ContactReportService {
     const term = q?.trim()
     if (term) {
       query.where((where) => {
-        where.whereILike('company_name', `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+        where.whereRaw(`LOWER(company_name) LIKE ? ESCAPE '!'`, [
+          likePattern(term.toLowerCase(), 'anywhere'),
+        ])
         if (/^\d{1,15}$/.test(term)) where.orWhere('autotask_company_id', Number(term))
       })
     }

@@ -337,6 +337,12 @@ test.group('Contact report of 2,000 companies', (group) => {
       .qs({ q: '01999' })
       .loginAs(owner)
     assert.deepEqual([...statesOf(search.text())], [[51_999, 'matched']])
+    // What is typed is found as typed: % and _ are no wildcards.
+    const literal = await client
+      .get(`/products/${world.product.id}/contacts`)
+      .qs({ q: 'company 0_999' })
+      .loginAs(owner)
+    assert.equal(statesOf(literal.text()).size, 0)
     assert.include(search.text(), '2</td>')
   }).timeout(90_000)
 })
