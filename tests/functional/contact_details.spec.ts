@@ -3,6 +3,7 @@ import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { logMessages } from '#tests/helpers/assertions'
 import Link from '#models/link'
+import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
@@ -171,6 +172,55 @@ test.group('Contact details: filled on link, updated on later syncs', (group) =>
     await succeeded(world)
     assert.equal(posts(world), 2)
     assert.equal(xeroContact(world, link.xeroId).EmailAddress, 'new-accounts@changed.example')
+  }).timeout(120_000)
+
+  test('Xero failing a details update holds back no invoice: the failure is logged and the next run sends it again', async ({
+    assert,
+  }) => {
+    await succeeded(world)
+    await merge(world, { updateContactDetails: true })
+    const [company] = companiesWithInvoices(world)
+    const companyId = Number(company.id)
+    company.phone = '+64 9 555 0199'
+    world.xero.state.faults.push({
+      kind: '500',
+      remaining: 1,
+      pathContains: '/Contacts',
+      method: 'POST',
+      problem: 'minute',
+      retryAfterSeconds: null,
+      withoutRetryAfter: false,
+    })
+    const [invoiceId] = world.autotask.state.addBillingRun({
+      invoices: 1,
+      companyIds: [companyId],
+      lines: 1,
+    }).invoiceIds
+    await succeeded(world)
+    const record = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', invoiceId)
+      .firstOrFail()
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    const refused = await logMessages(world.product.id, 'contact.details_refused')
+    assert.lengthOf(refused, 1)
+    assert.include(refused[0], `(#${companyId})`)
+    const link = await Link.query()
+      .where('product_id', world.product.id)
+      .where('autotask_id', companyId)
+      .firstOrFail()
+    assert.notDeepInclude(xeroContact(world, link.xeroId).Phones as object[], {
+      PhoneType: 'DEFAULT',
+      PhoneNumber: '+64 9 555 0199',
+    })
+
+    world.autotask.state.addBillingRun({ invoices: 1, companyIds: [companyId], lines: 1 })
+    await succeeded(world)
+    assert.deepInclude(xeroContact(world, link.xeroId).Phones as object[], {
+      PhoneType: 'DEFAULT',
+      PhoneNumber: '+64 9 555 0199',
+    })
+    assert.lengthOf(await logMessages(world.product.id, 'contact.details_updated'), 1)
   }).timeout(120_000)
 })
 
