@@ -27,6 +27,10 @@ export interface ProductSettings {
   skipCompanyIds: number[]
   createContacts: boolean
   matchContactsByName: boolean
+  /** a Xero contact the engine links (by number or name) gets Autotask's address, phone and e-mail where it has none */
+  fillLinkedContacts: boolean
+  /** later syncs send changed Autotask address, phone and e-mail to linked Xero contacts (overwriting Xero's) */
+  updateContactDetails: boolean
   maxTransientAttempts: number
   roundingLine: { enabled: boolean; accountCode: string | null; tolerance: string }
   stampWebServiceDate: boolean
@@ -66,6 +70,8 @@ export const defaultProductSettings: ProductSettings = {
   skipCompanyIds: [],
   createContacts: true,
   matchContactsByName: true,
+  fillLinkedContacts: false,
+  updateContactDetails: false,
   maxTransientAttempts: 8,
   roundingLine: { enabled: false, accountCode: null, tolerance: '0.05' },
   stampWebServiceDate: false,

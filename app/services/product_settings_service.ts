@@ -163,6 +163,8 @@ export default class ProductSettingsService {
       skipCompanyIds: [...new Set((input.skipCompanyIds ?? []).map(Number))],
       createContacts: input.createContacts ?? false,
       matchContactsByName: input.matchContactsByName ?? false,
+      fillLinkedContacts: input.fillLinkedContacts ?? false,
+      updateContactDetails: input.updateContactDetails ?? false,
       maxTransientAttempts: input.maxTransientAttempts,
       roundingLine: {
         enabled: input.roundingLineEnabled ?? false,

@@ -927,6 +927,12 @@ function saveContacts(
       ...(input.FirstName !== undefined ? { FirstName: input.FirstName } : {}),
       ...(input.LastName !== undefined ? { LastName: input.LastName } : {}),
       ...(input.IsSupplier !== undefined ? { IsSupplier: Boolean(input.IsSupplier) } : {}),
+      ...(existing && Array.isArray(input.Addresses)
+        ? { Addresses: mergedByType(existing.Addresses, input.Addresses, 'AddressType') }
+        : {}),
+      ...(existing && Array.isArray(input.Phones)
+        ? { Phones: mergedByType(existing.Phones, input.Phones, 'PhoneType') }
+        : {}),
       Name: name,
       UpdatedDateUTC: state.clock.now(),
     }
@@ -938,6 +944,20 @@ function saveContacts(
     outcome.elements.push({ ...contactJson(record), StatusAttributeString: 'OK' })
   }
   return outcome
+}
+
+/**
+ * A contact update's Addresses or Phones. The contract (xero_accounting.yaml, Address.AddressType
+ * POBOX|STREET, Phone.PhoneType DEFAULT|DDI|MOBILE|FAX, and its Contact examples) has one of each type
+ * per contact; it does not say how an update merges them. Strict reading here: an element replaces
+ * the contact's one of the same type, the other types stay as they were.
+ */
+function mergedByType(before: unknown[], given: Json[], key: 'AddressType' | 'PhoneType') {
+  const types = new Set(given.map((element) => element[key]))
+  return [
+    ...(before as Json[]).filter((element) => !types.has(element[key])),
+    ...given.map((element) => ({ ...element })),
+  ]
 }
 
 function contacts(call: AccountingCall): SandboxAnswer {

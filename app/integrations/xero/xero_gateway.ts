@@ -192,6 +192,10 @@ export interface XeroContact {
   status: string | null
   isSupplier: boolean
   isCustomer: boolean
+  /** the POBOX (billing) address, when it has any line, city or postcode */
+  address?: XeroContactInput['address'] | null
+  /** the DEFAULT phone number */
+  phone?: string | null
 }
 
 export interface XeroTaxRate {
@@ -394,6 +398,15 @@ export abstract class XeroGateway {
   abstract createContacts(
     connection: XeroConnection,
     contacts: XeroContactInput[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroContact>[]>
+  /**
+   * Updates contacts (POST /Contacts, ≤50, each with its `contactId`): only the fields given change,
+   * an address or phone replaces the one of its type.
+   */
+  abstract updateContacts(
+    connection: XeroConnection,
+    contacts: (Partial<XeroContactInput> & { contactId: string })[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroContact>[]>
 
