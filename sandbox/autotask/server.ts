@@ -517,8 +517,18 @@ async function knobs(
         item: state.addCompany({
           companyName: input.companyName,
           taxRegionID: number('taxRegionID'),
+          currencyID: number('currencyID'),
         }),
       })
+    }
+    case 'POST /companies/:id/currency': {
+      const company = state.setCompanyCurrency(
+        id,
+        input.currencyID == null ? null : number('currencyID')!
+      )
+      return company
+        ? send(res, 200, { item: company })
+        : fail(res, 404, `Company ${id} was not found.`)
     }
     case 'POST /billing-runs/finish':
       return send(res, 200, { invoiceIds: state.finishBillingRuns() })

@@ -259,11 +259,29 @@ export class AutotaskSandboxState {
     return { batchID, invoiceIds: created.map((invoice) => invoice.id) }
   }
 
-  /** A new customer company in a tax region (1 is GST NZ); billing runs may then name it. */
-  addCompany(company: { companyName: string; taxRegionID?: number }): SandboxRecord {
-    const created = this.#generator.addCompany(company.companyName, company.taxRegionID ?? 1)
+  /** A new customer company in a tax region (1 is GST NZ) and currency (a Currencies id, or none); billing runs may then name it. */
+  addCompany(company: {
+    companyName: string
+    taxRegionID?: number
+    currencyID?: number | null
+  }): SandboxRecord {
+    const created = this.#generator.addCompany(
+      company.companyName,
+      company.taxRegionID ?? 1,
+      company.currencyID ?? null
+    )
     this.#changed()
     return created
+  }
+
+  /** Names a company's invoicing currency (a Currencies id, listed or not, or null), as a person does in Autotask. */
+  setCompanyCurrency(id: number, currencyID: number | null): SandboxRecord | null {
+    const company = this.tables.Companies.get(id)
+    if (!company) return null
+    company.currencyID = currencyID
+    company.lastTrackedModifiedDateTime = new Date(this.clock.now()).toISOString()
+    this.#changed()
+    return company
   }
 
   /** Finishes every unfinished billing run: invoices get their numbers. */
