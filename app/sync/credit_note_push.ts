@@ -17,6 +17,7 @@ import { XeroError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import ContactResolver, { companyProblem } from '#sync/contact_resolver'
 import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { currencyProblem } from '#sync/currencies'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 
@@ -190,8 +191,10 @@ export default class CreditNotePush {
     records: InvoiceRecord[]
   ): Promise<Outcome[]> {
     const outcomes: Outcome[] = []
+    await context.currencies?.prepare(records)
     const ready = records.filter((record) => {
-      const problem = companyProblem(record)
+      const problem =
+        companyProblem(record) ?? currencyProblem(record, 'invoice', context.currencies)
       if (problem) outcomes.push({ record, ok: false, ...problem })
       return !problem
     })
@@ -231,6 +234,7 @@ export default class CreditNotePush {
           date: input.date,
           status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
           lineAmountTypes: input.lineAmountTypes,
+          currencyCode: input.currencyCode,
           lineItems: input.lineItems,
           url: invoiceMarker(record),
         },

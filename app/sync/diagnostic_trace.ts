@@ -10,6 +10,7 @@ import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
 import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_resolver'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
+import { RunCurrencies } from '#sync/currencies'
 
 export type TraceResult = { ok: true; wouldSync: boolean } | { ok: false; reason: string }
 
@@ -76,7 +77,15 @@ export default class DiagnosticTrace {
       await step(`Autotask company: ${company ? redactedJson(company) : 'missing'}`)
 
       // Only the company Autotask returns now counts: a stale name would hide a missing company.
-      const fresh = new InvoiceRecord().merge(toRecord(product, invoice, items, company, null))
+      const currencies = new RunCurrencies({
+        autotask: connections.autotask,
+        xero: connections.xero,
+        connection: () => xeroConnectionOf(product),
+        productCurrency: () => product.effectiveSettings.currency ?? 'USD',
+      })
+      const fresh = new InvoiceRecord().merge(
+        toRecord(product, invoice, items, company, await currencies.ofCompany(company), null)
+      )
       const problem = companyProblem(fresh)
       if (problem) {
         await step(`Contact: ${problem.reason} ${problem.hint}`, 'error')
@@ -129,7 +138,9 @@ export default class DiagnosticTrace {
           rates.filter((r) => r.status === 'ACTIVE').map((r) => [r.taxType, new Decimal(r.rate)])
         ),
         settings: product.effectiveSettings,
+        currencies,
       }
+      await currencies.prepare([fresh])
       const mapped = mapInvoice(fresh, outcome.contactId, context)
       if (!mapped.ok) {
         await step(`Mapping refused: ${mapped.reason} ${mapped.hint}`, 'error')
