@@ -1,4 +1,6 @@
 import { test } from '@japa/runner'
+import ExcelJS from 'exceljs'
+import { UserFactory } from '#database/factories/user_factory'
 import app from '@adonisjs/core/services/app'
 import { Decimal } from 'decimal.js'
 import { resetDatabase } from '#tests/helpers/database'
@@ -202,6 +204,69 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     assert.equal(copies[0].CurrencyCode, 'USD')
     assert.equal(new Decimal(copies[0].Total).toFixed(2), after.total.toFixed(2))
   }).timeout(90_000)
+
+  test('the grid, the CSV and the Excel export show each invoice in its own currency', async ({
+    assert,
+    client,
+  }) => {
+    await enableInXero(world, 'USD')
+    const { invoice } = await usdInvoice(world)
+    await succeeded(world)
+    const usd = await recordOf(world, invoice.id)
+    const nzd = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .whereNot('id', usd.id)
+      .firstOrFail()
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+
+    const grid = await client.get(`/products/${world.product.id}/invoices`).loginAs(owner)
+    grid.assertStatus(200)
+    const html = grid.text()
+    // formatMoney (start/view.ts): the code, then the amount, joined by a no-break space.
+    assert.include(
+      html,
+      `USD\u00a0${Number(usd.total.toFixed(2)).toLocaleString('en', { minimumFractionDigits: 2 })}`
+    )
+    assert.include(
+      html,
+      `NZD\u00a0${Number(nzd.total.toFixed(2)).toLocaleString('en', { minimumFractionDigits: 2 })}`
+    )
+
+    const csv = await client.get(`/products/${world.product.id}/invoices/export/csv`).loginAs(owner)
+    csv.assertStatus(200)
+    const rows = csv.text().split('\r\n')
+    const header = rows[0].replace(/^\uFEFF/, '').split(',')
+    const currencyColumn = header.indexOf('Currency')
+    assert.isAbove(currencyColumn, -1)
+    const rowOf = (autotaskId: number) =>
+      rows.find((row) => row.startsWith(`${autotaskId},`))!.split(',')
+    assert.equal(rowOf(usd.autotaskId)[currencyColumn], 'USD')
+    assert.equal(rowOf(nzd.autotaskId)[currencyColumn], 'NZD')
+
+    const xlsx = await client
+      .get(`/products/${world.product.id}/invoices/export/xlsx`)
+      .loginAs(owner)
+      .setup((request) => {
+        request.request.buffer(true).parse((res, callback) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => callback(null, Buffer.concat(chunks)))
+        })
+      })
+    xlsx.assertStatus(200)
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(xlsx.body())
+    const sheet = workbook.worksheets[0]
+    const headings = (sheet.getRow(1).values as unknown[]).map(String)
+    const column = headings.indexOf('Currency')
+    const currencies = new Map<number, string>()
+    sheet.eachRow((row, number) => {
+      if (number > 1)
+        currencies.set(Number(row.getCell(1).value), String(row.getCell(column).value))
+    })
+    assert.equal(currencies.get(usd.autotaskId), 'USD')
+    assert.equal(currencies.get(nzd.autotaskId), 'NZD')
+  }).timeout(60_000)
 
   test('a company currency Autotask does not list faults with that id; nothing reaches Xero for it', async ({
     assert,
