@@ -56,8 +56,8 @@ export class RunCurrencies {
   }
 
   /** Reads the Xero organisation's currencies once, if one of these records is in an Autotask-named currency. */
-  async prepare(records: Iterable<{ autotaskCurrencyId: number | null }>) {
-    if (this.#enabled || ![...records].some((record) => record.autotaskCurrencyId !== null)) return
+  async prepare(records: Iterable<{ autotaskCurrencyId?: number | null }>) {
+    if (this.#enabled || ![...records].some(inAutotaskCurrency)) return
     this.#enabled = await (this.#xero ??= this.sources.xero
       .getCurrencies(this.sources.connection())
       .then((currencies) => new Set(currencies.map((currency) => currency.code))))
@@ -69,17 +69,22 @@ export class RunCurrencies {
   }
 }
 
+/** Whether Autotask named the record's currency (Multi-currency); if not, it is the product's. */
+export function inAutotaskCurrency(record: { autotaskCurrencyId?: number | null }) {
+  return typeof record.autotaskCurrencyId === 'number'
+}
+
 /**
  * Whether a record can go to Xero in its currency: an Autotask currency Autotask does not list, or one
  * the Xero organisation has not enabled, stops it before any Xero write. A record in the product's own
  * currency (no Autotask currency) goes as before.
  */
 export function currencyProblem(
-  record: { currency: string; autotaskCurrencyId: number | null },
+  record: { currency: string; autotaskCurrencyId?: number | null },
   what: string,
   currencies: RunCurrencies | undefined
 ): CurrencyProblem {
-  if (record.autotaskCurrencyId === null) return null
+  if (!inAutotaskCurrency(record)) return null
   if (record.currency === UNKNOWN_CURRENCY) {
     return {
       reason: `The company's currency in Autotask (currency #${record.autotaskCurrencyId}) is not in Autotask's list of currencies, so the ${what}'s currency is unknown.`,

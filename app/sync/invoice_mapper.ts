@@ -5,7 +5,7 @@ import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xer
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
 import { fitText } from '#sync/text'
-import { currencyProblem, type RunCurrencies } from '#sync/currencies'
+import { currencyProblem, inAutotaskCurrency, type RunCurrencies } from '#sync/currencies'
 import { checkTax, linesForStatus } from '#sync/tax_check'
 import syncConfig from '#config/sync'
 
@@ -183,7 +183,7 @@ export function mapInvoice(
       status,
       lineAmountTypes: 'Exclusive',
       // Named only when Autotask names it (Multi-currency): otherwise Xero's base currency, as before.
-      ...(record.autotaskCurrencyId !== null ? { currencyCode: record.currency } : {}),
+      ...(inAutotaskCurrency(record) ? { currencyCode: record.currency } : {}),
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,

@@ -31,7 +31,7 @@ import {
   type MappingContext,
 } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
-import { currencyProblem, type RunCurrencies } from '#sync/currencies'
+import { currencyProblem, inAutotaskCurrency, type RunCurrencies } from '#sync/currencies'
 import { cutBySize, megabytes } from '#sync/request_size'
 import syncConfig from '#config/sync'
 import { createHash } from 'node:crypto'
@@ -378,7 +378,7 @@ export default class InvoicePush {
         ({ record, invoice }) =>
           invoice.companyID !== record.autotaskCompanyId ||
           !record.companyName ||
-          record.autotaskCurrencyId !== null
+          inAutotaskCurrency(record)
       )
       .map(({ invoice }) => invoice.companyID)
     const [lines, companies] = await Promise.all([

@@ -30,7 +30,12 @@ import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
-import { currencyProblem, type RecordCurrency, type RunCurrencies } from '#sync/currencies'
+import {
+  currencyProblem,
+  inAutotaskCurrency,
+  type RecordCurrency,
+  type RunCurrencies,
+} from '#sync/currencies'
 
 /** Statuses in the order Xero moves a document forward; an update never moves one back. */
 const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
@@ -772,7 +777,7 @@ export default class PurchaseOrderSync {
     // A vendor in an Autotask currency is read again: its currency may have changed (Multi-currency).
     const vendors = await autotask.companiesByIds(
       stale
-        .filter((record) => record.autotaskCurrencyId !== null)
+        .filter(inAutotaskCurrency)
         .map((record) => current.get(record.autotaskId)?.vendorID)
         .filter((id): id is number => typeof id === 'number')
     )
@@ -863,5 +868,5 @@ export function toPurchaseOrderRecord(
 
 /** The currency Xero gets: named only when Autotask names it (Multi-currency), else Xero's base, as before. */
 function currencyCodeOf(record: PurchaseOrderRecord) {
-  return record.autotaskCurrencyId !== null ? { currencyCode: record.currency } : {}
+  return inAutotaskCurrency(record) ? { currencyCode: record.currency } : {}
 }

@@ -522,10 +522,9 @@ async function knobs(
       })
     }
     case 'POST /companies/:id/currency': {
-      const company = state.setCompanyCurrency(
-        id,
-        input.currencyID == null ? null : number('currencyID')!
-      )
+      // null (or no currencyID) clears it, as without the Multi-currency module.
+      const currencyID = input.currencyID === null ? null : (number('currencyID') ?? null)
+      const company = state.setCompanyCurrency(id, currencyID)
       return company
         ? send(res, 200, { item: company })
         : fail(res, 404, `Company ${id} was not found.`)
