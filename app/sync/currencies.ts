@@ -55,6 +55,13 @@ export class RunCurrencies {
     return { currency: found.name.trim().toUpperCase(), autotaskCurrencyId: id }
   }
 
+  /** The currency of each company's documents, by company id (a company Autotask did not return: the product's). */
+  async ofCompanies(ids: Iterable<number>, companies: ReadonlyMap<number, Company>) {
+    const currencies = new Map<number, RecordCurrency>()
+    for (const id of new Set(ids)) currencies.set(id, await this.ofCompany(companies.get(id)))
+    return currencies
+  }
+
   /** Reads the Xero organisation's currencies once, if one of these records is in an Autotask-named currency. */
   async prepare(records: Iterable<{ autotaskCurrencyId?: number | null }>) {
     if (this.#enabled || ![...records].some(inAutotaskCurrency)) return

@@ -119,9 +119,10 @@ export default class InvoiceDiscovery {
     ])
 
     const settings = product.effectiveSettings
-    const currencyOf = new Map<number, RecordCurrency>()
-    for (const id of new Set(fresh.map((invoice) => invoice.companyID)))
-      currencyOf.set(id, await currencies.ofCompany(companies.get(id)))
+    const currencyOf = await currencies.ofCompanies(
+      fresh.map((invoice) => invoice.companyID),
+      companies
+    )
     const rows = fresh.map((invoice) => {
       const record = toRecord(
         product,

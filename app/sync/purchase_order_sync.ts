@@ -234,9 +234,10 @@ export default class PurchaseOrderSync {
         autotask.purchaseOrderItems(fresh.map((order) => order.id)),
         autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
       ])
-      const currencyOf = new Map<number, RecordCurrency>()
-      for (const id of new Set(fresh.map((order) => order.vendorID)))
-        currencyOf.set(id, await currencies.ofCompany(vendors.get(id)))
+      const currencyOf = await currencies.ofCompanies(
+        fresh.map((order) => order.vendorID),
+        vendors
+      )
       const created = await PurchaseOrderRecord.createMany(
         fresh.map((order) => ({
           ...toPurchaseOrderRecord(

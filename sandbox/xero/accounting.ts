@@ -49,7 +49,7 @@ const NOT_FOUND: SandboxAnswer = {
 const EDITABLE_INVOICE = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 const EDITABLE_PURCHASE_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 
-function validationException(message: string, elements: unknown[] = []): SandboxAnswer {
+export function validationException(message: string, elements: unknown[] = []): SandboxAnswer {
   return {
     status: 400,
     body: { ErrorNumber: 10, Type: 'ValidationException', Message: message, Elements: elements },

@@ -1,5 +1,9 @@
 import { envelope } from '#sandbox/xero/format'
-import type { AccountingCall, SandboxAnswer } from '#sandbox/xero/accounting'
+import {
+  validationException,
+  type AccountingCall,
+  type SandboxAnswer,
+} from '#sandbox/xero/accounting'
 import type { SandboxCurrency, SandboxOrganisation } from '#sandbox/xero/types'
 
 /*
@@ -53,15 +57,9 @@ export function addCurrency(call: AccountingCall): SandboxAnswer {
   else if (currenciesOf(call.org).some((currency) => currency.Code === code))
     errors.push(`The currency ${code} has already been added.`)
   if (errors.length > 0) {
-    return {
-      status: 400,
-      body: {
-        ErrorNumber: 10,
-        Type: 'ValidationException',
-        Message: 'A validation exception occurred',
-        Elements: [{ ...input, ValidationErrors: errors.map((message) => ({ Message: message })) }],
-      },
-    }
+    return validationException('A validation exception occurred', [
+      { ...input, ValidationErrors: errors.map((message) => ({ Message: message })) },
+    ])
   }
   const currency = { Code: code, Description: describe(code) }
   currenciesOf(call.org).push(currency)

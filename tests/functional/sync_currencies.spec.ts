@@ -6,6 +6,7 @@ import { Decimal } from 'decimal.js'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { logMessages } from '#tests/helpers/assertions'
+import { asBytes } from '#tests/helpers/downloads'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import PurchaseOrderRecord from '#models/purchase_order_record'
@@ -68,6 +69,14 @@ async function usdInvoice(world: World, name = 'Brooklyn Dental Group') {
     lines: 2,
   }).invoiceIds
   return { company, invoice: world.autotask.state.tables.Invoices.get(id)! }
+}
+
+/** USD enabled in Xero, a USD invoice made in Autotask, a run: our record of that invoice. */
+async function usdInvoiceIntoUsd(world: World) {
+  await enableInXero(world, 'USD')
+  const { invoice } = await usdInvoice(world)
+  await succeeded(world)
+  return recordOf(world, invoice.id)
 }
 
 async function recordOf(world: World, autotaskId: number) {
@@ -145,11 +154,7 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
   test('a USD invoice into an organisation with USD: Xero holds it in USD with the right totals', async ({
     assert,
   }) => {
-    await enableInXero(world, 'USD')
-    const { invoice } = await usdInvoice(world)
-    await succeeded(world)
-
-    const record = await recordOf(world, invoice.id)
+    const record = await usdInvoiceIntoUsd(world)
     assert.equal(record.status, 'synced', record.faultReason ?? '')
     assert.equal(record.currency, 'USD')
     assert.equal(record.autotaskCurrencyId, USD)
@@ -209,10 +214,7 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     assert,
     client,
   }) => {
-    await enableInXero(world, 'USD')
-    const { invoice } = await usdInvoice(world)
-    await succeeded(world)
-    const usd = await recordOf(world, invoice.id)
+    const usd = await usdInvoiceIntoUsd(world)
     const nzd = await InvoiceRecord.query()
       .where('product_id', world.product.id)
       .whereNot('id', usd.id)
@@ -246,13 +248,7 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     const xlsx = await client
       .get(`/products/${world.product.id}/invoices/export/xlsx`)
       .loginAs(owner)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+      .setup(asBytes)
     xlsx.assertStatus(200)
     const workbook = new ExcelJS.Workbook()
     await workbook.xlsx.load(xlsx.body())
