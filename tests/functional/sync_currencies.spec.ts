@@ -12,6 +12,7 @@ import Product from '#models/product'
 import PurchaseOrderRecord from '#models/purchase_order_record'
 import RecordStatusService from '#services/record_status_service'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { creditNotesOf } from '#sandbox/xero/credit_notes'
 import { DEFAULT_SANDBOX_SCOPE } from '#sandbox/xero/scopes'
 
 /*
@@ -156,6 +157,17 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
   }) => {
     const record = await usdInvoiceIntoUsd(world)
     assert.equal(record.status, 'synced', record.faultReason ?? '')
+    // Each list read once in the run, not once per invoice or batch.
+    assert.lengthOf(
+      world.xero.state.requestLog.filter(
+        (entry) => entry.method === 'GET' && /\/Currencies$/i.test(entry.path)
+      ),
+      1
+    )
+    assert.lengthOf(
+      world.autotask.state.requests.filter((entry) => entry.entity === 'Currencies'),
+      1
+    )
     assert.equal(record.currency, 'USD')
     assert.equal(record.autotaskCurrencyId, USD)
     const [xero] = xeroInvoicesNumbered(world, record.invoiceNumber!)
@@ -209,6 +221,33 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     assert.equal(copies[0].CurrencyCode, 'USD')
     assert.equal(new Decimal(copies[0].Total).toFixed(2), after.total.toFixed(2))
   }).timeout(90_000)
+
+  test('a negative USD invoice becomes a credit note in USD', async ({ assert }) => {
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = {
+      ...(product.settings ?? {}),
+      invoiceStatus: 'AUTHORISED',
+      creditNotes: true,
+    }
+    await product.save()
+    await enableInXero(world, 'USD')
+    const { invoice } = await usdInvoice(world, 'Queens Credit Union')
+    const [first, second] = world.autotask.state.itemsOf(invoice.id)
+    Object.assign(first, { quantity: 1, rate: -100, extendedPrice: -100, taxDollars: -15 })
+    Object.assign(second, { quantity: 1, rate: 0, extendedPrice: 0, taxDollars: 0 })
+    Object.assign(invoice, { invoiceTotal: -115, totalTaxValue: -15 })
+    await succeeded(world)
+
+    const record = await recordOf(world, invoice.id)
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    assert.equal(record.xeroType, 'ACCRECCREDIT')
+    const notes = creditNotesOf(world.xero.state.organisation(NZ)!).filter(
+      (note) => note.CreditNoteNumber === record.invoiceNumber
+    )
+    assert.lengthOf(notes, 1)
+    assert.equal(notes[0].CurrencyCode, 'USD')
+    assert.equal(notes[0].Total, 115)
+  }).timeout(60_000)
 
   test('the grid, the CSV and the Excel export show each invoice in its own currency', async ({
     assert,
