@@ -48,7 +48,11 @@ export class RunCurrencies {
     if (id === null) return fallback
     const list = await (this.#autotask ??= this.sources.autotask
       .currencies()
-      .then((currencies) => new Map(currencies.map((currency) => [currency.id, currency]))))
+      .then((currencies) => new Map(currencies.map((currency) => [currency.id, currency])))
+      .catch((error) => {
+        this.#autotask = null // a failed read is tried again by the next batch, not remembered
+        throw error
+      }))
     const found = list.get(id)
     if (!found) return { currency: UNKNOWN_CURRENCY, autotaskCurrencyId: id }
     if ([...list.values()].filter((currency) => currency.isActive).length < 2) return fallback
@@ -67,7 +71,11 @@ export class RunCurrencies {
     if (this.#enabled || ![...records].some(inAutotaskCurrency)) return
     this.#enabled = await (this.#xero ??= this.sources.xero
       .getCurrencies(this.sources.connection())
-      .then((currencies) => new Set(currencies.map((currency) => currency.code))))
+      .then((currencies) => new Set(currencies.map((currency) => currency.code)))
+      .catch((error) => {
+        this.#xero = null
+        throw error
+      }))
   }
 
   /** The organisation's enabled currencies, once `prepare` read them. */

@@ -127,4 +127,27 @@ test.group('Currencies of a run', () => {
     assert.isFalse(unknown.ok)
     if (!unknown.ok) assert.include(unknown.reason, 'currency #42')
   })
+
+  test('a failed read is not remembered: the next batch asks again', async ({ assert }) => {
+    let calls = 0
+    const currencies = new RunCurrencies({
+      autotask: {} as AutotaskClient,
+      xero: {
+        getCurrencies: async () => {
+          if (++calls === 1) throw new Error('Xero did not answer in time.')
+          return [{ code: 'USD', description: 'US Dollar' }]
+        },
+      } as unknown as XeroGateway,
+      connection: () => ({ tenantId: 't', productId: 1 }) as any,
+      productCurrency: () => 'NZD',
+    })
+    await assert.rejects(
+      () => currencies.prepare([usdInvoice(2, 'USD')]),
+      'Xero did not answer in time.'
+    )
+    assert.isNull(currencies.enabled)
+    await currencies.prepare([usdInvoice(2, 'USD')])
+    assert.deepEqual([...currencies.enabled!], ['USD'])
+    assert.equal(calls, 2)
+  })
 })
