@@ -499,8 +499,11 @@ export class AutotaskSandboxState {
       SandboxEntity,
       Map<number, SandboxRecord>,
     ][]) {
+      // A table a state saved before it existed (Currencies) keeps its seed.
+      const saved = snapshot.tables[entity]
+      if (!saved) continue
       records.clear()
-      for (const record of snapshot.tables[entity] ?? []) records.set(record.id, record)
+      for (const record of saved) records.set(record.id, record)
     }
     this.#changed()
     const elapsed = Math.max(0, Date.now() - snapshot.clock.savedAt)

@@ -334,6 +334,16 @@ test.group('Autotask sandbox: seed data and knobs', () => {
     const read = await client.companiesByIds([company.item.id, seeded.id])
     assert.equal(read.get(company.item.id)!.currencyID, 2)
     assert.equal(read.get(seeded.id)!.currencyID, 99, 'an id Autotask does not list, as bad data')
+
+    // A state saved before the sandbox knew currencies comes back with the seeded ones.
+    const snapshot = JSON.parse(JSON.stringify(sandbox.state.snapshot()))
+    delete snapshot.tables.Currencies
+    sandbox.state.restore(snapshot)
+    assert.lengthOf(
+      (await client.currencies()).map((currency) => currency.name),
+      4
+    )
+    assert.equal((await client.companiesByIds([seeded.id])).get(seeded.id)!.currencyID, 99)
   })
 
   test('voiding over HTTP makes an old invoice come back as changed; deleting makes it not found', async ({
