@@ -31,7 +31,7 @@ import {
   type MappingContext,
 } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
-import { currencyProblem, inAutotaskCurrency, type RunCurrencies } from '#sync/currencies'
+import { currencyProblem, type RunCurrencies } from '#sync/currencies'
 import { cutBySize, megabytes } from '#sync/request_size'
 import syncConfig from '#config/sync'
 import { createHash } from 'node:crypto'
@@ -352,8 +352,8 @@ export default class InvoicePush {
    * Our copy is checked against Autotask unless this run downloaded it: one that
    * waited (a paused product, a retry, an earlier run) may have been deleted
    * meanwhile, and a resynced one is downloaded again in full. One call for the
-   * batch, and one for the lines of resynced ones (plus their company, when it
-   * changed or was not found before); invoices downloaded by this run cost none.
+   * batch, and one for the lines of resynced ones (plus one for their companies);
+   * invoices downloaded by this run cost none.
    */
   private async refreshFromAutotask(
     batch: OutcomeBatch,
@@ -371,16 +371,8 @@ export default class InvoicePush {
     const resynced = [...stale].filter(
       (record) => record.needsRefresh && invoices.has(record.autotaskId)
     )
-    // A company's currency may have changed too: with the Multi-currency module, read it again.
-    const newCompanies = resynced
-      .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
-      .filter(
-        ({ record, invoice }) =>
-          invoice.companyID !== record.autotaskCompanyId ||
-          !record.companyName ||
-          inAutotaskCurrency(record)
-      )
-      .map(({ invoice }) => invoice.companyID)
+    // Their companies are read again: a name or (Multi-currency) a currency may have changed.
+    const newCompanies = resynced.map((record) => invoices.get(record.autotaskId)!.companyID)
     const [lines, companies] = await Promise.all([
       resynced.length
         ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId))
@@ -401,7 +393,7 @@ export default class InvoicePush {
           const knownName =
             invoice.companyID === record.autotaskCompanyId ? record.companyName : null
           const company = companies.get(invoice.companyID)
-          // A company not read again (unchanged, no Autotask currency) is in the product's currency.
+          // A company Autotask did not return names no currency: the product's.
           const currency = await currencies.ofCompany(company)
           record.merge({
             ...toRecord(

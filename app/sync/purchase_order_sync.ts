@@ -775,12 +775,9 @@ export default class PurchaseOrderSync {
       for (const order of page) current.set(order.id, order)
     }
     const items = await autotask.purchaseOrderItems([...current.keys()])
-    // A vendor in an Autotask currency is read again: its currency may have changed (Multi-currency).
+    // Their vendors are read again: a name or (Multi-currency) a currency may have changed.
     const vendors = await autotask.companiesByIds(
-      stale
-        .filter(inAutotaskCurrency)
-        .map((record) => current.get(record.autotaskId)?.vendorID)
-        .filter((id): id is number => typeof id === 'number')
+      [...current.values()].map((order) => order.vendorID)
     )
     const kept: PurchaseOrderRecord[] = []
     for (const record of records) {

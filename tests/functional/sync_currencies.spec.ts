@@ -303,6 +303,34 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     assert.equal(currencies.get(nzd.autotaskId), 'NZD')
   }).timeout(60_000)
 
+  test("a resync reads the company's currency again: set to USD in Autotask after the sync, it faults and Xero's copy is left alone", async ({
+    assert,
+  }) => {
+    await succeeded(world)
+    const record = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .orderBy('id')
+      .firstOrFail()
+    const [before] = xeroInvoicesNumbered(world, record.invoiceNumber!)
+    assert.equal(before.CurrencyCode, 'NZD')
+    await autotaskKnob(world, `/companies/${record.autotaskCompanyId}/currency`, {
+      currencyID: USD,
+    })
+    await resync(record, 'invoice')
+    world.xero.state.requestLog = []
+    await succeeded(world)
+
+    const after = await recordOf(world, record.autotaskId)
+    assert.equal(after.status, 'fault')
+    assert.equal(after.currency, 'USD')
+    assert.equal(after.faultHint, 'Enable USD in Xero: Settings → Currencies, then resync.')
+    assert.deepEqual(xeroWrites(world), [])
+    const [unchanged] = xeroInvoicesNumbered(world, record.invoiceNumber!)
+    assert.equal(unchanged.CurrencyCode, 'NZD')
+    assert.equal(unchanged.UpdatedDateUTC, before.UpdatedDateUTC)
+  }).timeout(60_000)
+
   test('a company currency Autotask does not list faults with that id; nothing reaches Xero for it', async ({
     assert,
   }) => {
