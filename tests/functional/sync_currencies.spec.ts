@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { Assert } from '@japa/assert'
 import ExcelJS from 'exceljs'
 import { UserFactory } from '#database/factories/user_factory'
 import app from '@adonisjs/core/services/app'
@@ -109,6 +110,22 @@ async function resync(
   if (!moved.ok) throw new Error(moved.reason)
 }
 
+/** The record faulted, before any Xero write, because the organisation has not enabled USD; the fix is said. */
+function assertUsdNotEnabled(
+  record: InvoiceRecord | PurchaseOrderRecord,
+  what: 'invoice' | 'purchase order'
+) {
+  new Assert().deepEqual(
+    [record.status, record.currency, record.faultReason, record.faultHint],
+    [
+      'fault',
+      'USD',
+      `The ${what} is in USD, and the Xero organisation has not enabled USD.`,
+      'Enable USD in Xero: Settings → Currencies, then resync.',
+    ]
+  )
+}
+
 async function succeeded(world: World) {
   const outcome = await world.run()
   if (!outcome.started || outcome.run.state !== 'succeeded')
@@ -195,13 +212,7 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     await succeeded(world)
 
     const record = await recordOf(world, invoice.id)
-    assert.equal(record.status, 'fault')
-    assert.equal(record.currency, 'USD')
-    assert.equal(
-      record.faultReason,
-      'The invoice is in USD, and the Xero organisation has not enabled USD.'
-    )
-    assert.equal(record.faultHint, 'Enable USD in Xero: Settings → Currencies, then resync.')
+    assertUsdNotEnabled(record, 'invoice')
     assert.deepEqual(xeroWrites(world), [], 'nothing was written to Xero: no invoice, no contact')
     assert.isFalse(
       world.xero.state
@@ -321,10 +332,7 @@ test.group('Currencies: invoices go to Xero in their Autotask currency', (group)
     world.xero.state.requestLog = []
     await succeeded(world)
 
-    const after = await recordOf(world, record.autotaskId)
-    assert.equal(after.status, 'fault')
-    assert.equal(after.currency, 'USD')
-    assert.equal(after.faultHint, 'Enable USD in Xero: Settings → Currencies, then resync.')
+    assertUsdNotEnabled(await recordOf(world, record.autotaskId), 'invoice')
     assert.deepEqual(xeroWrites(world), [])
     const [unchanged] = xeroInvoicesNumbered(world, record.invoiceNumber!)
     assert.equal(unchanged.CurrencyCode, 'NZD')
@@ -405,15 +413,7 @@ test.group('Currencies: purchase orders go to Xero in their vendor currency', (g
     const records = await PurchaseOrderRecord.query().where('product_id', world.product.id)
     const usd = records.filter((record) => record.vendorCompanyId === order.vendorID)
     assert.isAbove(usd.length, 0)
-    for (const record of usd) {
-      assert.equal(record.status, 'fault')
-      assert.equal(record.currency, 'USD')
-      assert.equal(
-        record.faultReason,
-        'The purchase order is in USD, and the Xero organisation has not enabled USD.'
-      )
-      assert.equal(record.faultHint, 'Enable USD in Xero: Settings → Currencies, then resync.')
-    }
+    for (const record of usd) assertUsdNotEnabled(record, 'purchase order')
     const org = world.xero.state.organisation(NZ)!
     assert.isFalse(
       org.purchaseOrders.some((po) =>
