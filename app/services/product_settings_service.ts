@@ -18,6 +18,7 @@ export const SETTINGS_LISTS = [
   'xero_accounts',
   'xero_tax_rates',
   'xero_branding_themes',
+  'xero_currencies',
   'autotask_po_statuses',
   'autotask_companies',
 ] as const satisfies readonly LiveListKind[]

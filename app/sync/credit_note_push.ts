@@ -19,6 +19,7 @@ import ContactResolver, { autotaskContactDetails, companyProblem } from '#sync/c
 import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { refreshFromAutotask } from '#sync/invoice_push'
 import type { RunContext } from '#sync/run_context'
+import { currencyProblem } from '#sync/currencies'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 
@@ -91,6 +92,7 @@ export default class CreditNotePush {
         claimed,
         context.autotask,
         downloaded,
+        context.mapping.currencies!,
         (record, message) => lines.push({ ...base(record), event: 'invoice.refreshed', message })
       )
       for (const record of deleted) await this.settleDeleted(record, stats, lines, base(record))
@@ -260,8 +262,10 @@ export default class CreditNotePush {
     const { product, xero, mapping, autotask } = context
     const syncRunId = context.run.id
     const outcomes: Outcome[] = []
+    await mapping.currencies?.prepare(records)
     const ready = records.filter((record) => {
-      const problem = companyProblem(record)
+      const problem =
+        companyProblem(record) ?? currencyProblem(record, 'invoice', mapping.currencies)
       if (problem) outcomes.push({ record, ok: false, ...problem })
       return !problem
     })
@@ -473,6 +477,7 @@ export function creditNoteFor(
       date: input.date,
       status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
       lineAmountTypes: input.lineAmountTypes,
+      currencyCode: input.currencyCode,
       lineItems: input.lineItems,
       url: invoiceMarker(record),
     },

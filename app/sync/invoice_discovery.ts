@@ -12,6 +12,7 @@ import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
 import { fitText } from '#sync/text'
 import { markVoidedInAutotask, voidFollowUp } from '#sync/void_marks'
+import type { RecordCurrency, RunCurrencies } from '#sync/currencies'
 
 export interface DiscoveryStats {
   found: number
@@ -38,7 +39,12 @@ export default class InvoiceDiscovery {
     protected clock: Clock
   ) {}
 
-  async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
+  async run(
+    product: Product,
+    run: SyncRun,
+    autotask: AutotaskClient,
+    currencies: RunCurrencies
+  ): Promise<DiscoveryStats> {
     const settings = product.effectiveSettings
     const stats: DiscoveryStats = {
       found: 0,
@@ -56,7 +62,7 @@ export default class InvoiceDiscovery {
     let cursor = since
 
     for await (const page of autotask.invoicesSince(since.toJSDate())) {
-      const stored = await this.storePage(product, run, autotask, page)
+      const stored = await this.storePage(product, run, autotask, page, currencies)
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
@@ -81,7 +87,8 @@ export default class InvoiceDiscovery {
     product: Product,
     run: SyncRun,
     autotask: AutotaskClient,
-    page: Invoice[]
+    page: Invoice[],
+    currencies: RunCurrencies
   ) {
     const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
     if (page.length === 0) return result
@@ -112,12 +119,17 @@ export default class InvoiceDiscovery {
     ])
 
     const settings = product.effectiveSettings
+    const currencyOf = await currencies.ofCompanies(
+      fresh.map((invoice) => invoice.companyID),
+      companies
+    )
     const rows = fresh.map((invoice) => {
       const record = toRecord(
         product,
         invoice,
         lines.get(invoice.id) ?? [],
-        companies.get(invoice.companyID)
+        companies.get(invoice.companyID),
+        currencyOf.get(invoice.companyID)!
       )
       const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
       return {
@@ -248,7 +260,14 @@ export default class InvoiceDiscovery {
       }
       if (!invoice.invoiceNumber) continue
       record.merge(
-        toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName)
+        toRecord(
+          product,
+          invoice,
+          lines.get(invoice.id) ?? [],
+          undefined,
+          record,
+          record.companyName
+        )
       )
       await record.save()
       downloaded.add(record.autotaskId)
@@ -267,12 +286,13 @@ export default class InvoiceDiscovery {
   }
 }
 
-/** Our record's fields from an Autotask invoice, its billing items and its company. */
+/** Our record's fields from an Autotask invoice, its billing items, its company and the currency that names. */
 export function toRecord(
   product: Product,
   invoice: Invoice,
   items: BillingItem[],
-  company?: Company,
+  company: Company | undefined,
+  currency: RecordCurrency,
   knownCompanyName?: string | null
 ) {
   const total = new Decimal(invoice.invoiceTotal ?? 0)
@@ -307,7 +327,8 @@ export function toRecord(
     subtotal: total.sub(tax),
     taxTotal: tax,
     total,
-    currency: product.effectiveSettings.currency ?? 'USD',
+    currency: currency.currency,
+    autotaskCurrencyId: currency.autotaskCurrencyId,
     autotaskTaxRegionId: invoice.taxGroup,
     autotaskTaxRegionName: invoice.taxRegionName,
     purchaseOrderNumber:

@@ -30,6 +30,12 @@ import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
+import {
+  currencyProblem,
+  inAutotaskCurrency,
+  type RecordCurrency,
+  type RunCurrencies,
+} from '#sync/currencies'
 
 /** Statuses in the order Xero moves a document forward; an update never moves one back. */
 const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
@@ -98,7 +104,13 @@ export default class PurchaseOrderSync {
   async discover(context: RunContext) {
     const { product, run, autotask } = context
     const settings = product.effectiveSettings.purchaseOrders
-    const found = await this.download(product, run.id, autotask, settings.triggerStatus)
+    const found = await this.download(
+      product,
+      run.id,
+      autotask,
+      settings.triggerStatus,
+      context.mapping.currencies!
+    )
     await this.followChanges(product, run.id, autotask)
     return found
   }
@@ -110,7 +122,14 @@ export default class PurchaseOrderSync {
       {
         kind: 'purchase_order',
         load: (ids) => PurchaseOrderRecord.query().whereIn('id', ids).orderBy('id'),
-        push: (batch, records) => this.pushBatch(batch, records, context.autotask, context.xero),
+        push: (batch, records) =>
+          this.pushBatch(
+            batch,
+            records,
+            context.autotask,
+            context.xero,
+            context.mapping.currencies!
+          ),
         onBatch: (stats) => {
           context.stats.purchaseOrdersSynced = stats.synced
           context.stats.purchaseOrdersFaulted = stats.faulted
@@ -176,7 +195,8 @@ export default class PurchaseOrderSync {
     product: Product,
     syncRunId: number,
     autotask: AutotaskClient,
-    status: number
+    status: number,
+    currencies: RunCurrencies
   ) {
     const since =
       product.purchaseOrderCursor ??
@@ -214,13 +234,18 @@ export default class PurchaseOrderSync {
         autotask.purchaseOrderItems(fresh.map((order) => order.id)),
         autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
       ])
+      const currencyOf = await currencies.ofCompanies(
+        fresh.map((order) => order.vendorID),
+        vendors
+      )
       const created = await PurchaseOrderRecord.createMany(
         fresh.map((order) => ({
           ...toPurchaseOrderRecord(
             product,
             order,
             items.get(order.id) ?? [],
-            vendors.get(order.vendorID)
+            vendors.get(order.vendorID),
+            currencyOf.get(order.vendorID)!
           ),
           status: 'pending' as const,
         }))
@@ -249,14 +274,15 @@ export default class PurchaseOrderSync {
     batch: OutcomeBatch,
     claimed: PurchaseOrderRecord[],
     autotask: AutotaskClient,
-    xero: XeroGateway
+    xero: XeroGateway,
+    currencies: RunCurrencies
   ) {
     // Only these may be in Xero without our link: tried before (an answer lost, a dead worker) or resynced.
     const mayExist = new Set(
       claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id)
     )
-    const records = await this.refresh(batch, claimed, autotask)
-    const ready = await this.map(batch, records, xero, mayExist)
+    const records = await this.refresh(batch, claimed, autotask, currencies)
+    const ready = await this.map(batch, records, xero, mayExist, currencies)
     if (batch.product.effectiveSettings.purchaseOrders.documentType === 'BILL')
       await this.pushBills(batch, xero, ready)
     else await this.pushOrders(batch, xero, ready, mayExist)
@@ -271,13 +297,19 @@ export default class PurchaseOrderSync {
     batch: OutcomeBatch,
     records: PurchaseOrderRecord[],
     xero: XeroGateway,
-    mayExist: Set<number>
+    mayExist: Set<number>,
+    currencies: RunCurrencies
   ) {
+    // Before any Xero write (a contact created): a currency the organisation has not enabled faults here.
+    await currencies.prepare(records)
+    const problems = new Map(
+      records.map((record) => [record, currencyProblem(record, 'purchase order', currencies)])
+    )
     const contacts = await this.contacts.resolve(
       batch.product,
       xero,
       records
-        .filter((record) => record.vendorCompanyId)
+        .filter((record) => record.vendorCompanyId && !problems.get(record))
         .map((record) => ({
           id: record.vendorCompanyId!,
           name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
@@ -293,6 +325,11 @@ export default class PurchaseOrderSync {
           record,
           'The purchase order was cancelled in Autotask before it reached Xero.'
         )
+        continue
+      }
+      const problem = problems.get(record)
+      if (problem) {
+        batch.fault(record, problem.reason, problem.hint)
         continue
       }
       if (!contact?.ok) {
@@ -644,6 +681,7 @@ export default class PurchaseOrderSync {
       deliveryDate: record.deliveryDate?.toISODate() ?? undefined,
       status: this.statusFor(batch, entry, 'AUTHORISED', ORDER_ORDER) as XeroPurchaseOrderStatus,
       lineAmountTypes: 'Exclusive',
+      ...currencyCodeOf(record),
       lineItems: this.lines(batch, record),
     }
   }
@@ -669,6 +707,7 @@ export default class PurchaseOrderSync {
       dueDate: (record.deliveryDate ?? record.orderDate)?.toISODate() ?? undefined,
       status: this.statusFor(batch, entry, 'DRAFT', BILL_ORDER) as XeroInvoiceInput['status'],
       lineAmountTypes: 'Exclusive',
+      ...currencyCodeOf(record),
       lineItems: this.lines(batch, record),
     }
   }
@@ -722,7 +761,8 @@ export default class PurchaseOrderSync {
   private async refresh(
     batch: OutcomeBatch,
     records: PurchaseOrderRecord[],
-    autotask: AutotaskClient
+    autotask: AutotaskClient,
+    currencies: RunCurrencies
   ) {
     const { product } = batch
     const stale = records.filter((record) => record.needsRefresh)
@@ -735,6 +775,10 @@ export default class PurchaseOrderSync {
       for (const order of page) current.set(order.id, order)
     }
     const items = await autotask.purchaseOrderItems([...current.keys()])
+    // Their vendors are read again: a name or (Multi-currency) a currency may have changed.
+    const vendors = await autotask.companiesByIds(
+      [...current.values()].map((order) => order.vendorID)
+    )
     const kept: PurchaseOrderRecord[] = []
     for (const record of records) {
       if (!record.needsRefresh) {
@@ -750,13 +794,15 @@ export default class PurchaseOrderSync {
         )
         continue
       }
+      const vendor = vendors.get(order.vendorID)
       record.merge({
         ...toPurchaseOrderRecord(
           product,
           order,
           items.get(order.id) ?? [],
-          undefined,
-          record.vendorName
+          vendor,
+          await currencies.ofCompany(vendor),
+          vendor ? null : record.vendorName
         ),
         needsRefresh: false,
       })
@@ -767,12 +813,13 @@ export default class PurchaseOrderSync {
   }
 }
 
-/** Our record's fields from an Autotask purchase order, its items and its vendor. */
+/** Our record's fields from an Autotask purchase order, its items, its vendor and the currency that names (unit costs are in it). */
 export function toPurchaseOrderRecord(
   product: Product,
   order: PurchaseOrder,
   items: PurchaseOrderItem[],
-  vendor?: Company,
+  vendor: Company | undefined,
+  currency: RecordCurrency,
   knownVendorName?: string | null
 ) {
   const lines: StoredPurchaseOrderLine[] = items.map((item) => ({
@@ -809,9 +856,15 @@ export function toPurchaseOrderRecord(
     subtotal,
     taxTotal: new Decimal(0),
     total: subtotal,
-    currency: product.effectiveSettings.currency ?? 'USD',
+    currency: currency.currency,
+    autotaskCurrencyId: currency.autotaskCurrencyId,
     lines,
     attempts: 0,
     needsRefresh: false,
   }
+}
+
+/** The currency Xero gets: named only when Autotask names it (Multi-currency), else Xero's base, as before. */
+function currencyCodeOf(record: PurchaseOrderRecord) {
+  return inAutotaskCurrency(record) ? { currencyCode: record.currency } : {}
 }

@@ -22,9 +22,11 @@ import RunStates, { productLock, type EndedState } from '#sync/run_states'
 import type { RunContext, RunProgress } from '#sync/run_context'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
+import { RunCurrencies } from '#sync/currencies'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import { XeroTransientError } from '#integrations/xero/errors'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 
 export type RunOutcome =
@@ -117,7 +119,7 @@ export default class SyncRunner {
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await this.mappingContext(product, connections.xero),
+        mapping: await this.mappingContext(product, connections.xero, connections.autotask),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -183,7 +185,12 @@ export default class SyncRunner {
 
     context.progress('discovery')
     await this.heartbeat(context.run, stats)
-    const found = await this.discovery.run(product, context.run, context.autotask)
+    const found = await this.discovery.run(
+      product,
+      context.run,
+      context.autotask,
+      context.mapping.currencies!
+    )
     stats.invoicesDiscovered = found.found
     stats.invoicesSkipped = found.skipped
     await this.markHealthy(product, 'autotask')
@@ -243,7 +250,11 @@ export default class SyncRunner {
   }
 
   /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
-  private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
+  private async mappingContext(
+    product: Product,
+    xero: XeroGateway,
+    autotask: AutotaskClient
+  ): Promise<MappingContext> {
     // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
     const [mappings, rates, organisation] = await allOrFirstError([
       Mapping.query().where('product_id', product.id),
@@ -267,6 +278,12 @@ export default class SyncRunner {
           .map((rate) => [rate.taxType, new Decimal(rate.rate)])
       ),
       settings: product.effectiveSettings,
+      currencies: new RunCurrencies({
+        autotask,
+        xero,
+        connection: () => xeroConnectionOf(product),
+        productCurrency: () => product.effectiveSettings.currency ?? 'USD',
+      }),
     }
   }
 

@@ -259,11 +259,29 @@ export class AutotaskSandboxState {
     return { batchID, invoiceIds: created.map((invoice) => invoice.id) }
   }
 
-  /** A new customer company in a tax region (1 is GST NZ); billing runs may then name it. */
-  addCompany(company: { companyName: string; taxRegionID?: number }): SandboxRecord {
-    const created = this.#generator.addCompany(company.companyName, company.taxRegionID ?? 1)
+  /** A new customer company in a tax region (1 is GST NZ) and currency (a Currencies id, or none); billing runs may then name it. */
+  addCompany(company: {
+    companyName: string
+    taxRegionID?: number
+    currencyID?: number | null
+  }): SandboxRecord {
+    const created = this.#generator.addCompany(
+      company.companyName,
+      company.taxRegionID ?? 1,
+      company.currencyID ?? null
+    )
     this.#changed()
     return created
+  }
+
+  /** Names a company's invoicing currency (a Currencies id, listed or not, or null), as a person does in Autotask. */
+  setCompanyCurrency(id: number, currencyID: number | null): SandboxRecord | null {
+    const company = this.tables.Companies.get(id)
+    if (!company) return null
+    company.currencyID = currencyID
+    company.lastTrackedModifiedDateTime = new Date(this.clock.now()).toISOString()
+    this.#changed()
+    return company
   }
 
   /** Finishes every unfinished billing run: invoices get their numbers. */
@@ -481,8 +499,11 @@ export class AutotaskSandboxState {
       SandboxEntity,
       Map<number, SandboxRecord>,
     ][]) {
+      // A table a state saved before it existed (Currencies) keeps its seed.
+      const saved = snapshot.tables[entity]
+      if (!saved) continue
       records.clear()
-      for (const record of snapshot.tables[entity] ?? []) records.set(record.id, record)
+      for (const record of saved) records.set(record.id, record)
     }
     this.#changed()
     const elapsed = Math.max(0, Date.now() - snapshot.clock.savedAt)

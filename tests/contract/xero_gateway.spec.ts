@@ -714,6 +714,35 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(sandbox.state.grants.size, 0)
   })
 
+  test("currencies: the organisation lists its own; an invoice in one it has not added is refused in Xero's words", async ({
+    assert,
+  }) => {
+    const { gateway } = xeroStackFor(sandbox)
+    const product = await connectedProduct(sandbox)
+    const connection = xeroConnectionOf(product)
+    assert.deepEqual(await gateway.getCurrencies(connection), [
+      { code: 'NZD', description: 'New Zealand Dollar' },
+    ])
+
+    const [refused] = await gateway.createInvoices(connection, [
+      invoice('USD-1', { currencyCode: 'USD' }),
+    ])
+    assert.isFalse(refused.ok)
+    if (!refused.ok)
+      assert.include(refused.messages, 'Organisation is not subscribed to currency USD')
+
+    sandbox.state.organisation(NZ)!.currencies!.push({ Code: 'USD', Description: 'US Dollar' })
+    assert.deepEqual(
+      (await gateway.getCurrencies(connection)).map((currency) => currency.code),
+      ['NZD', 'USD']
+    )
+    const [created] = await gateway.createInvoices(connection, [
+      invoice('USD-1', { currencyCode: 'USD' }),
+    ])
+    assert.isTrue(created.ok)
+    if (created.ok) assert.equal(created.value.currencyCode, 'USD')
+  })
+
   test('every request the gateway sent so far matched the official Xero contract', async ({
     assert,
   }) => {

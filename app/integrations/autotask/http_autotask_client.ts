@@ -18,6 +18,7 @@ import {
   type BillingContact,
   type BillingItem,
   type Company,
+  type Currency,
   type CompanyName,
   type FieldInformation,
   type ConnectionTestResult,
@@ -301,6 +302,14 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   taxRegions(): Promise<TaxRegion[]> {
     return this.#all<TaxRegion>('TaxRegions', [{ op: 'gte', field: 'id', value: 0 }])
+  }
+
+  currencies(): Promise<Currency[]> {
+    return this.#all<Currency>(
+      'Currencies',
+      [{ op: 'gte', field: 'id', value: 0 }],
+      ['id', 'name', 'description', 'isActive', 'isInternalCurrency']
+    )
   }
 
   taxes(): Promise<Tax[]> {

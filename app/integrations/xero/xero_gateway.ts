@@ -243,6 +243,12 @@ export interface XeroBrandingTheme {
   sortOrder: number
 }
 
+/** One currency the organisation has enabled (GET /Currencies); its base currency is among them. */
+export interface XeroCurrency {
+  code: string
+  description: string
+}
+
 export interface XeroOrganisation {
   organisationId: string
   name: string
@@ -415,6 +421,7 @@ export abstract class XeroGateway {
   abstract getItems(connection: XeroConnection): Promise<XeroItem[]>
   abstract getTrackingCategories(connection: XeroConnection): Promise<XeroTrackingCategory[]>
   abstract getBrandingThemes(connection: XeroConnection): Promise<XeroBrandingTheme[]>
+  abstract getCurrencies(connection: XeroConnection): Promise<XeroCurrency[]>
   abstract getOrganisation(connection: XeroConnection): Promise<XeroOrganisation>
 
   /** The organisations the connection's token may reach (`GET /connections`). */

@@ -33,6 +33,7 @@ import {
   type XeroItem,
   type XeroLineItem,
   type XeroLineItemInput,
+  type XeroCurrency,
   type XeroOrganisation,
   type XeroBrandingTheme,
   type XeroPurchaseOrder,
@@ -840,6 +841,14 @@ export class XeroNodeGateway extends XeroGateway {
       brandingThemeId: theme.brandingThemeID ?? '',
       name: theme.name ?? '',
       sortOrder: theme.sortOrder ?? 0,
+    }))
+  }
+
+  async getCurrencies(connection: XeroConnection): Promise<XeroCurrency[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getCurrencies(tenantId))
+    return (body.currencies ?? []).map((currency) => ({
+      code: String(currency.code ?? ''),
+      description: currency.description ?? '',
     }))
   }
 
