@@ -35,6 +35,7 @@ export function aceProcess(world: World, args: string[], extraEnv: Record<string
       XERO_LIMIT_PER_MINUTE: String(world.xero.state.limits.perMinute),
       XERO_LIMIT_CONCURRENT: String(world.xero.state.limits.concurrent),
       XERO_LIMIT_PER_DAY: String(world.xero.state.limits.perDay),
+      XERO_LIMIT_APP_PER_MINUTE: String(world.xero.state.limits.appPerMinute),
       ...extraEnv,
     },
   })
