@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
-import db from '@adonisjs/lucid/services/db'
 import { XeroRateLimitError, type XeroRateLimits } from '#integrations/xero/errors'
 import { RollingCount, type Buckets } from '#integrations/rolling_count'
+import { OptimisticRows } from '#integrations/optimistic_rows'
 
 export interface XeroBudgetLimits {
   perMinute: number
@@ -78,6 +78,13 @@ function restamped(minute: number[], takenAt: number, now: number) {
 export class XeroBudget {
   /** When this process counted each of its calls in flight in the app's minute, by slot token. */
   private appTakenAt = new Map<string, number>()
+
+  private rows = new OptimisticRows('xero_budgets', 'tenant_id', () => ({
+    minute_log: '[]',
+    in_flight: '[]',
+    day_started_at: Date.now(),
+    day_count: 0,
+  }))
 
   constructor(private limits: XeroBudgetLimits) {}
 
@@ -218,29 +225,8 @@ export class XeroBudget {
     }
   }
 
-  /** The row of `tenantId`, created empty when there is none yet. */
-  private async row(tenantId: string) {
-    let row = await db.from('xero_budgets').where('tenant_id', tenantId).first()
-    if (!row) {
-      try {
-        await db.table('xero_budgets').insert({
-          tenant_id: tenantId,
-          minute_log: '[]',
-          in_flight: '[]',
-          day_started_at: Date.now(),
-          day_count: 0,
-          version: 0,
-        })
-      } catch {
-        // Another process created it first.
-      }
-      row = await db.from('xero_budgets').where('tenant_id', tenantId).firstOrFail()
-    }
-    return row
-  }
-
   private async read(tenantId: string): Promise<{ version: number; state: BudgetState }> {
-    const row = await this.row(tenantId)
+    const row = await this.rows.read(tenantId)
     const now = Date.now()
     let dayStartedAt = Number(row.day_started_at)
     let dayCount = Number(row.day_count)
@@ -261,31 +247,21 @@ export class XeroBudget {
 
   /** The app row's minute_log holds buckets (see RollingCount), not single times. */
   private async readApp(): Promise<{ version: number; buckets: Buckets }> {
-    const row = await this.row(APP_ROW)
+    const row = await this.rows.read(APP_ROW)
     const buckets = JSON.parse(row.minute_log) as Buckets
     return { version: Number(row.version), buckets: this.appMinute.live(buckets, Date.now()) }
   }
 
   private writeApp(version: number, buckets: Buckets) {
-    return this.update(APP_ROW, version, { minute_log: JSON.stringify(buckets) })
+    return this.rows.write(APP_ROW, version, { minute_log: JSON.stringify(buckets) })
   }
 
   private write(tenantId: string, version: number, state: BudgetState) {
-    return this.update(tenantId, version, {
+    return this.rows.write(tenantId, version, {
       minute_log: JSON.stringify(state.minute),
       in_flight: JSON.stringify(state.inFlight),
       day_started_at: state.dayStartedAt,
       day_count: state.dayCount,
     })
-  }
-
-  /** One conditional UPDATE on the row's version: false when another process changed it first. */
-  private async update(tenantId: string, version: number, columns: Record<string, unknown>) {
-    const updated = await db
-      .from('xero_budgets')
-      .where('tenant_id', tenantId)
-      .where('version', version)
-      .update({ ...columns, version: version + 1 })
-    return Number(updated) === 1
   }
 }
