@@ -46,7 +46,7 @@ export class RollingCount {
     return buckets.sort((a, b) => a[0] - b[0])
   }
 
-  /** Moves one call counted at `from` to `to` (its answer came back then); a bucket gone by is left alone. */
+  /** The buckets with one call counted at `from` moved to `to` (its answer came then); a bucket gone by is left alone. */
   move(buckets: Buckets, from: number, to: number): Buckets {
     const bucket = buckets.find(([at]) => at === this.startOf(from))
     if (!bucket) return buckets

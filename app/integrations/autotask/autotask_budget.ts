@@ -82,12 +82,6 @@ export class AutotaskBudget {
     // Given up under heavy contention: the slot lapses by itself after slotMs.
   }
 
-  /** Requests the database's row counts in the rolling hour, for a status view. */
-  async hourUsage(database: string) {
-    const { buckets } = await this.readHour(hourKey(database))
-    return hourly.total(buckets)
-  }
-
   private async countInHour(database: string) {
     const key = hourKey(database)
     for (;;) {

@@ -7,8 +7,8 @@ export interface XeroBudgetLimits {
   perMinute: number
   concurrent: number
   perDay: number
-  /** calls a minute across every organisation of this Xero app (Xero: 10,000); 0 leaves it to Xero's 429s */
-  appPerMinute: number
+  /** calls a minute across every organisation of this Xero app (Xero: 10,000); 0 or none leaves it to Xero's 429s */
+  appPerMinute?: number
   /** how long a slot in flight lasts if its holder dies before giving it back (the call's time-out, and some) */
   slotMs: number
   /** sandbox seconds per real second (benchmarks): the minute and the day are that much shorter */
@@ -133,14 +133,14 @@ export class XeroBudget {
   }
 
   private async appWait(now: number) {
-    if (this.limits.appPerMinute <= 0) return 0
+    if (!this.limits.appPerMinute) return 0
     const { buckets } = await this.readApp()
     return this.appMinute.waitFor(buckets, this.limits.appPerMinute, now)
   }
 
   /** Counts the call in the app-wide minute, waiting (the organisation's slot held) while that minute is full. */
   private async acquireApp(token: string) {
-    if (this.limits.appPerMinute <= 0) return
+    if (!this.limits.appPerMinute) return
     for (;;) {
       const { version, buckets } = await this.readApp()
       const now = Date.now()
@@ -178,11 +178,11 @@ export class XeroBudget {
   private async releaseApp(token: string, remaining: number | null) {
     const takenAt = this.appTakenAt.get(token)
     this.appTakenAt.delete(token)
-    if (this.limits.appPerMinute <= 0 || takenAt === undefined) return
+    if (!this.limits.appPerMinute || takenAt === undefined) return
     for (let attempt = 0; attempt < 50; attempt++) {
-      const { version, buckets } = await this.readApp()
+      const { version, buckets: before } = await this.readApp()
       const now = Date.now()
-      this.appMinute.move(buckets, takenAt, now)
+      const buckets = this.appMinute.move(before, takenAt, now)
       const missing =
         remaining === null
           ? 0
