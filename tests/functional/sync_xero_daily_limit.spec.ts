@@ -99,4 +99,41 @@ test.group("Xero's daily limit: the product waits, it does not fault", (group) =
       await world.close()
     }
   }).timeout(120_000)
+
+  test("a day-stop outside the claim loop (the run's first reads of Xero) fails nothing either: the run ends waiting, with no error line", async ({
+    assert,
+  }) => {
+    // One call a day: the tax rates or the organisation, read together before anything else, gets none.
+    const world = await startSyncWorld({
+      autotask: { invoices: 10, companies: 3 },
+      xero: { limits: { perMinute: 60, concurrent: 5, perDay: 1, appPerMinute: 10_000 } },
+      xeroBudget: new XeroBudget({
+        perMinute: 60,
+        concurrent: 5,
+        perDay: 1,
+        slotMs: 30_000,
+        clockSpeed: 1,
+      }),
+    })
+    try {
+      const run = (await world.run()).run!
+      assert.equal(run.state, 'waiting', run.error ?? '')
+      const product = await Product.findOrFail(world.product.id)
+      assert.equal(product.xeroWaitingFor, 'day')
+      assert.isNotNull(product.xeroWaitingUntil)
+      assert.isAbove(
+        product.nextSyncAt!.toMillis(),
+        world.clock.now().plus({ hours: 23 }).toMillis()
+      )
+      const errors = await SyncLog.query().where('sync_run_id', run.id).where('level', 'error')
+      assert.lengthOf(errors, 0, errors.map((line) => line.message).join('\n'))
+      const faulted = await InvoiceRecord.query()
+        .where('product_id', product.id)
+        .where('status', 'fault')
+      assert.lengthOf(faulted, 0)
+      assert.deepEqual(world.xero.state.stats().limitRefusals, {})
+    } finally {
+      await world.close()
+    }
+  }).timeout(60_000)
 })
