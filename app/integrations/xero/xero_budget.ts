@@ -182,12 +182,15 @@ export class XeroBudget {
     for (let attempt = 0; attempt < 50; attempt++) {
       const { version, buckets: before } = await this.readApp()
       const now = Date.now()
+      const unchanged = JSON.stringify(before)
       const buckets = this.appMinute.move(before, takenAt, now)
       const missing =
         remaining === null
           ? 0
           : this.limits.appPerMinute - remaining - this.appMinute.total(buckets)
       if (missing > 0) this.appMinute.add(buckets, now, missing)
+      // Answered within the second it was counted in, and Xero counts no more: nothing to write.
+      if (JSON.stringify(buckets) === unchanged) return
       if (await this.writeApp(version, buckets)) return
     }
   }
