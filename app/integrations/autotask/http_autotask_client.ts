@@ -521,7 +521,8 @@ export class HttpAutotaskClient extends AutotaskClient {
     send: () => Promise<T>
   ): Promise<T> {
     if (!this.#budget) return send()
-    const database = `${new URL(zone.url).host}|${credentials.username}`
+    // The database by its zone and API user (an API user belongs to one database); the URL unparsed, so a bad one still fails in #send, clearly.
+    const database = `${zone.url}|${credentials.username}`
     const code = credentials.integrationCode
     const slot = await this.#budget.acquire(database, code, entity)
     try {
