@@ -4,6 +4,7 @@ import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import type { ProductStatus } from '#enums/product_status'
 import type { ConnectionHealth } from '#enums/sync'
 import type { XeroTokenSet } from '#integrations/xero/xero_connection'
+import type { XeroRateLimitProblem } from '#integrations/xero/errors'
 import { encryptedColumn, jsonColumn } from '#models/columns'
 import Account from '#models/account'
 import InvoiceRecord from '#models/invoice_record'
@@ -160,6 +161,14 @@ export default class Product extends BaseModel {
   /** when the orphan reconciler last read Xero's changed invoices */
   @column.dateTime()
   declare orphansCheckedAt: DateTime | null
+
+  /** until when the product waits for a Xero limit too long to wait out in a run (its daily one); null: not waiting */
+  @column.dateTime()
+  declare xeroWaitingUntil: DateTime | null
+
+  /** which of Xero's limits it waits for ('day', …: X-Rate-Limit-Problem as XeroRateLimitError names it) */
+  @column()
+  declare xeroWaitingFor: XeroRateLimitProblem | null
 
   /** when the payments check last read Xero's changed invoices */
   @column.dateTime()

@@ -13,7 +13,7 @@ import type {
   XeroWriteResult,
 } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
-import { XeroError } from '#integrations/xero/errors'
+import { XeroError, XeroRateLimitError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import ContactResolver, { autotaskContactDetails, companyProblem } from '#sync/contact_resolver'
 import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
@@ -59,6 +59,7 @@ export default class CreditNotePush {
     try {
       return await this.run(context, downloaded)
     } catch (failure) {
+      if (failure instanceof XeroRateLimitError) throw failure // the run waits for it (SyncRunner)
       await this.logs.write({
         productId: context.product.id,
         syncRunId: context.run.id,

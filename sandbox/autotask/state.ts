@@ -402,7 +402,13 @@ export class AutotaskSandboxState {
     return (this.latency.get(entity.toLowerCase()) ?? 0) + (this.latency.get('*') ?? 0)
   }
 
-  /** Admits a request into its (integration code, entity) slot; false past the thread limit. */
+  /**
+   * Admits a request into its (integration code, entity) slot; false past the thread limit: "thread
+   * limits apply to the combination of each unique API tracking identifier plus object endpoint",
+   * three for integrations made since 2023.1 (ww1.autotask.net/help/DeveloperHelp/Content/APIs/General/ThreadLimiting.htm).
+   * What Autotask answers past it is not said there; strict here: a 429 at once. `maxConcurrency`
+   * counts the refused request too, so a test sees any request past the limit.
+   */
   enter(integrationCode: string, entity: string): boolean {
     const key = `${integrationCode}|${entity}`
     const active = (this.#inFlight.get(key) ?? 0) + 1
