@@ -36,8 +36,8 @@ export function touchingAtMostEvery(
     if (touchedAt.size >= 10_000) touchedAt.delete(touchedAt.keys().next().value!)
     touchedAt.set(sessionId, now())
   }
-  return configProvider.create(async (app) => {
-    const factory = await provider.resolver(app)
+  return configProvider.create(async (application) => {
+    const factory = await provider.resolver(application)
     return (ctx, config) => {
       const store = factory(ctx, config)
       const write = store.write.bind(store)
