@@ -154,6 +154,15 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } | null 
   }
 }
 
+/**
+ * CPU time a process has used so far (user + system), in ms, from /proc/PID/stat (fields 14 and 15, in
+ * clock ticks: USER_HZ, 100 on Linux). Unlike a latency, CPU per request barely moves when the machine is busy.
+ */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
 /** Resets a process's peak RSS (VmHWM) to its current RSS, so a later reading covers only what follows. */
 export function resetPeakMemory(pid: number) {
   writeFileSync(`/proc/${pid}/clear_refs`, '5')

@@ -7,6 +7,7 @@ import UserService from '#services/user_service'
 import { ProductFactory } from '#database/factories/product_factory'
 import {
   buildApp,
+  cpuMsOf,
   freshDatabase,
   memoryOf,
   outputOf,
@@ -85,6 +86,12 @@ export default class BenchWeb extends BaseCommand {
     default: 2,
   })
   declare warmup: number
+
+  @flags.boolean({
+    description:
+      "Also report the server's CPU time per request of each route (ms) and its ratio to the floor's",
+  })
+  declare cpu: boolean
 
   @flags.boolean({ description: 'Keep the seeded database from the last run (skip seeding)' })
   declare reuse: boolean
@@ -165,20 +172,25 @@ export default class BenchWeb extends BaseCommand {
         `${base}/login`,
         '',
         /name="password"/,
-        base
+        base,
+        server.pid!
       )
       const figures: Record<string, number> = {}
+      const cpu: Record<string, number> = { floor_cpu_ms: floor.cpuMs }
       for (const [name, url] of routes) {
         const result = await this.measure(
           name,
           url,
           cookie,
           /data-testid="(record-row|log-line)"/,
-          base
+          base,
+          server.pid!
         )
         figures[`${name}_median_ms`] = result.median
         figures[`${name}_p95_ms`] = result.p95
         figures[`${name}_p95_ratio`] = round(result.p95 / floor.p95, 2)
+        cpu[`${name}_cpu_ms`] = result.cpuMs
+        cpu[`${name}_cpu_ratio`] = round(result.cpuMs / floor.cpuMs, 2)
       }
 
       const exported = await this.export(`${products}/invoices/export/xlsx`, cookie, server.pid!)
@@ -208,6 +220,7 @@ export default class BenchWeb extends BaseCommand {
           export_rows: exported.rows,
           export_seconds: round(exported.seconds, 1),
           export_rss_before_mb: round(exported.beforeMb, 1),
+          ...(this.cpu ? cpu : {}),
           connections: this.connections,
           seconds_per_route: this.seconds,
           warmup_seconds: this.warmup,
@@ -410,13 +423,23 @@ export default class BenchWeb extends BaseCommand {
    * Then loads it, unmeasured, for `--warmup` seconds.
    */
   /** Warms a route up, then loads it with the clients and logs its figures. */
-  private async measure(name: string, url: string, cookie: string, expected: RegExp, base: string) {
+  private async measure(
+    name: string,
+    url: string,
+    cookie: string,
+    expected: RegExp,
+    base: string,
+    pid: number
+  ) {
     await this.warmUp(url, cookie, expected)
+    const cpuBefore = cpuMsOf(pid)
     const result = await this.load(url, cookie)
+    // The server's CPU time over the measured load, per request answered.
+    const cpuMs = round((cpuMsOf(pid) - cpuBefore) / Math.max(1, result.requests), 2)
     this.logger.log(
-      `${name.padEnd(16)} ${url.replace(base, '')}: median ${result.median} ms, p95 ${result.p95} ms, ${result.requests} requests, ${result.rps} req/s${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`
+      `${name.padEnd(16)} ${url.replace(base, '')}: median ${result.median} ms, p95 ${result.p95} ms, ${result.requests} requests, ${result.rps} req/s${this.cpu ? `, server CPU ${cpuMs} ms/request` : ''}${result.errors ? `, ${result.errors} errors/non-2xx` : ''}`
     )
-    return result
+    return { ...result, cpuMs }
   }
 
   private async warmUp(url: string, cookie: string, expected: RegExp) {

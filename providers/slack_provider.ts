@@ -1,6 +1,6 @@
 import type { ApplicationService } from '@adonisjs/core/types'
 import { SlackClient } from '#integrations/slack/slack_client'
-import { WebApiSlackClient } from '#integrations/slack/web_api_slack_client'
+import type { SlackConfig } from '#config/slack'
 
 const SOCKET_RETRY_MS = 15_000
 
@@ -15,14 +15,19 @@ export default class SlackProvider {
   constructor(protected app: ApplicationService) {}
 
   register() {
-    this.app.container.singleton(SlackClient, () => new WebApiSlackClient())
+    // Bolt and the Web API client (and axios) are loaded when a process first posts to Slack, not when it boots.
+    this.app.container.singleton(SlackClient, async () => {
+      const { WebApiSlackClient } = await import('#integrations/slack/web_api_slack_client')
+      return new WebApiSlackClient()
+    })
   }
 
   async ready() {
     if (this.app.getEnvironment() !== 'web') return
-    const { SlackSocketHolder, socketModeAppToken } = await import('#slack/socket_mode')
-    const appToken = socketModeAppToken()
+    // Without an app token there is no socket to hold, and Bolt is not loaded at all.
+    const appToken = this.app.config.get<SlackConfig>('slack').appToken
     if (!appToken) return
+    const { SlackSocketHolder } = await import('#slack/socket_mode')
     const { default: logger } = await import('@adonisjs/core/services/logger')
     const holder = new SlackSocketHolder(appToken)
     const attempt = () =>

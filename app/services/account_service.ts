@@ -11,6 +11,9 @@ export default class AccountService {
       const acting = await Account.find(actingAccountId)
       if (acting) return acting
     }
+    // The session's user comes with their account (config/auth.ts): no second query.
+    const own = user.$preloaded.account
+    if (own instanceof Account && own.id === user.accountId) return own
     return Account.findOrFail(user.accountId)
   }
 

@@ -180,30 +180,21 @@ export default class RecordListService {
     }
     if (!condition) return matching().limit(count)
 
-    // The window is a range of ids next to the cursor (the index answers MIN and MAX at once): it holds at most
-    // SEARCH_WINDOW of the product's records, whatever their status, so reading it costs at most that much.
-    const bounds = await db
-      .from(spec.table)
-      .where('product_id', product.id)
-      .min('id as lowest')
-      .max('id as highest')
-      .first()
-    if (!bounds || bounds.highest === null) return []
-    let edge: number
-    let beyondEdge: boolean
-    if (direction === 'older') {
-      edge =
-        Math.min(cursor ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1) - SEARCH_WINDOW
-      beyondEdge = edge > Number(bounds.lowest)
-    } else {
-      edge = (cursor ?? 0) + SEARCH_WINDOW
-      beyondEdge = edge < Number(bounds.highest)
-    }
+    // The window is a range of ids next to the cursor, or below the product's newest id (a subquery the index
+    // answers once, in the same statement): it holds at most SEARCH_WINDOW of the product's records, whatever
+    // their status, so reading it costs at most that much.
+    const edge =
+      direction === 'newer'
+        ? cursor! + SEARCH_WINDOW
+        : cursor !== null
+          ? cursor - SEARCH_WINDOW
+          : windowBelowNewest(spec.table, product.id, SEARCH_WINDOW)
     const found = await matching()
       .where(condition)
       .where('id', direction === 'older' ? '>=' : '<=', edge)
       .limit(count)
-    if (found.length >= count || !beyondEdge) return found
+    if (found.length >= count) return found
+    // Beyond the window (nothing there when the window reached the product's end: the indexes say so at once).
     const rest = await matching()
       .where(condition)
       .where('id', beyond, edge)
@@ -284,6 +275,18 @@ function wordsOf(text: string): string[] {
       .replace(/\p{M}/gu, '')
       .toLowerCase()
       .match(/[\p{L}\p{N}]+/gu) ?? []
+  )
+}
+
+/**
+ * The lowest id of a window of `size` ids ending at the product's newest row, as an SQL expression the index
+ * answers once: a scalar subquery, not a separate query. Ids are unsigned on MySQL, so a window reaching below
+ * id 1 starts at 0 (COALESCE) instead of computing a negative id.
+ */
+export function windowBelowNewest(table: string, productId: number, size: number) {
+  return db.raw(
+    `COALESCE((SELECT MAX(id) FROM ${table} WHERE product_id = ? AND id >= ?) - ?, 0)`,
+    [productId, size - 1, size - 1]
   )
 }
 

@@ -5,6 +5,7 @@ import SyncLog, { searchWords } from '#models/sync_log'
 import { isoInstantOf, toSqlDateTime } from '#models/columns'
 import type Product from '#models/product'
 import type { LogLevel } from '#enums/sync'
+import { windowBelowNewest } from '#services/record_list_service'
 
 export interface LogFilters {
   q?: string
@@ -149,18 +150,13 @@ export default class SyncLogSearchService {
       }
       return query
     }
-    // Windows are ranges of ids below the cursor (the index answers MIN and MAX at once): a window holds at most
-    // that many of the product's lines, so reading one costs at most that much.
-    const bounds = await db
-      .from('sync_logs')
-      .where('product_id', product.id)
-      .min('id as lowest')
-      .max('id as highest')
-      .first()
-    if (!bounds || bounds.highest === null) return { rows: [], scannedTo: null }
-    const lowest = Number(bounds.lowest)
-    const top = Math.min(before ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1)
-    const edge = top - this.textWindow
+    // Windows are ranges of ids below the cursor, or below the product's newest id (a subquery the index answers
+    // once, in the same statement): a window holds at most that many of the product's lines, so reading one
+    // costs at most that much.
+    const edge =
+      before !== undefined
+        ? before - this.textWindow
+        : windowBelowNewest('sync_logs', product.id, this.textWindow)
 
     // The window is read in id order and stops at a page: its lines come back whole.
     const newest = (
@@ -169,7 +165,7 @@ export default class SyncLogSearchService {
         .limit(limit)
         .pojo<Record<string, any>>()
     ).map(toLine)
-    if (newest.length >= limit || edge <= lowest) return { rows: newest, scannedTo: null }
+    if (newest.length >= limit) return { rows: newest, scannedTo: null }
 
     const indexed = await this.indexedWords(words)
     if (indexed.length > 0) {
@@ -182,10 +178,22 @@ export default class SyncLogSearchService {
         .limit(limit - newest.length)
       return { rows: newest.concat(await linesOf(await idsOf(older))), scannedTo: null }
     }
-    // No word the index holds: read one more window, and let "Older lines" carry on from its end.
-    const far = edge - this.unindexedWindow
+    // No word the index holds: read one more window, and let "Older lines" carry on from its end. Only here are
+    // the product's first and last ids needed (the index answers MIN and MAX at once).
+    const bounds = await db
+      .from('sync_logs')
+      .where('product_id', product.id)
+      .min('id as lowest')
+      .max('id as highest')
+      .first()
+    if (!bounds || bounds.highest === null) return { rows: newest, scannedTo: null }
+    const lowest = Number(bounds.lowest)
+    const top = Math.min(before ?? Number.POSITIVE_INFINITY, Number(bounds.highest) + 1)
+    const near = top - this.textWindow
+    if (near <= lowest) return { rows: newest, scannedTo: null }
+    const far = near - this.unindexedWindow
     const older = startsWords(filtered(LINE_COLUMNS))
-      .where('id', '<', edge)
+      .where('id', '<', near)
       .where('id', '>=', far)
       .limit(limit - newest.length)
     const rows = newest.concat((await older.pojo<Record<string, any>>()).map(toLine))

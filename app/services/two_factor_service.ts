@@ -1,7 +1,6 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto'
 import { inject } from '@adonisjs/core'
 import { Secret, TOTP } from 'otpauth'
-import QRCode from 'qrcode'
 import User from '#models/user'
 import { Clock } from '#sync/clock'
 
@@ -46,6 +45,8 @@ export default class TwoFactorService {
   async enrolmentOf(user: User, issuer: string): Promise<TwoFactorEnrolment> {
     const totp = this.totp(user.twoFactorSecret!, user.email, issuer)
     const uri = totp.toString()
+    // qrcode is loaded by the first enrolment, not by every process that shows the sign-in page.
+    const { default: QRCode } = await import('qrcode')
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
     return { secret: user.twoFactorSecret!, uri, qrSvg }
   }

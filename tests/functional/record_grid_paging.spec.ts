@@ -106,6 +106,32 @@ test.group('Invoices tab: paging by id', (group) => {
     assert.isNull(pagerLink(top, 'newer-page'))
   })
 
+  test('a search that fills its page from the newest invoices reads the database in four statements', async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product } = await ownerWithProduct()
+    await seedInvoices(product.id, 1500, (index) => ({
+      company: index % 3 === 0 ? 'Harbour Plumbing Ltd' : 'Summit Dental',
+    }))
+    const statements: string[] = []
+    const listen = (query: { sql: string }) => statements.push(query.sql)
+    const knexClient = db.connection().knexQuery().client
+    knexClient.on('query', listen)
+    const response = await client
+      .get(`/products/${product.id}/invoices`)
+      .qs({ q: 'harbour' })
+      .loginAs(owner)
+      .finally(() => knexClient.off('query', listen))
+    response.assertStatus(200)
+    assert.lengthOf(numbersOn(response.text()), 50)
+    // The user with their account, the product, the company names, the newest window: no bounds query, no
+    // separate account query (sessions are in memory here).
+    assert.lengthOf(statements, 4, statements.join('\n'))
+    assert.match(statements[0], /join .accounts./i)
+    assert.match(statements[3], /select max\(id\)/i)
+  })
+
   test('a page reached by htmx is the grid fragment, and its links keep the search', async ({
     client,
     assert,

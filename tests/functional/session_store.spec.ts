@@ -164,6 +164,26 @@ test.group('Sessions shared by every web process', (group) => {
     assert.isFalse(await browser.signedIn())
   })
 
+  test('a page view within a minute of the last leaves the stored expiry alone', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    const browser = new CookieBrowser(first.base)
+    await browser.signIn(user.email, FACTORY_PASSWORD)
+    // An expiry an hour away: a page view that pushed it forward would make it the full idle time-out.
+    const session = () => db.from('sessions').where('user_id', String(user.id))
+    await session().update({ expires_at: minutesFromNow(60) })
+    const [marked] = await session().select('expires_at')
+    assert.isTrue(await browser.signedIn())
+    assert.isTrue(await browser.signedIn())
+    const [row] = await session().select('expires_at')
+    assert.equal(
+      new Date(row.expires_at).getTime(),
+      new Date(marked.expires_at).getTime(),
+      'no UPDATE of the session per page view'
+    )
+  })
+
   test('signed-in pages are not cached and send no referrer to other sites', async ({ assert }) => {
     const user = await UserFactory.with('account').create()
     const browser = new CookieBrowser(second.base)
@@ -182,6 +202,10 @@ async function sessionRows(userId: number) {
 
 /** One minute ago, as the store writes `expires_at` (a Date: a number on SQLite, a DATETIME on MySQL). */
 function expiredAt() {
-  const past = new Date(Date.now() - 60_000)
-  return db.primaryConnectionName === 'sqlite' ? past.getTime() : toSqlDateTime(past)
+  return minutesFromNow(-1)
+}
+
+function minutesFromNow(minutes: number) {
+  const at = new Date(Math.floor(Date.now() / 1000) * 1000 + minutes * 60_000)
+  return db.primaryConnectionName === 'sqlite' ? at.getTime() : toSqlDateTime(at)
 }

@@ -10,9 +10,41 @@ import Product from '#models/product'
 import InvoiceRecord from '#models/invoice_record'
 import SyncLog from '#models/sync_log'
 import { defaultProductSettings } from '#models/product'
+import User from '#models/user'
+import Account from '#models/account'
 
 test.group('Models', (group) => {
   group.each.setup(resetDatabase)
+
+  test('a user is read with their account in one query, both as their own finders read them', async ({
+    assert,
+  }) => {
+    const created = await UserFactory.with('account', 1, (account) =>
+      account.merge({ name: 'Kauri IT', requiresTwoFactor: true })
+    )
+      .merge({ isStaff: true, twoFactorSecret: 'JBSWY3DPEHPK3PXP' })
+      .create()
+    const queries: string[] = []
+    const listen = (query: { sql: string }) => queries.push(query.sql)
+    db.connection().knexQuery().client.on('query', listen)
+    const user = (await User.findWithAccount(created.id))!
+    db.connection().knexQuery().client.off('query', listen)
+    assert.lengthOf(queries, 1)
+
+    const [alone, account] = [
+      await User.findOrFail(created.id),
+      await Account.findOrFail(created.accountId),
+    ]
+    const { account: preloaded, ...attributes } = user.serialize()
+    assert.deepEqual(attributes, alone.serialize())
+    assert.deepEqual(preloaded, account.serialize())
+    assert.equal(user.twoFactorSecret, 'JBSWY3DPEHPK3PXP', 'sealed columns are opened')
+    assert.isTrue(user.isStaff)
+    assert.instanceOf(user.$preloaded.account, Account)
+    assert.isTrue(user.account.requiresTwoFactor)
+    assert.isFalse(user.$isDirty || user.account.$isDirty, 'read as stored: saving changes nothing')
+    assert.isNull(await User.findWithAccount(created.id + 1000))
+  })
 
   test('product secrets are encrypted in the row and absent from toJSON()', async ({ assert }) => {
     const product = await ProductFactory.with('account')

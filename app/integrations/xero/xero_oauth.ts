@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import axios, { type AxiosInstance } from 'axios'
+import type { AxiosInstance } from 'axios'
 import type { XeroConfig, XeroScopeSet } from '#config/xero'
 import {
   XeroAuthorizationError,
@@ -38,10 +38,16 @@ export interface XeroTenantConnection {
  * against configurable URLs.
  */
 export class XeroOAuth {
-  private http: AxiosInstance
+  private http?: Promise<AxiosInstance>
 
-  constructor(private config: XeroConfig) {
-    this.http = axios.create({ timeout: config.timeoutMs, validateStatus: () => true })
+  constructor(private config: XeroConfig) {}
+
+  /** axios, loaded by the first token or connections call: a web process that never makes one does not hold it. */
+  private client() {
+    this.http ??= import('axios').then(({ default: axios }) =>
+      axios.create({ timeout: this.config.timeoutMs, validateStatus: () => true })
+    )
+    return this.http
   }
 
   /** The scope set and scopes the consent URL asks for (shown in the wizard). */
@@ -126,8 +132,8 @@ export class XeroOAuth {
 
   /** The organisations this access token may reach. */
   async connections(accessToken: string): Promise<XeroTenantConnection[]> {
-    const response = await this.send(() =>
-      this.http.get(this.config.connectionsUrl, {
+    const response = await this.send(async () =>
+      (await this.client()).get(this.config.connectionsUrl, {
         headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
       })
     )
@@ -147,8 +153,8 @@ export class XeroOAuth {
       `${encodeURIComponent(this.config.clientId)}:${encodeURIComponent(this.config.clientSecret)}`
     ).toString('base64')
     const requestedAt = Date.now()
-    const response = await this.send(() =>
-      this.http.post(this.config.tokenUrl, new URLSearchParams(form).toString(), {
+    const response = await this.send(async () =>
+      (await this.client()).post(this.config.tokenUrl, new URLSearchParams(form).toString(), {
         headers: {
           'authorization': `Basic ${basic}`,
           'content-type': 'application/x-www-form-urlencoded',
