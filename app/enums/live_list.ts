@@ -5,6 +5,11 @@ export const liveListKinds = {
   xero_branding_themes: { source: 'xero', label: 'Xero branding themes' },
   autotask_po_statuses: { source: 'autotask', label: 'Autotask purchase-order statuses' },
   autotask_companies: { source: 'autotask', label: 'Autotask companies' },
+  xero_tracking_categories: { source: 'xero', label: 'Xero tracking categories' },
+  autotask_territories: { source: 'autotask', label: 'Autotask territories' },
+  autotask_departments: { source: 'autotask', label: 'Autotask departments' },
+  autotask_lines_of_business: { source: 'autotask', label: 'Autotask lines of business' },
+  autotask_invoice_templates: { source: 'autotask', label: 'Autotask invoice templates' },
 } as const
 
 export type LiveListKind = keyof typeof liveListKinds
@@ -17,4 +22,9 @@ export function isLiveListKind(value: string): value is LiveListKind {
 export interface LiveListEntry {
   value: string
   label: string
+  /**
+   * What belongs to the value: a tracking category's active option names, a department's billing
+   * code ids, a line of business' organizational-level association ids.
+   */
+  members?: string[]
 }

@@ -128,6 +128,18 @@ export default class LiveListService {
           .sort((a, b) => a.code!.localeCompare(b.code!, 'en', { numeric: true }))
           .map((account) => ({ value: account.code!, label: `${account.code} · ${account.name}` }))
       }
+      if (kind === 'xero_tracking_categories') {
+        // Archived categories and options cannot take new lines (xero_accounting.yaml, TrackingCategory.Status).
+        return (await this.xero.getTrackingCategories(connection))
+          .filter((category) => category.status === 'ACTIVE')
+          .map((category) => ({
+            value: category.name,
+            label: category.name,
+            members: category.options
+              .filter((option) => option.status === 'ACTIVE')
+              .map((option) => option.name),
+          }))
+      }
       if (kind === 'xero_branding_themes') {
         return (await this.xero.getBrandingThemes(connection))
           .sort((a, b) => a.sortOrder - b.sortOrder)
@@ -151,6 +163,28 @@ export default class LiveListService {
         .filter((value) => value.isActive)
         .sort((a, b) => a.sortOrder - b.sortOrder)
         .map((value) => ({ value: String(value.value), label: value.label }))
+    }
+    if (kind === 'autotask_invoice_templates') {
+      return (await client.invoiceTemplates())
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((template) => ({ value: String(template.id), label: template.name }))
+    }
+    if (
+      kind === 'autotask_territories' ||
+      kind === 'autotask_departments' ||
+      kind === 'autotask_lines_of_business'
+    ) {
+      const values =
+        kind === 'autotask_territories'
+          ? await client.territories()
+          : kind === 'autotask_departments'
+            ? await client.departments()
+            : await client.linesOfBusiness()
+      return values.map((value) => ({
+        value: String(value.id),
+        label: value.isActive ? value.name : `${value.name} (inactive)`,
+        ...(value.members.length ? { members: value.members.map(String) } : {}),
+      }))
     }
     return (await client.companyNames())
       .sort((a, b) => a.companyName.localeCompare(b.companyName) || a.id - b.id)

@@ -24,6 +24,14 @@ import {
 } from '#integrations/xero/errors'
 import SyncLogService from '#services/sync_log_service'
 import { changesOf } from '#services/audit_service'
+import LiveListService, { type LiveListView } from '#services/live_list_service'
+import type { ProductSettings } from '#models/product'
+import {
+  dimensionLabels,
+  MAX_TRACKING_CATEGORIES,
+  trackingDimensions,
+  type TrackingDimension,
+} from '#sync/line_tracking'
 
 export type SetupFailure = { ok: false; reason: string }
 
@@ -73,7 +81,41 @@ export interface MappingRow {
   selected: string | null
 }
 
+/** One tracked dimension on the mappings page: its category and its values' options. */
+export interface TrackingDimensionForm {
+  dimension: TrackingDimension
+  label: string
+  /** the Xero tracking category chosen for it (null: not tracked) */
+  category: string | null
+  rows: MappingRow[]
+  list: LiveListView
+}
+
+/** The lists the tracking and template mappings are chosen from (cached, with age and Refresh). */
+export const TRACKING_LISTS = [
+  'xero_tracking_categories',
+  'xero_branding_themes',
+  'autotask_territories',
+  'autotask_departments',
+  'autotask_lines_of_business',
+  'autotask_invoice_templates',
+] as const
+
+const dimensionLists = {
+  territory: 'autotask_territories',
+  department: 'autotask_departments',
+  line_of_business: 'autotask_lines_of_business',
+} as const satisfies Record<TrackingDimension, (typeof TRACKING_LISTS)[number]>
+
 export interface MappingForm {
+  /** line tracking: each dimension's category and options, and what an unmapped value does */
+  tracking: {
+    categories: LiveListView
+    dimensions: TrackingDimensionForm[]
+    unmapped: ProductSettings['trackingUnmapped']
+  }
+  /** Autotask invoice templates → Xero branding themes (optional) */
+  invoiceTemplates: { rows: MappingRow[]; templates: LiveListView; themes: LiveListView }
   taxRegions: MappingRow[]
   billingCodes: MappingRow[]
   /** the same billing codes, each with the Xero item it is mapped to (optional) */
@@ -85,6 +127,10 @@ export interface MappingForm {
 }
 
 export interface MappingInput {
+  trackingCategories?: Partial<Record<TrackingDimension, string | undefined>>
+  trackingOptions?: Partial<Record<TrackingDimension, Record<string, string | undefined>>>
+  trackingUnmapped?: ProductSettings['trackingUnmapped']
+  invoiceTemplates?: Record<string, string | undefined>
   taxRegions?: Record<string, string | undefined>
   billingCodes?: Record<string, string | undefined>
   billingCodeItems?: Record<string, string | undefined>
@@ -112,7 +158,8 @@ export default class ProductSetupService {
     protected oauth: XeroOAuth,
     protected xeroTokens: XeroTokenStore,
     protected xero: XeroGateway,
-    protected logs: SyncLogService
+    protected logs: SyncLogService,
+    protected liveLists: LiveListService
   ) {}
 
   /** Looks the zone up and runs a test query; stores the credentials only when both work. */
@@ -274,9 +321,7 @@ export default class ProductSetupService {
     }
     const [regions, taxes, codes] = loaded
     const [rates, accounts, items] = xeroLists
-    const stored = await Mapping.query()
-      .where('product_id', product.id)
-      .whereIn('kind', ['tax_region', 'billing_code', 'billing_code_item'])
+    const stored = await Mapping.query().where('product_id', product.id)
     const storedValue = (kind: MappingKind, autotaskValue: string) =>
       stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)
         ?.xeroValue ?? null
@@ -292,9 +337,34 @@ export default class ProductSetupService {
     const keep = (value: string | null, allowed: Set<string>) =>
       value !== null && allowed.has(value) ? value : null
 
+    const lists = await this.liveLists.lists(product, TRACKING_LISTS)
+    const rowsOf = (kind: MappingKind, list: LiveListView) =>
+      list.entries.map((entry) => ({
+        key: `id${entry.value}`,
+        autotaskValue: entry.value,
+        autotaskLabel: entry.label,
+        selected: storedValue(kind, entry.value),
+      }))
+
     return {
       ok: true,
       form: {
+        tracking: {
+          categories: lists.xero_tracking_categories,
+          dimensions: trackingDimensions.map((dimension) => ({
+            dimension,
+            label: dimensionLabels[dimension],
+            category: storedValue('tracking_category', dimension),
+            rows: rowsOf(dimension, lists[dimensionLists[dimension]]),
+            list: lists[dimensionLists[dimension]],
+          })),
+          unmapped: product.effectiveSettings.trackingUnmapped,
+        },
+        invoiceTemplates: {
+          rows: rowsOf('invoice_template', lists.autotask_invoice_templates),
+          templates: lists.autotask_invoice_templates,
+          themes: lists.xero_branding_themes,
+        },
         taxRegions: regions
           .filter((region) => region.isActive)
           .map((region) => {
@@ -377,6 +447,15 @@ export default class ProductSetupService {
         labels: accounts,
       },
     ]
+    const tracking = plannedTracking(form, input)
+    if (!tracking.ok) return tracking
+    wanted.push(...tracking.wanted)
+    const themes = new Map(
+      form.invoiceTemplates.themes.entries.map((entry) => [entry.value, entry.label])
+    )
+    wanted.push(
+      ...form.invoiceTemplates.rows.map(planned('invoice_template', input.invoiceTemplates, themes))
+    )
     const unknown = wanted.find(
       (entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue)
     )
@@ -398,8 +477,17 @@ export default class ProductSetupService {
     const after = Object.fromEntries(
       wanted.map((entry) => [keyOf(entry.kind, entry.row.autotaskValue), entry.xeroValue])
     )
+    const unmappedBefore = product.effectiveSettings.trackingUnmapped
+    const unmappedAfter = input.trackingUnmapped ?? unmappedBefore
+    before['setting:trackingUnmapped'] = unmappedBefore
+    after['setting:trackingUnmapped'] = unmappedAfter
     let saved = 0
     await db.transaction(async (trx) => {
+      if (unmappedAfter !== unmappedBefore) {
+        product.useTransaction(trx)
+        product.settings = { ...(product.settings ?? {}), trackingUnmapped: unmappedAfter }
+        await product.save()
+      }
       for (const entry of wanted) {
         const key = {
           productId: product.id,
@@ -451,6 +539,65 @@ export default class ProductSetupService {
       actor,
     })
   }
+}
+
+/**
+ * The tracking rows to write: a category per dimension (at most two, each a different one) and,
+ * for a tracked dimension, an option of its category per Autotask value; an untracked dimension's rows go.
+ */
+function plannedTracking(
+  form: MappingForm,
+  input: MappingInput
+): { ok: true; wanted: PlannedMapping[] } | SetupFailure {
+  const categories = new Map(
+    form.tracking.categories.entries.map((entry) => [entry.value, entry.members ?? []])
+  )
+  const chosen = form.tracking.dimensions.map((dimension) => ({
+    ...dimension,
+    chosen: input.trackingCategories?.[dimension.dimension] || null,
+  }))
+  const tracked = chosen.filter((dimension) => dimension.chosen)
+  if (tracked.length > MAX_TRACKING_CATEGORIES) {
+    return {
+      ok: false,
+      reason: `Xero takes at most ${MAX_TRACKING_CATEGORIES} tracking categories on a line: track at most two of ${tracked.map((d) => d.label.toLowerCase()).join(', ')}.`,
+    }
+  }
+  const twice = tracked.find((dimension, index) =>
+    tracked.slice(0, index).some((other) => other.chosen === dimension.chosen)
+  )
+  if (twice) {
+    return {
+      ok: false,
+      reason: `The tracking category "${twice.chosen}" is chosen for two dimensions: a line takes one option of each category, so choose another.`,
+    }
+  }
+  const categoryLabels = new Map([...categories.keys()].map((name) => [name, name]))
+  const wanted: PlannedMapping[] = []
+  for (const dimension of chosen) {
+    wanted.push({
+      kind: 'tracking_category',
+      row: { autotaskValue: dimension.dimension, autotaskLabel: dimension.label },
+      xeroValue: dimension.chosen,
+      labels: categoryLabels,
+    })
+    const options = new Map(
+      (dimension.chosen ? (categories.get(dimension.chosen) ?? []) : []).map((name) => [name, name])
+    )
+    const answers = input.trackingOptions?.[dimension.dimension]
+    for (const row of dimension.rows) {
+      wanted.push({
+        kind: dimension.dimension,
+        row: {
+          autotaskValue: row.autotaskValue,
+          autotaskLabel: `${dimension.label} ${row.autotaskLabel}`,
+        },
+        xeroValue: dimension.chosen ? answers?.[row.key] || null : null,
+        labels: options,
+      })
+    }
+  }
+  return { ok: true, wanted }
 }
 
 /** The form key of an Autotask id (see MappingRow.key). */

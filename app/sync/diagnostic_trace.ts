@@ -10,6 +10,7 @@ import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
 import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_resolver'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
+import { loadTrackingContext } from '#sync/line_tracking'
 
 export type TraceResult = { ok: true; wouldSync: boolean } | { ok: false; reason: string }
 
@@ -123,6 +124,12 @@ export default class DiagnosticTrace {
         items: new Map(
           mappings
             .filter((m) => m.kind === 'billing_code_item')
+            .map((m) => [m.autotaskValue, m.xeroValue])
+        ),
+        tracking: await loadTrackingContext(mappings, connections.autotask),
+        brandingThemes: new Map(
+          mappings
+            .filter((m) => m.kind === 'invoice_template')
             .map((m) => [m.autotaskValue, m.xeroValue])
         ),
         taxRates: new Map(

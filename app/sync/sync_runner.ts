@@ -24,6 +24,8 @@ import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { loadTrackingContext } from '#sync/line_tracking'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 
 export type RunOutcome =
@@ -115,7 +117,7 @@ export default class SyncRunner {
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await this.mappingContext(product, connections.xero),
+        mapping: await this.mappingContext(product, connections.xero, connections.autotask),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -246,7 +248,11 @@ export default class SyncRunner {
   }
 
   /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
-  private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
+  private async mappingContext(
+    product: Product,
+    xero: XeroGateway,
+    autotask: AutotaskClient
+  ): Promise<MappingContext> {
     // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
     const [mappings, rates, organisation] = await allOrFirstError([
       Mapping.query().where('product_id', product.id),
@@ -264,6 +270,8 @@ export default class SyncRunner {
       taxTypes: of('tax_region'),
       accounts: of('billing_code'),
       items: of('billing_code_item'),
+      tracking: await loadTrackingContext(mappings, autotask),
+      brandingThemes: of('invoice_template'),
       taxRates: new Map(
         rates
           .filter((rate) => rate.status === 'ACTIVE')
