@@ -145,6 +145,8 @@ interface PlannedMapping {
   row: Pick<MappingRow, 'autotaskValue' | 'autotaskLabel'>
   xeroValue: string | null
   labels: Map<string, string>
+  /** left out of the log's "not mapped" list: an optional choice left blank */
+  optional?: boolean
 }
 
 const PENDING_LIFETIME = '30 minutes'
@@ -454,7 +456,9 @@ export default class ProductSetupService {
       form.invoiceTemplates.themes.entries.map((entry) => [entry.value, entry.label])
     )
     wanted.push(
-      ...form.invoiceTemplates.rows.map(planned('invoice_template', input.invoiceTemplates, themes))
+      ...form.invoiceTemplates.rows
+        .map(planned('invoice_template', input.invoiceTemplates, themes))
+        .map((entry) => ({ ...entry, optional: true }))
     )
     const unknown = wanted.find(
       (entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue)
@@ -511,7 +515,7 @@ export default class ProductSetupService {
         saved++
       }
     })
-    const unmapped = wanted.filter((entry) => entry.xeroValue === null)
+    const unmapped = wanted.filter((entry) => entry.xeroValue === null && !entry.optional)
     await this.logs.write({
       productId: product.id,
       event: 'mappings.saved',
@@ -580,6 +584,7 @@ function plannedTracking(
       row: { autotaskValue: dimension.dimension, autotaskLabel: dimension.label },
       xeroValue: dimension.chosen,
       labels: categoryLabels,
+      optional: true,
     })
     const options = new Map(
       (dimension.chosen ? (categories.get(dimension.chosen) ?? []) : []).map((name) => [name, name])
@@ -594,6 +599,7 @@ function plannedTracking(
         },
         xeroValue: dimension.chosen ? answers?.[row.key] || null : null,
         labels: options,
+        optional: !dimension.chosen,
       })
     }
   }
