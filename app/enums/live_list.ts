@@ -10,6 +10,9 @@ export const liveListKinds = {
   autotask_departments: { source: 'autotask', label: 'Autotask departments' },
   autotask_lines_of_business: { source: 'autotask', label: 'Autotask lines of business' },
   autotask_invoice_templates: { source: 'autotask', label: 'Autotask invoice templates' },
+  autotask_tax_regions: { source: 'autotask', label: 'Autotask tax regions' },
+  autotask_billing_codes: { source: 'autotask', label: 'Autotask billing codes' },
+  xero_items: { source: 'xero', label: 'Xero items' },
 } as const
 
 export type LiveListKind = keyof typeof liveListKinds
@@ -27,4 +30,6 @@ export interface LiveListEntry {
    * code ids, a line of business' organizational-level association ids.
    */
   members?: string[]
+  /** what the mappings page preselects by: a name, an account type, a rate in percent, a GL number */
+  facts?: Record<string, string>
 }

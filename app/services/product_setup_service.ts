@@ -7,8 +7,7 @@ import { xeroConnectionOf } from '#sync/product_connections'
 import Mapping from '#models/mapping'
 import { DEFAULT_MAPPING_VALUE, type MappingKind } from '#enums/sync'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
-import { AutotaskError } from '#integrations/autotask/errors'
-import type { Tax, ZoneInformation } from '#integrations/autotask/types'
+import type { ZoneInformation } from '#integrations/autotask/types'
 import { XeroGateway, type XeroAccount, type XeroTaxRate } from '#integrations/xero/xero_gateway'
 import {
   XeroOAuth,
@@ -25,6 +24,7 @@ import {
 import SyncLogService from '#services/sync_log_service'
 import { changesOf } from '#services/audit_service'
 import LiveListService, { type LiveListView } from '#services/live_list_service'
+import type { LiveListKind } from '#enums/live_list'
 import type { ProductSettings } from '#models/product'
 import {
   dimensionLabels,
@@ -101,6 +101,16 @@ export const TRACKING_LISTS = [
   'autotask_invoice_templates',
 ] as const
 
+/** Every list the mappings page chooses from, cached per product (age and Refresh shown beside each). */
+export const MAPPING_LISTS = [
+  'autotask_tax_regions',
+  'autotask_billing_codes',
+  'xero_tax_rates',
+  'xero_accounts',
+  'xero_items',
+  ...TRACKING_LISTS,
+] as const satisfies readonly LiveListKind[]
+
 const dimensionLists = {
   territory: 'autotask_territories',
   department: 'autotask_departments',
@@ -108,6 +118,8 @@ const dimensionLists = {
 } as const satisfies Record<TrackingDimension, (typeof TRACKING_LISTS)[number]>
 
 export interface MappingForm {
+  /** the lists the page chose from, each with its age and any problem fetching it */
+  lists: Record<(typeof MAPPING_LISTS)[number], LiveListView>
   /** line tracking: each dimension's category and options, and what an unmapped value does */
   tracking: {
     categories: LiveListView
@@ -283,12 +295,11 @@ export default class ProductSetupService {
     }
   }
 
-  /** Autotask tax regions and billing codes beside Xero tax rates and accounts, with a sensible choice preselected. */
+  /** Autotask tax regions and billing codes beside Xero tax rates and accounts (cached lists), with a sensible choice preselected. */
   async mappingForm(
     product: Product
   ): Promise<{ ok: true; form: MappingForm } | MappingFormFailure> {
-    const credentials = autotaskCredentialsOf(product)
-    if (!credentials) {
+    if (!autotaskCredentialsOf(product)) {
       return {
         ok: false,
         step: 'autotask',
@@ -302,44 +313,50 @@ export default class ProductSetupService {
         reason: 'Connect to Xero first: the mappings list its tax rates and accounts.',
       }
     }
-    const client = this.autotask.connect(credentials)
-    let loaded
-    try {
-      loaded = await Promise.all([client.taxRegions(), client.taxes(), client.billingCodes()])
-    } catch (error) {
-      if (!(error instanceof AutotaskError)) throw error
-      return { ok: false, step: 'autotask', reason: plainAutotaskReason(error.message) }
+    const lists = await this.liveLists.lists(product, MAPPING_LISTS)
+    // Never fetched and the service refused: nothing to map against yet.
+    const missing = MAPPING_LISTS.map((kind) => lists[kind]).find(
+      (list) => list.problem && list.entries.length === 0 && !list.fetchedAt
+    )
+    if (missing) {
+      return {
+        ok: false,
+        step: missing.source,
+        reason: `${missing.problem} Nothing was saved.`,
+      }
     }
-    let xeroLists
-    try {
-      xeroLists = await Promise.all([
-        this.xero.getTaxRates(xeroConnectionOf(product)),
-        this.xero.getAccounts(xeroConnectionOf(product)),
-        this.xero.getItems(xeroConnectionOf(product)),
-      ])
-    } catch (error) {
-      if (!(error instanceof XeroError)) throw error
-      return { ok: false, step: 'xero', reason: plainXeroReason(error) }
-    }
-    const [regions, taxes, codes] = loaded
-    const [rates, accounts, items] = xeroLists
     const stored = await Mapping.query().where('product_id', product.id)
     const storedValue = (kind: MappingKind, autotaskValue: string) =>
       stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)
         ?.xeroValue ?? null
 
-    const usableRates = rates.filter((rate) => rate.status === 'ACTIVE' && rate.canApplyToRevenue)
-    const usableAccounts = accounts
-      .filter((account) => account.status === 'ACTIVE' && account.code)
-      .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code!.localeCompare(b.code!))
+    // The cached entries, in the shapes the preselection matches on.
+    const usableRates: XeroTaxRate[] = lists.xero_tax_rates.entries
+      .filter((entry) => entry.facts?.revenue !== '0')
+      .map((entry) => ({
+        name: entry.facts?.name ?? entry.label,
+        taxType: entry.value,
+        rate: entry.facts?.rate ?? '-1',
+        status: 'ACTIVE',
+        canApplyToRevenue: true,
+        canApplyToExpenses: true,
+      }))
+    const usableAccounts: XeroAccount[] = lists.xero_accounts.entries
+      .map((entry) => ({
+        accountId: entry.value,
+        code: entry.value,
+        name: entry.facts?.name ?? entry.label,
+        type: entry.facts?.type ?? '',
+        taxType: null,
+        status: 'ACTIVE',
+      }))
+      .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code.localeCompare(b.code))
     const accountCodes = new Set(usableAccounts.map((account) => account.code!))
     const rateTypes = new Set(usableRates.map((rate) => rate.taxType))
-    const itemCodes = new Set(items.map((item) => item.code))
-    const activeCodes = codes.filter((code) => code.isActive)
+    const itemCodes = new Set(lists.xero_items.entries.map((item) => item.value))
+    const codes = lists.autotask_billing_codes.entries
     const keep = (value: string | null, allowed: Set<string>) =>
       value !== null && allowed.has(value) ? value : null
-
-    const lists = await this.liveLists.lists(product, TRACKING_LISTS)
     const rowsOf = (kind: MappingKind, list: LiveListView) =>
       list.entries.map((entry) => ({
         key: `id${entry.value}`,
@@ -351,6 +368,7 @@ export default class ProductSetupService {
     return {
       ok: true,
       form: {
+        lists,
         tracking: {
           categories: lists.xero_tracking_categories,
           dimensions: trackingDimensions.map((dimension) => ({
@@ -367,43 +385,36 @@ export default class ProductSetupService {
           templates: lists.autotask_invoice_templates,
           themes: lists.xero_branding_themes,
         },
-        taxRegions: regions
-          .filter((region) => region.isActive)
-          .map((region) => {
-            const rate = regionRate(taxes.filter((tax) => tax.taxRegionID === region.id))
-            return {
-              key: formKey(region.id),
-              autotaskValue: String(region.id),
-              autotaskLabel: `${region.name} (${rate.toString()}%)`,
-              selected:
-                keep(storedValue('tax_region', String(region.id)), rateTypes) ??
-                matchTaxRate(region.name, rate, usableRates),
-            }
-          }),
-        billingCodeItems: activeCodes.map((code) => ({
-          key: formKey(code.id),
-          autotaskValue: String(code.id),
-          autotaskLabel: code.name,
-          selected: keep(storedValue('billing_code_item', String(code.id)), itemCodes),
-        })),
-        itemOptions: items
-          .filter((item) => item.code)
-          .sort((a, b) => a.code.localeCompare(b.code))
-          .map((item) => ({ value: item.code, label: `${item.code} · ${item.name}` })),
-        billingCodes: activeCodes.map((code) => ({
-          key: formKey(code.id),
-          autotaskValue: String(code.id),
-          autotaskLabel: code.externalNumber
-            ? `${code.name} (GL ${code.externalNumber})`
-            : code.name,
+        taxRegions: lists.autotask_tax_regions.entries.map((region) => ({
+          key: `id${region.value}`,
+          autotaskValue: region.value,
+          autotaskLabel: region.label,
           selected:
-            keep(storedValue('billing_code', String(code.id)), accountCodes) ??
-            matchAccount(code.name, code.externalNumber, usableAccounts),
+            keep(storedValue('tax_region', region.value), rateTypes) ??
+            matchTaxRate(
+              region.facts?.name ?? region.label,
+              new Decimal(region.facts?.rate ?? -1),
+              usableRates
+            ),
         })),
-        taxRateOptions: usableRates.map((rate) => ({
-          value: rate.taxType,
-          label: `${rate.name} (${new Decimal(rate.rate).toString()}%)`,
+        billingCodeItems: codes.map((code) => ({
+          key: `id${code.value}`,
+          autotaskValue: code.value,
+          autotaskLabel: code.facts?.name ?? code.label,
+          selected: keep(storedValue('billing_code_item', code.value), itemCodes),
         })),
+        itemOptions: lists.xero_items.entries.map(({ value, label }) => ({ value, label })),
+        billingCodes: codes.map((code) => ({
+          key: `id${code.value}`,
+          autotaskValue: code.value,
+          autotaskLabel: code.label,
+          selected:
+            keep(storedValue('billing_code', code.value), accountCodes) ??
+            matchAccount(code.facts?.name ?? code.label, code.facts?.gl ?? null, usableAccounts),
+        })),
+        taxRateOptions: lists.xero_tax_rates.entries
+          .filter((entry) => rateTypes.has(entry.value))
+          .map(({ value, label }) => ({ value, label })),
         accountOptions: usableAccounts.map((account) => ({
           value: account.code!,
           label: `${account.code} · ${account.name}`,
@@ -606,11 +617,6 @@ function plannedTracking(
   return { ok: true, wanted }
 }
 
-/** The form key of an Autotask id (see MappingRow.key). */
-function formKey(id: number) {
-  return `id${id}`
-}
-
 /** The client's words, minus "it will be tried again": in the wizard a person retries. */
 function plainAutotaskReason(reason: string) {
   return `${reason.replace(/[;,]?\s*it will be tried again( later)?\./i, '.')} Nothing was saved.`
@@ -641,18 +647,6 @@ function plainXeroReason(error: unknown): string {
   }
   if (error instanceof XeroError) return `${error.message} Nothing was saved.`
   throw error
-}
-
-/** A region's total rate in percent; a compounded tax applies on top of the ones before it. */
-function regionRate(taxes: Tax[]): Decimal {
-  let total = new Decimal(0)
-  for (const tax of taxes) {
-    const rate = new Decimal(tax.taxRate ?? 0)
-    total = tax.isCompounded
-      ? total.plus(rate).plus(total.times(rate).dividedBy(100))
-      : total.plus(rate)
-  }
-  return total
 }
 
 function words(text: string) {

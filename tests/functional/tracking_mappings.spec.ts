@@ -6,6 +6,7 @@ import Mapping from '#models/mapping'
 import Product from '#models/product'
 import LiveList from '#models/live_list'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import { randomUUID } from 'node:crypto'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -74,6 +75,39 @@ test.group('Mappings: tracking categories and invoice templates', (group) => {
     )
     // The archived option is not offered.
     assert.notInclude(chosen.text(), 'value="Overseas"')
+  })
+
+  test('every list of the page is cached: an item added in Xero shows only after Refresh, which comes back to the page', async ({
+    client,
+    assert,
+  }) => {
+    const user = await owner()
+    const first = await client.get(`/products/${world.product.id}/setup/mappings`).loginAs(user)
+    first.assertTextIncludes('data-testid="list-age-autotask_billing_codes"')
+    first.assertTextIncludes('data-testid="list-age-xero_tax_rates"')
+    // Preselection works from the cached lists: Remote Support (GL 200) → account 200.
+    assert.match(
+      first.text(),
+      /name="billingCodes\[id29682801\]">[\s\S]*?<option value="200" selected>/
+    )
+    const items = world.xero.state.organisation(NZ)!.items
+    items.push({ ...items[0], ItemID: randomUUID(), Code: 'BACKUP-1TB', Name: 'Cloud backup 1 TB' })
+    const cached = await client.get(`/products/${world.product.id}/setup/mappings`).loginAs(user)
+    assert.notInclude(cached.text(), 'BACKUP-1TB')
+
+    const refresh = await client
+      .post(`/products/${world.product.id}/settings/lists/xero_items/refresh`)
+      .qs({ back: 'mappings' })
+      .withCsrfToken()
+      .loginAs(user)
+      .redirects(0)
+    refresh.assertStatus(302)
+    refresh.assertHeader('location', `/products/${world.product.id}/setup/mappings`)
+    const fresh = await client.get(`/products/${world.product.id}/setup/mappings`).loginAs(user)
+    assert.match(
+      fresh.text(),
+      /name="billingCodeItems\[id29682801\]">[\s\S]*?<option value="BACKUP-1TB"\s*>BACKUP-1TB · Cloud backup 1 TB</
+    )
   })
 
   test('tracking and template choices are saved with the setting; an untracked dimension loses its options', async ({
