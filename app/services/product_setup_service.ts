@@ -400,7 +400,7 @@ export default class ProductSetupService {
         billingCodeItems: codes.map((code) => ({
           key: `id${code.value}`,
           autotaskValue: code.value,
-          autotaskLabel: code.facts?.name ?? code.label,
+          autotaskLabel: code.label,
           selected: keep(storedValue('billing_code_item', code.value), itemCodes),
         })),
         itemOptions: lists.xero_items.entries.map(({ value, label }) => ({ value, label })),

@@ -84,3 +84,51 @@ test.group('Mappings: tracking chosen from lists, in a browser', (group) => {
     )
   }).timeout(120_000)
 })
+
+test.group('Mappings: the billing-code search, in a browser', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld()
+    return () => world.close()
+  })
+
+  test('typing narrows the billing codes without losing focus; rows left out keep their choice when saved', async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    await browserContext.loginAs(owner)
+    const page = await visit(`/products/${world.product.id}/setup/mappings`)
+    // Hardware (GL 300) → 260, chosen before searching.
+    await page.locator('select[name="billingCodes[id29682804]"]').selectOption('260')
+
+    const search = page.getByLabel('Find a billing code')
+    await search.focus()
+    await page.keyboard.type('support')
+    await page.assertTextContains('#billingCodeSearch-count', '2 of 8 billing codes shown.')
+    assert.equal(
+      await page.evaluate(() => (globalThis as any).document.activeElement?.id),
+      'billingCodeSearch'
+    )
+    assert.lengthOf(await page.locator('[data-testid="billingCodes-table"] tbody tr').all(), 2)
+    // Keyboard: focus the first match's select and pick an account by typing.
+    const remote = page.locator('select[name="billingCodes[id29682801]"]')
+    await remote.focus()
+    await page.keyboard.type('400')
+    assert.equal(await remote.inputValue(), '400')
+
+    await page.getByTestId('save-mappings').click()
+    await page.waitForURL((url) => url.pathname === '/')
+    const rows = await Mapping.query()
+      .where('product_id', world.product.id)
+      .where('kind', 'billing_code')
+      .whereIn('autotask_value', ['29682801', '29682804'])
+      .orderBy('autotask_value')
+    assert.deepEqual(
+      rows.map((row) => row.xeroValue),
+      ['400', '260']
+    )
+  }).timeout(120_000)
+})
