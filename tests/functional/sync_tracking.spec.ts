@@ -9,6 +9,7 @@ import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 import type { MappingKind } from '#enums/sync'
 import UnmappedValueService from '#services/unmapped_value_service'
 import app from '@adonisjs/core/services/app'
+import { UserFactory } from '#database/factories/user_factory'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -130,6 +131,7 @@ test.group('Line tracking and the branding theme per invoice template', (group) 
 
   test('with "fault", an invoice with an unmapped territory faults with the reason and the fix, and nothing of it reaches Xero', async ({
     assert,
+    client,
   }) => {
     await merge(world, { trackingUnmapped: 'fault' })
     await map(world, 'tracking_category', 'territory', 'Region')
@@ -172,6 +174,13 @@ test.group('Line tracking and the branding theme per invoice template', (group) 
         (territory) => ({ 2: 'South Island', 3: 'Pacific' })[territory as 2 | 3]
       )
     )
+    const owner = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const page = await client.get(`/products/${world.product.id}/setup/mappings`).loginAs(owner)
+    const row =
+      /<tr data-testid="unmapped-territory-2">([\s\S]*?)<\/tr>/.exec(page.text())?.[1] ?? ''
+    assert.include(row, 'South Island')
+    assert.include(row, 'Territory (tracking)')
+    assert.include(row, 'href="#tracking-territory"')
     // Every faulted invoice in those territories counts, whatever faulted it first.
     const heldBack = (await records(world, 'fault')).filter(({ territory }) => territory !== 1)
     assert.equal(
