@@ -82,7 +82,7 @@ export interface MappingRow {
 }
 
 /** One tracked dimension on the mappings page: its category and its values' options. */
-export interface TrackingDimensionForm {
+interface TrackingDimensionForm {
   dimension: TrackingDimension
   label: string
   /** the Xero tracking category chosen for it (null: not tracked) */
@@ -92,7 +92,7 @@ export interface TrackingDimensionForm {
 }
 
 /** The lists the tracking and template mappings are chosen from (cached, with age and Refresh). */
-export const TRACKING_LISTS = [
+const TRACKING_LISTS = [
   'xero_tracking_categories',
   'xero_branding_themes',
   'autotask_territories',
@@ -102,7 +102,7 @@ export const TRACKING_LISTS = [
 ] as const
 
 /** Every list the mappings page chooses from, cached per product (age and Refresh shown beside each). */
-export const MAPPING_LISTS = [
+const MAPPING_LISTS = [
   'autotask_tax_regions',
   'autotask_billing_codes',
   'xero_tax_rates',

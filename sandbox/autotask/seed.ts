@@ -105,17 +105,17 @@ export const seedTerritories: Array<[number, string]> = [
   [2, 'South Island'],
   [3, 'Pacific'],
 ]
-export const seedDepartments: Array<[number, string]> = [
+const seedDepartments: Array<[number, string]> = [
   [1, 'Service Desk'],
   [2, 'Managed Services'],
   [3, 'Procurement'],
 ]
-export const seedLinesOfBusiness: Array<[number, string]> = [
+const seedLinesOfBusiness: Array<[number, string]> = [
   [1, 'Professional Services'],
   [2, 'Recurring Services'],
   [3, 'Hardware and Licensing'],
 ]
-export const seedInvoiceTemplates: Array<[number, string]> = [
+const seedInvoiceTemplates: Array<[number, string]> = [
   [102, 'Standard invoice'],
   [103, 'Detailed invoice'],
 ]
