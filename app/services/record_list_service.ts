@@ -1,4 +1,5 @@
 import db from '@adonisjs/lucid/services/db'
+import { likePattern } from '#sync/text'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import { Decimal } from 'decimal.js'
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
@@ -217,8 +218,7 @@ export default class RecordListService {
     const term = q?.trim()
     if (!term) return null
     const spec = recordKinds[kind]
-    // '!' escapes LIKE wildcards the same way on SQLite and MySQL.
-    const prefix = `${term.replace(/[!%_]/g, (char) => `!${char}`)}%`
+    const prefix = likePattern(term, 'start')
     const parties = await this.partiesMatching(kind, product, term)
     return (group) => {
       group

@@ -24,6 +24,7 @@ import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
+import { XeroTransientError } from '#integrations/xero/errors'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { loadTrackingContext } from '#sync/line_tracking'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
@@ -223,7 +224,7 @@ export default class SyncRunner {
 
   private async failed(product: Product, run: SyncRun, failure: unknown, error: string) {
     if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
-    if (!isConnectionError(failure) && !(failure instanceof AutotaskError))
+    if (!isExpectedFailure(failure))
       logger.error({ err: failure, productId: product.id }, 'sync run failed')
     await this.logs.write({
       productId: product.id,
@@ -329,6 +330,18 @@ export default class SyncRunner {
       await product.save()
     }
   }
+}
+
+/**
+ * A run stopped by news a person can act on (a connection to reconnect, Autotask or Xero out of
+ * reach) is said in the run's log line; only the unexpected gets a stack trace in the server log.
+ */
+function isExpectedFailure(failure: unknown) {
+  return (
+    isConnectionError(failure) ||
+    failure instanceof AutotaskError ||
+    (failure instanceof XeroTransientError && failure.reason === 'network')
+  )
 }
 
 /** Like Promise.all, but waits for every promise to settle before rejecting with the first error. */

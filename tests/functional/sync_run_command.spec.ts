@@ -51,6 +51,24 @@ test.group('node ace sync:run as a process', (group) => {
     assert.equal(next.run!.state, 'succeeded', next.run!.error ?? '')
   }).timeout(60_000)
 
+  test('Xero out of reach: the run stops with the reason and no stack trace, exit code 1', async ({
+    assert,
+  }) => {
+    // Port 9 (discard) has nothing listening on loopback: the connection is refused at once.
+    const unreachable = 'http://127.0.0.1:9'
+    const worker = syncRunProcess(world, {
+      XERO_API_URL: `${unreachable}/api.xro/2.0/`,
+      XERO_TOKEN_URL: `${unreachable}/connect/token`,
+    })
+    const code = await exitWithin(worker.child, 60_000)
+    const output = worker.output()
+
+    assert.equal(code, 1, `exit code; output:\n${output}`)
+    assert.match(output, /Xero could not be reached: connect ECONNREFUSED/)
+    // An outage is expected news, not a bug: no stack trace under the message.
+    assert.notMatch(output, /^\s+at .+:\d+:\d+\)?$/m, output)
+  }).timeout(90_000)
+
   test('SIGTERM in the middle of a run: the process stops within seconds and says why; a later run loses nothing', async ({
     assert,
   }) => {
