@@ -84,7 +84,7 @@ export const defaultProductSettings: ProductSettings = {
   trackingUnmapped: 'untracked',
   paymentsToAutotask: true,
   voidsToXero: true,
-  creditNotes: false,
+  creditNotes: true,
   creditNoteAllocation: 'none',
   currency: null,
 }

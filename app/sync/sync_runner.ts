@@ -5,7 +5,7 @@ import { Decimal } from 'decimal.js'
 import { hostname } from 'node:os'
 import Product from '#models/product'
 import Mapping from '#models/mapping'
-import SyncRun, { type SyncRunStats } from '#models/sync_run'
+import SyncRun, { syncedText, type SyncRunStats } from '#models/sync_run'
 import type { SyncRunTrigger } from '#enums/sync'
 import SyncLogService from '#services/sync_log_service'
 import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
@@ -41,6 +41,7 @@ const emptyStats = (): SyncRunStats => ({
   invoicesSkipped: 0,
   purchaseOrdersSynced: 0,
   purchaseOrdersFaulted: 0,
+  creditNotesSynced: 0,
 })
 
 /** This process's name in leases and runs: host and pid, so a person can tell workers apart. */
@@ -148,7 +149,7 @@ export default class SyncRunner {
       productId: product.id,
       syncRunId: run.id,
       event: 'run.finished',
-      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped; purchase orders ${stats.purchaseOrdersSynced} synced, ${stats.purchaseOrdersFaulted} faulted`,
+      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${syncedText(stats)}, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped; purchase orders ${stats.purchaseOrdersSynced} synced, ${stats.purchaseOrdersFaulted} faulted`,
       actor: 'engine',
     })
     onProgress({ phase: 'done', stats })
@@ -192,17 +193,12 @@ export default class SyncRunner {
     context.progress('push')
     // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
     // Negative invoices first, as Xero credit notes (when the product turns them on).
-    const credited = await this.creditNotes.runInSync(
-      product,
-      context.run.id,
-      context.xero,
-      context.mapping,
-      context.worker
-    )
+    const credited = await this.creditNotes.runInSync(context, found.downloaded)
+    stats.creditNotesSynced = credited.synced
     const pushed = await this.push.run(context, found.downloaded, syncConfig.xeroInFlight)
     stats.invoicesSynced = pushed.synced + credited.synced
     stats.invoicesFaulted = pushed.faulted + credited.faulted
-    stats.invoicesSkipped += pushed.skipped
+    stats.invoicesSkipped += pushed.skipped + credited.skipped
 
     const account = await product.related('account').query().firstOrFail()
     if (account.features.purchaseOrders && (await this.purchaseOrders.due(product))) {
