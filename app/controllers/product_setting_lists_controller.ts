@@ -45,9 +45,11 @@ export default class ProductSettingListsController {
       'notice',
       view.problem ?? `${view.label} refreshed: ${view.entries.length} in the list.`
     )
-    return ctx.response.redirect(
-      router.makeUrl('product_settings.edit', { product_id: product.id })
-    )
+    const back =
+      ctx.request.input('back') === 'mappings'
+        ? 'product_setup.mappings.edit'
+        : 'product_settings.edit'
+    return ctx.response.redirect(router.makeUrl(back, { product_id: product.id }))
   }
 
   /** Companies whose name (or id) holds every word typed. */

@@ -6,6 +6,14 @@ export const liveListKinds = {
   xero_currencies: { source: 'xero', label: 'Xero currencies' },
   autotask_po_statuses: { source: 'autotask', label: 'Autotask purchase-order statuses' },
   autotask_companies: { source: 'autotask', label: 'Autotask companies' },
+  xero_tracking_categories: { source: 'xero', label: 'Xero tracking categories' },
+  autotask_territories: { source: 'autotask', label: 'Autotask territories' },
+  autotask_departments: { source: 'autotask', label: 'Autotask departments' },
+  autotask_lines_of_business: { source: 'autotask', label: 'Autotask lines of business' },
+  autotask_invoice_templates: { source: 'autotask', label: 'Autotask invoice templates' },
+  autotask_tax_regions: { source: 'autotask', label: 'Autotask tax regions' },
+  autotask_billing_codes: { source: 'autotask', label: 'Autotask billing codes' },
+  xero_items: { source: 'xero', label: 'Xero items' },
 } as const
 
 export type LiveListKind = keyof typeof liveListKinds
@@ -18,4 +26,11 @@ export function isLiveListKind(value: string): value is LiveListKind {
 export interface LiveListEntry {
   value: string
   label: string
+  /**
+   * What belongs to the value: a tracking category's active option names, a department's billing
+   * code ids, a line of business' organizational-level association ids.
+   */
+  members?: string[]
+  /** what the mappings page preselects by: a name, an account type, a rate in percent, a GL number */
+  facts?: Record<string, string>
 }

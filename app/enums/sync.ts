@@ -14,8 +14,21 @@ export type LogLevel = (typeof logLevels)[number]
 export const linkKinds = ['company_contact', 'invoice', 'purchase_order'] as const
 export type LinkKind = (typeof linkKinds)[number]
 
-/** What an Autotask value is mapped to in Xero. */
-export const mappingKinds = ['tax_region', 'billing_code', 'billing_code_item'] as const
+/**
+ * What an Autotask value is mapped to in Xero. `tracking_category`: a dimension (see trackingDimensions)
+ * → a Xero tracking category name; `territory`, `department`, `line_of_business`: an Autotask id → an
+ * option name of that category; `invoice_template`: an Autotask invoice template → a Xero branding theme.
+ */
+export const mappingKinds = [
+  'tax_region',
+  'billing_code',
+  'billing_code_item',
+  'tracking_category',
+  'territory',
+  'department',
+  'line_of_business',
+  'invoice_template',
+] as const
 export type MappingKind = (typeof mappingKinds)[number]
 
 /** `autotask_value` of the mapping used when no specific one exists (e.g. the default account). */

@@ -18,6 +18,8 @@ export interface StoredInvoiceLine {
   extendedPrice: string
   taxDollars: string
   billingCodeId: number | null
+  /** BillingItem.organizationalLevelAssociationID: its line of business (absent on lines stored before line tracking) */
+  organizationalLevelAssociationId?: number | null
 }
 
 /** part paid in Xero; paid in full and written to Autotask; paid in full but not yet written to Autotask */
@@ -74,6 +76,14 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
 
   @column()
   declare purchaseOrderNumber: string | null
+
+  /** Company.territoryID when discovered: a line-tracking dimension */
+  @column()
+  declare autotaskTerritoryId: number | null
+
+  /** Invoice.invoiceEditorTemplateID: may choose the Xero branding theme */
+  @column()
+  declare autotaskInvoiceTemplateId: number | null
 
   @column()
   declare xeroInvoiceId: string | null

@@ -48,6 +48,8 @@ export interface ProductSettings {
   uncodedAccountCode: string | null
   /** the Xero branding theme of every invoice (null: Xero's default theme) */
   brandingThemeId: string | null
+  /** a line whose tracked Autotask value has no Xero option: sent untracked, or the invoice faults */
+  trackingUnmapped: 'untracked' | 'fault'
   /** a negative Autotask invoice becomes a Xero credit note (off: it faults, to be entered by hand) */
   creditNotes: boolean
   /** a credit note is left unallocated, or allocated to the contact's oldest open invoice in its currency */
@@ -86,6 +88,7 @@ export const defaultProductSettings: ProductSettings = {
   },
   uncodedAccountCode: null,
   brandingThemeId: null,
+  trackingUnmapped: 'untracked',
   paymentsToAutotask: true,
   voidsToXero: true,
   creditNotes: true,

@@ -6,6 +6,7 @@ import LiveList from '#models/live_list'
 import { liveListKinds, type LiveListEntry, type LiveListKind } from '#enums/live_list'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
 import { AutotaskError } from '#integrations/autotask/errors'
+import type { Tax } from '#integrations/autotask/types'
 import { XeroGateway } from '#integrations/xero/xero_gateway'
 import { XeroError } from '#integrations/xero/errors'
 import { xeroConnectionOf } from '#sync/product_connections'
@@ -126,7 +127,29 @@ export default class LiveListService {
             (account) => account.status === 'ACTIVE' && account.code && account.type !== 'BANK'
           )
           .sort((a, b) => a.code!.localeCompare(b.code!, 'en', { numeric: true }))
-          .map((account) => ({ value: account.code!, label: `${account.code} · ${account.name}` }))
+          .map((account) => ({
+            value: account.code!,
+            label: `${account.code} · ${account.name}`,
+            facts: { name: account.name, type: account.type },
+          }))
+      }
+      if (kind === 'xero_tracking_categories') {
+        // Archived categories and options cannot take new lines (xero_accounting.yaml, TrackingCategory.Status).
+        return (await this.xero.getTrackingCategories(connection))
+          .filter((category) => category.status === 'ACTIVE')
+          .map((category) => ({
+            value: category.name,
+            label: category.name,
+            members: category.options
+              .filter((option) => option.status === 'ACTIVE')
+              .map((option) => option.name),
+          }))
+      }
+      if (kind === 'xero_items') {
+        return (await this.xero.getItems(connection))
+          .filter((item) => item.code)
+          .sort((a, b) => a.code.localeCompare(b.code))
+          .map((item) => ({ value: item.code, label: `${item.code} · ${item.name}` }))
       }
       if (kind === 'xero_branding_themes') {
         return (await this.xero.getBrandingThemes(connection))
@@ -148,6 +171,7 @@ export default class LiveListService {
         .map((rate) => ({
           value: rate.taxType,
           label: `${rate.name} (${new Decimal(rate.rate).toString()}%)`,
+          facts: { name: rate.name, rate: rate.rate, revenue: rate.canApplyToRevenue ? '1' : '0' },
         }))
     }
     const credentials = autotaskCredentialsOf(product)
@@ -162,6 +186,50 @@ export default class LiveListService {
         .sort((a, b) => a.sortOrder - b.sortOrder)
         .map((value) => ({ value: String(value.value), label: value.label }))
     }
+    if (kind === 'autotask_tax_regions') {
+      const [regions, taxes] = await Promise.all([client.taxRegions(), client.taxes()])
+      return regions
+        .filter((region) => region.isActive)
+        .map((region) => {
+          const rate = regionRate(taxes.filter((tax) => tax.taxRegionID === region.id)).toString()
+          return {
+            value: String(region.id),
+            label: `${region.name} (${rate}%)`,
+            facts: { name: region.name, rate },
+          }
+        })
+    }
+    if (kind === 'autotask_billing_codes') {
+      return (await client.billingCodes())
+        .filter((code) => code.isActive)
+        .map((code) => ({
+          value: String(code.id),
+          label: code.externalNumber ? `${code.name} (GL ${code.externalNumber})` : code.name,
+          facts: { name: code.name, ...(code.externalNumber ? { gl: code.externalNumber } : {}) },
+        }))
+    }
+    if (kind === 'autotask_invoice_templates') {
+      return (await client.invoiceTemplates())
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((template) => ({ value: String(template.id), label: template.name }))
+    }
+    if (
+      kind === 'autotask_territories' ||
+      kind === 'autotask_departments' ||
+      kind === 'autotask_lines_of_business'
+    ) {
+      const values =
+        kind === 'autotask_territories'
+          ? await client.territories()
+          : kind === 'autotask_departments'
+            ? await client.departments()
+            : await client.linesOfBusiness()
+      return values.map((value) => ({
+        value: String(value.id),
+        label: value.isActive ? value.name : `${value.name} (inactive)`,
+        ...(value.members.length ? { members: value.members.map(String) } : {}),
+      }))
+    }
     return (await client.companyNames())
       .sort((a, b) => a.companyName.localeCompare(b.companyName) || a.id - b.id)
       .map((company) => ({
@@ -175,6 +243,18 @@ class NotConnected extends Error {
   constructor(readonly service: 'Xero' | 'Autotask') {
     super(`Connect ${service} first: this list comes from ${service}.`)
   }
+}
+
+/** A region's total rate in percent; a compounded tax applies on top of the ones before it. */
+function regionRate(taxes: Tax[]): Decimal {
+  let total = new Decimal(0)
+  for (const tax of taxes) {
+    const rate = new Decimal(tax.taxRate ?? 0)
+    total = tax.isCompounded
+      ? total.plus(rate).plus(total.times(rate).dividedBy(100))
+      : total.plus(rate)
+  }
+  return total
 }
 
 function viewOf(kind: LiveListKind, row: LiveList): LiveListView {

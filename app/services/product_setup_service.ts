@@ -7,8 +7,7 @@ import { xeroConnectionOf } from '#sync/product_connections'
 import Mapping from '#models/mapping'
 import { DEFAULT_MAPPING_VALUE, type MappingKind } from '#enums/sync'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
-import { AutotaskError } from '#integrations/autotask/errors'
-import type { Tax, ZoneInformation } from '#integrations/autotask/types'
+import type { ZoneInformation } from '#integrations/autotask/types'
 import { XeroGateway, type XeroAccount, type XeroTaxRate } from '#integrations/xero/xero_gateway'
 import {
   XeroOAuth,
@@ -24,6 +23,15 @@ import {
 } from '#integrations/xero/errors'
 import SyncLogService from '#services/sync_log_service'
 import { changesOf } from '#services/audit_service'
+import LiveListService, { type LiveListView } from '#services/live_list_service'
+import type { LiveListKind } from '#enums/live_list'
+import type { ProductSettings } from '#models/product'
+import {
+  dimensionLabels,
+  MAX_TRACKING_CATEGORIES,
+  trackingDimensions,
+  type TrackingDimension,
+} from '#sync/line_tracking'
 
 export type SetupFailure = { ok: false; reason: string }
 
@@ -73,7 +81,53 @@ export interface MappingRow {
   selected: string | null
 }
 
+/** One tracked dimension on the mappings page: its category and its values' options. */
+interface TrackingDimensionForm {
+  dimension: TrackingDimension
+  label: string
+  /** the Xero tracking category chosen for it (null: not tracked) */
+  category: string | null
+  rows: MappingRow[]
+  list: LiveListView
+}
+
+/** The lists the tracking and template mappings are chosen from (cached, with age and Refresh). */
+const TRACKING_LISTS = [
+  'xero_tracking_categories',
+  'xero_branding_themes',
+  'autotask_territories',
+  'autotask_departments',
+  'autotask_lines_of_business',
+  'autotask_invoice_templates',
+] as const
+
+/** Every list the mappings page chooses from, cached per product (age and Refresh shown beside each). */
+const MAPPING_LISTS = [
+  'autotask_tax_regions',
+  'autotask_billing_codes',
+  'xero_tax_rates',
+  'xero_accounts',
+  'xero_items',
+  ...TRACKING_LISTS,
+] as const satisfies readonly LiveListKind[]
+
+const dimensionLists = {
+  territory: 'autotask_territories',
+  department: 'autotask_departments',
+  line_of_business: 'autotask_lines_of_business',
+} as const satisfies Record<TrackingDimension, (typeof TRACKING_LISTS)[number]>
+
 export interface MappingForm {
+  /** the lists the page chose from, each with its age and any problem fetching it */
+  lists: Record<(typeof MAPPING_LISTS)[number], LiveListView>
+  /** line tracking: each dimension's category and options, and what an unmapped value does */
+  tracking: {
+    categories: LiveListView
+    dimensions: TrackingDimensionForm[]
+    unmapped: ProductSettings['trackingUnmapped']
+  }
+  /** Autotask invoice templates → Xero branding themes (optional) */
+  invoiceTemplates: { rows: MappingRow[]; templates: LiveListView; themes: LiveListView }
   taxRegions: MappingRow[]
   billingCodes: MappingRow[]
   /** the same billing codes, each with the Xero item it is mapped to (optional) */
@@ -85,6 +139,10 @@ export interface MappingForm {
 }
 
 export interface MappingInput {
+  trackingCategories?: Partial<Record<TrackingDimension, string | undefined>>
+  trackingOptions?: Partial<Record<TrackingDimension, Record<string, string | undefined>>>
+  trackingUnmapped?: ProductSettings['trackingUnmapped']
+  invoiceTemplates?: Record<string, string | undefined>
   taxRegions?: Record<string, string | undefined>
   billingCodes?: Record<string, string | undefined>
   billingCodeItems?: Record<string, string | undefined>
@@ -99,6 +157,8 @@ interface PlannedMapping {
   row: Pick<MappingRow, 'autotaskValue' | 'autotaskLabel'>
   xeroValue: string | null
   labels: Map<string, string>
+  /** left out of the log's "not mapped" list: an optional choice left blank */
+  optional?: boolean
 }
 
 const PENDING_LIFETIME = '30 minutes'
@@ -112,7 +172,8 @@ export default class ProductSetupService {
     protected oauth: XeroOAuth,
     protected xeroTokens: XeroTokenStore,
     protected xero: XeroGateway,
-    protected logs: SyncLogService
+    protected logs: SyncLogService,
+    protected liveLists: LiveListService
   ) {}
 
   /** Looks the zone up and runs a test query; stores the credentials only when both work. */
@@ -234,12 +295,11 @@ export default class ProductSetupService {
     }
   }
 
-  /** Autotask tax regions and billing codes beside Xero tax rates and accounts, with a sensible choice preselected. */
+  /** Autotask tax regions and billing codes beside Xero tax rates and accounts (cached lists), with a sensible choice preselected. */
   async mappingForm(
     product: Product
   ): Promise<{ ok: true; form: MappingForm } | MappingFormFailure> {
-    const credentials = autotaskCredentialsOf(product)
-    if (!credentials) {
+    if (!autotaskCredentialsOf(product)) {
       return {
         ok: false,
         step: 'autotask',
@@ -253,85 +313,108 @@ export default class ProductSetupService {
         reason: 'Connect to Xero first: the mappings list its tax rates and accounts.',
       }
     }
-    const client = this.autotask.connect(credentials)
-    let loaded
-    try {
-      loaded = await Promise.all([client.taxRegions(), client.taxes(), client.billingCodes()])
-    } catch (error) {
-      if (!(error instanceof AutotaskError)) throw error
-      return { ok: false, step: 'autotask', reason: plainAutotaskReason(error.message) }
+    const lists = await this.liveLists.lists(product, MAPPING_LISTS)
+    // Never fetched and the service refused: nothing to map against yet.
+    const missing = MAPPING_LISTS.map((kind) => lists[kind]).find(
+      (list) => list.problem && list.entries.length === 0 && !list.fetchedAt
+    )
+    if (missing) {
+      return {
+        ok: false,
+        step: missing.source,
+        reason: `${missing.problem} Nothing was saved.`,
+      }
     }
-    let xeroLists
-    try {
-      xeroLists = await Promise.all([
-        this.xero.getTaxRates(xeroConnectionOf(product)),
-        this.xero.getAccounts(xeroConnectionOf(product)),
-        this.xero.getItems(xeroConnectionOf(product)),
-      ])
-    } catch (error) {
-      if (!(error instanceof XeroError)) throw error
-      return { ok: false, step: 'xero', reason: plainXeroReason(error) }
-    }
-    const [regions, taxes, codes] = loaded
-    const [rates, accounts, items] = xeroLists
-    const stored = await Mapping.query()
-      .where('product_id', product.id)
-      .whereIn('kind', ['tax_region', 'billing_code', 'billing_code_item'])
+    const stored = await Mapping.query().where('product_id', product.id)
     const storedValue = (kind: MappingKind, autotaskValue: string) =>
       stored.find((mapping) => mapping.kind === kind && mapping.autotaskValue === autotaskValue)
         ?.xeroValue ?? null
 
-    const usableRates = rates.filter((rate) => rate.status === 'ACTIVE' && rate.canApplyToRevenue)
-    const usableAccounts = accounts
-      .filter((account) => account.status === 'ACTIVE' && account.code)
-      .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code!.localeCompare(b.code!))
+    // The cached entries, in the shapes the preselection matches on.
+    const usableRates: XeroTaxRate[] = lists.xero_tax_rates.entries
+      .filter((entry) => entry.facts?.revenue !== '0')
+      .map((entry) => ({
+        name: entry.facts?.name ?? entry.label,
+        taxType: entry.value,
+        rate: entry.facts?.rate ?? '-1',
+        status: 'ACTIVE',
+        canApplyToRevenue: true,
+        canApplyToExpenses: true,
+      }))
+    const usableAccounts: XeroAccount[] = lists.xero_accounts.entries
+      .map((entry) => ({
+        accountId: entry.value,
+        code: entry.value,
+        name: entry.facts?.name ?? entry.label,
+        type: entry.facts?.type ?? '',
+        taxType: null,
+        status: 'ACTIVE',
+      }))
+      .sort((a, b) => revenueFirst(a) - revenueFirst(b) || a.code.localeCompare(b.code))
     const accountCodes = new Set(usableAccounts.map((account) => account.code!))
     const rateTypes = new Set(usableRates.map((rate) => rate.taxType))
-    const itemCodes = new Set(items.map((item) => item.code))
-    const activeCodes = codes.filter((code) => code.isActive)
+    const itemCodes = new Set(lists.xero_items.entries.map((item) => item.value))
+    const codes = lists.autotask_billing_codes.entries
     const keep = (value: string | null, allowed: Set<string>) =>
       value !== null && allowed.has(value) ? value : null
+    const rowsOf = (kind: MappingKind, list: LiveListView) =>
+      list.entries.map((entry) => ({
+        key: `id${entry.value}`,
+        autotaskValue: entry.value,
+        autotaskLabel: entry.label,
+        selected: storedValue(kind, entry.value),
+      }))
 
     return {
       ok: true,
       form: {
-        taxRegions: regions
-          .filter((region) => region.isActive)
-          .map((region) => {
-            const rate = regionRate(taxes.filter((tax) => tax.taxRegionID === region.id))
-            return {
-              key: formKey(region.id),
-              autotaskValue: String(region.id),
-              autotaskLabel: `${region.name} (${rate.toString()}%)`,
-              selected:
-                keep(storedValue('tax_region', String(region.id)), rateTypes) ??
-                matchTaxRate(region.name, rate, usableRates),
-            }
-          }),
-        billingCodeItems: activeCodes.map((code) => ({
-          key: formKey(code.id),
-          autotaskValue: String(code.id),
-          autotaskLabel: code.name,
-          selected: keep(storedValue('billing_code_item', String(code.id)), itemCodes),
-        })),
-        itemOptions: items
-          .filter((item) => item.code)
-          .sort((a, b) => a.code.localeCompare(b.code))
-          .map((item) => ({ value: item.code, label: `${item.code} · ${item.name}` })),
-        billingCodes: activeCodes.map((code) => ({
-          key: formKey(code.id),
-          autotaskValue: String(code.id),
-          autotaskLabel: code.externalNumber
-            ? `${code.name} (GL ${code.externalNumber})`
-            : code.name,
+        lists,
+        tracking: {
+          categories: lists.xero_tracking_categories,
+          dimensions: trackingDimensions.map((dimension) => ({
+            dimension,
+            label: dimensionLabels[dimension],
+            category: storedValue('tracking_category', dimension),
+            rows: rowsOf(dimension, lists[dimensionLists[dimension]]),
+            list: lists[dimensionLists[dimension]],
+          })),
+          unmapped: product.effectiveSettings.trackingUnmapped,
+        },
+        invoiceTemplates: {
+          rows: rowsOf('invoice_template', lists.autotask_invoice_templates),
+          templates: lists.autotask_invoice_templates,
+          themes: lists.xero_branding_themes,
+        },
+        taxRegions: lists.autotask_tax_regions.entries.map((region) => ({
+          key: `id${region.value}`,
+          autotaskValue: region.value,
+          autotaskLabel: region.label,
           selected:
-            keep(storedValue('billing_code', String(code.id)), accountCodes) ??
-            matchAccount(code.name, code.externalNumber, usableAccounts),
+            keep(storedValue('tax_region', region.value), rateTypes) ??
+            matchTaxRate(
+              region.facts?.name ?? region.label,
+              new Decimal(region.facts?.rate ?? -1),
+              usableRates
+            ),
         })),
-        taxRateOptions: usableRates.map((rate) => ({
-          value: rate.taxType,
-          label: `${rate.name} (${new Decimal(rate.rate).toString()}%)`,
+        billingCodeItems: codes.map((code) => ({
+          key: `id${code.value}`,
+          autotaskValue: code.value,
+          autotaskLabel: code.label,
+          selected: keep(storedValue('billing_code_item', code.value), itemCodes),
         })),
+        itemOptions: lists.xero_items.entries.map(({ value, label }) => ({ value, label })),
+        billingCodes: codes.map((code) => ({
+          key: `id${code.value}`,
+          autotaskValue: code.value,
+          autotaskLabel: code.label,
+          selected:
+            keep(storedValue('billing_code', code.value), accountCodes) ??
+            matchAccount(code.facts?.name ?? code.label, code.facts?.gl ?? null, usableAccounts),
+        })),
+        taxRateOptions: lists.xero_tax_rates.entries
+          .filter((entry) => rateTypes.has(entry.value))
+          .map(({ value, label }) => ({ value, label })),
         accountOptions: usableAccounts.map((account) => ({
           value: account.code!,
           label: `${account.code} · ${account.name}`,
@@ -377,6 +460,17 @@ export default class ProductSetupService {
         labels: accounts,
       },
     ]
+    const tracking = plannedTracking(form, input)
+    if (!tracking.ok) return tracking
+    wanted.push(...tracking.wanted)
+    const themes = new Map(
+      form.invoiceTemplates.themes.entries.map((entry) => [entry.value, entry.label])
+    )
+    wanted.push(
+      ...form.invoiceTemplates.rows
+        .map(planned('invoice_template', input.invoiceTemplates, themes))
+        .map((entry) => ({ ...entry, optional: true }))
+    )
     const unknown = wanted.find(
       (entry) => entry.xeroValue !== null && !entry.labels.has(entry.xeroValue)
     )
@@ -398,8 +492,17 @@ export default class ProductSetupService {
     const after = Object.fromEntries(
       wanted.map((entry) => [keyOf(entry.kind, entry.row.autotaskValue), entry.xeroValue])
     )
+    const unmappedBefore = product.effectiveSettings.trackingUnmapped
+    const unmappedAfter = input.trackingUnmapped ?? unmappedBefore
+    before['setting:trackingUnmapped'] = unmappedBefore
+    after['setting:trackingUnmapped'] = unmappedAfter
     let saved = 0
     await db.transaction(async (trx) => {
+      if (unmappedAfter !== unmappedBefore) {
+        product.useTransaction(trx)
+        product.settings = { ...(product.settings ?? {}), trackingUnmapped: unmappedAfter }
+        await product.save()
+      }
       for (const entry of wanted) {
         const key = {
           productId: product.id,
@@ -423,7 +526,7 @@ export default class ProductSetupService {
         saved++
       }
     })
-    const unmapped = wanted.filter((entry) => entry.xeroValue === null)
+    const unmapped = wanted.filter((entry) => entry.xeroValue === null && !entry.optional)
     await this.logs.write({
       productId: product.id,
       event: 'mappings.saved',
@@ -453,9 +556,65 @@ export default class ProductSetupService {
   }
 }
 
-/** The form key of an Autotask id (see MappingRow.key). */
-function formKey(id: number) {
-  return `id${id}`
+/**
+ * The tracking rows to write: a category per dimension (at most two, each a different one) and,
+ * for a tracked dimension, an option of its category per Autotask value; an untracked dimension's rows go.
+ */
+function plannedTracking(
+  form: MappingForm,
+  input: MappingInput
+): { ok: true; wanted: PlannedMapping[] } | SetupFailure {
+  const categories = new Map(
+    form.tracking.categories.entries.map((entry) => [entry.value, entry.members ?? []])
+  )
+  const chosen = form.tracking.dimensions.map((dimension) => ({
+    ...dimension,
+    chosen: input.trackingCategories?.[dimension.dimension] || null,
+  }))
+  const tracked = chosen.filter((dimension) => dimension.chosen)
+  if (tracked.length > MAX_TRACKING_CATEGORIES) {
+    return {
+      ok: false,
+      reason: `Xero takes at most ${MAX_TRACKING_CATEGORIES} tracking categories on a line: track at most two of ${tracked.map((d) => d.label.toLowerCase()).join(', ')}.`,
+    }
+  }
+  const twice = tracked.find((dimension, index) =>
+    tracked.slice(0, index).some((other) => other.chosen === dimension.chosen)
+  )
+  if (twice) {
+    return {
+      ok: false,
+      reason: `The tracking category "${twice.chosen}" is chosen for two dimensions: a line takes one option of each category, so choose another.`,
+    }
+  }
+  const categoryLabels = new Map([...categories.keys()].map((name) => [name, name]))
+  const wanted: PlannedMapping[] = []
+  for (const dimension of chosen) {
+    wanted.push({
+      kind: 'tracking_category',
+      row: { autotaskValue: dimension.dimension, autotaskLabel: dimension.label },
+      xeroValue: dimension.chosen,
+      labels: categoryLabels,
+      optional: true,
+    })
+    const options = new Map(
+      (dimension.chosen ? (categories.get(dimension.chosen) ?? []) : []).map((name) => [name, name])
+    )
+    const answers = input.trackingOptions?.[dimension.dimension]
+    for (const row of dimension.rows) {
+      wanted.push({
+        kind: dimension.dimension,
+        row: {
+          autotaskValue: row.autotaskValue,
+          autotaskLabel: `${dimension.label} ${row.autotaskLabel}`,
+        },
+        xeroValue: dimension.chosen ? answers?.[row.key] || null : null,
+        labels: options,
+        optional: !dimension.chosen,
+      })
+    }
+  }
+  return { ok: true, wanted }
 }
 
 /** The client's words, minus "it will be tried again": in the wizard a person retries. */
@@ -488,18 +647,6 @@ function plainXeroReason(error: unknown): string {
   }
   if (error instanceof XeroError) return `${error.message} Nothing was saved.`
   throw error
-}
-
-/** A region's total rate in percent; a compounded tax applies on top of the ones before it. */
-function regionRate(taxes: Tax[]): Decimal {
-  let total = new Decimal(0)
-  for (const tax of taxes) {
-    const rate = new Decimal(tax.taxRate ?? 0)
-    total = tax.isCompounded
-      ? total.plus(rate).plus(total.times(rate).dividedBy(100))
-      : total.plus(rate)
-  }
-  return total
 }
 
 function words(text: string) {

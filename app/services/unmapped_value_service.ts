@@ -5,10 +5,17 @@ import InvoiceRecord from '#models/invoice_record'
 import Mapping from '#models/mapping'
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import RecordStatusService from '#services/record_status_service'
+import LiveListService from '#services/live_list_service'
+import {
+  dimensionLabels,
+  dimensionValue,
+  trackingContextOf,
+  type TrackingDimension,
+} from '#sync/line_tracking'
 
 /** An Autotask value seen on waiting or faulted invoices that no mapping covers. */
 export interface UnmappedValue {
-  kind: 'tax_region' | 'billing_code'
+  kind: 'tax_region' | 'billing_code' | TrackingDimension
   value: string
   label: string
   pending: number
@@ -16,12 +23,15 @@ export interface UnmappedValue {
 }
 
 /**
- * What the mappings miss, read from the invoices themselves: tax regions and billing codes of
- * pending and faulted invoices that nothing maps, and how many invoices each holds back.
+ * What the mappings miss, read from the invoices themselves: tax regions, billing codes and values of
+ * tracked dimensions on pending and faulted invoices that nothing maps, and how many invoices each holds back.
  */
 @inject()
 export default class UnmappedValueService {
-  constructor(protected statuses: RecordStatusService) {}
+  constructor(
+    protected statuses: RecordStatusService,
+    protected liveLists: LiveListService
+  ) {}
 
   async list(product: Product): Promise<UnmappedValue[]> {
     return (await this.scan(product)).values
@@ -54,6 +64,7 @@ export default class UnmappedValueService {
     const everyCodeCovered =
       accounts.has(DEFAULT_MAPPING_VALUE) || Boolean(settings.uncodedAccountCode)
 
+    const tracking = await this.trackingOf(product, mappings)
     const records = await InvoiceRecord.query()
       .where('product_id', product.id)
       .whereIn('status', ['pending', 'fault'])
@@ -85,9 +96,24 @@ export default class UnmappedValueService {
           })
         }
       }
+      for (const line of record.lines ?? []) {
+        for (const dimension of tracking.context.categories.keys()) {
+          const value = dimensionValue(dimension, record, line, tracking.context)
+          if (value === null || tracking.context.options.get(dimension)?.has(value)) continue
+          missing.set(`${dimension}:${value}`, {
+            kind: dimension,
+            value,
+            label:
+              tracking.labels.get(`${dimension}:${value}`) ??
+              `${dimensionLabels[dimension]} #${value}`,
+          })
+        }
+      }
       const faultedByMapping =
         record.status === 'fault' &&
-        /is not mapped to a Xero tax rate|has no Xero account/.test(record.faultReason ?? '')
+        /is not mapped to a Xero tax rate|has no Xero account|which is not mapped to a ".*" option in Xero/.test(
+          record.faultReason ?? ''
+        )
       if (faultedByMapping) held.push({ record, keys: [...missing.keys()] })
       for (const [key, value] of missing) {
         const entry = found.get(key) ?? { ...value, pending: 0, faulted: 0 }
@@ -100,5 +126,32 @@ export default class UnmappedValueService {
       (a, b) => b.faulted + b.pending - (a.faulted + a.pending) || a.label.localeCompare(b.label)
     )
     return { values, held }
+  }
+
+  /** The tracked dimensions, their values' names, and which billing codes and associations carry each (cached lists). */
+  protected async trackingOf(product: Product, mappings: Mapping[]) {
+    const context = trackingContextOf(mappings)
+    if (context.categories.size === 0) return { context, labels: new Map<string, string>() }
+    const lists = await this.liveLists.lists(product, [
+      'autotask_territories',
+      'autotask_departments',
+      'autotask_lines_of_business',
+    ])
+    const labels = new Map<string, string>()
+    const named = {
+      territory: lists.autotask_territories,
+      department: lists.autotask_departments,
+      line_of_business: lists.autotask_lines_of_business,
+    }
+    for (const [dimension, list] of Object.entries(named)) {
+      for (const entry of list.entries) labels.set(`${dimension}:${entry.value}`, entry.label)
+    }
+    return {
+      context: trackingContextOf(mappings, {
+        department: lists.autotask_departments.entries,
+        line_of_business: lists.autotask_lines_of_business.entries,
+      }),
+      labels,
+    }
   }
 }

@@ -12,6 +12,7 @@ import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { creditNoteFor } from '#sync/credit_note_push'
 import { toRecord } from '#sync/invoice_discovery'
 import { RunCurrencies } from '#sync/currencies'
+import { loadTrackingContext } from '#sync/line_tracking'
 
 export type TraceResult = { ok: true; wouldSync: boolean } | { ok: false; reason: string }
 
@@ -133,6 +134,12 @@ export default class DiagnosticTrace {
         items: new Map(
           mappings
             .filter((m) => m.kind === 'billing_code_item')
+            .map((m) => [m.autotaskValue, m.xeroValue])
+        ),
+        tracking: await loadTrackingContext(mappings, connections.autotask),
+        brandingThemes: new Map(
+          mappings
+            .filter((m) => m.kind === 'invoice_template')
             .map((m) => [m.autotaskValue, m.xeroValue])
         ),
         taxRates: new Map(

@@ -134,7 +134,12 @@ export default class InvoiceDiscovery {
       const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
       return {
         invoice,
-        record: { ...record, status: skip ? ('skipped' as const) : ('pending' as const) },
+        // Every row of one INSERT has the same columns: a company Autotask did not return has no territory.
+        record: {
+          autotaskTerritoryId: null,
+          ...record,
+          status: skip ? ('skipped' as const) : ('pending' as const),
+        },
         skip,
       }
     })
@@ -312,6 +317,7 @@ export function toRecord(
       extendedPrice: new Decimal(item.extendedPrice ?? 0).toFixed(),
       taxDollars: new Decimal(item.taxDollars ?? 0).toFixed(),
       billingCodeId: item.billingCodeID,
+      organizationalLevelAssociationId: item.organizationalLevelAssociationID ?? null,
     }))
   return {
     productId: product.id,
@@ -331,6 +337,9 @@ export function toRecord(
     autotaskCurrencyId: currency.autotaskCurrencyId,
     autotaskTaxRegionId: invoice.taxGroup,
     autotaskTaxRegionName: invoice.taxRegionName,
+    autotaskInvoiceTemplateId: invoice.invoiceEditorTemplateID ?? null,
+    // Without the company (a billing run finishing), the territory read at discovery stays.
+    ...(company ? { autotaskTerritoryId: company.territoryID ?? null } : {}),
     purchaseOrderNumber:
       invoice.orderNumber ??
       items.find((item) => item.purchaseOrderNumber)?.purchaseOrderNumber ??

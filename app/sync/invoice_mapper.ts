@@ -8,6 +8,7 @@ import { fitText } from '#sync/text'
 import { currencyProblem, inAutotaskCurrency, type RunCurrencies } from '#sync/currencies'
 import { checkTax, linesForStatus } from '#sync/tax_check'
 import syncConfig from '#config/sync'
+import { trackLine, type TrackingContext } from '#sync/line_tracking'
 
 /** The product's mappings and Xero's tax rates, loaded once per run. */
 export interface MappingContext {
@@ -19,6 +20,10 @@ export interface MappingContext {
   items?: Map<string, string>
   /** Xero tax type → rate in percent */
   taxRates: Map<string, Decimal>
+  /** the tracked dimensions and their options (none: lines go untracked) */
+  tracking?: TrackingContext
+  /** Autotask invoice template id → Xero branding theme id (else the product's theme) */
+  brandingThemes?: Map<string, string>
   settings: ProductSettings
   /** this run's currencies (Autotask's, the organisation's enabled ones), read when a record needs them */
   currencies?: RunCurrencies
@@ -33,6 +38,8 @@ export type MappedInvoice =
       notes: string[]
       /** one sentence per line no mapping covered, sent to the uncoded account */
       uncoded: string[]
+      /** one sentence per tracking category a line went without (its value is not mapped) */
+      untracked: string[]
     }
   | { ok: false; reason: string; hint: string }
 
@@ -82,6 +89,7 @@ export function mapInvoice(
   const priced: PricedLine[] = []
   const notes: string[] = []
   const uncoded: string[] = []
+  const untracked: string[] = []
   for (const [index, line] of lines.entries()) {
     const taxType = taxTypeFor(record, line.taxDollars, context)
     if (!taxType.ok) return taxType
@@ -111,6 +119,11 @@ export function mapInvoice(
         hint: 'Map the billing code (to an account or an item), set a default account, or name an uncoded account, in Settings.',
       }
     }
+    const tracked = context.tracking
+      ? trackLine(record, line, index, context.tracking, settings.trackingUnmapped)
+      : null
+    if (tracked && !tracked.ok) return tracked
+    if (tracked) untracked.push(...tracked.untracked)
     const fitted = fitLine(line.quantity, line.rate, line.extendedPrice, rate, 'Exclusive')
     priced.push(fitted)
     const description = fitted.collapsed
@@ -129,6 +142,7 @@ export function mapInvoice(
       accountCode: account,
       ...(itemCode ? { itemCode } : {}),
       taxType: taxType.value,
+      ...(tracked?.tracking.length ? { tracking: tracked.tracking } : {}),
     })
   }
 
@@ -170,6 +184,7 @@ export function mapInvoice(
     reference,
     notes,
     uncoded,
+    untracked,
     input: {
       type: 'ACCREC',
       contact: { contactId },
@@ -187,10 +202,20 @@ export function mapInvoice(
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,
-      ...(settings.brandingThemeId ? { brandingThemeId: settings.brandingThemeId } : {}),
+      ...brandingThemeOf(record, context),
       url: invoiceMarker(record),
     },
   }
+}
+
+/** The invoice template's theme when one is mapped, else the product's (none: Xero's default). */
+function brandingThemeOf(record: InvoiceRecord, context: MappingContext) {
+  const template = record.autotaskInvoiceTemplateId
+  const theme =
+    (template !== null && template !== undefined
+      ? context.brandingThemes?.get(String(template))
+      : undefined) ?? context.settings.brandingThemeId
+  return theme ? { brandingThemeId: theme } : {}
 }
 
 /** Which Autotask invoice a Xero invoice is, as our marker on it says. */

@@ -63,6 +63,7 @@ interface Candidate {
   /** what the mapping had to change (text cut to Xero's limits), logged once it is in Xero */
   notes?: string[]
   uncoded?: string[]
+  untracked?: string[]
   /** the status we would have sent, when Xero's was further along and kept */
   statusNotSent?: string
 }
@@ -222,7 +223,13 @@ export default class InvoicePush {
         batch.fault(record, mapped.reason, mapped.hint)
         continue
       }
-      candidates.push({ record, input: mapped.input, notes: mapped.notes, uncoded: mapped.uncoded })
+      candidates.push({
+        record,
+        input: mapped.input,
+        notes: mapped.notes,
+        uncoded: mapped.uncoded,
+        untracked: mapped.untracked,
+      })
     }
 
     await this.findUnlinkedInXero(batch, xero, candidates, context, mayExist)
@@ -568,6 +575,13 @@ export default class InvoicePush {
           record,
           'warn',
           'invoice.uncoded_line',
+          `Invoice ${record.invoiceNumber}: ${line}`
+        )
+      for (const line of candidates[result.index].untracked ?? [])
+        batch.log(
+          record,
+          'info',
+          'invoice.untracked_line',
           `Invoice ${record.invoiceNumber}: ${line}`
         )
       const label = invoice.invoiceNumber ?? invoice.invoiceId

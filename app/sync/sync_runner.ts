@@ -27,6 +27,7 @@ import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import { XeroTransientError } from '#integrations/xero/errors'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { loadTrackingContext } from '#sync/line_tracking'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import { xeroWaitText } from '#sync/rate_limits'
@@ -308,6 +309,8 @@ export default class SyncRunner {
       taxTypes: of('tax_region'),
       accounts: of('billing_code'),
       items: of('billing_code_item'),
+      tracking: await loadTrackingContext(mappings, autotask),
+      brandingThemes: of('invoice_template'),
       taxRates: new Map(
         rates
           .filter((rate) => rate.status === 'ACTIVE')

@@ -27,9 +27,24 @@ export const xeroCallbackValidator = vine.compile(
 
 const xeroValue = () => vine.string().trim().maxLength(100).optional()
 
-/** Step 4: one Xero value per Autotask tax region and billing code (blank = not mapped), and the default account. */
+const perDimension = <T>(value: () => T) => ({
+  territory: value(),
+  department: value(),
+  line_of_business: value(),
+})
+
+/**
+ * Step 4: one Xero value per Autotask tax region and billing code (blank = not mapped), the default
+ * account, the tracking category of each dimension and the option of each value, and a theme per template.
+ */
 export const mappingsValidator = vine.compile(
   vine.object({
+    trackingCategories: vine.object(perDimension(xeroValue)).optional(),
+    trackingOptions: vine
+      .object(perDimension(() => vine.record(xeroValue()).optional()))
+      .optional(),
+    trackingUnmapped: vine.enum(['untracked', 'fault'] as const).optional(),
+    invoiceTemplates: vine.record(xeroValue()).optional(),
     taxRegions: vine.record(xeroValue()).optional(),
     billingCodes: vine.record(xeroValue()).optional(),
     billingCodeItems: vine.record(xeroValue()).optional(),

@@ -158,6 +158,8 @@ export const entityFields = {
     'phone',
     'webAddress',
     'parentCompanyID',
+    // A picklist (Autotask's Companies entity help page; Admin > Territories names its values).
+    'territoryID',
     'ownerResourceID',
     'createDate',
     'lastActivityDate',
@@ -208,6 +210,21 @@ export const entityFields = {
     'taxCategoryID',
     'department',
   ],
+  // The line-tracking dimensions. Departments: Autotask's Departments entity help page (BillingCodes.department
+  // names one). OrganizationalLevel2s (the "line of business" level) and OrganizationalLevelAssociations
+  // (level 1 × level 2; BillingItems.organizationalLevelAssociationID in the model extract names one): the
+  // Autotask REST OpenAPI (/V1.0/OrganizationalLevelAssociations/query, schema
+  // OrganizationalLevelAssociationModel). Only the fields line tracking reads; strict: no others.
+  Departments: ['id', 'name', 'description', 'number', 'primaryLocationID'],
+  OrganizationalLevel2s: ['id', 'name', 'description', 'isActive'],
+  OrganizationalLevelAssociations: [
+    'id',
+    'organizationalLevel1ID',
+    'organizationalLevel2ID',
+    'isActive',
+  ],
+  // InvoiceTemplates: Invoice.invoiceEditorTemplateID names one (model extract); id and name only.
+  InvoiceTemplates: ['id', 'name'],
 } as const
 
 export type SandboxEntity = keyof typeof entityFields

@@ -1,4 +1,5 @@
 import { entityFields, type SandboxEntity } from '#sandbox/autotask/entities'
+import { seedTerritories } from '#sandbox/autotask/seed'
 
 /**
  * GET /V1.0/{Entity}/entityInformation/fields: one FieldInformationModel per field
@@ -20,6 +21,8 @@ export interface SandboxPicklistValue {
 /**
  * The picklists the sandbox knows. PurchaseOrders.status: Autotask's system statuses
  * (1 New … 5 Cancelled, as app/integrations/autotask/types.ts purchaseOrderStatuses follows).
+ * Companies.territoryID: the territories an admin keeps (Autotask's Companies entity help page marks
+ * territoryID a picklist; Admin > Territories adds values), the seed's three.
  * Strict: every other field is a plain field, never a picklist.
  */
 export function seedPicklists(): Map<string, SandboxPicklistValue[]> {
@@ -32,7 +35,13 @@ export function seedPicklists(): Map<string, SandboxPicklistValue[]> {
     isActive: true,
     isSystem: true,
   })
+  const territories = seedTerritories.map(([value, label]) => ({
+    ...system(value, label),
+    isDefaultValue: false,
+    isSystem: false,
+  }))
   return new Map([
+    ['Companies.territoryID', territories],
     [
       'PurchaseOrders.status',
       [

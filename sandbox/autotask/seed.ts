@@ -106,6 +106,51 @@ export const seedCurrencies = [
   { id: 4, name: 'GBP', description: 'British Pound', exchangeRate: 0.47, internal: false },
 ] as const
 
+/*
+ * Line-tracking dimensions, derived from ids (never from the random sequence, so the rest of the seed
+ * stays as it was): territories (the Companies.territoryID picklist), departments of billing codes,
+ * lines of business of billing items, invoice templates of invoices.
+ */
+export const seedTerritories: Array<[number, string]> = [
+  [1, 'North Island'],
+  [2, 'South Island'],
+  [3, 'Pacific'],
+]
+const seedDepartments: Array<[number, string]> = [
+  [1, 'Service Desk'],
+  [2, 'Managed Services'],
+  [3, 'Procurement'],
+]
+const seedLinesOfBusiness: Array<[number, string]> = [
+  [1, 'Professional Services'],
+  [2, 'Recurring Services'],
+  [3, 'Hardware and Licensing'],
+]
+const seedInvoiceTemplates: Array<[number, string]> = [
+  [102, 'Standard invoice'],
+  [103, 'Detailed invoice'],
+]
+
+function territoryOf(companyId: number) {
+  return (companyId % 3) + 1
+}
+
+function departmentOf(billingCodeId: number) {
+  if (billingCodeId === 29682803) return 2
+  if (billingCodeId === 29682804 || billingCodeId === 29682805) return 3
+  return 1
+}
+
+function lineOfBusinessOf(billingCodeId: number) {
+  if (billingCodeId === 29682803) return 2
+  if (billingCodeId === 29682804 || billingCodeId === 29682805) return 3
+  return 1
+}
+
+function templateOf(companyId: number) {
+  return companyId % 4 === 0 ? 103 : 102
+}
+
 const billingCodes = [
   {
     id: 29682801,
@@ -319,6 +364,10 @@ export class SeedGenerator {
     BillingCodes: 29682809,
     Contacts: 30683001,
     Currencies: 5,
+    Departments: 4,
+    OrganizationalLevel2s: 4,
+    OrganizationalLevelAssociations: 4,
+    InvoiceTemplates: 104,
   }
   #nextInvoiceNumber = 10001
   #nextBatchID = 1
@@ -338,6 +387,10 @@ export class SeedGenerator {
       BillingCodes: new Map(),
       Contacts: new Map(),
       Currencies: new Map(),
+      Departments: new Map(),
+      OrganizationalLevel2s: new Map(),
+      OrganizationalLevelAssociations: new Map(),
+      InvoiceTemplates: new Map(),
     }
   }
 
@@ -434,7 +487,7 @@ export class SeedGenerator {
       dueDate: new Date(invoiceDate.getTime() + 20 * DAY_MS).toISOString(),
       fromDate: fromDate.toISOString(),
       invoiceDateTime: invoiceDate.toISOString(),
-      invoiceEditorTemplateID: 102,
+      invoiceEditorTemplateID: templateOf(company.id),
       invoiceNumber: plan.finished === false ? null : String(this.#nextInvoiceNumber++),
       invoiceTotal: roundTo(net + tax, 2),
       isVoided: voided,
@@ -515,6 +568,7 @@ export class SeedGenerator {
       nonBillable: false,
       purchaseOrderNumber: orderNumber,
       sortOrderID: index + 1,
+      organizationalLevelAssociationID: lineOfBusinessOf(code.id),
     })
     this.tables.BillingItems.set(id, item)
     return item
@@ -585,9 +639,34 @@ export class SeedGenerator {
           useType: code.useType,
           unitPrice: code.unitPrice,
           taxCategoryID: 1,
-          department: 1,
+          department: departmentOf(code.id),
         })
       )
+    }
+    for (const [id, name] of seedDepartments) {
+      this.tables.Departments.set(
+        id,
+        blankRecord('Departments', { id, name, description: null, number: `D${id}` })
+      )
+    }
+    for (const [id, name] of seedLinesOfBusiness) {
+      this.tables.OrganizationalLevel2s.set(
+        id,
+        blankRecord('OrganizationalLevel2s', { id, name, description: null, isActive: true })
+      )
+      // One level-1 branch in the seed: association n joins branch 1 to line of business n.
+      this.tables.OrganizationalLevelAssociations.set(
+        id,
+        blankRecord('OrganizationalLevelAssociations', {
+          id,
+          organizationalLevel1ID: 1,
+          organizationalLevel2ID: id,
+          isActive: true,
+        })
+      )
+    }
+    for (const [id, name] of seedInvoiceTemplates) {
+      this.tables.InvoiceTemplates.set(id, blankRecord('InvoiceTemplates', { id, name }))
     }
   }
 
@@ -613,6 +692,7 @@ export class SeedGenerator {
       countryID: 160,
       phone: `+64 9 ${this.rng.int(300, 999)} ${this.rng.int(1000, 9999)}`,
       ownerResourceID: CREATOR_RESOURCE_ID,
+      territoryID: territoryOf(id),
       createDate: created.toISOString(),
       lastActivityDate: created.toISOString(),
       lastTrackedModifiedDateTime: created.toISOString(),

@@ -264,7 +264,10 @@ export function prepareLines(
       )
       taxRate = 0
     }
-    const tracking = (Array.isArray(line.Tracking) ? line.Tracking : []).map((entry: Json) => {
+    const asked: Json[] = Array.isArray(line.Tracking) ? line.Tracking : []
+    // xero_accounting.yaml, LineItem.Tracking: "Any LineItem can have a maximum of 2 <TrackingCategory> elements".
+    if (asked.length > 2) errors.push('A line item can have a maximum of 2 tracking categories.')
+    const tracking = asked.map((entry: Json) => {
       const category = org.trackingCategories.find(
         (candidate) =>
           candidate.Name === entry.Name || candidate.TrackingCategoryID === entry.TrackingCategoryID
@@ -279,6 +282,12 @@ export function prepareLines(
         )
       else if (!option)
         errors.push(`The tracking option '${entry.Option}' does not exist in '${category.Name}'.`)
+      // TrackingCategory/TrackingOption Status is ACTIVE, ARCHIVED or DELETED (xero_accounting.yaml); the
+      // contract does not say what Xero answers for an archived one on a new line: strict, it is refused.
+      else if (category.Status !== 'ACTIVE' || option.Status !== 'ACTIVE')
+        errors.push(
+          `The tracking option '${option.Name}' of '${category.Name}' is archived and cannot be used.`
+        )
       return category && option
         ? {
             TrackingCategoryID: category.TrackingCategoryID,

@@ -166,19 +166,21 @@ function items(): SandboxItem[] {
 }
 
 function trackingCategories(): SandboxTrackingCategory[] {
+  // An option named "name:ARCHIVED" is archived (TrackingOption.Status, xero_accounting.yaml).
   const category = (name: string, options: string[]) => ({
     TrackingCategoryID: randomUUID(),
     Name: name,
     Status: 'ACTIVE',
     Options: options.map((option) => ({
       TrackingOptionID: randomUUID(),
-      Name: option,
-      Status: 'ACTIVE',
+      Name: option.replace(/:ARCHIVED$/, ''),
+      Status: option.endsWith(':ARCHIVED') ? 'ARCHIVED' : 'ACTIVE',
     })),
   })
   return [
-    category('Region', ['North', 'South', 'Central']),
+    category('Region', ['North', 'South', 'Central', 'Overseas:ARCHIVED']),
     category('Department', ['Support', 'Projects', 'Hardware']),
+    category('Business Unit', ['Services', 'Recurring', 'Products']),
   ]
 }
 

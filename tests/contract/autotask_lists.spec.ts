@@ -33,6 +33,60 @@ test.group('Autotask client: the lists settings are chosen from', () => {
     assert.isFalse(fields.find((field) => field.name === 'vendorID')!.isPickList)
   })
 
+  test('line-tracking dimensions: territories from the Companies picklist, departments with their billing codes, lines of business with their associations, invoice templates', async ({
+    assert,
+    cleanup,
+  }) => {
+    const sandbox = await startTestSandbox({ invoices: 0 }, cleanup)
+    const client = sandboxClient(sandbox)
+    assert.deepEqual(
+      (await client.territories()).map((territory) => [territory.id, territory.name]),
+      [
+        [1, 'North Island'],
+        [2, 'South Island'],
+        [3, 'Pacific'],
+      ]
+    )
+    assert.match(
+      sandbox.state.requests.at(-1)!.path,
+      /\/V1\.0\/Companies\/entityInformation\/fields$/i
+    )
+
+    const departments = await client.departments()
+    const codes = [...sandbox.state.tables.BillingCodes.values()]
+    for (const department of departments) {
+      assert.sameMembers(
+        department.members,
+        codes.filter((code) => code.department === department.id).map((code) => code.id)
+      )
+    }
+    assert.deepEqual(
+      departments.map((department) => department.name),
+      ['Service Desk', 'Managed Services', 'Procurement']
+    )
+    const lines = await client.linesOfBusiness()
+    assert.deepEqual(
+      lines.map((line) => [line.name, line.members]),
+      [
+        ['Professional Services', [1]],
+        ['Recurring Services', [2]],
+        ['Hardware and Licensing', [3]],
+      ]
+    )
+    assert.deepEqual((await client.invoiceTemplates()).map((template) => template.name).sort(), [
+      'Detailed invoice',
+      'Standard invoice',
+    ])
+    // Each is a query asking only the fields it reads (QueryModel includeFields).
+    const asked = sandbox.state.requests
+      .filter((request) => request.method === 'POST')
+      .map((request) => [request.entity, (request.body as any).includeFields])
+    assert.deepInclude(asked, ['Departments', ['id', 'name']])
+    assert.deepInclude(asked, ['BillingCodes', ['id', 'department']])
+    assert.deepInclude(asked, ['OrganizationalLevelAssociations', ['id', 'organizationalLevel2ID']])
+    assert.deepInclude(asked, ['InvoiceTemplates', ['id', 'name']])
+  })
+
   test('company names page through every company; billing contacts are the active primary ones', async ({
     assert,
     cleanup,

@@ -138,6 +138,73 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(gateway.rateLimits(NZ)?.dayRemaining, 4997)
   })
 
+  test('tracked lines go out as LineItem Tracking {Name, Option}; an archived option or a third category is refused', async ({
+    assert,
+  }) => {
+    const { gateway } = xeroStackFor(sandbox)
+    const product = await connectedProduct(sandbox)
+    const line = (tracking: { name: string; option: string }[]) => ({
+      description: 'Labour',
+      quantity: '1',
+      unitAmount: '100',
+      accountCode: '200',
+      taxType: 'OUTPUT2',
+      tracking,
+    })
+    const [tracked, archived, three] = await gateway.createInvoices(xeroConnectionOf(product), [
+      invoice('AT-TRACK-1', {
+        lineItems: [
+          line([
+            { name: 'Region', option: 'North' },
+            { name: 'Department', option: 'Support' },
+          ]),
+          line([{ name: 'Region', option: 'South' }]),
+        ],
+      }),
+      invoice('AT-TRACK-2', { lineItems: [line([{ name: 'Region', option: 'Overseas' }])] }),
+      invoice('AT-TRACK-3', {
+        lineItems: [
+          line([
+            { name: 'Region', option: 'North' },
+            { name: 'Department', option: 'Support' },
+            { name: 'Business Unit', option: 'Services' },
+          ]),
+        ],
+      }),
+    ])
+    assert.isTrue(tracked.ok)
+    if (tracked.ok) {
+      assert.deepEqual(tracked.value.lineItems[0].tracking, [
+        { name: 'Region', option: 'North' },
+        { name: 'Department', option: 'Support' },
+      ])
+      assert.deepEqual(tracked.value.lineItems[1].tracking, [{ name: 'Region', option: 'South' }])
+    }
+    const stored = sandbox.state.invoices(NZ).find((entry) => entry.InvoiceNumber === 'AT-TRACK-1')!
+    const region = sandbox.state
+      .organisation(NZ)!
+      .trackingCategories.find((category) => category.Name === 'Region')!
+    assert.equal(stored.LineItems[0].Tracking[0].TrackingCategoryID, region.TrackingCategoryID)
+    assert.equal(
+      stored.LineItems[0].Tracking[0].TrackingOptionID,
+      region.Options.find((option) => option.Name === 'North')!.TrackingOptionID
+    )
+    assert.isFalse(archived.ok)
+    assert.deepInclude(
+      archived.ok ? [] : archived.messages,
+      "The tracking option 'Overseas' of 'Region' is archived and cannot be used."
+    )
+    assert.isFalse(three.ok)
+    assert.deepInclude(
+      three.ok ? [] : three.messages,
+      'A line item can have a maximum of 2 tracking categories.'
+    )
+    // The live list offers active categories and options only.
+    const categories = await gateway.getTrackingCategories(xeroConnectionOf(product))
+    const listed = categories.find((category) => category.name === 'Region')!
+    assert.equal(listed.options.find((option) => option.name === 'Overseas')?.status, 'ARCHIVED')
+  })
+
   test('a batch retried with the same Idempotency-Key creates its invoices once', async ({
     assert,
   }) => {
@@ -272,7 +339,7 @@ test.group('Xero gateway against the sandbox', (group) => {
       (await gateway.getTrackingCategories(xeroConnectionOf(product))).map(
         (category) => category.name
       ),
-      ['Region', 'Department']
+      ['Region', 'Department', 'Business Unit']
     )
     assert.equal(
       (await gateway.getOrganisation(xeroConnectionOf(product))).name,

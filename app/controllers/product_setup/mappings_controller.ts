@@ -26,11 +26,14 @@ export default class MappingsSetupController {
         problem: result,
       })
     }
+    // Re-rendered with the choices the page holds (a category chosen, a list refreshed): they come as the query.
+    const asked = ctx.request.qs()
     return ctx.view.render('pages/product_setup/mappings/edit', {
       product,
       step: 'mappings',
       form: result.form,
       unmapped: await this.unmapped.list(product),
+      values: Object.keys(asked).length ? asked : undefined,
     })
   }
 

@@ -1,4 +1,5 @@
 import type {
+  AutotaskDimensionValue,
   AutotaskCredentials,
   AutotaskCursor,
   AutotaskEntity,
@@ -11,6 +12,7 @@ import type {
   ConnectionTestResult,
   FieldInformation,
   Invoice,
+  InvoiceTemplate,
   PurchaseOrder,
   PurchaseOrderItem,
   PurchaseOrderQuery,
@@ -110,6 +112,17 @@ export abstract class AutotaskClient {
   abstract currencies(): Promise<Currency[]>
 
   abstract billingCodes(): Promise<BillingCode[]>
+
+  /** Company territories: the picklist of Companies.territoryID. */
+  abstract territories(): Promise<AutotaskDimensionValue[]>
+
+  /** Departments, each with the billing codes (BillingCodes.department) that belong to it. */
+  abstract departments(): Promise<AutotaskDimensionValue[]>
+
+  /** Lines of business (organizational level 2), each with its organizational-level associations. */
+  abstract linesOfBusiness(): Promise<AutotaskDimensionValue[]>
+
+  abstract invoiceTemplates(): Promise<InvoiceTemplate[]>
 
   /** The fields of an entity with their picklists (entityInformation/fields). */
   abstract fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]>

@@ -12,6 +12,7 @@ import {
 } from '#integrations/autotask/errors'
 import {
   companyFields,
+  type AutotaskDimensionValue,
   type AutotaskCredentials,
   type AutotaskCursor,
   type AutotaskEntity,
@@ -24,6 +25,7 @@ import {
   type FieldInformation,
   type ConnectionTestResult,
   type Invoice,
+  type InvoiceTemplate,
   type PurchaseOrder,
   type PurchaseOrderItem,
   type PurchaseOrderQuery,
@@ -326,6 +328,66 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   billingCodes(): Promise<BillingCode[]> {
     return this.#all<BillingCode>('BillingCodes', [{ op: 'gte', field: 'id', value: 0 }])
+  }
+
+  async territories(): Promise<AutotaskDimensionValue[]> {
+    const field = (await this.fieldInformation('Companies')).find(
+      (candidate) => candidate.name.toLowerCase() === 'territoryid'
+    )
+    return (field?.picklistValues ?? [])
+      .sort((a, b) => a.sortOrder - b.sortOrder)
+      .map((value) => ({
+        id: Number(value.value),
+        name: value.label,
+        isActive: value.isActive,
+        members: [],
+      }))
+  }
+
+  async departments(): Promise<AutotaskDimensionValue[]> {
+    const everything = [{ op: 'gte', field: 'id', value: 0 }] as QueryFilter[]
+    const [departments, codes] = await Promise.all([
+      this.#all<{ id: number; name: string }>('Departments', everything, ['id', 'name']),
+      this.#all<BillingCode>('BillingCodes', everything, ['id', 'department']),
+    ])
+    return departments.map((department) => ({
+      id: department.id,
+      name: department.name,
+      isActive: true,
+      members: codes.filter((code) => code.department === department.id).map((code) => code.id),
+    }))
+  }
+
+  async linesOfBusiness(): Promise<AutotaskDimensionValue[]> {
+    const everything = [{ op: 'gte', field: 'id', value: 0 }] as QueryFilter[]
+    const [levels, associations] = await Promise.all([
+      this.#all<{ id: number; name: string; isActive: boolean }>(
+        'OrganizationalLevel2s',
+        everything,
+        ['id', 'name', 'isActive']
+      ),
+      this.#all<{ id: number; organizationalLevel2ID: number }>(
+        'OrganizationalLevelAssociations',
+        everything,
+        ['id', 'organizationalLevel2ID']
+      ),
+    ])
+    return levels.map((level) => ({
+      id: level.id,
+      name: level.name,
+      isActive: level.isActive,
+      members: associations
+        .filter((association) => association.organizationalLevel2ID === level.id)
+        .map((association) => association.id),
+    }))
+  }
+
+  invoiceTemplates(): Promise<InvoiceTemplate[]> {
+    return this.#all<InvoiceTemplate>(
+      'InvoiceTemplates',
+      [{ op: 'gte', field: 'id', value: 0 }],
+      ['id', 'name']
+    )
   }
 
   async fieldInformation(entity: AutotaskEntity): Promise<FieldInformation[]> {

@@ -18,6 +18,10 @@ export type AutotaskEntity =
   | 'PurchaseOrders'
   | 'PurchaseOrderItems'
   | 'Currencies'
+  | 'Departments'
+  | 'OrganizationalLevel2s'
+  | 'OrganizationalLevelAssociations'
+  | 'InvoiceTemplates'
 
 /** GET {lookup}/atservicesrest/v1.0/zoneInformation?user=… */
 export interface ZoneInformation {
@@ -137,6 +141,7 @@ export interface BillingItem {
   taskID: number | null
   timeEntryID: number | null
   webServiceDate: string | null
+  organizationalLevelAssociationID?: number | null
   userDefinedFields?: UserDefinedField[]
   [field: string]: unknown
 }
@@ -159,6 +164,8 @@ export interface Company {
   phone: string | null
   webAddress: string | null
   parentCompanyID: number | null
+  /** a picklist of Companies (Autotask's Companies entity help page: territoryID) */
+  territoryID?: number | null
   lastTrackedModifiedDateTime: string | null
   /** the company's invoicing currency, a Currencies id (Multi-currency module; null without it) */
   currencyID: number | null
@@ -203,6 +210,23 @@ export interface BillingCode {
   useType: number | null
   unitPrice: number | null
   taxCategoryID: number | null
+  /** the Departments id the billing code (work type) belongs to */
+  department?: number | null
+}
+
+/** One of a line-tracking dimension's values, and the Autotask ids that carry it. */
+export interface AutotaskDimensionValue {
+  id: number
+  name: string
+  isActive: boolean
+  /** department: its billing codes; line of business: its organizational-level associations */
+  members: number[]
+}
+
+/** InvoiceTemplates: the id Invoice.invoiceEditorTemplateID names, and its name. */
+export interface InvoiceTemplate {
+  id: number
+  name: string
 }
 
 export interface PurchaseOrder {
@@ -286,6 +310,7 @@ export const companyFields = [
   'phone',
   'webAddress',
   'parentCompanyID',
+  'territoryID',
   'lastTrackedModifiedDateTime',
   'currencyID',
 ] as const satisfies ReadonlyArray<keyof Company>

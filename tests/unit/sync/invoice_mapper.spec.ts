@@ -4,6 +4,8 @@ import { DateTime } from 'luxon'
 import InvoiceRecord, { type StoredInvoiceLine } from '#models/invoice_record'
 import { defaultProductSettings, type ProductSettings } from '#models/product'
 import { mapInvoice, readInvoiceMarker, type MappingContext } from '#sync/invoice_mapper'
+import { trackingContextOf } from '#sync/line_tracking'
+import type Mapping from '#models/mapping'
 
 const CONTACT = '0b1d7c3e-0000-4000-8000-000000000001'
 
@@ -90,6 +92,70 @@ test.group('Invoice mapper (Autotask invoice → Xero ACCREC invoice)', () => {
       sentToContact: undefined,
     })
     assert.deepEqual(readInvoiceMarker(url), { productId: 3, recordId: 41, autotaskId: 8801 })
+  })
+
+  test('tracked dimensions give each line its options in a fixed order; an unmapped value goes untracked or faults', ({
+    assert,
+  }) => {
+    const rows = [
+      ['department', '3', 'Hardware'],
+      ['tracking_category', 'department', 'Department'],
+      ['tracking_category', 'territory', 'Region'],
+      ['territory', '1', 'North'],
+    ].map(([kind, autotaskValue, xeroValue]) => ({ kind, autotaskValue, xeroValue }) as Mapping)
+    const tracking = trackingContextOf(rows, {
+      department: [{ value: '3', members: ['29682804'] }],
+    })
+    const record = invoice({
+      autotaskTerritoryId: 1,
+      total: new Decimal('230'),
+      lines: [line(), line({ autotaskId: 2, billingCodeId: 29682804 })],
+    })
+    const accounts = new Map([
+      ['29682801', '200'],
+      ['29682804', '260'],
+    ])
+    const mapped = mapInvoice(record, CONTACT, context({}, { tracking, accounts }))
+    assert.isTrue(mapped.ok)
+    if (!mapped.ok) return
+    assert.deepEqual(mapped.input.lineItems![0].tracking, [{ name: 'Region', option: 'North' }])
+    assert.deepEqual(mapped.input.lineItems![1].tracking, [
+      { name: 'Region', option: 'North' },
+      { name: 'Department', option: 'Hardware' },
+    ])
+    assert.deepEqual(mapped.untracked, [
+      'Line 1 "Managed services" went without a "Department" option: its department (none in Autotask) is not mapped.',
+    ])
+
+    const faulted = mapInvoice(
+      record,
+      CONTACT,
+      context({ trackingUnmapped: 'fault' }, { tracking, accounts })
+    )
+    assert.deepEqual(faulted, {
+      ok: false,
+      reason:
+        'Line 1 "Managed services" has department (none in Autotask), which is not mapped to a "Department" option in Xero.',
+      hint: 'Map it in Settings → Mappings (tracking: Department → "Department"), or let unmapped values go untracked, then resync.',
+    })
+  })
+
+  test('an invoice template mapped to a theme takes it; others take the product theme', ({
+    assert,
+  }) => {
+    const themes = new Map([['103', 'theme-103']])
+    const withTemplate = mapInvoice(
+      invoice({ autotaskInvoiceTemplateId: 103 }),
+      CONTACT,
+      context({ brandingThemeId: 'product-theme' }, { brandingThemes: themes })
+    )
+    const other = mapInvoice(
+      invoice({ autotaskInvoiceTemplateId: 102 }),
+      CONTACT,
+      context({ brandingThemeId: 'product-theme' }, { brandingThemes: themes })
+    )
+    assert.equal(withTemplate.ok && withTemplate.input.brandingThemeId, 'theme-103')
+    assert.equal(other.ok && other.input.brandingThemeId, 'product-theme')
   })
 
   test('settings choose the number, the reference, the status and the due date', ({ assert }) => {
