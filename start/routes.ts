@@ -23,6 +23,7 @@ const InvoiceOriginalsController = () => import('#controllers/invoice_originals_
 const TwoFactorController = () => import('#controllers/two_factor_controller')
 const PasswordsController = () => import('#controllers/passwords_controller')
 const AuditEventsController = () => import('#controllers/audit_events_controller')
+const SyncPreviewsController = () => import('#controllers/sync_previews_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
 
@@ -195,6 +196,18 @@ router
           .where('id', router.matchers.number())
         router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
         router.post('/sync', [ProductSyncsController, 'store']).as('product_syncs.store')
+        // "Preview next sync": started in the background (a thousand invoices outlast a request), polled, exported.
+        router.get('/preview', [SyncPreviewsController, 'show']).as('sync_previews.show')
+        router.post('/preview', [SyncPreviewsController, 'store']).as('sync_previews.store')
+        router
+          .get('/preview/export/:format', [SyncPreviewsController, 'export'])
+          .as('sync_previews.export')
+          .where('format', /^(csv|xlsx)$/)
+        router
+          .get('/preview/:preview_id/records/:index', [SyncPreviewsController, 'payload'])
+          .as('sync_previews.payload')
+          .where('preview_id', router.matchers.number())
+          .where('index', router.matchers.number())
         router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
         router.get('/settings', [ProductSettingsController, 'edit']).as('product_settings.edit')
         router.put('/settings', [ProductSettingsController, 'update']).as('product_settings.update')

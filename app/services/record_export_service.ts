@@ -3,13 +3,14 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
 
-interface Column {
+/** A column of an exported table: its heading and its value for a row. */
+export interface ExportColumn<T> {
   header: string
-  value: (record: RecordRow) => string | number | null
+  value: (row: T) => string | number | null
 }
 
 /** The columns of an export, the same as the grid's plus ids a bookkeeper reconciles with. */
-function columns(kind: RecordKind): Column[] {
+function columns(kind: RecordKind): ExportColumn<RecordRow>[] {
   const spec = recordKinds[kind]
   return [
     { header: 'Autotask ID', value: (r) => r.autotaskId },
@@ -40,41 +41,56 @@ const csvOptions: StringifyOptions = {
 /** Exports of the current grid as streams: rows are written as they are read, never all held. */
 export default class RecordExportService {
   csv(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
-    const cols = columns(kind)
-    async function* records() {
-      yield cols.map((c) => c.header)
-      for await (const record of rows) yield cols.map((c) => c.value(record))
-    }
-    // A client that goes away destroys the stringifier; pipeline then ends `records`, which closes `rows`.
-    return pipeline(Readable.from(records()), stringify(csvOptions), () => {})
+    return csvTable(columns(kind), rows)
   }
 
   xlsx(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
-    const output = new PassThrough()
-    const cols = columns(kind)
-    ;(async () => {
-      // exceljs holds 7 MB of heap once loaded: only a process that writes a workbook loads it.
-      const { default: ExcelJS } = await import('exceljs')
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-        stream: output,
-        useStyles: false,
-        useSharedStrings: false,
-      })
-      const sheet = workbook.addWorksheet(recordKinds[kind].pluralTitle)
-      sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
-      for await (const record of rows) {
-        // A client that went away destroys the stream: stop reading rows (leaving the loop closes `rows`).
-        if (output.destroyed) return
-        sheet.addRow(cols.map((c) => c.value(record))).commit()
-        // Back-pressure: when the client reads slower than rows are made, wait for it instead of buffering the file.
-        if (output.writableNeedDrain) await drainedOrClosed(output)
-      }
-      if (output.destroyed) return
-      sheet.commit()
-      await workbook.commit()
-    })().catch((error) => output.destroy(error))
-    return output
+    return xlsxTable(recordKinds[kind].pluralTitle, columns(kind), rows)
   }
+}
+
+/** A table as a CSV stream (see csvOptions), rows written as they are read. */
+export function csvTable<T>(
+  cols: ExportColumn<T>[],
+  rows: AsyncIterable<T> | Iterable<T>
+): Readable {
+  async function* records() {
+    yield cols.map((c) => c.header)
+    for await (const row of rows) yield cols.map((c) => c.value(row))
+  }
+  // A client that goes away destroys the stringifier; pipeline then ends `records`, which closes `rows`.
+  return pipeline(Readable.from(records()), stringify(csvOptions), () => {})
+}
+
+/** A table as a one-sheet Excel workbook stream, rows written as they are read. */
+export function xlsxTable<T>(
+  sheetName: string,
+  cols: ExportColumn<T>[],
+  rows: AsyncIterable<T> | Iterable<T>
+): Readable {
+  const output = new PassThrough()
+  ;(async () => {
+    // exceljs holds 7 MB of heap once loaded: only a process that writes a workbook loads it.
+    const { default: ExcelJS } = await import('exceljs')
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+      stream: output,
+      useStyles: false,
+      useSharedStrings: false,
+    })
+    const sheet = workbook.addWorksheet(sheetName)
+    sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
+    for await (const row of rows) {
+      // A client that went away destroys the stream: stop reading rows (leaving the loop closes `rows`).
+      if (output.destroyed) return
+      sheet.addRow(cols.map((c) => c.value(row))).commit()
+      // Back-pressure: when the client reads slower than rows are made, wait for it instead of buffering the file.
+      if (output.writableNeedDrain) await drainedOrClosed(output)
+    }
+    if (output.destroyed) return
+    sheet.commit()
+    await workbook.commit()
+  })().catch((error) => output.destroy(error))
+  return output
 }
 
 /** Resolves when the stream wants more, or when it is closed (a `drain` never comes to a destroyed stream). */

@@ -34,6 +34,33 @@ interface Outcome {
   verb?: 'created' | 'updated'
 }
 
+/** The Xero credit note a negative invoice becomes (the mapper prices its mirror image), or why it cannot. */
+export function mapCreditNote(
+  record: InvoiceRecord,
+  contactId: string,
+  context: MappingContext
+): { ok: true; input: XeroCreditNoteInput } | { ok: false; reason: string; hint: string } {
+  const mapped = mapInvoice(mirror(record), contactId, context)
+  if (!mapped.ok) return mapped
+  const { input } = mapped
+  return {
+    ok: true,
+    input: {
+      creditNoteId:
+        record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
+      type: 'ACCRECCREDIT',
+      contact: input.contact,
+      creditNoteNumber: input.invoiceNumber,
+      reference: input.reference,
+      date: input.date,
+      status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+      lineAmountTypes: input.lineAmountTypes,
+      lineItems: input.lineItems,
+      url: invoiceMarker(record),
+    },
+  }
+}
+
 /**
  * A negative Autotask invoice becomes a Xero ACCRECCREDIT credit note: the same contact linking, tax and
  * account mappings, money rules and totals check as an invoice (the mapper prices its mirror image, all
@@ -213,28 +240,12 @@ export default class CreditNotePush {
         })
         continue
       }
-      const mapped = mapInvoice(mirror(record), contact.contactId, context)
+      const mapped = mapCreditNote(record, contact.contactId, context)
       if (!mapped.ok) {
         outcomes.push({ record, ok: false, reason: mapped.reason, hint: mapped.hint })
         continue
       }
-      const { input } = mapped
-      inputs.push({
-        record,
-        input: {
-          creditNoteId:
-            record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
-          type: 'ACCRECCREDIT',
-          contact: input.contact,
-          creditNoteNumber: input.invoiceNumber,
-          reference: input.reference,
-          date: input.date,
-          status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
-          lineAmountTypes: input.lineAmountTypes,
-          lineItems: input.lineItems,
-          url: invoiceMarker(record),
-        },
-      })
+      inputs.push({ record, input: mapped.input })
     }
     if (inputs.length === 0) return outcomes
 

@@ -115,7 +115,7 @@ export default class SyncRunner {
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await this.mappingContext(product, connections.xero),
+        mapping: await loadMappingContext(product, connections.xero),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -245,34 +245,6 @@ export default class SyncRunner {
     await product.save()
   }
 
-  /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
-  private async mappingContext(product: Product, xero: XeroGateway): Promise<MappingContext> {
-    // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
-    const [mappings, rates, organisation] = await allOrFirstError([
-      Mapping.query().where('product_id', product.id),
-      xero.getTaxRates(xeroConnectionOf(product)),
-      xero.getOrganisation(xeroConnectionOf(product)),
-    ] as const)
-    const settings = product.effectiveSettings
-    if (settings.currency !== organisation.baseCurrency) {
-      product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
-      await product.save()
-    }
-    const of = (kind: string) =>
-      new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
-    return {
-      taxTypes: of('tax_region'),
-      accounts: of('billing_code'),
-      items: of('billing_code_item'),
-      taxRates: new Map(
-        rates
-          .filter((rate) => rate.status === 'ACTIVE')
-          .map((rate) => [rate.taxType, new Decimal(rate.rate)])
-      ),
-      settings: product.effectiveSettings,
-    }
-  }
-
   /** Copies a late write left in Xero are removed after the push; a failure is logged and left for the next run. */
   private async reconcileOrphans(product: Product, syncRunId: number, xero: XeroGateway) {
     try {
@@ -320,6 +292,41 @@ export default class SyncRunner {
       product[message] = null
       await product.save()
     }
+  }
+}
+
+/**
+ * Mappings and Xero's tax rates, once per run; the organisation's currency is remembered
+ * (with `remember: false`, as a preview reads it, only on this product object, not saved).
+ */
+export async function loadMappingContext(
+  product: Product,
+  xero: XeroGateway,
+  options: { remember?: boolean } = {}
+): Promise<MappingContext> {
+  // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
+  const [mappings, rates, organisation] = await allOrFirstError([
+    Mapping.query().where('product_id', product.id),
+    xero.getTaxRates(xeroConnectionOf(product)),
+    xero.getOrganisation(xeroConnectionOf(product)),
+  ] as const)
+  const settings = product.effectiveSettings
+  if (settings.currency !== organisation.baseCurrency) {
+    product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
+    if (options.remember ?? true) await product.save()
+  }
+  const of = (kind: string) =>
+    new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
+  return {
+    taxTypes: of('tax_region'),
+    accounts: of('billing_code'),
+    items: of('billing_code_item'),
+    taxRates: new Map(
+      rates
+        .filter((rate) => rate.status === 'ACTIVE')
+        .map((rate) => [rate.taxType, new Decimal(rate.rate)])
+    ),
+    settings: product.effectiveSettings,
   }
 }
 
