@@ -12,6 +12,7 @@ import Product from '#models/product'
 import SyncRun from '#models/sync_run'
 import SyncLog from '#models/sync_log'
 import SyncPreview from '#models/sync_preview'
+import PurchaseOrderRecord from '#models/purchase_order_record'
 import AuditEvent from '#models/audit_event'
 import SyncPreviewService from '#services/sync_preview_service'
 import InvoiceDiscovery from '#sync/invoice_discovery'
@@ -369,6 +370,103 @@ test.group('Preview next sync against the sandboxes', (group) => {
       assert.equal(audited.slackUserId, admin.slackUserId)
     } finally {
       await slack.restore()
+    }
+  }).timeout(120_000)
+})
+
+test.group('Preview next sync: purchase orders and credit notes', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({
+      autotask: { purchaseOrders: 20, invoices: 0 },
+      xeroClient: { timeoutMs: 20_000 },
+    })
+    return () => world.close()
+  })
+
+  for (const documentType of ['PURCHASEORDER', 'BILL'] as const)
+    test(`purchase orders as ${documentType}: the preview's payloads are what the next sync writes`, async ({
+      assert,
+    }) => {
+      const product = await Product.findOrFail(world.product.id)
+      product.settings = {
+        ...(product.settings ?? {}),
+        purchaseOrders: {
+          enabled: true,
+          documentType,
+          triggerStatus: 2,
+          accountCode: '300',
+          taxType: 'INPUT2',
+        },
+      }
+      await product.save()
+      const before = await snapshot(product.id)
+      await fetch(`${world.xero.url}/_sandbox/clear-log`, { method: 'POST' })
+      const result = await previewOf(world)
+      assert.deepEqual(writes(await xeroRequests(world)), [])
+      assert.deepEqual(await snapshot(product.id), before)
+      assert.lengthOf(await PurchaseOrderRecord.all(), 0, 'nothing stored')
+
+      const orders = result.records.filter((r) => r.kind === 'purchase_order')
+      assert.isAbove(result.purchaseOrders!.ready, 0)
+      assert.equal(
+        orders.length,
+        result.purchaseOrders!.ready +
+          result.purchaseOrders!.errors +
+          result.purchaseOrders!.skipped
+      )
+
+      const run = (await world.run()).run!
+      assert.equal(run.state, 'succeeded', run.error ?? '')
+      assert.equal(run.stats!.purchaseOrdersSynced, result.purchaseOrders!.ready)
+      assert.equal(run.stats!.purchaseOrdersFaulted, result.purchaseOrders!.errors)
+      const org = world.xero.state.organisation(world.product.xeroTenantId!)!
+      for (const predicted of orders.filter((r) => r.outcome === 'ready')) {
+        const record = await PurchaseOrderRecord.query()
+          .where('autotask_id', predicted.autotaskId)
+          .firstOrFail()
+        assert.equal(record.status, 'synced')
+        const body = predicted.payload as any
+        if (documentType === 'BILL') {
+          const bill = org.invoices.find((i) => i.InvoiceID === record.xeroDocumentId)!
+          assert.equal(body.Invoices[0].Type, 'ACCPAY')
+          assert.equal(body.Invoices[0].InvoiceNumber, bill.InvoiceNumber)
+          assert.equal(body.Invoices[0].LineItems.length, bill.LineItems.length)
+        } else {
+          const order = org.purchaseOrders.find((o) => o.PurchaseOrderID === record.xeroDocumentId)!
+          assert.equal(body.PurchaseOrders[0].PurchaseOrderNumber, order.PurchaseOrderNumber)
+          assert.equal(body.PurchaseOrders[0].LineItems.length, order.LineItems.length)
+        }
+      }
+    }).timeout(120_000)
+
+  test('with credit notes on, a negative invoice is previewed as the credit note the sync creates', async ({
+    assert,
+  }) => {
+    await world.close()
+    await resetDatabase()
+    world = await startSyncWorld({ xeroClient: { timeoutMs: 20_000 } })
+    const product = await Product.findOrFail(world.product.id)
+    product.settings = { ...(product.settings ?? {}), creditNotes: true }
+    await product.save()
+    const result = await previewOf(world)
+    const notes = result.records.filter((r) => r.kind === 'credit_note')
+    assert.isAbove(notes.length, 0)
+    assert.isTrue(result.totals.some((t) => t.kind === 'credit_note' && t.total.startsWith('-')))
+
+    const run = (await world.run()).run!
+    assert.equal(run.state, 'succeeded', run.error ?? '')
+    for (const predicted of notes) {
+      const record = await InvoiceRecord.query()
+        .where('autotask_id', predicted.autotaskId)
+        .firstOrFail()
+      assert.equal(record.status, 'synced', record.faultReason ?? '')
+      assert.equal(record.xeroType, 'ACCRECCREDIT')
+      assert.equal(
+        (predicted.payload as any).CreditNotes[0].CreditNoteNumber,
+        record.xeroInvoiceNumber
+      )
     }
   }).timeout(120_000)
 })
