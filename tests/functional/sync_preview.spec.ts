@@ -19,6 +19,9 @@ import InvoiceDiscovery from '#sync/invoice_discovery'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
 import SyncPreviewCommand from '#commands/sync_preview'
 import type { PreviewResult } from '#sync/sync_preview'
+import { NEW_CONTACT } from '#sync/contact_resolver'
+import { ContractValidator } from '#sandbox/xero/contract'
+import { XERO_CONTRACT } from '#tests/helpers/xero_sandbox'
 import {
   linkedUser,
   sendCommand,
@@ -93,6 +96,31 @@ test.group('Preview next sync against the sandboxes', (group) => {
     assert.isTrue(ready.every((r) => r.operation === 'create'))
     const creates = ready.filter((r) => r.contact?.how === 'to be created').length
     assert.isAbove(creates, 0, 'a first sync creates contacts')
+
+    // The payloads shown are requests Xero's contract accepts (a contact to be created shows a
+    // placeholder id, replaced here by the id its create would return).
+    assert.deepEqual(world.xero.state.violations, [], "the preview's reads keep to the contract")
+    const contract = await ContractValidator.load(XERO_CONTRACT)
+    for (const record of ready) {
+      const body = JSON.parse(
+        JSON.stringify(record.payload).replaceAll(
+          NEW_CONTACT,
+          '00000000-0000-4000-8000-000000000001'
+        )
+      )
+      const errors = contract.validate({
+        method: 'PUT',
+        path: '/Invoices',
+        query: { summarizeErrors: 'false', unitdp: '4' },
+        headers: {
+          'xero-tenant-id': world.product.xeroTenantId!,
+          'content-type': 'application/json',
+          'authorization': 'Bearer preview',
+        },
+        body,
+      })
+      assert.deepEqual(errors, [], `payload of ${record.number}`)
+    }
 
     await world.product.merge({ status: 'active' }).save()
     const run = (await world.run()).run!
@@ -194,7 +222,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
     }
     assert.deepEqual(extra, ['POST Invoices'])
     console.log(
-      `preview of ${result.records.length} invoices: ${previewCalls.length} Autotask calls (discovery: ${discoveryCalls.length}), ${xeroLog.length} Xero reads, 0 writes, ${previewMs} ms`
+      `preview of ${result.records.length} invoices: ${previewCalls.length} Autotask calls (discovery: ${discoveryCalls.length}), ${xeroLog.length} Xero reads, 0 writes, ${previewMs} ms, stored result ${Math.round(JSON.stringify(result).length / 1024)} KB`
     )
   }).timeout(240_000)
 
