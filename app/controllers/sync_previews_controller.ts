@@ -4,14 +4,9 @@ import ProductPolicy from '#policies/product_policy'
 import SyncPreviewService from '#services/sync_preview_service'
 import { csvTable, xlsxTable, type ExportColumn } from '#services/record_export_service'
 import { auditWeb } from '#services/audit_service'
-import type { PreviewRecord } from '#sync/sync_preview'
+import { KIND_LABELS, OUTCOME_LABELS, type PreviewRecord } from '#sync/sync_preview'
 
-const KIND_LABELS = {
-  invoice: 'Invoice',
-  credit_note: 'Credit note',
-  purchase_order: 'Purchase order',
-}
-const OUTCOME_LABELS = { ready: 'Ready', error: 'Error', skipped: 'Skipped', waiting: 'Waiting' }
+const labels = { kindLabels: KIND_LABELS, outcomeLabels: OUTCOME_LABELS }
 
 /** The preview's export columns: the record, what Xero would get, or the reason and the fix. */
 const exportColumns: ExportColumn<PreviewRecord>[] = [
@@ -47,7 +42,7 @@ export default class SyncPreviewsController {
     const product = ctx.product
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const preview = await this.previews.latest(product)
-    const state = { product, preview, activeTab: 'sync_logs.index' }
+    const state = { product, preview, activeTab: 'sync_logs.index', ...labels }
     if (ctx.isHtmx) return ctx.view.render('partials/sync_previews/result', state)
     return ctx.view.render('pages/sync_previews/show', state)
   }
@@ -57,7 +52,8 @@ export default class SyncPreviewsController {
     await ctx.bouncer.with(ProductPolicy).authorize('act', product)
     const { preview } = await this.previews.start(product, ctx.auth.getUserOrFail().email)
     await auditWeb(ctx, 'product.previewed', { product })
-    if (ctx.isHtmx) return ctx.view.render('partials/sync_previews/result', { product, preview })
+    if (ctx.isHtmx)
+      return ctx.view.render('partials/sync_previews/result', { product, preview, ...labels })
     return ctx.response.redirect().toRoute('sync_previews.show', { product_id: product.id })
   }
 

@@ -2,8 +2,16 @@ import { inject } from '@adonisjs/core'
 import { Decimal } from 'decimal.js'
 import InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
-import { XERO_MAX_REQUEST_BYTES, type XeroGateway } from '#integrations/xero/xero_gateway'
-import ProductConnections from '#sync/product_connections'
+import {
+  XERO_BATCH_LIMIT,
+  XERO_MAX_REQUEST_BYTES,
+  type XeroGateway,
+  type XeroInvoice,
+  type XeroInvoiceInput,
+} from '#integrations/xero/xero_gateway'
+import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
+import { lockedInXero, statusForUpdate } from '#sync/invoice_push'
+import { waitingOutRateLimits } from '#sync/rate_limits'
 import InvoiceDiscovery from '#sync/invoice_discovery'
 import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
 import { mapInvoice, numberFor, type MappingContext } from '#sync/invoice_mapper'
@@ -58,6 +66,12 @@ export interface PreviewResult {
 
 type Fault = { reason: string; hint: string }
 
+/** Why an invoice of an unfinished billing run waits (the push leaves it pending). */
+const UNNUMBERED: Fault = {
+  reason: 'The billing run has not finished: the invoice has no number yet.',
+  hint: 'Nothing to do: it syncs once Autotask numbers it.',
+}
+
 /**
  * "Preview next sync": everything the next sync of a product would send, through
  * the engine's own discovery, contact matching, mapping, tax check and credit
@@ -101,24 +115,12 @@ export default class SyncPreviewer {
             reason: 'deleted in Autotask before its billing run finished',
           })
         )
-      else if (!invoice.invoiceNumber)
-        records.push(
-          this.invoiceRow(record, 'waiting', {
-            reason: 'The billing run has not finished: the invoice has no number yet.',
-            hint: 'Nothing to do: it syncs once Autotask numbers it.',
-          })
-        )
+      else if (!invoice.invoiceNumber) records.push(this.invoiceRow(record, 'waiting', UNNUMBERED))
       else due.push(record)
     }
     for (const { record, skip } of peek.fresh) {
       if (skip) records.push(this.invoiceRow(record, 'skipped', { reason: skip }))
-      else if (!record.invoiceNumber)
-        records.push(
-          this.invoiceRow(record, 'waiting', {
-            reason: 'The billing run has not finished: the invoice has no number yet.',
-            hint: 'Nothing to do: it syncs once Autotask numbers it.',
-          })
-        )
+      else if (!record.invoiceNumber) records.push(this.invoiceRow(record, 'waiting', UNNUMBERED))
       else due.push(record)
     }
     records.push(...(await this.mapInvoices(product, xero, mapping, due)))
@@ -180,6 +182,13 @@ export default class SyncPreviewer {
       null,
       { dryRun: true }
     )
+    const inXero = await this.linkedInXero(
+      product,
+      xero,
+      named.filter(
+        (r) => r.xeroInvoiceId && !(mapping.settings.creditNotes && r.total.isNegative())
+      )
+    )
     const emptyBytes = xero.invoiceRequestBytes([])
     for (const record of named) {
       const contact = contacts.get(record.autotaskCompanyId!)
@@ -213,9 +222,20 @@ export default class SyncPreviewer {
         rows.push(this.invoiceRow(record, 'error', mapped))
         continue
       }
-      const input = {
+      const input: XeroInvoiceInput = {
         ...mapped.input,
         invoiceId: record.xeroInvoiceId ?? undefined,
+      }
+      // As the push's updatable(): a linked invoice Xero has locked faults; one deleted there is created again.
+      if (input.invoiceId) {
+        const current = inXero.get(input.invoiceId)
+        const locked = current ? lockedInXero(current) : null
+        if (locked) {
+          rows.push(this.invoiceRow(record, 'error', locked))
+          continue
+        }
+        if (!current) delete input.invoiceId
+        else input.status = statusForUpdate(current.status, input.status)
       }
       // As the push's write(): one invoice over Xero's request size is never sent.
       const bytes = xero.invoiceRequestBytes([input]) - emptyBytes
@@ -241,6 +261,19 @@ export default class SyncPreviewer {
       )
     }
     return rows
+  }
+
+  /** The Xero copies of linked invoices, read fifty a call as the push reads them. */
+  private async linkedInXero(product: Product, xero: XeroGateway, linked: InvoiceRecord[]) {
+    const found = new Map<string, XeroInvoice>()
+    for (let start = 0; start < linked.length; start += XERO_BATCH_LIMIT) {
+      const ids = linked.slice(start, start + XERO_BATCH_LIMIT).map((r) => r.xeroInvoiceId!)
+      const invoices = await waitingOutRateLimits(() =>
+        xero.getInvoicesByIds(xeroConnectionOf(product), ids)
+      )
+      for (const invoice of invoices) found.set(invoice.invoiceId, invoice)
+    }
+    return found
   }
 
   private invoiceRow(
@@ -305,10 +338,17 @@ function summarise(records: PreviewRecord[], withOrders: boolean): PreviewResult
   }
 }
 
-const KIND_LABELS: Record<PreviewKind, string> = {
+export const KIND_LABELS: Record<PreviewKind, string> = {
   invoice: 'Invoice',
   credit_note: 'Credit note',
   purchase_order: 'Purchase order',
+}
+
+export const OUTCOME_LABELS: Record<PreviewOutcome, string> = {
+  ready: 'Ready',
+  error: 'Error',
+  skipped: 'Skipped',
+  waiting: 'Waiting',
 }
 
 /** The summary in words, for the console and Slack: counts, then totals per currency. */

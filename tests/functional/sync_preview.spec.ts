@@ -21,7 +21,8 @@ import SyncPreviewCommand from '#commands/sync_preview'
 import type { PreviewResult } from '#sync/sync_preview'
 import { NEW_CONTACT } from '#sync/contact_resolver'
 import { ContractValidator } from '#sandbox/xero/contract'
-import { XERO_CONTRACT } from '#tests/helpers/xero_sandbox'
+import { XERO_CONTRACT, knob } from '#tests/helpers/xero_sandbox'
+import RecordStatusService from '#services/record_status_service'
 import {
   linkedUser,
   sendCommand,
@@ -166,6 +167,40 @@ test.group('Preview next sync against the sandboxes', (group) => {
     const after = await previewOf(world)
     assert.equal(after.invoices.ready, 0)
     assert.equal(after.invoices.errors, 0, 'faulted invoices wait for a person, not the next sync')
+  }).timeout(120_000)
+
+  test('resynced invoices: one Xero still lets change is an update, a paid one an error, as the sync then finds', async ({
+    assert,
+  }) => {
+    await world.product.merge({ status: 'active' }).save()
+    assert.equal((await world.run()).run!.state, 'succeeded')
+    const [open, paid] = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+      .orderBy('id')
+      .limit(2)
+    await knob(world.xero, '/invoices/pay', { invoiceId: paid.xeroInvoiceId })
+    const statuses = await app.container.make(RecordStatusService)
+    for (const record of [open, paid]) await statuses.apply('invoice', record, 'resync', 'test')
+
+    await fetch(`${world.xero.url}/_sandbox/clear-log`, { method: 'POST' })
+    const result = await previewOf(world)
+    assert.deepEqual(writes(await xeroRequests(world)), [])
+    const byId = (id: number) => result.records.find((r) => r.autotaskId === id)!
+    assert.equal(byId(open.autotaskId).outcome, 'ready')
+    assert.equal(byId(open.autotaskId).operation, 'update')
+    assert.equal(byId(open.autotaskId).contact!.how, 'linked')
+    assert.equal((byId(open.autotaskId).payload as any).Invoices[0].InvoiceID, open.xeroInvoiceId)
+    assert.equal(byId(paid.autotaskId).outcome, 'error')
+    assert.match(byId(paid.autotaskId).reason!, /is paid, and Xero does not allow changing it/)
+
+    const run = (await world.run()).run!
+    assert.equal(run.stats!.invoicesSynced, 1)
+    await open.refresh()
+    await paid.refresh()
+    assert.equal(open.status, 'synced')
+    assert.equal(paid.status, 'fault')
+    assert.equal(paid.faultReason, byId(paid.autotaskId).reason)
   }).timeout(120_000)
 
   test('a preview of 1,000 invoices costs the Autotask calls of a discovery, and no Xero write', async ({
