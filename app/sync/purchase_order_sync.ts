@@ -17,6 +17,7 @@ import type {
   XeroPurchaseOrder,
   XeroPurchaseOrderInput,
   XeroPurchaseOrderStatus,
+  XeroWriteBody,
   XeroWriteResult,
 } from '#integrations/xero/xero_gateway'
 import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purchase_order_record'
@@ -41,8 +42,8 @@ export type PurchaseOrderPreview =
       outcome: 'ready'
       operation: 'create' | 'update'
       contact: ContactOutcome & { ok: true }
-      documentType: 'PURCHASEORDER' | 'BILL'
-      payload: XeroPurchaseOrderInput | XeroInvoiceInput
+      /** the write: a purchase order, or a bill (an ACCPAY invoice) */
+      write: XeroWriteBody
     }
   | { record: PurchaseOrderRecord; outcome: 'error'; reason: string; hint: string }
   | { record: PurchaseOrderRecord; outcome: 'skipped'; reason: string }
@@ -210,18 +211,9 @@ export default class PurchaseOrderSync {
       records.push(...fresh.map((row) => new PurchaseOrderRecord().merge(row)))
     }
     if (records.length === 0) return []
-    const contacts = await this.contacts.resolve(
-      product,
-      xero,
-      records
-        .filter((record) => record.vendorCompanyId)
-        .map((record) => ({
-          id: record.vendorCompanyId!,
-          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
-        })),
-      null,
-      { dryRun: true }
-    )
+    const contacts = await this.contacts.resolve(product, xero, vendorsOf(records), null, {
+      dryRun: true,
+    })
     const batch: InputBatch = { product, log: () => {} }
     return records.map((record): PurchaseOrderPreview => {
       const cancelled = record.autotaskStatus === purchaseOrderStatuses.cancelled
@@ -252,9 +244,10 @@ export default class PurchaseOrderSync {
         outcome: 'ready',
         operation: xeroId ? 'update' : 'create',
         contact,
-        documentType,
-        payload:
-          documentType === 'BILL' ? this.billInput(batch, entry) : this.orderInput(batch, entry),
+        write:
+          documentType === 'BILL'
+            ? { kind: 'invoice', input: this.billInput(batch, entry) }
+            : { kind: 'purchase_order', input: this.orderInput(batch, entry) },
       }
     })
   }
@@ -375,12 +368,7 @@ export default class PurchaseOrderSync {
     const contacts = await this.contacts.resolve(
       batch.product,
       xero,
-      records
-        .filter((record) => record.vendorCompanyId)
-        .map((record) => ({
-          id: record.vendorCompanyId!,
-          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
-        })),
+      vendorsOf(records),
       batch.syncRunId
     )
     const ready: Entry[] = []
@@ -864,6 +852,16 @@ export default class PurchaseOrderSync {
     }
     return kept
   }
+}
+
+/** The vendors of purchase orders, as companies to resolve to Xero contacts. */
+function vendorsOf(records: PurchaseOrderRecord[]) {
+  return records
+    .filter((record) => record.vendorCompanyId)
+    .map((record) => ({
+      id: record.vendorCompanyId!,
+      name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
+    }))
 }
 
 /** Our record's fields from an Autotask purchase order, its items and its vendor. */

@@ -1,6 +1,7 @@
 import { inject } from '@adonisjs/core'
 import { Decimal } from 'decimal.js'
 import InvoiceRecord from '#models/invoice_record'
+import PurchaseOrderRecord from '#models/purchase_order_record'
 import type Product from '#models/product'
 import {
   XERO_BATCH_LIMIT,
@@ -105,22 +106,22 @@ export default class SyncPreviewer {
       .orderBy('id')
     for (const record of held) {
       if (peek.voided.has(record.autotaskId))
-        records.push(this.invoiceRow(record, 'skipped', { reason: 'voided in Autotask' }))
+        records.push(rowOf(record, 'skipped', { reason: 'voided in Autotask' }))
       else due.push(record)
     }
     for (const { record, invoice } of peek.waiting) {
       if (!invoice)
         records.push(
-          this.invoiceRow(record, 'skipped', {
+          rowOf(record, 'skipped', {
             reason: 'deleted in Autotask before its billing run finished',
           })
         )
-      else if (!invoice.invoiceNumber) records.push(this.invoiceRow(record, 'waiting', UNNUMBERED))
+      else if (!invoice.invoiceNumber) records.push(rowOf(record, 'waiting', UNNUMBERED))
       else due.push(record)
     }
     for (const { record, skip } of peek.fresh) {
-      if (skip) records.push(this.invoiceRow(record, 'skipped', { reason: skip }))
-      else if (!record.invoiceNumber) records.push(this.invoiceRow(record, 'waiting', UNNUMBERED))
+      if (skip) records.push(rowOf(record, 'skipped', { reason: skip }))
+      else if (!record.invoiceNumber) records.push(rowOf(record, 'waiting', UNNUMBERED))
       else due.push(record)
     }
     records.push(...(await this.mapInvoices(product, xero, mapping, due)))
@@ -130,32 +131,20 @@ export default class SyncPreviewer {
     if (withOrders) {
       for (const order of await this.purchaseOrders.preview(product, autotask, xero)) {
         const { record } = order
-        records.push({
-          kind: 'purchase_order',
-          recordId: record.id ?? null,
-          autotaskId: record.autotaskId,
-          number: record.poNumber,
-          party: record.vendorName,
-          date: record.orderDate?.toISODate() ?? null,
-          currency: record.currency,
-          total: record.total.toFixed(2),
-          tax: record.taxTotal.toFixed(2),
-          lines: (record.lines ?? []).length,
-          outcome: order.outcome,
-          ...(order.outcome === 'ready'
-            ? {
-                operation: order.operation,
-                xeroNumber: record.poNumber,
-                contact: contactOf(order.contact),
-                payload:
-                  order.documentType === 'BILL'
-                    ? xero.requestBody({ kind: 'invoice', input: order.payload as any })
-                    : xero.requestBody({ kind: 'purchase_order', input: order.payload as any }),
-              }
-            : order.outcome === 'error'
-              ? { reason: order.reason, hint: order.hint }
-              : { reason: order.reason }),
-        })
+        records.push(
+          rowOf(record, order.outcome, {
+            ...(order.outcome === 'ready'
+              ? {
+                  operation: order.operation,
+                  xeroNumber: record.poNumber,
+                  contact: contactOf(order.contact),
+                  payload: xero.requestBody(order.write),
+                }
+              : order.outcome === 'error'
+                ? { reason: order.reason, hint: order.hint }
+                : { reason: order.reason }),
+          })
+        )
       }
     }
     return summarise(records, withOrders)
@@ -172,7 +161,7 @@ export default class SyncPreviewer {
     const named: InvoiceRecord[] = []
     for (const record of due) {
       const problem = companyProblem(record)
-      if (problem) rows.push(this.invoiceRow(record, 'error', problem))
+      if (problem) rows.push(rowOf(record, 'error', problem))
       else named.push(record)
     }
     const contacts = await this.contacts.resolve(
@@ -194,7 +183,7 @@ export default class SyncPreviewer {
       const contact = contacts.get(record.autotaskCompanyId!)
       if (!contact?.ok) {
         rows.push(
-          this.invoiceRow(record, 'error', {
+          rowOf(record, 'error', {
             reason: contact?.reason ?? 'No Xero contact was found for the company.',
             hint: contact?.hint ?? 'Check the company in Autotask, then resync.',
           })
@@ -206,20 +195,20 @@ export default class SyncPreviewer {
         const mapped = mapCreditNote(record, contact.contactId, mapping)
         rows.push(
           mapped.ok
-            ? this.invoiceRow(record, 'ready', {
+            ? rowOf(record, 'ready', {
                 kind: 'credit_note',
                 operation: mapped.input.creditNoteId ? 'update' : 'create',
                 xeroNumber: mapped.input.creditNoteNumber ?? null,
                 contact: contactOf(contact),
                 payload: xero.requestBody({ kind: 'credit_note', input: mapped.input }),
               })
-            : this.invoiceRow(record, 'error', mapped)
+            : rowOf(record, 'error', mapped)
         )
         continue
       }
       const mapped = mapInvoice(record, contact.contactId, mapping)
       if (!mapped.ok) {
-        rows.push(this.invoiceRow(record, 'error', mapped))
+        rows.push(rowOf(record, 'error', mapped))
         continue
       }
       const input: XeroInvoiceInput = {
@@ -231,7 +220,7 @@ export default class SyncPreviewer {
         const current = inXero.get(input.invoiceId)
         const locked = current ? lockedInXero(current) : null
         if (locked) {
-          rows.push(this.invoiceRow(record, 'error', locked))
+          rows.push(rowOf(record, 'error', locked))
           continue
         }
         if (!current) delete input.invoiceId
@@ -241,7 +230,7 @@ export default class SyncPreviewer {
       const bytes = xero.invoiceRequestBytes([input]) - emptyBytes
       if (bytes + emptyBytes > XERO_MAX_REQUEST_BYTES) {
         rows.push(
-          this.invoiceRow(record, 'error', {
+          rowOf(record, 'error', {
             reason:
               `The invoice is too large for Xero: it makes a request of ${megabytes(bytes)}, ` +
               `and Xero accepts at most ${megabytes(XERO_MAX_REQUEST_BYTES)} in one request.`,
@@ -251,7 +240,7 @@ export default class SyncPreviewer {
         continue
       }
       rows.push(
-        this.invoiceRow(record, 'ready', {
+        rowOf(record, 'ready', {
           operation: input.invoiceId ? 'update' : 'create',
           xeroNumber: numberFor(record, mapping.settings),
           contact: contactOf(contact),
@@ -275,26 +264,28 @@ export default class SyncPreviewer {
     }
     return found
   }
+}
 
-  private invoiceRow(
-    record: InvoiceRecord,
-    outcome: PreviewOutcome,
-    more: Partial<PreviewRecord> | Fault = {}
-  ): PreviewRecord {
-    return {
-      kind: 'invoice',
-      recordId: record.id ?? null,
-      autotaskId: record.autotaskId,
-      number: record.invoiceNumber,
-      party: record.companyName,
-      date: record.invoiceDate?.toISODate() ?? null,
-      currency: record.currency,
-      total: record.total.toFixed(2),
-      tax: record.taxTotal.toFixed(2),
-      lines: (record.lines ?? []).length,
-      outcome,
-      ...more,
-    }
+/** A record's line in the preview: what it is, and what the next sync would do with it. */
+function rowOf(
+  record: InvoiceRecord | PurchaseOrderRecord,
+  outcome: PreviewOutcome,
+  more: Partial<PreviewRecord> | Fault = {}
+): PreviewRecord {
+  const invoice = record instanceof InvoiceRecord
+  return {
+    kind: invoice ? 'invoice' : 'purchase_order',
+    recordId: record.id ?? null,
+    autotaskId: record.autotaskId,
+    number: invoice ? record.invoiceNumber : record.poNumber,
+    party: invoice ? record.companyName : record.vendorName,
+    date: (invoice ? record.invoiceDate : record.orderDate)?.toISODate() ?? null,
+    currency: record.currency,
+    total: record.total.toFixed(2),
+    tax: record.taxTotal.toFixed(2),
+    lines: (record.lines ?? []).length,
+    outcome,
+    ...more,
   }
 }
 
