@@ -358,6 +358,39 @@ test.group('Preview next sync against the sandboxes', (group) => {
     assert.lengthOf(await Link.all(), 0, 'no contact linked by a preview')
   }).timeout(120_000)
 
+  test('a preview that cannot run says why, and one left running by an ended process shows as failed', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.merge({
+      accountId: world.product.accountId,
+      role: 'owner',
+    }).create()
+    const url = `/products/${world.product.id}/preview`
+    await world.product.merge({ xeroTenantId: null }).save()
+    const failed = await (
+      await app.container.make(SyncPreviewService)
+    ).run(await Product.findOrFail(world.product.id), 'test')
+    assert.equal(failed.state, 'failed')
+    const page = await client.get(url).loginAs(owner)
+    page.assertStatus(200)
+    assert.include(
+      page.text(),
+      'The preview failed: The product is not connected to a Xero organisation yet'
+    )
+
+    await SyncPreview.create({
+      productId: world.product.id,
+      state: 'running',
+      requestedBy: 'someone',
+      startedAt: world.clock.now().minus({ minutes: 31 }),
+    })
+    const stale = await client.get(url).header('HX-Request', 'true').loginAs(owner)
+    assert.include(stale.text(), 'data-state="failed"')
+    assert.include(stale.text(), 'stopped without finishing')
+    assert.notInclude(stale.text(), 'hx-trigger="every 1s"')
+  }).timeout(60_000)
+
   test('node ace sync:preview prints the summary and a line per record, and is audited', async ({
     assert,
   }) => {
