@@ -205,6 +205,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
 
   test('a preview of 1,000 invoices costs the Autotask calls of a discovery, and no Xero write', async ({
     assert,
+    client,
   }) => {
     await world.close()
     await resetDatabase()
@@ -230,6 +231,20 @@ test.group('Preview next sync against the sandboxes', (group) => {
       result.records.length
     )
     assert.isAtLeast(result.records.length, 900)
+
+    // The stored preview's page, with a row per record.
+    const owner = await UserFactory.merge({
+      accountId: world.product.accountId,
+      role: 'owner',
+    }).create()
+    const pageStarted = performance.now()
+    const page = await client.get(`/products/${world.product.id}/preview`).loginAs(owner)
+    const pageMs = Math.round(performance.now() - pageStarted)
+    page.assertStatus(200)
+    assert.equal(
+      page.text().split('data-testid="preview-record"').length - 1,
+      result.records.length
+    )
 
     world.autotask.state.resetStats()
     const product = await Product.findOrFail(world.product.id)
@@ -257,7 +272,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
     }
     assert.deepEqual(extra, ['POST Invoices'])
     console.log(
-      `preview of ${result.records.length} invoices: ${previewCalls.length} Autotask calls (discovery: ${discoveryCalls.length}), ${xeroLog.length} Xero reads, 0 writes, ${previewMs} ms, stored result ${Math.round(JSON.stringify(result).length / 1024)} KB`
+      `preview of ${result.records.length} invoices: ${previewCalls.length} Autotask calls (discovery: ${discoveryCalls.length}), ${xeroLog.length} Xero reads, 0 writes, ${previewMs} ms, stored result ${Math.round(JSON.stringify(result).length / 1024)} KB, page ${pageMs} ms (${Math.round(page.text().length / 1024)} KB)`
     )
   }).timeout(240_000)
 
