@@ -44,6 +44,41 @@ const emptyStats = (): SyncRunStats => ({
 export const workerName = () => `${hostname()}:${process.pid}`
 
 /**
+ * Mappings and Xero's tax rates, once per run; the organisation's currency is remembered
+ * (with `remember: false`, as a preview reads it, only on this product object, not saved).
+ */
+export async function loadMappingContext(
+  product: Product,
+  xero: XeroGateway,
+  options: { remember?: boolean } = {}
+): Promise<MappingContext> {
+  // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
+  const [mappings, rates, organisation] = await allOrFirstError([
+    Mapping.query().where('product_id', product.id),
+    xero.getTaxRates(xeroConnectionOf(product)),
+    xero.getOrganisation(xeroConnectionOf(product)),
+  ] as const)
+  const settings = product.effectiveSettings
+  if (settings.currency !== organisation.baseCurrency) {
+    product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
+    if (options.remember ?? true) await product.save()
+  }
+  const of = (kind: string) =>
+    new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
+  return {
+    taxTypes: of('tax_region'),
+    accounts: of('billing_code'),
+    items: of('billing_code_item'),
+    taxRates: new Map(
+      rates
+        .filter((rate) => rate.status === 'ACTIVE')
+        .map((rate) => [rate.taxType, new Decimal(rate.rate)])
+    ),
+    settings: product.effectiveSettings,
+  }
+}
+
+/**
  * One pass of the engine over one product: discovery, then push, as a sync_runs
  * row with a state. A product runs in one worker at a time (a database lock,
  * shared by every machine); asking while it runs returns the active run.
@@ -292,41 +327,6 @@ export default class SyncRunner {
       product[message] = null
       await product.save()
     }
-  }
-}
-
-/**
- * Mappings and Xero's tax rates, once per run; the organisation's currency is remembered
- * (with `remember: false`, as a preview reads it, only on this product object, not saved).
- */
-export async function loadMappingContext(
-  product: Product,
-  xero: XeroGateway,
-  options: { remember?: boolean } = {}
-): Promise<MappingContext> {
-  // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
-  const [mappings, rates, organisation] = await allOrFirstError([
-    Mapping.query().where('product_id', product.id),
-    xero.getTaxRates(xeroConnectionOf(product)),
-    xero.getOrganisation(xeroConnectionOf(product)),
-  ] as const)
-  const settings = product.effectiveSettings
-  if (settings.currency !== organisation.baseCurrency) {
-    product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
-    if (options.remember ?? true) await product.save()
-  }
-  const of = (kind: string) =>
-    new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
-  return {
-    taxTypes: of('tax_region'),
-    accounts: of('billing_code'),
-    items: of('billing_code_item'),
-    taxRates: new Map(
-      rates
-        .filter((rate) => rate.status === 'ACTIVE')
-        .map((rate) => [rate.taxType, new Decimal(rate.rate)])
-    ),
-    settings: product.effectiveSettings,
   }
 }
 
