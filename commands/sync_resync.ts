@@ -53,7 +53,7 @@ export default class SyncResync extends BaseCommand {
       record: { kind: 'invoice', id: records[0].id, label: records[0].invoiceNumber },
     })
     this.logger.success(
-      `Invoice ${records[0].invoiceNumber} (#${records[0].autotaskId}) is Pending Sync again.`
+      `${records[0].documentLabel} ${records[0].invoiceNumber} (#${records[0].autotaskId}) is Pending Sync again.`
     )
   }
 }

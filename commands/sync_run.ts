@@ -2,6 +2,7 @@ import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import logger from '@adonisjs/core/services/logger'
 import Product from '#models/product'
+import { syncedText } from '#models/sync_run'
 import SyncRunner, { type RunOutcome } from '#sync/sync_runner'
 import SlackAlertService from '#services/slack_alert_service'
 
@@ -56,7 +57,7 @@ export default class SyncRun extends BaseCommand {
         continue
       }
       const { run } = outcome
-      const line = `Product #${product.id} ${product.name}: run #${run.id} ${run.state}: ${run.stats?.invoicesDiscovered ?? 0} found, ${run.stats?.invoicesSynced ?? 0} synced, ${run.stats?.invoicesFaulted ?? 0} faulted, ${run.stats?.invoicesSkipped ?? 0} skipped`
+      const line = `Product #${product.id} ${product.name}: run #${run.id} ${run.state}: ${run.stats?.invoicesDiscovered ?? 0} found, ${syncedText(run.stats)}, ${run.stats?.invoicesFaulted ?? 0} faulted, ${run.stats?.invoicesSkipped ?? 0} skipped`
       if (run.state === 'failed') {
         this.logger.error(`${line} (${run.error})`)
         this.exitCode = 1

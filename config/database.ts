@@ -6,6 +6,9 @@ import { defineConfig } from '@adonisjs/lucid'
  * SQLite is the embedded default (no set-up); MySQL/MariaDB is production.
  * `DB_CONNECTION=mysql` switches. Both run the same migrations.
  */
+/** https://www.sqlite.org/fts5.html#fts5_table_creation_and_initialization: the shadow tables of an FTS5 table */
+const FTS5_SHADOW_TABLES = ['config', 'content', 'data', 'docsize', 'idx']
+
 const dbConfig = defineConfig({
   connection: env.get('DB_CONNECTION', 'sqlite'),
   connections: {
@@ -28,6 +31,10 @@ const dbConfig = defineConfig({
         naturalSort: true,
         paths: ['database/migrations'],
       },
+      // The full-text index's shadow tables (FTS5 keeps them beside sync_logs_fts) go
+      // with it when `migration:fresh` or `db:wipe` drops it; dropping them on their
+      // own as well failed with "no such table: sync_logs_fts_config".
+      wipe: { ignoreTables: FTS5_SHADOW_TABLES.map((suffix) => `sync_logs_fts_${suffix}`) },
       // The models declare their columns; Lucid 22 would otherwise write database/schema.ts after each migration.
       schemaGeneration: { enabled: false },
     },

@@ -22,6 +22,7 @@ const UsersController = () => import('#controllers/users_controller')
 const InvoiceOriginalsController = () => import('#controllers/invoice_originals_controller')
 const TwoFactorController = () => import('#controllers/two_factor_controller')
 const PasswordsController = () => import('#controllers/passwords_controller')
+const UserSessionsController = () => import('#controllers/user_sessions_controller')
 const AuditEventsController = () => import('#controllers/audit_events_controller')
 const SyncPreviewsController = () => import('#controllers/sync_previews_controller')
 
@@ -74,6 +75,16 @@ router
     router.post('/account/two-factor/setup', [TwoFactorController, 'setup']).as('two_factor.setup')
     router.post('/account/two-factor', [TwoFactorController, 'store']).as('two_factor.store')
     router.delete('/account/two-factor', [TwoFactorController, 'destroy']).as('two_factor.destroy')
+    router
+      .post('/account/two-factor/recovery-codes', [TwoFactorController, 'renewRecoveryCodes'])
+      .as('two_factor.recovery_codes.store')
+    router.get('/account/sessions', [UserSessionsController, 'index']).as('user_sessions.index')
+    router
+      .delete('/account/sessions', [UserSessionsController, 'destroyOthers'])
+      .as('user_sessions.destroy_others')
+    router
+      .delete('/account/sessions/:handle', [UserSessionsController, 'destroy'])
+      .as('user_sessions.destroy')
     router.get('/account/password', [PasswordsController, 'edit']).as('passwords.edit')
     router.put('/account/password', [PasswordsController, 'update']).as('passwords.update')
 

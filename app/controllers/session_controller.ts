@@ -149,7 +149,10 @@ export default class SessionController {
       const account = await Account.find(user.accountId)
       if (account?.requiresTwoFactor) session.put(MUST_ENROL_TWO_FACTOR, true)
     }
-    await this.userSessions.tag(session, user.id)
+    await this.userSessions.tag(session, user.id, {
+      ip: request.ip(),
+      browser: request.header('user-agent') ?? '',
+    })
     await emitter.emit('auth:signed_in', {
       userId: user.id,
       withSecondFactor: method,

@@ -59,6 +59,21 @@ export default class TwoFactorController {
     })
   }
 
+  /** Ten new recovery codes replace the old ones (the password first), shown this once. */
+  async renewRecoveryCodes(ctx: HttpContext) {
+    const user = ctx.auth.getUserOrFail()
+    const { currentPassword } = await ctx.request.validateUsing(currentPasswordValidator)
+    if (!user.hasTwoFactor) return ctx.response.redirect().toRoute('two_factor.show')
+    if (!(await user.verifyPassword(currentPassword))) {
+      ctx.session.flash('alert', 'The password is not right; your recovery codes are unchanged.')
+      return ctx.response.redirect().toRoute('two_factor.show')
+    }
+    const recoveryCodes = await this.twoFactor.newRecoveryCodes(user)
+    await emitter.emit('auth:recovery_codes_renewed', { userId: user.id, ip: ctx.request.ip() })
+    ctx.response.header('Cache-Control', 'no-store')
+    return ctx.view.render('pages/two_factor/recovery_codes', { recoveryCodes, renewed: true })
+  }
+
   /** Turns one's own second factor off (the password first: a borrowed session is not enough), unless the account requires it. */
   async destroy(ctx: HttpContext) {
     const user = ctx.auth.getUserOrFail()

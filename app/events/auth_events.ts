@@ -31,6 +31,11 @@ export interface TwoFactorEnrolled extends ActorOrigin {
   userId: number
 }
 
+/** A user replaced their recovery codes with ten new ones. */
+export interface RecoveryCodesRenewed extends ActorOrigin {
+  userId: number
+}
+
 /** An owner (or staff) cleared a user's second factor. */
 export interface TwoFactorReset extends ActorOrigin {
   actorId: number
@@ -78,6 +83,7 @@ declare module '@adonisjs/core/types' {
     'auth:signed_out': SignedOut
     'auth:two_factor_enrolled': TwoFactorEnrolled
     'auth:two_factor_reset': TwoFactorReset
+    'auth:recovery_codes_renewed': RecoveryCodesRenewed
     'auth:two_factor_policy_changed': TwoFactorPolicyChanged
     'auth:password_changed': PasswordChanged
     'user:added': UserAdded

@@ -3,6 +3,7 @@ import User from '#models/user'
 import AuditService from '#services/audit_service'
 import type {
   PasswordChanged,
+  RecoveryCodesRenewed,
   SignInFailed,
   TwoFactorEnrolled,
   TwoFactorPolicyChanged,
@@ -20,12 +21,11 @@ export default class AuditAuthEvents {
   }
 
   async twoFactorEnrolled(event: TwoFactorEnrolled) {
-    const accountId = await this.accountOf(event.userId)
-    await this.audit.record(
-      await this.audit.webActorOf(event.userId, event.ip, accountId),
-      'user.two_factor_enrolled',
-      { accountId }
-    )
+    await this.ownChange(event, 'user.two_factor_enrolled')
+  }
+
+  async recoveryCodesRenewed(event: RecoveryCodesRenewed) {
+    await this.ownChange(event, 'user.recovery_codes_renewed')
   }
 
   async twoFactorReset(event: TwoFactorReset) {
@@ -59,6 +59,21 @@ export default class AuditAuthEvents {
       await this.audit.webActorOf(event.actorId, event.ip, event.accountId),
       'user.removed',
       { accountId: event.accountId, details: { email: event.email } }
+    )
+  }
+
+  /** A person changed their own sign-in: they are the actor, in their own account. */
+  private async ownChange(
+    event: TwoFactorEnrolled | RecoveryCodesRenewed,
+    action: 'user.two_factor_enrolled' | 'user.recovery_codes_renewed'
+  ) {
+    const accountId = await this.accountOf(event.userId)
+    await this.audit.record(
+      await this.audit.webActorOf(event.userId, event.ip, accountId),
+      action,
+      {
+        accountId,
+      }
     )
   }
 

@@ -5,7 +5,7 @@ import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import { compose } from '@adonisjs/core/helpers'
 import { jsonColumn, moneyColumn } from '#models/columns'
 import { SyncJob } from '#models/mixins/sync_job'
-import { paymentLabelOf } from '#sync/payment_labels'
+import { documentLabelOf, isCreditNote, paymentLabelOf } from '#sync/payment_labels'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
 
@@ -114,7 +114,58 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
 
   /** "Part paid (due 40.00)" or "Paid 2026-12-01" beside the status, or null. */
   get paymentLabel(): string | null {
-    return paymentLabelOf(this.paymentState, this.xeroAmountDue, this.paidDate?.toISODate() ?? null)
+    return paymentLabelOf(
+      this.paymentState,
+      this.xeroAmountDue,
+      this.paidDate?.toISODate() ?? null,
+      this.isCreditNote
+    )
+  }
+
+  /** A negative invoice, sent to Xero as a credit note (or linked to one). */
+  get isCreditNote(): boolean {
+    return isCreditNote(this.xeroType, this.total)
+  }
+
+  /** The Xero document it is, as people read it: "Invoice" or "Credit note". */
+  get documentLabel() {
+    return documentLabelOf(this.xeroType, this.total)
+  }
+
+  /** What became of it since it was voided in Autotask after it reached Xero, or null. */
+  get voidLabel(): string | null {
+    if (!this.autotaskVoidedAt) return null
+    const voided = `Voided in Autotask on ${this.autotaskVoidedAt.toISODate()}`
+    const what = `the Xero ${this.documentLabel.toLowerCase()}`
+    switch (this.voidState) {
+      case 'deleted':
+        return `${voided}: ${what} was deleted.`
+      case 'voided':
+        return `${voided}: ${what} was voided.`
+      case 'gone':
+        return `${voided}: ${what} was already deleted or voided in Xero.`
+      case 'refused':
+        return `${voided}: Xero does not let ${what} be removed (see why it faulted).`
+      default:
+        return `${voided}: ${what} is not removed from Xero yet (the next sync does it, unless this product leaves Xero untouched).`
+    }
+  }
+
+  /** The payment state as the status dialog says it: "Paid on 2026-11-20 …", "Part paid: 40.00 still due". */
+  get paymentText(): string | null {
+    const due = this.xeroAmountDue?.toFixed(2) ?? '?'
+    switch (this.paymentState) {
+      case 'paid':
+        return `Paid on ${this.paidDate?.toISODate() ?? '(date unknown)'}; the paid date is on the Autotask invoice.`
+      case 'part_paid':
+        return this.isCreditNote
+          ? `Part allocated: ${due} of its credit is left in Xero.`
+          : `Part paid: ${due} still due in Xero. Nothing is written to Autotask until it is paid in full.`
+      case 'paid_unsent':
+        return 'Paid in Xero; the paid date is not on the Autotask invoice yet (tried again at every sync).'
+      default:
+        return null
+    }
   }
 
   @belongsTo(() => Product)

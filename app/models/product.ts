@@ -81,7 +81,7 @@ export const defaultProductSettings: ProductSettings = {
   brandingThemeId: null,
   paymentsToAutotask: true,
   voidsToXero: true,
-  creditNotes: false,
+  creditNotes: true,
   creditNoteAllocation: 'none',
   currency: null,
 }

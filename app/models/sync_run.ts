@@ -13,6 +13,15 @@ export interface SyncRunStats {
   invoicesSkipped: number
   purchaseOrdersSynced: number
   purchaseOrdersFaulted: number
+  /** of invoicesSynced, the negative ones that went to Xero as credit notes (absent on older runs) */
+  creditNotesSynced?: number
+}
+
+/** "22 synced" or "22 synced (1 as a credit note)": the run's synced count as its log line and the console say it. */
+export function syncedText(stats: SyncRunStats | null): string {
+  const credit = stats?.creditNotesSynced ?? 0
+  const notes = credit === 1 ? '1 as a credit note' : `${credit} as credit notes`
+  return `${stats?.invoicesSynced ?? 0} synced${credit > 0 ? ` (${notes})` : ''}`
 }
 
 /** One pass of the engine over one product: when, what it did, how it ended. */

@@ -1,4 +1,5 @@
 import { hostname, userInfo } from 'node:os'
+import { likePattern } from '#sync/text'
 import { inject } from '@adonisjs/core'
 import app from '@adonisjs/core/services/app'
 import type { HttpContext } from '@adonisjs/core/http'
@@ -34,6 +35,8 @@ export const auditActions = {
   'user.password_changed': 'Password changed',
   'user.two_factor_enrolled': 'Two-factor sign-in turned on',
   'user.two_factor_reset': 'Second factor reset',
+  'user.recovery_codes_renewed': 'Recovery codes renewed',
+  'user.sessions_ended': 'Own sessions signed out',
   'account.two_factor_policy': 'Two-factor requirement changed',
   'staff.switched_in': 'Staff switched into the account',
   'staff.left': 'Staff left the account',
@@ -179,14 +182,25 @@ export default class AuditService {
     }
   }
 
-  /** One page of an account's trail (or every account's for staff: `accountId` null), newest first. */
+  /**
+   * One page of an account's trail (or every account's for staff: `accountId` null), newest
+   * first, with the names of the accounts on it (staff read names, not ids).
+   */
   async page(accountId: number | null, filters: AuditFilters) {
     const rows = await this.query(accountId, filters)
       .orderBy('id', 'desc')
       .limit(AUDIT_PAGE_SIZE + 1)
     const more = rows.length > AUDIT_PAGE_SIZE
     rows.length = Math.min(rows.length, AUDIT_PAGE_SIZE)
-    return { events: rows, nextBefore: more ? rows[rows.length - 1].id : null }
+    const ids = [...new Set(rows.map((row) => row.accountId).filter((id) => id !== null))]
+    const accounts = ids.length
+      ? await db.from('accounts').whereIn('id', ids).select('id', 'name')
+      : []
+    return {
+      events: rows,
+      accountNames: Object.fromEntries(accounts.map((row) => [Number(row.id), String(row.name)])),
+      nextBefore: more ? rows[rows.length - 1].id : null,
+    }
   }
 
   /** Every matching row for an export, read in chunks so a large trail is never held at once. */
@@ -237,7 +251,11 @@ export default class AuditService {
   private query(accountId: number | null, filters: AuditFilters) {
     const query = AuditEvent.query()
     if (accountId !== null) query.where('account_id', accountId)
-    if (filters.person) query.where('actor_label', filters.person)
+    // Typed words find a person however their label reads ("alice" finds "Alice <alice@…>").
+    if (filters.person)
+      query.whereRaw(`LOWER(actor_label) LIKE ? ESCAPE '!'`, [
+        likePattern(filters.person.toLowerCase(), 'anywhere'),
+      ])
     if (filters.action) query.where('action', filters.action)
     if (filters.productId) query.where('product_id', filters.productId)
     if (filters.from) query.where('occurred_at', '>=', filters.from + ' 00:00:00')

@@ -20,6 +20,12 @@ function columns(kind: RecordKind): ExportColumn<RecordRow>[] {
     { header: 'Currency', value: (r) => r.currency },
     { header: 'Total', value: (r) => Number(r.total.toFixed(2)) },
     { header: 'Status', value: (r) => r.statusLabel },
+    ...(kind === 'invoice'
+      ? [
+          { header: 'Payment', value: (r: RecordRow) => r.payment ?? null },
+          { header: 'Xero document', value: (r: RecordRow) => r.document ?? null },
+        ]
+      : []),
     { header: 'Xero number', value: (r) => r.xeroNumber },
     { header: 'Xero ID', value: (r) => r.xeroId ?? null },
     { header: 'Fault reason', value: (r) => r.faultReason ?? null },

@@ -1,10 +1,11 @@
 import db from '@adonisjs/lucid/services/db'
+import { likePattern } from '#sync/text'
 import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybuilder'
 import { Decimal } from 'decimal.js'
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import { isoDateOf } from '#models/columns'
-import { paymentColumns, paymentLabelOf } from '#sync/payment_labels'
+import { documentLabelOf, isCreditNote, paymentColumns, paymentLabelOf } from '#sync/payment_labels'
 import type Product from '#models/product'
 
 export interface RecordFilters {
@@ -36,6 +37,8 @@ export interface RecordRow {
   xeroNumber: string | null
   /** invoices: "Part paid (due 40.00)", "Paid 2026-12-01" (payments check), else null */
   payment?: string | null
+  /** invoices: the Xero document it is, "Invoice" or "Credit note" (a negative one) */
+  document?: 'Invoice' | 'Credit note'
   /** exports only */
   xeroId?: string | null
   faultReason?: string | null
@@ -217,8 +220,7 @@ export default class RecordListService {
     const term = q?.trim()
     if (!term) return null
     const spec = recordKinds[kind]
-    // '!' escapes LIKE wildcards the same way on SQLite and MySQL.
-    const prefix = `${term.replace(/[!%_]/g, (char) => `!${char}`)}%`
+    const prefix = likePattern(term, 'start')
     const parties = await this.partiesMatching(kind, product, term)
     return (group) => {
       group
@@ -319,11 +321,16 @@ function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
     xeroNumber: row[spec.xeroNumberColumn] ?? null,
     xeroId: row[spec.xeroIdColumn],
     faultReason: row.fault_reason,
-    payment: paymentLabelOf(
-      row.payment_state,
-      row.xero_amount_due,
-      isoDateOf(row.paid_date),
-      row.xero_type ?? null
-    ),
+    ...(kind === 'invoice'
+      ? {
+          document: documentLabelOf(row.xero_type, row.total),
+          payment: paymentLabelOf(
+            row.payment_state,
+            row.xero_amount_due,
+            isoDateOf(row.paid_date),
+            isCreditNote(row.xero_type, row.total)
+          ),
+        }
+      : {}),
   }
 }

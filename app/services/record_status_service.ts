@@ -141,7 +141,7 @@ export function resyncOutcome(kind: RecordKind, record: AnyRecord): string {
   const when = 'the engine picks it up at its next check (every 10 seconds)'
   if (xeroId) {
     const number = spec.xeroNumberOf(record) || xeroId
-    return `${when} and updates the Xero ${spec.xeroNoun} it already made (${number}) rather than creating a second one.`
+    return `${when} and updates the Xero ${spec.xeroNounOf(record)} it already made (${number}) rather than creating a second one.`
   }
   return `${when}; it never reached Xero, so the engine first looks for it there by number and reference and creates it only if it is not there.`
 }

@@ -329,6 +329,7 @@ export default class SlackAlertService {
       if (!record) continue
       shown.push({
         kind: line.kind,
+        label: recordKinds[line.kind].labelOf(record),
         recordId: line.recordId,
         number: recordKinds[line.kind].numberOf(record) ?? `Autotask ${record.autotaskId}`,
         party: recordKinds[line.kind].partyOf(record) ?? 'unknown company',

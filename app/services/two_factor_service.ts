@@ -63,12 +63,20 @@ export default class TwoFactorService {
           'That code does not match. Check the time on your phone, then type the code shown now.',
       }
     }
-    const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode())
-    user.twoFactorRecoveryCodes = recoveryCodes.map(digest)
     user.twoFactorLastStep = step
     user.twoFactorEnabledAt = this.clock.now()
+    return { ok: true, recoveryCodes: await this.newRecoveryCodes(user) }
+  }
+
+  /**
+   * Ten fresh recovery codes replace whatever was left (used up, or written down somewhere
+   * no longer safe); the old ones stop working at once. Returned this once, kept as digests.
+   */
+  async newRecoveryCodes(user: User): Promise<string[]> {
+    const recoveryCodes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode())
+    user.twoFactorRecoveryCodes = recoveryCodes.map(digest)
     await user.save()
-    return { ok: true, recoveryCodes }
+    return recoveryCodes
   }
 
   /**

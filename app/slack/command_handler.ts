@@ -5,6 +5,7 @@ import type SlackConnection from '#models/slack_connection'
 import type Product from '#models/product'
 import type SlackUserLink from '#models/slack_user_link'
 import type User from '#models/user'
+import { syncedText } from '#models/sync_run'
 import { recordStatusLabels, recordStatuses } from '#enums/record_status'
 import ProductService from '#services/product_service'
 import RecordStatusService, { resyncOutcome } from '#services/record_status_service'
@@ -244,7 +245,7 @@ export default class SlackCommandHandler {
       `Resync requested by <@${actor.slackUserId}> (${actor.user.email})`
     )
     return ephemeral(
-      `Invoice ${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} (${escape(invoice.companyName ?? 'unknown company')}) in ${escape(product.name)} is Pending Sync again; ${escape(resyncOutcome('invoice', invoice))}`
+      `${invoice.documentLabel} ${escape(invoice.invoiceNumber ?? String(invoice.autotaskId))} (${escape(invoice.companyName ?? 'unknown company')}) in ${escape(product.name)} is Pending Sync again; ${escape(resyncOutcome('invoice', invoice))}`
     )
   }
 
@@ -336,7 +337,7 @@ function statusText(summary: ProductStatusSummary) {
       .toUTC()
       .toFormat("yyyy-LL-dd HH:mm 'UTC'")
     const stats = lastRun.stats
-      ? ` (${lastRun.stats.invoicesSynced} synced, ${lastRun.stats.invoicesFaulted} faulted)`
+      ? ` (${syncedText(lastRun.stats)}, ${lastRun.stats.invoicesFaulted} faulted)`
       : ''
     lines.push(
       `Last run: #${lastRun.id} ${lastRun.state}, ${lastRun.finishedAt ? 'finished' : 'started'} ${when}${stats}`

@@ -15,14 +15,17 @@ import type {
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import { XeroError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
-import ContactResolver, { companyProblem } from '#sync/contact_resolver'
+import ContactResolver, { autotaskContactDetails, companyProblem } from '#sync/contact_resolver'
 import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { refreshFromAutotask } from '#sync/invoice_push'
+import type { RunContext } from '#sync/run_context'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 
 export interface CreditNoteStats {
   synced: number
   faulted: number
+  skipped: number
 }
 
 interface Outcome {
@@ -34,38 +37,12 @@ interface Outcome {
   verb?: 'created' | 'updated'
 }
 
-/** The Xero credit note a negative invoice becomes (the mapper prices its mirror image), or why it cannot. */
-export function mapCreditNote(
-  record: InvoiceRecord,
-  contactId: string,
-  context: MappingContext
-): { ok: true; input: XeroCreditNoteInput } | { ok: false; reason: string; hint: string } {
-  const mapped = mapInvoice(mirror(record), contactId, context)
-  if (!mapped.ok) return mapped
-  const { input } = mapped
-  return {
-    ok: true,
-    input: {
-      creditNoteId:
-        record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
-      type: 'ACCRECCREDIT',
-      contact: input.contact,
-      creditNoteNumber: input.invoiceNumber,
-      reference: input.reference,
-      date: input.date,
-      status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
-      lineAmountTypes: input.lineAmountTypes,
-      lineItems: input.lineItems,
-      url: invoiceMarker(record),
-    },
-  }
-}
-
 /**
  * A negative Autotask invoice becomes a Xero ACCRECCREDIT credit note: the same contact linking, tax and
  * account mappings, money rules and totals check as an invoice (the mapper prices its mirror image, all
  * amounts positive), sent in batches with an Idempotency-Key. Duplicate-proof like invoices: a linked one
- * is updated while Xero allows it; an unlinked one is looked up by number before it is created.
+ * is updated while Xero allows it; an unlinked one is looked up by number before it is created. Like an
+ * invoice, one that waited or was resynced is read again from Autotask first (a resync downloads it in full).
  * Runs before the invoice push and claims only negative pending invoices, so the push never sees them.
  */
 @inject()
@@ -77,51 +54,54 @@ export default class CreditNotePush {
   ) {}
 
   /** For the sync run: a failure is logged and left for the next run (claimed records expire back to pending). */
-  async runInSync(
-    product: Product,
-    syncRunId: number,
-    xero: XeroGateway,
-    context: MappingContext,
-    worker: string
-  ): Promise<CreditNoteStats> {
+  async runInSync(context: RunContext, downloaded: ReadonlySet<number>): Promise<CreditNoteStats> {
     try {
-      return await this.run(product, syncRunId, xero, context, worker)
+      return await this.run(context, downloaded)
     } catch (failure) {
       await this.logs.write({
-        productId: product.id,
-        syncRunId,
+        productId: context.product.id,
+        syncRunId: context.run.id,
         level: 'warn',
         event: 'run.credit_notes_deferred',
         message: `Credit notes were not sent this time (the next run will): ${(failure as Error)?.message ?? failure}`,
         actor: 'engine',
       })
-      return { synced: 0, faulted: 0 }
+      return { synced: 0, faulted: 0, skipped: 0 }
     }
   }
 
-  async run(
-    product: Product,
-    syncRunId: number,
-    xero: XeroGateway,
-    context: MappingContext,
-    worker: string
-  ): Promise<CreditNoteStats> {
-    const stats: CreditNoteStats = { synced: 0, faulted: 0 }
+  async run(context: RunContext, downloaded: ReadonlySet<number>): Promise<CreditNoteStats> {
+    const { product, worker } = context
+    const syncRunId = context.run.id
+    const stats: CreditNoteStats = { synced: 0, faulted: 0, skipped: 0 }
     if (!product.effectiveSettings.creditNotes) return stats
     for (;;) {
-      const records = await this.claim(product, worker)
-      if (records.length === 0) break
-      const outcomes = await this.pushBatch(product, syncRunId, xero, context, records)
+      const claimed = await this.claim(product, worker)
+      if (claimed.length === 0) break
       const lines: LogLineInput[] = []
+      const base = (record: InvoiceRecord) => ({
+        productId: product.id,
+        syncRunId,
+        invoiceRecordId: record.id,
+        autotaskId: record.autotaskId,
+        actor: 'engine',
+      })
+      const { current, deleted } = await refreshFromAutotask(
+        product,
+        claimed,
+        context.autotask,
+        downloaded,
+        (record, message) => lines.push({ ...base(record), event: 'invoice.refreshed', message })
+      )
+      for (const record of deleted) await this.settleDeleted(record, stats, lines, base(record))
+      const records: InvoiceRecord[] = []
+      for (const record of current) {
+        if (record.total.isNegative()) records.push(record)
+        else await this.settleNoLongerNegative(record, stats, lines, base(record))
+      }
+      const outcomes = await this.pushBatch(context, records)
       for (const outcome of outcomes) {
         const { record } = outcome
-        const base = {
-          productId: product.id,
-          syncRunId,
-          invoiceRecordId: record.id,
-          autotaskId: record.autotaskId,
-          actor: 'engine',
-        }
         if (outcome.ok && outcome.note) {
           await this.settle(record, {
             status: 'synced',
@@ -134,28 +114,95 @@ export default class CreditNotePush {
           })
           stats.synced++
           lines.push({
-            ...base,
+            ...base(record),
             event: 'invoice.synced',
             message: `Invoice ${record.invoiceNumber} (${record.currency} ${record.total.toFixed(2)}) ${outcome.verb} in Xero as credit note ${outcome.note.creditNoteNumber ?? outcome.note.creditNoteId}`,
           })
         } else {
-          await this.settle(record, {
-            status: 'fault',
-            fault_reason: outcome.reason ?? 'Xero refused the credit note.',
-            fault_hint: outcome.hint ?? 'Correct it in Autotask or Xero, then resync.',
-          })
-          stats.faulted++
-          lines.push({
-            ...base,
-            level: 'error',
-            event: 'invoice.fault',
-            message: `Invoice ${record.invoiceNumber} could not become a Xero credit note: ${outcome.reason}`,
-          })
+          await this.fault(
+            record,
+            outcome.reason ?? 'Xero refused the credit note.',
+            outcome.hint ?? 'Correct it in Autotask or Xero, then resync.',
+            stats,
+            lines,
+            base(record)
+          )
         }
       }
       await this.logs.writeMany(lines)
     }
     return stats
+  }
+
+  private async fault(
+    record: InvoiceRecord,
+    reason: string,
+    hint: string,
+    stats: CreditNoteStats,
+    lines: LogLineInput[],
+    base: Omit<LogLineInput, 'event' | 'message'>
+  ) {
+    await this.settle(record, { status: 'fault', fault_reason: reason, fault_hint: hint })
+    stats.faulted++
+    lines.push({
+      ...base,
+      level: 'error',
+      event: 'invoice.fault',
+      message: `Invoice ${record.invoiceNumber} could not become a Xero credit note: ${reason}`,
+    })
+  }
+
+  /**
+   * Deleted in Autotask before its push: skipped when it never reached Xero; a fault when Xero holds its
+   * credit note, which a person voids there (as for invoices, the engine never removes a linked one itself).
+   */
+  private async settleDeleted(
+    record: InvoiceRecord,
+    stats: CreditNoteStats,
+    lines: LogLineInput[],
+    base: Omit<LogLineInput, 'event' | 'message'>
+  ) {
+    if (record.xeroInvoiceId) {
+      const name = record.xeroInvoiceNumber ?? record.xeroInvoiceId
+      return this.fault(
+        record,
+        'The invoice no longer exists in Autotask.',
+        `It was deleted in Autotask, but Xero holds it as credit note ${name}: void it in Xero if it should go, then skip it here.`,
+        stats,
+        lines,
+        base
+      )
+    }
+    const reason = 'The invoice was deleted in Autotask before it reached Xero.'
+    await this.settle(record, { status: 'skipped', fault_reason: reason, fault_hint: null })
+    stats.skipped++
+    lines.push({
+      ...base,
+      event: 'invoice.skipped',
+      message: `Invoice ${record.invoiceNumber}: Skipped Over. ${reason}`,
+    })
+  }
+
+  /**
+   * Resynced, and no longer negative in Autotask: one Xero never saw goes on to the invoice push (pending
+   * again, this run); one Xero holds as a credit note cannot become an invoice in place, so it faults.
+   */
+  private async settleNoLongerNegative(
+    record: InvoiceRecord,
+    stats: CreditNoteStats,
+    lines: LogLineInput[],
+    base: Omit<LogLineInput, 'event' | 'message'>
+  ) {
+    if (!record.xeroInvoiceId) return this.settle(record, { status: 'pending' })
+    const name = record.xeroInvoiceNumber ?? record.xeroInvoiceId
+    return this.fault(
+      record,
+      `Its total in Autotask is now ${record.currency} ${record.total.toFixed(2)}, but Xero holds it as credit note ${name}.`,
+      `Void credit note ${name} in Xero, then skip this invoice here and enter the invoice in Xero by hand (or correct it in Autotask and resync).`,
+      stats,
+      lines,
+      base
+    )
   }
 
   /** Negative, numbered, pending invoices of the product, moved to processing under this worker's lease. */
@@ -209,13 +256,9 @@ export default class CreditNotePush {
       })
   }
 
-  private async pushBatch(
-    product: Product,
-    syncRunId: number,
-    xero: XeroGateway,
-    context: MappingContext,
-    records: InvoiceRecord[]
-  ): Promise<Outcome[]> {
+  private async pushBatch(context: RunContext, records: InvoiceRecord[]): Promise<Outcome[]> {
+    const { product, xero, mapping, autotask } = context
+    const syncRunId = context.run.id
     const outcomes: Outcome[] = []
     const ready = records.filter((record) => {
       const problem = companyProblem(record)
@@ -226,7 +269,8 @@ export default class CreditNotePush {
       product,
       xero,
       ready.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
-      syncRunId
+      syncRunId,
+      { details: autotaskContactDetails(autotask) }
     )
     const inputs: { record: InvoiceRecord; input: XeroCreditNoteInput }[] = []
     for (const record of ready) {
@@ -240,7 +284,7 @@ export default class CreditNotePush {
         })
         continue
       }
-      const mapped = mapCreditNote(record, contact.contactId, context)
+      const mapped = creditNoteFor(record, contact.contactId, mapping)
       if (!mapped.ok) {
         outcomes.push({ record, ok: false, reason: mapped.reason, hint: mapped.hint })
         continue
@@ -399,6 +443,39 @@ export default class CreditNotePush {
       )
     }
     await this.logs.writeMany(lines)
+  }
+}
+
+/**
+ * The Xero credit note a negative invoice becomes: the invoice mapping of its mirror image (every amount
+ * positive), so the same mappings, money rules and totals check apply; linked ones carry their id.
+ */
+export function creditNoteFor(
+  record: InvoiceRecord,
+  contactId: string,
+  mapping: MappingContext
+):
+  | { ok: true; input: XeroCreditNoteInput; total: Decimal }
+  | { ok: false; reason: string; hint: string } {
+  const mapped = mapInvoice(mirror(record), contactId, mapping)
+  if (!mapped.ok) return mapped
+  const { input } = mapped
+  return {
+    ok: true,
+    total: mapped.total,
+    input: {
+      creditNoteId:
+        record.xeroType === 'ACCRECCREDIT' ? (record.xeroInvoiceId ?? undefined) : undefined,
+      type: 'ACCRECCREDIT',
+      contact: input.contact,
+      creditNoteNumber: input.invoiceNumber,
+      reference: input.reference,
+      date: input.date,
+      status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
+      lineAmountTypes: input.lineAmountTypes,
+      lineItems: input.lineItems,
+      url: invoiceMarker(record),
+    },
   }
 }
 

@@ -9,6 +9,7 @@ import SyncLogService from '#services/sync_log_service'
 import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
 import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_resolver'
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
+import { creditNoteFor } from '#sync/credit_note_push'
 import { toRecord } from '#sync/invoice_discovery'
 
 export type TraceResult = { ok: true; wouldSync: boolean } | { ok: false; reason: string }
@@ -130,16 +131,24 @@ export default class DiagnosticTrace {
         ),
         settings: product.effectiveSettings,
       }
-      const mapped = mapInvoice(fresh, outcome.contactId, context)
+      // A negative invoice goes to Xero as a credit note when the product sends them (CreditNotePush).
+      const credit = context.settings.creditNotes && fresh.total.isNegative()
+      const mapped = credit
+        ? creditNoteFor(fresh, outcome.contactId, context)
+        : mapInvoice(fresh, outcome.contactId, context)
       if (!mapped.ok) {
         await step(`Mapping refused: ${mapped.reason} ${mapped.hint}`, 'error')
         return { ok: true, wouldSync: false }
       }
       await step(
-        `Payload Xero would receive (PUT /Invoices?summarizeErrors=false&unitdp=4): ${redactedJson({ Invoices: [mapped.input] })}`
+        credit
+          ? `Payload Xero would receive (PUT /CreditNotes?summarizeErrors=false&unitdp=4): ${redactedJson({ CreditNotes: [mapped.input] })}`
+          : `Payload Xero would receive (PUT /Invoices?summarizeErrors=false&unitdp=4): ${redactedJson({ Invoices: [mapped.input] })}`
       )
       await step(
-        `Checks passed: every line mapped; Xero's total ${mapped.total.toFixed(2)} equals Autotask's ${fresh.total.toFixed(2)}`,
+        credit
+          ? `Checks passed: every line mapped; the credit note's total ${mapped.total.toFixed(2)} is Autotask's ${fresh.total.toFixed(2)} as a credit`
+          : `Checks passed: every line mapped; Xero's total ${mapped.total.toFixed(2)} equals Autotask's ${fresh.total.toFixed(2)}`,
         'info'
       )
       return { ok: true, wouldSync: true }

@@ -117,7 +117,7 @@ export default class InvoiceDiscovery {
       (
         await db
           .from('invoice_records')
-          .select('autotask_id', 'status', 'id', 'xero_invoice_number')
+          .select('autotask_id', 'status', 'id', 'xero_invoice_number', 'xero_type')
           .where('product_id', product.id)
           .whereIn(
             'autotask_id',
@@ -254,7 +254,7 @@ export default class InvoiceDiscovery {
           autotaskId: invoice.id,
           level: 'warn',
           event: 'invoice.voided_after_sync',
-          message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask after it reached Xero as ${row.xero_invoice_number ?? 'an invoice'}: ${voidFollowUp(product, first)}`,
+          message: `Invoice ${invoice.invoiceNumber ?? invoice.id} was voided in Autotask after it reached Xero as ${row.xero_type === 'ACCRECCREDIT' ? 'credit note ' : ''}${row.xero_invoice_number ?? 'an invoice'}: ${voidFollowUp(product, first, row.xero_type === 'ACCRECCREDIT' ? 'credit note' : 'invoice')}`,
           actor: 'engine',
         })
       }

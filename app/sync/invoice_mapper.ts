@@ -69,7 +69,7 @@ export function mapInvoice(
     return {
       ok: false,
       reason: `The invoice total is negative (${record.currency} ${record.total.toFixed(2)}); Xero needs a credit note for that.`,
-      hint: 'Enter the credit note in Xero by hand, then skip this invoice.',
+      hint: 'Turn on credit notes in Settings and resync it, or enter the credit note in Xero by hand and skip this invoice.',
     }
   }
 

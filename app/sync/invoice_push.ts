@@ -122,7 +122,8 @@ export default class InvoicePush {
         push: (batch, records) =>
           this.pushBatch(batch, records, autotask, xero, mapping, downloaded, contacts),
         onBatch: (stats) => {
-          context.stats.invoicesSynced = stats.synced
+          // The credit notes, pushed before, are counted in too.
+          context.stats.invoicesSynced = stats.synced + (context.stats.creditNotesSynced ?? 0)
           context.stats.invoicesFaulted = stats.faulted
           context.progress('push')
         },
@@ -351,78 +352,15 @@ export default class InvoicePush {
     return { sent, results }
   }
 
-  /**
-   * Our copy is checked against Autotask unless this run downloaded it: one that
-   * waited (a paused product, a retry, an earlier run) may have been deleted
-   * meanwhile, and a resynced one is downloaded again in full. One call for the
-   * batch, and one for the lines of resynced ones (plus their company, when it
-   * changed or was not found before); invoices downloaded by this run cost none.
-   */
   private async refreshFromAutotask(
     batch: OutcomeBatch,
     records: InvoiceRecord[],
     autotask: AutotaskClient,
     downloaded: ReadonlySet<number>
   ) {
-    const { product } = batch
-    const stale = new Set(
-      records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId))
+    return refreshFromAutotask(batch.product, records, autotask, downloaded, (record, message) =>
+      batch.log(record, 'info', 'invoice.refreshed', message)
     )
-    if (stale.size === 0) return { current: records, deleted: [] }
-    const invoices = await autotask.invoicesByIds([...stale].map((record) => record.autotaskId))
-    const resynced = [...stale].filter(
-      (record) => record.needsRefresh && invoices.has(record.autotaskId)
-    )
-    const newCompanies = resynced
-      .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
-      .filter(
-        ({ record, invoice }) =>
-          invoice.companyID !== record.autotaskCompanyId || !record.companyName
-      )
-      .map(({ invoice }) => invoice.companyID)
-    const [lines, companies] = await Promise.all([
-      resynced.length
-        ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId))
-        : new Map<number, BillingItem[]>(),
-      autotask.companiesByIds(newCompanies),
-    ])
-
-    const current: InvoiceRecord[] = []
-    const deleted: InvoiceRecord[] = []
-    for (const record of records) {
-      const invoice = invoices.get(record.autotaskId)
-      if (!stale.has(record)) {
-        current.push(record)
-      } else if (!invoice) {
-        deleted.push(record)
-      } else {
-        if (record.needsRefresh) {
-          const knownName =
-            invoice.companyID === record.autotaskCompanyId ? record.companyName : null
-          record.merge({
-            ...toRecord(
-              product,
-              invoice,
-              lines.get(invoice.id) ?? [],
-              companies.get(invoice.companyID),
-              knownName
-            ),
-            needsRefresh: false,
-            autotaskHtml: null,
-          })
-          await record.save()
-          // The stored HTML copy may show the old invoice: the next "View originals" fetches it again.
-          batch.log(
-            record,
-            'info',
-            'invoice.refreshed',
-            `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`
-          )
-        }
-        current.push(record)
-      }
-    }
-    return { current, deleted }
   }
 
   /**
@@ -666,7 +604,7 @@ function keepFirst(a: XeroInvoice, b: XeroInvoice) {
  * the same key whichever worker sends them, so a stalled send that reaches Xero after another worker sent
  * the same batch gets that send's answer instead of making copies. `salt` sets a person's resync apart.
  */
-export function batchKey(op: string, product: Product, inputs: XeroInvoiceInput[], salt = '') {
+export function batchKey(op: string, product: Product, inputs: readonly unknown[], salt = '') {
   const payload = JSON.stringify([product.xeroTenantId, op, salt, inputs])
   const digest = createHash('sha256').update(payload).digest('base64url')
   return `invoices:${op}:${digest}`
@@ -684,4 +622,74 @@ export function hintFor(message: string) {
   if (/total|line/i.test(message))
     return 'The amounts do not add up for Xero: check the invoice lines in Autotask, then resync.'
   return 'Correct the invoice in Autotask or the mappings, then resync.'
+}
+
+/**
+ * Our copy is checked against Autotask unless this run downloaded it: one that
+ * waited (a paused product, a retry, an earlier run) may have been deleted
+ * meanwhile, and a resynced one is downloaded again in full. One call for the
+ * batch, and one for the lines of resynced ones (plus their company, when it
+ * changed or was not found before); invoices downloaded by this run cost none.
+ */
+export async function refreshFromAutotask(
+  product: Product,
+  records: InvoiceRecord[],
+  autotask: AutotaskClient,
+  downloaded: ReadonlySet<number>,
+  refreshed: (record: InvoiceRecord, message: string) => void
+): Promise<{ current: InvoiceRecord[]; deleted: InvoiceRecord[] }> {
+  const stale = new Set(
+    records.filter((record) => record.needsRefresh || !downloaded.has(record.autotaskId))
+  )
+  if (stale.size === 0) return { current: records, deleted: [] }
+  const invoices = await autotask.invoicesByIds([...stale].map((record) => record.autotaskId))
+  const resynced = [...stale].filter(
+    (record) => record.needsRefresh && invoices.has(record.autotaskId)
+  )
+  const newCompanies = resynced
+    .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
+    .filter(
+      ({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName
+    )
+    .map(({ invoice }) => invoice.companyID)
+  const [lines, companies] = await Promise.all([
+    resynced.length
+      ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId))
+      : new Map<number, BillingItem[]>(),
+    autotask.companiesByIds(newCompanies),
+  ])
+
+  const current: InvoiceRecord[] = []
+  const deleted: InvoiceRecord[] = []
+  for (const record of records) {
+    const invoice = invoices.get(record.autotaskId)
+    if (!stale.has(record)) {
+      current.push(record)
+    } else if (!invoice) {
+      deleted.push(record)
+    } else {
+      if (record.needsRefresh) {
+        const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+        record.merge({
+          ...toRecord(
+            product,
+            invoice,
+            lines.get(invoice.id) ?? [],
+            companies.get(invoice.companyID),
+            knownName
+          ),
+          needsRefresh: false,
+          autotaskHtml: null,
+        })
+        await record.save()
+        // The stored HTML copy may show the old invoice: the next "View originals" fetches it again.
+        refreshed(
+          record,
+          `Invoice ${record.invoiceNumber} downloaded again from Autotask for the resync`
+        )
+      }
+      current.push(record)
+    }
+  }
+  return { current, deleted }
 }

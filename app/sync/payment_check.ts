@@ -4,7 +4,7 @@ import { DateTime } from 'luxon'
 import InvoiceRecord, { type InvoicePaymentState } from '#models/invoice_record'
 import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
-import type { XeroGateway, XeroInvoice } from '#integrations/xero/xero_gateway'
+import type { XeroCreditNote, XeroGateway, XeroInvoice } from '#integrations/xero/xero_gateway'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { AutotaskThrottledError } from '#integrations/autotask/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
@@ -37,8 +37,47 @@ interface Linked {
   autotaskId: number
   invoiceNumber: string | null
   xeroInvoiceId: string
+  /** linked to a Xero credit note (a negative invoice), not an invoice */
+  creditNote: boolean
   paymentState: string | null
   xeroAmountDue: string | null
+}
+
+/** What Xero answered for one linked document, the same for an invoice and a credit note. */
+interface Answer {
+  id: string
+  /** "Xero invoice INV-1", "Xero credit note CN-1" */
+  name: string
+  status: string
+  /** still owed on an invoice; credit left on a credit note */
+  due: Decimal
+  /** paid on an invoice; allocated or refunded from a credit note */
+  paid: Decimal
+  fullyPaidOnDate: string | null
+}
+
+function invoiceAnswer(invoice: XeroInvoice): Answer | null {
+  if (invoice.type !== 'ACCREC') return null
+  return {
+    id: invoice.invoiceId,
+    name: `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId}`,
+    status: invoice.status,
+    due: new Decimal(invoice.amountDue),
+    paid: new Decimal(invoice.amountPaid),
+    fullyPaidOnDate: invoice.fullyPaidOnDate ?? null,
+  }
+}
+
+/** A credit note's credit, used up by allocations and refunds, is its "payment" (contract: RemainingCredit). */
+function creditNoteAnswer(note: XeroCreditNote): Answer {
+  return {
+    id: note.creditNoteId,
+    name: `Xero credit note ${note.creditNoteNumber ?? note.creditNoteId}`,
+    status: note.status,
+    due: new Decimal(note.remainingCredit),
+    paid: new Decimal(note.total).minus(note.remainingCredit),
+    fullyPaidOnDate: note.fullyPaidOnDate ?? null,
+  }
 }
 
 /**
@@ -46,6 +85,9 @@ interface Linked {
  * gets its paidDate written on the Autotask invoice (one PATCH each); a part-paid one is shown as
  * "Part paid" with what is still due, and nothing is written to Autotask until it is paid in full.
  * Xero is asked only what changed since the last check (If-Modified-Since, Statuses, 100 ids a call).
+ * A negative invoice's credit note counts as paid once its credit is used up (PAID, RemainingCredit 0:
+ * allocated to invoices or refunded): Autotask's paidDate is what closes an invoice there, negative
+ * ones included, so the credit stops showing as open in Autotask the day Xero settled it.
  */
 @inject()
 export default class PaymentCheck {
@@ -96,7 +138,7 @@ export default class PaymentCheck {
     const fresh = linked.filter((record) => !since || record.fresh)
     const known = linked.filter((record) => since && !record.fresh)
     const connection = xeroConnectionOf(product)
-    const answers = [
+    const answers: Answer[] = [
       ...(await this.ask(xero, connection, fresh, null)),
       ...(await this.ask(xero, connection, known, since?.toJSDate() ?? null)),
     ]
@@ -124,15 +166,14 @@ export default class PaymentCheck {
       })
 
     let throttled: string | null = null
-    for (const invoice of answers) {
-      const record = byXeroId.get(invoice.invoiceId.toLowerCase())
-      if (!record || invoice.type !== 'ACCREC') continue
-      const due = new Decimal(invoice.amountDue)
-      const paid = new Decimal(invoice.amountPaid)
-      const xeroName = `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId}`
+    for (const answer of answers) {
+      const record = byXeroId.get(answer.id.toLowerCase())
+      if (!record) continue
+      const { due, paid } = answer
+      const xeroName = answer.name
 
-      if (due.isZero() && invoice.status === 'PAID') {
-        const paidDate = invoice.fullyPaidOnDate ?? startedAt.toISODate()!
+      if (due.isZero() && answer.status === 'PAID') {
+        const paidDate = answer.fullyPaidOnDate ?? startedAt.toISODate()!
         if (throttled) {
           await this.save(record, PAID_NOT_WRITTEN, due)
           outcome.unwritten++
@@ -147,7 +188,9 @@ export default class PaymentCheck {
             record,
             'info',
             'invoice.paid',
-            `${xeroName} is paid in full; paid date ${paidDate} written to the Autotask invoice.`
+            record.creditNote
+              ? `${xeroName} is used up (allocated or refunded); paid date ${paidDate} written to the Autotask invoice.`
+              : `${xeroName} is paid in full; paid date ${paidDate} written to the Autotask invoice.`
           )
         } catch (failure) {
           const reason = (failure as Error)?.message ?? String(failure)
@@ -169,7 +212,9 @@ export default class PaymentCheck {
           record,
           'info',
           'invoice.part_paid',
-          `${xeroName} is part paid: ${paid.toFixed(2)} received, ${due.toFixed(2)} still due. Nothing is written to Autotask until it is paid in full.`
+          record.creditNote
+            ? `${xeroName} is part allocated: ${paid.toFixed(2)} used, ${due.toFixed(2)} of credit left. Nothing is written to Autotask until all of it is used.`
+            : `${xeroName} is part paid: ${paid.toFixed(2)} received, ${due.toFixed(2)} still due. Nothing is written to Autotask until it is paid in full.`
         )
       } else if (record.paymentState !== null) {
         // A payment removed in Xero: the invoice owes its whole amount again.
@@ -198,20 +243,40 @@ export default class PaymentCheck {
     return outcome
   }
 
-  /** One GET /Invoices per 100 ids; nothing at all when there is nothing to ask. */
+  /**
+   * One GET /Invoices per 100 invoice ids, one GET /CreditNotes per 40 credit-note ids; nothing at all
+   * when there is nothing to ask.
+   */
   private async ask(
     xero: XeroGateway,
     connection: ReturnType<typeof xeroConnectionOf>,
     records: Linked[],
     since: Date | null
-  ): Promise<XeroInvoice[]> {
-    if (records.length === 0) return []
-    return xero.invoicesChangedAmong(
-      connection,
-      records.map((record) => record.xeroInvoiceId),
-      [...PAYABLE_STATUSES],
-      since
-    )
+  ): Promise<Answer[]> {
+    const idsOf = (creditNote: boolean) =>
+      records
+        .filter((record) => record.creditNote === creditNote)
+        .map((record) => record.xeroInvoiceId)
+    const invoiceIds = idsOf(false)
+    const creditNoteIds = idsOf(true)
+    const answers: Answer[] = []
+    if (invoiceIds.length > 0)
+      for (const invoice of await xero.invoicesChangedAmong(
+        connection,
+        invoiceIds,
+        [...PAYABLE_STATUSES],
+        since
+      )) {
+        const answer = invoiceAnswer(invoice)
+        if (answer) answers.push(answer)
+      }
+    if (creditNoteIds.length > 0)
+      for (const note of await xero.creditNotesAmong(connection, creditNoteIds, {
+        statuses: [...PAYABLE_STATUSES],
+        since,
+      }))
+        answers.push(creditNoteAnswer(note))
+    return answers
   }
 
   /** This product's invoices linked to a Xero invoice whose full payment Autotask does not know yet. */
@@ -221,13 +286,13 @@ export default class PaymentCheck {
       .where('product_id', product.id)
       .whereNotNull('xero_invoice_id')
       .whereNull('void_state')
-      .whereNull('xero_type')
       .where((query) => query.whereNull('payment_state').orWhereNot('payment_state', 'paid'))
       .select(
         'id',
         'autotask_id',
         'invoice_number',
         'xero_invoice_id',
+        'xero_type',
         'payment_state',
         'xero_amount_due',
         'synced_at'
@@ -237,6 +302,7 @@ export default class PaymentCheck {
       autotaskId: Number(row.autotaskId),
       invoiceNumber: row.invoiceNumber,
       xeroInvoiceId: row.xeroInvoiceId!,
+      creditNote: row.xeroType === 'ACCRECCREDIT',
       paymentState: row.paymentState,
       xeroAmountDue: row.xeroAmountDue?.toFixed(4) ?? null,
       fresh:

@@ -32,8 +32,8 @@ export interface RecordKindSpec {
   numberHeading: string
   numberExportHeading: string
   partyHeading: string
-  /** the Xero document it becomes, in running text */
-  xeroNoun: string
+  /** the Xero document it becomes, in running text: "invoice", "credit note", "document" */
+  xeroNounOf(record: AnyRecord): string
   /** the tab's URL segment; its route names, views folder (pages/<plural>/) and export file name */
   path: string
   plural: 'invoices' | 'purchase_orders'
@@ -45,6 +45,9 @@ export interface RecordKindSpec {
   dateColumn: string
   xeroNumberColumn: string
   xeroIdColumn: string
+  /** this record's own name, in running text and as a heading: "credit note" for a negative invoice */
+  labelOf(record: AnyRecord): string
+  titleOf(record: AnyRecord): string
   numberOf(record: AnyRecord): string | null
   partyOf(record: AnyRecord): string | null
   xeroIdOf(record: AnyRecord): string | null
@@ -63,7 +66,7 @@ const invoice: RecordKindSpec = {
   numberHeading: 'Invoice',
   numberExportHeading: 'Invoice number',
   partyHeading: 'Company',
-  xeroNoun: 'invoice',
+  xeroNounOf: (record) => (record as InvoiceRecord).documentLabel.toLowerCase(),
   path: 'invoices',
   plural: 'invoices',
   routes: {
@@ -82,6 +85,8 @@ const invoice: RecordKindSpec = {
   dateColumn: 'invoice_date',
   xeroNumberColumn: 'xero_invoice_number',
   xeroIdColumn: 'xero_invoice_id',
+  labelOf: (record) => (record as InvoiceRecord).documentLabel.toLowerCase(),
+  titleOf: (record) => (record as InvoiceRecord).documentLabel,
   numberOf: (record) => (record as InvoiceRecord).invoiceNumber,
   partyOf: (record) => (record as InvoiceRecord).companyName,
   xeroIdOf: (record) => (record as InvoiceRecord).xeroInvoiceId,
@@ -100,7 +105,7 @@ const purchaseOrder: RecordKindSpec = {
   numberHeading: 'PO',
   numberExportHeading: 'PO number',
   partyHeading: 'Vendor',
-  xeroNoun: 'document',
+  xeroNounOf: () => 'document',
   path: 'purchase-orders',
   plural: 'purchase_orders',
   routes: {
@@ -119,6 +124,8 @@ const purchaseOrder: RecordKindSpec = {
   dateColumn: 'order_date',
   xeroNumberColumn: 'xero_number',
   xeroIdColumn: 'xero_document_id',
+  labelOf: () => 'purchase order',
+  titleOf: () => 'Purchase order',
   numberOf: (record) => (record as PurchaseOrderRecord).poNumber,
   partyOf: (record) => (record as PurchaseOrderRecord).vendorName,
   xeroIdOf: (record) => (record as PurchaseOrderRecord).xeroDocumentId,

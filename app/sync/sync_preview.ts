@@ -16,7 +16,7 @@ import { waitingOutRateLimits } from '#sync/rate_limits'
 import InvoiceDiscovery from '#sync/invoice_discovery'
 import ContactResolver, { companyProblem, type ContactOutcome } from '#sync/contact_resolver'
 import { mapInvoice, numberFor, type MappingContext } from '#sync/invoice_mapper'
-import { mapCreditNote } from '#sync/credit_note_push'
+import { creditNoteFor } from '#sync/credit_note_push'
 import PurchaseOrderSync from '#sync/purchase_order_sync'
 import { loadMappingContext } from '#sync/sync_runner'
 import { megabytes } from '#sync/request_size'
@@ -192,7 +192,7 @@ export default class SyncPreviewer {
       }
       const asCreditNote = mapping.settings.creditNotes && record.total.isNegative()
       if (asCreditNote) {
-        const mapped = mapCreditNote(record, contact.contactId, mapping)
+        const mapped = creditNoteFor(record, contact.contactId, mapping)
         rows.push(
           mapped.ok
             ? rowOf(record, 'ready', {

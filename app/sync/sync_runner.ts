@@ -5,7 +5,7 @@ import { Decimal } from 'decimal.js'
 import { hostname } from 'node:os'
 import Product from '#models/product'
 import Mapping from '#models/mapping'
-import SyncRun, { type SyncRunStats } from '#models/sync_run'
+import SyncRun, { syncedText, type SyncRunStats } from '#models/sync_run'
 import type { SyncRunTrigger } from '#enums/sync'
 import SyncLogService from '#services/sync_log_service'
 import ProductConnections, { xeroConnectionOf } from '#sync/product_connections'
@@ -24,6 +24,7 @@ import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
+import { XeroTransientError } from '#integrations/xero/errors'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 
 export type RunOutcome =
@@ -38,6 +39,7 @@ const emptyStats = (): SyncRunStats => ({
   invoicesSkipped: 0,
   purchaseOrdersSynced: 0,
   purchaseOrdersFaulted: 0,
+  creditNotesSynced: 0,
 })
 
 /** This process's name in leases and runs: host and pid, so a person can tell workers apart. */
@@ -180,7 +182,7 @@ export default class SyncRunner {
       productId: product.id,
       syncRunId: run.id,
       event: 'run.finished',
-      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${stats.invoicesSynced} synced, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped; purchase orders ${stats.purchaseOrdersSynced} synced, ${stats.purchaseOrdersFaulted} faulted`,
+      message: `Sync run #${run.id} ${state}: ${stats.invoicesDiscovered} found, ${syncedText(stats)}, ${stats.invoicesFaulted} faulted, ${stats.invoicesSkipped} skipped; purchase orders ${stats.purchaseOrdersSynced} synced, ${stats.purchaseOrdersFaulted} faulted`,
       actor: 'engine',
     })
     onProgress({ phase: 'done', stats })
@@ -224,17 +226,12 @@ export default class SyncRunner {
     context.progress('push')
     // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
     // Negative invoices first, as Xero credit notes (when the product turns them on).
-    const credited = await this.creditNotes.runInSync(
-      product,
-      context.run.id,
-      context.xero,
-      context.mapping,
-      context.worker
-    )
+    const credited = await this.creditNotes.runInSync(context, found.downloaded)
+    stats.creditNotesSynced = credited.synced
     const pushed = await this.push.run(context, found.downloaded, syncConfig.xeroInFlight)
     stats.invoicesSynced = pushed.synced + credited.synced
     stats.invoicesFaulted = pushed.faulted + credited.faulted
-    stats.invoicesSkipped += pushed.skipped
+    stats.invoicesSkipped += pushed.skipped + credited.skipped
 
     const account = await product.related('account').query().firstOrFail()
     if (account.features.purchaseOrders && (await this.purchaseOrders.due(product))) {
@@ -256,7 +253,7 @@ export default class SyncRunner {
 
   private async failed(product: Product, run: SyncRun, failure: unknown, error: string) {
     if (failure instanceof AutotaskAuthError) await this.markUnhealthy(product, 'autotask', error)
-    if (!isConnectionError(failure) && !(failure instanceof AutotaskError))
+    if (!isExpectedFailure(failure))
       logger.error({ err: failure, productId: product.id }, 'sync run failed')
     await this.logs.write({
       productId: product.id,
@@ -328,6 +325,18 @@ export default class SyncRunner {
       await product.save()
     }
   }
+}
+
+/**
+ * A run stopped by news a person can act on (a connection to reconnect, Autotask or Xero out of
+ * reach) is said in the run's log line; only the unexpected gets a stack trace in the server log.
+ */
+function isExpectedFailure(failure: unknown) {
+  return (
+    isConnectionError(failure) ||
+    failure instanceof AutotaskError ||
+    (failure instanceof XeroTransientError && failure.reason === 'network')
+  )
 }
 
 /** Like Promise.all, but waits for every promise to settle before rejecting with the first error. */

@@ -8,3 +8,12 @@ export function fitText(text: string, max: number) {
   const characters = Array.from(text)
   return characters.length > max ? `${characters.slice(0, max - 1).join('')}…` : text
 }
+
+/**
+ * A LIKE pattern that finds `term` as typed (its % and _ are not wildcards), at the start of
+ * a value or anywhere in it; use with `ESCAPE '!'`, which SQLite and MySQL read the same way.
+ */
+export function likePattern(term: string, where: 'start' | 'anywhere') {
+  const escaped = term.replace(/[!%_]/g, (char) => `!${char}`)
+  return where === 'start' ? `${escaped}%` : `%${escaped}%`
+}

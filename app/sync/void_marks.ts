@@ -14,9 +14,9 @@ export async function markVoidedInAutotask(recordId: number, at: DateTime): Prom
 }
 
 /** What the log line of a void found by discovery says happens next. */
-export function voidFollowUp(product: Product, first: boolean): string {
+export function voidFollowUp(product: Product, first: boolean, noun = 'invoice'): string {
   if (!first) return 'already noted.'
   return product.effectiveSettings.voidsToXero
-    ? 'its Xero invoice is deleted or voided after this run’s push.'
+    ? `its Xero ${noun} is deleted or voided after this run’s push.`
     : 'void it in Xero too (this product leaves Xero untouched).'
 }

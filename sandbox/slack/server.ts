@@ -33,6 +33,8 @@ export interface SlackSandbox {
     payload: Record<string, unknown>,
     options?: { ackTimeoutMs?: number }
   ): Promise<{ payload?: unknown } | null>
+  /** Sends every open socket Slack's `disconnect` message, then closes it. */
+  disconnect(reason?: 'refresh_requested' | 'warning', options?: { closeAfterMs?: number }): void
   close(): Promise<void>
 }
 
@@ -408,6 +410,16 @@ export async function startSlackSandbox(options: SlackSandboxOptions = {}): Prom
           })
         )
       })
+    },
+    // Slack asks an app to reconnect with a `disconnect` message (reason `refresh_requested`: the
+    // connection is about to be refreshed; `warning`: ~10 s before it closes), then closes the
+    // socket (https://api.slack.com/apis/socket-mode#disconnect). The sandbox closes it after `closeAfterMs`.
+    disconnect(reason = 'refresh_requested', { closeAfterMs = 500 } = {}) {
+      for (const ws of webSockets) {
+        if (ws.readyState !== ws.OPEN) continue
+        ws.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'sandbox' } }))
+        setTimeout(() => ws.close(1000), closeAfterMs).unref()
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -27,6 +27,17 @@ function stripRefSiblings(node: unknown): void {
 
 const cache = new Map<string, Promise<ContractValidator>>()
 
+/** The engine's writes (and the reads before them) whose schemas are compiled when a contract loads. */
+const WARM_UP: [string, string][] = [
+  ['put', '/Invoices'],
+  ['post', '/Invoices'],
+  ['put', '/CreditNotes'],
+  ['post', '/CreditNotes'],
+  ['get', '/CreditNotes'],
+  ['put', '/CreditNotes/00000000-0000-0000-0000-000000000000/Allocations'],
+  ['put', '/Contacts'],
+]
+
 /**
  * Validates requests against an official Xero OpenAPI document with
  * openapi-backend in quick mode (reference/README.md): the documents carry
@@ -52,7 +63,13 @@ export class ContractValidator {
           },
         })
         await api.init()
-        return new ContractValidator(api)
+        const validator = new ContractValidator(api)
+        // Quick mode compiles an operation's schemas at its first check, which blocks this process (the
+        // engine's too, in tests) for a second or more on a busy machine: the writes the engine sends are
+        // compiled here, once per process, before any client waits on an answer.
+        for (const [method, operationPath] of WARM_UP)
+          validator.validate({ method, path: operationPath, query: {}, headers: {}, body: {} })
+        return validator
       })()
       cache.set(path, pending)
       pending.catch(() => cache.delete(path))

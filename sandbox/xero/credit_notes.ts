@@ -46,6 +46,8 @@ export interface SandboxCreditNote {
   TotalTax: number
   Total: number
   RemainingCredit: number
+  /** set when the credit is used up (the contract's CreditNote.FullyPaidOnDate) */
+  FullyPaidOnDate?: number
   CurrencyCode: string
   Url?: string
   UpdatedDateUTC: number
@@ -91,6 +93,9 @@ function creditNoteJson(note: SandboxCreditNote) {
     TotalTax: note.TotalTax,
     Total: note.Total,
     RemainingCredit: note.RemainingCredit,
+    ...(note.FullyPaidOnDate === undefined
+      ? {}
+      : { FullyPaidOnDate: msDate(note.FullyPaidOnDate) }),
     CurrencyCode: note.CurrencyCode,
     CurrencyRate: 1,
     UpdatedDateUTC: msDate(note.UpdatedDateUTC),
@@ -317,7 +322,11 @@ function allocate(call: AccountingCall, note: SandboxCreditNote): SandboxAnswer 
     return allocation
   })
   note.RemainingCredit = left / 100
-  if (left <= 0) note.Status = 'PAID'
+  if (left <= 0) {
+    // Like an invoice paid in full: PAID, with the date of the allocation that used the credit up.
+    note.Status = 'PAID'
+    note.FullyPaidOnDate = planned[planned.length - 1]?.date ?? now
+  }
   note.UpdatedDateUTC = now
   return {
     status: 200,

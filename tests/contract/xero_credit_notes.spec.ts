@@ -164,4 +164,65 @@ test.group('Xero gateway: credit notes against the sandbox', (group) => {
     assert.isTrue(voided.ok)
     if (voided.ok) assert.equal(voided.value.status, 'VOIDED')
   })
+
+  test('credit notes are read by id, 40 a GET, filtered by status and change date, with the date their credit was used up', async ({
+    assert,
+  }) => {
+    const { gateway, connection } = await gatewayAndConnection()
+    const [invoice] = await gateway.createInvoices(connection, [
+      {
+        type: 'ACCREC',
+        contact: CONTACT,
+        date: '2026-11-01',
+        status: 'AUTHORISED',
+        lineAmountTypes: 'Exclusive',
+        lineItems: [line('100')],
+      },
+    ])
+    const notes = await gateway.createCreditNotes(connection, [
+      creditNote({ status: 'DRAFT' }),
+      creditNote(),
+      creditNote(),
+    ])
+    if (!invoice.ok || notes.some((note) => !note.ok)) throw new Error('set-up refused')
+    const ids = notes.map((note) => (note.ok ? note.value.creditNoteId : ''))
+    const used = await gateway.allocateCreditNote(connection, ids[2], {
+      invoiceId: invoice.value.invoiceId,
+      amount: '23.00',
+      date: '2026-11-03',
+    })
+    assert.deepEqual(used, { ok: true })
+
+    const all = await gateway.creditNotesAmong(connection, ids)
+    assert.sameMembers(
+      all.map((note) => note.status),
+      ['DRAFT', 'AUTHORISED', 'PAID']
+    )
+    const payable = await gateway.creditNotesAmong(connection, ids, {
+      statuses: ['AUTHORISED', 'PAID'],
+    })
+    assert.lengthOf(payable, 2)
+    const paid = payable.find((note) => note.creditNoteId === ids[2])!
+    assert.equal(paid.remainingCredit, '0.00')
+    assert.equal(paid.fullyPaidOnDate, '2026-11-03')
+    assert.isNull(payable.find((note) => note.creditNoteId === ids[1])!.fullyPaidOnDate ?? null)
+
+    const later = new Date(sandbox.state.clock.now() + 60_000)
+    assert.lengthOf(await gateway.creditNotesAmong(connection, ids, { since: later }), 0)
+
+    // 41 ids (38 unknown to Xero) take two calls; nothing that is not an id is sent.
+    sandbox.state.requestLog = []
+    const unknown = Array.from(
+      { length: 38 },
+      (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`
+    )
+    const many = await gateway.creditNotesAmong(connection, [...ids, ...unknown, 'not-an-id'])
+    assert.lengthOf(many, 3)
+    const reads = sandbox.state.requestLog.filter(
+      (entry) => entry.method === 'GET' && entry.path.endsWith('/CreditNotes')
+    )
+    assert.lengthOf(reads, 2)
+    assert.notInclude(String(reads[1].query.where), 'not-an-id')
+    assert.deepEqual(sandbox.state.violations, [])
+  })
 })

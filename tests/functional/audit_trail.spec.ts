@@ -7,6 +7,7 @@ import { UserFactory } from '#database/factories/user_factory'
 import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import AuditEvent from '#models/audit_event'
+import Account from '#models/account'
 import type User from '#models/user'
 import AuditService from '#services/audit_service'
 import ProductsPause from '#commands/products_pause'
@@ -232,6 +233,12 @@ test.group('Audit trail: the page and its exports', (group) => {
       .get(`/audit?person=${encodeURIComponent(admin.email)}`)
       .loginAs(admin)
     assert.lengthOf(byPerson.text().match(/data-testid="audit-row"/g) ?? [], 2)
+    // Part of an e-mail, in any case, finds the person; LIKE's wildcards are only characters.
+    const part = admin.email.split('@')[0].slice(1).toUpperCase()
+    const byPart = await client.get(`/audit?person=${encodeURIComponent(part)}`).loginAs(admin)
+    assert.lengthOf(byPart.text().match(/data-testid="audit-row"/g) ?? [], 2)
+    const wildcard = await client.get('/audit?person=%25').loginAs(owner)
+    assert.include(wildcard.text(), 'Nothing recorded that matches.')
     const byAction = await client
       .get(`/audit?action=product.paused&productId=${product.id}`)
       .loginAs(owner)
@@ -298,11 +305,16 @@ test.group('Audit trail: the page and its exports', (group) => {
   test('staff see every account’s trail', async ({ client, assert }) => {
     const { owner, stranger } = await seeded()
     const staff = await UserFactory.with('account').apply('staff').create()
+    await Account.query().where('id', owner.accountId).update({ name: 'Northwind IT' })
+    await Account.query().where('id', stranger.accountId).update({ name: 'Fabrikam MSP' })
     const page = await client.get('/staff/audit').loginAs(staff)
     page.assertStatus(200)
     assert.include(page.text(), owner.email)
     assert.include(page.text(), stranger.email)
     assert.lengthOf(page.text().match(/data-testid="audit-row"/g) ?? [], 4)
+    // Each row names its account, not just its number.
+    assert.include(page.text(), `Northwind IT (#${owner.accountId})`)
+    assert.include(page.text(), `Fabrikam MSP (#${stranger.accountId})`)
   })
 })
 

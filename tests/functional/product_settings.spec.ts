@@ -39,6 +39,39 @@ test.group('Product settings', (group) => {
     assert.match(response.text(), /name="voidsToXero"[^>]*checked/)
   })
 
+  test('credit notes are on for a product that never chose, also one saved before the option existed; an explicit off stays off', async ({
+    client,
+    assert,
+  }) => {
+    const owner = await UserFactory.with('account').create()
+    // Settings stored before credit notes were a setting: no creditNotes key at all.
+    const older = await ProductFactory.merge({
+      accountId: owner.accountId,
+      settings: { invoiceStatus: 'AUTHORISED', daysBack: 60 },
+    }).create()
+    assert.isTrue((await Product.findOrFail(older.id)).effectiveSettings.creditNotes)
+    const page = await client.get(`/products/${older.id}/settings`).loginAs(owner)
+    page.assertStatus(200)
+    assert.match(page.text(), /name="creditNotes"[^>]*checked/)
+
+    // A person unticks it: off, and it stays off whatever the default says.
+    const unticked: Record<string, string> = { ...validForm }
+    delete unticked.creditNotes
+    const saved = await client
+      .put(`/products/${older.id}/settings`)
+      .withCsrfToken()
+      .loginAs(owner)
+      .form(unticked)
+      .redirects(0)
+    saved.assertStatus(302)
+    const product = await Product.findOrFail(older.id)
+    assert.isFalse(product.settings?.creditNotes, 'stored as an explicit false')
+    assert.isFalse(product.effectiveSettings.creditNotes)
+    const again = await client.get(`/products/${older.id}/settings`).loginAs(owner)
+    assert.notMatch(again.text(), /name="creditNotes"[^>]*checked/)
+    assert.include((await logMessages(older.id, 'settings.changed'))[0], 'creditNotes')
+  })
+
   test('saving stores every option, unticked boxes as false, and logs what changed', async ({
     client,
     assert,

@@ -75,6 +75,65 @@ test.group('Sessions shared by every web process', (group) => {
     await new CookieBrowser(second.base).signIn(user.email, 'a brand new passphrase')
   })
 
+  test('your sessions: where each signed in; sign out one, or all but this one', async ({
+    assert,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    const laptop = new CookieBrowser(first.base, 'Laptop Firefox/140')
+    await laptop.signIn(user.email, FACTORY_PASSWORD)
+    const phone = new CookieBrowser(second.base, 'Phone Safari/19')
+    await phone.signIn(user.email, FACTORY_PASSWORD)
+
+    const page = await (await laptop.get('/account/sessions')).text()
+    const rows = [
+      ...page.matchAll(/data-testid="user-session" data-current="(true|false)">([\s\S]*?)<\/tr>/g),
+    ]
+    assert.lengthOf(rows, 2)
+    const current = rows.find((row) => row[1] === 'true')![2]
+    const other = rows.find((row) => row[1] === 'false')![2]
+    assert.include(current, 'Laptop Firefox/140')
+    assert.include(current, 'This session')
+    assert.include(other, 'Phone Safari/19')
+    assert.match(other, /127\.0\.0\.1/)
+    // The list names a session by a digest, never by the id its cookie carries.
+    const handle = other.match(/\/account\/sessions\/([0-9a-f]{24})/)![1]
+    const sessionIds = (await db.from('sessions').select('id')).map((row) => String(row.id))
+    for (const id of sessionIds) assert.notInclude(page, id)
+
+    const one = await laptop.post(
+      `/account/sessions/${handle}?_method=DELETE`,
+      {},
+      '/account/sessions'
+    )
+    assert.equal(one.status, 302)
+    assert.isFalse(await phone.signedIn(), 'the phone is signed out')
+    assert.isTrue(await laptop.signedIn(), 'the laptop stays')
+    const again = await laptop.post(
+      `/account/sessions/${handle}?_method=DELETE`,
+      {},
+      '/account/sessions'
+    )
+    assert.include(await (await laptop.get(again.headers.get('location')!)).text(), 'already ended')
+
+    const tablet = new CookieBrowser(second.base, 'Tablet Chrome/150')
+    await tablet.signIn(user.email, FACTORY_PASSWORD)
+    const all = await laptop.post('/account/sessions?_method=DELETE', {}, '/account/sessions')
+    assert.include(
+      await (await laptop.get(all.headers.get('location')!)).text(),
+      '1 other session is signed out.'
+    )
+    assert.isFalse(await tablet.signedIn())
+    assert.isTrue(await laptop.signedIn())
+
+    const audited = await db
+      .from('audit_events')
+      .where('action', 'user.sessions_ended')
+      .orderBy('id')
+      .select('details', 'actor_user_id')
+    assert.lengthOf(audited, 2)
+    assert.equal(audited[0].actor_user_id, user.id)
+  })
+
   test("an owner removing a user ends the user's sessions at once", async ({ assert }) => {
     const owner = await UserFactory.with('account').create()
     const colleague = await UserFactory.merge({

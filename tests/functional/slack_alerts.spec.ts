@@ -141,6 +141,28 @@ for (const mode of slackModes)
       assert.equal(alert.messageTs, messages[0].ts)
     })
 
+    test('a negative invoice that faults is named a credit note in the alert', async ({
+      assert,
+    }) => {
+      const product = await alertingProduct()
+      const run = await SyncRunFactory.merge({ productId: product.id }).create()
+      await fault(product, run.id, {
+        invoiceNumber: 'INV-7001',
+        companyName: 'Northwind Traders',
+        currency: 'NZD',
+        total: '-115.0000' as any,
+      })
+      await finishRun(product, run.id)
+      const [message] = slack.sandbox.state.messagesIn('billing-alerts')
+      assert.match(
+        message.text!,
+        /^Credit note INV-7001 for Northwind Traders \(NZD -115\.00\) could not sync/
+      )
+      assert.include(textOf(message), '*Credit note INV-7001* · Northwind Traders · NZD -115.00')
+      assert.include(textOf(message), 'a credit note could not sync to Xero in run')
+      assert.notInclude(textOf(message), 'Invoice INV-7001')
+    })
+
     test('several faults of one run are grouped in one message; another run gets its own', async ({
       assert,
     }) => {

@@ -12,6 +12,7 @@ import { ProductFactory } from '#database/factories/product_factory'
 import { SlackSocketHolder } from '#slack/socket_mode'
 import { SLACK_SANDBOX_APP_TOKEN, SLACK_SANDBOX_BOT_TOKEN } from '#sandbox/slack/index'
 import AuditEvent from '#models/audit_event'
+import { until } from '#tests/helpers/until'
 
 type Slack = Awaited<ReturnType<typeof startSlackForTest>>
 
@@ -64,6 +65,27 @@ test.group('Slack Socket Mode', (group) => {
     assert.equal(row.face, 'slack')
     assert.equal(row.slackTeamId, connection.teamId)
   })
+
+  test('Slack asks for a fresh connection: the holder reconnects and commands still arrive', async ({
+    client,
+    assert,
+  }) => {
+    const account = await AccountFactory.create()
+    const connection = await slackInstallation(account.id)
+    const { slackUserId } = await linkedUser(connection, 'admin')
+    await ProductFactory.merge({ accountId: account.id, name: 'Contoso' }).create()
+    const only = holder()
+    assert.isTrue(await only.tryStart())
+    assert.equal(slack.sandbox.state.socketOpens, 1)
+
+    slack.sandbox.disconnect('refresh_requested')
+
+    // A new socket from a new apps.connections.open, and the old one gone: still exactly one.
+    assert.isTrue(await until(() => slack.sandbox.state.socketOpens === 2, { timeoutMs: 15_000 }))
+    assert.isTrue(await until(() => slack.sandbox.openSockets() === 1, { timeoutMs: 5_000 }))
+    const answer = await sendCommand('socket', client, slack, 'resume Contoso', slackUserId)
+    assert.include(answer.text, 'Contoso is Active')
+  }).timeout(30_000)
 
   test('the sandbox opens sockets only for an app-level token, over POST', async ({ assert }) => {
     const withBot = new webApi.WebClient(SLACK_SANDBOX_BOT_TOKEN, {

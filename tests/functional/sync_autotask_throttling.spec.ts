@@ -2,7 +2,7 @@ import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
-import { assertLogged } from '#tests/helpers/assertions'
+import { assertLogged, assertOneCreditNoteEach, syncedByXeroType } from '#tests/helpers/assertions'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import SyncLog from '#models/sync_log'
@@ -51,9 +51,17 @@ async function assertEachOnceInXero(world: World, assert: any) {
     [],
     'no invoice twice in Xero'
   )
+  const { invoices, creditNotes } = await syncedByXeroType(world.product.id)
+  assert.lengthOf(synced, invoices.length + creditNotes.length)
   assert.sameMembers(
     [...perNumber.keys()],
-    synced.map((record) => record.invoiceNumber!)
+    invoices.map((record) => record.invoiceNumber!)
+  )
+  // The seed's negative invoice: one credit note, never an invoice.
+  assertOneCreditNoteEach(
+    world.xero.state.organisation(XERO_SANDBOX_TENANTS.nz.tenantId)!,
+    creditNotes,
+    1
   )
 }
 

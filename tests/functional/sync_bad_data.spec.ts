@@ -14,7 +14,12 @@ import {
   XERO_SANDBOX_TENANTS,
   type SandboxInvoice,
 } from '#sandbox/xero/index'
-import { assertRecordStatus } from '#tests/helpers/assertions'
+import {
+  assertOneCreditNoteEach,
+  assertRecordStatus,
+  syncedByXeroType,
+} from '#tests/helpers/assertions'
+import { creditNotesOf } from '#sandbox/xero/credit_notes'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -215,7 +220,7 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.lengthOf(inXero(world, record.invoiceNumber), 0)
   }).timeout(60_000)
 
-  test('a negative total faults (Xero needs a credit note); a zero total is skipped by the skip rule, and syncs once the rule is off', async ({
+  test('a negative total becomes one credit note (with credit notes turned off it faults); a zero total is skipped by the skip rule, and syncs once the rule is off', async ({
     assert,
   }) => {
     await succeeded(world)
@@ -227,16 +232,36 @@ test.group('Bad data from Autotask: each case on its own', (group) => {
     assert.exists(negative, 'the seed has a negative invoice')
     assert.exists(zero, 'the seed has a zero invoice')
 
-    assert.equal(negative.status, 'fault')
-    assert.equal(
-      negative.faultReason,
-      `The invoice total is negative (${negative.currency} ${negative.total.toFixed(2)}); Xero needs a credit note for that.`
-    )
-    assert.equal(
-      negative.faultHint,
-      'Enter the credit note in Xero by hand, then skip this invoice.'
-    )
+    // Credit notes are on by default: the negative invoice is one Xero credit note, never an invoice.
+    assert.equal(negative.status, 'synced', negative.faultReason ?? '')
+    assert.equal(negative.xeroType, 'ACCRECCREDIT')
+    assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, [negative], 1)
     assert.lengthOf(inXero(world, negative.invoiceNumber), 0)
+
+    // A product that turned them off: a negative invoice faults, and Xero gets nothing for it.
+    await settings(world, { creditNotes: false })
+    const refused = addInvoice(world, {
+      companyId: negative.autotaskCompanyId!,
+      lines: [{ quantity: '1', rate: '-40', description: 'Credit: a returned licence' }],
+    })
+    await succeeded(world)
+    const off = await recordOf(world, refused.id)
+    assert.equal(off.status, 'fault')
+    assert.equal(
+      off.faultReason,
+      `The invoice total is negative (${off.currency} ${off.total.toFixed(2)}); Xero needs a credit note for that.`
+    )
+    assert.equal(
+      off.faultHint,
+      'Turn on credit notes in Settings and resync it, or enter the credit note in Xero by hand and skip this invoice.'
+    )
+    assert.lengthOf(inXero(world, off.invoiceNumber), 0)
+    assert.isFalse(
+      creditNotesOf(world.xero.state.organisation(NZ)!).some(
+        (note) => note.CreditNoteNumber === off.invoiceNumber
+      ),
+      'no credit note with the setting off'
+    )
 
     // PRODUCT.md §2: "$0" is a skip rule, so the invoice is Skipped Over (no fault) with the reason in its log line.
     assert.equal(zero.status, 'skipped')
@@ -624,10 +649,10 @@ test.group('Bad data from Autotask: an invoice deleted before its push', (group)
   }) => {
     world.autotask.state.resetStats()
     await succeeded(world)
-    const synced = await InvoiceRecord.query()
-      .where('product_id', world.product.id)
-      .where('status', 'synced')
-    assert.lengthOf(synced, 21, 'every invoice of the seed that can sync')
+    const { invoices, creditNotes } = await syncedByXeroType(world.product.id)
+    assert.lengthOf(invoices, 21, 'every invoice of the seed that can sync')
+    assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, creditNotes, 1)
+    const synced = [...invoices, ...creditNotes]
     const checked = new Set(idLookups().flat())
     assert.deepEqual(
       synced

@@ -23,11 +23,12 @@ async function merge(world: World, settings: Record<string, unknown>) {
   await product.save()
 }
 
-/** Our records of synced invoices, with the Xero invoice each became. */
+/** Our records of synced invoices, with the Xero invoice each became (credit notes are not invoices in Xero). */
 async function syncedPairs(world: World) {
   const records = await InvoiceRecord.query()
     .where('product_id', world.product.id)
     .where('status', 'synced')
+    .whereNull('xero_type')
   const byId = new Map(xeroInvoices(world).map((invoice) => [invoice.InvoiceID, invoice]))
   return records.map((record) => ({ record, xero: byId.get(record.xeroInvoiceId!)! }))
 }

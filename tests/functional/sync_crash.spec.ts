@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import type { ChildProcess } from 'node:child_process'
 import { resetDatabase } from '#tests/helpers/database'
+import { assertOneCreditNoteEach } from '#tests/helpers/assertions'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { syncRunProcess } from '#tests/helpers/sync_process'
 import InvoiceRecord from '#models/invoice_record'
@@ -90,8 +91,16 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
       records.filter((r) => r.status === 'pending').every((r) => r.invoiceNumber === null),
       'nothing numbered left waiting'
     )
-    const synced = records.filter((r) => r.status === 'synced')
+    const synced = records.filter((r) => r.status === 'synced' && r.xeroType === null)
     assert.isAbove(synced.length, 400)
+    // Negative invoices are credit notes in Xero: each exactly once too, whatever the kills.
+    const credited = records.filter((r) => r.status === 'synced' && r.xeroType !== null)
+    assert.isAbove(credited.length, 0)
+    assertOneCreditNoteEach(
+      world.xero.state.organisation(XERO_SANDBOX_TENANTS.nz.tenantId)!,
+      credited,
+      credited.length
+    )
 
     const inXero = world.xero.state
       .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)

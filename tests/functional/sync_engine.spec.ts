@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { Assert } from '@japa/assert'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
@@ -13,15 +14,31 @@ import emitter from '@adonisjs/core/services/emitter'
 import RecordStatusService from '#services/record_status_service'
 import DiagnosticTrace from '#sync/diagnostic_trace'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
-import { assertRecordStatus } from '#tests/helpers/assertions'
+import {
+  assertOneCreditNoteEach,
+  assertRecordStatus,
+  syncedByXeroType,
+} from '#tests/helpers/assertions'
 import syncConfig from '#config/sync'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
+
+const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
 async function xeroInvoices(world: World) {
   return world.xero.state
     .invoices(XERO_SANDBOX_TENANTS.nz.tenantId)
     .filter((invoice: any) => invoice.Type === 'ACCREC')
+}
+
+/** Every synced record is one Xero document: an invoice, or (a negative one) a credit note. */
+async function assertEachSyncedOnceInXero(
+  world: World,
+  note = 'one Xero invoice per synced invoice'
+) {
+  const { invoices, creditNotes } = await syncedByXeroType(world.product.id)
+  new Assert().lengthOf(await xeroInvoices(world), invoices.length, note)
+  assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, creditNotes, creditNotes.length)
 }
 
 async function byStatus(world: World) {
@@ -48,9 +65,11 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.equal(run.state, 'succeeded', run.error ?? '')
 
     const groups = await byStatus(world)
-    const synced = groups.synced ?? []
-    // The seed (30 invoices) holds 21 that can sync.
+    // The seed (30 invoices) holds 21 that can sync as invoices, and one negative one: a credit note.
+    const { invoices: synced, creditNotes } = await syncedByXeroType(world.product.id)
+    assert.lengthOf(groups.synced ?? [], synced.length + creditNotes.length)
     assert.lengthOf(synced, 21)
+    assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, creditNotes, 1)
     const inXero = await xeroInvoices(world)
     assert.lengthOf(inXero, synced.length, 'one Xero invoice per synced invoice')
     const xeroIds = new Set(inXero.map((invoice: any) => invoice.InvoiceID))
@@ -72,7 +91,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert.isTrue(
       faults.some((r) => r.faultReason === 'Tax region "VAT UK" is not mapped to a Xero tax rate.')
     )
-    assert.isTrue(faults.some((r) => r.faultReason?.startsWith('The invoice total is negative')))
+    assert.isFalse(faults.some((r) => r.faultReason?.startsWith('The invoice total is negative')))
     assert.isTrue((groups.skipped ?? []).length >= 1, 'voided / zero invoices are skipped')
     assert.isTrue(
       (groups.pending ?? []).every((r) => r.invoiceNumber === null),
@@ -80,7 +99,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     )
 
     const counts = run.stats!
-    assert.equal(counts.invoicesSynced, synced.length)
+    assert.equal(counts.invoicesSynced, synced.length + creditNotes.length)
     assert.equal(counts.invoicesFaulted, faults.length)
 
     const product = await Product.findOrFail(world.product.id)
@@ -91,11 +110,12 @@ test.group('Sync engine against the sandboxes', (group) => {
       .where('sync_run_id', run.id)
       .where('event', 'run.finished')
       .firstOrFail()
-    assert.include(runLog.message, `${synced.length} synced`)
+    assert.include(runLog.message, `${synced.length + creditNotes.length} synced`)
 
     const second = await world.run()
     assert.equal(second.run!.state, 'succeeded')
     assert.lengthOf(await xeroInvoices(world), synced.length, 'no duplicates on the second run')
+    assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, creditNotes, 1)
     assert.equal(second.run!.stats!.invoicesDiscovered, 0)
   }).timeout(60_000)
 
@@ -120,7 +140,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert,
   }) => {
     await world.run()
-    const [first, second] = (await byStatus(world)).synced
+    const [first, second] = (await syncedByXeroType(world.product.id)).invoices
     const statuses = await app.container.make(RecordStatusService)
     await knob(world.xero, '/invoices/pay', { invoice: second.xeroInvoiceId })
     await InvoiceRecord.query()
@@ -152,7 +172,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     assert,
   }) => {
     await world.run()
-    const [record] = (await byStatus(world)).synced
+    const [record] = (await syncedByXeroType(world.product.id)).invoices
     // Forget the link, as if the worker died between Xero's answer and our commit.
     await InvoiceRecord.query()
       .where('id', record.id)
@@ -199,7 +219,10 @@ test.group('Sync engine against the sandboxes', (group) => {
       groups.synced.every((r) => r.attempts === 0),
       'a rate limit is not a failed attempt'
     )
-    assert.lengthOf(await xeroInvoices(world), groups.synced.length, 'none doubled')
+    const { invoices, creditNotes } = await syncedByXeroType(world.product.id)
+    assert.lengthOf(groups.synced, invoices.length + creditNotes.length)
+    assert.lengthOf(await xeroInvoices(world), invoices.length, 'none doubled')
+    assertOneCreditNoteEach(world.xero.state.organisation(NZ)!, creditNotes, 1)
     const notes = await SyncLog.query()
       .where('sync_run_id', run.id)
       .where('event', 'run.rate_limited')
@@ -250,7 +273,7 @@ test.group('Sync engine against the sandboxes', (group) => {
     await world.run()
     const groups = await byStatus(world)
     assert.isTrue((groups.pending ?? []).every((r) => r.invoiceNumber === null))
-    assert.lengthOf(await xeroInvoices(world), groups.synced.length)
+    await assertEachSyncedOnceInXero(world)
   }).timeout(60_000)
 
   test('a revoked Xero connection stops the run, marks Xero unhealthy and keeps every invoice', async ({
@@ -336,7 +359,7 @@ test.group('Sync engine: matching what is already in Xero', (group) => {
     }
     await product.save()
     await world.run()
-    const [record] = (await byStatus(world)).synced
+    const [record] = (await syncedByXeroType(world.product.id)).invoices
     assert.notEqual(record.xeroInvoiceNumber, record.invoiceNumber, 'Xero numbered it')
     await InvoiceRecord.query()
       .where('id', record.id)
@@ -448,7 +471,7 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     const synced = groups.synced[0]
     const writes = () =>
       (world.xero.state.requestLog as any[]).filter(
-        (r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts/.test(r.path)
+        (r) => ['PUT', 'POST'].includes(r.method) && /Invoices|Contacts|CreditNotes/.test(r.path)
       ).length
     const before = { writes: writes(), invoices: (await xeroInvoices(world)).length }
     assert.isAbove(before.writes, 0, 'the first run wrote to Xero')
@@ -478,6 +501,27 @@ test.group('Sync engine: Diagnostic Mode', (group) => {
     assert.include(payload.message, `"invoiceNumber":"${synced.invoiceNumber}"`)
     assert.notInclude(payload.message, world.product.xeroTokens!.accessToken)
     assert.isTrue(steps.some((l) => l.message.startsWith('Checks passed')))
+
+    // The seed's negative invoice is traced as the credit note it is in Xero.
+    const [credit] = (await syncedByXeroType(world.product.id)).creditNotes
+    await trace.enter(world.product, credit, 'staff@example.com')
+    const creditSteps = await SyncLog.query()
+      .where('invoice_record_id', credit.id)
+      .where('event', 'diagnostic.trace')
+      .orderBy('id')
+    const creditPayload = creditSteps.find((l) =>
+      l.message.startsWith('Payload Xero would receive (PUT /CreditNotes')
+    )!
+    assert.exists(creditPayload, creditSteps.map((l) => l.message).join('\n'))
+    assert.include(creditPayload.message, '"type":"ACCRECCREDIT"')
+    assert.include(creditPayload.message, `"creditNoteNumber":"${credit.invoiceNumber}"`)
+    assert.isTrue(
+      creditSteps.some((l) =>
+        l.message.includes(
+          `the credit note's total ${credit.total.neg().toFixed(2)} is Autotask's ${credit.total.toFixed(2)} as a credit`
+        )
+      )
+    )
 
     assert.equal(writes(), before.writes, 'no write reached Xero')
     assert.lengthOf(await xeroInvoices(world), before.invoices)
@@ -532,11 +576,7 @@ test.group('Sync engine: faults that recover', (group) => {
         (groups.pending ?? []).every((r) => r.invoiceNumber === null),
         `all sent after ${fault.kind}`
       )
-      assert.lengthOf(
-        await xeroInvoices(world),
-        groups.synced.length,
-        'none doubled, even after the time-out'
-      )
+      await assertEachSyncedOnceInXero(world, 'none doubled, even after the time-out')
     }
   }).timeout(90_000)
 

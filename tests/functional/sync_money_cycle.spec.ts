@@ -16,6 +16,7 @@ import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/au
 import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { UserFactory } from '#database/factories/user_factory'
 import { creditNotesOf } from '#sandbox/xero/credit_notes'
+import RecordStatusService from '#services/record_status_service'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -122,6 +123,10 @@ test.group('Payments back to Autotask', (group) => {
     assert.equal(record.paymentState, 'paid')
     assert.equal(record.paidDate?.toISODate(), '2026-11-20')
     assert.equal(record.paymentLabel, 'Paid 2026-11-20')
+    assert.equal(
+      record.paymentText,
+      'Paid on 2026-11-20; the paid date is on the Autotask invoice.'
+    )
     const line = await SyncLog.query()
       .where('invoice_record_id', record.id)
       .where('event', 'invoice.paid')
@@ -166,6 +171,14 @@ test.group('Payments back to Autotask', (group) => {
     const page = await client.get(`/products/${world.product.id}/invoices`).loginAs(user)
     page.assertStatus(200)
     assert.include(page.text(), `Part paid (due ${due.toFixed(2)})`)
+    const dialog = await client
+      .get(`/products/${world.product.id}/invoices/${record.id}`)
+      .header('HX-Request', 'true')
+      .loginAs(user)
+    assert.include(
+      dialog.text(),
+      `Part paid: ${due.toFixed(2)} still due in Xero. Nothing is written to Autotask until it is paid in full.`
+    )
 
     // The rest arrives: now it is paid in full and written.
     const rest = await payInXero(world, [
@@ -481,7 +494,7 @@ test.group('Invoices voided in Autotask after they reached Xero', (group) => {
     check.equal(record.status, 'fault')
     check.equal(record.voidState, 'refused')
     check.include(record.faultReason!, 'Voided in Autotask, but Xero invoice')
-    check.include(record.faultReason!, '5.00 is paid on it')
+    check.include(record.faultReason!, 'has 5.00 paid on it')
     check.include(record.faultHint!, 'remove the payments and credit allocations')
     const line = await logOf(record, 'invoice.void_refused')
     check.equal(line.level, 'error')
@@ -576,77 +589,28 @@ test.group('Negative invoices become Xero credit notes', (group) => {
     return creditNotesOf(org).filter((note) => note.CreditNoteNumber === number)
   }
 
-  test('a negative invoice becomes one credit note; resynced twice (and once unlinked), still one', async ({
-    assert,
-    client,
-  }) => {
-    await settings({ invoiceStatus: 'AUTHORISED', creditNotes: true })
-    const negative = addInvoice(-100)
-    await succeeded(world)
-    const record = await InvoiceRecord.query()
+  async function recordOf(autotaskId: number) {
+    return InvoiceRecord.query()
       .where('product_id', world.product.id)
-      .where('autotask_id', negative.id)
+      .where('autotask_id', autotaskId)
       .firstOrFail()
-    assert.equal(record.status, 'synced', record.faultReason ?? '')
-    assert.equal(record.xeroType, 'ACCRECCREDIT')
-    assert.lengthOf(creditNotes(negative.invoiceNumber), 1)
-    const [note] = creditNotes(negative.invoiceNumber)
-    assert.equal(note.CreditNoteNumber, negative.invoiceNumber)
-    assert.equal(note.Total, 115)
-    assert.equal(note.Status, 'AUTHORISED')
-    assert.equal(record.xeroInvoiceId, note.CreditNoteID)
-    const line = await SyncLog.query()
+  }
+
+  async function lastLine(record: InvoiceRecord, event: string) {
+    return SyncLog.query()
       .where('invoice_record_id', record.id)
-      .where('event', 'invoice.synced')
+      .where('event', event)
+      .orderBy('id', 'desc')
       .firstOrFail()
-    assert.include(line.message, `created in Xero as credit note ${negative.invoiceNumber}`)
-    const user = await UserFactory.merge({ accountId: world.product.accountId }).create()
-    const page = await client
-      .get(`/products/${world.product.id}/invoices`)
-      .qs({ q: negative.invoiceNumber })
-      .loginAs(user)
-    page.assertStatus(200)
-    assert.include(page.text(), 'data-testid="payment-label">Credit note</span>')
+  }
 
-    for (const unlink of [false, false, true]) {
-      await InvoiceRecord.query()
-        .where('id', record.id)
-        .update(
-          unlink
-            ? { status: 'pending', xero_invoice_id: null, xero_type: null }
-            : { status: 'pending' }
-        )
-      await succeeded(world)
-      await record.refresh()
-      assert.equal(record.status, 'synced', record.faultReason ?? '')
-      assert.lengthOf(creditNotes(negative.invoiceNumber), 1, 'still one credit note')
-      assert.equal(record.xeroInvoiceId, note.CreditNoteID)
-    }
-    assert.lengthOf(
-      world.xero.state.invoices(NZ).filter((invoice) => invoice.Total < 0),
-      0,
-      'no negative invoice reached Xero'
-    )
-    assert.deepEqual(world.xero.state.violations, [])
-  })
-
-  test("with allocation on, the credit goes to the contact's oldest open invoice", async ({
-    assert,
-  }) => {
-    await settings({
-      invoiceStatus: 'AUTHORISED',
-      creditNotes: true,
-      creditNoteAllocation: 'oldest_open',
-    })
-    const positive = addInvoice(200)
+  /** A positive invoice synced and left the only open one of its contact (older ones settled in Xero). */
+  async function onlyOpenInvoice(net: number) {
+    const positive = addInvoice(net)
     await succeeded(world)
-    const invoiceRecord = await InvoiceRecord.query()
-      .where('product_id', world.product.id)
-      .where('autotask_id', positive.id)
-      .firstOrFail()
-    assert.equal(invoiceRecord.status, 'synced', invoiceRecord.faultReason ?? '')
-    // Older open invoices of the same contact would take the credit first: settle them in Xero.
-    const target = xeroInvoiceOf(world, invoiceRecord.xeroInvoiceId)
+    const record = await recordOf(positive.id)
+    if (record.status !== 'synced') throw new Error(`not synced: ${record.faultReason}`)
+    const target = xeroInvoiceOf(world, record.xeroInvoiceId)
     for (const other of world.xero.state
       .invoices(NZ)
       .filter(
@@ -656,8 +620,163 @@ test.group('Negative invoices become Xero credit notes', (group) => {
           invoice.Status === 'AUTHORISED'
       ))
       world.xero.state.markInvoicePaid(other.InvoiceID)
+    return record
+  }
+
+  async function dialogOf(record: InvoiceRecord, client: any) {
+    const user = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const page = await client
+      .get(`/products/${world.product.id}/invoices/${record.id}`)
+      .header('HX-Request', 'true')
+      .loginAs(user)
+    page.assertStatus(200)
+    return page.text() as string
+  }
+
+  test('by default a negative invoice becomes one credit note; resynced twice it is downloaded again and updated in place, and unlinked it is found by number: still one', async ({
+    assert,
+    client,
+  }) => {
+    // No setting touched: credit notes are on for every product that did not turn them off.
+    await settings({ invoiceStatus: 'AUTHORISED' })
+    const negative = addInvoice(-100)
+    await succeeded(world)
+    const record = await recordOf(negative.id)
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    assert.equal(record.xeroType, 'ACCRECCREDIT')
+    assert.lengthOf(creditNotes(negative.invoiceNumber), 1)
+    const [note] = creditNotes(negative.invoiceNumber)
+    assert.equal(note.CreditNoteNumber, negative.invoiceNumber)
+    assert.equal(note.Total, 115)
+    assert.equal(note.Status, 'AUTHORISED')
+    assert.equal(record.xeroInvoiceId, note.CreditNoteID)
+    assert.include(
+      (await lastLine(record, 'invoice.synced')).message,
+      `created in Xero as credit note ${negative.invoiceNumber}`
+    )
+    const user = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const page = await client
+      .get(`/products/${world.product.id}/invoices`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+    page.assertStatus(200)
+    assert.include(page.text(), 'data-testid="document-label">Credit note</span>')
+    const csv = await client
+      .get(`/products/${world.product.id}/invoices/export/csv`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+    csv.assertStatus(200)
+    const [header, row] = csv
+      .text()
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')
+    assert.include(header, 'Status,Payment,Xero document,Xero number')
+    assert.include(row, `,Synced,,Credit note,${negative.invoiceNumber},${note.CreditNoteID},`)
+    const xlsx = await client
+      .get(`/products/${world.product.id}/invoices/export/xlsx`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+      .setup((request) => {
+        request.request.buffer(true).parse((res, callback) => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('end', () => callback(null, Buffer.concat(chunks)))
+        })
+      })
+    xlsx.assertStatus(200)
+    const { default: ExcelJS } = await import('exceljs')
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(xlsx.body())
+    const sheet = workbook.getWorksheet('Invoices')!
+    const headings = (sheet.getRow(1).values as unknown[]).slice(1)
+    const values = (sheet.getRow(2).values as unknown[]).slice(1)
+    assert.equal(values[headings.indexOf('Xero document')], 'Credit note')
+
+    // A person corrects the line in Autotask and resyncs it, twice: downloaded again, the same credit note updated.
+    const statuses = await app.container.make(RecordStatusService)
+    for (const take of [1, 2]) {
+      const [item] = world.autotask.state.itemsOf(negative.id)
+      const description = `Credit: outage compensation, correction ${take}`
+      Object.assign(item, { description, lineItemFullDescription: description })
+      await record.refresh()
+      const moved = await statuses.apply('invoice', record, 'resync', 'tester')
+      assert.isTrue(moved.ok)
+      await succeeded(world)
+      await record.refresh()
+      assert.equal(record.status, 'synced', record.faultReason ?? '')
+      assert.lengthOf(creditNotes(negative.invoiceNumber), 1, 'still one credit note')
+      const [updated] = creditNotes(negative.invoiceNumber)
+      assert.equal(updated.CreditNoteID, note.CreditNoteID, 'updated in place')
+      assert.equal(updated.LineItems[0].Description, description)
+      assert.equal(record.xeroInvoiceId, note.CreditNoteID)
+      const refreshed = await SyncLog.query()
+        .where('invoice_record_id', record.id)
+        .where('event', 'invoice.refreshed')
+      assert.lengthOf(refreshed, take, 'downloaded again from Autotask for each resync')
+      assert.include(
+        (await lastLine(record, 'invoice.synced')).message,
+        `updated in Xero as credit note ${negative.invoiceNumber}`
+      )
+    }
+
+    // The link lost (a crash after Xero answered): found by number, not created again.
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({ status: 'pending', xero_invoice_id: null, xero_type: null })
+    await succeeded(world)
+    await record.refresh()
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    assert.lengthOf(creditNotes(negative.invoiceNumber), 1, 'still one credit note')
+    assert.equal(record.xeroInvoiceId, note.CreditNoteID)
+    assert.lengthOf(
+      world.xero.state.invoices(NZ).filter((invoice) => invoice.Total < 0),
+      0,
+      'no negative invoice reached Xero'
+    )
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('resynced after it stopped being negative in Autotask: Xero holds a credit note, so it faults and says what to do', async ({
+    assert,
+  }) => {
+    const negative = addInvoice(-100)
+    await succeeded(world)
+    const record = await recordOf(negative.id)
+    assert.equal(record.xeroType, 'ACCRECCREDIT')
+    const [item] = world.autotask.state.itemsOf(negative.id)
+    Object.assign(item, { rate: 100, extendedPrice: 100, taxDollars: 15 })
+    Object.assign(world.autotask.state.tables.Invoices.get(negative.id)!, {
+      invoiceTotal: 115,
+      totalTaxValue: 15,
+    })
+    const statuses = await app.container.make(RecordStatusService)
+    assert.isTrue((await statuses.apply('invoice', record, 'resync', 'tester')).ok)
+    await succeeded(world)
+    await record.refresh()
+    assert.equal(record.status, 'fault')
+    assert.equal(
+      record.faultReason,
+      `Its total in Autotask is now NZD 115.00, but Xero holds it as credit note ${negative.invoiceNumber}.`
+    )
+    assert.include(record.faultHint!, `Void credit note ${negative.invoiceNumber} in Xero`)
+    assert.lengthOf(creditNotes(negative.invoiceNumber), 1)
+    assert.isFalse(
+      world.xero.state
+        .invoices(NZ)
+        .some((invoice) => invoice.InvoiceNumber === negative.invoiceNumber),
+      'no invoice made beside the credit note'
+    )
+  })
+
+  test("with allocation on, the credit goes to the contact's oldest open invoice; used up, its paid date reaches Autotask", async ({
+    assert,
+    client,
+  }) => {
+    await settings({ invoiceStatus: 'AUTHORISED', creditNoteAllocation: 'oldest_open' })
+    const invoiceRecord = await onlyOpenInvoice(200)
 
     const negative = addInvoice(-100)
+    world.autotask.state.requests = []
     await succeeded(world)
     const [note] = creditNotes(negative.invoiceNumber)
     assert.equal(note.Status, 'PAID')
@@ -667,5 +786,147 @@ test.group('Negative invoices become Xero credit notes', (group) => {
     assert.equal(after.AmountDue, 115)
     const allocated = await SyncLog.query().where('event', 'invoice.credit_allocated').firstOrFail()
     assert.include(allocated.message, `115.00 allocated to Xero invoice ${after.InvoiceNumber}`)
+
+    // Its credit used up, the negative invoice is settled: Autotask gets its paid date, once.
+    const day = world.clock.now().toISODate()!
+    const record = await recordOf(negative.id)
+    assert.equal(record.paymentState, 'paid')
+    assert.equal(record.paidDate?.toISODate(), day)
+    const patches = autotaskPatches(world).filter(
+      (patch) => (patch.body as { id?: number })?.id === negative.id
+    )
+    assert.lengthOf(patches, 1)
+    assert.deepEqual(patches[0].body, { id: negative.id, paidDate: `${day}T00:00:00Z` })
+    assert.include(
+      (await lastLine(record, 'invoice.paid')).message,
+      'is used up (allocated or refunded); paid date'
+    )
+    assert.include(
+      await dialogOf(record, client),
+      `Paid on ${day}; the paid date is on the Autotask invoice.`
+    )
+
+    world.autotask.state.requests = []
+    await succeeded(world)
+    assert.lengthOf(
+      autotaskPatches(world).filter((patch) => (patch.body as { id?: number })?.id === negative.id),
+      0,
+      'written once'
+    )
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('a credit note only partly used shows the credit left, and nothing is written to Autotask', async ({
+    assert,
+    client,
+  }) => {
+    await settings({ invoiceStatus: 'AUTHORISED', creditNoteAllocation: 'oldest_open' })
+    const small = await onlyOpenInvoice(50)
+    const negative = addInvoice(-100)
+    world.autotask.state.requests = []
+    await succeeded(world)
+    const [note] = creditNotes(negative.invoiceNumber)
+    assert.equal(note.Status, 'AUTHORISED')
+    assert.equal(note.RemainingCredit, 57.5)
+    assert.equal(xeroInvoiceOf(world, small.xeroInvoiceId).Status, 'PAID')
+    const record = await recordOf(negative.id)
+    assert.equal(record.paymentState, 'part_paid')
+    assert.equal(record.paymentLabel, 'Part allocated (credit left 57.50)')
+    assert.lengthOf(
+      autotaskPatches(world).filter((patch) => (patch.body as { id?: number })?.id === negative.id),
+      0,
+      'nothing written for a credit not used up'
+    )
+    assert.include(
+      (await lastLine(record, 'invoice.part_paid')).message,
+      '57.50 used, 57.50 of credit left'
+    )
+    const user = await UserFactory.merge({ accountId: world.product.accountId }).create()
+    const grid = await client
+      .get(`/products/${world.product.id}/invoices`)
+      .qs({ q: negative.invoiceNumber })
+      .loginAs(user)
+    assert.include(
+      grid.text(),
+      'data-testid="payment-label">Part allocated (credit left 57.50)</span>'
+    )
+    assert.include(
+      await dialogOf(record, client),
+      'Part allocated: 57.50 of its credit is left in Xero.'
+    )
+  })
+
+  test('voided in Autotask: a draft credit note is deleted, an approved one voided, an allocated one faults with what to do', async ({
+    assert,
+    client,
+  }) => {
+    const voidInAutotask = (autotaskId: number) => {
+      if (!world.autotask.state.voidInvoice(autotaskId)) throw new Error('no such Autotask invoice')
+    }
+    // A draft credit note, then an approved one, then an approved one allocated to an open invoice.
+    await settings({ invoiceStatus: 'DRAFT' })
+    const drafted = addInvoice(-10)
+    await succeeded(world)
+    await settings({ invoiceStatus: 'AUTHORISED' })
+    const approved = addInvoice(-20)
+    await succeeded(world)
+    await settings({ creditNoteAllocation: 'oldest_open' })
+    await onlyOpenInvoice(200)
+    const allocated = addInvoice(-30)
+    await succeeded(world)
+    const [draftNote] = creditNotes(drafted.invoiceNumber)
+    const [approvedNote] = creditNotes(approved.invoiceNumber)
+    const [allocatedNote] = creditNotes(allocated.invoiceNumber)
+    assert.equal(draftNote.Status, 'DRAFT')
+    assert.equal(approvedNote.Status, 'AUTHORISED')
+    assert.equal(allocatedNote.Status, 'PAID', 'its 34.50 went to the open invoice')
+
+    for (const invoice of [drafted, approved, allocated]) voidInAutotask(invoice.id)
+    await succeeded(world)
+
+    assert.equal(creditNotes(drafted.invoiceNumber)[0].Status, 'DELETED')
+    assert.equal(creditNotes(approved.invoiceNumber)[0].Status, 'VOIDED')
+    assert.equal(creditNotes(allocated.invoiceNumber)[0].Status, 'PAID', 'left as it is')
+    const draftRecord = await recordOf(drafted.id)
+    const approvedRecord = await recordOf(approved.id)
+    const allocatedRecord = await recordOf(allocated.id)
+    assert.deepEqual([draftRecord.status, draftRecord.voidState], ['skipped', 'deleted'])
+    assert.deepEqual([approvedRecord.status, approvedRecord.voidState], ['skipped', 'voided'])
+    assert.deepEqual([allocatedRecord.status, allocatedRecord.voidState], ['fault', 'refused'])
+    assert.include(
+      (await lastLine(draftRecord, 'invoice.void_done')).message,
+      `Xero credit note ${drafted.invoiceNumber} deleted in Xero; Skipped Over.`
+    )
+    assert.include(
+      (await lastLine(approvedRecord, 'invoice.void_done')).message,
+      `Xero credit note ${approved.invoiceNumber} voided in Xero; Skipped Over.`
+    )
+    assert.include(
+      (await lastLine(approvedRecord, 'invoice.voided_after_sync')).message,
+      `as credit note ${approved.invoiceNumber}: its Xero credit note is deleted or voided after this run`
+    )
+    assert.equal(
+      allocatedRecord.faultReason,
+      `Voided in Autotask, but Xero credit note ${allocated.invoiceNumber} is fully allocated or refunded.`
+    )
+    assert.equal(
+      allocatedRecord.faultHint,
+      `In Xero, remove the allocations and refunds of Xero credit note ${allocated.invoiceNumber}, then void it; then Skip this invoice here.`
+    )
+    assert.equal((await lastLine(allocatedRecord, 'invoice.void_refused')).level, 'error')
+
+    // The status dialog says what the void did.
+    const day = world.clock.now().toISODate()
+    assert.include(
+      await dialogOf(approvedRecord, client),
+      `Voided in Autotask on ${day}: the Xero credit note was voided.`
+    )
+    const refusedDialog = await dialogOf(allocatedRecord, client)
+    assert.include(
+      refusedDialog,
+      `Voided in Autotask on ${day}: Xero does not let the Xero credit note be removed (see why it faulted).`
+    )
+    assert.include(refusedDialog, `Credit note ${allocated.invoiceNumber}`)
+    assert.deepEqual(world.xero.state.violations, [])
   })
 })

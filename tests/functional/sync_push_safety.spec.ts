@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { Decimal } from 'decimal.js'
 import { resetDatabase } from '#tests/helpers/database'
+import { assertOneCreditNoteEach, syncedByXeroType } from '#tests/helpers/assertions'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
@@ -79,11 +80,11 @@ test.group('Push safety against the sandboxes', (group) => {
     assert,
   }) => {
     await world.run()
-    const synced = await InvoiceRecord.query()
+    const [approved, submitted] = await InvoiceRecord.query()
       .where('product_id', world.product.id)
       .where('status', 'synced')
+      .whereNull('xero_type')
       .orderBy('id')
-    const [approved, submitted] = synced
     assert.equal(
       xeroInvoice(world, approved.xeroInvoiceId).Status,
       'DRAFT',
@@ -205,10 +206,13 @@ test.group('Push safety against the sandboxes', (group) => {
       "Waited 1 s for Xero's concurrent-call rate limit (1 time), as Xero asked; no attempt counted"
     )
     assert.isBelow(seconds, 30, 'the run did not sit out a minute')
-    const synced = await InvoiceRecord.query()
-      .where('product_id', world.product.id)
-      .where('status', 'synced')
-    assert.lengthOf(synced, 21, 'every invoice of the seed that can sync')
+    const { invoices, creditNotes } = await syncedByXeroType(world.product.id)
+    assert.lengthOf(invoices, 21, 'every invoice of the seed that can sync')
+    assertOneCreditNoteEach(
+      world.xero.state.organisation(XERO_SANDBOX_TENANTS.nz.tenantId)!,
+      creditNotes,
+      1
+    )
   }).timeout(90_000)
 
   test('every write to Xero carries an Idempotency-Key, contact creates included, and the sandbox records it', async ({

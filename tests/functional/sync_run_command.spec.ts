@@ -23,6 +23,32 @@ test.group('node ace sync:run as a process', (group) => {
     return () => world.close()
   })
 
+  test('the run line counts the credit notes among the synced; sync:resync names a credit note as one', async ({
+    assert,
+  }) => {
+    const worker = syncRunProcess(world)
+    const code = await exitWithin(worker.child, 60_000)
+    assert.equal(code, 0, worker.output())
+    const synced = await InvoiceRecord.query()
+      .where('product_id', world.product.id)
+      .where('status', 'synced')
+    const credit = synced.filter((record) => record.xeroType === 'ACCRECCREDIT')
+    assert.lengthOf(credit, 1, "the seed's negative invoice")
+    assert.match(
+      worker.output(),
+      new RegExp(
+        `Product #${world.product.id} Sandbox Books: run #\\d+ succeeded: \\d+ found, ${synced.length} synced \\(1 as a credit note\\), \\d+ faulted`
+      )
+    )
+
+    const resync = aceProcess(world, ['sync:resync', credit[0].invoiceNumber!])
+    assert.equal(await exitWithin(resync.child, 30_000), 0, resync.output())
+    assert.include(
+      resync.output(),
+      `Credit note ${credit[0].invoiceNumber} (#${credit[0].autotaskId}) is Pending Sync again.`
+    )
+  }).timeout(120_000)
+
   test('an unexpected error before the run is recorded: a clear message, exit code 1, no hang', async ({
     assert,
   }) => {
@@ -50,6 +76,24 @@ test.group('node ace sync:run as a process', (group) => {
     assert.isTrue(next.started)
     assert.equal(next.run!.state, 'succeeded', next.run!.error ?? '')
   }).timeout(60_000)
+
+  test('Xero out of reach: the run stops with the reason and no stack trace, exit code 1', async ({
+    assert,
+  }) => {
+    // Port 9 (discard) has nothing listening on loopback: the connection is refused at once.
+    const unreachable = 'http://127.0.0.1:9'
+    const worker = syncRunProcess(world, {
+      XERO_API_URL: `${unreachable}/api.xro/2.0/`,
+      XERO_TOKEN_URL: `${unreachable}/connect/token`,
+    })
+    const code = await exitWithin(worker.child, 60_000)
+    const output = worker.output()
+
+    assert.equal(code, 1, `exit code; output:\n${output}`)
+    assert.match(output, /Xero could not be reached: connect ECONNREFUSED/)
+    // An outage is expected news, not a bug: no stack trace under the message.
+    assert.notMatch(output, /^\s+at .+:\d+:\d+\)?$/m, output)
+  }).timeout(90_000)
 
   test('SIGTERM in the middle of a run: the process stops within seconds and says why; a later run loses nothing', async ({
     assert,

@@ -1,6 +1,7 @@
 import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
+import { assertOneCreditNoteEach, syncedByXeroType } from '#tests/helpers/assertions'
 import { connectedProduct } from '#tests/helpers/xero_sandbox'
 import { aceProcess, exitWithin } from '#tests/helpers/sync_process'
 import { XeroBudget } from '#integrations/xero/xero_budget'
@@ -86,10 +87,13 @@ test.group("Xero's limits: the shared budget", (group) => {
       const invoices = world.xero.state
         .invoices(tenant)
         .filter((invoice: any) => invoice.Type === 'ACCREC')
-      const synced = await InvoiceRecord.query()
-        .where('product_id', world.product.id)
-        .where('status', 'synced')
+      const { invoices: synced, creditNotes } = await syncedByXeroType(world.product.id)
       assert.lengthOf(invoices, synced.length, 'one Xero invoice per synced invoice')
+      assertOneCreditNoteEach(
+        world.xero.state.organisation(tenant)!,
+        creditNotes,
+        creditNotes.length
+      )
       assert.isAbove(synced.length, syncConfig.batchSize * syncConfig.xeroInFlight)
     } finally {
       await world.close()

@@ -132,6 +132,63 @@ test.group('Two-factor sign-in: the second step', (group) => {
     assert.isUndefined(again.session().auth_web)
   })
 
+  test('new recovery codes replace the old ones (password first), shown once and audited', async ({
+    client,
+    assert,
+  }) => {
+    const user = await UserFactory.with('account').create()
+    const { recoveryCodes: old } = await enrolTwoFactor(user)
+
+    const wrong = await client
+      .post('/account/two-factor/recovery-codes')
+      .withCsrfToken()
+      .loginAs(user)
+      .form({ currentPassword: 'not-the-password' })
+      .redirects(0)
+    wrong.assertStatus(302)
+    wrong.assertFlashMessage(
+      'alert',
+      'The password is not right; your recovery codes are unchanged.'
+    )
+    const unchanged = (await User.findOrFail(user.id)).twoFactorRecoveryCodes!
+    assert.lengthOf(unchanged, 10)
+
+    const renewed = await client
+      .post('/account/two-factor/recovery-codes')
+      .withCsrfToken()
+      .loginAs(user)
+      .form({ currentPassword: FACTORY_PASSWORD })
+    renewed.assertStatus(200)
+    renewed.assertHeader('cache-control', 'no-store')
+    renewed.assertTextIncludes('Your old recovery codes no longer work.')
+    const fresh = [...renewed.text().matchAll(/data-testid="recovery-code">([a-z0-9-]+)</g)].map(
+      (match) => match[1]
+    )
+    assert.lengthOf(fresh, 10)
+    assert.lengthOf(new Set([...fresh, ...old]), 20)
+
+    const withOld = await client
+      .post('/login/two-factor')
+      .withCsrfToken()
+      .withSession(passwordStepDone(user))
+      .form({ code: old[0] })
+    withOld.assertStatus(422)
+    const withNew = await client
+      .post('/login/two-factor')
+      .withCsrfToken()
+      .withSession(passwordStepDone(user))
+      .form({ code: fresh[0] })
+      .redirects(0)
+    withNew.assertStatus(302)
+    assert.equal(withNew.session().auth_web, user.id)
+
+    const audited = await db
+      .from('audit_events')
+      .where('action', 'user.recovery_codes_renewed')
+      .where('actor_user_id', user.id)
+    assert.lengthOf(audited, 1)
+  })
+
   test('the second step without the first sends back to the sign-in page', async ({ client }) => {
     const user = await UserFactory.with('account').create()
     const { secret } = await enrolTwoFactor(user)

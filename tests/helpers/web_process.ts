@@ -65,11 +65,15 @@ export async function startWebProcess(port: number, extraEnv: Record<string, str
 export class CookieBrowser {
   cookies = new Map<string, string>()
 
-  constructor(public base: string) {}
+  /** `userAgent`: what the browser calls itself (fetch's own "node" when not given). */
+  constructor(
+    public base: string,
+    private userAgent?: string
+  ) {}
 
   /** Another browser holding a copy of this one's cookies (a stolen or copied cookie). */
   copy(base = this.base) {
-    const other = new CookieBrowser(base)
+    const other = new CookieBrowser(base, this.userAgent)
     other.cookies = new Map(this.cookies)
     return other
   }
@@ -83,7 +87,7 @@ export class CookieBrowser {
     return this.keep(
       await fetch(`${this.base}${path}`, {
         redirect: 'manual',
-        headers: { ...headers, cookie: this.header() },
+        headers: { ...headers, ...this.identity(), cookie: this.header() },
       })
     )
   }
@@ -98,6 +102,7 @@ export class CookieBrowser {
         method: 'POST',
         redirect: 'manual',
         headers: {
+          ...this.identity(),
           'content-type': 'application/x-www-form-urlencoded',
           'cookie': this.header(),
         },
@@ -129,6 +134,10 @@ export class CookieBrowser {
       else this.cookies.set(name, value)
     }
     return response
+  }
+
+  private identity(): Record<string, string> {
+    return this.userAgent ? { 'user-agent': this.userAgent } : {}
   }
 
   private header() {

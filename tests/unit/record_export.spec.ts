@@ -130,7 +130,7 @@ test.group('Record exports', () => {
     const [, line] = text.replace(/^\uFEFF/, '').split('\r\n')
     assert.equal(
       line,
-      `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,"line one\nline two"`
+      `1,"'=HYPERLINK(""x"")","Smith, Jones & ""Co""",,NZD,-5,Fault,,,,,"line one\nline two"`
     )
   })
 
@@ -156,9 +156,49 @@ test.group('Record exports', () => {
     const [header, line, end] = text.replace(/^\uFEFF/, '').split('\r\n')
     assert.equal(
       header,
-      'Autotask ID,Invoice number,Company,Date,Currency,Total,Status,Xero number,Xero ID,Fault reason'
+      'Autotask ID,Invoice number,Company,Date,Currency,Total,Status,Payment,Xero document,Xero number,Xero ID,Fault reason'
     )
-    assert.equal(line, `2,'\uFF1D1+1,'\uFF20SUM(A1),2026-11-01,NZD,10,Fault,'-1,,'\uFF0Bcmd`)
+    assert.equal(line, `2,'\uFF1D1+1,'\uFF20SUM(A1),2026-11-01,NZD,10,Fault,,,'-1,,'\uFF0Bcmd`)
     assert.equal(end, '')
+  })
+
+  test('a credit note and a part-paid invoice say so in the Payment and Xero document columns', async ({
+    assert,
+  }) => {
+    const row = (over: Partial<RecordRow>): RecordRow => ({
+      id: 1,
+      autotaskId: 7,
+      number: '10003',
+      party: 'Acme Ltd',
+      date: '2026-11-01',
+      total: new Decimal('-115'),
+      currency: 'NZD',
+      status: 'synced',
+      statusLabel: 'Synced',
+      xeroNumber: '10003',
+      xeroId: null,
+      faultReason: null,
+      ...over,
+    })
+    async function* rows(): AsyncGenerator<RecordRow> {
+      yield row({ document: 'Credit note', payment: 'Paid 2026-11-20' })
+      yield row({ total: new Decimal('40'), document: 'Invoice', payment: 'Part paid (due 30.00)' })
+    }
+    const text = (await bytesOf(new RecordExportService().csv('invoice', rows()))).toString('utf8')
+    const [, credit, invoice] = text.replace(/^\uFEFF/, '').split('\r\n')
+    assert.equal(
+      credit,
+      '7,10003,Acme Ltd,2026-11-01,NZD,-115,Synced,Paid 2026-11-20,Credit note,10003,,'
+    )
+    assert.equal(
+      invoice,
+      '7,10003,Acme Ltd,2026-11-01,NZD,40,Synced,Part paid (due 30.00),Invoice,10003,,'
+    )
+    const orders = await bytesOf(new RecordExportService().csv('purchase_order', rows()))
+    assert.notInclude(
+      orders.toString('utf8'),
+      'Xero document',
+      'purchase orders have no such column'
+    )
   })
 })

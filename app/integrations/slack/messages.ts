@@ -11,6 +11,8 @@ export const ACTION_OPEN = 'toolbox_open'
 /** One faulted record as an alert shows it. */
 export interface AlertLine {
   kind: RecordKind
+  /** what this record is in running text: "invoice", "credit note" (a negative invoice), "purchase order" */
+  label: string
   recordId: number
   number: string
   party: string
@@ -47,8 +49,13 @@ function label(kind: RecordKind, count = 1) {
   return count === 1 ? recordKinds[kind].label : recordKinds[kind].pluralLabel
 }
 
+/** "a credit note", "an invoice" */
+function withArticle(noun: string) {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`
+}
+
 function lineText(line: AlertLine) {
-  const head = `*${capitalise(label(line.kind))} ${escape(line.number)}* · ${escape(line.party)} · ${escape(line.amount)}`
+  const head = `*${capitalise(line.label)} ${escape(line.number)}* · ${escape(line.party)} · ${escape(line.amount)}`
   if (line.outcome) return `${head}\n:white_check_mark: ${escape(line.outcome)}`
   const hint = line.hint ? `\n*What to do:* ${escape(line.hint)}` : ''
   return `${head}\n*Why:* ${escape(line.reason)}${hint}`
@@ -102,8 +109,8 @@ export function alertMessage(view: AlertView) {
   if (view.lines.length === 1) {
     const line = view.lines[0]
     title = line.outcome
-      ? `${capitalise(label(line.kind))} ${line.number} in ${view.productName} faulted; since then: ${line.outcome}.`
-      : `${capitalise(label(line.kind))} ${line.number} for ${line.party} (${line.amount}) could not sync to Xero in ${view.productName}: ${line.reason}`
+      ? `${capitalise(line.label)} ${line.number} in ${view.productName} faulted; since then: ${line.outcome}.`
+      : `${capitalise(line.label)} ${line.number} for ${line.party} (${line.amount}) could not sync to Xero in ${view.productName}: ${line.reason}`
   } else {
     title = `${view.lines.length} ${label(kind, 2)} could not sync to Xero in ${view.productName}${run}; ${open.length} still need attention.`
   }
@@ -134,8 +141,8 @@ function headline(view: AlertView, stillOpen: number) {
   const run = view.syncRunId ? ` in run #${view.syncRunId}` : ''
   if (view.lines.length === 1) {
     return stillOpen === 1
-      ? `a ${label(view.lines[0].kind)} could not sync to Xero${run}.`
-      : `a ${label(view.lines[0].kind)} faulted${run}; it is sorted now.`
+      ? `${withArticle(view.lines[0].label)} could not sync to Xero${run}.`
+      : `${withArticle(view.lines[0].label)} faulted${run}; it is sorted now.`
   }
   return `${view.lines.length} records could not sync to Xero${run}; ${stillOpen} still need attention.`
 }

@@ -126,6 +126,8 @@ export interface XeroCreditNote {
   totalTax: string
   total: string
   remainingCredit: string
+  /** when its credit was used up (allocated or refunded); only a PAID one has it */
+  fullyPaidOnDate?: string | null
   lineItems: XeroLineItem[]
   url: string | null
 }
@@ -356,6 +358,15 @@ export abstract class XeroGateway {
   abstract getCreditNotesByNumbers(
     connection: XeroConnection,
     numbers: string[]
+  ): Promise<XeroCreditNote[]>
+  /**
+   * These credit notes (by id, a few dozen ids a GET /CreditNotes, as `where` has no id list), only
+   * those in `statuses` and changed since `since` when given.
+   */
+  abstract creditNotesAmong(
+    connection: XeroConnection,
+    creditNoteIds: string[],
+    filter?: { statuses?: XeroInvoiceStatus[]; since?: Date | null }
   ): Promise<XeroCreditNote[]>
   /** Allocates credit to an invoice (PUT /CreditNotes/{id}/Allocations); Xero's reasons when it refuses. */
   abstract allocateCreditNote(

@@ -148,6 +148,7 @@ function creditNoteIn(note: any): XeroCreditNote {
     totalTax: money(note.totalTax),
     total: money(note.total),
     remainingCredit: money(note.remainingCredit),
+    fullyPaidOnDate: isoDate(note.fullyPaidOnDate),
     lineItems: lineItemsIn(note.lineItems),
     url: note.url || null,
   }
@@ -259,6 +260,9 @@ function writeResults<T>(
  * and a query string (100 × 37 characters) well under the 8 KB many proxies allow.
  */
 const CHANGED_IDS_PER_CALL = 100
+/** Credit notes are asked by id through `where` (no id list on GET /CreditNotes): this many keep the URL short. */
+const CREDIT_NOTE_IDS_PER_CALL = 40
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 function chunks<T>(values: T[], size: number): T[][] {
   const out: T[][] = []
@@ -546,6 +550,36 @@ export class XeroNodeGateway extends XeroGateway {
         .join(' OR ')
       const body = await this.call(connection, (api, tenantId) =>
         api.getCreditNotes(tenantId, undefined, where, undefined, 1, 4)
+      )
+      found.push(...(body.creditNotes ?? []).map(creditNoteIn))
+    }
+    return found
+  }
+
+  async creditNotesAmong(
+    connection: XeroConnection,
+    creditNoteIds: string[],
+    filter: { statuses?: XeroInvoiceStatus[]; since?: Date | null } = {}
+  ) {
+    const found: XeroCreditNote[] = []
+    const statuses = (filter.statuses ?? []).map((status) => `Status=="${status}"`).join(' OR ')
+    for (const ids of chunks(creditNoteIds, CREDIT_NOTE_IDS_PER_CALL)) {
+      const byId = ids
+        .filter((id) => GUID.test(id))
+        .map((id) => `CreditNoteID==guid("${id}")`)
+        .join(' OR ')
+      if (!byId) continue
+      const where = statuses ? `(${byId}) AND (${statuses})` : byId
+      const body = await this.call(connection, (api, tenantId) =>
+        api.getCreditNotes(
+          tenantId,
+          filter.since ?? undefined,
+          where,
+          undefined,
+          1,
+          4,
+          CREDIT_NOTE_IDS_PER_CALL
+        )
       )
       found.push(...(body.creditNotes ?? []).map(creditNoteIn))
     }
