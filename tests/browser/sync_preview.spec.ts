@@ -35,7 +35,7 @@ test.group('Preview next sync in a browser', (group) => {
     await page.locator('[data-testid="preview-result"][data-state="finished"]').waitFor({
       timeout: 60_000,
     })
-    await page.assertTextContains('[data-testid="preview-counts-invoices"]', '21 ready')
+    await page.assertTextContains('[data-testid="preview-counts-invoices"]', '22 ready')
     await page.assertTextContains(
       '[data-testid="preview-records"]',
       'Tax region "VAT UK" is not mapped to a Xero tax rate.'

@@ -90,8 +90,13 @@ test.group('Preview next sync against the sandboxes', (group) => {
     assert.deepEqual(writes(log), [], 'no write reached Xero')
     assert.deepEqual(await snapshot(world.product.id), before, 'records, links, cursors unchanged')
 
-    // The seed (30 invoices) holds 21 that can sync; the rest fault, are skipped or wait.
-    assert.equal(result.invoices.ready, 21)
+    // The seed (30 invoices) holds 21 that can sync as invoices and one negative one, a credit note
+    // (on by default); the rest fault, are skipped or wait.
+    assert.equal(result.invoices.ready, 22)
+    const readyOf = (kind: string) =>
+      result.records.filter((r) => r.kind === kind && r.outcome === 'ready').length
+    assert.equal(readyOf('invoice'), 21)
+    assert.equal(readyOf('credit_note'), 1)
     assert.isAbove(result.invoices.errors, 0)
     const ready = result.records.filter((r) => r.outcome === 'ready')
     assert.isTrue(ready.every((r) => r.operation === 'create'))
@@ -111,7 +116,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
       )
       const errors = contract.validate({
         method: 'PUT',
-        path: '/Invoices',
+        path: record.kind === 'credit_note' ? '/CreditNotes' : '/Invoices',
         query: { summarizeErrors: 'false', unitdp: '4' },
         headers: {
           'xero-tenant-id': world.product.xeroTenantId!,
@@ -146,8 +151,9 @@ test.group('Preview next sync against the sandboxes', (group) => {
       const expected = { ready: 'synced', error: 'fault', skipped: 'skipped', waiting: 'pending' }
       assert.equal(record.status, expected[predicted.outcome], `invoice ${predicted.number}`)
       if (predicted.outcome === 'error') assert.equal(record.faultReason, predicted.reason)
-      if (predicted.outcome === 'ready') {
+      if (predicted.outcome === 'ready')
         assert.equal(record.xeroInvoiceNumber, predicted.xeroNumber)
+      if (predicted.outcome === 'ready' && predicted.kind === 'invoice') {
         const inXero = world.xero.state
           .invoices(world.product.xeroTenantId!)
           .find((invoice: any) => invoice.InvoiceID === record.xeroInvoiceId)!
@@ -177,6 +183,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
     const [open, paid] = await InvoiceRecord.query()
       .where('product_id', world.product.id)
       .where('status', 'synced')
+      .whereNull('xero_type')
       .orderBy('id')
       .limit(2)
     await knob(world.xero, '/invoices/pay', { invoiceId: paid.xeroInvoiceId })
@@ -318,7 +325,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
     )
     assert.isTrue(finished, panel)
     assert.notInclude(panel, 'hx-trigger="every 1s"', 'a finished panel stops polling')
-    assert.include(panel, '<strong>21</strong> ready')
+    assert.include(panel, '<strong>22</strong> ready')
     assert.include(panel, 'Tax region &quot;VAT UK&quot; is not mapped to a Xero tax rate.')
 
     const preview = await SyncPreview.query().firstOrFail()
@@ -416,7 +423,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
       command.assertSucceeded()
       const lines = command.ui.logger.getLogs().map((log) => log.message)
       assert.isTrue(
-        lines.some((l) => l.includes('Invoices: 21 ready')),
+        lines.some((l) => l.includes('Invoices: 22 ready')),
         lines.join('\n')
       )
       assert.isTrue(lines.some((l) => /^READY Invoice \S+ · .+ · create in Xero as /.test(l)))
@@ -435,7 +442,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
       await json.exec()
       json.assertSucceeded()
       const printed = JSON.parse(json.ui.logger.getLogs().at(-1)!.message)
-      assert.equal(printed.invoices.ready, 21)
+      assert.equal(printed.invoices.ready, 22)
 
       const missing = await ace.create(SyncPreviewCommand, ['999999'])
       await missing.exec()
@@ -473,7 +480,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
         assert.include(answer.text, `/products/${world.product.id}/preview`)
       } else {
         assert.include(answer.text, 'Books &lt;&amp;&gt; Co')
-        assert.include(answer.text, 'Invoices: 21 ready')
+        assert.include(answer.text, 'Invoices: 22 ready')
         assert.include(answer.text, 'Tax region "VAT UK" is not mapped')
       }
       const audited = await AuditEvent.query().where('action', 'product.previewed').firstOrFail()
