@@ -5,6 +5,8 @@ import Product from '#models/product'
 import { syncedText } from '#models/sync_run'
 import SyncRunner, { type RunOutcome } from '#sync/sync_runner'
 import SlackAlertService from '#services/slack_alert_service'
+import { Clock } from '#sync/clock'
+import { xeroWaitText } from '#sync/rate_limits'
 
 /** One pass of the engine over the Active products (or one product), with progress. */
 export default class SyncRun extends BaseCommand {
@@ -61,6 +63,10 @@ export default class SyncRun extends BaseCommand {
       if (run.state === 'failed') {
         this.logger.error(`${line} (${run.error})`)
         this.exitCode = 1
+      } else if (run.state === 'waiting') {
+        await product.refresh()
+        const now = (await this.app.container.make(Clock)).now()
+        this.logger.warning(`${line} (${xeroWaitText(product, now) ?? 'waiting for Xero'})`)
       } else {
         this.logger.success(line)
       }

@@ -36,6 +36,11 @@ const syncConfig = {
     concurrent: env.get('XERO_LIMIT_CONCURRENT', 5),
     perDay: env.get('XERO_LIMIT_PER_DAY', 5000),
     /**
+     * Across every organisation of this app: "App Minute Limit: 10,000 calls per minute"
+     * (https://developer.xero.com/faq/limits); kept by every process through the same table.
+     */
+    appPerMinute: env.get('XERO_LIMIT_APP_PER_MINUTE', 10_000),
+    /**
      * Sandbox seconds per real second, for benchmarks against a sandbox whose clock runs fast:
      * the budget's minute and day are that much shorter. 1 (real time) everywhere else.
      */

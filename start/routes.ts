@@ -25,6 +25,7 @@ const PasswordsController = () => import('#controllers/passwords_controller')
 const UserSessionsController = () => import('#controllers/user_sessions_controller')
 const AuditEventsController = () => import('#controllers/audit_events_controller')
 const SyncPreviewsController = () => import('#controllers/sync_previews_controller')
+const ContactReportsController = () => import('#controllers/contact_reports_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
 
@@ -220,6 +221,20 @@ router
           .where('preview_id', router.matchers.number())
           .where('index', router.matchers.number())
         router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
+        // The contact report: companies with invoices and their Xero contacts; Link and Create act on one company.
+        router.get('/contacts', [ContactReportsController, 'index']).as('contact_reports.index')
+        router
+          .get('/contacts/export/:format', [ContactReportsController, 'export'])
+          .as('contact_reports.export')
+          .where('format', /^(csv|xlsx)$/)
+        router
+          .post('/contacts/:company_id/link', [ContactReportsController, 'link'])
+          .as('contact_reports.link')
+          .where('company_id', router.matchers.number())
+        router
+          .post('/contacts/:company_id/create', [ContactReportsController, 'create'])
+          .as('contact_reports.create')
+          .where('company_id', router.matchers.number())
         router.get('/settings', [ProductSettingsController, 'edit']).as('product_settings.edit')
         router.put('/settings', [ProductSettingsController, 'update']).as('product_settings.update')
         // Settings chosen from lists fetched from Xero and Autotask: a field, a refresh, the company search.

@@ -2,7 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ProductPolicy from '#policies/product_policy'
 import SyncPreviewService from '#services/sync_preview_service'
-import { csvTable, xlsxTable, type ExportColumn } from '#services/record_export_service'
+import { csvStream, xlsxStream, type ExportColumn } from '#services/record_export_service'
 import { auditWeb } from '#services/audit_service'
 import { KIND_LABELS, OUTCOME_LABELS, type PreviewRecord } from '#sync/sync_preview'
 
@@ -76,16 +76,19 @@ export default class SyncPreviewsController {
     const fileName = `preview-${product.id}-${preview.startedAt.toISODate()}.${format}`
     ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
     ctx.response.header('Cache-Control', 'no-store')
-    const rows = preview.result.records
+    const records = preview.result.records
+    const rows = (async function* () {
+      yield* records
+    })()
     if (format === 'csv') {
       ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
-      return ctx.response.stream(csvTable(exportColumns, rows))
+      return ctx.response.stream(csvStream(exportColumns, rows))
     }
     ctx.response.header(
       'Content-Type',
       'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
     )
-    return ctx.response.stream(xlsxTable('Preview', exportColumns, rows))
+    return ctx.response.stream(xlsxStream('Preview', exportColumns, rows))
   }
 
   private async record(ctx: HttpContext) {

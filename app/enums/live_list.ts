@@ -3,6 +3,7 @@ export const liveListKinds = {
   xero_accounts: { source: 'xero', label: 'Xero accounts' },
   xero_tax_rates: { source: 'xero', label: 'Xero tax rates' },
   xero_branding_themes: { source: 'xero', label: 'Xero branding themes' },
+  xero_currencies: { source: 'xero', label: 'Xero currencies' },
   autotask_po_statuses: { source: 'autotask', label: 'Autotask purchase-order statuses' },
   autotask_companies: { source: 'autotask', label: 'Autotask companies' },
 } as const

@@ -1,5 +1,6 @@
 /** A sync run's state: at most one run of a product is `running` at a time. */
-export const syncRunStates = ['running', 'succeeded', 'failed', 'cancelled'] as const
+/** `waiting`: ended at a Xero limit too long to wait out in a run (its daily one); it resumes after the window. */
+export const syncRunStates = ['running', 'succeeded', 'failed', 'cancelled', 'waiting'] as const
 export type SyncRunState = (typeof syncRunStates)[number]
 
 /** What started a run. */

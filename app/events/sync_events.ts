@@ -30,7 +30,7 @@ export interface RecordSynced {
 export interface SyncRunFinished {
   runId: number
   productId: number
-  state: 'succeeded' | 'failed' | 'cancelled'
+  state: 'succeeded' | 'failed' | 'cancelled' | 'waiting'
   stats: SyncRunStats
 }
 

@@ -13,6 +13,7 @@ export interface LinkRow {
   autotaskId: number
   xeroId: string
   xeroLabel: string | null
+  detailsHash?: string | null
 }
 
 /** A stored pair of ids (Autotask ↔ Xero): matching happens once, then the link is used. */
@@ -34,6 +35,10 @@ export default class Link extends BaseModel {
 
   @column()
   declare xeroLabel: string | null
+
+  /** sha256 of the contact details last sent to Xero (company links only; null: never sent) */
+  @column()
+  declare detailsHash: string | null
 
   @column.dateTime({ autoCreate: true })
   declare createdAt: DateTime
@@ -58,11 +63,12 @@ export default class Link extends BaseModel {
           autotask_id: link.autotaskId,
           xero_id: link.xeroId,
           xero_label: link.xeroLabel,
+          details_hash: link.detailsHash ?? null,
           created_at: now,
           updated_at: now,
         }))
       )
       .onConflict(['product_id', 'kind', 'autotask_id'])
-      .merge(['xero_id', 'xero_label', 'updated_at'])
+      .merge(['xero_id', 'xero_label', 'details_hash', 'updated_at'])
   }
 }

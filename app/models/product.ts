@@ -4,6 +4,7 @@ import type { BelongsTo, HasMany } from '@adonisjs/lucid/types/relations'
 import type { ProductStatus } from '#enums/product_status'
 import type { ConnectionHealth } from '#enums/sync'
 import type { XeroTokenSet } from '#integrations/xero/xero_connection'
+import type { XeroRateLimitProblem } from '#integrations/xero/errors'
 import { encryptedColumn, jsonColumn } from '#models/columns'
 import Account from '#models/account'
 import InvoiceRecord from '#models/invoice_record'
@@ -27,6 +28,10 @@ export interface ProductSettings {
   skipCompanyIds: number[]
   createContacts: boolean
   matchContactsByName: boolean
+  /** a Xero contact the engine links (by number or name) gets Autotask's address, phone and e-mail where it has none */
+  fillLinkedContacts: boolean
+  /** later syncs send changed Autotask address, phone and e-mail to linked Xero contacts (overwriting Xero's) */
+  updateContactDetails: boolean
   maxTransientAttempts: number
   roundingLine: { enabled: boolean; accountCode: string | null; tolerance: string }
   stampWebServiceDate: boolean
@@ -66,6 +71,8 @@ export const defaultProductSettings: ProductSettings = {
   skipCompanyIds: [],
   createContacts: true,
   matchContactsByName: true,
+  fillLinkedContacts: false,
+  updateContactDetails: false,
   maxTransientAttempts: 8,
   roundingLine: { enabled: false, accountCode: null, tolerance: '0.05' },
   stampWebServiceDate: false,
@@ -154,6 +161,14 @@ export default class Product extends BaseModel {
   /** when the orphan reconciler last read Xero's changed invoices */
   @column.dateTime()
   declare orphansCheckedAt: DateTime | null
+
+  /** until when the product waits for a Xero limit too long to wait out in a run (its daily one); null: not waiting */
+  @column.dateTime()
+  declare xeroWaitingUntil: DateTime | null
+
+  /** which of Xero's limits it waits for ('day', …: X-Rate-Limit-Problem as XeroRateLimitError names it) */
+  @column()
+  declare xeroWaitingFor: XeroRateLimitProblem | null
 
   /** when the payments check last read Xero's changed invoices */
   @column.dateTime()

@@ -56,8 +56,13 @@ export default class PurchaseOrderRecord extends compose(BaseModel, SyncJob) {
   @moneyColumn()
   declare total: Decimal
 
+  /** ISO 4217 code: the Autotask company's currency (Multi-currency), else the product's; 'XXX' when Autotask does not list the company's currency */
   @column()
   declare currency: string
+
+  /** the Autotask Currencies id the currency was read from (null: the company names none) */
+  @column()
+  declare autotaskCurrencyId: number | null
 
   @column.dateTime()
   declare autotaskModifiedAt: DateTime | null

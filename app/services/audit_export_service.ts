@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import type AuditEvent from '#models/audit_event'
 import { auditActions, type AuditAction } from '#services/audit_service'
-import { csvTable, xlsxTable, type ExportColumn } from '#services/record_export_service'
+import { csvStream, xlsxStream, type ExportColumn } from '#services/record_export_service'
 
 const columns: ExportColumn<AuditEvent>[] = [
   { header: 'When (UTC)', value: (e) => e.occurredAt.toUTC().toFormat('yyyy-LL-dd HH:mm:ss') },
@@ -26,10 +26,10 @@ const columns: ExportColumn<AuditEvent>[] = [
  */
 export default class AuditExportService {
   csv(rows: AsyncIterable<AuditEvent>): Readable {
-    return csvTable(columns, rows)
+    return csvStream(columns, rows)
   }
 
   xlsx(rows: AsyncIterable<AuditEvent>): Readable {
-    return xlsxTable('Audit trail', columns, rows)
+    return xlsxStream('Audit trail', columns, rows)
   }
 }

@@ -23,6 +23,8 @@ export const auditActions = {
   'product.xero_connected': 'Xero connected',
   'product.settings_changed': 'Settings changed',
   'product.mappings_changed': 'Mappings changed',
+  'contact.linked': 'Xero contact linked',
+  'contact.created': 'Xero contact created',
   'record.resync': 'Resync',
   'record.skip': 'Skip',
   'record.unskip': 'Unskip',

@@ -133,6 +133,16 @@ export default class LiveListService {
           .sort((a, b) => a.sortOrder - b.sortOrder)
           .map((theme) => ({ value: theme.brandingThemeId, label: theme.name }))
       }
+      if (kind === 'xero_currencies') {
+        return (await this.xero.getCurrencies(connection))
+          .sort((a, b) => a.code.localeCompare(b.code))
+          .map((currency) => ({
+            value: currency.code,
+            label: currency.description
+              ? `${currency.code} · ${currency.description}`
+              : currency.code,
+          }))
+      }
       return (await this.xero.getTaxRates(connection))
         .filter((rate) => rate.status === 'ACTIVE' && rate.taxType)
         .map((rate) => ({

@@ -9,12 +9,15 @@ import type User from '#models/user'
 import type { ProductStatus } from '#enums/product_status'
 import SyncLogService from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
+import { xeroWaitText } from '#sync/rate_limits'
 
 /** A dashboard card: the product and the figures shown on it. */
 export interface ProductCard {
   product: Product
   faultCount: number
   syncedThisMonth: number
+  /** "Waiting for Xero's daily limit until …", or null */
+  xeroWait: string | null
 }
 
 export type SyncRequestResult = { ok: true } | { ok: false; reason: string }
@@ -52,6 +55,7 @@ export default class ProductService {
       product,
       faultCount: Number(byProduct.get(product.id)?.faults ?? 0),
       syncedThisMonth: Number(byProduct.get(product.id)?.synced ?? 0),
+      xeroWait: xeroWaitText(product, this.clock.now()),
     }))
   }
 

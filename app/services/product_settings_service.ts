@@ -18,6 +18,7 @@ export const SETTINGS_LISTS = [
   'xero_accounts',
   'xero_tax_rates',
   'xero_branding_themes',
+  'xero_currencies',
   'autotask_po_statuses',
   'autotask_companies',
 ] as const satisfies readonly LiveListKind[]
@@ -163,6 +164,8 @@ export default class ProductSettingsService {
       skipCompanyIds: [...new Set((input.skipCompanyIds ?? []).map(Number))],
       createContacts: input.createContacts ?? false,
       matchContactsByName: input.matchContactsByName ?? false,
+      fillLinkedContacts: input.fillLinkedContacts ?? false,
+      updateContactDetails: input.updateContactDetails ?? false,
       maxTransientAttempts: input.maxTransientAttempts,
       roundingLine: {
         enabled: input.roundingLineEnabled ?? false,

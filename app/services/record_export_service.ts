@@ -3,7 +3,7 @@ import { stringify, type Options as StringifyOptions } from 'csv-stringify'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
 
-/** A column of an exported table: its heading and its value for a row. */
+/** One column of an export: its heading and the cell of a row. */
 export interface ExportColumn<T> {
   header: string
   value: (row: T) => string | number | null
@@ -47,32 +47,29 @@ const csvOptions: StringifyOptions = {
 /** Exports of the current grid as streams: rows are written as they are read, never all held. */
 export default class RecordExportService {
   csv(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
-    return csvTable(columns(kind), rows)
+    return csvStream(columns(kind), rows)
   }
 
   xlsx(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
-    return xlsxTable(recordKinds[kind].pluralTitle, columns(kind), rows)
+    return xlsxStream(recordKinds[kind].pluralTitle, columns(kind), rows)
   }
 }
 
-/** A table as a CSV stream (see csvOptions), rows written as they are read. */
-export function csvTable<T>(
-  cols: ExportColumn<T>[],
-  rows: AsyncIterable<T> | Iterable<T>
-): Readable {
+/** A CSV of these columns, written row by row as `rows` yields them. */
+export function csvStream<T>(cols: ExportColumn<T>[], rows: AsyncIterable<T>): Readable {
   async function* records() {
     yield cols.map((c) => c.header)
-    for await (const row of rows) yield cols.map((c) => c.value(row))
+    for await (const record of rows) yield cols.map((c) => c.value(record))
   }
   // A client that goes away destroys the stringifier; pipeline then ends `records`, which closes `rows`.
   return pipeline(Readable.from(records()), stringify(csvOptions), () => {})
 }
 
-/** A table as a one-sheet Excel workbook stream, rows written as they are read. */
-export function xlsxTable<T>(
+/** An Excel workbook of one sheet of these columns, streamed with back-pressure. */
+export function xlsxStream<T>(
   sheetName: string,
   cols: ExportColumn<T>[],
-  rows: AsyncIterable<T> | Iterable<T>
+  rows: AsyncIterable<T>
 ): Readable {
   const output = new PassThrough()
   ;(async () => {
@@ -85,10 +82,10 @@ export function xlsxTable<T>(
     })
     const sheet = workbook.addWorksheet(sheetName)
     sheet.columns = cols.map((c) => ({ header: c.header, width: 18 }))
-    for await (const row of rows) {
+    for await (const record of rows) {
       // A client that went away destroys the stream: stop reading rows (leaving the loop closes `rows`).
       if (output.destroyed) return
-      sheet.addRow(cols.map((c) => c.value(row))).commit()
+      sheet.addRow(cols.map((c) => c.value(record))).commit()
       // Back-pressure: when the client reads slower than rows are made, wait for it instead of buffering the file.
       if (output.writableNeedDrain) await drainedOrClosed(output)
     }

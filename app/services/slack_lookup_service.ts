@@ -1,3 +1,4 @@
+import { inject } from '@adonisjs/core'
 import db from '@adonisjs/lucid/services/db'
 import type Account from '#models/account'
 import Product from '#models/product'
@@ -5,6 +6,8 @@ import InvoiceRecord from '#models/invoice_record'
 import SyncRun from '#models/sync_run'
 import { recordStatuses, type RecordStatus } from '#enums/record_status'
 import { escape } from '#integrations/slack/messages'
+import { xeroWaitText } from '#sync/rate_limits'
+import { Clock } from '#sync/clock'
 
 export type ProductLookup = { ok: true; product: Product } | { ok: false; reason: string }
 export type InvoiceLookup =
@@ -17,12 +20,17 @@ export interface ProductStatusSummary {
   lastRun: SyncRun | null
   faults: InvoiceRecord[]
   faultCount: number
+  /** "Waiting for Xero's daily limit until …", or null */
+  xeroWait: string | null
 }
 
 const FAULTS_LISTED = 10
 
 /** What the Slack bot looks up by the words people type: products by name, invoices by number, a status summary. */
+@inject()
 export default class SlackLookupService {
+  constructor(protected clock: Clock) {}
+
   /**
    * A product of this account by name (any case), id, or a prefix only one name
    * has. With no words and a single product, that product.
@@ -109,7 +117,8 @@ export default class SlackLookupService {
       .orderBy('updated_at', 'desc')
       .orderBy('id', 'desc')
       .limit(FAULTS_LISTED)
-    return { product, counts, lastRun, faults, faultCount: counts.fault }
+    const xeroWait = xeroWaitText(product, this.clock.now())
+    return { product, counts, lastRun, faults, faultCount: counts.fault, xeroWait }
   }
 }
 

@@ -323,7 +323,7 @@ function statusLabel(product: Product) {
 }
 
 function statusText(summary: ProductStatusSummary) {
-  const { product, counts, lastRun, faults, faultCount } = summary
+  const { product, counts, lastRun, faults, faultCount, xeroWait } = summary
   const countText = recordStatuses
     .filter((status) => counts[status] > 0)
     .map((status) => `${counts[status]} ${recordStatusLabels[status]}`)
@@ -332,6 +332,7 @@ function statusText(summary: ProductStatusSummary) {
     `*${escape(product.name)}* — ${statusLabel(product)}`,
     `Invoices: ${countText || 'none yet'}`,
   ]
+  if (xeroWait) lines.push(`:hourglass: ${xeroWait}`)
   if (lastRun) {
     const when = (lastRun.finishedAt ?? lastRun.startedAt)
       .toUTC()

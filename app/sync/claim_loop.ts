@@ -73,9 +73,10 @@ export default class ClaimLoop {
           await batch.commit()
         } catch (error) {
           if (error instanceof XeroRateLimitError) {
+            // Too long to wait out here (the daily limit): the records wait, and the run ends waiting.
             stopped = true
             await this.outcomes.rateLimited(batch, records, error)
-            return
+            throw error
           }
           try {
             await this.outcomes.batchFailed(batch, records, error)

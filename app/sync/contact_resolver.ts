@@ -9,6 +9,7 @@ import SyncLogService from '#services/sync_log_service'
 import { waitingOutRateLimits } from '#sync/rate_limits'
 import { fitText } from '#sync/text'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
+import { XeroError } from '#integrations/xero/errors'
 
 export interface CompanyRef {
   id: number
@@ -57,6 +58,35 @@ export function autotaskContactDetails(autotask: AutotaskClient): ContactDetails
     }
     return details
   }
+}
+
+/** sha256 of the details as Autotask gave them: a later sync sends them again only when this differs. */
+function contactDetailsHash(details: ContactDetails | undefined) {
+  const { emailAddress, firstName, lastName, phone, address } = details ?? {}
+  return createHash('sha256')
+    .update(JSON.stringify([emailAddress, firstName, lastName, phone, address]))
+    .digest('hex')
+}
+
+/** The details worth sending: those Autotask has. */
+function knownDetails(details: ContactDetails | undefined): ContactDetails {
+  return Object.fromEntries(
+    Object.entries(details ?? {}).filter(([, value]) => value !== undefined)
+  ) as ContactDetails
+}
+
+/** Autotask's details where the Xero contact has none: what a person typed in Xero is never replaced. */
+function missingDetails(contact: XeroContact, details: ContactDetails | undefined) {
+  const missing: ContactDetails = {}
+  if (!details) return missing
+  if (!contact.emailAddress && details.emailAddress) {
+    missing.emailAddress = details.emailAddress
+    if (details.firstName) missing.firstName = details.firstName
+    if (details.lastName) missing.lastName = details.lastName
+  }
+  if (!contact.phone && details.phone) missing.phone = details.phone
+  if (!contact.address && details.address) missing.address = details.address
+  return missing
 }
 
 /** Xero's EmailAddress holds at most 255 characters (xero_accounting.yaml, Contact); anything else is left out, not cut. */
@@ -122,7 +152,7 @@ export function companyProblem(record: {
 export function contactsIdempotencyKey(
   productId: number,
   syncRunId: number | null,
-  contacts: XeroContactInput[]
+  contacts: Partial<XeroContactInput>[]
 ) {
   return `contacts-${createHash('sha256')
     .update(JSON.stringify([productId, syncRunId, contacts]))
@@ -142,9 +172,12 @@ interface NewLink {
   company: CompanyRef
   contact: XeroContact
   how: string
+  /** contactDetailsHash of the details sent to the contact, when some were */
+  detailsHash?: string | null
 }
 
-type Match =
+/** What the engine would find in Xero for an unlinked company: nothing, one contact (linked), several (a fault). */
+export type Match =
   | { kind: 'none' }
   | { kind: 'one'; contact: XeroContact; by: string }
   | { kind: 'many'; contacts: XeroContact[] }
@@ -241,18 +274,45 @@ export default class ContactResolver {
       }
     }
 
-    if (!options.dryRun) await this.link(product, matched, syncRunId)
+    if (!options.dryRun) {
+      if (settings.updateContactDetails && options.details)
+        await this.updateDetails(product, xero, links, unique, syncRunId, options.details)
+      if (settings.fillLinkedContacts && options.details)
+        await this.fillDetails(product, xero, matched, syncRunId, options.details)
+      await this.link(product, matched, syncRunId)
+    }
+    for (const [id, outcome] of await this.create(
+      product,
+      xero,
+      toCreate,
+      syncRunId,
+      options.details
+    ))
+      outcomes.set(id, outcome)
+    if (options.known) for (const [id, outcome] of outcomes) options.known.set(id, outcome)
+    return outcomes
+  }
 
-    for (let start = 0; start < toCreate.length; start += XERO_BATCH_LIMIT) {
-      const batch = toCreate.slice(start, start + XERO_BATCH_LIMIT)
-      const details = options.details
-        ? await options.details(batch.map((company) => company.id))
+  /** Creates Xero contacts for these companies (≤50 a request) with their details, and links them. */
+  async create(
+    product: Product,
+    xero: XeroGateway,
+    companies: CompanyRef[],
+    syncRunId: number | null,
+    lookup?: ContactDetailsLookup,
+    actor = 'engine'
+  ) {
+    const outcomes = new Map<number, ContactOutcome>()
+    for (let start = 0; start < companies.length; start += XERO_BATCH_LIMIT) {
+      const batch = companies.slice(start, start + XERO_BATCH_LIMIT)
+      const details = lookup
+        ? await lookup(batch.map((company) => company.id))
         : new Map<number, ContactDetails>()
       const inputs: XeroContactInput[] = batch.map((company) => ({
         name: fitText(company.name.trim(), MAX_CONTACT_NAME),
         contactNumber: String(company.id),
         accountNumber: company.number ?? undefined,
-        ...details.get(company.id),
+        ...knownDetails(details.get(company.id)),
       }))
       const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
       const results = await waitingOutRateLimits(() =>
@@ -262,7 +322,12 @@ export default class ContactResolver {
       for (const result of results) {
         const company = batch[result.index]
         if (result.ok) {
-          created.push({ company, contact: result.value, how: 'created in Xero' })
+          created.push({
+            company,
+            contact: result.value,
+            how: 'created in Xero',
+            detailsHash: lookup ? contactDetailsHash(details.get(company.id)) : null,
+          })
           outcomes.set(company.id, {
             ok: true,
             contactId: result.value.contactId,
@@ -277,22 +342,134 @@ export default class ContactResolver {
           })
         }
       }
-      await this.link(product, created, syncRunId)
+      await this.link(product, created, syncRunId, actor)
     }
-    if (options.known) for (const [id, outcome] of outcomes) options.known.set(id, outcome)
     return outcomes
+  }
+
+  /** Links a company to a contact a person chose (the contact report's Link), filling details when the product says so. */
+  async linkChosen(
+    product: Product,
+    xero: XeroGateway,
+    company: CompanyRef,
+    contact: XeroContact,
+    actor: string,
+    lookup?: ContactDetailsLookup
+  ) {
+    const chosen: NewLink[] = [{ company, contact, how: `chosen by ${actor}` }]
+    if (product.effectiveSettings.fillLinkedContacts && lookup)
+      await this.fillDetails(product, xero, chosen, null, lookup)
+    await this.link(product, chosen, null, actor)
+  }
+
+  /**
+   * Matched contacts get Autotask's address, phone and e-mail where their own are empty;
+   * the hash of Autotask's details is kept on the link (`detailsHash` of each entry).
+   */
+  private async fillDetails(
+    product: Product,
+    xero: XeroGateway,
+    matched: NewLink[],
+    syncRunId: number | null,
+    lookup: ContactDetailsLookup
+  ) {
+    if (matched.length === 0) return
+    const details = await lookup(matched.map((entry) => entry.company.id))
+    const wanted = matched.flatMap((entry) => {
+      entry.detailsHash = contactDetailsHash(details.get(entry.company.id))
+      const missing = missingDetails(entry.contact, details.get(entry.company.id))
+      return Object.keys(missing).length
+        ? [{ entry, input: { contactId: entry.contact.contactId, ...missing } }]
+        : []
+    })
+    const refused = await this.sendUpdates(product, xero, wanted, syncRunId, 'filled')
+    for (const entry of refused) entry.detailsHash = null
+  }
+
+  /** Linked contacts whose Autotask details changed since they were last sent get them again. */
+  private async updateDetails(
+    product: Product,
+    xero: XeroGateway,
+    links: Link[],
+    companies: CompanyRef[],
+    syncRunId: number | null,
+    lookup: ContactDetailsLookup
+  ) {
+    if (links.length === 0) return
+    const byId = new Map(companies.map((company) => [company.id, company]))
+    const details = await lookup(links.map((link) => Number(link.autotaskId)))
+    const wanted = links.flatMap((link) => {
+      const company = byId.get(Number(link.autotaskId))
+      const known = knownDetails(details.get(Number(link.autotaskId)))
+      const hash = contactDetailsHash(details.get(Number(link.autotaskId)))
+      if (!company || hash === link.detailsHash || Object.keys(known).length === 0) return []
+      return [{ entry: { company, link, hash }, input: { contactId: link.xeroId, ...known } }]
+    })
+    const refused = new Set(await this.sendUpdates(product, xero, wanted, syncRunId, 'updated'))
+    for (const { entry } of wanted) {
+      if (refused.has(entry)) continue
+      entry.link.detailsHash = entry.hash
+      await entry.link.save()
+    }
+  }
+
+  /**
+   * POST /Contacts, 50 a request; each change is logged. Returns the entries Xero refused (logged as
+   * warnings: a contact's details never hold back its invoices).
+   */
+  private async sendUpdates<T extends { company: CompanyRef }>(
+    product: Product,
+    xero: XeroGateway,
+    wanted: { entry: T; input: Partial<XeroContactInput> & { contactId: string } }[],
+    syncRunId: number | null,
+    how: 'filled' | 'updated'
+  ) {
+    const refused: T[] = []
+    for (let start = 0; start < wanted.length; start += XERO_BATCH_LIMIT) {
+      const batch = wanted.slice(start, start + XERO_BATCH_LIMIT)
+      const inputs = batch.map((item) => item.input)
+      const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
+      let results
+      try {
+        results = await waitingOutRateLimits(() =>
+          xero.updateContacts(xeroConnectionOf(product), inputs, { idempotencyKey })
+        )
+      } catch (error) {
+        if (!(error instanceof XeroError)) throw error
+        results = batch.map((_, index) => ({
+          ok: false as const,
+          index,
+          messages: [error.message],
+        }))
+      }
+      await SyncLogService.insert(
+        results.map((result) => {
+          const { entry, input } = batch[result.index]
+          const fields = detailNames(input)
+          if (!result.ok) refused.push(entry)
+          return {
+            productId: product.id,
+            syncRunId,
+            autotaskId: entry.company.id,
+            level: result.ok ? ('info' as const) : ('warn' as const),
+            event: result.ok ? `contact.details_${how}` : 'contact.details_refused',
+            message: result.ok
+              ? `Xero contact of company "${entry.company.name}" (#${entry.company.id}) ${how}: ${fields}`
+              : `Xero refused the ${fields} of company "${entry.company.name}" (#${entry.company.id}): ${result.messages.join(' ')}`,
+            actor: 'engine',
+          }
+        })
+      )
+    }
+    return refused
   }
 
   /**
    * Looks companies up in Xero a chunk at a time (one `where` with ORs per
    * chunk): first by number, then, for those still unmatched, by name.
+   * The contact report asks it too, so it says what the engine would do.
    */
-  private async match(
-    product: Product,
-    xero: XeroGateway,
-    companies: CompanyRef[],
-    byName: boolean
-  ) {
+  async match(product: Product, xero: XeroGateway, companies: CompanyRef[], byName: boolean) {
     if (companies.length >= LIST_FROM) {
       const listed = await this.matchInList(product, xero, companies, byName)
       if (listed) return listed
@@ -409,16 +586,22 @@ export default class ContactResolver {
   }
 
   /** The links and their log lines, in one transaction. */
-  private async link(product: Product, links: NewLink[], syncRunId: number | null) {
+  private async link(
+    product: Product,
+    links: NewLink[],
+    syncRunId: number | null,
+    actor = 'engine'
+  ) {
     if (links.length === 0) return
     await db.transaction(async (trx) => {
       await Link.upsertMany(
-        links.map(({ company, contact }) => ({
+        links.map(({ company, contact, ...entry }) => ({
           productId: product.id,
           kind: 'company_contact' as const,
           autotaskId: company.id,
           xeroId: contact.contactId,
           xeroLabel: contact.name,
+          detailsHash: entry.detailsHash ?? null,
         })),
         trx
       )
@@ -428,10 +611,19 @@ export default class ContactResolver {
           syncRunId,
           event: 'contact.linked',
           message: `Company "${company.name}" (#${company.id}) linked to Xero contact "${contact.name}", ${how}`,
-          actor: 'engine',
+          actor,
         })),
         trx
       )
     })
   }
+}
+
+/** The details an update carries, in words for its log line. */
+function detailNames(input: Partial<XeroContactInput>) {
+  return (
+    [input.address && 'address', input.phone && 'phone', input.emailAddress && 'e-mail']
+      .filter(Boolean)
+      .join(', ') || 'name'
+  )
 }

@@ -13,12 +13,13 @@ import type {
   XeroWriteResult,
 } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
-import { XeroError } from '#integrations/xero/errors'
+import { XeroError, XeroRateLimitError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import ContactResolver, { autotaskContactDetails, companyProblem } from '#sync/contact_resolver'
 import { invoiceMarker, mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { refreshFromAutotask } from '#sync/invoice_push'
 import type { RunContext } from '#sync/run_context'
+import { currencyProblem } from '#sync/currencies'
 import { Clock } from '#sync/clock'
 import syncConfig from '#config/sync'
 
@@ -58,6 +59,7 @@ export default class CreditNotePush {
     try {
       return await this.run(context, downloaded)
     } catch (failure) {
+      if (failure instanceof XeroRateLimitError) throw failure // the run waits for it (SyncRunner)
       await this.logs.write({
         productId: context.product.id,
         syncRunId: context.run.id,
@@ -91,6 +93,7 @@ export default class CreditNotePush {
         claimed,
         context.autotask,
         downloaded,
+        context.mapping.currencies!,
         (record, message) => lines.push({ ...base(record), event: 'invoice.refreshed', message })
       )
       for (const record of deleted) await this.settleDeleted(record, stats, lines, base(record))
@@ -260,8 +263,10 @@ export default class CreditNotePush {
     const { product, xero, mapping, autotask } = context
     const syncRunId = context.run.id
     const outcomes: Outcome[] = []
+    await mapping.currencies?.prepare(records)
     const ready = records.filter((record) => {
-      const problem = companyProblem(record)
+      const problem =
+        companyProblem(record) ?? currencyProblem(record, 'invoice', mapping.currencies)
       if (problem) outcomes.push({ record, ok: false, ...problem })
       return !problem
     })
@@ -473,6 +478,7 @@ export function creditNoteFor(
       date: input.date,
       status: input.status === 'DRAFT' ? 'DRAFT' : 'AUTHORISED',
       lineAmountTypes: input.lineAmountTypes,
+      currencyCode: input.currencyCode,
       lineItems: input.lineItems,
       url: invoiceMarker(record),
     },

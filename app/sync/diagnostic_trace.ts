@@ -11,6 +11,7 @@ import ContactResolver, { companyProblem, NEW_CONTACT } from '#sync/contact_reso
 import { mapInvoice, type MappingContext } from '#sync/invoice_mapper'
 import { creditNoteFor } from '#sync/credit_note_push'
 import { toRecord } from '#sync/invoice_discovery'
+import { RunCurrencies } from '#sync/currencies'
 
 export type TraceResult = { ok: true; wouldSync: boolean } | { ok: false; reason: string }
 
@@ -77,7 +78,15 @@ export default class DiagnosticTrace {
       await step(`Autotask company: ${company ? redactedJson(company) : 'missing'}`)
 
       // Only the company Autotask returns now counts: a stale name would hide a missing company.
-      const fresh = new InvoiceRecord().merge(toRecord(product, invoice, items, company, null))
+      const currencies = new RunCurrencies({
+        autotask: connections.autotask,
+        xero: connections.xero,
+        connection: () => xeroConnectionOf(product),
+        productCurrency: () => product.effectiveSettings.currency ?? 'USD',
+      })
+      const fresh = new InvoiceRecord().merge(
+        toRecord(product, invoice, items, company, await currencies.ofCompany(company), null)
+      )
       const problem = companyProblem(fresh)
       if (problem) {
         await step(`Contact: ${problem.reason} ${problem.hint}`, 'error')
@@ -130,7 +139,9 @@ export default class DiagnosticTrace {
           rates.filter((r) => r.status === 'ACTIVE').map((r) => [r.taxType, new Decimal(r.rate)])
         ),
         settings: product.effectiveSettings,
+        currencies,
       }
+      await currencies.prepare([fresh])
       // A negative invoice goes to Xero as a credit note when the product sends them (CreditNotePush).
       const credit = context.settings.creditNotes && fresh.total.isNegative()
       const mapped = credit

@@ -12,6 +12,7 @@ import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
 import { fitText } from '#sync/text'
 import { markVoidedInAutotask, voidFollowUp } from '#sync/void_marks'
+import type { RecordCurrency, RunCurrencies } from '#sync/currencies'
 
 export interface DiscoveryStats {
   found: number
@@ -44,7 +45,12 @@ export default class InvoiceDiscovery {
     protected clock: Clock
   ) {}
 
-  async run(product: Product, run: SyncRun, autotask: AutotaskClient): Promise<DiscoveryStats> {
+  async run(
+    product: Product,
+    run: SyncRun,
+    autotask: AutotaskClient,
+    currencies: RunCurrencies
+  ): Promise<DiscoveryStats> {
     const stats: DiscoveryStats = {
       found: 0,
       pending: 0,
@@ -56,7 +62,7 @@ export default class InvoiceDiscovery {
     let cursor = since
 
     for await (const page of autotask.invoicesSince(since.toJSDate())) {
-      const stored = await this.storePage(product, run, autotask, page)
+      const stored = await this.storePage(product, run, autotask, page, currencies)
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
@@ -84,7 +90,7 @@ export default class InvoiceDiscovery {
    * held pending or faulted ones a run would skip; `waiting` are the held ones
    * without a number, fetched again (numbered ones refreshed, unsaved).
    */
-  async peek(product: Product, autotask: AutotaskClient) {
+  async peek(product: Product, autotask: AutotaskClient, currencies: RunCurrencies) {
     const fresh: PeekedInvoice[] = []
     const voided = new Set<number>()
     for await (const page of autotask.invoicesSince(this.since(product).toJSDate())) {
@@ -94,7 +100,13 @@ export default class InvoiceDiscovery {
         if (invoice.isVoided && row && (row.status === 'pending' || row.status === 'fault'))
           voided.add(invoice.id)
       }
-      for (const { record, skip } of await this.freshRows(product, autotask, page, known))
+      for (const { record, skip } of await this.freshRows(
+        product,
+        autotask,
+        page,
+        known,
+        currencies
+      ))
         fresh.push({ record: new InvoiceRecord().merge(record), skip })
     }
     return { fresh, voided, waiting: await this.waitingNumbered(product, autotask) }
@@ -132,7 +144,8 @@ export default class InvoiceDiscovery {
     product: Product,
     autotask: AutotaskClient,
     page: Invoice[],
-    known: Map<number, unknown>
+    known: Map<number, unknown>,
+    currencies: RunCurrencies
   ) {
     const fresh = page.filter((invoice) => !known.has(invoice.id))
     if (fresh.length === 0) return []
@@ -141,12 +154,17 @@ export default class InvoiceDiscovery {
       autotask.companiesByIds([...new Set(fresh.map((invoice) => invoice.companyID))]),
     ])
     const settings = product.effectiveSettings
+    const currencyOf = await currencies.ofCompanies(
+      fresh.map((invoice) => invoice.companyID),
+      companies
+    )
     return fresh.map((invoice) => {
       const record = toRecord(
         product,
         invoice,
         lines.get(invoice.id) ?? [],
-        companies.get(invoice.companyID)
+        companies.get(invoice.companyID),
+        currencyOf.get(invoice.companyID)!
       )
       const skip = skipReason(invoice, record, settings.skipZeroTotal, settings.skipCompanyIds)
       return {
@@ -161,7 +179,8 @@ export default class InvoiceDiscovery {
     product: Product,
     run: SyncRun,
     autotask: AutotaskClient,
-    page: Invoice[]
+    page: Invoice[],
+    currencies: RunCurrencies
   ) {
     const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
     if (page.length === 0) return result
@@ -173,7 +192,7 @@ export default class InvoiceDiscovery {
       known
     )
 
-    const rows = await this.freshRows(product, autotask, page, known)
+    const rows = await this.freshRows(product, autotask, page, known, currencies)
     if (rows.length === 0) return result
     const fresh = rows.map((row) => row.invoice)
     // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit.
@@ -282,7 +301,14 @@ export default class InvoiceDiscovery {
       const invoice = current.get(record.autotaskId)
       if (invoice?.invoiceNumber)
         record.merge(
-          toRecord(product, invoice, lines.get(invoice.id) ?? [], undefined, record.companyName)
+          toRecord(
+            product,
+            invoice,
+            lines.get(invoice.id) ?? [],
+            undefined,
+            record,
+            record.companyName
+          )
         )
       return { record, invoice }
     })
@@ -329,12 +355,13 @@ export default class InvoiceDiscovery {
   }
 }
 
-/** Our record's fields from an Autotask invoice, its billing items and its company. */
+/** Our record's fields from an Autotask invoice, its billing items, its company and the currency that names. */
 export function toRecord(
   product: Product,
   invoice: Invoice,
   items: BillingItem[],
-  company?: Company,
+  company: Company | undefined,
+  currency: RecordCurrency,
   knownCompanyName?: string | null
 ) {
   const total = new Decimal(invoice.invoiceTotal ?? 0)
@@ -369,7 +396,8 @@ export function toRecord(
     subtotal: total.sub(tax),
     taxTotal: tax,
     total,
-    currency: product.effectiveSettings.currency ?? 'USD',
+    currency: currency.currency,
+    autotaskCurrencyId: currency.autotaskCurrencyId,
     autotaskTaxRegionId: invoice.taxGroup,
     autotaskTaxRegionName: invoice.taxRegionName,
     purchaseOrderNumber:

@@ -5,6 +5,7 @@ import type { XeroInvoiceInput, XeroLineItemInput } from '#integrations/xero/xer
 import { DEFAULT_MAPPING_VALUE } from '#enums/sync'
 import { checkTotals, fitLine, priceLine, totals, type PricedLine } from '#sync/money'
 import { fitText } from '#sync/text'
+import { currencyProblem, inAutotaskCurrency, type RunCurrencies } from '#sync/currencies'
 import { checkTax, linesForStatus } from '#sync/tax_check'
 import syncConfig from '#config/sync'
 
@@ -19,6 +20,8 @@ export interface MappingContext {
   /** Xero tax type → rate in percent */
   taxRates: Map<string, Decimal>
   settings: ProductSettings
+  /** this run's currencies (Autotask's, the organisation's enabled ones), read when a record needs them */
+  currencies?: RunCurrencies
 }
 
 export type MappedInvoice =
@@ -65,6 +68,8 @@ export function mapInvoice(
       hint: 'Check the invoice in Autotask, then resync it.',
     }
   }
+  const currency = currencyProblem(record, 'invoice', context.currencies)
+  if (currency) return { ok: false, ...currency }
   if (record.total.isNegative()) {
     return {
       ok: false,
@@ -177,6 +182,8 @@ export function mapInvoice(
           : undefined,
       status,
       lineAmountTypes: 'Exclusive',
+      // Named only when Autotask names it (Multi-currency): otherwise Xero's base currency, as before.
+      ...(inAutotaskCurrency(record) ? { currencyCode: record.currency } : {}),
       lineItems: items,
       total: sum.total.toFixed(2),
       sentToContact: settings.invoiceStatus === 'AUTHORISED_SENT' ? true : undefined,

@@ -31,6 +31,7 @@ import {
   type MappingContext,
 } from '#sync/invoice_mapper'
 import { toRecord } from '#sync/invoice_discovery'
+import { currencyProblem, type RunCurrencies } from '#sync/currencies'
 import { cutBySize, megabytes } from '#sync/request_size'
 import syncConfig from '#config/sync'
 import { createHash } from 'node:crypto'
@@ -113,7 +114,7 @@ export default class InvoicePush {
   async run(context: RunContext, downloaded: ReadonlySet<number>, lanes = 1): Promise<PushStats> {
     const { product, run, xero, autotask, mapping } = context
     const contacts = new Map<number, ContactOutcome>()
-    await this.resolveContactsAhead(product, run.id, xero, contacts, autotask)
+    await this.resolveContactsAhead(product, run.id, xero, contacts, autotask, mapping.currencies)
     return this.loop.run(
       context,
       {
@@ -142,9 +143,10 @@ export default class InvoicePush {
     syncRunId: number,
     xero: XeroGateway,
     contacts: Map<number, ContactOutcome>,
-    autotask: AutotaskClient
+    autotask: AutotaskClient,
+    currencies: RunCurrencies | undefined
   ) {
-    const companies = await db
+    const rows = await db
       .from('invoice_records')
       .where('product_id', product.id)
       .where('status', 'pending')
@@ -152,12 +154,24 @@ export default class InvoicePush {
       // Never a company Autotask did not name (see companyProblem): its invoices fault instead.
       .whereNotNull('autotask_company_id')
       .whereNotNull('company_name')
-      .distinct('autotask_company_id', 'company_name')
+      .distinct('autotask_company_id', 'company_name', 'currency', 'autotask_currency_id')
+    const pending = rows.map((row) => ({
+      ...row,
+      autotaskCurrencyId:
+        row.autotask_currency_id === null ? null : Number(row.autotask_currency_id),
+    }))
+    await currencies?.prepare(pending)
+    // Nor one whose invoices cannot go in their currency: they fault in their batch, no contact created.
+    const companies = pending.filter((row) => !currencyProblem(row, 'invoice', currencies))
     if (companies.length === 0) return
     await this.contacts.resolve(
       product,
       xero,
-      companies.map((row) => ({ id: Number(row.autotask_company_id), name: row.company_name })),
+      [
+        ...new Map(
+          companies.map((row) => [Number(row.autotask_company_id), row.company_name as string])
+        ),
+      ].map(([id, name]) => ({ id, name })),
       syncRunId,
       { known: contacts, details: autotaskContactDetails(autotask) }
     )
@@ -191,13 +205,17 @@ export default class InvoicePush {
       batch,
       claimed,
       autotask,
-      downloaded
+      downloaded,
+      context.currencies!
     )
     await this.settleDeleted(batch, deleted, xero, context, mayExist)
 
+    // Before any Xero write (a contact created): a currency the organisation has not enabled faults here.
+    await context.currencies?.prepare(current)
     const records: InvoiceRecord[] = []
     for (const record of current) {
-      const problem = companyProblem(record)
+      const problem =
+        companyProblem(record) ?? currencyProblem(record, 'invoice', context.currencies)
       if (problem) batch.fault(record, problem.reason, problem.hint)
       else records.push(record)
     }
@@ -352,14 +370,27 @@ export default class InvoicePush {
     return { sent, results }
   }
 
+  /**
+   * Our copy is checked against Autotask unless this run downloaded it: one that
+   * waited (a paused product, a retry, an earlier run) may have been deleted
+   * meanwhile, and a resynced one is downloaded again in full. One call for the
+   * batch, and one for the lines of resynced ones (plus one for their companies);
+   * invoices downloaded by this run cost none.
+   */
   private async refreshFromAutotask(
     batch: OutcomeBatch,
     records: InvoiceRecord[],
     autotask: AutotaskClient,
-    downloaded: ReadonlySet<number>
+    downloaded: ReadonlySet<number>,
+    currencies: RunCurrencies
   ) {
-    return refreshFromAutotask(batch.product, records, autotask, downloaded, (record, message) =>
-      batch.log(record, 'info', 'invoice.refreshed', message)
+    return refreshFromAutotask(
+      batch.product,
+      records,
+      autotask,
+      downloaded,
+      currencies,
+      (record, message) => batch.log(record, 'info', 'invoice.refreshed', message)
     )
   }
 
@@ -636,6 +667,7 @@ export async function refreshFromAutotask(
   records: InvoiceRecord[],
   autotask: AutotaskClient,
   downloaded: ReadonlySet<number>,
+  currencies: RunCurrencies,
   refreshed: (record: InvoiceRecord, message: string) => void
 ): Promise<{ current: InvoiceRecord[]; deleted: InvoiceRecord[] }> {
   const stale = new Set(
@@ -646,12 +678,8 @@ export async function refreshFromAutotask(
   const resynced = [...stale].filter(
     (record) => record.needsRefresh && invoices.has(record.autotaskId)
   )
-  const newCompanies = resynced
-    .map((record) => ({ record, invoice: invoices.get(record.autotaskId)! }))
-    .filter(
-      ({ record, invoice }) => invoice.companyID !== record.autotaskCompanyId || !record.companyName
-    )
-    .map(({ invoice }) => invoice.companyID)
+  // Their companies are read again: a name or (Multi-currency) a currency may have changed.
+  const newCompanies = resynced.map((record) => invoices.get(record.autotaskId)!.companyID)
   const [lines, companies] = await Promise.all([
     resynced.length
       ? autotask.billingItemsForInvoices(resynced.map((record) => record.autotaskId))
@@ -670,14 +698,11 @@ export async function refreshFromAutotask(
     } else {
       if (record.needsRefresh) {
         const knownName = invoice.companyID === record.autotaskCompanyId ? record.companyName : null
+        const company = companies.get(invoice.companyID)
+        // A company Autotask did not return names no currency: the product's.
+        const currency = await currencies.ofCompany(company)
         record.merge({
-          ...toRecord(
-            product,
-            invoice,
-            lines.get(invoice.id) ?? [],
-            companies.get(invoice.companyID),
-            knownName
-          ),
+          ...toRecord(product, invoice, lines.get(invoice.id) ?? [], company, currency, knownName),
           needsRefresh: false,
           autotaskHtml: null,
         })

@@ -16,6 +16,7 @@ import {
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { batchKey } from '#sync/invoice_push'
 import { Clock } from '#sync/clock'
+import { XeroRateLimitError } from '#integrations/xero/errors'
 
 export interface VoidOutcome {
   deleted: number
@@ -117,6 +118,7 @@ export default class InvoiceVoids {
     try {
       return await this.run(product, xero, { syncRunId })
     } catch (failure) {
+      if (failure instanceof XeroRateLimitError) throw failure // the run waits for it (SyncRunner)
       await this.logs.write({
         productId: product.id,
         syncRunId,

@@ -7,6 +7,7 @@ import { xeroConnectionOf } from '#sync/product_connections'
 import type { XeroCreditNote, XeroGateway, XeroInvoice } from '#integrations/xero/xero_gateway'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { AutotaskThrottledError } from '#integrations/autotask/errors'
+import { XeroRateLimitError } from '#integrations/xero/errors'
 import SyncLogService, { type LogLineInput } from '#services/sync_log_service'
 import { Clock } from '#sync/clock'
 
@@ -106,6 +107,7 @@ export default class PaymentCheck {
     try {
       return await this.run(product, autotask, xero, { syncRunId })
     } catch (failure) {
+      if (failure instanceof XeroRateLimitError) throw failure // the run waits for it (SyncRunner)
       await this.logs.write({
         productId: product.id,
         syncRunId,

@@ -31,6 +31,12 @@ import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
 import { Clock } from '#sync/clock'
+import {
+  currencyProblem,
+  inAutotaskCurrency,
+  type RecordCurrency,
+  type RunCurrencies,
+} from '#sync/currencies'
 
 /** What building a payload needs of a batch: its product, and where a note goes. */
 type InputBatch = Pick<OutcomeBatch, 'product' | 'log'>
@@ -115,7 +121,13 @@ export default class PurchaseOrderSync {
   async discover(context: RunContext) {
     const { product, run, autotask } = context
     const settings = product.effectiveSettings.purchaseOrders
-    const found = await this.download(product, run.id, autotask, settings.triggerStatus)
+    const found = await this.download(
+      product,
+      run.id,
+      autotask,
+      settings.triggerStatus,
+      context.mapping.currencies!
+    )
     await this.followChanges(product, run.id, autotask)
     return found
   }
@@ -127,7 +139,14 @@ export default class PurchaseOrderSync {
       {
         kind: 'purchase_order',
         load: (ids) => PurchaseOrderRecord.query().whereIn('id', ids).orderBy('id'),
-        push: (batch, records) => this.pushBatch(batch, records, context.autotask, context.xero),
+        push: (batch, records) =>
+          this.pushBatch(
+            batch,
+            records,
+            context.autotask,
+            context.xero,
+            context.mapping.currencies!
+          ),
         onBatch: (stats) => {
           context.stats.purchaseOrdersSynced = stats.synced
           context.stats.purchaseOrdersFaulted = stats.faulted
@@ -196,7 +215,8 @@ export default class PurchaseOrderSync {
   async preview(
     product: Product,
     autotask: AutotaskClient,
-    xero: XeroGateway
+    xero: XeroGateway,
+    currencies: RunCurrencies
   ): Promise<PurchaseOrderPreview[]> {
     const settings = product.effectiveSettings.purchaseOrders
     const records = await PurchaseOrderRecord.query()
@@ -207,13 +227,26 @@ export default class PurchaseOrderSync {
       statuses: [settings.triggerStatus],
       changedSince: this.since(product).toJSDate(),
     })) {
-      const fresh = await this.freshOrders(product, autotask, page)
+      const fresh = await this.freshOrders(product, autotask, page, currencies)
       records.push(...fresh.map((row) => new PurchaseOrderRecord().merge(row)))
     }
     if (records.length === 0) return []
-    const contacts = await this.contacts.resolve(product, xero, vendorsOf(records), null, {
-      dryRun: true,
-    })
+    await currencies.prepare(records)
+    const problems = new Map(
+      records.map((record) => [record, currencyProblem(record, 'purchase order', currencies)])
+    )
+    const contacts = await this.contacts.resolve(
+      product,
+      xero,
+      records
+        .filter((record) => record.vendorCompanyId && !problems.get(record))
+        .map((record) => ({
+          id: record.vendorCompanyId!,
+          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
+        })),
+      null,
+      { dryRun: true }
+    )
     const batch: InputBatch = { product, log: () => {} }
     return records.map((record): PurchaseOrderPreview => {
       const cancelled = record.autotaskStatus === purchaseOrderStatuses.cancelled
@@ -222,6 +255,8 @@ export default class PurchaseOrderSync {
         const reason = 'The purchase order was cancelled in Autotask before it reached Xero.'
         return { record, outcome: 'skipped', reason }
       }
+      const problem = problems.get(record)
+      if (problem) return { record, outcome: 'error', reason: problem.reason, hint: problem.hint }
       if (!contact?.ok) {
         return {
           record,
@@ -263,8 +298,13 @@ export default class PurchaseOrderSync {
     )
   }
 
-  /** The page's orders we do not hold yet, with their items and vendors (two calls), as they would be stored. */
-  private async freshOrders(product: Product, autotask: AutotaskClient, page: PurchaseOrder[]) {
+  /** The page's orders we do not hold yet, with their items, vendors and currencies, as they would be stored. */
+  private async freshOrders(
+    product: Product,
+    autotask: AutotaskClient,
+    page: PurchaseOrder[],
+    currencies: RunCurrencies
+  ) {
     const known = new Set(
       (
         await db
@@ -283,12 +323,17 @@ export default class PurchaseOrderSync {
       autotask.purchaseOrderItems(fresh.map((order) => order.id)),
       autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
     ])
+    const currencyOf = await currencies.ofCompanies(
+      fresh.map((order) => order.vendorID),
+      vendors
+    )
     return fresh.map((order) => ({
       ...toPurchaseOrderRecord(
         product,
         order,
         items.get(order.id) ?? [],
-        vendors.get(order.vendorID)
+        vendors.get(order.vendorID),
+        currencyOf.get(order.vendorID)!
       ),
       status: 'pending' as const,
     }))
@@ -299,7 +344,8 @@ export default class PurchaseOrderSync {
     product: Product,
     syncRunId: number,
     autotask: AutotaskClient,
-    status: number
+    status: number,
+    currencies: RunCurrencies
   ) {
     const since = this.since(product)
     let cursor = since
@@ -314,7 +360,7 @@ export default class PurchaseOrderSync {
           if (at?.isValid && at > cursor) cursor = at
         }
       }
-      const fresh = await this.freshOrders(product, autotask, page)
+      const fresh = await this.freshOrders(product, autotask, page, currencies)
       if (fresh.length === 0) continue
       const created = await PurchaseOrderRecord.createMany(fresh)
       found += created.length
@@ -341,14 +387,15 @@ export default class PurchaseOrderSync {
     batch: OutcomeBatch,
     claimed: PurchaseOrderRecord[],
     autotask: AutotaskClient,
-    xero: XeroGateway
+    xero: XeroGateway,
+    currencies: RunCurrencies
   ) {
     // Only these may be in Xero without our link: tried before (an answer lost, a dead worker) or resynced.
     const mayExist = new Set(
       claimed.filter((r) => r.attempts > 0 || r.needsRefresh).map((r) => r.id)
     )
-    const records = await this.refresh(batch, claimed, autotask)
-    const ready = await this.map(batch, records, xero, mayExist)
+    const records = await this.refresh(batch, claimed, autotask, currencies)
+    const ready = await this.map(batch, records, xero, mayExist, currencies)
     if (batch.product.effectiveSettings.purchaseOrders.documentType === 'BILL')
       await this.pushBills(batch, xero, ready)
     else await this.pushOrders(batch, xero, ready, mayExist)
@@ -363,12 +410,23 @@ export default class PurchaseOrderSync {
     batch: OutcomeBatch,
     records: PurchaseOrderRecord[],
     xero: XeroGateway,
-    mayExist: Set<number>
+    mayExist: Set<number>,
+    currencies: RunCurrencies
   ) {
+    // Before any Xero write (a contact created): a currency the organisation has not enabled faults here.
+    await currencies.prepare(records)
+    const problems = new Map(
+      records.map((record) => [record, currencyProblem(record, 'purchase order', currencies)])
+    )
     const contacts = await this.contacts.resolve(
       batch.product,
       xero,
-      vendorsOf(records),
+      records
+        .filter((record) => record.vendorCompanyId && !problems.get(record))
+        .map((record) => ({
+          id: record.vendorCompanyId!,
+          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
+        })),
       batch.syncRunId
     )
     const ready: Entry[] = []
@@ -380,6 +438,11 @@ export default class PurchaseOrderSync {
           record,
           'The purchase order was cancelled in Autotask before it reached Xero.'
         )
+        continue
+      }
+      const problem = problems.get(record)
+      if (problem) {
+        batch.fault(record, problem.reason, problem.hint)
         continue
       }
       if (!contact?.ok) {
@@ -731,6 +794,7 @@ export default class PurchaseOrderSync {
       deliveryDate: record.deliveryDate?.toISODate() ?? undefined,
       status: this.statusFor(batch, entry, 'AUTHORISED', ORDER_ORDER) as XeroPurchaseOrderStatus,
       lineAmountTypes: 'Exclusive',
+      ...currencyCodeOf(record),
       lineItems: this.lines(batch, record),
     }
   }
@@ -756,6 +820,7 @@ export default class PurchaseOrderSync {
       dueDate: (record.deliveryDate ?? record.orderDate)?.toISODate() ?? undefined,
       status: this.statusFor(batch, entry, 'DRAFT', BILL_ORDER) as XeroInvoiceInput['status'],
       lineAmountTypes: 'Exclusive',
+      ...currencyCodeOf(record),
       lineItems: this.lines(batch, record),
     }
   }
@@ -809,7 +874,8 @@ export default class PurchaseOrderSync {
   private async refresh(
     batch: OutcomeBatch,
     records: PurchaseOrderRecord[],
-    autotask: AutotaskClient
+    autotask: AutotaskClient,
+    currencies: RunCurrencies
   ) {
     const { product } = batch
     const stale = records.filter((record) => record.needsRefresh)
@@ -822,6 +888,10 @@ export default class PurchaseOrderSync {
       for (const order of page) current.set(order.id, order)
     }
     const items = await autotask.purchaseOrderItems([...current.keys()])
+    // Their vendors are read again: a name or (Multi-currency) a currency may have changed.
+    const vendors = await autotask.companiesByIds(
+      [...current.values()].map((order) => order.vendorID)
+    )
     const kept: PurchaseOrderRecord[] = []
     for (const record of records) {
       if (!record.needsRefresh) {
@@ -837,13 +907,15 @@ export default class PurchaseOrderSync {
         )
         continue
       }
+      const vendor = vendors.get(order.vendorID)
       record.merge({
         ...toPurchaseOrderRecord(
           product,
           order,
           items.get(order.id) ?? [],
-          undefined,
-          record.vendorName
+          vendor,
+          await currencies.ofCompany(vendor),
+          vendor ? null : record.vendorName
         ),
         needsRefresh: false,
       })
@@ -854,22 +926,13 @@ export default class PurchaseOrderSync {
   }
 }
 
-/** The vendors of purchase orders, as companies to resolve to Xero contacts. */
-function vendorsOf(records: PurchaseOrderRecord[]) {
-  return records
-    .filter((record) => record.vendorCompanyId)
-    .map((record) => ({
-      id: record.vendorCompanyId!,
-      name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
-    }))
-}
-
-/** Our record's fields from an Autotask purchase order, its items and its vendor. */
+/** Our record's fields from an Autotask purchase order, its items, its vendor and the currency that names (unit costs are in it). */
 export function toPurchaseOrderRecord(
   product: Product,
   order: PurchaseOrder,
   items: PurchaseOrderItem[],
-  vendor?: Company,
+  vendor: Company | undefined,
+  currency: RecordCurrency,
   knownVendorName?: string | null
 ) {
   const lines: StoredPurchaseOrderLine[] = items.map((item) => ({
@@ -906,9 +969,15 @@ export function toPurchaseOrderRecord(
     subtotal,
     taxTotal: new Decimal(0),
     total: subtotal,
-    currency: product.effectiveSettings.currency ?? 'USD',
+    currency: currency.currency,
+    autotaskCurrencyId: currency.autotaskCurrencyId,
     lines,
     attempts: 0,
     needsRefresh: false,
   }
+}
+
+/** The currency Xero gets: named only when Autotask names it (Multi-currency), else Xero's base, as before. */
+function currencyCodeOf(record: PurchaseOrderRecord) {
+  return inAutotaskCurrency(record) ? { currencyCode: record.currency } : {}
 }

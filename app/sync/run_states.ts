@@ -10,10 +10,11 @@ import syncConfig from '#config/sync'
 
 /** Where a run may go from each state: once ended, a run stays as it ended. */
 const TRANSITIONS: Record<SyncRunState, readonly SyncRunState[]> = {
-  running: ['succeeded', 'failed', 'cancelled'],
+  running: ['succeeded', 'failed', 'cancelled', 'waiting'],
   succeeded: [],
   failed: [],
   cancelled: [],
+  waiting: [],
 }
 
 export type EndedState = Exclude<SyncRunState, 'running'>

@@ -94,8 +94,8 @@ export default class SyncPreviewer {
     const connections = this.connections.for(product)
     if (!connections.ok) throw new Error(connections.reason)
     const { autotask, xero } = connections
-    const mapping = await loadMappingContext(product, xero, { remember: false })
-    const peek = await this.discovery.peek(product, autotask)
+    const mapping = await loadMappingContext(product, xero, autotask, { remember: false })
+    const peek = await this.discovery.peek(product, autotask, mapping.currencies!)
 
     const records: PreviewRecord[] = []
     const due: InvoiceRecord[] = []
@@ -129,7 +129,12 @@ export default class SyncPreviewer {
     const account = await product.related('account').query().firstOrFail()
     const withOrders = account.features.purchaseOrders && mapping.settings.purchaseOrders.enabled
     if (withOrders) {
-      for (const order of await this.purchaseOrders.preview(product, autotask, xero)) {
+      for (const order of await this.purchaseOrders.preview(
+        product,
+        autotask,
+        xero,
+        mapping.currencies!
+      )) {
         const { record } = order
         records.push(
           rowOf(record, order.outcome, {

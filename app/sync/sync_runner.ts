@@ -22,10 +22,14 @@ import RunStates, { productLock, type EndedState } from '#sync/run_states'
 import type { RunContext, RunProgress } from '#sync/run_context'
 import type { MappingContext } from '#sync/invoice_mapper'
 import { Clock } from '#sync/clock'
+import { RunCurrencies } from '#sync/currencies'
 import syncConfig from '#config/sync'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import { XeroTransientError } from '#integrations/xero/errors'
+import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
+import { XeroRateLimitError } from '#integrations/xero/errors'
+import { xeroWaitText } from '#sync/rate_limits'
 
 export type RunOutcome =
   { started: true; run: SyncRun } | { started: false; reason: string; run: SyncRun | null }
@@ -52,6 +56,7 @@ export const workerName = () => `${hostname()}:${process.pid}`
 export async function loadMappingContext(
   product: Product,
   xero: XeroGateway,
+  autotask: AutotaskClient,
   options: { remember?: boolean } = {}
 ): Promise<MappingContext> {
   // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
@@ -77,6 +82,12 @@ export async function loadMappingContext(
         .map((rate) => [rate.taxType, new Decimal(rate.rate)])
     ),
     settings: product.effectiveSettings,
+    currencies: new RunCurrencies({
+      autotask,
+      xero,
+      connection: () => xeroConnectionOf(product),
+      productCurrency: () => product.effectiveSettings.currency ?? 'USD',
+    }),
   }
 }
 
@@ -152,7 +163,7 @@ export default class SyncRunner {
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await loadMappingContext(product, connections.xero),
+        mapping: await loadMappingContext(product, connections.xero, connections.autotask),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -165,9 +176,15 @@ export default class SyncRunner {
       await product.refresh()
       if (product.status === 'paused') state = 'cancelled'
     } catch (failure) {
-      state = 'failed'
-      error = (failure as Error)?.message ?? String(failure)
-      await this.failed(product, run, failure, error)
+      if (failure instanceof XeroRateLimitError) {
+        // A Xero limit too long to wait out here (the daily one) is no failure: the run ends waiting.
+        state = 'waiting'
+        await this.waitForXero(product, run, failure)
+      } else {
+        state = 'failed'
+        error = (failure as Error)?.message ?? String(failure)
+        await this.failed(product, run, failure, error)
+      }
     }
 
     if (!(await this.states.move(run, state, { error, stats }))) {
@@ -177,7 +194,7 @@ export default class SyncRunner {
         'sync run was closed by another process'
       )
     }
-    await this.scheduleNext(product, requestedAt)
+    await this.scheduleNext(product, requestedAt, state === 'waiting')
     await this.logs.write({
       productId: product.id,
       syncRunId: run.id,
@@ -218,7 +235,12 @@ export default class SyncRunner {
 
     context.progress('discovery')
     await this.heartbeat(context.run, stats)
-    const found = await this.discovery.run(product, context.run, context.autotask)
+    const found = await this.discovery.run(
+      product,
+      context.run,
+      context.autotask,
+      context.mapping.currencies!
+    )
     stats.invoicesDiscovered = found.found
     stats.invoicesSkipped = found.skipped
     await this.markHealthy(product, 'autotask')
@@ -265,13 +287,41 @@ export default class SyncRunner {
     })
   }
 
-  /** The product's next run by its plan's interval; a request made while this run went keeps its flag. */
-  private async scheduleNext(product: Product, requestedAt: Product['syncRequestedAt']) {
+  /** Until when the product waits for Xero: stored on it, so every face (card, Slack, Sync Logs) says so. */
+  private async waitForXero(product: Product, run: SyncRun, limit: XeroRateLimitError) {
+    await product.refresh()
+    product.merge({
+      xeroWaitingUntil: this.clock.now().plus({ seconds: limit.retryAfterSeconds }),
+      xeroWaitingFor: limit.problem,
+    })
+    await product.save()
+    await this.logs.write({
+      productId: product.id,
+      syncRunId: run.id,
+      level: 'warn',
+      event: 'run.waiting',
+      message: `${xeroWaitText(product, this.clock.now()) ?? 'Waiting for Xero'}: sync run #${run.id} stops here and resumes then; nothing is faulted for it`,
+      actor: 'engine',
+    })
+  }
+
+  /**
+   * The product's next run by its plan's interval, or when Xero's window ends if it waits for one
+   * (a run that did not wait clears the wait); a request made while this run went keeps its flag.
+   */
+  private async scheduleNext(
+    product: Product,
+    requestedAt: Product['syncRequestedAt'],
+    waiting: boolean
+  ) {
     const now = this.clock.now()
     await product.refresh()
     const plan = (await product.related('account').query().firstOrFail()).features
     product.lastSyncedAt = now
     product.nextSyncAt = now.plus({ minutes: plan.syncIntervalMinutes })
+    if (!waiting) product.merge({ xeroWaitingUntil: null, xeroWaitingFor: null })
+    else if (product.xeroWaitingUntil && product.xeroWaitingUntil > product.nextSyncAt)
+      product.nextSyncAt = product.xeroWaitingUntil
     if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt))
       product.syncRequestedAt = null
     await product.save()
@@ -282,6 +332,7 @@ export default class SyncRunner {
     try {
       await this.orphans.run(await Product.findOrFail(product.id), xero, { syncRunId })
     } catch (failure) {
+      if (failure instanceof XeroRateLimitError) throw failure
       await this.logs.write({
         productId: product.id,
         syncRunId,

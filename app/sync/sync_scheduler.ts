@@ -70,6 +70,10 @@ export default class SyncScheduler {
     return (
       Product.query()
         .where('status', 'active')
+        // Waiting for Xero's window (its daily limit): not before it ends, whatever else is due.
+        .where((open) =>
+          open.whereNull('xero_waiting_until').orWhere('xero_waiting_until', '<=', now)
+        )
         .where((due) => {
           due
             .whereNull('next_sync_at')

@@ -38,6 +38,8 @@ export const productSettingsValidator = vine.withMetaData<SettingsChoices>().com
       .optional(),
     createContacts: checkbox(),
     matchContactsByName: checkbox(),
+    fillLinkedContacts: checkbox(),
+    updateContactDetails: checkbox(),
     maxTransientAttempts: vine.number().withoutDecimals().min(1).max(50),
     roundingLineEnabled: checkbox(),
     roundingAccountCode: vine

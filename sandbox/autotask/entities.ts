@@ -162,6 +162,25 @@ export const entityFields = {
     'createDate',
     'lastActivityDate',
     'lastTrackedModifiedDateTime',
+    // The company's invoicing currency, a Currencies id (Multi-currency module; null without it).
+    'currencyID',
+  ],
+  // Currencies: the fields of Autotask's Currencies entity help page
+  // (https://www.autotask.net/help/developerhelp/Content/APIs/REST/Entities/CurrenciesEntity.htm):
+  // name is the ISO code, read-only; exchangeRate is to the internal currency. Autotask answers a
+  // query even when the Multi-currency module is off (then only the internal currency is active).
+  Currencies: [
+    'id',
+    'name',
+    'description',
+    'displaySymbol',
+    'exchangeRate',
+    'isActive',
+    'isInternalCurrency',
+    'currencyPositiveFormat',
+    'currencyNegativeFormat',
+    'lastModifiedDateTime',
+    'updateResourceID',
   ],
   // Contacts: the fields Autotask's Contacts entity help page names that the contact details need.
   Contacts: [

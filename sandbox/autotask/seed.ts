@@ -95,6 +95,17 @@ export const seedTaxRegions = [
 
 export const UNMAPPED_TAX_REGION_ID = 4
 
+/**
+ * Autotask's currencies (Multi-currency module): NZD is the internal one. Seeded companies name none
+ * (currencyID null, as without the module); a test's company may name one, or an id not listed here.
+ */
+export const seedCurrencies = [
+  { id: 1, name: 'NZD', description: 'New Zealand Dollar', exchangeRate: 1, internal: true },
+  { id: 2, name: 'USD', description: 'US Dollar', exchangeRate: 0.59, internal: false },
+  { id: 3, name: 'AUD', description: 'Australian Dollar', exchangeRate: 0.91, internal: false },
+  { id: 4, name: 'GBP', description: 'British Pound', exchangeRate: 0.47, internal: false },
+] as const
+
 const billingCodes = [
   {
     id: 29682801,
@@ -307,6 +318,7 @@ export class SeedGenerator {
     TaxCategories: 3,
     BillingCodes: 29682809,
     Contacts: 30683001,
+    Currencies: 5,
   }
   #nextInvoiceNumber = 10001
   #nextBatchID = 1
@@ -325,6 +337,7 @@ export class SeedGenerator {
       TaxCategories: new Map(),
       BillingCodes: new Map(),
       Contacts: new Map(),
+      Currencies: new Map(),
     }
   }
 
@@ -369,9 +382,9 @@ export class SeedGenerator {
   }
 
   /** Adds one customer company (a test's or a demo's own awkward data). */
-  addCompany(name: string, taxRegionID: number): SandboxRecord {
+  addCompany(name: string, taxRegionID: number, currencyID: number | null = null): SandboxRecord {
     const id = this.#nextIds.Companies++
-    return this.#company(id, name, 1, taxRegionID)
+    return this.#company(id, name, 1, taxRegionID, { currencyID })
   }
 
   /** Creates one invoice with its billing items and returns it. */
@@ -508,6 +521,22 @@ export class SeedGenerator {
   }
 
   #reference(): void {
+    for (const currency of seedCurrencies) {
+      this.tables.Currencies.set(
+        currency.id,
+        blankRecord('Currencies', {
+          id: currency.id,
+          name: currency.name,
+          description: currency.description,
+          displaySymbol: 1,
+          exchangeRate: currency.exchangeRate,
+          isActive: true,
+          isInternalCurrency: currency.internal,
+          currencyPositiveFormat: 'X',
+          currencyNegativeFormat: '-X',
+        })
+      )
+    }
     this.tables.TaxCategories.set(
       1,
       blankRecord('TaxCategories', {

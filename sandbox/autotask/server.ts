@@ -517,8 +517,17 @@ async function knobs(
         item: state.addCompany({
           companyName: input.companyName,
           taxRegionID: number('taxRegionID'),
+          currencyID: number('currencyID'),
         }),
       })
+    }
+    case 'POST /companies/:id/currency': {
+      // null (or no currencyID) clears it, as without the Multi-currency module.
+      const currencyID = input.currencyID === null ? null : (number('currencyID') ?? null)
+      const company = state.setCompanyCurrency(id, currencyID)
+      return company
+        ? send(res, 200, { item: company })
+        : fail(res, 404, `Company ${id} was not found.`)
     }
     case 'POST /billing-runs/finish':
       return send(res, 200, { invoiceIds: state.finishBillingRuns() })

@@ -4,6 +4,12 @@ import { dateString, envelope, msDate, parseXeroDate, UUID_PATTERN } from '#sand
 import { compileOrder, compileWhere, WhereParseError } from '#sandbox/xero/where'
 import { handlePayments } from '#sandbox/xero/payments'
 import { saveTaxRates } from '#sandbox/xero/tax_rates'
+import {
+  addCurrency,
+  currencyError,
+  documentCurrency,
+  listCurrencies,
+} from '#sandbox/xero/currencies'
 import { handleCreditNotes } from '#sandbox/xero/credit_notes'
 import type { XeroSandboxState } from '#sandbox/xero/state'
 import type {
@@ -43,7 +49,7 @@ const NOT_FOUND: SandboxAnswer = {
 const EDITABLE_INVOICE = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 const EDITABLE_PURCHASE_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED']
 
-function validationException(message: string, elements: unknown[] = []): SandboxAnswer {
+export function validationException(message: string, elements: unknown[] = []): SandboxAnswer {
   return {
     status: 400,
     body: { ErrorNumber: 10, Type: 'ValidationException', Message: message, Elements: elements },
@@ -577,9 +583,8 @@ function saveInvoices(
     }
     const rejected = number ? state.rejectedInvoiceNumbers.get(number) : undefined
     if (rejected) errors.push(rejected)
-    if (input.CurrencyCode && input.CurrencyCode !== org.baseCurrency) {
-      errors.push(`The currency ${input.CurrencyCode} is not enabled for this organisation.`)
-    }
+    const currency = currencyError(org, input.CurrencyCode)
+    if (currency) errors.push(currency)
     // Strict (Xero documents no message for it): an unknown BrandingThemeID is refused, not ignored.
     if (
       input.BrandingThemeID !== undefined &&
@@ -616,8 +621,7 @@ function saveInvoices(
         : money(priced.total - (existing?.AmountPaid ?? 0)),
       AmountPaid: existing?.AmountPaid ?? 0,
       AmountCredited: existing?.AmountCredited ?? 0,
-      CurrencyCode: org.baseCurrency,
-      CurrencyRate: 1,
+      ...documentCurrency(org, input, existing),
       SentToContact: Boolean(input.SentToContact ?? existing?.SentToContact ?? false),
       BrandingThemeID: input.BrandingThemeID ?? existing?.BrandingThemeID,
       Url: input.Url ?? existing?.Url,
@@ -786,6 +790,8 @@ function savePurchaseOrders(
     if (renumbered && numbers.has(wanted.toLowerCase())) {
       errors.push('Purchase Order # must be unique.')
     }
+    const currency = currencyError(org, input.CurrencyCode)
+    if (currency) errors.push(currency)
     if (errors.length > 0) {
       outcome.errors = true
       outcome.elements.push(failedElement(input, errors))
@@ -816,8 +822,7 @@ function savePurchaseOrders(
       SubTotal: priced.subTotal,
       TotalTax: priced.totalTax,
       Total: priced.total,
-      CurrencyCode: org.baseCurrency,
-      CurrencyRate: 1,
+      ...documentCurrency(org, input, existing),
       SentToContact: Boolean(input.SentToContact ?? existing?.SentToContact ?? false),
       UpdatedDateUTC: now,
     }
@@ -927,6 +932,12 @@ function saveContacts(
       ...(input.FirstName !== undefined ? { FirstName: input.FirstName } : {}),
       ...(input.LastName !== undefined ? { LastName: input.LastName } : {}),
       ...(input.IsSupplier !== undefined ? { IsSupplier: Boolean(input.IsSupplier) } : {}),
+      ...(existing && Array.isArray(input.Addresses)
+        ? { Addresses: mergedByType(existing.Addresses, input.Addresses, 'AddressType') }
+        : {}),
+      ...(existing && Array.isArray(input.Phones)
+        ? { Phones: mergedByType(existing.Phones, input.Phones, 'PhoneType') }
+        : {}),
       Name: name,
       UpdatedDateUTC: state.clock.now(),
     }
@@ -938,6 +949,20 @@ function saveContacts(
     outcome.elements.push({ ...contactJson(record), StatusAttributeString: 'OK' })
   }
   return outcome
+}
+
+/**
+ * A contact update's Addresses or Phones. The contract (xero_accounting.yaml, Address.AddressType
+ * POBOX|STREET, Phone.PhoneType DEFAULT|DDI|MOBILE|FAX, and its Contact examples) has one of each type
+ * per contact; it does not say how an update merges them. Strict reading here: an element replaces
+ * the contact's one of the same type, the other types stay as they were.
+ */
+function mergedByType(before: unknown[], given: Json[], key: 'AddressType' | 'PhoneType') {
+  const types = new Set(given.map((element) => element[key]))
+  return [
+    ...(before as Json[]).filter((element) => !types.has(element[key])),
+    ...given.map((element) => ({ ...element })),
+  ]
 }
 
 function contacts(call: AccountingCall): SandboxAnswer {
@@ -1052,6 +1077,10 @@ export function handleAccounting(call: AccountingCall): SandboxAnswer {
         'TaxRates',
         org.taxRates.map((rate) => ({ ...rate }))
       )
+    case 'currencies':
+      if (call.segments.length > 1) return NOT_FOUND
+      if (method === 'PUT') return addCurrency(call)
+      return method === 'GET' ? listCurrencies(call) : NOT_FOUND
     case 'accounts':
       if (method !== 'GET') return NOT_FOUND
       if (call.segments[1]) {

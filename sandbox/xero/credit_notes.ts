@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { dateString, envelope, msDate, parseXeroDate } from '#sandbox/xero/format'
+import { currencyError, documentCurrency } from '#sandbox/xero/currencies'
 import {
   contactRef,
   failedElement,
@@ -207,8 +208,8 @@ function saveCreditNotes(call: AccountingCall, inputs: Json[], mode: 'create' | 
     if (type === 'ACCRECCREDIT' && number && number !== existing?.CreditNoteNumber) {
       if (taken.has(number.toLowerCase())) errors.push('Credit Note # must be unique.')
     }
-    if (input.CurrencyCode && input.CurrencyCode !== org.baseCurrency)
-      errors.push(`The currency ${input.CurrencyCode} is not enabled for this organisation.`)
+    const currency = currencyError(org, input.CurrencyCode)
+    if (currency) errors.push(currency)
     if (errors.length > 0) {
       failed = true
       elements.push(failedElement(input, errors))
@@ -236,7 +237,7 @@ function saveCreditNotes(call: AccountingCall, inputs: Json[], mode: 'create' | 
       TotalTax: priced.totalTax,
       Total: priced.total,
       RemainingCredit: ['VOIDED', 'DELETED'].includes(status) ? 0 : priced.total,
-      CurrencyCode: org.baseCurrency,
+      CurrencyCode: documentCurrency(org, input, existing).CurrencyCode,
       Url: input.Url ?? existing?.Url,
       UpdatedDateUTC: now,
       Allocations: [],

@@ -147,12 +147,19 @@ export interface SandboxPurchaseOrder {
   UpdatedDateUTC: number
 }
 
+export interface SandboxCurrency {
+  Code: string
+  Description: string
+}
+
 export interface SandboxOrganisation {
   tenantId: string
   name: string
   shortCode: string
   countryCode: string
   baseCurrency: string
+  /** the currencies documents may be in (GET/PUT /Currencies); the base currency among them */
+  currencies?: SandboxCurrency[]
   timezone: string
   taxRates: SandboxTaxRate[]
   accounts: SandboxAccount[]

@@ -93,6 +93,38 @@ test.group('Settings chosen from live lists, in a browser', (group) => {
     await page.screenshot({ path: 'tmp/screenshots/settings-live-lists.png', fullPage: true })
   })
 
+  test("the currencies Xero accepts refresh in place: one added in Xero appears, the person's choices stay", async ({
+    visit,
+    browserContext,
+    assert,
+  }) => {
+    const { owner, product } = await ownerOfConnectedProduct()
+    await browserContext.loginAs(owner)
+    const page = await visit(`/products/${product.id}/settings`)
+    const list = page.getByTestId('xero-currency-list')
+    assert.equal((await list.textContent())!.trim(), 'NZD')
+    await page
+      .getByLabel('Xero account of PO lines')
+      .selectOption({ label: '310 · Cost of Goods Sold' })
+
+    const org = sandboxes.xero.state.organisation(product.xeroTenantId!)!
+    org.currencies!.push({ Code: 'USD', Description: 'US Dollar' })
+    try {
+      await page.evaluate(() => ((globalThis as any).marker = 'same page'))
+      await page.getByRole('button', { name: 'Refresh Xero currencies' }).click()
+      await page.waitForSelector('[data-testid="xero-currency-list"] span[title="USD · US Dollar"]')
+      assert.match((await list.textContent())!, /NZD\s+USD/)
+      assert.equal(await page.evaluate(() => (globalThis as any).marker), 'same page')
+      assert.equal(await page.getByLabel('Xero account of PO lines').inputValue(), '310')
+      await page.assertTextContains(
+        '[data-testid="list-age-xero_currencies"]',
+        'Xero currencies: 2 fetched'
+      )
+    } finally {
+      org.currencies!.pop()
+    }
+  })
+
   test('never-sync companies: typing searches 2,000 companies, a click or Enter adds one, × removes one', async ({
     visit,
     browserContext,

@@ -353,6 +353,62 @@ test.group('Xero gateway against the sandbox', (group) => {
     assert.equal(sandbox.state.invoices(NZ).find((stored) => stored.Type === 'ACCPAY')?.Total, 115)
   })
 
+  test('contact updates (POST /Contacts, batched) change only the fields given; an address or phone replaces the one of its type', async ({
+    assert,
+  }) => {
+    const { gateway } = xeroStackFor(sandbox)
+    const product = await connectedProduct(sandbox)
+    const connection = xeroConnectionOf(product)
+    const acme = (await gateway.getContactByNumber(connection, '1001'))!
+    const bright = (await gateway.getContactByNumber(connection, '1002'))!
+    const organisation = sandbox.state.organisation(NZ)!
+    organisation.contacts.find((c) => c.ContactID === acme.contactId)!.Addresses = [
+      { AddressType: 'STREET', AddressLine1: '1 Shop Street', City: 'Auckland' },
+    ]
+
+    const results = await gateway.updateContacts(
+      connection,
+      [
+        {
+          contactId: acme.contactId,
+          phone: '+64 9 300 1000',
+          address: { lines: ['PO Box 12', 'Shortland St'], city: 'Auckland', postalCode: '1140' },
+        },
+        { contactId: bright.contactId, emailAddress: 'billing@brightdental.example' },
+        { contactId: '00000000-0000-0000-0000-000000000000', phone: '1' },
+      ],
+      { idempotencyKey: 'contacts-update-1' }
+    )
+
+    assert.equal(sandbox.state.callCounts['POST /Contacts'], 1)
+    assert.deepEqual(
+      results.map((result) => result.ok),
+      [true, true, false]
+    )
+    const updated = results[0].ok ? results[0].value : null
+    assert.equal(updated?.phone, '+64 9 300 1000')
+    assert.deepEqual(updated?.address, {
+      lines: ['PO Box 12', 'Shortland St'],
+      city: 'Auckland',
+      region: undefined,
+      postalCode: '1140',
+    })
+    // Fields not sent stay as they were: the name, the e-mail, the street address.
+    assert.equal(updated?.name, 'Acme Manufacturing Ltd')
+    assert.equal(updated?.emailAddress, 'accounts@acme.example')
+    const stored = organisation.contacts.find((c) => c.ContactID === acme.contactId)!
+    assert.deepInclude(stored.Addresses as object[], {
+      AddressType: 'STREET',
+      AddressLine1: '1 Shop Street',
+      City: 'Auckland',
+    })
+    assert.equal(
+      (await gateway.getContactByNumber(connection, '1002'))?.emailAddress,
+      'billing@brightdental.example'
+    )
+    assert.isNull((await gateway.getContactByNumber(connection, '1002'))?.address ?? null)
+  })
+
   test('Xero error answers become our typed errors', async ({ assert }) => {
     const { gateway } = xeroStackFor(sandbox, { timeoutMs: 400 })
     const product = await connectedProduct(sandbox)
@@ -656,6 +712,35 @@ test.group('Xero gateway against the sandbox', (group) => {
     )) as XeroAuthorizationError
     assert.equal(denied.reason, 'access_denied')
     assert.equal(sandbox.state.grants.size, 0)
+  })
+
+  test("currencies: the organisation lists its own; an invoice in one it has not added is refused in Xero's words", async ({
+    assert,
+  }) => {
+    const { gateway } = xeroStackFor(sandbox)
+    const product = await connectedProduct(sandbox)
+    const connection = xeroConnectionOf(product)
+    assert.deepEqual(await gateway.getCurrencies(connection), [
+      { code: 'NZD', description: 'New Zealand Dollar' },
+    ])
+
+    const [refused] = await gateway.createInvoices(connection, [
+      invoice('USD-1', { currencyCode: 'USD' }),
+    ])
+    assert.isFalse(refused.ok)
+    if (!refused.ok)
+      assert.include(refused.messages, 'Organisation is not subscribed to currency USD')
+
+    sandbox.state.organisation(NZ)!.currencies!.push({ Code: 'USD', Description: 'US Dollar' })
+    assert.deepEqual(
+      (await gateway.getCurrencies(connection)).map((currency) => currency.code),
+      ['NZD', 'USD']
+    )
+    const [created] = await gateway.createInvoices(connection, [
+      invoice('USD-1', { currencyCode: 'USD' }),
+    ])
+    assert.isTrue(created.ok)
+    if (created.ok) assert.equal(created.value.currencyCode, 'USD')
   })
 
   test('every request the gateway sent so far matched the official Xero contract', async ({

@@ -74,6 +74,7 @@ test.group('Settings chosen from live lists', (group) => {
         'xero_accounts',
         'xero_tax_rates',
         'xero_branding_themes',
+        'xero_currencies',
         'autotask_po_statuses',
         'autotask_companies',
       ]
@@ -123,6 +124,41 @@ test.group('Settings chosen from live lists', (group) => {
     assert.include(field.text(), '<option value="4" selected>Received Full</option>')
     assert.notInclude(field.text(), '<html')
     sandboxes.autotask.state.picklists.get('PurchaseOrders.status')!.pop()
+  })
+
+  test("the currencies Xero accepts are shown from Xero's list; one added in Xero shows after Refresh", async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product } = await ownerOfConnectedProduct(sandboxes)
+    product.settings = { ...(product.settings ?? {}), currency: 'NZD' }
+    await product.save()
+    const page = await client.get(`/products/${product.id}/settings`).loginAs(owner)
+    const currencies = () =>
+      /data-testid="xero-currency-list">([\s\S]*?)<\/p>/.exec(page.text())![1]
+    assert.match(currencies(), /title="NZD · New Zealand Dollar">NZD \(base\)<\/span>/)
+    assert.notInclude(currencies(), 'USD')
+    assert.match(page.text(), /Xero currencies: 1 fetched <time/)
+
+    const org = sandboxes.xero.state.organisation(product.xeroTenantId!)!
+    org.currencies!.push({ Code: 'USD', Description: 'US Dollar' })
+    try {
+      const refresh = await client
+        .post(`/products/${product.id}/settings/lists/xero_currencies/refresh`)
+        .withCsrfToken()
+        .header('HX-Request', 'true')
+        .loginAs(owner)
+      refresh.assertStatus(204)
+      refresh.assertHeader('hx-trigger', 'live-list-xero_currencies')
+      // The block re-renders itself on that event from the page it came from.
+      assert.include(page.text(), 'hx-trigger="live-list-xero_currencies from:body"')
+      const again = await client.get(`/products/${product.id}/settings`).loginAs(owner)
+      const list = /data-testid="xero-currency-list">([\s\S]*?)<\/p>/.exec(again.text())![1]
+      assert.match(list, /title="USD · US Dollar">USD<\/span>/)
+      assert.match(again.text(), /Xero currencies: 2 fetched <time/)
+    } finally {
+      org.currencies!.pop()
+    }
   })
 
   test('saving takes only listed values: a typed code is refused with 422 and nothing is saved', async ({

@@ -16,6 +16,7 @@ import PurchaseOrderRecord from '#models/purchase_order_record'
 import AuditEvent from '#models/audit_event'
 import SyncPreviewService from '#services/sync_preview_service'
 import InvoiceDiscovery from '#sync/invoice_discovery'
+import { loadMappingContext } from '#sync/sync_runner'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
 import SyncPreviewCommand from '#commands/sync_preview'
 import type { PreviewResult } from '#sync/sync_preview'
@@ -266,7 +267,8 @@ test.group('Preview next sync against the sandboxes', (group) => {
       stats: null,
     })
     const discovery = await app.container.make(InvoiceDiscovery)
-    const found = await discovery.run(product, run, autotask)
+    const { currencies } = await loadMappingContext(product, world.stack.gateway, autotask)
+    const found = await discovery.run(product, run, autotask, currencies!)
     const discoveryCalls = world.autotask.state.requests.map((r) => `${r.method} ${r.entity}`)
     assert.equal(found.found, result.records.length, 'the preview saw what a discovery stores')
     // The same calls, but for one: the discovery reads again the unnumbered invoices it has just

@@ -60,6 +60,56 @@ test.group("Xero's limits: the shared budget", (group) => {
     }
   }).timeout(180_000)
 
+  test('two worker processes on two organisations stay within the app-wide minute together, as the sandbox counts it: no 429', async ({
+    assert,
+  }) => {
+    // Xero's app minute (10,000 across all organisations) made small, and the clock 6 times as fast
+    // (a minute lasts 10 s): two organisations' runs need more calls than one app minute allows.
+    const limits = { perMinute: 60, concurrent: 5, perDay: 5000, appPerMinute: 8 }
+    const world = await startSyncWorld({
+      autotask: { invoices: 30, companies: 6 },
+      xero: { clockSpeed: 6, latencyMs: 50, limits },
+    })
+    try {
+      const au = XERO_SANDBOX_TENANTS.au.tenantId
+      const connection = world.xero.state.connect([au])
+      const second = await Product.findOrFail((await connectedProduct(world.xero, au)).id)
+      second.merge({
+        name: 'Other Books',
+        status: 'active',
+        settings: { daysBack: 90 },
+        xeroTokens: {
+          accessToken: connection.accessToken,
+          refreshToken: connection.refreshToken,
+          expiresAt: connection.expiresAt.toISOString(),
+        },
+      })
+      await new SandboxSetup().connect(second, second.xeroTokens!, XERO_SANDBOX_TENANTS.au)
+
+      const env = { XERO_LIMITS_CLOCK_SPEED: '6' }
+      const workers = [world.product.id, second.id].map((id) =>
+        aceProcess(world, ['sync:run', `--product=${id}`], env)
+      )
+      const codes = await Promise.all(workers.map((w) => exitWithin(w.child, 170_000)))
+      assert.deepEqual(codes, [0, 0], workers.map((w) => w.output().slice(-1500)).join('\n'))
+      for (const w of workers) assert.include(w.output(), 'succeeded', w.output().slice(-1500))
+
+      const stats = world.xero.state.stats()
+      // The calls the sandbox admitted per organisation (its day's log).
+      const callsOf = (id: string) => world.xero.state.dayWindow.get(id)?.length ?? 0
+      assert.isAbove(callsOf(tenant), 0, 'the first organisation was called')
+      assert.isAbove(callsOf(au), 0, 'the second organisation was called')
+      assert.isAbove(
+        callsOf(tenant) + callsOf(au),
+        limits.appPerMinute,
+        'more calls than one app minute allows: the budget had to wait'
+      )
+      assert.deepEqual(stats.limitRefusals, {}, 'Xero never refused a call for a limit')
+    } finally {
+      await world.close()
+    }
+  }).timeout(180_000)
+
   test('within a product, several batches are in flight at once, never more than the setting', async ({
     assert,
   }) => {
@@ -72,6 +122,7 @@ test.group("Xero's limits: the shared budget", (group) => {
         perMinute: 100_000,
         concurrent: 5,
         perDay: 100_000,
+        appPerMinute: 100_000,
         slotMs: 10_000,
         clockSpeed: 1,
       }),

@@ -35,6 +35,10 @@ export function aceProcess(world: World, args: string[], extraEnv: Record<string
       XERO_LIMIT_PER_MINUTE: String(world.xero.state.limits.perMinute),
       XERO_LIMIT_CONCURRENT: String(world.xero.state.limits.concurrent),
       XERO_LIMIT_PER_DAY: String(world.xero.state.limits.perDay),
+      XERO_LIMIT_APP_PER_MINUTE: String(world.xero.state.limits.appPerMinute),
+      // …and by the limits of the Autotask sandbox it talks to.
+      AUTOTASK_LIMIT_THREADS: String(world.autotask.state.options.threadLimit),
+      AUTOTASK_LIMIT_PER_HOUR: String(world.autotask.state.options.hourlyLimit),
       ...extraEnv,
     },
   })

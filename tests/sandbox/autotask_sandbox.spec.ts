@@ -303,6 +303,49 @@ test.group('Autotask sandbox: seed data and knobs', () => {
     assert.isTrue([...lines.values()].every((list) => list.length > 0))
   })
 
+  test("currencies: the Currencies entity lists the internal one and the others; a company's currencyID is set over HTTP", async ({
+    assert,
+    cleanup,
+  }) => {
+    const sandbox = await startTestSandbox({ companies: 5 }, cleanup)
+    const client = sandboxClient(sandbox)
+    const currencies = await client.currencies()
+    assert.deepEqual(
+      currencies.map((currency) => [currency.id, currency.name, currency.isInternalCurrency]),
+      [
+        [1, 'NZD', true],
+        [2, 'USD', false],
+        [3, 'AUD', false],
+        [4, 'GBP', false],
+      ]
+    )
+    const company = await knob<{ item: { id: number; currencyID: number | null } }>(
+      sandbox,
+      'POST',
+      '/companies',
+      { companyName: 'Brooklyn Dental Group', currencyID: 2 }
+    )
+    assert.equal(company.item.currencyID, 2)
+    const seeded = [...sandbox.state.tables.Companies.values()].find(
+      (candidate) => candidate.id !== company.item.id && candidate.companyType === 1
+    )!
+    assert.isNull((await client.companiesByIds([seeded.id])).get(seeded.id)!.currencyID)
+    await knob(sandbox, 'POST', `/companies/${seeded.id}/currency`, { currencyID: 99 })
+    const read = await client.companiesByIds([company.item.id, seeded.id])
+    assert.equal(read.get(company.item.id)!.currencyID, 2)
+    assert.equal(read.get(seeded.id)!.currencyID, 99, 'an id Autotask does not list, as bad data')
+
+    // A state saved before the sandbox knew currencies comes back with the seeded ones.
+    const snapshot = JSON.parse(JSON.stringify(sandbox.state.snapshot()))
+    delete snapshot.tables.Currencies
+    sandbox.state.restore(snapshot)
+    assert.lengthOf(
+      (await client.currencies()).map((currency) => currency.name),
+      4
+    )
+    assert.equal((await client.companiesByIds([seeded.id])).get(seeded.id)!.currencyID, 99)
+  })
+
   test('voiding over HTTP makes an old invoice come back as changed; deleting makes it not found', async ({
     assert,
     cleanup,

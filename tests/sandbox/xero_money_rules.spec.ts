@@ -198,3 +198,79 @@ test.group('Xero sandbox: tax rates added to an organisation', () => {
     assert.deepEqual(sandbox.state.violations, [])
   })
 })
+
+test.group('Xero sandbox: currencies of an organisation', () => {
+  test('GET /Currencies lists the base currency; a document in another is refused until PUT /Currencies adds it', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { call, sandbox } = await sandboxWithToken(cleanup)
+    const listed = await fetch(`${sandbox.apiUrl}/Currencies`, {
+      headers: {
+        'authorization': `Bearer ${sandbox.state.connect([NZ]).accessToken}`,
+        'xero-tenant-id': NZ,
+        'accept': 'application/json',
+      },
+    })
+    assert.deepEqual(((await listed.json()) as any).Currencies, [
+      { Code: 'NZD', Description: 'New Zealand Dollar' },
+    ])
+
+    const line = [{ Quantity: 2, UnitAmount: 100 }]
+    const refused = await call(
+      'PUT',
+      '/Invoices?summarizeErrors=false',
+      invoiceWith(line, { CurrencyCode: 'USD' })
+    )
+    assert.deepEqual(
+      refused.body.Invoices[0].ValidationErrors.map((error: any) => error.Message),
+      ['Organisation is not subscribed to currency USD']
+    )
+    const order = await call('PUT', '/PurchaseOrders?summarizeErrors=false', {
+      PurchaseOrders: [
+        {
+          Contact: { Name: 'Acme Manufacturing Ltd' },
+          Date: '2026-11-02',
+          CurrencyCode: 'USD',
+          LineItems: [
+            {
+              Description: 'Router',
+              Quantity: 1,
+              UnitAmount: 50,
+              AccountCode: '300',
+              TaxType: 'INPUT2',
+            },
+          ],
+        },
+      ],
+    })
+    assert.include(
+      JSON.stringify(order.body.PurchaseOrders[0].ValidationErrors),
+      'Organisation is not subscribed to currency USD'
+    )
+
+    const added = await call('PUT', '/Currencies', {
+      Code: 'USD',
+      Description: 'United States Dollar',
+    })
+    assert.equal(added.status, 200, JSON.stringify(added.body))
+    assert.deepEqual(added.body.Currencies, [{ Code: 'USD', Description: 'US Dollar' }])
+    const again = await call('PUT', '/Currencies', { Code: 'USD' })
+    assert.equal(again.status, 400)
+    const bogus = await call('PUT', '/Currencies', { Code: 'QQQ' })
+    assert.equal(bogus.status, 400)
+    assert.include(JSON.stringify(bogus.body), "'QQQ' is not a valid currency code.")
+
+    const accepted = await call('PUT', '/Invoices', invoiceWith(line, { CurrencyCode: 'USD' }))
+    assert.equal(accepted.status, 200, JSON.stringify(accepted.body))
+    const [invoice] = accepted.body.Invoices
+    assert.equal(invoice.CurrencyCode, 'USD')
+    assert.equal(invoice.SubTotal, 200)
+    assert.equal(invoice.Total, 230)
+    // Only the deliberately bad code breaks the contract (CurrencyCode is an enum there).
+    assert.deepEqual(
+      sandbox.state.violations.map((violation) => [violation.path, violation.errors]),
+      [['/Currencies', ['/requestBody/Code must be equal to one of the allowed values']]]
+    )
+  })
+})

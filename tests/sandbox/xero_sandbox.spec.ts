@@ -379,3 +379,58 @@ test.group('Xero sandbox contract checking', () => {
     }
   })
 })
+
+test.group('Xero sandbox: contact updates', () => {
+  test('POST /Contacts/{id} changes the fields sent; an address or phone replaces only the one of its type', async ({
+    assert,
+    cleanup,
+  }) => {
+    const { sandbox, call } = await sandboxWithToken(cleanup)
+    const contact = sandbox.state
+      .organisation(NZ)!
+      .contacts.find((c) => c.ContactNumber === '1001')!
+    contact.Addresses = [{ AddressType: 'STREET', AddressLine1: '1 Shop Street' }]
+    contact.Phones = [{ PhoneType: 'MOBILE', PhoneNumber: '021 000 000' }]
+
+    const answer = await call('POST', `/Contacts/${contact.ContactID}`, {
+      body: JSON.stringify({
+        Contacts: [
+          {
+            Addresses: [{ AddressType: 'POBOX', AddressLine1: 'PO Box 1', City: 'Auckland' }],
+            Phones: [{ PhoneType: 'DEFAULT', PhoneNumber: '09 300 1000' }],
+          },
+        ],
+      }),
+    })
+    assert.equal(answer.status, 200)
+    const [updated] = ((await answer.json()) as any).Contacts
+    assert.equal(updated.Name, 'Acme Manufacturing Ltd')
+    assert.equal(updated.EmailAddress, 'accounts@acme.example')
+    assert.deepEqual(updated.Addresses, [
+      { AddressType: 'STREET', AddressLine1: '1 Shop Street' },
+      { AddressType: 'POBOX', AddressLine1: 'PO Box 1', City: 'Auckland' },
+    ])
+    assert.deepEqual(updated.Phones, [
+      { PhoneType: 'MOBILE', PhoneNumber: '021 000 000' },
+      { PhoneType: 'DEFAULT', PhoneNumber: '09 300 1000' },
+    ])
+
+    // A second POBOX replaces the first.
+    const again = await call('POST', '/Contacts', {
+      body: JSON.stringify({
+        Contacts: [
+          {
+            ContactID: contact.ContactID,
+            Addresses: [{ AddressType: 'POBOX', AddressLine1: 'PO Box 2' }],
+          },
+        ],
+      }),
+    })
+    const [twice] = ((await again.json()) as any).Contacts
+    assert.deepEqual(twice.Addresses, [
+      { AddressType: 'STREET', AddressLine1: '1 Shop Street' },
+      { AddressType: 'POBOX', AddressLine1: 'PO Box 2' },
+    ])
+    assert.lengthOf(twice.Phones, 2)
+  })
+})

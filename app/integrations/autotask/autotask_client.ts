@@ -7,6 +7,7 @@ import type {
   BillingItem,
   Company,
   CompanyName,
+  Currency,
   ConnectionTestResult,
   FieldInformation,
   Invoice,
@@ -104,6 +105,9 @@ export abstract class AutotaskClient {
   abstract taxRegions(): Promise<TaxRegion[]>
 
   abstract taxes(): Promise<Tax[]>
+
+  /** Autotask's currencies (the Multi-currency module's list; only the internal one without it). */
+  abstract currencies(): Promise<Currency[]>
 
   abstract billingCodes(): Promise<BillingCode[]>
 

@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type Method } from 'axios'
 import PQueue from 'p-queue'
 import { AutotaskClient } from '#integrations/autotask/autotask_client'
+import type { AutotaskBudget } from '#integrations/autotask/autotask_budget'
 import {
   AutotaskAuthError,
   AutotaskError,
@@ -18,6 +19,7 @@ import {
   type BillingContact,
   type BillingItem,
   type Company,
+  type Currency,
   type CompanyName,
   type FieldInformation,
   type ConnectionTestResult,
@@ -122,6 +124,7 @@ export class HttpAutotaskClient extends AutotaskClient {
   readonly #options: HttpAutotaskClientOptions
   readonly #credentials: AutotaskCredentials | null
   readonly #http: AxiosInstance
+  readonly #budget: AutotaskBudget | null
   #zone: ZoneInformation | null = null
   #callCount = 0
   #callsSinceThresholdCheck = 0
@@ -131,10 +134,16 @@ export class HttpAutotaskClient extends AutotaskClient {
   /** Past the slow-down mark, one call starts per `#spacingMs` (a sliding window of one). */
   #pacer: PQueue | null = null
 
-  constructor(options: HttpAutotaskClientOptions, credentials: AutotaskCredentials | null = null) {
+  constructor(
+    options: HttpAutotaskClientOptions,
+    credentials: AutotaskCredentials | null = null,
+    /** Autotask's limits shared with every process through the database; without one, only this process's queues */
+    budget: AutotaskBudget | null = null
+  ) {
     super()
     this.#options = options
     this.#credentials = credentials
+    this.#budget = budget
     this.#http = axios.create({
       timeout: options.timeoutMs,
       headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
@@ -160,7 +169,7 @@ export class HttpAutotaskClient extends AutotaskClient {
   }
 
   connect(credentials: AutotaskCredentials): HttpAutotaskClient {
-    return new HttpAutotaskClient(this.#options, credentials)
+    return new HttpAutotaskClient(this.#options, credentials, this.#budget)
   }
 
   async lookupZone(options: { fresh?: boolean } = {}): Promise<ZoneInformation> {
@@ -301,6 +310,14 @@ export class HttpAutotaskClient extends AutotaskClient {
 
   taxRegions(): Promise<TaxRegion[]> {
     return this.#all<TaxRegion>('TaxRegions', [{ op: 'gte', field: 'id', value: 0 }])
+  }
+
+  currencies(): Promise<Currency[]> {
+    return this.#all<Currency>(
+      'Currencies',
+      [{ op: 'gte', field: 'id', value: 0 }],
+      ['id', 'name', 'description', 'isActive', 'isInternalCurrency']
+    )
   }
 
   taxes(): Promise<Tax[]> {
@@ -495,7 +512,33 @@ export class HttpAutotaskClient extends AutotaskClient {
 
     if (isLookup) return this.#send<T>(method, path, options, credentials, null)
     const queue = this.#entityQueue(credentials.integrationCode, options.entity)
-    return queue.add(() => this.#send<T>(method, path, options, credentials, zone))
+    return queue.add(() =>
+      this.#withinBudget(credentials, zone!, options.entity, () =>
+        this.#send<T>(method, path, options, credentials, zone)
+      )
+    )
+  }
+
+  /**
+   * Under the limits every process shares (AutotaskBudget): a thread slot of the integration code and
+   * entity, and the database's hour; the queue above keeps this process's own requests in line first.
+   */
+  async #withinBudget<T>(
+    credentials: AutotaskCredentials,
+    zone: ZoneInformation,
+    entity: string,
+    send: () => Promise<T>
+  ): Promise<T> {
+    if (!this.#budget) return send()
+    // The database by its zone and API user (an API user belongs to one database); the URL unparsed, so a bad one still fails in #send, clearly.
+    const database = `${zone.url}|${credentials.username}`
+    const code = credentials.integrationCode
+    const slot = await this.#budget.acquire(database, code, entity)
+    try {
+      return await send()
+    } finally {
+      await this.#budget.release(database, code, entity, slot)
+    }
   }
 
   /** One HTTP call, its failures turned into AutotaskError; `zone` is null only for the zone look-up. */

@@ -17,6 +17,7 @@ export type AutotaskEntity =
   | 'TaxCategories'
   | 'PurchaseOrders'
   | 'PurchaseOrderItems'
+  | 'Currencies'
 
 /** GET {lookup}/atservicesrest/v1.0/zoneInformation?user=… */
 export interface ZoneInformation {
@@ -159,6 +160,21 @@ export interface Company {
   webAddress: string | null
   parentCompanyID: number | null
   lastTrackedModifiedDateTime: string | null
+  /** the company's invoicing currency, a Currencies id (Multi-currency module; null without it) */
+  currencyID: number | null
+}
+
+/**
+ * GET Currencies (Autotask's Currencies entity help page,
+ * https://www.autotask.net/help/developerhelp/Content/APIs/REST/Entities/CurrenciesEntity.htm):
+ * `name` is the ISO 4217 code; one currency is the internal one; answered even without the module.
+ */
+export interface Currency {
+  id: number
+  name: string
+  description: string
+  isActive: boolean
+  isInternalCurrency: boolean
 }
 
 export interface TaxRegion {
@@ -271,6 +287,7 @@ export const companyFields = [
   'webAddress',
   'parentCompanyID',
   'lastTrackedModifiedDateTime',
+  'currencyID',
 ] as const satisfies ReadonlyArray<keyof Company>
 
 /** What the engine needs to talk to one Autotask database (one product). */

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import db from '@adonisjs/lucid/services/db'
 import { XeroRateLimitError, type XeroRateLimits } from '#integrations/xero/errors'
+import { RollingCount, type Buckets } from '#integrations/rolling_count'
+import { OptimisticRows } from '#integrations/optimistic_rows'
 
 export interface XeroBudgetLimits {
   perMinute: number
   concurrent: number
   perDay: number
+  /** calls a minute across every organisation of this Xero app (Xero: 10,000); 0 or none leaves it to Xero's 429s */
+  appPerMinute?: number
   /** how long a slot in flight lasts if its holder dies before giving it back (the call's time-out, and some) */
   slotMs: number
   /** sandbox seconds per real second (benchmarks): the minute and the day are that much shorter */
@@ -17,6 +20,8 @@ interface Slot {
   h: string
   /** lapses at (ms) */
   e: number
+  /** taken at (ms): its entry in the minute log */
+  a: number
 }
 
 interface BudgetState {
@@ -26,9 +31,22 @@ interface BudgetState {
   dayCount: number
 }
 
-/** A real-time margin past a minute-log entry's expiry: Xero stamps a call when it arrives, we when we send it. */
+/** A real-time margin past a minute-log entry's expiry: Xero stamps a call when it arrives, we when it is answered (and before). */
 const ARRIVAL_MARGIN_MS = 250
+/** The row of the app-wide minute, beside the organisations' rows (no Xero tenant id looks like it). */
+const APP_ROW = '*app'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * The minute log with a call's entry moved from when its slot was taken to when its answer came:
+ * Xero stamps a call when it arrives, which is somewhere in between (a process whose event loop
+ * stalls, on a busy SQLite file say, sends it seconds after taking the slot). Kept in order.
+ */
+function restamped(minute: number[], takenAt: number, now: number) {
+  const at = minute.indexOf(takenAt)
+  if (at < 0) return minute
+  return [...minute.slice(0, at), ...minute.slice(at + 1), now].sort((a, b) => a - b)
+}
 
 /**
  * Each Xero organisation's call budget, shared by every process that talks to
@@ -49,8 +67,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * while Xero counts a rolling minute, and it has no notion of calls in flight.
  * The daily limit is not waited out here: its wait is thrown as Xero's own
  * 429 would be (XeroRateLimitError "day"), for the engine to schedule.
+ *
+ * Xero also limits the app as a whole: "App Minute Limit: 10,000 calls per
+ * minute" across all tenants, reported by X-AppMinLimit-Remaining
+ * (https://developer.xero.com/faq/limits). One more row (`*app`) counts that
+ * minute for every organisation and process, in per-second buckets (a log of
+ * 10,000 times would not fit one row's write); a call takes its organisation's
+ * slot first, then the app's, waiting while the app's minute is full.
  */
 export class XeroBudget {
+  /** When this process counted each of its calls in flight in the app's minute, by slot token. */
+  private appTakenAt = new Map<string, number>()
+
+  private rows = new OptimisticRows('xero_budgets', 'tenant_id', () => ({
+    minute_log: '[]',
+    in_flight: '[]',
+    day_started_at: Date.now(),
+    day_count: 0,
+  }))
+
   constructor(private limits: XeroBudgetLimits) {}
 
   private get minuteMs() {
@@ -61,18 +96,26 @@ export class XeroBudget {
     return 86_400_000 / this.limits.clockSpeed
   }
 
+  private get appMinute() {
+    return new RollingCount(this.minuteMs, this.minuteMs / 60, ARRIVAL_MARGIN_MS)
+  }
+
   /** Waits for a slot of the organisation's budget; returns its token, for `release`. */
   async acquire(tenantId: string): Promise<string> {
     const token = randomUUID()
     for (;;) {
       const { version, state } = await this.read(tenantId)
       const now = Date.now()
-      const wait = this.waitFor(state, now)
+      // The app's minute is looked at first, so that the organisation's slot is taken just before the call.
+      const wait = this.waitFor(state, now) || (await this.appWait(now))
       if (wait === 0) {
         state.minute.push(now)
-        state.inFlight.push({ h: token, e: now + this.limits.slotMs })
+        state.inFlight.push({ h: token, e: now + this.limits.slotMs, a: now })
         state.dayCount++
-        if (await this.write(tenantId, version, state)) return token
+        if (await this.write(tenantId, version, state)) {
+          await this.acquireApp(token)
+          return token
+        }
         continue
       }
       if (wait < 0) {
@@ -89,15 +132,67 @@ export class XeroBudget {
     }
   }
 
+  private async appWait(now: number) {
+    if (!this.limits.appPerMinute) return 0
+    const { buckets } = await this.readApp()
+    return this.appMinute.waitFor(buckets, this.limits.appPerMinute, now)
+  }
+
+  /** Counts the call in the app-wide minute, waiting (the organisation's slot held) while that minute is full. */
+  private async acquireApp(token: string) {
+    if (!this.limits.appPerMinute) return
+    for (;;) {
+      const { version, buckets } = await this.readApp()
+      const now = Date.now()
+      const wait = this.appMinute.waitFor(buckets, this.limits.appPerMinute, now)
+      if (wait === 0) {
+        if (await this.writeApp(version, this.appMinute.add(buckets, now))) {
+          this.appTakenAt.set(token, now)
+          return
+        }
+        continue
+      }
+      await sleep(Math.min(wait, 1000) * (0.9 + Math.random() * 0.2))
+    }
+  }
+
   /** Gives the slot back, counting what Xero's answer says of its limits. */
   async release(tenantId: string, token: string, observed: XeroRateLimits | null) {
     for (let attempt = 0; attempt < 50; attempt++) {
       const { version, state } = await this.read(tenantId)
-      state.inFlight = state.inFlight.filter((slot) => slot.h !== token)
-      if (observed) this.observe(state, observed, Date.now())
-      if (await this.write(tenantId, version, state)) return
+      const now = Date.now()
+      const slot = state.inFlight.find((held) => held.h === token)
+      state.inFlight = state.inFlight.filter((held) => held !== slot)
+      if (slot) state.minute = restamped(state.minute, slot.a, now)
+      if (observed) this.observe(state, observed, now)
+      if (await this.write(tenantId, version, state)) break
     }
-    // Given up under heavy contention: the slot lapses by itself after slotMs.
+    // (Given up under heavy contention: the slot lapses by itself after slotMs.)
+    await this.releaseApp(token, observed?.appMinuteRemaining ?? null)
+  }
+
+  /**
+   * The call moves to the app minute's current bucket, as in the organisation's log; Xero's
+   * app-wide count wins when it is higher (other deployments of the same app): the minute is padded to match.
+   */
+  private async releaseApp(token: string, remaining: number | null) {
+    const takenAt = this.appTakenAt.get(token)
+    this.appTakenAt.delete(token)
+    if (!this.limits.appPerMinute || takenAt === undefined) return
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const { version, buckets: before } = await this.readApp()
+      const now = Date.now()
+      const unchanged = JSON.stringify(before)
+      const buckets = this.appMinute.move(before, takenAt, now)
+      const missing =
+        remaining === null
+          ? 0
+          : this.limits.appPerMinute - remaining - this.appMinute.total(buckets)
+      if (missing > 0) this.appMinute.add(buckets, now, missing)
+      // Answered within the second it was counted in, and Xero counts no more: nothing to write.
+      if (JSON.stringify(buckets) === unchanged) return
+      if (await this.writeApp(version, buckets)) return
+    }
   }
 
   /** What the organisation's row holds now, for a status view: in flight, calls this minute, calls today. */
@@ -134,22 +229,7 @@ export class XeroBudget {
   }
 
   private async read(tenantId: string): Promise<{ version: number; state: BudgetState }> {
-    let row = await db.from('xero_budgets').where('tenant_id', tenantId).first()
-    if (!row) {
-      try {
-        await db.table('xero_budgets').insert({
-          tenant_id: tenantId,
-          minute_log: '[]',
-          in_flight: '[]',
-          day_started_at: Date.now(),
-          day_count: 0,
-          version: 0,
-        })
-      } catch {
-        // Another process created it first.
-      }
-      row = await db.from('xero_budgets').where('tenant_id', tenantId).firstOrFail()
-    }
+    const row = await this.rows.read(tenantId)
     const now = Date.now()
     let dayStartedAt = Number(row.day_started_at)
     let dayCount = Number(row.day_count)
@@ -168,18 +248,23 @@ export class XeroBudget {
     }
   }
 
-  private async write(tenantId: string, version: number, state: BudgetState) {
-    const updated = await db
-      .from('xero_budgets')
-      .where('tenant_id', tenantId)
-      .where('version', version)
-      .update({
-        minute_log: JSON.stringify(state.minute),
-        in_flight: JSON.stringify(state.inFlight),
-        day_started_at: state.dayStartedAt,
-        day_count: state.dayCount,
-        version: version + 1,
-      })
-    return Number(updated) === 1
+  /** The app row's minute_log holds buckets (see RollingCount), not single times. */
+  private async readApp(): Promise<{ version: number; buckets: Buckets }> {
+    const row = await this.rows.read(APP_ROW)
+    const buckets = JSON.parse(row.minute_log) as Buckets
+    return { version: Number(row.version), buckets: this.appMinute.live(buckets, Date.now()) }
+  }
+
+  private writeApp(version: number, buckets: Buckets) {
+    return this.rows.write(APP_ROW, version, { minute_log: JSON.stringify(buckets) })
+  }
+
+  private write(tenantId: string, version: number, state: BudgetState) {
+    return this.rows.write(tenantId, version, {
+      minute_log: JSON.stringify(state.minute),
+      in_flight: JSON.stringify(state.inFlight),
+      day_started_at: state.dayStartedAt,
+      day_count: state.dayCount,
+    })
   }
 }

@@ -192,6 +192,10 @@ export interface XeroContact {
   status: string | null
   isSupplier: boolean
   isCustomer: boolean
+  /** the POBOX (billing) address, when it has any line, city or postcode */
+  address?: XeroContactInput['address'] | null
+  /** the DEFAULT phone number */
+  phone?: string | null
 }
 
 export interface XeroTaxRate {
@@ -237,6 +241,12 @@ export interface XeroBrandingTheme {
   brandingThemeId: string
   name: string
   sortOrder: number
+}
+
+/** One currency the organisation has enabled (GET /Currencies); its base currency is among them. */
+export interface XeroCurrency {
+  code: string
+  description: string
 }
 
 export interface XeroOrganisation {
@@ -412,12 +422,22 @@ export abstract class XeroGateway {
     contacts: XeroContactInput[],
     options?: XeroWriteOptions
   ): Promise<XeroWriteResult<XeroContact>[]>
+  /**
+   * Updates contacts (POST /Contacts, ≤50, each with its `contactId`): only the fields given change,
+   * an address or phone replaces the one of its type.
+   */
+  abstract updateContacts(
+    connection: XeroConnection,
+    contacts: (Partial<XeroContactInput> & { contactId: string })[],
+    options?: XeroWriteOptions
+  ): Promise<XeroWriteResult<XeroContact>[]>
 
   abstract getTaxRates(connection: XeroConnection): Promise<XeroTaxRate[]>
   abstract getAccounts(connection: XeroConnection): Promise<XeroAccount[]>
   abstract getItems(connection: XeroConnection): Promise<XeroItem[]>
   abstract getTrackingCategories(connection: XeroConnection): Promise<XeroTrackingCategory[]>
   abstract getBrandingThemes(connection: XeroConnection): Promise<XeroBrandingTheme[]>
+  abstract getCurrencies(connection: XeroConnection): Promise<XeroCurrency[]>
   abstract getOrganisation(connection: XeroConnection): Promise<XeroOrganisation>
 
   /** The organisations the connection's token may reach (`GET /connections`). */

@@ -34,6 +34,7 @@ import {
   type XeroItem,
   type XeroLineItem,
   type XeroLineItemInput,
+  type XeroCurrency,
   type XeroOrganisation,
   type XeroBrandingTheme,
   type XeroPurchaseOrder,
@@ -231,10 +232,61 @@ function contactIn(contact: any): XeroContact {
     name: contact.name,
     contactNumber: contact.contactNumber ?? null,
     accountNumber: contact.accountNumber ?? null,
-    emailAddress: contact.emailAddress ?? null,
+    emailAddress: contact.emailAddress || null,
     status: contact.contactStatus ? String(contact.contactStatus) : null,
     isSupplier: Boolean(contact.isSupplier),
     isCustomer: Boolean(contact.isCustomer),
+    address: billingAddressIn(contact.addresses),
+    phone:
+      contact.phones?.find((phone: any) => String(phone.phoneType) === 'DEFAULT')?.phoneNumber ||
+      null,
+  }
+}
+
+/** The POBOX address (the one invoices show), or null when it has no line, city or postcode. */
+function billingAddressIn(addresses: any[] | undefined): XeroContact['address'] {
+  const found = addresses?.find((address) => String(address.addressType) === 'POBOX')
+  if (!found) return null
+  const lines = [
+    found.addressLine1,
+    found.addressLine2,
+    found.addressLine3,
+    found.addressLine4,
+  ].filter((line): line is string => Boolean(line))
+  if (!lines.length && !found.city && !found.postalCode) return null
+  return {
+    lines,
+    city: found.city || undefined,
+    region: found.region || undefined,
+    postalCode: found.postalCode || undefined,
+  }
+}
+
+/** A contact as xero-node sends it; fields left undefined are left out of the request (Xero keeps them). */
+function contactOut(contact: XeroContactInput) {
+  return {
+    contactID: contact.contactId,
+    name: contact.name,
+    contactNumber: contact.contactNumber,
+    accountNumber: contact.accountNumber,
+    emailAddress: contact.emailAddress,
+    firstName: contact.firstName,
+    lastName: contact.lastName,
+    isSupplier: contact.isSupplier,
+    addresses: contact.address
+      ? [
+          {
+            addressType: 'POBOX',
+            addressLine1: contact.address.lines[0],
+            addressLine2: contact.address.lines[1],
+            city: contact.address.city,
+            region: contact.address.region,
+            postalCode: contact.address.postalCode,
+            attentionTo: contact.address.attentionTo,
+          },
+        ]
+      : undefined,
+    phones: contact.phone ? [{ phoneType: 'DEFAULT', phoneNumber: contact.phone }] : undefined,
   }
 }
 
@@ -713,32 +765,27 @@ export class XeroNodeGateway extends XeroGateway {
     options: XeroWriteOptions = {}
   ) {
     assertBatch(contacts.length)
-    const payload = contacts.map((contact) => ({
-      contactID: contact.contactId,
-      name: contact.name,
-      contactNumber: contact.contactNumber,
-      accountNumber: contact.accountNumber,
-      emailAddress: contact.emailAddress,
-      firstName: contact.firstName,
-      lastName: contact.lastName,
-      isSupplier: contact.isSupplier,
-      addresses: contact.address
-        ? [
-            {
-              addressType: 'POBOX',
-              addressLine1: contact.address.lines[0],
-              addressLine2: contact.address.lines[1],
-              city: contact.address.city,
-              region: contact.address.region,
-              postalCode: contact.address.postalCode,
-              attentionTo: contact.address.attentionTo,
-            },
-          ]
-        : undefined,
-      phones: contact.phone ? [{ phoneType: 'DEFAULT', phoneNumber: contact.phone }] : undefined,
-    }))
+    const payload = contacts.map(contactOut)
     const body = await this.call(connection, (api, tenantId) =>
       api.createContacts(tenantId, { contacts: payload as any }, false, options.idempotencyKey)
+    )
+    return writeResults(body.contacts, contactIn)
+  }
+
+  async updateContacts(
+    connection: XeroConnection,
+    contacts: (Partial<XeroContactInput> & { contactId: string })[],
+    options: XeroWriteOptions = {}
+  ) {
+    assertBatch(contacts.length)
+    const payload = contacts.map((contact) => contactOut(contact as XeroContactInput))
+    const body = await this.call(connection, (api, tenantId) =>
+      api.updateOrCreateContacts(
+        tenantId,
+        { contacts: payload as any },
+        false,
+        options.idempotencyKey
+      )
     )
     return writeResults(body.contacts, contactIn)
   }
@@ -809,6 +856,14 @@ export class XeroNodeGateway extends XeroGateway {
       brandingThemeId: theme.brandingThemeID ?? '',
       name: theme.name ?? '',
       sortOrder: theme.sortOrder ?? 0,
+    }))
+  }
+
+  async getCurrencies(connection: XeroConnection): Promise<XeroCurrency[]> {
+    const body = await this.call(connection, (api, tenantId) => api.getCurrencies(tenantId))
+    return (body.currencies ?? []).map((currency) => ({
+      code: String(currency.code ?? ''),
+      description: currency.description ?? '',
     }))
   }
 
