@@ -24,6 +24,7 @@ const TwoFactorController = () => import('#controllers/two_factor_controller')
 const PasswordsController = () => import('#controllers/passwords_controller')
 const UserSessionsController = () => import('#controllers/user_sessions_controller')
 const AuditEventsController = () => import('#controllers/audit_events_controller')
+const SyncPreviewsController = () => import('#controllers/sync_previews_controller')
 const ContactReportsController = () => import('#controllers/contact_reports_controller')
 
 router.get('/vendor/:file', [VendorAssetsController, 'show']).as('vendor.show')
@@ -207,6 +208,18 @@ router
           .where('id', router.matchers.number())
         router.get('/logs', [SyncLogsController, 'index']).as('sync_logs.index')
         router.post('/sync', [ProductSyncsController, 'store']).as('product_syncs.store')
+        // "Preview next sync": started in the background (a thousand invoices outlast a request), polled, exported.
+        router.get('/preview', [SyncPreviewsController, 'show']).as('sync_previews.show')
+        router.post('/preview', [SyncPreviewsController, 'store']).as('sync_previews.store')
+        router
+          .get('/preview/export/:format', [SyncPreviewsController, 'export'])
+          .as('sync_previews.export')
+          .where('format', /^(csv|xlsx)$/)
+        router
+          .get('/preview/:preview_id/records/:index', [SyncPreviewsController, 'payload'])
+          .as('sync_previews.payload')
+          .where('preview_id', router.matchers.number())
+          .where('index', router.matchers.number())
         router.get('/analytics', [AnalyticsController, 'show']).as('analytics.show')
         // The contact report: companies with invoices and their Xero contacts; Link and Create act on one company.
         router.get('/contacts', [ContactReportsController, 'index']).as('contact_reports.index')

@@ -1,14 +1,9 @@
-import { PassThrough, Readable, pipeline } from 'node:stream'
-import { stringify } from 'csv-stringify'
+import type { Readable } from 'node:stream'
 import type AuditEvent from '#models/audit_event'
 import { auditActions, type AuditAction } from '#services/audit_service'
+import { csvStream, xlsxStream, type ExportColumn } from '#services/record_export_service'
 
-interface Column {
-  header: string
-  value: (event: AuditEvent) => string | number | null
-}
-
-const columns: Column[] = [
+const columns: ExportColumn<AuditEvent>[] = [
   { header: 'When (UTC)', value: (e) => e.occurredAt.toUTC().toFormat('yyyy-LL-dd HH:mm:ss') },
   { header: 'Account ID', value: (e) => e.accountId },
   { header: 'Who', value: (e) => e.actorLabel },
@@ -31,32 +26,10 @@ const columns: Column[] = [
  */
 export default class AuditExportService {
   csv(rows: AsyncIterable<AuditEvent>): Readable {
-    async function* records() {
-      yield columns.map((c) => c.header)
-      for await (const event of rows) yield columns.map((c) => c.value(event))
-    }
-    const options = { bom: true, record_delimiter: 'windows' as const, escape_formulas: true }
-    return pipeline(Readable.from(records()), stringify(options), () => {})
+    return csvStream(columns, rows)
   }
 
   xlsx(rows: AsyncIterable<AuditEvent>): Readable {
-    const output = new PassThrough()
-    ;(async () => {
-      const { default: ExcelJS } = await import('exceljs')
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
-        stream: output,
-        useStyles: false,
-        useSharedStrings: false,
-      })
-      const sheet = workbook.addWorksheet('Audit trail')
-      sheet.columns = columns.map((c) => ({ header: c.header, width: 20 }))
-      for await (const event of rows) {
-        if (output.destroyed) return
-        sheet.addRow(columns.map((c) => c.value(event))).commit()
-      }
-      sheet.commit()
-      await workbook.commit()
-    })().catch((error) => output.destroy(error))
-    return output
+    return xlsxStream('Audit trail', columns, rows)
   }
 }

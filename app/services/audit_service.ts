@@ -18,6 +18,7 @@ export const auditActions = {
   'product.paused': 'Product paused',
   'product.resumed': 'Product resumed',
   'product.sync_requested': 'Sync Now',
+  'product.previewed': 'Preview next sync',
   'product.autotask_connected': 'Autotask connected',
   'product.xero_connected': 'Xero connected',
   'product.settings_changed': 'Settings changed',

@@ -16,6 +16,13 @@ import { ephemeral, escape, HELP_TEXT } from '#integrations/slack/messages'
 import ProductPolicy from '#policies/product_policy'
 import { bouncerFor } from '#policies/bouncer_for'
 import AuditService, { type AuditAction } from '#services/audit_service'
+import SyncPreviewService from '#services/sync_preview_service'
+import { previewRecordLine, previewSummary } from '#sync/sync_preview'
+import app from '@adonisjs/core/services/app'
+import type { SlackConfig } from '#config/slack'
+
+/** How long `/toolbox preview` waits for the result before answering with where it will be (Slack waits 3 s). */
+const SLACK_PREVIEW_WAIT_MS = 2000
 
 /** The caller of a slash command, as Slack names them. */
 export interface CommandCaller {
@@ -30,6 +37,7 @@ type Parsed =
   | { verb: 'status'; rest: string }
   | { verb: 'resync'; rest: string }
   | { verb: 'sync_now'; rest: string }
+  | { verb: 'preview'; rest: string }
   | { verb: 'pause'; rest: string }
   | { verb: 'resume'; rest: string }
   | { verb: 'link'; rest: string }
@@ -54,6 +62,7 @@ export function parseCommandText(text: string): Parsed {
     case 'link':
     case 'approve':
     case 'unlink':
+    case 'preview':
       return { verb: first, rest }
     case 'sync': {
       const now = rest.match(/^now(?: (.*))?$/i)
@@ -78,7 +87,8 @@ export default class SlackCommandHandler {
     protected records: RecordStatusService,
     protected alerts: SlackAlertService,
     protected accounts: AccountService,
-    protected audit: AuditService
+    protected audit: AuditService,
+    protected previews: SyncPreviewService
   ) {}
 
   async handle(connection: SlackConnection, caller: CommandCaller) {
@@ -109,6 +119,8 @@ export default class SlackCommandHandler {
         return this.resync(account, actor, parsed.rest)
       case 'sync_now':
         return this.syncNow(account, actor, parsed.rest)
+      case 'preview':
+        return this.preview(account, actor, parsed.rest)
       case 'pause':
       case 'resume':
         return this.setStatus(account, actor, parsed.rest, parsed.verb)
@@ -245,6 +257,37 @@ export default class SlackCommandHandler {
     await this.auditAction(actor, 'product.sync_requested', found.product)
     return ephemeral(
       `Sync Now requested for ${escape(found.product.name)}; the engine starts at its next check (every 10 seconds).`
+    )
+  }
+
+  /** "Preview next sync": the summary when it is ready within Slack's time, else where to see it. */
+  private async preview(account: Account, actor: SlackActor, words: string) {
+    const found = await this.lookup.product(account, words)
+    if (!found.ok) return ephemeral(found.reason)
+    const { product } = found
+    const { preview, done } = await this.previews.start(product, actor.label)
+    await this.auditAction(actor, 'product.previewed', product)
+    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, SLACK_PREVIEW_WAIT_MS))])
+    await preview.refresh()
+    const base = app.config.get<SlackConfig>('slack').appUrl.replace(/\/+$/, '')
+    const page = `${base}/products/${product.id}/preview`
+    if (preview.state === 'running')
+      return ephemeral(
+        `Previewing the next sync of ${escape(product.name)}: it takes a while. The result will be at ${page}`
+      )
+    if (preview.state === 'failed' || !preview.result)
+      return ephemeral(
+        `The preview of ${escape(product.name)} failed: ${escape(preview.error ?? '')}`
+      )
+    const errors = preview.result.records.filter((record) => record.outcome === 'error')
+    return ephemeral(
+      [
+        `*Preview of the next sync of ${escape(product.name)}* (nothing was written to Xero)`,
+        ...previewSummary(preview.result).map(escape),
+        ...errors.slice(0, 10).map((record) => `• ${escape(previewRecordLine(record))}`),
+        ...(errors.length > 10 ? [`…and ${errors.length - 10} more with errors.`] : []),
+        `Every record and its Xero payload: ${page}`,
+      ].join('\n')
     )
   }
 

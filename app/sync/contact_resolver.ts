@@ -96,7 +96,9 @@ function usableEmail(value: string | null | undefined) {
 }
 
 export type ContactOutcome =
-  { ok: true; contactId: string } | { ok: false; reason: string; hint: string }
+  /** `name` and `how`: the Xero contact's name and how it was found (what a preview shows) */
+  | { ok: true; contactId: string; name?: string; how?: string }
+  | { ok: false; reason: string; hint: string }
 
 /** Names compared the way people read them: case, spacing and invisible characters do not count. */
 export function normaliseName(name: string) {
@@ -223,7 +225,12 @@ export default class ContactResolver {
         unique.map((company) => company.id)
       )
     for (const link of links)
-      outcomes.set(Number(link.autotaskId), { ok: true, contactId: link.xeroId })
+      outcomes.set(Number(link.autotaskId), {
+        ok: true,
+        contactId: link.xeroId,
+        name: link.xeroLabel ?? undefined,
+        how: 'linked',
+      })
 
     const settings = product.effectiveSettings
     const toCreate: CompanyRef[] = []
@@ -234,7 +241,12 @@ export default class ContactResolver {
       const match = matches.get(company.id) ?? { kind: 'none' as const }
       if (match.kind === 'one') {
         matched.push({ company, contact: match.contact, how: `matched by ${match.by}` })
-        outcomes.set(company.id, { ok: true, contactId: match.contact.contactId })
+        outcomes.set(company.id, {
+          ok: true,
+          contactId: match.contact.contactId,
+          name: match.contact.name,
+          how: `matched by ${match.by}`,
+        })
       } else if (match.kind === 'many') {
         outcomes.set(company.id, {
           ok: false,
@@ -245,7 +257,12 @@ export default class ContactResolver {
           hint: `Give the right Xero contact the contact number ${company.id}, then resync.`,
         })
       } else if (settings.createContacts && options.dryRun) {
-        outcomes.set(company.id, { ok: true, contactId: NEW_CONTACT })
+        outcomes.set(company.id, {
+          ok: true,
+          contactId: NEW_CONTACT,
+          name: fitText(company.name.trim(), MAX_CONTACT_NAME),
+          how: 'to be created',
+        })
       } else if (settings.createContacts) {
         toCreate.push(company)
       } else {
@@ -311,7 +328,12 @@ export default class ContactResolver {
             how: 'created in Xero',
             detailsHash: lookup ? contactDetailsHash(details.get(company.id)) : null,
           })
-          outcomes.set(company.id, { ok: true, contactId: result.value.contactId })
+          outcomes.set(company.id, {
+            ok: true,
+            contactId: result.value.contactId,
+            name: result.value.name,
+            how: 'created in Xero',
+          })
         } else {
           outcomes.set(company.id, {
             ok: false,

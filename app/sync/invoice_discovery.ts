@@ -25,6 +25,12 @@ export interface DiscoveryStats {
 
 const MAX_DAYS_BACK = 90
 
+/** An invoice a discovery would store, unsaved, with the reason it would be skipped (or null). */
+export interface PeekedInvoice {
+  record: InvoiceRecord
+  skip: string | null
+}
+
 /**
  * Phase 1 (metadata download): new Autotask invoices since the product's cursor,
  * with their billing items and companies, a page (≤ 500) at a time in three
@@ -45,7 +51,6 @@ export default class InvoiceDiscovery {
     autotask: AutotaskClient,
     currencies: RunCurrencies
   ): Promise<DiscoveryStats> {
-    const settings = product.effectiveSettings
     const stats: DiscoveryStats = {
       found: 0,
       pending: 0,
@@ -53,12 +58,7 @@ export default class InvoiceDiscovery {
       numbered: 0,
       downloaded: new Set(),
     }
-    const since =
-      product.invoiceCursor ??
-      this.clock
-        .now()
-        .startOf('day')
-        .minus({ days: Math.min(MAX_DAYS_BACK, settings.daysBack) })
+    const since = this.since(product)
     let cursor = since
 
     for await (const page of autotask.invoicesSince(since.toJSDate())) {
@@ -83,16 +83,49 @@ export default class InvoiceDiscovery {
     return stats
   }
 
-  private async storePage(
-    product: Product,
-    run: SyncRun,
-    autotask: AutotaskClient,
-    page: Invoice[],
-    currencies: RunCurrencies
-  ) {
-    const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
-    if (page.length === 0) return result
-    const known = new Map(
+  /**
+   * What `run` would store and change, without storing or changing anything (the
+   * sync preview): the same pages and the same Autotask calls, the cursor left
+   * where it is. New invoices come back as unsaved records; `voided` names the
+   * held pending or faulted ones a run would skip; `waiting` are the held ones
+   * without a number, fetched again (numbered ones refreshed, unsaved).
+   */
+  async peek(product: Product, autotask: AutotaskClient, currencies: RunCurrencies) {
+    const fresh: PeekedInvoice[] = []
+    const voided = new Set<number>()
+    for await (const page of autotask.invoicesSince(this.since(product).toJSDate())) {
+      const known = await this.knownOf(product, page)
+      for (const invoice of page) {
+        const row = known.get(invoice.id)
+        if (invoice.isVoided && row && (row.status === 'pending' || row.status === 'fault'))
+          voided.add(invoice.id)
+      }
+      for (const { record, skip } of await this.freshRows(
+        product,
+        autotask,
+        page,
+        known,
+        currencies
+      ))
+        fresh.push({ record: new InvoiceRecord().merge(record), skip })
+    }
+    return { fresh, voided, waiting: await this.waitingNumbered(product, autotask) }
+  }
+
+  /** Where discovery starts: the cursor, or the days back the settings name (at most 90). */
+  private since(product: Product) {
+    return (
+      product.invoiceCursor ??
+      this.clock
+        .now()
+        .startOf('day')
+        .minus({ days: Math.min(MAX_DAYS_BACK, product.effectiveSettings.daysBack) })
+    )
+  }
+
+  /** Our rows for a page's invoices, by Autotask id. */
+  private async knownOf(product: Product, page: Invoice[]) {
+    return new Map(
       (
         await db
           .from('invoice_records')
@@ -104,26 +137,28 @@ export default class InvoiceDiscovery {
           )
       ).map((row) => [Number(row.autotask_id), row])
     )
-    await this.noteVoids(
-      product,
-      run,
-      page.filter((invoice) => invoice.isVoided && known.has(invoice.id)),
-      known
-    )
+  }
 
+  /** The page's invoices we do not hold yet, with their lines and companies (two calls), as they would be stored. */
+  private async freshRows(
+    product: Product,
+    autotask: AutotaskClient,
+    page: Invoice[],
+    known: Map<number, unknown>,
+    currencies: RunCurrencies
+  ) {
     const fresh = page.filter((invoice) => !known.has(invoice.id))
-    if (fresh.length === 0) return result
+    if (fresh.length === 0) return []
     const [lines, companies] = await Promise.all([
       autotask.billingItemsForInvoices(fresh.map((invoice) => invoice.id)),
       autotask.companiesByIds([...new Set(fresh.map((invoice) => invoice.companyID))]),
     ])
-
     const settings = product.effectiveSettings
     const currencyOf = await currencies.ofCompanies(
       fresh.map((invoice) => invoice.companyID),
       companies
     )
-    const rows = fresh.map((invoice) => {
+    return fresh.map((invoice) => {
       const record = toRecord(
         product,
         invoice,
@@ -143,6 +178,28 @@ export default class InvoiceDiscovery {
         skip,
       }
     })
+  }
+
+  private async storePage(
+    product: Product,
+    run: SyncRun,
+    autotask: AutotaskClient,
+    page: Invoice[],
+    currencies: RunCurrencies
+  ) {
+    const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
+    if (page.length === 0) return result
+    const known = await this.knownOf(product, page)
+    await this.noteVoids(
+      product,
+      run,
+      page.filter((invoice) => invoice.isVoided && known.has(invoice.id)),
+      known
+    )
+
+    const rows = await this.freshRows(product, autotask, page, known, currencies)
+    if (rows.length === 0) return result
+    const fresh = rows.map((row) => row.invoice)
     // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit.
     await db.transaction(async (trx) => {
       await trx.table(InvoiceRecord.table).multiInsert(
@@ -228,6 +285,40 @@ export default class InvoiceDiscovery {
     }
   }
 
+  /**
+   * Pending invoices stored without a number, fetched again (one call, plus one for the lines of
+   * those numbered since): each comes back with `invoice` (undefined when deleted in Autotask)
+   * and, once numbered, merged with its new fields (unsaved).
+   */
+  private async waitingNumbered(product: Product, autotask: AutotaskClient) {
+    const waiting = await InvoiceRecord.query()
+      .where('product_id', product.id)
+      .where('status', 'pending')
+      .whereNull('invoice_number')
+      .limit(2000)
+    if (waiting.length === 0) return []
+    const current = await autotask.invoicesByIds(waiting.map((record) => record.autotaskId))
+    const numbered = waiting.filter((record) => current.get(record.autotaskId)?.invoiceNumber)
+    const lines = numbered.length
+      ? await autotask.billingItemsForInvoices(numbered.map((r) => r.autotaskId))
+      : new Map()
+    return waiting.map((record) => {
+      const invoice = current.get(record.autotaskId)
+      if (invoice?.invoiceNumber)
+        record.merge(
+          toRecord(
+            product,
+            invoice,
+            lines.get(invoice.id) ?? [],
+            undefined,
+            record,
+            record.companyName
+          )
+        )
+      return { record, invoice }
+    })
+  }
+
   /** Invoices stored before their billing run finished: fetch them again; once numbered, they can sync. */
   private async numberWaitingInvoices(
     product: Product,
@@ -235,20 +326,8 @@ export default class InvoiceDiscovery {
     autotask: AutotaskClient,
     downloaded: Set<number>
   ) {
-    const waiting = await InvoiceRecord.query()
-      .where('product_id', product.id)
-      .where('status', 'pending')
-      .whereNull('invoice_number')
-      .limit(2000)
-    if (waiting.length === 0) return 0
-    const current = await autotask.invoicesByIds(waiting.map((record) => record.autotaskId))
-    const numbered = waiting.filter((record) => current.get(record.autotaskId)?.invoiceNumber)
-    const lines = numbered.length
-      ? await autotask.billingItemsForInvoices(numbered.map((r) => r.autotaskId))
-      : new Map()
     let count = 0
-    for (const record of waiting) {
-      const invoice = current.get(record.autotaskId)
+    for (const { record, invoice } of await this.waitingNumbered(product, autotask)) {
       if (!invoice) {
         record.status = 'skipped'
         await record.save()
@@ -264,16 +343,6 @@ export default class InvoiceDiscovery {
         continue
       }
       if (!invoice.invoiceNumber) continue
-      record.merge(
-        toRecord(
-          product,
-          invoice,
-          lines.get(invoice.id) ?? [],
-          undefined,
-          record,
-          record.companyName
-        )
-      )
       await record.save()
       downloaded.add(record.autotaskId)
       count++

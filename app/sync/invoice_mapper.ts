@@ -231,7 +231,8 @@ export interface InvoiceMark {
  */
 export function invoiceMarker(record: InvoiceRecord) {
   const base = syncConfig.appUrl.replace(/\/+$/, '')
-  return `${base}/products/${record.productId}/invoices/${record.id}?autotaskInvoiceId=${record.autotaskId}`
+  // A record not stored yet (a preview of a new invoice) has no id: the marker says so.
+  return `${base}/products/${record.productId}/invoices/${record.id ?? 'new'}?autotaskInvoiceId=${record.autotaskId}`
 }
 
 /** The marker read back from a Xero invoice's Url (whatever host the app had then), or null when it has none. */

@@ -55,6 +55,27 @@ export function statusForUpdate<S extends string>(
   return xeroRank > wantedRank && wantedRank >= 0 ? (inXero as S) : wanted
 }
 
+/**
+ * Why Xero no longer lets a linked invoice change (paid, voided, deleted, credit allocated), or null.
+ */
+export function lockedInXero(invoice: XeroInvoice) {
+  const paid = Number(invoice.amountPaid) > 0
+  const credited = Number(invoice.amountDue) < Number(invoice.total) && !paid
+  if (!LOCKED_STATUSES.has(invoice.status) && !paid && !credited) return null
+  const why =
+    invoice.status === 'VOIDED'
+      ? 'voided'
+      : paid || invoice.status === 'PAID'
+        ? 'paid'
+        : credited
+          ? 'has credit allocated'
+          : invoice.status.toLowerCase()
+  return {
+    reason: `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
+    hint: 'If the Autotask invoice really changed, credit it in Xero and issue a new one; otherwise skip this invoice.',
+  }
+}
+
 interface Candidate {
   record: InvoiceRecord
   input: XeroInvoiceInput
@@ -520,22 +541,9 @@ export default class InvoicePush {
         allowed.push(candidate)
         continue
       }
-      const paid = Number(invoice.amountPaid) > 0
-      const credited = Number(invoice.amountDue) < Number(invoice.total) && !paid
-      if (LOCKED_STATUSES.has(invoice.status) || paid || credited) {
-        const why =
-          invoice.status === 'VOIDED'
-            ? 'voided'
-            : paid || invoice.status === 'PAID'
-              ? 'paid'
-              : credited
-                ? 'has credit allocated'
-                : invoice.status.toLowerCase()
-        batch.fault(
-          candidate.record,
-          `Xero invoice ${invoice.invoiceNumber ?? invoice.invoiceId} is ${why}, and Xero does not allow changing it: nothing was changed in Xero.`,
-          'If the Autotask invoice really changed, credit it in Xero and issue a new one; otherwise skip this invoice.'
-        )
+      const locked = lockedInXero(invoice)
+      if (locked) {
+        batch.fault(candidate.record, locked.reason, locked.hint)
         continue
       }
       const status = statusForUpdate(invoice.status, candidate.input.status)

@@ -17,6 +17,7 @@ import type {
   XeroPurchaseOrder,
   XeroPurchaseOrderInput,
   XeroPurchaseOrderStatus,
+  XeroWriteBody,
   XeroWriteResult,
 } from '#integrations/xero/xero_gateway'
 import PurchaseOrderRecord, { type StoredPurchaseOrderLine } from '#models/purchase_order_record'
@@ -25,7 +26,7 @@ import { xeroConnectionOf } from '#sync/product_connections'
 import SyncLogService from '#services/sync_log_service'
 import ClaimLoop from '#sync/claim_loop'
 import type { RunContext } from '#sync/run_context'
-import ContactResolver from '#sync/contact_resolver'
+import ContactResolver, { type ContactOutcome } from '#sync/contact_resolver'
 import type { OutcomeBatch, PushStats } from '#sync/record_outcomes'
 import { hintFor } from '#sync/invoice_push'
 import { lineAmount } from '#sync/money'
@@ -36,6 +37,22 @@ import {
   type RecordCurrency,
   type RunCurrencies,
 } from '#sync/currencies'
+
+/** What building a payload needs of a batch: its product, and where a note goes. */
+type InputBatch = Pick<OutcomeBatch, 'product' | 'log'>
+
+/** A purchase order as the next sync would treat it (the sync preview): its payload, or why it would not go. */
+export type PurchaseOrderPreview =
+  | {
+      record: PurchaseOrderRecord
+      outcome: 'ready'
+      operation: 'create' | 'update'
+      contact: ContactOutcome & { ok: true }
+      /** the write: a purchase order, or a bill (an ACCPAY invoice) */
+      write: XeroWriteBody
+    }
+  | { record: PurchaseOrderRecord; outcome: 'error'; reason: string; hint: string }
+  | { record: PurchaseOrderRecord; outcome: 'skipped'; reason: string }
 
 /** Statuses in the order Xero moves a document forward; an update never moves one back. */
 const ORDER_ORDER = ['DRAFT', 'SUBMITTED', 'AUTHORISED', 'BILLED']
@@ -190,6 +207,138 @@ export default class PurchaseOrderSync {
     }
   }
 
+  /**
+   * What the next sync would push (the sync preview), without storing or changing anything:
+   * the pending ones we hold and the new ones a discovery would store (the same Autotask
+   * calls), each mapped as `map` does, contacts looked up but never linked or created.
+   */
+  async preview(
+    product: Product,
+    autotask: AutotaskClient,
+    xero: XeroGateway,
+    currencies: RunCurrencies
+  ): Promise<PurchaseOrderPreview[]> {
+    const settings = product.effectiveSettings.purchaseOrders
+    const records = await PurchaseOrderRecord.query()
+      .where('product_id', product.id)
+      .where('status', 'pending')
+      .orderBy('id')
+    for await (const page of autotask.purchaseOrders({
+      statuses: [settings.triggerStatus],
+      changedSince: this.since(product).toJSDate(),
+    })) {
+      const fresh = await this.freshOrders(product, autotask, page, currencies)
+      records.push(...fresh.map((row) => new PurchaseOrderRecord().merge(row)))
+    }
+    if (records.length === 0) return []
+    await currencies.prepare(records)
+    const problems = new Map(
+      records.map((record) => [record, currencyProblem(record, 'purchase order', currencies)])
+    )
+    const contacts = await this.contacts.resolve(
+      product,
+      xero,
+      records
+        .filter((record) => record.vendorCompanyId && !problems.get(record))
+        .map((record) => ({
+          id: record.vendorCompanyId!,
+          name: record.vendorName ?? `Vendor ${record.vendorCompanyId}`,
+        })),
+      null,
+      { dryRun: true }
+    )
+    const batch: InputBatch = { product, log: () => {} }
+    return records.map((record): PurchaseOrderPreview => {
+      const cancelled = record.autotaskStatus === purchaseOrderStatuses.cancelled
+      const contact = record.vendorCompanyId ? contacts.get(record.vendorCompanyId) : undefined
+      if (cancelled && !record.xeroDocumentId) {
+        const reason = 'The purchase order was cancelled in Autotask before it reached Xero.'
+        return { record, outcome: 'skipped', reason }
+      }
+      const problem = problems.get(record)
+      if (problem) return { record, outcome: 'error', reason: problem.reason, hint: problem.hint }
+      if (!contact?.ok) {
+        return {
+          record,
+          outcome: 'error',
+          reason: contact?.reason ?? 'The purchase order has no vendor.',
+          hint: contact?.hint ?? 'Set its vendor in Autotask, then resync.',
+        }
+      }
+      if (!cancelled && (record.lines ?? []).length === 0) {
+        const hint = 'Add its items in Autotask, then resync.'
+        return { record, outcome: 'error', reason: 'The purchase order has no items.', hint }
+      }
+      const documentType = settings.documentType === 'BILL' ? 'BILL' : 'PURCHASEORDER'
+      const xeroId =
+        record.xeroDocumentType === documentType ? (record.xeroDocumentId ?? undefined) : undefined
+      const entry: Entry = { record, contactId: contact.contactId, cancelled, xeroId }
+      if (cancelled) entry.targetStatus = 'DELETED'
+      return {
+        record,
+        outcome: 'ready',
+        operation: xeroId ? 'update' : 'create',
+        contact,
+        write:
+          documentType === 'BILL'
+            ? { kind: 'invoice', input: this.billInput(batch, entry) }
+            : { kind: 'purchase_order', input: this.orderInput(batch, entry) },
+      }
+    })
+  }
+
+  /** Where discovery starts: the cursor, or the days back the settings name (at most 90). */
+  private since(product: Product) {
+    return (
+      product.purchaseOrderCursor ??
+      this.clock
+        .now()
+        .startOf('day')
+        .minus({ days: Math.min(90, product.effectiveSettings.daysBack) })
+    )
+  }
+
+  /** The page's orders we do not hold yet, with their items, vendors and currencies, as they would be stored. */
+  private async freshOrders(
+    product: Product,
+    autotask: AutotaskClient,
+    page: PurchaseOrder[],
+    currencies: RunCurrencies
+  ) {
+    const known = new Set(
+      (
+        await db
+          .from('purchase_order_records')
+          .select('autotask_id')
+          .where('product_id', product.id)
+          .whereIn(
+            'autotask_id',
+            page.map((order) => order.id)
+          )
+      ).map((row) => Number(row.autotask_id))
+    )
+    const fresh = page.filter((order) => !known.has(order.id))
+    if (fresh.length === 0) return []
+    const [items, vendors] = await Promise.all([
+      autotask.purchaseOrderItems(fresh.map((order) => order.id)),
+      autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
+    ])
+    const currencyOf = await currencies.ofCompanies(
+      fresh.map((order) => order.vendorID),
+      vendors
+    )
+    return fresh.map((order) => ({
+      ...toPurchaseOrderRecord(
+        product,
+        order,
+        items.get(order.id) ?? [],
+        vendors.get(order.vendorID),
+        currencyOf.get(order.vendorID)!
+      ),
+      status: 'pending' as const,
+    }))
+  }
+
   /** New POs at the trigger status since the cursor, with their items and vendors; cursor committed last. */
   private async download(
     product: Product,
@@ -198,58 +347,22 @@ export default class PurchaseOrderSync {
     status: number,
     currencies: RunCurrencies
   ) {
-    const since =
-      product.purchaseOrderCursor ??
-      this.clock
-        .now()
-        .startOf('day')
-        .minus({ days: Math.min(90, product.effectiveSettings.daysBack) })
+    const since = this.since(product)
     let cursor = since
     let found = 0
     for await (const page of autotask.purchaseOrders({
       statuses: [status],
       changedSince: since.toJSDate(),
     })) {
-      const known = new Set(
-        (
-          await db
-            .from('purchase_order_records')
-            .select('autotask_id')
-            .where('product_id', product.id)
-            .whereIn(
-              'autotask_id',
-              page.map((order) => order.id)
-            )
-        ).map((row) => Number(row.autotask_id))
-      )
-      const fresh = page.filter((order) => !known.has(order.id))
       for (const order of page) {
         for (const stamp of [order.createDateTime, order.submitDateTime, order.cancelDateTime]) {
           const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null
           if (at?.isValid && at > cursor) cursor = at
         }
       }
+      const fresh = await this.freshOrders(product, autotask, page, currencies)
       if (fresh.length === 0) continue
-      const [items, vendors] = await Promise.all([
-        autotask.purchaseOrderItems(fresh.map((order) => order.id)),
-        autotask.companiesByIds([...new Set(fresh.map((order) => order.vendorID))]),
-      ])
-      const currencyOf = await currencies.ofCompanies(
-        fresh.map((order) => order.vendorID),
-        vendors
-      )
-      const created = await PurchaseOrderRecord.createMany(
-        fresh.map((order) => ({
-          ...toPurchaseOrderRecord(
-            product,
-            order,
-            items.get(order.id) ?? [],
-            vendors.get(order.vendorID),
-            currencyOf.get(order.vendorID)!
-          ),
-          status: 'pending' as const,
-        }))
-      )
+      const created = await PurchaseOrderRecord.createMany(fresh)
       found += created.length
       await this.logs.writeMany(
         created.map((record) => ({
@@ -637,7 +750,7 @@ export default class PurchaseOrderSync {
   }
 
   /** What we send, never moving the Xero document back in its status: Xero's is kept when further along. */
-  private statusFor(batch: OutcomeBatch, entry: Entry, wanted: string, order: string[]) {
+  private statusFor(batch: InputBatch, entry: Entry, wanted: string, order: string[]) {
     if (entry.targetStatus) return entry.targetStatus
     const kept =
       entry.xeroStatus && order.indexOf(entry.xeroStatus) > order.indexOf(wanted)
@@ -655,7 +768,7 @@ export default class PurchaseOrderSync {
     return kept
   }
 
-  private lines(batch: OutcomeBatch, record: PurchaseOrderRecord): XeroLineItemInput[] {
+  private lines(batch: InputBatch, record: PurchaseOrderRecord): XeroLineItemInput[] {
     const settings = batch.product.effectiveSettings.purchaseOrders
     return (record.lines ?? []).map((line) => ({
       description: line.description,
@@ -667,7 +780,7 @@ export default class PurchaseOrderSync {
     }))
   }
 
-  private orderInput(batch: OutcomeBatch, entry: Entry): XeroPurchaseOrderInput {
+  private orderInput(batch: InputBatch, entry: Entry): XeroPurchaseOrderInput {
     const { record } = entry
     if (entry.targetStatus) {
       const status = entry.targetStatus as XeroPurchaseOrderStatus
@@ -686,7 +799,7 @@ export default class PurchaseOrderSync {
     }
   }
 
-  private billInput(batch: OutcomeBatch, entry: Entry): XeroInvoiceInput {
+  private billInput(batch: InputBatch, entry: Entry): XeroInvoiceInput {
     const { record } = entry
     if (entry.targetStatus) {
       const status = entry.targetStatus as 'VOIDED' | 'DELETED'

@@ -51,6 +51,50 @@ const emptyStats = (): SyncRunStats => ({
 export const workerName = () => `${hostname()}:${process.pid}`
 
 /**
+ * Mappings and Xero's tax rates, once per run; the organisation's currency is remembered
+ * (with `remember: false`, as a preview reads it, only on this product object, not saved).
+ */
+export async function loadMappingContext(
+  product: Product,
+  xero: XeroGateway,
+  autotask: AutotaskClient,
+  options: { remember?: boolean } = {}
+): Promise<MappingContext> {
+  // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
+  const [mappings, rates, organisation] = await allOrFirstError([
+    Mapping.query().where('product_id', product.id),
+    xero.getTaxRates(xeroConnectionOf(product)),
+    xero.getOrganisation(xeroConnectionOf(product)),
+  ] as const)
+  const settings = product.effectiveSettings
+  if (settings.currency !== organisation.baseCurrency) {
+    product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
+    if (options.remember ?? true) await product.save()
+  }
+  const of = (kind: string) =>
+    new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
+  return {
+    taxTypes: of('tax_region'),
+    accounts: of('billing_code'),
+    items: of('billing_code_item'),
+    tracking: await loadTrackingContext(mappings, autotask),
+    brandingThemes: of('invoice_template'),
+    taxRates: new Map(
+      rates
+        .filter((rate) => rate.status === 'ACTIVE')
+        .map((rate) => [rate.taxType, new Decimal(rate.rate)])
+    ),
+    settings: product.effectiveSettings,
+    currencies: new RunCurrencies({
+      autotask,
+      xero,
+      connection: () => xeroConnectionOf(product),
+      productCurrency: () => product.effectiveSettings.currency ?? 'USD',
+    }),
+  }
+}
+
+/**
  * One pass of the engine over one product: discovery, then push, as a sync_runs
  * row with a state. A product runs in one worker at a time (a database lock,
  * shared by every machine); asking while it runs returns the active run.
@@ -122,7 +166,7 @@ export default class SyncRunner {
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await this.mappingContext(product, connections.xero, connections.autotask),
+        mapping: await loadMappingContext(product, connections.xero, connections.autotask),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -284,46 +328,6 @@ export default class SyncRunner {
     if (product.syncRequestedAt && (!requestedAt || product.syncRequestedAt <= requestedAt))
       product.syncRequestedAt = null
     await product.save()
-  }
-
-  /** Mappings and Xero's tax rates, once per run; the organisation's currency is remembered. */
-  private async mappingContext(
-    product: Product,
-    xero: XeroGateway,
-    autotask: AutotaskClient
-  ): Promise<MappingContext> {
-    // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
-    const [mappings, rates, organisation] = await allOrFirstError([
-      Mapping.query().where('product_id', product.id),
-      xero.getTaxRates(xeroConnectionOf(product)),
-      xero.getOrganisation(xeroConnectionOf(product)),
-    ] as const)
-    const settings = product.effectiveSettings
-    if (settings.currency !== organisation.baseCurrency) {
-      product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
-      await product.save()
-    }
-    const of = (kind: string) =>
-      new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
-    return {
-      taxTypes: of('tax_region'),
-      accounts: of('billing_code'),
-      items: of('billing_code_item'),
-      tracking: await loadTrackingContext(mappings, autotask),
-      brandingThemes: of('invoice_template'),
-      taxRates: new Map(
-        rates
-          .filter((rate) => rate.status === 'ACTIVE')
-          .map((rate) => [rate.taxType, new Decimal(rate.rate)])
-      ),
-      settings: product.effectiveSettings,
-      currencies: new RunCurrencies({
-        autotask,
-        xero,
-        connection: () => xeroConnectionOf(product),
-        productCurrency: () => product.effectiveSettings.currency ?? 'USD',
-      }),
-    }
   }
 
   /** Copies a late write left in Xero are removed after the push; a failure is logged and left for the next run. */

@@ -18,6 +18,7 @@ export const appTables = [
   'mappings',
   'invoice_records',
   'purchase_order_records',
+  'sync_previews',
   'products',
   'users',
   'accounts',

@@ -15,6 +15,10 @@ test.group('Slack slash command text', () => {
     assert.deepEqual(parseCommandText('Resume Acme'), { verb: 'resume', rest: 'Acme' })
     assert.deepEqual(parseCommandText('link 4821'), { verb: 'link', rest: '4821' })
     assert.deepEqual(parseCommandText('approve U024BE7LH'), { verb: 'approve', rest: 'U024BE7LH' })
+    assert.deepEqual(parseCommandText('Preview  Acme Books'), {
+      verb: 'preview',
+      rest: 'Acme Books',
+    })
   })
 
   test('"sync now" is two words; "sync" alone or with another word is not a command', ({

@@ -166,6 +166,7 @@ export const HELP_TEXT = [
   '• `status [product]` — status, invoice counts, last run and faults',
   '• `resync <invoice number or Autotask id>` — push a synced or faulted invoice again',
   '• `sync now <product>` — ask the engine to run now (plans with on-demand sync)',
+  '• `preview <product>` — what the next sync would send to Xero, without writing anything',
   '• `pause <product>` / `resume <product>` — stop or start syncing a product',
   '• `link <your e-mail>` — ask to link your Slack user to your Accounting Toolbox user',
   "• `approve <@user>` — owners and admins approve that Slack user's link request",

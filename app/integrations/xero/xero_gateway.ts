@@ -277,6 +277,12 @@ export const XERO_BATCH_LIMIT = 50
 export const XERO_MAX_REQUEST_BYTES = 3_500_000
 
 /** The Xero operations the sync engine needs; bound to the xero-node implementation in a provider. */
+/** One document as a write would send it. */
+export type XeroWriteBody =
+  | { kind: 'invoice'; input: XeroInvoiceInput }
+  | { kind: 'credit_note'; input: XeroCreditNoteInput }
+  | { kind: 'purchase_order'; input: XeroPurchaseOrderInput }
+
 export abstract class XeroGateway {
   /** Creates invoices or bills (PUT, ≤50); one result per input, in order. */
   abstract createInvoices(
@@ -298,6 +304,16 @@ export abstract class XeroGateway {
    */
   invoiceRequestBytes(invoices: XeroInvoiceInput[]): number {
     return Buffer.byteLength(JSON.stringify({ Invoices: invoices }))
+  }
+
+  /**
+   * The JSON body a write of one document sends (the sync preview's "exact payload"). This default
+   * shows our own fields; an implementation shows Xero's, as its SDK serialises them.
+   */
+  requestBody(write: XeroWriteBody): unknown {
+    if (write.kind === 'invoice') return { Invoices: [write.input] }
+    if (write.kind === 'credit_note') return { CreditNotes: [write.input] }
+    return { PurchaseOrders: [write.input] }
   }
 
   abstract getInvoice(connection: XeroConnection, invoiceId: string): Promise<XeroInvoice | null>

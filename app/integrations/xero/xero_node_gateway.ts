@@ -29,6 +29,7 @@ import {
   type XeroCreditNoteInput,
   type XeroInvoice,
   type XeroInvoiceInput,
+  type XeroWriteBody,
   type XeroInvoiceStatus,
   type XeroItem,
   type XeroLineItem,
@@ -353,6 +354,20 @@ export class XeroNodeGateway extends XeroGateway {
   override invoiceRequestBytes(invoices: XeroInvoiceInput[]) {
     const body = ObjectSerializer.serialize({ invoices: invoices.map(invoiceOut) }, 'Invoices')
     return Buffer.byteLength(JSON.stringify(body))
+  }
+
+  override requestBody(write: XeroWriteBody) {
+    if (write.kind === 'invoice')
+      return ObjectSerializer.serialize({ invoices: [invoiceOut(write.input)] }, 'Invoices')
+    if (write.kind === 'credit_note')
+      return ObjectSerializer.serialize(
+        { creditNotes: [creditNoteOut(write.input)] },
+        'CreditNotes'
+      )
+    return ObjectSerializer.serialize(
+      { purchaseOrders: [purchaseOrderOut(write.input)] },
+      'PurchaseOrders'
+    )
   }
 
   async createInvoices(
