@@ -3,7 +3,8 @@ import type { HttpContext } from '@adonisjs/core/http'
 import { errors as vineErrors } from '@vinejs/vine'
 import router from '@adonisjs/core/services/router'
 import AuditService, { auditActions, type AuditFilters } from '#services/audit_service'
-import AuditExportService from '#services/audit_export_service'
+import { auditExportSheet } from '#services/audit_export_service'
+import { sendExport } from '#services/record_export_service'
 import AuditPolicy from '#policies/audit_policy'
 import { auditFiltersValidator } from '#validators/audit'
 import { filledQuery } from '#validators/record_filters'
@@ -14,10 +15,7 @@ import { filledQuery } from '#validators/record_filters'
  */
 @inject()
 export default class AuditEventsController {
-  constructor(
-    protected audit: AuditService,
-    protected exports: AuditExportService
-  ) {}
+  constructor(protected audit: AuditService) {}
 
   async index(ctx: HttpContext) {
     const everyAccount = await this.authorize(ctx)
@@ -49,19 +47,12 @@ export default class AuditEventsController {
     const filters = await this.filters(ctx)
     if (!filters.ok) return this.refuse(ctx, filters.reason)
     const format = ctx.params.format === 'xlsx' ? 'xlsx' : 'csv'
-    const rows = this.audit.stream(everyAccount ? null : ctx.account.id, filters.value)
-    const fileName = `audit-${everyAccount ? 'all' : ctx.account.id}-${new Date().toISOString().slice(0, 10)}.${format}`
-    ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
-    ctx.response.header('Cache-Control', 'no-store')
-    if (format === 'csv') {
-      ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
-      return ctx.response.stream(this.exports.csv(rows))
-    }
-    ctx.response.header(
-      'Content-Type',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    )
-    return ctx.response.stream(this.exports.xlsx(rows))
+    return sendExport(ctx.response, {
+      ...auditExportSheet,
+      name: `audit-${everyAccount ? 'all' : ctx.account.id}`,
+      format,
+      rows: this.audit.stream(everyAccount ? null : ctx.account.id, filters.value),
+    })
   }
 
   /** Owners, admins and staff; the staff routes show every account. Viewers get a 403. */

@@ -4,7 +4,7 @@ import ContactReportService, {
   contactReportColumns,
   contactStateLabels,
 } from '#services/contact_report_service'
-import { csvStream, xlsxStream } from '#services/record_export_service'
+import { sendExport } from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
 import { auditWeb } from '#services/audit_service'
 import { filledQuery } from '#validators/record_filters'
@@ -28,19 +28,13 @@ export default class ContactReportsController {
       data: filledQuery(ctx.request.qs()),
     })
     const format = ctx.params.format === 'xlsx' ? 'xlsx' : 'csv'
-    const rows = this.report.all(product, filters.q)
-    const fileName = `contacts-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
-    ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
-    ctx.response.header('Cache-Control', 'no-store')
-    if (format === 'csv') {
-      ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
-      return ctx.response.stream(csvStream(contactReportColumns, rows))
-    }
-    ctx.response.header(
-      'Content-Type',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    )
-    return ctx.response.stream(xlsxStream('Contacts', contactReportColumns, rows))
+    return sendExport(ctx.response, {
+      sheet: 'Contacts',
+      columns: contactReportColumns,
+      name: `contacts-${product.id}`,
+      format,
+      rows: this.report.all(product, filters.q),
+    })
   }
 
   async link(ctx: HttpContext) {

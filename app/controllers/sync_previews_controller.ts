@@ -2,7 +2,7 @@ import { inject } from '@adonisjs/core'
 import type { HttpContext } from '@adonisjs/core/http'
 import ProductPolicy from '#policies/product_policy'
 import SyncPreviewService from '#services/sync_preview_service'
-import { csvStream, xlsxStream, type ExportColumn } from '#services/record_export_service'
+import { sendExport, type ExportColumn } from '#services/record_export_service'
 import { auditWeb } from '#services/audit_service'
 import { KIND_LABELS, OUTCOME_LABELS, type PreviewRecord } from '#sync/sync_preview'
 
@@ -73,22 +73,17 @@ export default class SyncPreviewsController {
     const preview = await this.previews.latest(product)
     if (!preview?.result) return ctx.response.notFound('No finished preview to export.')
     const format = ctx.params.format === 'xlsx' ? 'xlsx' : 'csv'
-    const fileName = `preview-${product.id}-${preview.startedAt.toISODate()}.${format}`
-    ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
-    ctx.response.header('Cache-Control', 'no-store')
     const records = preview.result.records
-    const rows = (async function* () {
-      yield* records
-    })()
-    if (format === 'csv') {
-      ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
-      return ctx.response.stream(csvStream(exportColumns, rows))
-    }
-    ctx.response.header(
-      'Content-Type',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    )
-    return ctx.response.stream(xlsxStream('Preview', exportColumns, rows))
+    return sendExport(ctx.response, {
+      sheet: 'Preview',
+      columns: exportColumns,
+      name: `preview-${product.id}`,
+      date: preview.startedAt.toISODate(),
+      format,
+      rows: (async function* () {
+        yield* records
+      })(),
+    })
   }
 
   private async record(ctx: HttpContext) {

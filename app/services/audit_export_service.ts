@@ -1,7 +1,6 @@
-import type { Readable } from 'node:stream'
 import type AuditEvent from '#models/audit_event'
 import { auditActions, type AuditAction } from '#services/audit_service'
-import { csvStream, xlsxStream, type ExportColumn } from '#services/record_export_service'
+import type { ExportColumn, ExportSheet } from '#services/record_export_service'
 
 const columns: ExportColumn<AuditEvent>[] = [
   { header: 'When (UTC)', value: (e) => e.occurredAt.toUTC().toFormat('yyyy-LL-dd HH:mm:ss') },
@@ -24,12 +23,4 @@ const columns: ExportColumn<AuditEvent>[] = [
  * The Audit page's exports, streamed like the record exports: RFC 4180 with a BOM,
  * formulas neutralised (CSV injection, https://owasp.org/www-community/attacks/CSV_Injection).
  */
-export default class AuditExportService {
-  csv(rows: AsyncIterable<AuditEvent>): Readable {
-    return csvStream(columns, rows)
-  }
-
-  xlsx(rows: AsyncIterable<AuditEvent>): Readable {
-    return xlsxStream('Audit trail', columns, rows)
-  }
-}
+export const auditExportSheet: ExportSheet<AuditEvent> = { sheet: 'Audit trail', columns }

@@ -115,6 +115,21 @@ export default class ContactReportService {
     }
   }
 
+  /** A company of this product's invoices that no Xero contact is linked to yet, with its matches. */
+  private async unlinkedCompany(product: Product, companyId: number) {
+    const company = await this.company(product, companyId)
+    if (!company)
+      return { ok: false as const, message: `No invoices of company #${companyId} were found.` }
+    const linked = await this.linkOf(product, companyId)
+    if (linked)
+      return {
+        ok: false as const,
+        message: `"${company.name}" is already linked to Xero contact "${linked.xeroLabel}".`,
+      }
+    const match = (await this.matches(product, [company])).get(company.id)
+    return { ok: true as const, company, match }
+  }
+
   /** Links a company to one of its candidates (the contact the engine matched, or one of an ambiguous few). */
   async link(
     product: Product,
@@ -122,15 +137,9 @@ export default class ContactReportService {
     contactId: string,
     actor: string
   ): Promise<ContactActionOutcome & { company?: CompanyRef; contact?: XeroContact }> {
-    const company = await this.company(product, companyId)
-    if (!company) return { ok: false, message: `No invoices of company #${companyId} were found.` }
-    const linked = await this.linkOf(product, companyId)
-    if (linked)
-      return {
-        ok: false,
-        message: `"${company.name}" is already linked to Xero contact "${linked.xeroLabel}".`,
-      }
-    const match = (await this.matches(product, [company])).get(company.id)
+    const found = await this.unlinkedCompany(product, companyId)
+    if (!found.ok) return found
+    const { company, match } = found
     const candidates =
       match?.kind === 'one' ? [match.contact] : match?.kind === 'many' ? match.contacts : []
     const contact = candidates.find((candidate) => candidate.contactId === contactId)
@@ -161,15 +170,9 @@ export default class ContactReportService {
     companyId: number,
     actor: string
   ): Promise<ContactActionOutcome & { company?: CompanyRef; contactId?: string }> {
-    const company = await this.company(product, companyId)
-    if (!company) return { ok: false, message: `No invoices of company #${companyId} were found.` }
-    const linked = await this.linkOf(product, companyId)
-    if (linked)
-      return {
-        ok: false,
-        message: `"${company.name}" is already linked to Xero contact "${linked.xeroLabel}".`,
-      }
-    const match = (await this.matches(product, [company])).get(company.id)
+    const found = await this.unlinkedCompany(product, companyId)
+    if (!found.ok) return found
+    const { company, match } = found
     if (match && match.kind !== 'none')
       return {
         ok: false,

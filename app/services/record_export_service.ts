@@ -1,4 +1,5 @@
 import { PassThrough, Readable, pipeline } from 'node:stream'
+import type { HttpContext } from '@adonisjs/core/http'
 import { stringify, type Options as StringifyOptions } from 'csv-stringify'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
@@ -46,6 +47,11 @@ const csvOptions: StringifyOptions = {
 
 /** Exports of the current grid as streams: rows are written as they are read, never all held. */
 export default class RecordExportService {
+  /** The sheet's name and columns of a kind's export. */
+  sheet(kind: RecordKind): ExportSheet<RecordRow> {
+    return { sheet: recordKinds[kind].pluralTitle, columns: columns(kind) }
+  }
+
   csv(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
     return csvStream(columns(kind), rows)
   }
@@ -53,6 +59,44 @@ export default class RecordExportService {
   xlsx(kind: RecordKind, rows: AsyncIterable<RecordRow>): Readable {
     return xlsxStream(recordKinds[kind].pluralTitle, columns(kind), rows)
   }
+}
+
+export type ExportFormat = 'csv' | 'xlsx'
+
+/** An export's Excel sheet name and its columns (the CSV has the same columns). */
+export interface ExportSheet<T> {
+  sheet: string
+  columns: ExportColumn<T>[]
+}
+
+const contentTypes: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+}
+
+/**
+ * Answers with an export as a download named `<name>-<date>.<format>` (today unless given), never
+ * cached, streamed as its rows are read: the one way every page's CSV and Excel buttons answer.
+ */
+export function sendExport<T>(
+  response: HttpContext['response'],
+  download: ExportSheet<T> & {
+    name: string
+    format: ExportFormat
+    rows: AsyncIterable<T>
+    date?: string | null
+  }
+) {
+  const date = download.date ?? new Date().toISOString().slice(0, 10)
+  const fileName = `${download.name}-${date}.${download.format}`
+  response.header('Content-Disposition', `attachment; filename="${fileName}"`)
+  response.header('Cache-Control', 'no-store')
+  response.header('Content-Type', contentTypes[download.format])
+  return response.stream(
+    download.format === 'csv'
+      ? csvStream(download.columns, download.rows)
+      : xlsxStream(download.sheet, download.columns, download.rows)
+  )
 }
 
 /** A CSV of these columns, written row by row as `rows` yields them. */

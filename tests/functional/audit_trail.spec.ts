@@ -13,6 +13,7 @@ import AuditService from '#services/audit_service'
 import ProductsPause from '#commands/products_pause'
 import AuditPrune from '#commands/audit_prune'
 import app from '@adonisjs/core/services/app'
+import { asBytes } from '#tests/helpers/downloads'
 
 /** The trail of an account, oldest first, as [action, who, face]. */
 async function trailOf(accountId: number | null) {
@@ -284,16 +285,7 @@ test.group('Audit trail: the page and its exports', (group) => {
     assert.notInclude(all.text(), stranger.email)
     assert.notInclude(all.text(), 'hunter2')
 
-    const xlsx = await client
-      .get('/audit/export/xlsx')
-      .loginAs(owner)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+    const xlsx = await client.get('/audit/export/xlsx').loginAs(owner).setup(asBytes)
     xlsx.assertStatus(200)
     assert.include(xlsx.header('content-type'), 'spreadsheetml')
     const { default: ExcelJS } = await import('exceljs')

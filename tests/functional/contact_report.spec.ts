@@ -17,6 +17,7 @@ import {
   statesOf,
   type World,
 } from '#tests/helpers/contact_world'
+import { asBytes } from '#tests/helpers/downloads'
 
 const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
 
@@ -260,13 +261,7 @@ test.group('Contact report', (group) => {
     const xlsx = await client
       .get(`/products/${world.product.id}/contacts/export/xlsx`)
       .loginAs(owner)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+      .setup(asBytes)
     xlsx.assertStatus(200)
     const workbook = new ExcelJS.Workbook()
     await workbook.xlsx.load(xlsx.body())

@@ -10,6 +10,7 @@ import { PurchaseOrderRecordFactory } from '#database/factories/purchase_order_r
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
 import { toSqlDateTime } from '#models/columns'
+import { asBytes } from '#tests/helpers/downloads'
 
 async function ownerWithProduct() {
   const owner = await UserFactory.with('account').create()
@@ -344,13 +345,7 @@ test.group('Exports', (group) => {
     const response = await client
       .get(`/products/${product.id}/invoices/export/xlsx`)
       .loginAs(owner)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+      .setup(asBytes)
     response.assertStatus(200)
     response.assertHeader(
       'content-type',

@@ -17,6 +17,7 @@ import type { XeroInvoiceInput } from '#integrations/xero/xero_gateway'
 import { UserFactory } from '#database/factories/user_factory'
 import { creditNotesOf } from '#sandbox/xero/credit_notes'
 import RecordStatusService from '#services/record_status_service'
+import { asBytes } from '#tests/helpers/downloads'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -676,13 +677,7 @@ test.group('Negative invoices become Xero credit notes', (group) => {
       .get(`/products/${world.product.id}/invoices/export/xlsx`)
       .qs({ q: negative.invoiceNumber })
       .loginAs(user)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+      .setup(asBytes)
     xlsx.assertStatus(200)
     const { default: ExcelJS } = await import('exceljs')
     const workbook = new ExcelJS.Workbook()

@@ -30,6 +30,7 @@ import {
   slackInstallation,
   startSlackForTest,
 } from '#tests/helpers/slack_sandbox'
+import { asBytes } from '#tests/helpers/downloads'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -356,16 +357,7 @@ test.group('Preview next sync against the sandboxes', (group) => {
     assert.isTrue(rows.some((row) => row.includes('not mapped to a Xero tax rate')))
     ;(await client.get(`${url}/export/csv`).loginAs(viewer)).assertStatus(403)
 
-    const xlsx = await client
-      .get(`${url}/export/xlsx`)
-      .loginAs(owner)
-      .setup((request) => {
-        request.request.buffer(true).parse((res, callback) => {
-          const chunks: Buffer[] = []
-          res.on('data', (chunk: Buffer) => chunks.push(chunk))
-          res.on('end', () => callback(null, Buffer.concat(chunks)))
-        })
-      })
+    const xlsx = await client.get(`${url}/export/xlsx`).loginAs(owner).setup(asBytes)
     xlsx.assertStatus(200)
     const { default: ExcelJS } = await import('exceljs')
     const workbook = new ExcelJS.Workbook()

@@ -6,7 +6,7 @@ import RecordStatusService, {
   resyncOutcome,
   type RecordAction,
 } from '#services/record_status_service'
-import RecordExportService from '#services/record_export_service'
+import RecordExportService, { sendExport } from '#services/record_export_service'
 import ProductPolicy from '#policies/product_policy'
 import { filledQuery, recordFiltersValidator } from '#validators/record_filters'
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
@@ -84,19 +84,12 @@ export default abstract class RecordsController {
     const format =
       ctx.params.format === 'xlsx' ? 'xlsx' : ctx.params.format === 'csv' ? 'csv' : null
     if (!format) return ctx.response.notFound()
-    const rows = this.lists.stream(this.kind, product, filters)
-    const fileName = `${this.recordKind.plural}-${product.id}-${new Date().toISOString().slice(0, 10)}.${format}`
-    ctx.response.header('Content-Disposition', `attachment; filename="${fileName}"`)
-    ctx.response.header('Cache-Control', 'no-store')
-    if (format === 'csv') {
-      ctx.response.header('Content-Type', 'text/csv; charset=utf-8')
-      return ctx.response.stream(this.exports.csv(this.kind, rows))
-    }
-    ctx.response.header(
-      'Content-Type',
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-    )
-    return ctx.response.stream(this.exports.xlsx(this.kind, rows))
+    return sendExport(ctx.response, {
+      ...this.exports.sheet(this.kind),
+      name: `${this.recordKind.plural}-${product.id}`,
+      format,
+      rows: this.lists.stream(this.kind, product, filters),
+    })
   }
 
   /** One status move by a person; the dialog shows the outcome (or why it was refused, with a 422). */
