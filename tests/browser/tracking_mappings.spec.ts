@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { UserFactory } from '#database/factories/user_factory'
+import { chooseWithArrowKeys } from '#tests/helpers/browser'
 import Mapping from '#models/mapping'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
@@ -33,18 +34,14 @@ test.group(
       await north.waitFor()
       await north.selectOption({ label: 'North' })
 
-      // Keyboard: type-ahead in the focused selects.
+      // Keyboard: the arrow keys in the focused selects.
       const south = page.getByLabel('South Island', { exact: true })
-      await south.focus()
-      await page.keyboard.type('Sou')
+      await chooseWithArrowKeys(page, south, 'South')
       assert.equal(await south.inputValue(), 'South')
-      const department = page.getByLabel('Department', { exact: true })
-      await department.focus()
-      await page.keyboard.type('Depart')
+      await chooseWithArrowKeys(page, page.getByLabel('Department', { exact: true }), 'Department')
       const desk = page.getByLabel('Service Desk', { exact: true })
       await desk.waitFor()
-      await desk.focus()
-      await page.keyboard.type('Supp')
+      await chooseWithArrowKeys(page, desk, 'Support')
       assert.equal(await desk.inputValue(), 'Support')
       assert.equal(await page.evaluate(() => (globalThis as any).marker), 'same page')
       assert.equal(await north.inputValue(), 'North')
