@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import lockManager from '@adonisjs/lock/services/main'
+import syncConfig from '#config/sync'
 import type { XeroContact, XeroContactInput, XeroGateway } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
@@ -133,12 +134,13 @@ export function contactsIdempotencyKey(
  * the database): two products on the same books, or two lanes of one product, never create one company
  * twice. Xero itself refuses a second contact of the same name ("The contact name … is already assigned
  * to another contact", xero_accounting.yaml, Contacts), which would fault the second one's invoices.
+ * It lasts as long as a claim on a batch: a killed worker's lock frees itself when its claims do.
  */
 const contactsLock = (product: Product) =>
-  lockManager.createLock(`xero:contacts:${product.xeroTenantId ?? `product-${product.id}`}`, '120s')
-
-/** How long a lane waits for another to finish creating the organisation's contacts before it goes on unguarded. */
-const CONTACTS_LOCK_WAIT = '150s'
+  lockManager.createLock(
+    `xero:contacts:${product.xeroTenantId ?? `product-${product.id}`}`,
+    `${syncConfig.leaseSeconds}s`
+  )
 
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
@@ -200,9 +202,14 @@ export default class ContactResolver {
     if (unlinked.length && !options.dryRun) {
       // Another lane or worker may be creating the same contacts in this organisation right now: one
       // at a time, and whoever comes second finds the first one's links (or its contacts in Xero).
+      // Past a lease's length of waiting it goes on unguarded, and Xero's unique names still hold.
       const lock = contactsLock(product)
       const held = await lock.acquire({
-        retry: { attempts: Number.POSITIVE_INFINITY, delay: 200, timeout: CONTACTS_LOCK_WAIT },
+        retry: {
+          attempts: Number.POSITIVE_INFINITY,
+          delay: 200,
+          timeout: `${syncConfig.leaseSeconds}s`,
+        },
       })
       try {
         await this.linked(product, unlinked, outcomes)

@@ -4,7 +4,6 @@ import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import { aceProcess, exitWithin } from '#tests/helpers/sync_process'
 import { until } from '#tests/helpers/until'
-import { seededRandom } from '#tests/helpers/seeded_random'
 import { sandboxProduct } from '#bench/support'
 import { startAutotaskSandbox, type AutotaskSandbox } from '#sandbox/autotask/index'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
@@ -153,8 +152,8 @@ test.group('Scale out: many products, several workers', (group) => {
       xeroClient: { timeoutMs: 20_000 },
     })
     products = await manyProducts(world, 7, 30)
-    // At most four products at once each: both workers must take part for the eight to run together.
-    const workers = [0, 1].map(() => schedulerWorker(world, { SYNC_PRODUCTS_AT_ONCE: '4' }))
+    // At most two products at once each: one worker alone would need four ticks, so both take part.
+    const workers = [0, 1].map(() => schedulerWorker(world, { SYNC_PRODUCTS_AT_ONCE: '2' }))
     try {
       assert.isTrue(
         await until(() => allDone(products), { timeoutMs: 120_000, everyMs: 500 }),
@@ -169,11 +168,7 @@ test.group('Scale out: many products, several workers', (group) => {
       'product_id',
       products.map((product) => product.id)
     )
-    assert.lengthOf(
-      new Set(runs.map((run) => run.worker)),
-      2,
-      'both workers ran products (four at once each)'
-    )
+    assert.lengthOf(new Set(runs.map((run) => run.worker)), 2, 'both workers ran products')
     assert.isTrue(
       runs.every((run) => run.state === 'succeeded'),
       runs.map((run) => `${run.productId}: ${run.state} ${run.error ?? ''}`).join('\n') +
@@ -186,6 +181,7 @@ test.group('Scale out: many products, several workers', (group) => {
 
   test('kill -9 of both workers mid-batch with several products in flight: after a restart, exactly one Xero invoice per Autotask invoice', async ({
     assert,
+    cleanup,
   }) => {
     // Each Xero call takes a second, so a product's batches are in flight long enough to be killed in.
     world = await startSyncWorld({
@@ -201,8 +197,11 @@ test.group('Scale out: many products, several workers', (group) => {
       XERO_TIMEOUT_MS: '5000',
       SYNC_PRODUCTS_AT_ONCE: '2',
     }
-    const random = seededRandom('CRASH_SEED')
     const workers = [0, 1].map(() => schedulerWorker(world, env))
+    // Whatever fails, no worker outlives the test (it would take the next test's products).
+    cleanup(async () => {
+      await Promise.all(workers.map((worker) => exitWithin(worker.child, 0)))
+    })
     const inFlight = async () => {
       const rows = await db
         .from('invoice_records')
@@ -212,23 +211,23 @@ test.group('Scale out: many products, several workers', (group) => {
       return Number(rows?.n ?? 0)
     }
     assert.isTrue(
-      await until(async () => (await inFlight()) >= 3, { timeoutMs: 60_000, everyMs: 50 }),
-      workers.map((worker) => worker.output().slice(-1500)).join('\n')
+      await until(async () => (await inFlight()) >= 2, { timeoutMs: 90_000, everyMs: 50 }),
+      'several products in flight at once: ' +
+        workers.map((worker) => worker.output().slice(-1500)).join('\n')
     )
-    await new Promise((resolve) => setTimeout(resolve, random.next() * 500))
-    const productsInFlight = await inFlight()
     for (const worker of workers) worker.child.kill('SIGKILL')
     await Promise.all(workers.map((worker) => exitWithin(worker.child, 10_000)))
-    assert.isAtLeast(
-      productsInFlight,
-      2,
-      `several products in flight when killed (CRASH_SEED=${random.seed})`
-    )
+    // A dead worker commits nothing more: the claims it held are what it was killed in.
+    const productsInFlight = await inFlight()
+    assert.isAtLeast(productsInFlight, 2, `several products in flight when killed`)
     assert.isAbove(await waiting(), 0, 'the kill left work behind')
 
     // Let the dead workers' leases and product locks expire; one worker finishes the day.
     await new Promise((resolve) => setTimeout(resolve, 3500))
     const restarted = schedulerWorker(world, env)
+    cleanup(async () => {
+      await exitWithin(restarted.child, 0)
+    })
     try {
       assert.isTrue(
         await until(
@@ -244,7 +243,7 @@ test.group('Scale out: many products, several workers', (group) => {
       await exitWithin(restarted.child, 20_000)
     }
     const synced = await assertOncePerRecord(assert, world, products, { everyInvoiceSynced: false })
-    assert.isAbove(synced, 4 * 70, `most of 4 × 100 invoices synced (CRASH_SEED=${random.seed})`)
+    assert.isAbove(synced, 4 * 70, `most of 4 × 100 invoices synced`)
   }).timeout(300_000)
 
   test('a company new to Xero, first seen by two workers at once (two products on one organisation), becomes one Xero contact', async ({
