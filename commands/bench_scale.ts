@@ -271,7 +271,8 @@ export default class BenchScale extends BaseCommand {
 
       const deadline = Date.now() + this.maxMinutes * 60_000
       let finished = false
-      while (Date.now() < deadline && children.every((child) => child.exitCode === null)) {
+      const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null
+      while (Date.now() < deadline && children.every(alive)) {
         await sleep(1000)
         if (await this.dayDone(products.length)) {
           finished = true
@@ -279,7 +280,10 @@ export default class BenchScale extends BaseCommand {
         }
       }
       for (const child of children) {
-        if (child.exitCode !== null) this.logger.warning(outputOf(child).slice(-2000))
+        if (!alive(child))
+          this.logger.warning(
+            `A worker ended (${child.exitCode ?? child.signalCode}) before the day was done:\n${outputOf(child).slice(-2000)}`
+          )
         child.kill('SIGTERM')
       }
       await Promise.all(children.map(exited))
@@ -331,7 +335,8 @@ export default class BenchScale extends BaseCommand {
         finished,
       }
     } finally {
-      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL')
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await Promise.all(autotasks.map((autotask) => autotask.close()))
       await xero.close()
     }
