@@ -204,3 +204,102 @@ export function quantile(values: number[], q: number) {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
 }
+
+/** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
+export const XERO_BATCH = 50
+
+/**
+ * Xero's floor for one organisation, in sandbox minutes: its ⌈invoices ÷ 50⌉ calls take the
+ * larger of the per-minute limit and `concurrent` calls at once, each taking the latency.
+ */
+export function xeroFloorMinutes(
+  invoices: number,
+  latencyMs: number,
+  limits = { perMinute: 60, concurrent: 5 }
+) {
+  const calls = Math.ceil(invoices / XERO_BATCH)
+  return {
+    calls,
+    minutes: Math.max(
+      calls / limits.perMinute,
+      (Math.ceil(calls / limits.concurrent) * latencyMs) / 60_000
+    ),
+  }
+}
+
+/**
+ * How `npm run worker` runs: the compiled app (`node ace build`) unless `source`, with the
+ * script's node flags (or V8's defaults with `defaultHeap`) and its environment.
+ */
+export function workerScript(options: { source: boolean; defaultHeap: boolean }) {
+  const cwd = options.source ? undefined : buildApp()
+  const worker = npmScriptOf(cwd ?? root, 'worker', 'ace.js')
+  return {
+    cwd,
+    env: worker.env,
+    nodeArgs: options.defaultHeap ? [] : worker.nodeArgs,
+    /** node's arguments for `ace.js <command…>` */
+    ace: (...command: string[]) => [
+      ...(options.defaultHeap ? [] : worker.nodeArgs),
+      'ace.js',
+      ...command,
+    ],
+    /** the script's own command (`scheduler:work`) */
+    args: worker.args,
+  }
+}
+
+/** The environment a worker needs to talk to the sandboxes, its Xero budget keeping the limits on the sandbox's clock. */
+export async function sandboxWorkerEnv(
+  autotaskLookupUrl: string,
+  xero: { apiUrl: string; authorizeUrl: string; tokenUrl: string; connectionsUrl: string },
+  clockSpeed: number
+): Promise<Record<string, string>> {
+  // The sandboxes need development packages: loaded here so a production build can still list commands.
+  const { sandboxEnvironment } = await import('#sandbox/environment')
+  return {
+    ...Object.fromEntries(
+      sandboxEnvironment(autotaskLookupUrl, xero).map(
+        (line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]
+      )
+    ),
+    XERO_LIMITS_CLOCK_SPEED: String(clockSpeed),
+  }
+}
+
+/**
+ * An Active product connected to the sandboxes and mapped as sync_world does (region "VAT UK"
+ * left unmapped): its books a Xero sandbox organisation (NZ unless named), its Autotask database
+ * the one the zone look-up finds unless `autotaskZoneUrl` names its own sandbox.
+ */
+export async function sandboxProduct(
+  xero: {
+    state: {
+      connect(tenantIds: string[]): { accessToken: string; refreshToken: string; expiresAt: Date }
+    }
+  },
+  options: { name: string; tenant?: { tenantId: string; name: string }; autotaskZoneUrl?: string }
+) {
+  const { XERO_SANDBOX_TENANTS } = await import('#sandbox/xero/index')
+  const { default: SandboxSetup } = await import('#sandbox/setup')
+  const { ProductFactory } = await import('#database/factories/product_factory')
+  const tenant = options.tenant ?? XERO_SANDBOX_TENANTS.nz
+  const connection = xero.state.connect([tenant.tenantId])
+  const product = await ProductFactory.with('account')
+    .merge({ name: options.name, status: 'active', settings: { daysBack: 90 } })
+    .create()
+  await new SandboxSetup().connect(
+    product,
+    {
+      accessToken: connection.accessToken,
+      refreshToken: connection.refreshToken,
+      expiresAt: connection.expiresAt.toISOString(),
+    },
+    tenant
+  )
+  if (options.autotaskZoneUrl) {
+    product.autotaskZoneUrl = options.autotaskZoneUrl
+    await product.save()
+  }
+  return product.id
+}

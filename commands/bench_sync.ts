@@ -1,22 +1,19 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
-import type { XeroSandbox } from '#sandbox/xero/index'
-import { ProductFactory } from '#database/factories/product_factory'
 import {
-  buildApp,
+  XERO_BATCH,
   exited,
   freshDatabase,
-  npmScriptOf,
   outputOf,
-  root,
   round,
+  sandboxProduct,
+  sandboxWorkerEnv,
   startChild,
   watchMemory,
+  workerScript,
+  xeroFloorMinutes,
 } from '#bench/support'
-
-/** Xero's documented ceiling on invoices per request, which sets the floor on calls. */
-const XERO_BATCH = 50
 
 /**
  * PRODUCT.md §8 "Speed", the sync half: 10,000 Autotask invoices pushed to a Xero
@@ -65,17 +62,12 @@ export default class BenchSync extends BaseCommand {
     // The sandboxes need development packages: loaded here so a production build can still list commands.
     const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
     const { startXeroSandbox } = await import('#sandbox/xero/index')
-    const { sandboxEnvironment } = await import('#sandbox/environment')
-    let workerRoot: string | undefined
-    if (!this.source) {
+    if (!this.source)
       this.logger.info(
         'Building the app (node ace build): the worker runs compiled, as in production'
       )
-      workerRoot = buildApp()
-    }
     // The worker runs with the node flags production gives it (`npm run worker`: the heap ceiling).
-    const worker = npmScriptOf(workerRoot ?? root, 'worker', 'ace.js')
-    const nodeArgs = this.defaultHeap ? [] : worker.nodeArgs
+    const worker = workerScript({ source: this.source, defaultHeap: this.defaultHeap })
     this.logger.info('Fresh database and sandboxes')
     await freshDatabase()
     const autotask = await startAutotaskSandbox({
@@ -92,16 +84,8 @@ export default class BenchSync extends BaseCommand {
       latencyMs: this.latencyMs / this.clockSpeed,
     })
     try {
-      const productId = await this.createProduct(xero)
-      const workerEnv = {
-        ...Object.fromEntries(
-          sandboxEnvironment(autotask.lookupUrl, xero).map(
-            (line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]
-          )
-        ),
-        // The worker's budget keeps Xero's limits on the sandbox's faster clock.
-        XERO_LIMITS_CLOCK_SPEED: String(this.clockSpeed),
-      }
+      const productId = await sandboxProduct(xero, { name: 'Bench Books' })
+      const workerEnv = await sandboxWorkerEnv(autotask.lookupUrl, xero, this.clockSpeed)
 
       // The clocks run from the worker's first Autotask request to its result line: boot and exit are reported apart.
       let engineMs = 0
@@ -118,10 +102,10 @@ export default class BenchSync extends BaseCommand {
         const spawnedAt = Date.now()
         const requestsBefore = autotask.state.requests.length
         const child = await startChild(
-          [...nodeArgs, 'ace.js', 'sync:run', `--product=${productId}`],
+          worker.ace('sync:run', `--product=${productId}`),
           { ...workerEnv, ...worker.env },
           null,
-          workerRoot
+          worker.cwd
         )
         const memory = watchMemory(child.pid!)
         let doneAt = 0
@@ -189,11 +173,10 @@ export default class BenchSync extends BaseCommand {
         .reduce((sum, [, n]) => sum + n, 0)
       const synced = statuses.synced ?? 0
       const pushable = synced + (statuses.fault ?? 0)
-      const floorCalls = Math.ceil(this.invoices / XERO_BATCH)
       // Xero's floor: the larger of 60 calls a minute and 5 calls at once, each taking the latency.
-      const floorMinutes = Math.max(
-        floorCalls / 60,
-        (Math.ceil(floorCalls / 5) * this.latencyMs) / 60_000
+      const { calls: floorCalls, minutes: floorMinutes } = xeroFloorMinutes(
+        this.invoices,
+        this.latencyMs
       )
       const autotaskCalls = autotaskStats.requests.total + autotaskStats.zoneLookups
 
@@ -233,7 +216,7 @@ export default class BenchSync extends BaseCommand {
           autotask_calls: autotaskCalls,
           autotask_calls_per_invoice: round(autotaskCalls / this.invoices, 4),
           clock_speed: this.clockSpeed,
-          worker_node_args: nodeArgs.join(' ') || null,
+          worker_node_args: worker.nodeArgs.join(' ') || null,
           engine_seconds: round(engineMs / 1000, 1),
           worker_boot_seconds: round(bootMs / 1000, 1),
           worker_exit_seconds: round(lingerMs / 1000, 1),
@@ -247,22 +230,6 @@ export default class BenchSync extends BaseCommand {
       await autotask.close()
       await xero.close()
     }
-  }
-
-  /** An Active product connected to the sandboxes and mapped as sync_world does (region "VAT UK" left unmapped). */
-  private async createProduct(xero: XeroSandbox) {
-    const { XERO_SANDBOX_TENANTS } = await import('#sandbox/xero/index')
-    const { default: SandboxSetup } = await import('#sandbox/setup')
-    const connection = xero.state.connect([XERO_SANDBOX_TENANTS.nz.tenantId])
-    const product = await ProductFactory.with('account')
-      .merge({ name: 'Bench Books', status: 'active', settings: { daysBack: 90 } })
-      .create()
-    await new SandboxSetup().connect(product, {
-      accessToken: connection.accessToken,
-      refreshToken: connection.refreshToken,
-      expiresAt: connection.expiresAt.toISOString(),
-    })
-    return product.id
   }
 
   /** How many invoices wait to be pushed, and when the earliest retry is due. */

@@ -20,11 +20,13 @@ const syncConfig = {
    */
   xeroInFlight: Math.min(5, Math.max(1, env.get('SYNC_XERO_IN_FLIGHT', 4))),
   /**
-   * Products one worker process runs at once (each under its own product lock). Bounded by memory and
-   * sockets, not by habit: a product in flight holds up to xeroInFlight batches of 50 invoices and as
-   * many Xero sockets, about 1–3 MB; 100 organisations due at once all make progress in one worker.
+   * Products one worker process runs at once (each under its own product lock). Bounded by memory, not
+   * by habit: a product in flight holds its discovered invoices and up to xeroInFlight batches of 50.
+   * Measured with `npm run bench:scale` (100 products × 200 invoices): 100 at once ran the worker out
+   * of its 192 MB heap within a minute; 25 at once finished the day. The rest wait for a free slot
+   * (a later tick), and a second worker takes them meanwhile.
    */
-  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 100)),
+  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 25)),
   /**
    * Xero's limits per organisation, which the shared budget (XeroBudget) keeps every process
    * within: "60 calls per minute", "5 calls in progress at one time", "5000 calls per day"

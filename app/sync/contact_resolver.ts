@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
+import lockManager from '@adonisjs/lock/services/main'
+import syncConfig from '#config/sync'
 import type { XeroContact, XeroContactInput, XeroGateway } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
@@ -159,6 +161,19 @@ export function contactsIdempotencyKey(
     .digest('hex')}`
 }
 
+/**
+ * The lock on creating contacts in one Xero organisation, shared by every process (the lock store is
+ * the database): two products on the same books, or two lanes of one product, never create one company
+ * twice. Xero itself refuses a second contact of the same name ("The contact name … is already assigned
+ * to another contact", xero_accounting.yaml, Contacts), which would fault the second one's invoices.
+ * It lasts as long as a claim on a batch: a killed worker's lock frees itself when its claims do.
+ */
+const contactsLock = (product: Product) =>
+  lockManager.createLock(
+    `xero:contacts:${product.xeroTenantId ?? `product-${product.id}`}`,
+    `${syncConfig.leaseSeconds}s`
+  )
+
 /** Companies looked up in Xero per request (the `where` clause stays short). */
 const LOOKUP_CHUNK = 10
 
@@ -217,12 +232,55 @@ export default class ContactResolver {
     )
     if (unique.length === 0) return outcomes
 
+    const links = await this.linked(product, unique, outcomes)
+    const { updateContactDetails } = product.effectiveSettings
+    if (!options.dryRun && updateContactDetails && options.details)
+      await this.updateDetails(product, xero, links, unique, syncRunId, options.details)
+    const unlinked = unique.filter((company) => !outcomes.has(company.id))
+    if (unlinked.length && !options.dryRun) {
+      // Another lane or worker may be creating the same contacts in this organisation right now: one
+      // at a time, and whoever comes second finds the first one's links (or its contacts in Xero).
+      // Past a lease's length of waiting it goes on unguarded, and Xero's unique names still hold.
+      const lock = contactsLock(product)
+      const held = await lock.acquire({
+        retry: {
+          attempts: Number.POSITIVE_INFINITY,
+          delay: 200,
+          timeout: `${syncConfig.leaseSeconds}s`,
+        },
+      })
+      try {
+        await this.linked(product, unlinked, outcomes)
+        await this.matchOrCreate(
+          product,
+          xero,
+          unlinked.filter((company) => !outcomes.has(company.id)),
+          syncRunId,
+          outcomes,
+          options
+        )
+      } finally {
+        if (held) await lock.release()
+      }
+    } else if (unlinked.length) {
+      await this.matchOrCreate(product, xero, unlinked, syncRunId, outcomes, options)
+    }
+    if (options.known) for (const [id, outcome] of outcomes) options.known.set(id, outcome)
+    return outcomes
+  }
+
+  /** The companies already linked to a Xero contact, their outcomes set in `outcomes`. */
+  private async linked(
+    product: Product,
+    companies: CompanyRef[],
+    outcomes: Map<number, ContactOutcome>
+  ) {
     const links = await Link.query()
       .where('product_id', product.id)
       .where('kind', 'company_contact')
       .whereIn(
         'autotask_id',
-        unique.map((company) => company.id)
+        companies.map((company) => company.id)
       )
     for (const link of links)
       outcomes.set(Number(link.autotaskId), {
@@ -231,10 +289,21 @@ export default class ContactResolver {
         name: link.xeroLabel ?? undefined,
         how: 'linked',
       })
+    return links
+  }
 
+  /** Unlinked companies: matched to a Xero contact, else created (when the product allows), then linked. */
+  private async matchOrCreate(
+    product: Product,
+    xero: XeroGateway,
+    unlinked: CompanyRef[],
+    syncRunId: number | null,
+    outcomes: Map<number, ContactOutcome>,
+    options: { dryRun?: boolean; details?: ContactDetailsLookup }
+  ) {
+    if (unlinked.length === 0) return
     const settings = product.effectiveSettings
     const toCreate: CompanyRef[] = []
-    const unlinked = unique.filter((c) => !outcomes.has(c.id))
     const matches = await this.match(product, xero, unlinked, settings.matchContactsByName)
     const matched: NewLink[] = []
     for (const company of unlinked) {
@@ -275,8 +344,6 @@ export default class ContactResolver {
     }
 
     if (!options.dryRun) {
-      if (settings.updateContactDetails && options.details)
-        await this.updateDetails(product, xero, links, unique, syncRunId, options.details)
       if (settings.fillLinkedContacts && options.details)
         await this.fillDetails(product, xero, matched, syncRunId, options.details)
       await this.link(product, matched, syncRunId)
@@ -289,8 +356,6 @@ export default class ContactResolver {
       options.details
     ))
       outcomes.set(id, outcome)
-    if (options.known) for (const [id, outcome] of outcomes) options.known.set(id, outcome)
-    return outcomes
   }
 
   /** Creates Xero contacts for these companies (≤50 a request) with their details, and links them. */

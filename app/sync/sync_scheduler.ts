@@ -3,7 +3,7 @@ import db from '@adonisjs/lucid/services/db'
 import Product from '#models/product'
 import LeaseSweeper from '#sync/lease_sweeper'
 import SyncRunner from '#sync/sync_runner'
-import RunStates from '#sync/run_states'
+import RunStates, { productLock } from '#sync/run_states'
 import { Clock } from '#sync/clock'
 import { toSqlDateTime } from '#models/columns'
 import SlackAlertService from '#services/slack_alert_service'
@@ -42,6 +42,9 @@ export default class SyncScheduler {
     for (const product of await this.dueProducts()) {
       if (going.size >= syncConfig.productsAtOnce) break
       if (going.has(product.id)) continue
+      // Running in another worker: not worth one of this worker's slots (the runner would find it locked
+      // and give up, but only after the slot had kept a due product waiting for the next tick).
+      if (await productLock(product.id).isLocked()) continue
       const trigger = product.syncRequestedAt ? 'manual' : 'schedule'
       const run = this.runner
         .run(product, trigger, null)

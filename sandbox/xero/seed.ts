@@ -244,6 +244,20 @@ function organisation(
   }
 }
 
+/**
+ * One more organisation, set up as the NZ one is, under its own tenant id: a benchmark of a billing day
+ * (`bench:scale`) gives each product its own organisation, with its own limits.
+ */
+export function extraOrganisation(tenant: { tenantId: string; name: string }): SandboxOrganisation {
+  return organisation(tenant, {
+    country: 'NZ',
+    currency: 'NZD',
+    gst: 15,
+    timezone: 'NEWZEALANDSTANDARDTIME',
+    shortCode: `!${tenant.tenantId.replace(/-/g, '').slice(0, 5)}`,
+  })
+}
+
 /** The two organisations every sandbox starts with. */
 export function seedOrganisations(): SandboxOrganisation[] {
   return [

@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import {
+  extraOrganisation,
   seedOrganisations,
   XERO_SANDBOX_CLIENT_ID,
   XERO_SANDBOX_CLIENT_SECRET,
@@ -180,6 +181,13 @@ export class XeroSandboxState {
     this.tokenExchangeCount = 0
     this.maxConcurrency.clear()
     this.limitRefusals.clear()
+  }
+
+  /** Adds an organisation under a new tenant id (lower case, as Xero's are); gone again on reset(). */
+  addOrganisation(name: string) {
+    const tenant = { tenantId: randomUUID(), name }
+    this.organisations.push(extraOrganisation(tenant))
+    return tenant
   }
 
   organisation(tenantId: string | null | undefined): SandboxOrganisation | undefined {

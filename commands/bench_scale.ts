@@ -1,0 +1,387 @@
+import { BaseCommand, flags } from '@adonisjs/core/ace'
+import type { CommandOptions } from '@adonisjs/core/types/ace'
+import db from '@adonisjs/lucid/services/db'
+import type { ChildProcess } from 'node:child_process'
+import type { AutotaskSandbox } from '#sandbox/autotask/index'
+import {
+  XERO_BATCH,
+  exited,
+  freshDatabase,
+  outputOf,
+  quantile,
+  round,
+  sandboxProduct,
+  sandboxWorkerEnv,
+  startChild,
+  watchMemory,
+  workerScript,
+  xeroFloorMinutes,
+} from '#bench/support'
+
+/** Xero's real limits per organisation and across the app (https://developer.xero.com/documentation/guides/oauth2/limits/). */
+const XERO_LIMITS = { perMinute: 60, concurrent: 5, perDay: 5000, appPerMinute: 10_000 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** What one billing day with `workers` worker processes measured. */
+interface DayResult {
+  workers: number
+  /** sandbox minutes from the first Autotask request to the last invoice written in Xero */
+  minutes: number
+  /** per product: sandbox minutes from that first request to its own last invoice ÷ its own Xero floor */
+  fairness: number[]
+  synced: number
+  faulted: number
+  duplicates: number
+  lost: number
+  xeroCalls: number
+  xero429s: number
+  xeroMaxConcurrency: number
+  peakRssMb: number[]
+  finished: boolean
+}
+
+/**
+ * Issue 12's billing day: P products, each its own Autotask database (an Autotask sandbox of its own)
+ * and its own Xero organisation (with Xero's real limits, on a sped-up clock), I invoices each, worked
+ * by real `npm run worker` processes (the scheduler's tick) on a fresh MySQL database: first one worker,
+ * then two. Against two floors: Xero's (the slowest organisation's, or the app-wide limit) and this
+ * machine's (every invoice at the rate one worker reaches on one organisation with no latency and no
+ * rate limit, measured first in the same run). Prints one line of JSON last.
+ */
+export default class BenchScale extends BaseCommand {
+  static commandName = 'bench:scale'
+  static description =
+    'Benchmark a billing day: many products, each its own Autotask and Xero organisation, one worker then two'
+  static options: CommandOptions = { startApp: true }
+
+  @flags.number({
+    description: 'Products, each its own Autotask database and Xero organisation',
+    default: 100,
+  })
+  declare products: number
+
+  @flags.number({ description: 'Invoices seeded in each Autotask database', default: 200 })
+  declare invoices: number
+
+  @flags.number({ description: 'Companies each Autotask database spreads them over', default: 20 })
+  declare companies: number
+
+  @flags.number({ description: 'Sandbox milliseconds each Xero call takes', default: 2000 })
+  declare latencyMs: number
+
+  @flags.number({ description: 'Xero sandbox seconds per real second', default: 4 })
+  declare clockSpeed: number
+
+  @flags.number({
+    description:
+      'Invoices of the no-latency single-organisation run that measures this machine (at most)',
+    default: 5000,
+  })
+  declare machineInvoices: number
+
+  @flags.number({
+    description: 'Real minutes a day may take before it is reported unfinished',
+    default: 30,
+  })
+  declare maxMinutes: number
+
+  @flags.boolean({
+    description: 'Run the workers from the TypeScript sources instead of a build',
+    default: false,
+  })
+  declare source: boolean
+
+  @flags.boolean({
+    description: "Run the workers with V8's defaults instead of the node flags of `npm run worker`",
+    default: false,
+  })
+  declare defaultHeap: boolean
+
+  async run() {
+    if (!this.source)
+      this.logger.info(
+        'Building the app (node ace build): the workers run compiled, as in production'
+      )
+    const worker = workerScript({ source: this.source, defaultHeap: this.defaultHeap })
+
+    const machine = await this.machineRate(worker)
+    this.logger.info(
+      `This machine: ${round(machine.perSecond, 1)} invoices a second on one organisation`
+    )
+    const days: DayResult[] = []
+    for (const workers of [1, 2]) {
+      days.push(await this.day(workers, worker))
+      const day = days.at(-1)!
+      this.logger.info(
+        `${workers} worker(s): ${round(day.minutes, 2)} sandbox minutes, ${day.synced} synced, ${day.faulted} faulted, ` +
+          `${day.duplicates} duplicates, ${day.lost} lost, peak RSS ${day.peakRssMb.map((mb) => round(mb, 1)).join(' / ')} MB`
+      )
+    }
+
+    const total = this.products * this.invoices
+    // Xero's floor: the slowest organisation's (all are alike here), or the app-wide limit if that binds.
+    const organisationFloor = xeroFloorMinutes(this.invoices, this.latencyMs, XERO_LIMITS).minutes
+    const appFloor =
+      (this.products * Math.ceil(this.invoices / XERO_BATCH)) / XERO_LIMITS.appPerMinute
+    const xeroFloor = Math.max(organisationFloor, appFloor)
+    // This machine's floor, in sandbox minutes: real time runs clockSpeed times slower than the sandbox's.
+    const machineFloor = (total / machine.perSecond / 60) * this.clockSpeed
+    const floor = Math.max(xeroFloor, machineFloor)
+    const [one, two] = days
+    this.logger.log('')
+    this.logger.log(
+      `Floors (sandbox minutes): Xero ${round(xeroFloor, 3)} (per organisation ${round(organisationFloor, 3)}, ` +
+        `app-wide ${round(appFloor, 3)}), this machine ${round(machineFloor, 3)} (${total} invoices at ` +
+        `${round(machine.perSecond, 1)}/s real, ×${this.clockSpeed})`
+    )
+    this.logger.log('')
+    console.log(
+      JSON.stringify({
+        products: this.products,
+        invoices_each: this.invoices,
+        latency_ms: this.latencyMs,
+        clock_speed: this.clockSpeed,
+        machine_invoices_per_second: round(machine.perSecond, 1),
+        xero_floor_minutes: round(xeroFloor, 3),
+        machine_floor_minutes: round(machineFloor, 3),
+        floor_minutes: round(floor, 3),
+        one_worker_minutes: round(one.minutes, 3),
+        two_workers_minutes: round(two.minutes, 3),
+        time_to_floor_ratio: round(one.minutes / floor, 2),
+        two_workers_time_to_floor_ratio: round(two.minutes / floor, 2),
+        fairness_p95: round(quantile(one.fairness, 0.95), 2),
+        two_workers_fairness_p95: round(quantile(two.fairness, 0.95), 2),
+        two_workers_speedup: round(one.minutes / two.minutes, 2),
+        synced: [one.synced, two.synced],
+        faulted: [one.faulted, two.faulted],
+        duplicates: one.duplicates + two.duplicates,
+        lost: one.lost + two.lost,
+        finished: one.finished && two.finished,
+        xero_calls: [one.xeroCalls, two.xeroCalls],
+        xero_429s: [one.xero429s, two.xero429s],
+        xero_max_concurrency: [one.xeroMaxConcurrency, two.xeroMaxConcurrency],
+        peak_rss_mb: { one_worker: one.peakRssMb, two_workers: two.peakRssMb },
+      })
+    )
+  }
+
+  /**
+   * This machine's rate: one worker (`sync:run`, one pass) on one organisation whose Xero answers
+   * at once and limits nothing, from its first Autotask request to its result line.
+   */
+  private async machineRate(worker: ReturnType<typeof workerScript>) {
+    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startXeroSandbox } = await import('#sandbox/xero/index')
+    const invoices = Math.min(this.machineInvoices, this.products * this.invoices)
+    this.logger.info(`This machine's floor: ${invoices} invoices, one organisation, no latency`)
+    await freshDatabase()
+    const unlimited = {
+      perMinute: 1_000_000,
+      concurrent: 5,
+      perDay: 1_000_000,
+      appPerMinute: 1_000_000,
+    }
+    const autotask = await startAutotaskSandbox({
+      port: 0,
+      invoices,
+      companies: this.companies,
+      purchaseOrders: 0,
+      largeInvoiceLines: 0,
+    })
+    const xero = await startXeroSandbox({ port: 0, limits: unlimited })
+    try {
+      const productId = await sandboxProduct(xero, { name: 'Machine Books' })
+      const env = {
+        ...(await sandboxWorkerEnv(autotask.lookupUrl, xero, 1)),
+        XERO_LIMIT_PER_MINUTE: String(unlimited.perMinute),
+        XERO_LIMIT_PER_DAY: String(unlimited.perDay),
+        ...worker.env,
+      }
+      const child = await startChild(
+        worker.ace('sync:run', `--product=${productId}`),
+        env,
+        null,
+        worker.cwd
+      )
+      let doneAt = 0
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (!doneAt && /run #\d+ (succeeded|failed|cancelled)/.test(chunk.toString()))
+          doneAt = Date.now()
+      })
+      const code = await exited(child)
+      if (code !== 0) throw new Error(`sync:run failed (${code}):\n${outputOf(child).slice(-2000)}`)
+      const startedAt = autotask.state.requests[0]?.receivedAt ?? Date.now()
+      const synced = await this.count(db.from('invoice_records').where('status', 'synced'))
+      return { perSecond: synced / Math.max(0.001, ((doneAt || Date.now()) - startedAt) / 1000) }
+    } finally {
+      await autotask.close()
+      await xero.close()
+    }
+  }
+
+  /** One billing day: fresh database and sandboxes, every product due at once, `workers` worker processes. */
+  private async day(workers: number, worker: ReturnType<typeof workerScript>): Promise<DayResult> {
+    const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
+    const { startXeroSandbox } = await import('#sandbox/xero/index')
+    this.logger.info(
+      `Billing day with ${workers} worker(s): ${this.products} products × ${this.invoices} invoices`
+    )
+    await freshDatabase()
+    const xero = await startXeroSandbox({
+      port: 0,
+      clockSpeed: this.clockSpeed,
+      limits: XERO_LIMITS,
+      // The sandbox's clock runs clockSpeed times as fast: a call's real delay is that much shorter.
+      latencyMs: this.latencyMs / this.clockSpeed,
+    })
+    const autotasks: AutotaskSandbox[] = []
+    const children: ChildProcess[] = []
+    try {
+      const products: { id: number; tenantId: string; autotask: AutotaskSandbox }[] = []
+      for (let n = 1; n <= this.products; n++) {
+        // Each its own Autotask database, seeded differently, and its own Xero organisation.
+        const autotask = await startAutotaskSandbox({
+          port: 0,
+          seed: 20240600 + n,
+          invoices: this.invoices,
+          companies: this.companies,
+          purchaseOrders: 0,
+          largeInvoiceLines: 0,
+        })
+        autotasks.push(autotask)
+        const tenant = xero.state.addOrganisation(`Billing Day Books ${n}`)
+        const id = await sandboxProduct(xero, {
+          name: `Billing Day ${n}`,
+          tenant,
+          autotaskZoneUrl: autotask.url,
+        })
+        products.push({ id, tenantId: tenant.tenantId, autotask })
+      }
+      const env = {
+        ...(await sandboxWorkerEnv(autotasks[0].lookupUrl, xero, this.clockSpeed)),
+        ...worker.env,
+      }
+      const memory: ReturnType<typeof watchMemory>[] = []
+      for (let n = 0; n < workers; n++) {
+        const child = await startChild(worker.ace(...worker.args), env, null, worker.cwd)
+        children.push(child)
+        memory.push(watchMemory(child.pid!))
+      }
+
+      const deadline = Date.now() + this.maxMinutes * 60_000
+      let finished = false
+      const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null
+      while (Date.now() < deadline && children.every(alive)) {
+        await sleep(1000)
+        if (await this.dayDone(products.length)) {
+          finished = true
+          break
+        }
+      }
+      for (const child of children) {
+        if (!alive(child))
+          this.logger.warning(
+            `A worker ended (${child.exitCode ?? child.signalCode}) before the day was done:\n${outputOf(child).slice(-2000)}`
+          )
+        child.kill('SIGTERM')
+      }
+      await Promise.all(children.map(exited))
+      const peakRssMb = memory.map((watch) => watch.stop())
+
+      // From the first Autotask request (the first tick, when every product was due) to each product's last invoice.
+      const firstRequest = Math.min(
+        ...autotasks.map((autotask) => autotask.state.requests[0]?.receivedAt ?? Date.now())
+      )
+      const start = xero.state.clock.now() - (Date.now() - firstRequest) * this.clockSpeed
+      let end = start
+      let duplicates = 0
+      let lost = 0
+      const fairness: number[] = []
+      for (const product of products) {
+        const inXero = xero.state
+          .invoices(product.tenantId)
+          .filter((invoice) => invoice.Type === 'ACCREC')
+        const perNumber = new Map<string, number>()
+        for (const invoice of inXero)
+          perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
+        for (const count of perNumber.values()) duplicates += count - 1
+        const last = Math.max(start, ...inXero.map((invoice) => invoice.UpdatedDateUTC))
+        end = Math.max(end, last)
+        const ownFloor = xeroFloorMinutes(perNumber.size, this.latencyMs, XERO_LIMITS).minutes
+        fairness.push((last - start) / 60_000 / Math.max(ownFloor, Number.EPSILON))
+        lost += await this.lostOf(product.id, perNumber, product.autotask)
+      }
+      const statuses = await db
+        .from('invoice_records')
+        .groupBy('status')
+        .select('status')
+        .count('* as n')
+      const byStatus = Object.fromEntries(statuses.map((row) => [row.status, Number(row.n)]))
+      const stats = xero.state.stats()
+      this.logger.info(`Xero calls by endpoint: ${JSON.stringify(stats.calls)}`)
+      return {
+        workers,
+        minutes: (end - start) / 60_000,
+        fairness,
+        synced: byStatus.synced ?? 0,
+        faulted: byStatus.fault ?? 0,
+        duplicates,
+        lost,
+        xeroCalls: Object.values(stats.calls as Record<string, number>).reduce((a, b) => a + b, 0),
+        xero429s: stats.limitRefusalsTotal,
+        xeroMaxConcurrency: stats.maxConcurrencyOverall,
+        peakRssMb,
+        finished,
+      }
+    } finally {
+      for (const child of children)
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await Promise.all(autotasks.map((autotask) => autotask.close()))
+      await xero.close()
+    }
+  }
+
+  /** Every product has had a run end, and no numbered invoice waits to be pushed. */
+  private async dayDone(products: number) {
+    const ended = await this.count(
+      db.from('sync_runs').whereNot('state', 'running').countDistinct('product_id as n'),
+      false
+    )
+    if (ended < products) return false
+    const waiting = await this.count(
+      db
+        .from('invoice_records')
+        .whereIn('status', ['pending', 'processing'])
+        .whereNotNull('invoice_number')
+    )
+    return waiting === 0
+  }
+
+  /**
+   * Invoices of a product's Autotask database that neither reached Xero once nor faulted or were skipped
+   * with a reason a person sees: never discovered, left pending, or marked synced without a Xero document.
+   */
+  private async lostOf(productId: number, inXero: Map<string, number>, autotask: AutotaskSandbox) {
+    const records = await db
+      .from('invoice_records')
+      .where('product_id', productId)
+      .select('autotask_id', 'invoice_number', 'status')
+    const byAutotaskId = new Map(records.map((row) => [Number(row.autotask_id), row]))
+    let lost = 0
+    for (const invoice of autotask.state.tables.Invoices.values()) {
+      const record = byAutotaskId.get(Number(invoice.id))
+      // Invoices Autotask has not numbered yet wait by design (PRODUCT.md §3.1): they are not pushable.
+      if (!invoice.invoiceNumber) continue
+      if (!record) lost++
+      else if (record.status === 'synced' && !inXero.has(record.invoice_number)) lost++
+      else if (!['synced', 'fault', 'skipped'].includes(record.status)) lost++
+    }
+    return lost
+  }
+
+  private async count(query: any, addCount = true) {
+    const row = await (addCount ? query.count('* as n') : query).first()
+    return Number(row?.n ?? 0)
+  }
+}
