@@ -1,4 +1,5 @@
 import { test } from '@japa/runner'
+import { assertOneCreditNoteEach } from '#tests/helpers/assertions'
 import db from '@adonisjs/lucid/services/db'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
@@ -121,9 +122,17 @@ async function assertOncePerRecord(
     const duplicated = [...perNumber].filter(([, count]) => count > 1)
     assert.deepEqual(duplicated, [], `product ${product.id}: no invoice twice in Xero`)
     const syncedHere = records.filter((record) => record.status === 'synced')
-    for (const record of syncedHere)
+    // A negative invoice goes to Xero as a credit note (the default): exactly one each, no invoice.
+    const asInvoices = syncedHere.filter((record) => record.xeroType === null)
+    const asCreditNotes = syncedHere.filter((record) => record.xeroType === 'ACCRECCREDIT')
+    for (const record of asInvoices)
       assert.equal(perNumber.get(record.invoiceNumber!), 1, `${record.invoiceNumber} once in Xero`)
-    assert.lengthOf(inXero, syncedHere.length, `product ${product.id}: nothing else in its Xero`)
+    assert.lengthOf(inXero, asInvoices.length, `product ${product.id}: nothing else in its Xero`)
+    assertOneCreditNoteEach(
+      world.xero.state.organisation(product.tenantId)!,
+      asCreditNotes,
+      asCreditNotes.length
+    )
     synced += syncedHere.length
   }
   assert.equal(await waiting(), 0, 'nothing left pending or claimed')
@@ -224,6 +233,18 @@ test.group('Scale out: many products, several workers', (group) => {
 
     // Let the dead workers' leases and product locks expire; one worker finishes the day.
     await new Promise((resolve) => setTimeout(resolve, 3500))
+    const lastRunBefore = Number((await db.from('sync_runs').max('id as id').first())?.id ?? 0)
+    // Done means every product has run to its end since the restart (not just "nothing waiting", which
+    // also holds for a product not yet discovered again), and nothing is running.
+    const productsRunSince = async () => {
+      const row = await db
+        .from('sync_runs')
+        .where('id', '>', lastRunBefore)
+        .whereNotNull('finished_at')
+        .countDistinct('product_id as n')
+        .first()
+      return Number(row?.n ?? 0)
+    }
     const restarted = schedulerWorker(world, env)
     cleanup(async () => {
       await exitWithin(restarted.child, 0)
@@ -232,6 +253,7 @@ test.group('Scale out: many products, several workers', (group) => {
       assert.isTrue(
         await until(
           async () =>
+            (await productsRunSince()) === products.length &&
             (await waiting()) === 0 &&
             (await SyncRun.query().where('state', 'running')).length === 0,
           { timeoutMs: 150_000, everyMs: 500 }
