@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { resetDatabase } from '#tests/helpers/database'
-import { startSyncWorld } from '#tests/helpers/sync_world'
+import { enablePurchaseOrders, startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import { assertRecordStatus } from '#tests/helpers/assertions'
-import Product from '#models/product'
 import PurchaseOrderRecord from '#models/purchase_order_record'
 import SyncLog from '#models/sync_log'
 import RecordStatusService from '#services/record_status_service'
@@ -29,20 +28,8 @@ test.group('Purchase orders and bills: one Xero document per Autotask PO', (grou
     return () => world.close()
   })
 
-  async function enable(documentType: 'PURCHASEORDER' | 'BILL') {
-    const product = await Product.findOrFail(world.product.id)
-    product.settings = {
-      ...(product.settings ?? {}),
-      purchaseOrders: {
-        enabled: true,
-        documentType,
-        triggerStatus: 2,
-        accountCode: '300',
-        taxType: 'INPUT2',
-      },
-    }
-    await product.save()
-  }
+  const enable = (documentType: 'PURCHASEORDER' | 'BILL') =>
+    enablePurchaseOrders(world.product.id, documentType)
 
   const org = () => world.xero.state.organisation(TENANT)!
   const xeroOrders = () => org().purchaseOrders
@@ -231,20 +218,8 @@ test.group('Purchase orders changed in Autotask after they were synced', (group)
     return () => world.close()
   })
 
-  async function enable(documentType: 'PURCHASEORDER' | 'BILL') {
-    const product = await Product.findOrFail(world.product.id)
-    product.settings = {
-      ...(product.settings ?? {}),
-      purchaseOrders: {
-        enabled: true,
-        documentType,
-        triggerStatus: 2,
-        accountCode: '300',
-        taxType: 'INPUT2',
-      },
-    }
-    await product.save()
-  }
+  const enable = (documentType: 'PURCHASEORDER' | 'BILL') =>
+    enablePurchaseOrders(world.product.id, documentType)
 
   const org = () => world.xero.state.organisation(TENANT)!
   const records = () =>

@@ -1,7 +1,7 @@
 import { test } from '@japa/runner'
 import { Assert } from '@japa/assert'
 import { resetDatabase } from '#tests/helpers/database'
-import { startSyncWorld } from '#tests/helpers/sync_world'
+import { enablePurchaseOrders, startSyncWorld } from '#tests/helpers/sync_world'
 import { knob } from '#tests/helpers/xero_sandbox'
 import InvoiceRecord from '#models/invoice_record'
 import Product from '#models/product'
@@ -386,20 +386,8 @@ test.group('Sync engine: purchase orders', (group) => {
     return () => world.close()
   })
 
-  async function enable(documentType: 'PURCHASEORDER' | 'BILL') {
-    const product = await Product.findOrFail(world.product.id)
-    product.settings = {
-      ...(product.settings ?? {}),
-      purchaseOrders: {
-        enabled: true,
-        documentType,
-        triggerStatus: 2,
-        accountCode: '300',
-        taxType: 'INPUT2',
-      },
-    }
-    await product.save()
-  }
+  const enable = (documentType: 'PURCHASEORDER' | 'BILL') =>
+    enablePurchaseOrders(world.product.id, documentType)
 
   test('submitted POs reach Xero as purchase orders once the invoices are done, once only', async ({
     assert,

@@ -3,7 +3,7 @@ import app from '@adonisjs/core/services/app'
 import ace from '@adonisjs/core/services/ace'
 import db from '@adonisjs/lucid/services/db'
 import { resetDatabase } from '#tests/helpers/database'
-import { startSyncWorld } from '#tests/helpers/sync_world'
+import { enablePurchaseOrders, startSyncWorld } from '#tests/helpers/sync_world'
 import { UserFactory } from '#database/factories/user_factory'
 import { until } from '#tests/helpers/until'
 import InvoiceRecord from '#models/invoice_record'
@@ -501,18 +501,8 @@ test.group('Preview next sync: purchase orders and credit notes', (group) => {
     test(`purchase orders as ${documentType}: the preview's payloads are what the next sync writes`, async ({
       assert,
     }) => {
+      await enablePurchaseOrders(world.product.id, documentType)
       const product = await Product.findOrFail(world.product.id)
-      product.settings = {
-        ...(product.settings ?? {}),
-        purchaseOrders: {
-          enabled: true,
-          documentType,
-          triggerStatus: 2,
-          accountCode: '300',
-          taxType: 'INPUT2',
-        },
-      }
-      await product.save()
       const before = await snapshot(product.id)
       await fetch(`${world.xero.url}/_sandbox/clear-log`, { method: 'POST' })
       const result = await previewOf(world)

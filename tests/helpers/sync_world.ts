@@ -82,3 +82,25 @@ export async function startSyncWorld(
     },
   }
 }
+
+/**
+ * Turns purchase orders on for a product as its Settings page would: Autotask's "Submitted" (2) triggers
+ * the sync, lines go to account 300 at INPUT2, as Xero purchase orders or as bills.
+ */
+export async function enablePurchaseOrders(
+  productId: number,
+  documentType: 'PURCHASEORDER' | 'BILL'
+) {
+  const product = await Product.findOrFail(productId)
+  product.settings = {
+    ...(product.settings ?? {}),
+    purchaseOrders: {
+      enabled: true,
+      documentType,
+      triggerStatus: 2,
+      accountCode: '300',
+      taxType: 'INPUT2',
+    },
+  }
+  await product.save()
+}
