@@ -212,6 +212,8 @@ const notAgainstTheDemo = {
   'node ace test unit': 'one suite of npm test, which .ci/run runs',
   'npm run bench:sync': 'a benchmark on MySQL with its own sandboxes (minutes)',
   'npm run bench:web': 'a benchmark on MySQL with its own server (minutes)',
+  'npm run bench:scale':
+    'a benchmark on MySQL with a hundred sandbox databases and organisations and its own workers (minutes)',
   'bash .ci/run': 'this script is part of it',
   'npm run lint': '.ci/run runs it',
   'npm run format': 'rewrites files; npm run lint checks the formatting',
@@ -317,6 +319,16 @@ try {
     async () => {
       await run('node ace sync:orphans --product=1')
       named('node ace sync:orphans --product=ID [--since=YYYY-MM-DD]')
+    },
+    async () => {
+      // The preview and the contact report read the demo's Autotask and Xero and write nothing there.
+      const preview = await run('node ace sync:preview 1')
+      assert.match(preview, /Invoices: \d+ ready, \d+ with errors/)
+      assert.match(preview, /Nothing was written to Xero or to the records\./)
+      named('node ace sync:preview <product id> [--json]')
+      const report = await run('node ace contacts:report 1')
+      assert.match(report, /Product #1 .*: \d+ linked/)
+      named('node ace contacts:report <id> [--search=…]')
     },
     async () => {
       await run(

@@ -41,8 +41,13 @@ export default class UserService {
     if (await User.findBy('email', email)) {
       return { ok: false, reason: `A user with e-mail ${email} already exists.` }
     }
+    // Looked up before the transaction, so that the transaction's first statement is a write: on SQLite
+    // a transaction that reads and then writes while another process has written since gets "database
+    // is locked" at once (its snapshot is stale, so the busy time-out cannot help); one that writes
+    // first waits for the lock like any other write.
+    const existing = await Account.query().where('name', input.accountName).first()
     return db.transaction(async (trx) => {
-      let account = await Account.query({ client: trx }).where('name', input.accountName).first()
+      let account = existing
       const accountCreated = !account
       if (!account) {
         account = await Account.create(
