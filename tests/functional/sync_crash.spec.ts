@@ -40,8 +40,9 @@ test.group('Sync engine: killed and concurrent workers', (group) => {
     await resetDatabase()
     world = await startSyncWorld({
       autotask: { invoices: 500, companies: 40 },
-      // Each Xero call takes a quarter second, so a push of ten batches lasts long enough to be killed in.
-      xero: { latencyMs: 250, limits: { perMinute: 100_000, concurrent: 10, perDay: 100_000 } },
+      // Each Xero call takes a second, so a batch stays claimed long enough to be killed in: with a
+      // quarter second, four lanes pushed all ten batches so fast that on some seeds no kill landed in one.
+      xero: { latencyMs: 1000, limits: { perMinute: 100_000, concurrent: 10, perDay: 100_000 } },
     })
     return () => world.close()
   })
