@@ -455,6 +455,43 @@ function unitdpOf(call: AccountingCall) {
   return Number(call.query.get('unitdp') ?? 2)
 }
 
+/**
+ * The lines of an invoice or credit note being saved, checked and priced as Xero does: the lines
+ * sent (at the request's unitdp), else the stored ones (kept at 4 places); Xero refuses to approve
+ * (AUTHORISED, SUBMITTED) a document without a line.
+ */
+export function priceDocument(
+  call: AccountingCall,
+  input: Json,
+  existing: { LineItems: Json[]; LineAmountTypes: SandboxLineAmountTypes } | undefined,
+  status: string,
+  sales: boolean,
+  errors: string[]
+) {
+  const lineAmountTypes = lineAmountTypesOf(
+    input.LineAmountTypes,
+    existing?.LineAmountTypes ?? 'Exclusive',
+    errors
+  )
+  const approving = status === 'AUTHORISED' || status === 'SUBMITTED'
+  const source =
+    input.LineItems !== undefined
+      ? input
+      : { LineItems: existing?.LineItems ?? [], Total: input.Total }
+  const priced = prepareLines(
+    call.org,
+    source,
+    lineAmountTypes,
+    input.LineItems !== undefined ? unitdpOf(call) : 4,
+    sales,
+    approving,
+    errors
+  )
+  if (approving && priced.lines.length === 0)
+    errors.push('The document must have at least one line item before it can be approved.')
+  return { lineAmountTypes, priced }
+}
+
 // ---------------------------------------------------------------- invoices
 
 function nextInvoiceNumber(org: SandboxOrganisation, taken: Set<string>) {
@@ -564,27 +601,14 @@ function saveInvoices(
         ? parseXeroDate(input.DueDate)
         : (existing?.DueDate ?? (date === null ? null : date + 20 * 86_400_000))
     if (input.DueDate !== undefined && dueDate === null) errors.push('The due date is not valid.')
-    const lineAmountTypes = lineAmountTypesOf(
-      input.LineAmountTypes,
-      existing?.LineAmountTypes ?? 'Exclusive',
-      errors
-    )
-    const approving = status === 'AUTHORISED' || status === 'SUBMITTED'
-    const source =
-      input.LineItems !== undefined
-        ? input
-        : { LineItems: existing?.LineItems ?? [], Total: input.Total }
-    const priced = prepareLines(
-      org,
-      source,
-      lineAmountTypes,
-      input.LineItems !== undefined ? unitdpOf(call) : 4,
+    const { lineAmountTypes, priced } = priceDocument(
+      call,
+      input,
+      existing,
+      status,
       type !== 'ACCPAY',
-      approving,
       errors
     )
-    if (approving && priced.lines.length === 0)
-      errors.push('The document must have at least one line item before it can be approved.')
 
     let number: string | undefined = input.InvoiceNumber ?? existing?.InvoiceNumber
     if (type === 'ACCREC' && number && number !== existing?.InvoiceNumber) {

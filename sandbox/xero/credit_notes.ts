@@ -4,9 +4,8 @@ import { currencyError, documentCurrency } from '#sandbox/xero/currencies'
 import {
   contactRef,
   failedElement,
-  lineAmountTypesOf,
   listAnswer,
-  prepareLines,
+  priceDocument,
   resolveContact,
   type AccountingCall,
   type SandboxAnswer,
@@ -117,10 +116,6 @@ function refused(message: string, elements: unknown[] = []): SandboxAnswer {
   }
 }
 
-function unitdpOf(call: AccountingCall) {
-  return Number(call.query.get('unitdp') ?? 2)
-}
-
 /** PUT creates; POST creates or updates (by CreditNoteID, or the ACCRECCREDIT number). */
 function saveCreditNotes(call: AccountingCall, inputs: Json[], mode: 'create' | 'upsert') {
   const { org, state } = call
@@ -183,27 +178,14 @@ function saveCreditNotes(call: AccountingCall, inputs: Json[], mode: 'create' | 
           }
     const date = input.Date !== undefined ? parseXeroDate(input.Date) : (existing?.Date ?? now)
     if (date === null) errors.push('The date is not valid.')
-    const lineAmountTypes = lineAmountTypesOf(
-      input.LineAmountTypes,
-      existing?.LineAmountTypes ?? 'Exclusive',
-      errors
-    )
-    const approving = status === 'AUTHORISED' || status === 'SUBMITTED'
-    const source =
-      input.LineItems !== undefined
-        ? input
-        : { LineItems: existing?.LineItems ?? [], Total: input.Total }
-    const priced = prepareLines(
-      org,
-      source,
-      lineAmountTypes,
-      input.LineItems !== undefined ? unitdpOf(call) : 4,
+    const { lineAmountTypes, priced } = priceDocument(
+      call,
+      input,
+      existing,
+      status,
       type !== 'ACCPAYCREDIT',
-      approving,
       errors
     )
-    if (approving && priced.lines.length === 0)
-      errors.push('The document must have at least one line item before it can be approved.')
     let number: string | undefined = input.CreditNoteNumber ?? existing?.CreditNoteNumber
     if (type === 'ACCRECCREDIT' && number && number !== existing?.CreditNoteNumber) {
       if (taken.has(number.toLowerCase())) errors.push('Credit Note # must be unique.')
