@@ -6,6 +6,10 @@ export default defineConfig({
     shutdownInReverseOrder: true,
   },
 
+  hooks: {
+    buildStarting: [() => import('./bin/codegen_before_build.js')],
+  },
+
   commands: [
     () => import('@adonisjs/core/commands'),
     () => import('@adonisjs/lucid/commands'),
