@@ -1,5 +1,6 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
+import { writeFile } from 'node:fs/promises'
 import db from '@adonisjs/lucid/services/db'
 import {
   XERO_BATCH,
@@ -57,6 +58,11 @@ export default class BenchSync extends BaseCommand {
 
   @flags.number({ description: 'Most worker passes before giving up', default: 30 })
   declare maxPasses: number
+
+  @flags.string({
+    description: 'Write every Xero and Autotask call (real start and end, ms) to this JSON file',
+  })
+  declare timeline?: string
 
   async run() {
     // The sandboxes need development packages: loaded here so a production build can still list commands.
@@ -180,6 +186,7 @@ export default class BenchSync extends BaseCommand {
       )
       const autotaskCalls = autotaskStats.requests.total + autotaskStats.zoneLookups
 
+      if (this.timeline) await this.writeTimeline(this.timeline, xero.state, autotask.state)
       this.logger.log('')
       this.logger.log(`Xero calls by endpoint: ${JSON.stringify(xeroCalls)}`)
       this.logger.log(
@@ -230,6 +237,41 @@ export default class BenchSync extends BaseCommand {
       await autotask.close()
       await xero.close()
     }
+  }
+
+  /** Every call the sandboxes saw, in the order they arrived (real ms): to see where a run's time goes. */
+  private async writeTimeline(
+    file: string,
+    xero: {
+      requestLog: { at: number; durationMs: number; method: string; path: string; status: number }[]
+    },
+    autotask: {
+      requests: {
+        receivedAt: number
+        method: string
+        entity: string | null
+        status: number | null
+      }[]
+    }
+  ) {
+    const calls = [
+      ...xero.requestLog.map((r) => ({
+        api: 'xero',
+        start: r.at,
+        end: r.at + r.durationMs,
+        call: `${r.method} ${r.path}`,
+        status: r.status,
+      })),
+      ...autotask.requests.map((r) => ({
+        api: 'autotask',
+        start: r.receivedAt,
+        end: null,
+        call: `${r.method} ${r.entity}`,
+        status: r.status,
+      })),
+    ].sort((a, b) => a.start - b.start)
+    await writeFile(file, JSON.stringify(calls))
+    this.logger.info(`Timeline of ${calls.length} calls written to ${file}`)
   }
 
   /** How many invoices wait to be pushed, and when the earliest retry is due. */
