@@ -236,7 +236,8 @@ export function workerScript(options: { source: boolean; defaultHeap: boolean })
   const worker = npmScriptOf(cwd ?? root, 'worker', 'ace.js')
   return {
     cwd,
-    env: worker.env,
+    // As the README's production steps run it (`NODE_ENV=production npm run worker`), unless from the sources.
+    env: options.source ? worker.env : { ...worker.env, NODE_ENV: 'production' },
     nodeArgs: options.defaultHeap ? [] : worker.nodeArgs,
     /** node's arguments for `ace.js <command…>` */
     ace: (...command: string[]) => [

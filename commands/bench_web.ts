@@ -3,8 +3,6 @@ import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
 import type Autocannon from 'autocannon'
 import type { ChildProcess } from 'node:child_process'
-import UserService from '#services/user_service'
-import { ProductFactory } from '#database/factories/product_factory'
 import {
   buildApp,
   cpuMsOf,
@@ -233,6 +231,9 @@ export default class BenchWeb extends BaseCommand {
 
   /** A user, its account and one Active product; the invoices and log lines are made by MySQL itself. */
   private async seed() {
+    // Loaded here, not at the top: Ace imports every command file to run any one of them.
+    const { default: UserService } = await import('#services/user_service')
+    const { ProductFactory } = await import('#database/factories/product_factory')
     const created = await (
       await this.app.container.make(UserService)
     ).create({

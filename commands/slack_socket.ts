@@ -1,6 +1,5 @@
 import { BaseCommand } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
-import { SlackSocketHolder, socketModeAppToken } from '#slack/socket_mode'
 
 const RETRY_MS = 15_000
 
@@ -15,6 +14,8 @@ export default class SlackSocket extends BaseCommand {
   static options: CommandOptions = { startApp: true, staysAlive: true }
 
   async run() {
+    // Loaded here: Ace imports every command file to run any one of them, and Bolt is heavy.
+    const { SlackSocketHolder, socketModeAppToken } = await import('#slack/socket_mode')
     const appToken = socketModeAppToken()
     if (!appToken?.startsWith('xapp-')) {
       this.logger.error(

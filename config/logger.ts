@@ -29,12 +29,12 @@ const loggerConfig = defineConfig({
         ],
         censor: '[redacted]',
       },
-      transport: {
-        targets: targets()
-          .pushIf(!app.inProduction, targets.pretty())
-          .pushIf(app.inProduction, targets.file({ destination: 1 }))
-          .toArray(),
-      },
+      /**
+       * Production writes JSON lines to stdout from the process itself (pino's default destination).
+       * A pino transport runs in a worker thread, a second V8 isolate: about 35 MB of resident memory
+       * in every web and worker process for lines that need no work. Development keeps pino-pretty.
+       */
+      ...(app.inProduction ? {} : { transport: { targets: [targets.pretty()] } }),
     },
   },
 })
