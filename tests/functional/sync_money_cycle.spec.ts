@@ -445,6 +445,13 @@ test.group('Payments back to Autotask: a scan of what changed', (group) => {
       records.every((record) => record.xeroCreatedAt !== null),
       'each invoice our create made knows when'
     )
+    const made = xeroInvoiceOf(world, records[0].xeroInvoiceId)
+    assert.approximately(
+      records[0].xeroCreatedAt!.toMillis(),
+      made.UpdatedDateUTC,
+      1000,
+      "Xero's time of the create, read back as UTC"
+    )
     const first = checkReads()
     assert.lengthOf(first, 1, 'ceil(n / 1000) reads, not ceil(n / 100)')
     assert.equal(first[0].query.page, '1')
