@@ -91,6 +91,10 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
   @column()
   declare xeroInvoiceNumber: string | null
 
+  /** When our create made the linked Xero document; null when it was found there (by number, reference) or not known. */
+  @column.dateTime()
+  declare xeroCreatedAt: DateTime | null
+
   @jsonColumn()
   declare lines: StoredInvoiceLine[] | null
 

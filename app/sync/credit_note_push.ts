@@ -106,7 +106,17 @@ export default class CreditNotePush {
       for (const outcome of outcomes) {
         const { record } = outcome
         if (outcome.ok && outcome.note) {
+          // Ours when our create made it (Xero's time of it); found by number, not known to be ours.
+          const sameLink =
+            record.xeroInvoiceId?.toLowerCase() === outcome.note.creditNoteId.toLowerCase()
+          const createdAt =
+            outcome.verb === 'created'
+              ? { xero_created_at: toSqlDateTime(outcome.note.updatedAt ?? this.clock.now()) }
+              : sameLink
+                ? {}
+                : { xero_created_at: null }
           await this.settle(record, {
+            ...createdAt,
             status: 'synced',
             xero_invoice_id: outcome.note.creditNoteId,
             xero_invoice_number: outcome.note.creditNoteNumber,

@@ -11,6 +11,7 @@ import {
   type XeroWriteResult,
 } from '#integrations/xero/xero_gateway'
 import InvoiceRecord from '#models/invoice_record'
+import { toSqlDateTime } from '#models/columns'
 import db from '@adonisjs/lucid/services/db'
 import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
@@ -572,6 +573,16 @@ export default class InvoicePush {
       }
       const invoice = result.value
       const how = foundBy ? `found in Xero by ${foundBy} and updated` : verb
+      // Ours when this write made it (a PUT, or a POST without an id for one deleted in Xero): Xero's own
+      // time of it lets the payments check find its payments by what changed. Linked to one found there
+      // (by number, reference, "must be unique"): not known to be ours, asked by id.
+      const created = !foundBy && !candidates[result.index].input.invoiceId
+      const sameLink = record.xeroInvoiceId?.toLowerCase() === invoice.invoiceId.toLowerCase()
+      const createdAt = created
+        ? { xero_created_at: invoice.updatedAt ? toSqlDateTime(invoice.updatedAt) : null }
+        : sameLink
+          ? {}
+          : { xero_created_at: null }
       const { statusNotSent } = candidates[result.index]
       const kept = statusNotSent
         ? `; Xero's status ${invoice.status} kept, not moved back to ${statusNotSent}: it is further along in Xero`
@@ -599,6 +610,7 @@ export default class InvoicePush {
           xero_invoice_id: invoice.invoiceId,
           xero_invoice_number: invoice.invoiceNumber,
           xero_url: `${syncConfig.xeroInvoiceUrl}${invoice.invoiceId}`,
+          ...createdAt,
         },
         { kind: 'invoice', xeroId: invoice.invoiceId, xeroLabel: invoice.invoiceNumber },
         `Invoice ${record.invoiceNumber} ${how} in Xero as ${label} (${invoice.status}, total ${invoice.total})${kept}`

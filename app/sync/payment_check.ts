@@ -4,7 +4,13 @@ import { DateTime } from 'luxon'
 import InvoiceRecord, { type InvoicePaymentState } from '#models/invoice_record'
 import type Product from '#models/product'
 import { xeroConnectionOf } from '#sync/product_connections'
-import type { XeroCreditNote, XeroGateway, XeroInvoice } from '#integrations/xero/xero_gateway'
+import {
+  XERO_INVOICE_IDS_PER_CALL,
+  XERO_MAX_PAGE_SIZE,
+  type XeroCreditNote,
+  type XeroGateway,
+  type XeroInvoice,
+} from '#integrations/xero/xero_gateway'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import { AutotaskThrottledError } from '#integrations/autotask/errors'
 import { XeroRateLimitError } from '#integrations/xero/errors'
@@ -23,7 +29,7 @@ export const PAID_NOT_WRITTEN: InvoicePaymentState = 'paid_unsent'
 export interface PaymentCheckOutcome {
   /** linked invoices whose payment state was asked of Xero */
   checked: number
-  /** invoices Xero answered for (changed since the last check) */
+  /** linked invoices Xero answered for (changed since the last check) */
   changed: number
   /** paid dates written to Autotask */
   paid: number
@@ -42,6 +48,10 @@ interface Linked {
   creditNote: boolean
   paymentState: string | null
   xeroAmountDue: string | null
+  /** when our create made its Xero document (Xero's time); null when not known to be ours */
+  xeroCreatedAt: DateTime | null
+  /** linked (or pushed again) since the last check, or paid but not written: asked whatever its change date */
+  fresh: boolean
 }
 
 /** What Xero answered for one linked document, the same for an invoice and a credit note. */
@@ -85,7 +95,10 @@ function creditNoteAnswer(note: XeroCreditNote): Answer {
  * Payments recorded in Xero flow back to Autotask: a linked invoice Xero calls fully paid (AmountDue 0)
  * gets its paidDate written on the Autotask invoice (one PATCH each); a part-paid one is shown as
  * "Part paid" with what is still due, and nothing is written to Autotask until it is paid in full.
- * Xero is asked only what changed since the last check (If-Modified-Since, Statuses, 100 ids a call).
+ * Xero is asked only what changed since the last check: the organisation's approved sales invoices
+ * changed since then, 1,000 a page (the scan), matched to ours here; by ids (100 a call) only those a
+ * scan cannot vouch for (found in Xero and linked since, whose payment may be older), or all of them
+ * when the scan would take more calls than the ids.
  * A negative invoice's credit note counts as paid once its credit is used up (PAID, RemainingCredit 0:
  * allocated to invoices or refunded): Autotask's paidDate is what closes an invoice there, negative
  * ones included, so the credit stops showing as open in Autotask the day Xero settled it.
@@ -134,21 +147,34 @@ export default class PaymentCheck {
     const lastCheck = product.paymentsCheckedAt
     const since = lastCheck?.minus({ minutes: CLOCK_SKEW_MINUTES }) ?? null
 
-    const linked = await this.linkedUnpaid(product)
-    // Linked since the last check, or paid but not yet written: asked whatever their change date
-    // (an invoice found in Xero by number may have been paid long before it was linked).
-    const fresh = linked.filter((record) => !since || record.fresh)
-    const known = linked.filter((record) => since && !record.fresh)
+    const linked = await this.linkedUnpaid(product, since)
     const connection = xeroConnectionOf(product)
-    const answers: Answer[] = [
-      ...(await this.ask(xero, connection, fresh, null)),
-      ...(await this.ask(xero, connection, known, since?.toJSDate() ?? null)),
-    ]
+    const answers = new Map<string, Answer>()
+    const add = (list: Answer[]) => {
+      for (const answer of list) answers.set(answer.id.toLowerCase(), answer)
+    }
+    // Invoices: a scan of what changed covers those we created since `since` (a payment on one changes
+    // it after its creation) and those linked before the last check (a payment since changes it). One
+    // found in Xero and linked since may have been paid long before: asked by id, whatever its date.
+    // Credit notes, as before: those linked since the last check whatever their change date, the others
+    // only if changed since.
+    const scanned: Linked[] = []
+    const byId: Linked[] = []
+    const freshNotes: Linked[] = []
+    const knownNotes: Linked[] = []
+    for (const record of linked) {
+      if (record.creditNote) (since && !record.fresh ? knownNotes : freshNotes).push(record)
+      else (this.scanCovers(record, since) ? scanned : byId).push(record)
+    }
+    add(await this.askInvoices(xero, connection, byId, null))
+    add(await this.scan(xero, connection, scanned, since))
+    add(await this.askCreditNotes(xero, connection, freshNotes, null))
+    add(await this.askCreditNotes(xero, connection, knownNotes, since))
 
     const byXeroId = new Map(linked.map((record) => [record.xeroInvoiceId.toLowerCase(), record]))
     const outcome: PaymentCheckOutcome = {
       checked: linked.length,
-      changed: answers.length,
+      changed: answers.size,
       paid: 0,
       partPaid: 0,
       unwritten: 0,
@@ -168,7 +194,7 @@ export default class PaymentCheck {
       })
 
     let throttled: string | null = null
-    for (const answer of answers) {
+    for (const answer of answers.values()) {
       const record = byXeroId.get(answer.id.toLowerCase())
       if (!record) continue
       const { due, paid } = answer
@@ -246,44 +272,97 @@ export default class PaymentCheck {
   }
 
   /**
-   * One GET /Invoices per 100 invoice ids, one GET /CreditNotes per 40 credit-note ids; nothing at all
-   * when there is nothing to ask.
+   * Whether a scan from `since` sees any payment on this invoice: we created it then or later (its
+   * UpdatedDateUTC is at least its creation, by Xero's own clock), or it was linked before the last
+   * check (so a payment Xero has and we do not is after it). With no check before, all we created.
    */
-  private async ask(
+  private scanCovers(record: Linked, since: DateTime | null) {
+    if (record.paymentState === PAID_NOT_WRITTEN) return false
+    if (record.xeroCreatedAt && (!since || record.xeroCreatedAt >= since)) return true
+    return since !== null && !record.fresh
+  }
+
+  /**
+   * The approved sales invoices changed since `since` (the first check: since the first we created),
+   * page by page, each page cut to the answers for `records` before the next is read. Page 1 tells how
+   * many pages there are: when that is more calls than asking for `records` by id (100 a call), they are
+   * asked by id instead, so a check costs at most one call more than asking by id, and usually one.
+   */
+  private async scan(
     xero: XeroGateway,
     connection: ReturnType<typeof xeroConnectionOf>,
     records: Linked[],
-    since: Date | null
+    since: DateTime | null
   ): Promise<Answer[]> {
-    const idsOf = (creditNote: boolean) =>
+    if (records.length === 0) return []
+    const from =
+      since ??
       records
-        .filter((record) => record.creditNote === creditNote)
-        .map((record) => record.xeroInvoiceId)
-    const invoiceIds = idsOf(false)
-    const creditNoteIds = idsOf(true)
+        .map((record) => record.xeroCreatedAt!)
+        .reduce((first, at) => (at < first ? at : first))
+        .minus({ minutes: CLOCK_SKEW_MINUTES })
+    const ours = new Set(records.map((record) => record.xeroInvoiceId.toLowerCase()))
+    const idCalls = Math.ceil(records.length / XERO_INVOICE_IDS_PER_CALL)
     const answers: Answer[] = []
-    if (invoiceIds.length > 0)
-      for (const invoice of await xero.invoicesChangedAmong(
+    for (let page = 1; ; page++) {
+      const { invoices, pageCount } = await xero.salesInvoicesChangedSince(
         connection,
-        invoiceIds,
         [...PAYABLE_STATUSES],
-        since
-      )) {
+        from.toJSDate(),
+        page,
+        XERO_MAX_PAGE_SIZE
+      )
+      if (page === 1 && pageCount !== null && pageCount > idCalls)
+        return this.askInvoices(xero, connection, records, from)
+      for (const invoice of invoices) {
+        if (!ours.has(invoice.invoiceId.toLowerCase())) continue
         const answer = invoiceAnswer(invoice)
         if (answer) answers.push(answer)
       }
-    if (creditNoteIds.length > 0)
-      for (const note of await xero.creditNotesAmong(connection, creditNoteIds, {
-        statuses: [...PAYABLE_STATUSES],
-        since,
-      }))
-        answers.push(creditNoteAnswer(note))
+      const last = pageCount !== null ? page >= pageCount : invoices.length < XERO_MAX_PAGE_SIZE
+      if (last) return answers
+    }
+  }
+
+  /** One GET /Invoices per 100 ids, only those changed since `since` when given; nothing when none. */
+  private async askInvoices(
+    xero: XeroGateway,
+    connection: ReturnType<typeof xeroConnectionOf>,
+    records: Linked[],
+    since: DateTime | null
+  ): Promise<Answer[]> {
+    if (records.length === 0) return []
+    const answers: Answer[] = []
+    for (const invoice of await xero.invoicesChangedAmong(
+      connection,
+      records.map((record) => record.xeroInvoiceId),
+      [...PAYABLE_STATUSES],
+      since?.toJSDate() ?? null
+    )) {
+      const answer = invoiceAnswer(invoice)
+      if (answer) answers.push(answer)
+    }
     return answers
   }
 
+  /** One GET /CreditNotes per 40 ids, only those changed since `since` when given; nothing when none. */
+  private async askCreditNotes(
+    xero: XeroGateway,
+    connection: ReturnType<typeof xeroConnectionOf>,
+    records: Linked[],
+    since: DateTime | null
+  ): Promise<Answer[]> {
+    if (records.length === 0) return []
+    const notes = await xero.creditNotesAmong(
+      connection,
+      records.map((record) => record.xeroInvoiceId),
+      { statuses: [...PAYABLE_STATUSES], since: since?.toJSDate() ?? null }
+    )
+    return notes.map(creditNoteAnswer)
+  }
+
   /** This product's invoices linked to a Xero invoice whose full payment Autotask does not know yet. */
-  private async linkedUnpaid(product: Product): Promise<(Linked & { fresh: boolean })[]> {
-    const since = product.paymentsCheckedAt?.minus({ minutes: CLOCK_SKEW_MINUTES }) ?? null
+  private async linkedUnpaid(product: Product, since: DateTime | null): Promise<Linked[]> {
     const rows = await InvoiceRecord.query()
       .where('product_id', product.id)
       .whereNotNull('xero_invoice_id')
@@ -297,6 +376,7 @@ export default class PaymentCheck {
         'xero_type',
         'payment_state',
         'xero_amount_due',
+        'xero_created_at',
         'synced_at'
       )
     return rows.map((row) => ({
@@ -307,6 +387,7 @@ export default class PaymentCheck {
       creditNote: row.xeroType === 'ACCRECCREDIT',
       paymentState: row.paymentState,
       xeroAmountDue: row.xeroAmountDue?.toFixed(4) ?? null,
+      xeroCreatedAt: row.xeroCreatedAt,
       fresh:
         row.paymentState === PAID_NOT_WRITTEN || !since || !row.syncedAt || row.syncedAt >= since,
     }))

@@ -183,6 +183,10 @@ export function listAnswer(
     }
     throw error
   }
+  // Paged when `page` is given: 100 a page by default ("Up to 100 invoices will be returned in a single API
+  // call", `page` of GET /Invoices in xero_accounting.yaml), `pageSize` at most 1000 ("Allowed values are 1
+  // to 1000", https://cdn.cdata.com/help/DXM/py/RSBXero_p_Pagesize.htm; the contract gives no bound), and
+  // the `pagination` object of the contract's list examples (page, pageSize, pageCount, itemCount).
   const page = Number(call.query.get('page') ?? 0)
   if (page >= 1) {
     const pageSize = Math.min(1000, Number(call.query.get('pageSize') ?? 100) || 100)
@@ -684,8 +688,10 @@ function invoices(call: AccountingCall): SandboxAnswer {
     if (ids) filters.push((record) => ids.includes(record.InvoiceID))
     if (numbers) filters.push((record) => numbers.includes(record.InvoiceNumber))
     if (contactIds) filters.push((record) => contactIds.includes(record.Contact.ContactID))
+    // "Filter by a comma-separated list Statuses" (the Statuses parameter of GET /Invoices, xero_accounting.yaml).
     if (statuses) filters.push((record) => statuses.includes(record.Status))
-    // If-Modified-Since: only documents created or changed after it (the contract's ifModifiedSince header).
+    // If-Modified-Since: only documents created or changed after it, by their UpdatedDateUTC ("Only records
+    // created or modified since this timestamp will be returned", the contract's ifModifiedSince header).
     const since = call.modifiedSince
     const listed =
       since === null

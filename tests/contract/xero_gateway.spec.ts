@@ -312,6 +312,44 @@ test.group('Xero gateway against the sandbox', (group) => {
     )
   })
 
+  test('approved sales invoices changed since a time come back a page at a time, newest change first, with the page count', async ({
+    assert,
+  }) => {
+    const { gateway } = xeroStackFor(sandbox)
+    const product = await connectedProduct(sandbox)
+    const connection = xeroConnectionOf(product)
+    sandbox.state.clock.advance(60_000)
+    const since = new Date(sandbox.state.clock.now() - 1000)
+    const created = await gateway.createInvoices(connection, [
+      invoice('AT-801'),
+      invoice('AT-802'),
+      invoice('AT-803', { status: 'DRAFT' }),
+    ])
+    const [first, second] = created.map((result) => (result.ok ? result.value.invoiceId : ''))
+    sandbox.state.clock.advance(1000)
+    await knob(sandbox, '/invoices/pay', { invoice: first })
+
+    const pageOf = (page: number, pageSize: number, from: Date | null = since) =>
+      gateway.salesInvoicesChangedSince(connection, ['AUTHORISED', 'PAID'], from, page, pageSize)
+    const one = await pageOf(1, 1)
+    assert.equal(one.pageCount, 2, 'the draft is left out')
+    assert.deepEqual(
+      one.invoices.map((found) => [found.invoiceId, found.status]),
+      [[first, 'PAID']]
+    )
+    const two = await pageOf(2, 1)
+    assert.deepEqual(
+      two.invoices.map((found) => found.invoiceId),
+      [second]
+    )
+    const later = await pageOf(1, 1000, new Date(sandbox.state.clock.now() + 1000))
+    assert.deepEqual(later, { invoices: [], pageCount: 0 })
+    const scan = sandbox.state.requestLog.at(-1)!
+    assert.equal(scan.query.pageSize, '1000')
+    assert.equal(scan.query.where, 'Type=="ACCREC"')
+    assert.equal(scan.query.order, 'UpdatedDateUTC DESC')
+  })
+
   test('reference data, contacts, purchase orders and bills come back as plain values', async ({
     assert,
   }) => {

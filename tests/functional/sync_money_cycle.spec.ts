@@ -392,6 +392,201 @@ test.group('Payments back to Autotask: what a check costs', (group) => {
   })
 })
 
+test.group('Payments back to Autotask: a scan of what changed', (group) => {
+  let world: World
+  group.each.setup(async () => {
+    await resetDatabase()
+    world = await startSyncWorld({ autotask: { invoices: 6, companies: 4 }, ...PATIENT })
+    await approveAll(world)
+    return () => world.close()
+  })
+
+  /** The payment check's reads: GET /Invoices with a Statuses filter (the push's lookups have none). */
+  function checkReads() {
+    return world.xero.state.requestLog.filter(
+      (entry) =>
+        entry.method === 'GET' && entry.path.endsWith('/Invoices') && Boolean(entry.query.Statuses)
+    )
+  }
+
+  async function addOpenInvoices(count: number) {
+    const product = await Product.findOrFail(world.product.id)
+    const ids: string[] = []
+    for (let start = 0; start < count; start += 50) {
+      const results = await world.stack.gateway.createInvoices(
+        xeroConnectionOf(product),
+        Array.from({ length: Math.min(50, count - start) }, () => ({
+          type: 'ACCREC' as const,
+          contact: { name: 'Somebody Else Ltd' },
+          status: 'AUTHORISED' as const,
+          lineAmountTypes: 'Exclusive' as const,
+          lineItems: [
+            { description: 'Their work', quantity: '1', unitAmount: '50', accountCode: '200' },
+          ],
+        }))
+      )
+      for (const result of results) {
+        if (!result.ok) throw new Error(result.messages.join(' '))
+        ids.push(result.value.invoiceId)
+      }
+    }
+    return ids
+  }
+
+  test('after a first sync of 250 invoices we created, the check reads one page of what changed (not 3 calls of 100 ids), and a payment on one still reaches Autotask', async ({
+    assert,
+  }) => {
+    world.autotask.state.addBillingRun({ invoices: 244 })
+    world.xero.state.requestLog = []
+    await succeeded(world)
+    const records = await syncedRecords(world)
+    assert.isAbove(records.length, 200, 'asked by id, they would take 3 calls')
+    assert.isTrue(
+      records.every((record) => record.xeroCreatedAt !== null),
+      'each invoice our create made knows when'
+    )
+    const made = xeroInvoiceOf(world, records[0].xeroInvoiceId)
+    assert.approximately(
+      records[0].xeroCreatedAt!.toMillis(),
+      made.UpdatedDateUTC,
+      1000,
+      "Xero's time of the create, read back as UTC"
+    )
+    const first = checkReads()
+    assert.lengthOf(first, 1, 'ceil(n / 1000) reads, not ceil(n / 100)')
+    assert.equal(first[0].query.page, '1')
+    assert.equal(first[0].query.pageSize, '1000')
+    assert.equal(first[0].query.where, 'Type=="ACCREC"')
+    assert.equal(first[0].query.Statuses, 'AUTHORISED,PAID')
+    assert.isUndefined(first[0].query.IDs)
+
+    const record = records[137]
+    const invoice = xeroInvoiceOf(world, record.xeroInvoiceId)
+    const paid = await payInXero(world, [
+      { invoiceId: invoice.InvoiceID, amount: String(invoice.Total), date: '2026-11-27' },
+    ])
+    assert.equal(paid.status, 200, JSON.stringify(paid.body))
+    world.xero.state.requestLog = []
+    world.autotask.state.requests = []
+    await succeeded(world)
+    assert.lengthOf(checkReads(), 1, 'one page of what changed since the last check')
+    assert.lengthOf(autotaskPatches(world), 1)
+    assert.equal(
+      world.autotask.state.tables.Invoices.get(record.autotaskId)!.paidDate,
+      '2026-11-27T00:00:00.000Z'
+    )
+    await record.refresh()
+    assert.equal(record.paymentState, 'paid')
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('an invoice Xero already held, paid before it was linked, is asked by id and written as paid', async ({
+    assert,
+  }) => {
+    await succeeded(world)
+    const [record, other] = await syncedRecords(world)
+    // Xero holds an invoice paid long ago: a person typed it there and took the money.
+    const [heldId] = await addOpenInvoices(1)
+    const held = xeroInvoiceOf(world, heldId)
+    const paid = await payInXero(world, [
+      { invoiceId: heldId, amount: String(held.Total), date: '2026-11-02' },
+    ])
+    assert.equal(paid.status, 200, JSON.stringify(paid.body))
+    // An hour on (both clocks), a check runs: the payment is older than anything it asks about next time.
+    world.xero.state.clock.advance(3_600_000)
+    world.clock.advance({ hours: 1 })
+    await succeeded(world)
+
+    // Then the record is linked to that invoice by a path other than our create (found by number).
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({
+        xero_invoice_id: heldId,
+        xero_invoice_number: held.InvoiceNumber,
+        xero_created_at: null,
+        synced_at: toSqlDateTime(world.clock.now()),
+      })
+    world.clock.advance({ minutes: 15 })
+    world.xero.state.clock.advance(15 * 60_000)
+    world.xero.state.requestLog = []
+    world.autotask.state.requests = []
+    await succeeded(world)
+
+    const patches = autotaskPatches(world)
+    assert.deepEqual(
+      patches.map((patch) => patch.body),
+      [{ id: record.autotaskId, paidDate: '2026-11-02T00:00:00Z' }]
+    )
+    await record.refresh()
+    assert.equal(record.paymentState, 'paid')
+    assert.equal(record.paidDate?.toISODate(), '2026-11-02')
+    const byId = checkReads().filter((entry) => entry.query.IDs)
+    assert.lengthOf(byId, 1)
+    assert.equal(byId[0].query.IDs, heldId, 'only the one linked since is asked by id')
+    await other.refresh()
+    assert.isNull(other.paymentState)
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('when more invoices not ours changed than 100 ids a call would ask, the check asks ours by id after page 1, and a paid one is written', async ({
+    assert,
+  }) => {
+    await succeeded(world)
+    const linked = await syncedRecords(world)
+    const [record] = linked
+    const invoice = xeroInvoiceOf(world, record.xeroInvoiceId)
+    await addOpenInvoices(1050)
+    const paid = await payInXero(world, [
+      { invoiceId: invoice.InvoiceID, amount: String(invoice.Total), date: '2026-11-28' },
+    ])
+    assert.equal(paid.status, 200, JSON.stringify(paid.body))
+    world.xero.state.requestLog = []
+    world.autotask.state.requests = []
+    await succeeded(world)
+
+    const reads = checkReads()
+    assert.lengthOf(reads, 2, 'page 1 of the scan (2 pages) and one call of ids (a few invoices)')
+    assert.equal(reads[0].query.page, '1')
+    assert.isUndefined(reads[0].query.IDs)
+    assert.sameMembers(
+      reads[1].query.IDs.split(','),
+      linked.map((linkedRecord) => linkedRecord.xeroInvoiceId)
+    )
+    assert.lengthOf(autotaskPatches(world), 1)
+    assert.equal(
+      world.autotask.state.tables.Invoices.get(record.autotaskId)!.paidDate,
+      '2026-11-28T00:00:00.000Z'
+    )
+    await record.refresh()
+    assert.equal(record.paymentState, 'paid')
+    assert.deepEqual(world.xero.state.violations, [])
+  })
+
+  test('an invoice linked again to one found in Xero by number forgets that our create made the old one', async ({
+    assert,
+  }) => {
+    await succeeded(world)
+    const [record] = await syncedRecords(world)
+    assert.isNotNull(record.xeroCreatedAt)
+    const linkedTo = record.xeroInvoiceId
+    // The link lost (a crash after Xero answered): the next push finds the invoice by its number.
+    await InvoiceRecord.query()
+      .where('id', record.id)
+      .update({ status: 'pending', xero_invoice_id: null, attempts: 1 })
+    await succeeded(world)
+    await record.refresh()
+    assert.equal(record.status, 'synced', record.faultReason ?? '')
+    assert.equal(record.xeroInvoiceId, linkedTo)
+    assert.isNull(record.xeroCreatedAt, 'found, not created: asked by id until a check has seen it')
+    const line = await SyncLog.query()
+      .where('invoice_record_id', record.id)
+      .where('event', 'invoice.synced')
+      .orderBy('id', 'desc')
+      .firstOrFail()
+    assert.include(line.message, 'found in Xero by number')
+  })
+})
+
 test.group('Invoices voided in Autotask after they reached Xero', (group) => {
   let world: World
   group.each.setup(async () => {

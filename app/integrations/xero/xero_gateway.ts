@@ -126,6 +126,8 @@ export interface XeroCreditNote {
   totalTax: string
   total: string
   remainingCredit: string
+  /** Xero's UpdatedDateUTC */
+  updatedAt?: Date | null
   /** when its credit was used up (allocated or refunded); only a PAID one has it */
   fullyPaidOnDate?: string | null
   lineItems: XeroLineItem[]
@@ -276,6 +278,20 @@ export const XERO_BATCH_LIMIT = 50
  */
 export const XERO_MAX_REQUEST_BYTES = 3_500_000
 
+/**
+ * Invoice ids asked in one GET /Invoices (IDs filter): one page of the contract's default size ("Up to 100
+ * invoices will be returned in a single API call", `page` of GET /Invoices in xero_accounting.yaml), and a
+ * query string (100 × 37 characters) well under the 8 KB many proxies allow.
+ */
+export const XERO_INVOICE_IDS_PER_CALL = 100
+
+/**
+ * Most records one page of a list holds when `pageSize` is given: the contract names the parameter without
+ * its bound (components/parameters/pageSize in xero_accounting.yaml); "Allowed values are 1 to 1000"
+ * (https://cdn.cdata.com/help/DXM/py/RSBXero_p_Pagesize.htm), as the contacts list already reads them.
+ */
+export const XERO_MAX_PAGE_SIZE = 1000
+
 /** The Xero operations the sync engine needs; bound to the xero-node implementation in a provider. */
 /** One document as a write would send it. */
 export type XeroWriteBody =
@@ -347,6 +363,18 @@ export abstract class XeroGateway {
     statuses: XeroInvoiceStatus[],
     since: Date | null
   ): Promise<XeroInvoice[]>
+  /**
+   * One page (`pageSize` ≤ XERO_MAX_PAGE_SIZE) of the organisation's sales invoices (ACCREC) in one of
+   * `statuses` changed after `since` (If-Modified-Since; all of them when null), newest change first, and
+   * how many pages there are (Xero's `pagination.pageCount`; null when the answer has none).
+   */
+  abstract salesInvoicesChangedSince(
+    connection: XeroConnection,
+    statuses: XeroInvoiceStatus[],
+    since: Date | null,
+    page: number,
+    pageSize: number
+  ): Promise<{ invoices: XeroInvoice[]; pageCount: number | null }>
   abstract getOnlineInvoiceUrl(
     connection: XeroConnection,
     invoiceId: string

@@ -19,6 +19,8 @@ import {
 } from '#integrations/xero/errors'
 import {
   XERO_BATCH_LIMIT,
+  XERO_INVOICE_IDS_PER_CALL,
+  XERO_MAX_PAGE_SIZE,
   XERO_MAX_REQUEST_BYTES,
   XeroGateway,
   type XeroAccount,
@@ -149,6 +151,7 @@ function creditNoteIn(note: any): XeroCreditNote {
     totalTax: money(note.totalTax),
     total: money(note.total),
     remainingCredit: money(note.remainingCredit),
+    updatedAt: dateOrNull(note.updatedDateUTC),
     fullyPaidOnDate: isoDate(note.fullyPaidOnDate),
     lineItems: lineItemsIn(note.lineItems),
     url: note.url || null,
@@ -306,12 +309,6 @@ function writeResults<T>(
   )
 }
 
-/**
- * Invoice ids asked in one GET /Invoices (IDs filter) by the payments check: one page of the contract's
- * pageSize (GET /Invoices takes IDs, Statuses, page, pageSize and If-Modified-Since: xero_accounting.yaml),
- * and a query string (100 × 37 characters) well under the 8 KB many proxies allow.
- */
-const CHANGED_IDS_PER_CALL = 100
 /** Credit notes are asked by id through `where` (no id list on GET /CreditNotes): this many keep the URL short. */
 const CREDIT_NOTE_IDS_PER_CALL = 40
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -527,7 +524,7 @@ export class XeroNodeGateway extends XeroGateway {
     since: Date | null
   ) {
     const found: XeroInvoice[] = []
-    for (const ids of chunks(invoiceIds, CHANGED_IDS_PER_CALL)) {
+    for (const ids of chunks(invoiceIds, XERO_INVOICE_IDS_PER_CALL)) {
       const body = await this.call(connection, (api, tenantId) =>
         api.getInvoices(
           tenantId,
@@ -543,12 +540,49 @@ export class XeroNodeGateway extends XeroGateway {
           undefined,
           4,
           undefined,
-          CHANGED_IDS_PER_CALL
+          XERO_INVOICE_IDS_PER_CALL
         )
       )
       found.push(...(body.invoices ?? []).map(invoiceIn))
     }
     return found
+  }
+
+  async salesInvoicesChangedSince(
+    connection: XeroConnection,
+    statuses: XeroInvoiceStatus[],
+    since: Date | null,
+    page: number,
+    pageSize: number
+  ) {
+    const none = undefined
+    const size = Math.min(pageSize, XERO_MAX_PAGE_SIZE)
+    // Newest change first (UpdatedDateUTC is one of Xero's optimised orders for invoices, as Type is of its
+    // filters: https://cdn.cdata.com/help/DXK/rcmd/pg_accountingtable-invoices.htm). An invoice changed while
+    // the pages are read moves to page 1, read already but seen by the next check (its change is after this
+    // one began); the others move down, so one is read twice rather than skipped.
+    const body = await this.call(connection, (api, tenantId) =>
+      api.getInvoices(
+        tenantId,
+        since ?? none,
+        'Type=="ACCREC"',
+        'UpdatedDateUTC DESC',
+        none,
+        none,
+        none,
+        statuses,
+        page,
+        none,
+        none,
+        4,
+        none,
+        size
+      )
+    )
+    return {
+      invoices: (body.invoices ?? []).map(invoiceIn),
+      pageCount: body.pagination?.pageCount ?? null,
+    }
   }
 
   async getOnlineInvoiceUrl(connection: XeroConnection, invoiceId: string) {
