@@ -167,6 +167,7 @@ export default class SyncRunner {
         autotask: connections.autotask,
         xero: connections.xero,
         mapping: await loadMappingContext(product, connections.xero, connections.autotask),
+        contacts: new Map(),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -249,6 +250,8 @@ export default class SyncRunner {
     await this.markHealthy(product, 'autotask')
 
     context.progress('push')
+    // Every company of the credit notes and invoices waiting gets its Xero contact first, in one pass.
+    await this.push.resolveContactsAhead(context)
     // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
     // Negative invoices first, as Xero credit notes (when the product turns them on).
     const credited = await this.creditNotes.runInSync(context, found.downloaded)
