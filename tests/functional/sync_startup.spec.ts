@@ -37,7 +37,7 @@ test.group(
       return () => world.close()
     })
 
-    test('contacts are written several at once and discovery reads the next page ahead, with no more calls than one pass needs', async ({
+    test("Xero's first reads overlap discovery, which reads the next page ahead; contacts are written several at once; no call count goes up", async ({
       assert,
     }) => {
       // Billing items answer slowly: the next Invoices page is asked for while a page's items are read.
@@ -61,8 +61,16 @@ test.group(
         'the next page was read while the first one was being stored'
       )
 
-      // Contacts: several PUT /Contacts in flight at once, all before the first credit note or invoice.
+      // Xero's tax rates and organisation are read while discovery starts, not before it.
       const xeroLog = world.xero.state.requestLog
+      const organisation = xeroLog.find((entry) => entry.path.endsWith('/Organisation'))!
+      assert.isBelow(
+        invoicePages[0].receivedAt,
+        organisation.at + organisation.durationMs,
+        'the first Invoices page was asked for before Xero answered GET /Organisation'
+      )
+
+      // Contacts: several PUT /Contacts in flight at once, all before the first credit note or invoice.
       const puts = xeroLog.filter(
         (entry) => entry.method === 'PUT' && entry.path.endsWith('/Contacts')
       )
