@@ -368,9 +368,7 @@ export default class InvoiceDiscovery {
  * a page is thrown where that page is asked for, after the pages before it were handled; a consumer
  * that stops early (its own failure) waits for the page in flight before the source is closed.
  */
-export async function* readingAhead<T>(
-  pages: AsyncIterable<T>
-): AsyncGenerator<T, void, undefined> {
+async function* readingAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
   const iterator = pages[Symbol.asyncIterator]()
   let next = iterator.next()
   let finished = false

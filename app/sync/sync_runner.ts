@@ -68,7 +68,7 @@ export function loadMappingContext(
  * meanwhile (discovery), and a document Autotask names no currency for waits only for the
  * organisation's base currency, which becomes the product's as soon as Xero says it.
  */
-export function startMappingContext(
+function startMappingContext(
   product: Product,
   xero: XeroGateway,
   autotask: AutotaskClient,
