@@ -358,7 +358,12 @@ export default class ContactResolver {
       outcomes.set(id, outcome)
   }
 
-  /** Creates Xero contacts for these companies (≤50 a request) with their details, and links them. */
+  /**
+   * Creates Xero contacts for these companies (≤50 a request) with their details, and links them.
+   * Up to `xeroInFlight` requests at once (the organisation's budget paces them, Autotask's client its
+   * own calls); each lane reads its next batch's details from Autotask while its write is in flight.
+   * A failure lets the writes in flight end (and link what they created), starts no other, and is thrown.
+   */
   async create(
     product: Product,
     xero: XeroGateway,
@@ -368,48 +373,90 @@ export default class ContactResolver {
     actor = 'engine'
   ) {
     const outcomes = new Map<number, ContactOutcome>()
-    for (let start = 0; start < companies.length; start += XERO_BATCH_LIMIT) {
-      const batch = companies.slice(start, start + XERO_BATCH_LIMIT)
+    const batches: CompanyRef[][] = []
+    for (let start = 0; start < companies.length; start += XERO_BATCH_LIMIT)
+      batches.push(companies.slice(start, start + XERO_BATCH_LIMIT))
+    let failed = false
+    const take = () => (failed ? undefined : batches.shift())
+    const read = (batch: CompanyRef[]) => {
       const details = lookup
-        ? await lookup(batch.map((company) => company.id))
-        : new Map<number, ContactDetails>()
-      const inputs: XeroContactInput[] = batch.map((company) => ({
-        name: fitText(company.name.trim(), MAX_CONTACT_NAME),
-        contactNumber: String(company.id),
-        accountNumber: company.number ?? undefined,
-        ...knownDetails(details.get(company.id)),
-      }))
-      const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
-      const results = await waitingOutRateLimits(() =>
-        xero.createContacts(xeroConnectionOf(product), inputs, { idempotencyKey })
-      )
-      const created: NewLink[] = []
-      for (const result of results) {
-        const company = batch[result.index]
-        if (result.ok) {
-          created.push({
-            company,
-            contact: result.value,
-            how: 'created in Xero',
-            detailsHash: lookup ? contactDetailsHash(details.get(company.id)) : null,
-          })
-          outcomes.set(company.id, {
-            ok: true,
-            contactId: result.value.contactId,
-            name: result.value.name,
-            how: 'created in Xero',
-          })
-        } else {
-          outcomes.set(company.id, {
-            ok: false,
-            reason: `Xero refused to create contact "${company.name}": ${result.messages.join(' ')}`,
-            hint: 'If the contact exists under another number, give it the contact number of the Autotask company, then resync.',
-          })
+        ? lookup(batch.map((company) => company.id))
+        : Promise.resolve(new Map<number, ContactDetails>())
+      // Awaited when its turn comes; until then a failure must not count as unhandled.
+      details.catch(() => {})
+      return details
+    }
+    const lane = async () => {
+      let batch = take()
+      let details = batch && read(batch)
+      while (batch && details) {
+        try {
+          const known = await details
+          if (failed) return
+          const following = take()
+          const followingDetails = following && read(following)
+          await this.createBatch(product, xero, batch, known, syncRunId, lookup, actor, outcomes)
+          batch = following
+          details = followingDetails
+        } catch (error) {
+          failed = true
+          throw error
         }
       }
-      await this.link(product, created, syncRunId, actor)
     }
+    const lanes = Math.min(syncConfig.xeroInFlight, batches.length)
+    const results = await Promise.allSettled(Array.from({ length: lanes }, () => lane()))
+    const failure = results.find((result) => result.status === 'rejected')
+    if (failure) throw failure.reason
     return outcomes
+  }
+
+  /** One PUT /Contacts of up to 50 companies, their outcomes set in `outcomes`, the created ones linked. */
+  private async createBatch(
+    product: Product,
+    xero: XeroGateway,
+    batch: CompanyRef[],
+    details: Map<number, ContactDetails>,
+    syncRunId: number | null,
+    lookup: ContactDetailsLookup | undefined,
+    actor: string,
+    outcomes: Map<number, ContactOutcome>
+  ) {
+    const inputs: XeroContactInput[] = batch.map((company) => ({
+      name: fitText(company.name.trim(), MAX_CONTACT_NAME),
+      contactNumber: String(company.id),
+      accountNumber: company.number ?? undefined,
+      ...knownDetails(details.get(company.id)),
+    }))
+    const idempotencyKey = contactsIdempotencyKey(product.id, syncRunId, inputs)
+    const results = await waitingOutRateLimits(() =>
+      xero.createContacts(xeroConnectionOf(product), inputs, { idempotencyKey })
+    )
+    const created: NewLink[] = []
+    for (const result of results) {
+      const company = batch[result.index]
+      if (result.ok) {
+        created.push({
+          company,
+          contact: result.value,
+          how: 'created in Xero',
+          detailsHash: lookup ? contactDetailsHash(details.get(company.id)) : null,
+        })
+        outcomes.set(company.id, {
+          ok: true,
+          contactId: result.value.contactId,
+          name: result.value.name,
+          how: 'created in Xero',
+        })
+      } else {
+        outcomes.set(company.id, {
+          ok: false,
+          reason: `Xero refused to create contact "${company.name}": ${result.messages.join(' ')}`,
+          hint: 'If the contact exists under another number, give it the contact number of the Autotask company, then resync.',
+        })
+      }
+    }
+    await this.link(product, created, syncRunId, actor)
   }
 
   /** Links a company to a contact a person chose (the contact report's Link), filling details when the product says so. */

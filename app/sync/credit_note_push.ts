@@ -285,7 +285,7 @@ export default class CreditNotePush {
       xero,
       ready.map((record) => ({ id: record.autotaskCompanyId!, name: record.companyName! })),
       syncRunId,
-      { details: autotaskContactDetails(autotask) }
+      { known: context.contacts, details: autotaskContactDetails(autotask) }
     )
     const inputs: { record: InvoiceRecord; input: XeroCreditNoteInput }[] = []
     for (const record of ready) {

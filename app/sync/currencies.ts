@@ -31,7 +31,7 @@ export class RunCurrencies {
       xero: XeroGateway
       connection: () => XeroConnection
       /** the product's currency (the Xero organisation's base), for documents Autotask names none for */
-      productCurrency: () => string
+      productCurrency: () => string | Promise<string>
     }
   ) {}
 
@@ -44,8 +44,11 @@ export class RunCurrencies {
     company: Pick<Company, 'currencyID'> | null | undefined
   ): Promise<RecordCurrency> {
     const id = company?.currencyID ?? null
-    const fallback = { currency: this.sources.productCurrency(), autotaskCurrencyId: null }
-    if (id === null) return fallback
+    const fallback = async () => ({
+      currency: await this.sources.productCurrency(),
+      autotaskCurrencyId: null,
+    })
+    if (id === null) return fallback()
     const list = await (this.#autotask ??= this.sources.autotask
       .currencies()
       .then((currencies) => new Map(currencies.map((currency) => [currency.id, currency])))
@@ -55,7 +58,7 @@ export class RunCurrencies {
       }))
     const found = list.get(id)
     if (!found) return { currency: UNKNOWN_CURRENCY, autotaskCurrencyId: id }
-    if ([...list.values()].filter((currency) => currency.isActive).length < 2) return fallback
+    if ([...list.values()].filter((currency) => currency.isActive).length < 2) return fallback()
     return { currency: found.name.trim().toUpperCase(), autotaskCurrencyId: id }
   }
 

@@ -61,7 +61,9 @@ export default class InvoiceDiscovery {
     const since = this.since(product)
     let cursor = since
 
-    for await (const page of autotask.invoicesSince(since.toJSDate())) {
+    // The next page is read while this one's lines and companies are read and stored: nothing is
+    // stored out of order, and the cursor still moves only once every page is stored.
+    for await (const page of readingAhead(autotask.invoicesSince(since.toJSDate()))) {
       const stored = await this.storePage(product, run, autotask, page, currencies)
       stats.found += stored.found
       stats.pending += stored.pending
@@ -93,7 +95,7 @@ export default class InvoiceDiscovery {
   async peek(product: Product, autotask: AutotaskClient, currencies: RunCurrencies) {
     const fresh: PeekedInvoice[] = []
     const voided = new Set<number>()
-    for await (const page of autotask.invoicesSince(this.since(product).toJSDate())) {
+    for await (const page of readingAhead(autotask.invoicesSince(this.since(product).toJSDate()))) {
       const known = await this.knownOf(product, page)
       for (const invoice of page) {
         const row = known.get(invoice.id)
@@ -357,6 +359,36 @@ export default class InvoiceDiscovery {
       })
     }
     return count
+  }
+}
+
+/**
+ * The pages of `pages`, each next one asked for as soon as the one before it arrives (one page ahead,
+ * so Autotask's Invoices endpoint has at most one call of ours in flight, as before). A failure to read
+ * a page is thrown where that page is asked for, after the pages before it were handled; a consumer
+ * that stops early (its own failure) waits for the page in flight before the source is closed.
+ */
+async function* readingAhead<T>(pages: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const iterator = pages[Symbol.asyncIterator]()
+  let next = iterator.next()
+  let finished = false
+  try {
+    for (;;) {
+      const current = await next
+      if (current.done) {
+        finished = true
+        return
+      }
+      next = iterator.next()
+      // Awaited at the next turn; until then a failure must not count as unhandled.
+      next.catch(() => {})
+      yield current.value
+    }
+  } finally {
+    if (!finished) {
+      await next.catch(() => {})
+      await iterator.return?.()
+    }
   }
 }
 

@@ -114,16 +114,14 @@ export default class InvoicePush {
    * claim-and-commit loop (ClaimLoop: its failure policy, its lanes).
    */
   async run(context: RunContext, downloaded: ReadonlySet<number>, lanes = 1): Promise<PushStats> {
-    const { product, run, xero, autotask, mapping } = context
-    const contacts = new Map<number, ContactOutcome>()
-    await this.resolveContactsAhead(product, run.id, xero, contacts, autotask, mapping.currencies)
+    const { xero, autotask, mapping } = context
     return this.loop.run(
       context,
       {
         kind: 'invoice',
         load: (ids) => InvoiceRecord.query().whereIn('id', ids).orderBy('id'),
         push: (batch, records) =>
-          this.pushBatch(batch, records, autotask, xero, mapping, downloaded, contacts),
+          this.pushBatch(batch, records, autotask, xero, mapping, downloaded, context.contacts),
         onBatch: (stats) => {
           // The credit notes, pushed before, are counted in too.
           context.stats.invoicesSynced = stats.synced + (context.stats.creditNotesSynced ?? 0)
@@ -136,18 +134,13 @@ export default class InvoicePush {
   }
 
   /**
-   * Every company of the invoices waiting, linked to its Xero contact before the
-   * first batch: on a first sync that is a read of the contact list and a create
-   * per fifty companies, instead of look-ups batch after batch.
+   * Every company of the invoices waiting (negative ones, the credit notes, too), linked to its Xero
+   * contact before the first batch of either push, into `context.contacts`: on a first sync that is one
+   * read of the contact list and a create per fifty companies, instead of look-ups batch after batch.
    */
-  private async resolveContactsAhead(
-    product: Product,
-    syncRunId: number,
-    xero: XeroGateway,
-    contacts: Map<number, ContactOutcome>,
-    autotask: AutotaskClient,
-    currencies: RunCurrencies | undefined
-  ) {
+  async resolveContactsAhead(context: RunContext) {
+    const { product, xero, autotask } = context
+    const currencies = context.mapping.currencies
     const rows = await db
       .from('invoice_records')
       .where('product_id', product.id)
@@ -174,8 +167,8 @@ export default class InvoicePush {
           companies.map((row) => [Number(row.autotask_company_id), row.company_name as string])
         ),
       ].map(([id, name]) => ({ id, name })),
-      syncRunId,
-      { known: contacts, details: autotaskContactDetails(autotask) }
+      context.run.id,
+      { known: context.contacts, details: autotaskContactDetails(autotask) }
     )
   }
 

@@ -4,6 +4,7 @@ import type { SyncRunStats } from '#models/sync_run'
 import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import type { MappingContext } from '#sync/invoice_mapper'
+import type { ContactOutcome } from '#sync/contact_resolver'
 
 export interface RunProgress {
   phase: 'discovery' | 'push' | 'done'
@@ -23,6 +24,8 @@ export interface RunContext {
   readonly autotask: AutotaskClient
   readonly xero: XeroGateway
   readonly mapping: MappingContext
+  /** each company's Xero contact as this run resolved it, by Autotask id: credit notes and invoices look a company up once */
+  readonly contacts: Map<number, ContactOutcome>
   readonly worker: string
   readonly shouldStop: () => Promise<boolean>
   readonly stats: SyncRunStats

@@ -54,44 +54,70 @@ export const workerName = () => `${hostname()}:${process.pid}`
  * Mappings and Xero's tax rates, once per run; the organisation's currency is remembered
  * (with `remember: false`, as a preview reads it, only on this product object, not saved).
  */
-export async function loadMappingContext(
+export function loadMappingContext(
   product: Product,
   xero: XeroGateway,
   autotask: AutotaskClient,
   options: { remember?: boolean } = {}
 ): Promise<MappingContext> {
-  // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
-  const [mappings, rates, organisation] = await allOrFirstError([
-    Mapping.query().where('product_id', product.id),
-    xero.getTaxRates(xeroConnectionOf(product)),
-    xero.getOrganisation(xeroConnectionOf(product)),
-  ] as const)
-  const settings = product.effectiveSettings
-  if (settings.currency !== organisation.baseCurrency) {
-    product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
-    if (options.remember ?? true) await product.save()
-  }
-  const of = (kind: string) =>
-    new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
-  return {
-    taxTypes: of('tax_region'),
-    accounts: of('billing_code'),
-    items: of('billing_code_item'),
-    tracking: await loadTrackingContext(mappings, autotask),
-    brandingThemes: of('invoice_template'),
-    taxRates: new Map(
-      rates
-        .filter((rate) => rate.status === 'ACTIVE')
-        .map((rate) => [rate.taxType, new Decimal(rate.rate)])
-    ),
-    settings: product.effectiveSettings,
-    currencies: new RunCurrencies({
-      autotask,
-      xero,
-      connection: () => xeroConnectionOf(product),
-      productCurrency: () => product.effectiveSettings.currency ?? 'USD',
-    }),
-  }
+  return startMappingContext(product, xero, autotask, options).mapping
+}
+
+/**
+ * The mapping context as it is being read, and the run's currencies at once: Autotask can be read
+ * meanwhile (discovery), and a document Autotask names no currency for waits only for the
+ * organisation's base currency, which becomes the product's as soon as Xero says it.
+ */
+function startMappingContext(
+  product: Product,
+  xero: XeroGateway,
+  autotask: AutotaskClient,
+  options: { remember?: boolean } = {}
+) {
+  const baseCurrency = xero
+    .getOrganisation(xeroConnectionOf(product))
+    .then(async (organisation) => {
+      if (product.effectiveSettings.currency !== organisation.baseCurrency) {
+        product.settings = { ...(product.settings ?? {}), currency: organisation.baseCurrency }
+        if (options.remember ?? true) await product.save()
+      }
+    })
+  // Awaited with the mapping below; until then a failure must not count as unhandled.
+  baseCurrency.catch(() => {})
+  const currencies = new RunCurrencies({
+    autotask,
+    xero,
+    connection: () => xeroConnectionOf(product),
+    productCurrency: async () => {
+      await baseCurrency
+      return product.effectiveSettings.currency ?? 'USD'
+    },
+  })
+  const mapping = (async (): Promise<MappingContext> => {
+    // Settled together: when one fails, the other's call (and its budget slot) still ends before the run does.
+    const [mappings, rates] = await allOrFirstError([
+      Mapping.query().where('product_id', product.id),
+      xero.getTaxRates(xeroConnectionOf(product)),
+      baseCurrency,
+    ] as const)
+    const of = (kind: string) =>
+      new Map(mappings.filter((m) => m.kind === kind).map((m) => [m.autotaskValue, m.xeroValue]))
+    return {
+      taxTypes: of('tax_region'),
+      accounts: of('billing_code'),
+      items: of('billing_code_item'),
+      tracking: await loadTrackingContext(mappings, autotask),
+      brandingThemes: of('invoice_template'),
+      taxRates: new Map(
+        rates
+          .filter((rate) => rate.status === 'ACTIVE')
+          .map((rate) => [rate.taxType, new Decimal(rate.rate)])
+      ),
+      settings: product.effectiveSettings,
+      currencies,
+    }
+  })()
+  return { currencies, mapping }
 }
 
 /**
@@ -161,12 +187,12 @@ export default class SyncRunner {
     try {
       const connections = this.connections.for(product)
       if (!connections.ok) throw new ConnectionLost(connections.reason)
-      const context: RunContext = {
+      const context: Omit<RunContext, 'mapping'> = {
         product,
         run,
         autotask: connections.autotask,
         xero: connections.xero,
-        mapping: await loadMappingContext(product, connections.xero, connections.autotask),
+        contacts: new Map(),
         worker: workerName(),
         stats,
         progress: (phase) => onProgress({ phase, stats }),
@@ -231,24 +257,30 @@ export default class SyncRunner {
     return run
   }
 
-  /** The run's phases in order: invoice discovery and push, purchase orders, the orphan check. */
-  private async phases(context: RunContext) {
-    const { product, stats } = context
+  /**
+   * The run's phases in order: invoice discovery (while Xero's tax rates and organisation are read for
+   * the mapping) and push, purchase orders, the orphan check.
+   */
+  private async phases(base: Omit<RunContext, 'mapping'>) {
+    const { product, stats } = base
     await this.sweeper.sweep()
 
-    context.progress('discovery')
-    await this.heartbeat(context.run, stats)
-    const found = await this.discovery.run(
-      product,
-      context.run,
-      context.autotask,
-      context.mapping.currencies!
-    )
+    base.progress('discovery')
+    await this.heartbeat(base.run, stats)
+    const loading = startMappingContext(product, base.xero, base.autotask)
+    // Settled together: a failure of either waits for the other's calls to end before the run does.
+    const [mapping, found] = await allOrFirstError([
+      loading.mapping,
+      this.discovery.run(product, base.run, base.autotask, loading.currencies),
+    ] as const)
+    const context: RunContext = { ...base, mapping }
     stats.invoicesDiscovered = found.found
     stats.invoicesSkipped = found.skipped
     await this.markHealthy(product, 'autotask')
 
     context.progress('push')
+    // Every company of the credit notes and invoices waiting gets its Xero contact first, in one pass.
+    await this.push.resolveContactsAhead(context)
     // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
     // Negative invoices first, as Xero credit notes (when the product turns them on).
     const credited = await this.creditNotes.runInSync(context, found.downloaded)

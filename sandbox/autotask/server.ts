@@ -235,6 +235,7 @@ async function api(
   })
   res.on('finish', () => {
     entry.status = res.statusCode
+    entry.answeredAt = Date.now()
   })
 
   if (refuseCredentials(state, req, res) || !integrationCode) return

@@ -77,6 +77,8 @@ export interface SandboxRequestLogEntry {
   headerNames: string[]
   username: string | null
   status: number | null
+  /** real time the answer was sent (ms since epoch); null until then */
+  answeredAt: number | null
 }
 
 export interface SandboxStats {
@@ -431,7 +433,7 @@ export class AutotaskSandboxState {
   }
 
   log(
-    entry: Omit<SandboxRequestLogEntry, 'seq' | 'receivedAt' | 'clockAt' | 'status'>
+    entry: Omit<SandboxRequestLogEntry, 'seq' | 'receivedAt' | 'clockAt' | 'status' | 'answeredAt'>
   ): SandboxRequestLogEntry {
     const logged: SandboxRequestLogEntry = {
       ...entry,
@@ -439,6 +441,7 @@ export class AutotaskSandboxState {
       receivedAt: Date.now(),
       clockAt: new Date(this.clock.now()).toISOString(),
       status: null,
+      answeredAt: null,
     }
     if (entry.entity) {
       this.#stats.total++

@@ -1,0 +1,133 @@
+import { test } from '@japa/runner'
+import { resetDatabase } from '#tests/helpers/database'
+import { startSyncWorld } from '#tests/helpers/sync_world'
+import InvoiceRecord from '#models/invoice_record'
+import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
+import type { SandboxRequestLogEntry as XeroRequest } from '#sandbox/xero/types'
+
+type World = Awaited<ReturnType<typeof startSyncWorld>>
+
+const NZ = XERO_SANDBOX_TENANTS.nz.tenantId
+
+/** Invoices an Autotask page holds here: small, so a run reads several pages. */
+const PAGE_SIZE = 40
+
+/** Two Xero calls were in flight at the same moment (the sandbox logs each one's start and length). */
+function overlapping(calls: XeroRequest[]) {
+  const sorted = [...calls].sort((a, b) => a.at - b.at)
+  return sorted.some((call, index) =>
+    sorted.slice(index + 1).some((later) => later.at < call.at + call.durationMs)
+  )
+}
+
+test.group(
+  'Sync start-up: the first invoice reaches Xero without waiting on what can overlap',
+  (group) => {
+    let world: World
+    group.each.setup(async () => {
+      await resetDatabase()
+      // Enough companies new to Xero for several contact writes (50 a request), several Autotask pages,
+      // and Xero calls long enough for overlaps to show in the sandbox's request log.
+      world = await startSyncWorld({
+        autotask: { invoices: 240, companies: 130, purchaseOrders: 0 },
+        xero: { latencyMs: 300, limits: { perMinute: 1000, concurrent: 5, perDay: 5000 } },
+        autotaskClient: { pageSize: PAGE_SIZE },
+        xeroClient: { timeoutMs: 30_000 },
+      })
+      return () => world.close()
+    })
+
+    test("Xero's first reads overlap discovery, which reads the next page ahead; contacts are written several at once; no call count goes up", async ({
+      assert,
+    }) => {
+      // Billing items answer slowly: the next Invoices page is asked for while a page's items are read.
+      world.autotask.state.setLatency(200, 'BillingItems')
+      const contactsBefore = world.xero.state.organisation(NZ)!.contacts.length
+
+      const outcome = await world.run()
+      assert.equal(outcome.run?.state, 'succeeded', outcome.run?.error ?? '')
+
+      // Discovery: the second Invoices page was asked for before the first page's billing items were answered.
+      const autotaskLog = world.autotask.state.requests
+      const invoicePages = autotaskLog.filter(
+        (entry) => entry.entity === 'Invoices' && /query/i.test(entry.path)
+      )
+      const firstItems = autotaskLog.find((entry) => entry.entity === 'BillingItems')!
+      const secondPage = invoicePages.find((entry) => entry.method === 'GET')!
+      assert.exists(secondPage, 'the invoices came in several pages')
+      assert.isBelow(
+        secondPage.receivedAt,
+        firstItems.answeredAt!,
+        'the next page was read while the first one was being stored'
+      )
+
+      // Xero's tax rates and organisation are read while discovery starts, not before it.
+      const xeroLog = world.xero.state.requestLog
+      const organisation = xeroLog.find((entry) => entry.path.endsWith('/Organisation'))!
+      assert.isBelow(
+        invoicePages[0].receivedAt,
+        organisation.at + organisation.durationMs,
+        'the first Invoices page was asked for before Xero answered GET /Organisation'
+      )
+
+      // Contacts: several PUT /Contacts in flight at once, all before the first credit note or invoice.
+      const puts = xeroLog.filter(
+        (entry) => entry.method === 'PUT' && entry.path.endsWith('/Contacts')
+      )
+      const created = world.xero.state.organisation(NZ)!.contacts.length - contactsBefore
+      assert.isAbove(created, 100, 'a first sync creates many contacts')
+      assert.lengthOf(puts, Math.ceil(created / 50), 'one PUT per fifty new contacts, none more')
+      assert.isTrue(overlapping(puts), 'contact writes overlap')
+      const firstDocument = xeroLog.find(
+        (entry) =>
+          entry.method === 'PUT' &&
+          /\/(CreditNotes|Invoices)$/.test(entry.path) &&
+          entry.status === 200
+      )!
+      assert.exists(firstDocument)
+      assert.isTrue(
+        puts.every((put) => put.at < firstDocument.at),
+        'every contact is written before the first credit note or invoice'
+      )
+
+      // One pass over the companies of credit notes and invoices: the contact list read once, no look-ups.
+      const creditNotes = await InvoiceRecord.query()
+        .where('product_id', world.product.id)
+        .where('xero_type', 'ACCRECCREDIT')
+      assert.isAbove(creditNotes.length, 0, 'the run sent credit notes')
+      const counts = world.xero.state.callCounts
+      assert.equal(counts['GET /Contacts'], 1, JSON.stringify(counts))
+
+      // No call count went up: each is at most what this run made before contacts were written several at
+      // once, resolved in one pass and discovery read ahead (measured at 357a602, same seed and world).
+      const before = {
+        xero: {
+          'GET /TaxRates': 1,
+          'GET /Organisation': 1,
+          'GET /Contacts': 3,
+          'PUT /Contacts': 4,
+          'GET /CreditNotes': 2,
+          'PUT /CreditNotes': 1,
+          'PUT /Invoices': 5,
+          'GET /Invoices': 4,
+        },
+        autotask: {
+          ThresholdInformation: 1,
+          Invoices: 7,
+          BillingItems: 12,
+          Companies: 12,
+          Contacts: 6,
+        },
+      }
+      const now = {
+        xero: counts,
+        autotask: world.autotask.state.stats().requests.byEntity,
+      }
+      for (const system of ['xero', 'autotask'] as const) {
+        const was: Record<string, number> = before[system]
+        for (const [call, count] of Object.entries(now[system]))
+          assert.isAtMost(count, was[call] ?? 0, `${system} ${call}: ${JSON.stringify(now)}`)
+      }
+    }).timeout(120_000)
+  }
+)
