@@ -147,6 +147,20 @@ function purchaseOrderJson(order: SandboxPurchaseOrder) {
   }
 }
 
+/** An invoice as summaryOnly=true lists it: without its lines and its lists of allocations. */
+function summaryJson(invoice: ReturnType<typeof invoiceJson>) {
+  const summary: Partial<ReturnType<typeof invoiceJson>> = { ...invoice }
+  for (const left of [
+    'LineItems',
+    'Payments',
+    'CreditNotes',
+    'Prepayments',
+    'Overpayments',
+  ] as const)
+    delete summary[left]
+  return summary
+}
+
 function contactJson(contact: SandboxContact) {
   return { ...contact, UpdatedDateUTC: msDate(contact.UpdatedDateUTC), HasValidationErrors: false }
 }
@@ -697,7 +711,16 @@ function invoices(call: AccountingCall): SandboxAnswer {
       since === null
         ? org.invoices
         : org.invoices.filter((invoice) => invoice.UpdatedDateUTC > since)
-    return listAnswer(call, 'Invoices', listed.map(invoiceJson), filters)
+    // summaryOnly=true: "a smaller version of the response object … excluding computation-heavy fields"
+    // (the summaryOnly parameter, xero_accounting.yaml); Xero names the line items among them ("the
+    // response will exclude the computation-heavy LineItems fields from … invoice … data",
+    // https://github.com/XeroAPI/Xero-OpenAPI/pull/473). Strict where nothing says more: the lines and
+    // the lists of payments, credit notes, prepayments and overpayments are all left out.
+    const summary = call.query.get('summaryOnly') === 'true'
+    const json = summary
+      ? (invoice: SandboxInvoice) => summaryJson(invoiceJson(invoice))
+      : invoiceJson
+    return listAnswer(call, 'Invoices', listed.map(json), filters)
   }
   const invoice = id
     ? org.invoices.find(

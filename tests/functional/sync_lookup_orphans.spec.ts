@@ -370,6 +370,17 @@ test.group('A write that arrives late', (group) => {
       .where('sync_run_id', run.id)
       .where('event', 'invoice.orphan_removed')
     assert.lengthOf(removed, synced.length)
+    // The copies were found in a listing without lines (summaryOnly): the orphan pass needs none. (Its
+    // listing is the one with a page and no filter: the payment check's and the look-ups have a `where`.)
+    const scans = world.xero.state.requestLog.filter(
+      (entry) =>
+        entry.method === 'GET' &&
+        entry.path.endsWith('/Invoices') &&
+        entry.query.page &&
+        !entry.query.where
+    )
+    assert.isAbove(scans.length, 0)
+    for (const scan of scans) assert.equal(scan.query.summaryOnly, 'true')
   }).timeout(90_000)
 
   test('copies in Xero that no record links are deleted or voided while Xero allows; a paid one is kept and shown on Sync Logs', async ({

@@ -3,7 +3,10 @@ import { Decimal } from 'decimal.js'
 // (payroll AU/NZ/UK, assets, files, projects, bank feeds, finance, app store), about 8 MB of heap in every
 // process for APIs the sync never calls. Our own OAuth code (xero_oauth) handles tokens.
 import { AccountingApi } from 'xero-node/dist/gen/api/accountingApi.js'
-import { ObjectSerializer, type Authentication } from 'xero-node/dist/gen/model/accounting/models.js'
+import {
+  ObjectSerializer,
+  type Authentication,
+} from 'xero-node/dist/gen/model/accounting/models.js'
 import type { XeroBudget } from '#integrations/xero/xero_budget'
 import type { XeroConfig } from '#config/xero'
 import type { XeroConnection } from '#integrations/xero/xero_connection'
@@ -513,7 +516,7 @@ export class XeroNodeGateway extends XeroGateway {
         none,
         none,
         4,
-        none,
+        true,
         pageSize
       )
     )
