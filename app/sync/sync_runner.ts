@@ -259,7 +259,8 @@ export default class SyncRunner {
 
   /**
    * The run's phases in order: invoice discovery (while Xero's tax rates and organisation are read for
-   * the mapping) and push, purchase orders, the orphan check.
+   * the mapping, and Xero is read for stray copies since the last run), push, purchase orders, voids,
+   * payments.
    */
   private async phases(base: Omit<RunContext, 'mapping'>) {
     const { product, stats } = base
@@ -272,6 +273,10 @@ export default class SyncRunner {
     const [mapping, found] = await allOrFirstError([
       loading.mapping,
       this.discovery.run(product, base.run, base.autotask, loading.currencies),
+      // Stray copies of our invoices left in Xero since the last pass (the orphan pass), read while
+      // discovery reads Autotask and the organisation's Xero budget would sit idle; a copy a late write
+      // leaves during this run's push is the next run's to remove (each pass reads from the last one).
+      this.reconcileOrphans(product, base.run.id, base.xero),
     ] as const)
     const context: RunContext = { ...base, mapping }
     stats.invoicesDiscovered = found.found
@@ -297,7 +302,6 @@ export default class SyncRunner {
       stats.purchaseOrdersSynced = orders.synced
       stats.purchaseOrdersFaulted = orders.faulted
     }
-    await this.reconcileOrphans(product, context.run.id, context.xero)
     await this.voids.runInSync(await Product.findOrFail(product.id), context.xero, context.run.id)
     await this.payments.runInSync(
       await Product.findOrFail(product.id),
