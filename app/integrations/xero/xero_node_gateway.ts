@@ -976,6 +976,7 @@ export class XeroNodeGateway extends XeroGateway {
       const token = await this.tokens.accessToken(connection)
       const slot = await this.budget?.acquire(tenantId)
       let observed: XeroRateLimits | null = null
+      const sentAt = Date.now()
       try {
         const answer = await run(this.client(token), tenantId)
         observed = readRateLimits(answer.response.headers)
@@ -996,7 +997,7 @@ export class XeroNodeGateway extends XeroGateway {
         }
         throw error
       } finally {
-        if (slot) await this.budget!.release(tenantId, slot, observed)
+        if (slot) await this.budget!.release(tenantId, slot, observed, sentAt)
       }
     }
   }
