@@ -298,15 +298,23 @@ export default class BenchScale extends BaseCommand {
       let duplicates = 0
       let lost = 0
       const fairness: number[] = []
+      const { creditNotesOf } = await import('#sandbox/xero/credit_notes')
       for (const product of products) {
-        const inXero = xero.state
-          .invoices(product.tenantId)
-          .filter((invoice) => invoice.Type === 'ACCREC')
+        // A negative Autotask invoice is a Xero credit note (on by default): it counts as its document.
+        const org = xero.state.organisations.find((entry) => entry.tenantId === product.tenantId)!
+        const inXero = [
+          ...xero.state
+            .invoices(product.tenantId)
+            .filter((invoice) => invoice.Type === 'ACCREC')
+            .map((invoice) => ({ number: invoice.InvoiceNumber, at: invoice.UpdatedDateUTC })),
+          ...creditNotesOf(org)
+            .filter((note) => note.Type === 'ACCRECCREDIT')
+            .map((note) => ({ number: note.CreditNoteNumber, at: note.UpdatedDateUTC })),
+        ]
         const perNumber = new Map<string, number>()
-        for (const invoice of inXero)
-          perNumber.set(invoice.InvoiceNumber, (perNumber.get(invoice.InvoiceNumber) ?? 0) + 1)
+        for (const { number } of inXero) perNumber.set(number, (perNumber.get(number) ?? 0) + 1)
         for (const count of perNumber.values()) duplicates += count - 1
-        const last = Math.max(start, ...inXero.map((invoice) => invoice.UpdatedDateUTC))
+        const last = Math.max(start, ...inXero.map((document) => document.at))
         end = Math.max(end, last)
         const ownFloor = xeroFloorMinutes(perNumber.size, this.latencyMs, XERO_LIMITS).minutes
         fairness.push((last - start) / 60_000 / Math.max(ownFloor, Number.EPSILON))

@@ -180,6 +180,23 @@ const LOOKUP_CHUNK = 10
 /** From this many unlinked companies on, reading the whole contact list is cheaper than looking them up. */
 const LIST_FROM = 3 * LOOKUP_CHUNK
 
+/**
+ * Runs `look` over chunks of LOOKUP_CHUNK items, up to `xeroInFlight` chunks at once (the
+ * organisation's budget paces the calls): a look-up round trip each, side by side, not one after another.
+ */
+async function inChunks<T>(items: T[], look: (chunk: T[]) => Promise<void>) {
+  const chunks: T[][] = []
+  for (let start = 0; start < items.length; start += LOOKUP_CHUNK)
+    chunks.push(items.slice(start, start + LOOKUP_CHUNK))
+  const take = async () => {
+    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) await look(chunk)
+  }
+  const lanes = Math.min(syncConfig.xeroInFlight, chunks.length)
+  const done = await Promise.allSettled(Array.from({ length: lanes }, take))
+  const failure = done.find((result) => result.status === 'rejected')
+  if (failure) throw failure.reason
+}
+
 /** Contacts per page when the whole list is read (Xero's maximum). */
 const LIST_PAGE_SIZE = 1000
 
@@ -587,17 +604,16 @@ export default class ContactResolver {
       if (listed) return listed
     }
     const results = new Map<number, Match>()
-    for (let start = 0; start < companies.length; start += LOOKUP_CHUNK) {
-      const chunk = companies.slice(start, start + LOOKUP_CHUNK)
+    const find = (where: string) =>
+      waitingOutRateLimits(() => xero.findContacts(xeroConnectionOf(product), where))
+    await inChunks(companies, async (chunk) => {
       const where = chunk
         .map((company) => {
           const account = company.number ? ` OR AccountNumber=="${quoteless(company.number)}"` : ''
           return `ContactNumber=="${company.id}"${account}`
         })
         .join(' OR ')
-      const found = await waitingOutRateLimits(() =>
-        xero.findContacts(xeroConnectionOf(product), where)
-      )
+      const found = await find(where)
       for (const company of chunk) {
         const same = found.filter(
           (contact) =>
@@ -608,7 +624,7 @@ export default class ContactResolver {
           results.set(company.id, { kind: 'one', contact: same[0], by: 'number' })
         else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
       }
-    }
+    })
     if (!byName) return results
 
     const byToken = companies
@@ -619,14 +635,11 @@ export default class ContactResolver {
         return { company, wanted, token }
       })
       .filter((entry) => entry.token)
-    for (let start = 0; start < byToken.length; start += LOOKUP_CHUNK) {
-      const chunk = byToken.slice(start, start + LOOKUP_CHUNK)
+    await inChunks(byToken, async (chunk) => {
       const where = [...new Set(chunk.map((entry) => entry.token))]
         .map((token) => `Name.ToLower().Contains("${token}")`)
         .join(' OR ')
-      const candidates = await waitingOutRateLimits(() =>
-        xero.findContacts(xeroConnectionOf(product), where)
-      )
+      const candidates = await find(where)
       for (const { company, wanted } of chunk) {
         const same = candidates.filter(
           (contact) => normaliseName(contact.name) === wanted && contact.status !== 'ARCHIVED'
@@ -635,7 +648,7 @@ export default class ContactResolver {
           results.set(company.id, { kind: 'one', contact: same[0], by: 'name' })
         else if (same.length > 1) results.set(company.id, { kind: 'many', contacts: same })
       }
-    }
+    })
     return results
   }
 
