@@ -20,13 +20,18 @@ const syncConfig = {
    */
   xeroInFlight: Math.min(5, Math.max(1, env.get('SYNC_XERO_IN_FLIGHT', 4))),
   /**
-   * Products one worker process runs at once (each under its own product lock). Bounded by memory, not
-   * by habit: a product in flight holds its discovered invoices and up to xeroInFlight batches of 50.
-   * Measured with `npm run bench:scale` (100 products × 200 invoices): 100 at once ran the worker out
-   * of its 192 MB heap within a minute; 25 at once finished the day. The rest wait for a free slot
-   * (a later tick), and a second worker takes them meanwhile.
+   * Products one worker process runs at once (each under its own product lock): on a billing day every
+   * organisation due makes progress. Its memory is bounded by batchesInFlight, not by this: `npm run
+   * bench:scale` (100 products × 200 invoices, one worker) took 4.6 sandbox minutes with 25 at once and
+   * 3.1–3.5 with 100, at the same peak memory.
    */
-  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 25)),
+  productsAtOnce: Math.max(1, env.get('SYNC_PRODUCTS_AT_ONCE', 100)),
+  /**
+   * Batches one worker process holds at once, over all its products (each claimed, mapped, sent and
+   * answered in memory): what a product in flight costs is mostly its batches, so this bounds a worker's
+   * memory however many products it runs. A product waits for a free one before it claims records.
+   */
+  batchesInFlight: Math.max(1, env.get('SYNC_BATCHES_IN_FLIGHT', 32)),
   /**
    * Xero's limits per organisation, which the shared budget (XeroBudget) keeps every process
    * within: "60 calls per minute", "5 calls in progress at one time", "5000 calls per day"

@@ -18,6 +18,32 @@ export interface ClaimedWork<R extends AnyRecord> {
 }
 
 /**
+ * The worker's batches in flight, over every product it runs (syncConfig.batchesInFlight): a lane
+ * takes one before it claims records and gives it back once its batch is written. First come, first served.
+ */
+class BatchSlots {
+  private free: number | null = null
+  private waiting: (() => void)[] = []
+
+  async take() {
+    this.free ??= syncConfig.batchesInFlight
+    if (this.free > 0) {
+      this.free--
+      return
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve))
+  }
+
+  give() {
+    const next = this.waiting.shift()
+    if (next) next()
+    else this.free = (this.free ?? syncConfig.batchesInFlight) + 1
+  }
+}
+
+const batchSlots = new BatchSlots()
+
+/**
  * The one claim-and-commit loop of the engine, for invoices and purchase orders
  * alike: claim up to a batch of due records under a lease, push them, write
  * every outcome in one commit, and again, until nothing is due, the run is told
@@ -58,32 +84,11 @@ export default class ClaimLoop {
 
     const lane = async () => {
       while (!(await shouldStop())) {
-        const claim = await this.leases.claim(
-          work.kind,
-          context.product.id,
-          context.worker,
-          syncConfig.batchSize,
-          syncConfig.leaseSeconds
-        )
-        if (claim.ids.length === 0) return
-        const records = await work.load(claim.ids)
-        const batch = this.outcomes.batch(work.kind, context.product, context.run.id, claim, stats)
+        await batchSlots.take()
         try {
-          await work.push(batch, records)
-          await batch.commit()
-        } catch (error) {
-          if (error instanceof XeroRateLimitError) {
-            // Too long to wait out here (the daily limit): the records wait, and the run ends waiting.
-            stopped = true
-            await this.outcomes.rateLimited(batch, records, error)
-            throw error
-          }
-          try {
-            await this.outcomes.batchFailed(batch, records, error)
-          } catch (lost) {
-            stopped = true
-            throw lost
-          }
+          if (!(await this.batch(context, work, stats, () => (stopped = true)))) return
+        } finally {
+          batchSlots.give()
         }
         work.onBatch?.(stats)
       }
@@ -95,5 +100,42 @@ export default class ClaimLoop {
     const failed = results.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
     return stats
+  }
+
+  /** Claims one batch, pushes it and writes its outcomes; false when nothing was left to claim. */
+  private async batch<R extends AnyRecord>(
+    context: RunContext,
+    work: ClaimedWork<R>,
+    stats: PushStats,
+    stop: () => void
+  ) {
+    const claim = await this.leases.claim(
+      work.kind,
+      context.product.id,
+      context.worker,
+      syncConfig.batchSize,
+      syncConfig.leaseSeconds
+    )
+    if (claim.ids.length === 0) return false
+    const records = await work.load(claim.ids)
+    const batch = this.outcomes.batch(work.kind, context.product, context.run.id, claim, stats)
+    try {
+      await work.push(batch, records)
+      await batch.commit()
+    } catch (error) {
+      if (error instanceof XeroRateLimitError) {
+        // Too long to wait out here (the daily limit): the records wait, and the run ends waiting.
+        stop()
+        await this.outcomes.rateLimited(batch, records, error)
+        throw error
+      }
+      try {
+        await this.outcomes.batchFailed(batch, records, error)
+      } catch (lost) {
+        stop()
+        throw lost
+      }
+    }
+    return true
   }
 }

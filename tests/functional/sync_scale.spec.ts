@@ -188,6 +188,45 @@ test.group('Scale out: many products, several workers', (group) => {
     assert.deepEqual(world.xero.state.stats().limitRefusals, {}, "no organisation's limit was hit")
   }).timeout(180_000)
 
+  test('a worker holds at most SYNC_BATCHES_IN_FLIGHT batches over all its products, and every product still finishes', async ({
+    assert,
+  }) => {
+    world = await startSyncWorld({
+      autotask: { invoices: 70, companies: 6, purchaseOrders: 0 },
+      xero: { latencyMs: 500, limits: { perMinute: 1000, concurrent: 5, perDay: 5000 } },
+      xeroClient: { timeoutMs: 20_000 },
+    })
+    products = await manyProducts(world, 5, 70)
+    const worker = schedulerWorker(world, {
+      SYNC_PRODUCTS_AT_ONCE: '6',
+      SYNC_BATCHES_IN_FLIGHT: '2',
+    })
+    try {
+      assert.isTrue(
+        await until(() => allDone(products), { timeoutMs: 120_000, everyMs: 500 }),
+        worker.output().slice(-1500)
+      )
+    } finally {
+      worker.child.kill('SIGTERM')
+      await exitWithin(worker.child, 20_000)
+    }
+    await assertOncePerRecord(assert, world, products, { everyInvoiceSynced: true })
+    // Invoice writes over every organisation, as the Xero sandbox received them: never more than two at once.
+    const writes = world.xero.state.requestLog
+      .filter((entry) => entry.method !== 'GET' && /\/Invoices$/.test(entry.path))
+      .map((entry) => ({ from: entry.at, to: entry.at + entry.durationMs }))
+    const overlap = Math.max(
+      ...writes.map(({ from }) => writes.filter((w) => w.from <= from && from < w.to).length)
+    )
+    assert.isAtMost(overlap, 2, 'batches in flight at once, over all products')
+    assert.equal(overlap, 2, 'the two slots were both used')
+    assert.isAtLeast(
+      new Set(world.xero.state.requestLog.map((entry) => entry.tenantId).filter(Boolean)).size,
+      6,
+      'every organisation was written to'
+    )
+  }).timeout(180_000)
+
   test('kill -9 of both workers mid-batch with several products in flight: after a restart, exactly one Xero invoice per Autotask invoice', async ({
     assert,
     cleanup,
