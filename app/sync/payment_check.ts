@@ -79,6 +79,11 @@ function invoiceAnswer(invoice: XeroInvoice): Answer | null {
   }
 }
 
+/** The answers of these invoices (sales invoices only). */
+function invoiceAnswers(invoices: XeroInvoice[]): Answer[] {
+  return invoices.map(invoiceAnswer).filter((answer): answer is Answer => answer !== null)
+}
+
 /** A credit note's credit, used up by allocations and refunds, is its "payment" (contract: RemainingCredit). */
 function creditNoteAnswer(note: XeroCreditNote): Answer {
   return {
@@ -314,11 +319,9 @@ export default class PaymentCheck {
       )
       if (page === 1 && pageCount !== null && pageCount > idCalls)
         return this.askInvoices(xero, connection, records, from)
-      for (const invoice of invoices) {
-        if (!ours.has(invoice.invoiceId.toLowerCase())) continue
-        const answer = invoiceAnswer(invoice)
-        if (answer) answers.push(answer)
-      }
+      answers.push(
+        ...invoiceAnswers(invoices.filter((invoice) => ours.has(invoice.invoiceId.toLowerCase())))
+      )
       const last = pageCount !== null ? page >= pageCount : invoices.length < XERO_MAX_PAGE_SIZE
       if (last) return answers
     }
@@ -332,17 +335,14 @@ export default class PaymentCheck {
     since: DateTime | null
   ): Promise<Answer[]> {
     if (records.length === 0) return []
-    const answers: Answer[] = []
-    for (const invoice of await xero.invoicesChangedAmong(
-      connection,
-      records.map((record) => record.xeroInvoiceId),
-      [...PAYABLE_STATUSES],
-      since?.toJSDate() ?? null
-    )) {
-      const answer = invoiceAnswer(invoice)
-      if (answer) answers.push(answer)
-    }
-    return answers
+    return invoiceAnswers(
+      await xero.invoicesChangedAmong(
+        connection,
+        records.map((record) => record.xeroInvoiceId),
+        [...PAYABLE_STATUSES],
+        since?.toJSDate() ?? null
+      )
+    )
   }
 
   /** One GET /CreditNotes per 40 ids, only those changed since `since` when given; nothing when none. */
