@@ -1,10 +1,11 @@
 import { inject } from '@adonisjs/core'
 import { XeroRateLimitError } from '#integrations/xero/errors'
-import LeaseService from '#sync/leases'
+import LeaseService, { type Claim } from '#sync/leases'
 import RecordOutcomes, { type OutcomeBatch, type PushStats } from '#sync/record_outcomes'
 import type { AnyRecord, RecordKind } from '#sync/record_kinds'
 import type { RunContext } from '#sync/run_context'
 import syncConfig from '#config/sync'
+import { inLanes } from '#sync/lanes'
 
 /** One kind of record's push, as the claim-and-commit loop drives it. */
 export interface ClaimedWork<R extends AnyRecord> {
@@ -13,6 +14,8 @@ export interface ClaimedWork<R extends AnyRecord> {
   load(ids: number[]): Promise<R[]>
   /** Decides each record's outcome in `batch` (written by the loop's commit). */
   push(batch: OutcomeBatch, records: R[]): Promise<void>
+  /** Narrows the records due to this push (see LeaseService.claim). */
+  only?: (query: any) => any
   /** After each batch is written, with the counts so far. */
   onBatch?(stats: PushStats): void
 }
@@ -48,7 +51,8 @@ const batchSlots = new BatchSlots()
  * alike: claim up to a batch of due records under a lease, push them, write
  * every outcome in one commit, and again, until nothing is due, the run is told
  * to stop, or Xero asks for a long wait. Up to `lanes` batches are in flight at
- * once (each its own claim), sharing the stop signal.
+ * once (each its own claim), sharing the stop signal. While the run's discovery
+ * still runs (`context.feed`), a lane with nothing to claim waits for its next page.
  *
  * One failure policy for both kinds:
  * - a rate limit too long to wait out (Xero's daily limit): the batch's open
@@ -72,6 +76,23 @@ export default class ClaimLoop {
     lanes = 1
   ): Promise<PushStats> {
     const stats: PushStats = { synced: 0, faulted: 0, retried: 0, skipped: 0 }
+    // The lanes claim one at a time: a lane checking that a whole batch is due (while discovery runs)
+    // must not find the records another lane is claiming, and end up with the rest.
+    let claiming: Promise<unknown> = Promise.resolve()
+    const claim = () => {
+      const claimed = claiming.then(() =>
+        this.leases.claim(
+          work.kind,
+          context.product.id,
+          context.worker,
+          syncConfig.batchSize,
+          syncConfig.leaseSeconds,
+          { only: work.only, whole: context.feed?.open }
+        )
+      )
+      claiming = claimed.catch(() => {})
+      return claimed
+    }
     let stopped = false
     let check: Promise<boolean> | null = null
     // Lanes ask together: one check (one heartbeat, one lock extension) answers them all.
@@ -84,21 +105,22 @@ export default class ClaimLoop {
 
     const lane = async () => {
       while (!(await shouldStop())) {
+        // Read before claiming: a page stored after this is reason to look again.
+        const seen = context.feed?.version ?? 0
         await batchSlots.take()
+        let claimed: boolean
         try {
-          if (!(await this.batch(context, work, stats, () => (stopped = true)))) return
+          claimed = await this.batch(context, work, stats, claim, () => (stopped = true))
         } finally {
           batchSlots.give()
         }
-        work.onBatch?.(stats)
+        if (claimed) work.onBatch?.(stats)
+        // Nothing due: done, unless discovery, still running beside the push, stores more.
+        else if (!(await context.feed?.beyond(seen))) return
       }
     }
 
-    const results = await Promise.allSettled(
-      Array.from({ length: Math.max(1, lanes) }, () => lane())
-    )
-    const failed = results.find((result) => result.status === 'rejected')
-    if (failed) throw failed.reason
+    await inLanes(lanes, lane)
     return stats
   }
 
@@ -107,15 +129,10 @@ export default class ClaimLoop {
     context: RunContext,
     work: ClaimedWork<R>,
     stats: PushStats,
+    claimNext: () => Promise<Claim>,
     stop: () => void
   ) {
-    const claim = await this.leases.claim(
-      work.kind,
-      context.product.id,
-      context.worker,
-      syncConfig.batchSize,
-      syncConfig.leaseSeconds
-    )
+    const claim = await claimNext()
     if (claim.ids.length === 0) return false
     const records = await work.load(claim.ids)
     const batch = this.outcomes.batch(work.kind, context.product, context.run.id, claim, stats)

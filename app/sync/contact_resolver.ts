@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import db from '@adonisjs/lucid/services/db'
 import lockManager from '@adonisjs/lock/services/main'
 import syncConfig from '#config/sync'
+import { inLanes } from '#sync/lanes'
 import type { XeroContact, XeroContactInput, XeroGateway } from '#integrations/xero/xero_gateway'
 import { XERO_BATCH_LIMIT } from '#integrations/xero/xero_gateway'
 import Link from '#models/link'
@@ -191,10 +192,7 @@ async function inChunks<T>(items: T[], look: (chunk: T[]) => Promise<void>) {
   const take = async () => {
     for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) await look(chunk)
   }
-  const lanes = Math.min(syncConfig.xeroInFlight, chunks.length)
-  const done = await Promise.allSettled(Array.from({ length: lanes }, take))
-  const failure = done.find((result) => result.status === 'rejected')
-  if (failure) throw failure.reason
+  await inLanes(Math.min(syncConfig.xeroInFlight, chunks.length), take)
 }
 
 /** Contacts per page when the whole list is read (Xero's maximum). */
@@ -421,10 +419,7 @@ export default class ContactResolver {
         }
       }
     }
-    const lanes = Math.min(syncConfig.xeroInFlight, batches.length)
-    const results = await Promise.allSettled(Array.from({ length: lanes }, () => lane()))
-    const failure = results.find((result) => result.status === 'rejected')
-    if (failure) throw failure.reason
+    await inLanes(Math.min(syncConfig.xeroInFlight, batches.length), lane)
     return outcomes
   }
 

@@ -1,3 +1,4 @@
+import type { DiscoveryFeed } from '#sync/discovery_feed'
 import { inject } from '@adonisjs/core'
 import db from '@adonisjs/lucid/services/db'
 import { createHash, randomUUID } from 'node:crypto'
@@ -77,9 +78,15 @@ export default class CreditNotePush {
     const syncRunId = context.run.id
     const stats: CreditNoteStats = { synced: 0, faulted: 0, skipped: 0 }
     if (!product.effectiveSettings.creditNotes) return stats
-    for (;;) {
-      const claimed = await this.claim(product, worker)
-      if (claimed.length === 0) break
+    // Ends, too, when discovery beside it failed (the run stops with it).
+    while (!context.feed?.failed) {
+      // Read before claiming: a page discovery stores after this is reason to look again.
+      const seen = context.feed?.version ?? 0
+      const claimed = await this.claim(product, worker, context.feed)
+      if (claimed.length === 0) {
+        if (await context.feed?.beyond(seen)) continue
+        break
+      }
       const lines: LogLineInput[] = []
       const base = (record: InvoiceRecord) => ({
         productId: product.id,
@@ -219,7 +226,11 @@ export default class CreditNotePush {
   }
 
   /** Negative, numbered, pending invoices of the product, moved to processing under this worker's lease. */
-  private async claim(product: Product, worker: string): Promise<InvoiceRecord[]> {
+  private async claim(
+    product: Product,
+    worker: string,
+    feed?: DiscoveryFeed
+  ): Promise<InvoiceRecord[]> {
     const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
     const now = this.clock.now()
     const candidates = await db
@@ -232,9 +243,11 @@ export default class CreditNotePush {
       .where((q) =>
         q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
       )
+      .where((q) => (feed ? feed.narrow(q) : q))
       .orderBy('id')
       .limit(XERO_BATCH_LIMIT)
-    if (candidates.length === 0) return []
+    // While discovery goes on, only whole batches: the rest waits for more pages (one write, not several).
+    if (candidates.length === 0 || (feed?.open && candidates.length < XERO_BATCH_LIMIT)) return []
     await db
       .from('invoice_records')
       .whereIn(

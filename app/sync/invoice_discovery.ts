@@ -13,6 +13,7 @@ import { Clock } from '#sync/clock'
 import { fitText } from '#sync/text'
 import { markVoidedInAutotask, voidFollowUp } from '#sync/void_marks'
 import type { RecordCurrency, RunCurrencies } from '#sync/currencies'
+import type { DiscoveryFeed } from '#sync/discovery_feed'
 
 export interface DiscoveryStats {
   found: number
@@ -49,14 +50,20 @@ export default class InvoiceDiscovery {
     product: Product,
     run: SyncRun,
     autotask: AutotaskClient,
-    currencies: RunCurrencies
+    currencies: RunCurrencies,
+    beside: {
+      /** told of each stored page, for a push running beside discovery */
+      feed?: DiscoveryFeed
+      /** filled as pages are stored (before their records can be claimed), for that push to read */
+      downloaded?: Set<number>
+    } = {}
   ): Promise<DiscoveryStats> {
     const stats: DiscoveryStats = {
       found: 0,
       pending: 0,
       skipped: 0,
       numbered: 0,
-      downloaded: new Set(),
+      downloaded: beside.downloaded ?? new Set(),
     }
     const since = this.since(product)
     let cursor = since
@@ -64,11 +71,18 @@ export default class InvoiceDiscovery {
     // The next page is read while this one's lines and companies are read and stored: nothing is
     // stored out of order, and the cursor still moves only once every page is stored.
     for await (const page of readingAhead(autotask.invoicesSince(since.toJSDate()))) {
-      const stored = await this.storePage(product, run, autotask, page, currencies)
+      const stored = await this.storePage(
+        product,
+        run,
+        autotask,
+        page,
+        currencies,
+        stats.downloaded
+      )
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
-      for (const id of stored.downloaded) stats.downloaded.add(id)
+      if (stored.found) beside.feed?.stored()
       for (const invoice of page) {
         for (const stamp of [invoice.createDateTime, invoice.voidedDate]) {
           const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null
@@ -187,9 +201,10 @@ export default class InvoiceDiscovery {
     run: SyncRun,
     autotask: AutotaskClient,
     page: Invoice[],
-    currencies: RunCurrencies
+    currencies: RunCurrencies,
+    downloaded: Set<number>
   ) {
-    const result = { found: 0, pending: 0, skipped: 0, downloaded: [] as number[] }
+    const result = { found: 0, pending: 0, skipped: 0 }
     if (page.length === 0) return result
     const known = await this.knownOf(product, page)
     await this.noteVoids(
@@ -222,7 +237,8 @@ export default class InvoiceDiscovery {
             )
         ).map((row) => [Number(row.autotask_id), Number(row.id)])
       )
-      result.downloaded = rows.map(({ record }) => record.autotaskId)
+      // Before the commit: a push running beside discovery may claim these rows as soon as it lands.
+      for (const { record } of rows) downloaded.add(record.autotaskId)
       const logLines: LogLineInput[] = rows.map(({ record, skip }) => {
         if (skip) result.skipped++
         else result.pending++
@@ -345,8 +361,8 @@ export default class InvoiceDiscovery {
         continue
       }
       if (!invoice.invoiceNumber) continue
-      await record.save()
       downloaded.add(record.autotaskId)
+      await record.save()
       count++
       await this.logs.write({
         productId: product.id,

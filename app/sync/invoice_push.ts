@@ -119,6 +119,11 @@ export default class InvoicePush {
       context,
       {
         kind: 'invoice',
+        only: (query) => {
+          // Negative invoices are the credit-note push's when the product turns credit notes on (it runs beside this one).
+          if (context.product.effectiveSettings.creditNotes) query.where('total', '>=', 0)
+          return context.feed ? context.feed.narrow(query) : query
+        },
         load: (ids) => InvoiceRecord.query().whereIn('id', ids).orderBy('id'),
         push: (batch, records) =>
           this.pushBatch(batch, records, autotask, xero, mapping, downloaded, context.contacts),

@@ -35,8 +35,15 @@ export default class LeaseService {
     productId: number,
     worker: string,
     limit: number,
-    leaseSeconds: number
+    leaseSeconds: number,
+    options: {
+      /** narrows what is due (the invoice push leaves negative invoices to the credit-note push) */
+      only?: (query: any) => any
+      /** claims nothing unless `limit` records are due (more will come: a whole batch is one call, not two) */
+      whole?: boolean
+    } = {}
   ): Promise<Claim> {
+    const { only } = options
     const { table, numberColumn } = recordKinds[kind]
     const token = `${worker.slice(0, 80)}#${randomUUID().slice(0, 12)}`
     const now = this.clock.now()
@@ -47,7 +54,7 @@ export default class LeaseService {
       updated_at: toSqlDateTime(now),
     }
     const due = (query: any) =>
-      query
+      (only ?? ((q: any) => q))(query)
         .where('product_id', productId)
         .where('status', 'pending')
         // Without a number (an unfinished Autotask billing run) a record waits.
@@ -55,6 +62,11 @@ export default class LeaseService {
         .where((q: any) =>
           q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', toSqlDateTime(now))
         )
+
+    if (options.whole) {
+      const ready = await due(db.from(table).select('id')).limit(limit)
+      if (ready.length < limit) return { token, ids: [] }
+    }
 
     // A person's resync goes ahead of the scheduled work of its product: read without locking, then
     // taken only while still pending (an ORDER BY on needs_refresh in the UPDATE itself would sort,

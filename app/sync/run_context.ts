@@ -5,6 +5,7 @@ import type { AutotaskClient } from '#integrations/autotask/autotask_client'
 import type { XeroGateway } from '#integrations/xero/xero_gateway'
 import type { MappingContext } from '#sync/invoice_mapper'
 import type { ContactOutcome } from '#sync/contact_resolver'
+import type { DiscoveryFeed } from '#sync/discovery_feed'
 
 export interface RunProgress {
   phase: 'discovery' | 'push' | 'done'
@@ -30,4 +31,6 @@ export interface RunContext {
   readonly shouldStop: () => Promise<boolean>
   readonly stats: SyncRunStats
   readonly progress: (phase: RunProgress['phase']) => void
+  /** the run's discovery, while the push runs beside it: more records may still come */
+  readonly feed?: DiscoveryFeed
 }

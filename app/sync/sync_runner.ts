@@ -31,6 +31,8 @@ import { loadTrackingContext } from '#sync/line_tracking'
 import { AutotaskAuthError, AutotaskError } from '#integrations/autotask/errors'
 import { XeroRateLimitError } from '#integrations/xero/errors'
 import { xeroWaitText } from '#sync/rate_limits'
+import { DiscoveryFeed } from '#sync/discovery_feed'
+import { allOrFirstError } from '#sync/lanes'
 
 export type RunOutcome =
   { started: true; run: SyncRun } | { started: false; reason: string; run: SyncRun | null }
@@ -258,9 +260,10 @@ export default class SyncRunner {
   }
 
   /**
-   * The run's phases in order: invoice discovery (while Xero's tax rates and organisation are read for
-   * the mapping, and Xero is read for stray copies since the last run), push, purchase orders, voids,
-   * payments.
+   * The run's phases: invoice discovery, with the push beside it from its first stored page (Xero's
+   * budget would otherwise sit idle while Autotask is read), then purchase orders, voids, payments.
+   * While discovery reads Autotask, Xero's tax rates and organisation are read for the mapping, and
+   * Xero is read for stray copies since the last run (the orphan pass).
    */
   private async phases(base: Omit<RunContext, 'mapping'>) {
     const { product, stats } = base
@@ -269,32 +272,32 @@ export default class SyncRunner {
     base.progress('discovery')
     await this.heartbeat(base.run, stats)
     const loading = startMappingContext(product, base.xero, base.autotask)
+    const feed = new DiscoveryFeed(base.contacts)
+    const downloaded = new Set<number>()
+    const discovering = this.discovery
+      .run(product, base.run, base.autotask, loading.currencies, { feed, downloaded })
+      .then(
+        (found) => {
+          feed.stored()
+          return found
+        },
+        (failure) => {
+          feed.end(true)
+          throw failure
+        }
+      )
     // Settled together: a failure of either waits for the other's calls to end before the run does.
-    const [mapping, found] = await allOrFirstError([
-      loading.mapping,
-      this.discovery.run(product, base.run, base.autotask, loading.currencies),
-      // Stray copies of our invoices left in Xero since the last pass (the orphan pass), read while
-      // discovery reads Autotask and the organisation's Xero budget would sit idle; a copy a late write
-      // leaves during this run's push is the next run's to remove (each pass reads from the last one).
-      this.reconcileOrphans(product, base.run.id, base.xero),
+    const [found, pushed] = await allOrFirstError([
+      discovering,
+      this.pushBesideDiscovery(base, loading.mapping, feed, discovering, downloaded),
     ] as const)
-    const context: RunContext = { ...base, mapping }
     stats.invoicesDiscovered = found.found
-    stats.invoicesSkipped = found.skipped
+    stats.invoicesSkipped = found.skipped + pushed.skipped
+    stats.invoicesSynced = pushed.synced
+    stats.invoicesFaulted = pushed.faulted
     await this.markHealthy(product, 'autotask')
 
-    context.progress('push')
-    // Every company of the credit notes and invoices waiting gets its Xero contact first, in one pass.
-    await this.push.resolveContactsAhead(context)
-    // Up to xeroInFlight batches at once: the organisation's shared budget (XeroBudget) paces their calls.
-    // Negative invoices first, as Xero credit notes (when the product turns them on).
-    const credited = await this.creditNotes.runInSync(context, found.downloaded)
-    stats.creditNotesSynced = credited.synced
-    const pushed = await this.push.run(context, found.downloaded, syncConfig.xeroInFlight)
-    stats.invoicesSynced = pushed.synced + credited.synced
-    stats.invoicesFaulted = pushed.faulted + credited.faulted
-    stats.invoicesSkipped += pushed.skipped + credited.skipped
-
+    const context: RunContext = { ...base, mapping: await loading.mapping }
     const account = await product.related('account').query().firstOrFail()
     if (account.features.purchaseOrders && (await this.purchaseOrders.due(product))) {
       await this.purchaseOrders.discover(context)
@@ -310,6 +313,62 @@ export default class SyncRunner {
       context.run.id
     )
     await this.markHealthy(product, 'xero')
+  }
+
+  /**
+   * The push of credit notes and invoices, from discovery's first stored page on, its lanes waiting for
+   * later pages while discovery goes on (see DiscoveryFeed). It starts once the mapping is read and the
+   * orphan pass has read Xero: that pass would take this run's new documents, not linked yet, for strays.
+   * A discovery that fails stops the push at its next batch.
+   */
+  private async pushBesideDiscovery(
+    base: Omit<RunContext, 'mapping'>,
+    mapping: Promise<MappingContext>,
+    feed: DiscoveryFeed,
+    discovering: Promise<unknown>,
+    downloaded: ReadonlySet<number>
+  ) {
+    const [loaded] = await allOrFirstError([
+      mapping,
+      this.reconcileOrphans(base.product, base.run.id, base.xero),
+      feed.beyond(0),
+    ] as const)
+    if (feed.failed) return { synced: 0, faulted: 0, skipped: 0 }
+    const context: RunContext = {
+      ...base,
+      mapping: loaded,
+      feed,
+      shouldStop: async () => feed.failed || (await base.shouldStop()),
+    }
+    context.progress('push')
+    // Every company of the credit notes and invoices stored so far gets its Xero contact before the
+    // first batch, in one pass; those of later pages in one more pass once discovery is over, which
+    // ends the feed (the push takes their invoices then).
+    await this.push.resolveContactsAhead(context)
+    const lastContacts = discovering
+      .then(() => this.push.resolveContactsAhead(context))
+      .then(
+        () => feed.end(),
+        (failure) => {
+          feed.end(true)
+          throw failure
+        }
+      )
+    // Negative invoices as Xero credit notes (when the product turns them on) beside the invoices;
+    // up to xeroInFlight invoice batches at once: the organisation's shared budget (XeroBudget) paces them.
+    const [credited, pushed] = await allOrFirstError([
+      this.creditNotes.runInSync(context, downloaded).then((credits) => {
+        context.stats.creditNotesSynced = credits.synced
+        return credits
+      }),
+      this.push.run(context, downloaded, syncConfig.xeroInFlight),
+      lastContacts,
+    ] as const)
+    return {
+      synced: pushed.synced + credited.synced,
+      faulted: pushed.faulted + credited.faulted,
+      skipped: pushed.skipped + credited.skipped,
+    }
   }
 
   private async failed(product: Product, run: SyncRun, failure: unknown, error: string) {
@@ -427,16 +486,4 @@ function isExpectedFailure(failure: unknown) {
     failure instanceof AutotaskError ||
     (failure instanceof XeroTransientError && failure.reason === 'network')
   )
-}
-
-/** Like Promise.all, but waits for every promise to settle before rejecting with the first error. */
-async function allOrFirstError<T extends readonly unknown[]>(
-  promises: T
-): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const settled = await Promise.allSettled(promises)
-  const failed = settled.find((result) => result.status === 'rejected')
-  if (failed) throw failed.reason
-  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as {
-    -readonly [K in keyof T]: Awaited<T[K]>
-  }
 }

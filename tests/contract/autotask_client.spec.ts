@@ -3,7 +3,7 @@ import axios from 'axios'
 import { test } from '@japa/runner'
 import app from '@adonisjs/core/services/app'
 import { AutotaskClient, autotaskCredentialsOf } from '#integrations/autotask/autotask_client'
-import { HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
+import { forgetZones, HttpAutotaskClient } from '#integrations/autotask/http_autotask_client'
 import {
   AutotaskAuthError,
   type AutotaskError,
@@ -63,6 +63,7 @@ test.group('Autotask client: zone and connection', () => {
     cleanup,
   }) => {
     const sandbox = await startTestSandbox({}, cleanup)
+    forgetZones()
     await sandboxClient(sandbox).taxRegions()
     const second = sandboxClient(sandbox)
 

@@ -75,6 +75,14 @@ const entityQueues = new Map<string, PQueue>()
 /** Zone per look-up host and user; zones do not move, so they live as long as the process. */
 const zoneCache = new Map<string, Promise<ZoneInformation>>()
 
+/**
+ * Forgets every cached zone. For tests: a sandbox started on a port an earlier test's sandbox used
+ * would otherwise find that test's zones (the cache is keyed by the look-up URL).
+ */
+export function forgetZones() {
+  zoneCache.clear()
+}
+
 function chunk<T>(values: readonly T[], size: number): T[][] {
   const chunks: T[][] = []
   for (let index = 0; index < values.length; index += size) {

@@ -1,3 +1,5 @@
+import PQueue from 'p-queue'
+import syncConfig from '#config/sync'
 import { Decimal } from 'decimal.js'
 // The accounting API and its models only: `xero-node`'s index (its XeroClient) loads every Xero API
 // (payroll AU/NZ/UK, assets, files, projects, bank feeds, finance, app store), about 8 MB of heap in every
@@ -339,6 +341,8 @@ function assertBatch(count: number) {
  */
 export class XeroNodeGateway extends XeroGateway {
   private limits = new Map<string, XeroRateLimits>()
+  /** This process's calls in flight per organisation, at most SYNC_XERO_IN_FLIGHT (see `call`). */
+  private inFlight = new Map<string, PQueue>()
 
   constructor(
     private config: XeroConfig,
@@ -972,6 +976,22 @@ export class XeroNodeGateway extends XeroGateway {
       throw new XeroNotConnectedError(
         `Product ${connection.productId} has no Xero organisation selected.`
       )
+    // However many lanes a run has (invoices, credit notes, a contact pass beside them), this process
+    // sends an organisation at most SYNC_XERO_IN_FLIGHT calls at once; the budget holds every process
+    // together to Xero's own limits.
+    let queue = this.inFlight.get(tenantId)
+    if (!queue) {
+      queue = new PQueue({ concurrency: syncConfig.xeroInFlight })
+      this.inFlight.set(tenantId, queue)
+    }
+    return queue.add(() => this.attempts(connection, tenantId, run))
+  }
+
+  private async attempts<T>(
+    connection: XeroConnection,
+    tenantId: string,
+    run: (api: AccountingApi, tenantId: string) => Promise<SdkAnswer<T>>
+  ): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.tokens.accessToken(connection)
       const slot = await this.budget?.acquire(tenantId)
