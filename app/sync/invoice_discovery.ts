@@ -14,6 +14,7 @@ import { fitText } from '#sync/text'
 import { markVoidedInAutotask, voidFollowUp } from '#sync/void_marks'
 import type { RecordCurrency, RunCurrencies } from '#sync/currencies'
 import type { DiscoveryFeed } from '#sync/discovery_feed'
+import { retryingDeadlocks } from '#sync/deadlocks'
 
 export interface DiscoveryStats {
   found: number
@@ -217,47 +218,51 @@ export default class InvoiceDiscovery {
     const rows = await this.freshRows(product, autotask, page, known, currencies)
     if (rows.length === 0) return result
     const fresh = rows.map((row) => row.invoice)
-    // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit.
-    await db.transaction(async (trx) => {
-      await trx.table(InvoiceRecord.table).multiInsert(
-        rowsFor(
-          InvoiceRecord,
-          rows.map((row) => row.record)
+    // One transaction per page: five hundred rows in one INSERT, their log lines in another, one commit
+    // (run again if MySQL chose it as a deadlock's victim: the push claims beside it).
+    await retryingDeadlocks(() =>
+      db.transaction(async (trx) => {
+        Object.assign(result, { found: 0, pending: 0, skipped: 0 }) // counted again on a retry
+        await trx.table(InvoiceRecord.table).multiInsert(
+          rowsFor(
+            InvoiceRecord,
+            rows.map((row) => row.record)
+          )
         )
-      )
-      const ids = new Map(
-        (
-          await trx
-            .from(InvoiceRecord.table)
-            .select('id', 'autotask_id')
-            .where('product_id', product.id)
-            .whereIn(
-              'autotask_id',
-              fresh.map((invoice) => invoice.id)
-            )
-        ).map((row) => [Number(row.autotask_id), Number(row.id)])
-      )
-      // Before the commit: a push running beside discovery may claim these rows as soon as it lands.
-      for (const { record } of rows) downloaded.add(record.autotaskId)
-      const logLines: LogLineInput[] = rows.map(({ record, skip }) => {
-        if (skip) result.skipped++
-        else result.pending++
-        result.found++
-        const what = record.invoiceNumber
-          ? `Invoice ${record.invoiceNumber}`
-          : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
-        return {
-          productId: product.id,
-          syncRunId: run.id,
-          invoiceRecordId: ids.get(record.autotaskId) ?? null,
-          autotaskId: record.autotaskId,
-          event: skip ? 'invoice.skipped' : 'invoice.discovered',
-          message: `${what} found for ${record.companyName ?? 'an unknown company'} (${record.currency} ${record.total.toFixed(2)}): ${skip ? `Skipped Over, ${skip}` : 'Pending Sync'}`,
-          actor: 'engine',
-        }
+        const ids = new Map(
+          (
+            await trx
+              .from(InvoiceRecord.table)
+              .select('id', 'autotask_id')
+              .where('product_id', product.id)
+              .whereIn(
+                'autotask_id',
+                fresh.map((invoice) => invoice.id)
+              )
+          ).map((row) => [Number(row.autotask_id), Number(row.id)])
+        )
+        // Before the commit: a push running beside discovery may claim these rows as soon as it lands.
+        for (const { record } of rows) downloaded.add(record.autotaskId)
+        const logLines: LogLineInput[] = rows.map(({ record, skip }) => {
+          if (skip) result.skipped++
+          else result.pending++
+          result.found++
+          const what = record.invoiceNumber
+            ? `Invoice ${record.invoiceNumber}`
+            : `Invoice #${record.autotaskId} (billing run not finished, no number yet)`
+          return {
+            productId: product.id,
+            syncRunId: run.id,
+            invoiceRecordId: ids.get(record.autotaskId) ?? null,
+            autotaskId: record.autotaskId,
+            event: skip ? 'invoice.skipped' : 'invoice.discovered',
+            message: `${what} found for ${record.companyName ?? 'an unknown company'} (${record.currency} ${record.total.toFixed(2)}): ${skip ? `Skipped Over, ${skip}` : 'Pending Sync'}`,
+            actor: 'engine',
+          }
+        })
+        await this.logs.writeMany(logLines, trx)
       })
-      await this.logs.writeMany(logLines, trx)
-    })
+    )
     return result
   }
 

@@ -5,6 +5,7 @@ import type { QueryClientContract } from '@adonisjs/lucid/types/database'
 import { Clock } from '#sync/clock'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import { toSqlDateTime } from '#models/columns'
+import { retryingDeadlocks } from '#sync/deadlocks'
 
 export interface Claim {
   token: string
@@ -88,11 +89,20 @@ export default class LeaseService {
     const taken = resynced.length > 0 ? await this.count(table, token) : 0
     if (taken < limit) {
       if (db.connection().dialect.name === 'mysql') {
-        // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer pending.
-        await due(db.from(table))
-          .orderBy('id')
-          .limit(limit - taken)
-          .update(changes)
+        // One statement: a concurrent claim waits for this one's row locks, then skips what is no longer
+        // pending. Read committed: the UPDATE then locks only the rows it takes, not every row and gap it
+        // scans, which deadlocked with the credit notes' claims and discovery's inserts beside it (seen in
+        // bench:sync: repeatable read locks a scanned row even when `only` leaves it out).
+        await retryingDeadlocks(() =>
+          db.transaction(
+            (trx) =>
+              due(trx.from(table))
+                .orderBy('id')
+                .limit(limit - taken)
+                .update(changes),
+            { isolationLevel: 'read committed' }
+          )
+        )
       } else {
         const candidates = due(db.from(table).select('id'))
           .orderBy('id')

@@ -5,6 +5,7 @@ import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import InvoiceRecord from '#models/invoice_record'
 import LeaseService from '#sync/leases'
+import { DiscoveryFeed } from '#sync/discovery_feed'
 import { Clock, FixedClock } from '#sync/clock'
 import { assertRecordStatus } from '#tests/helpers/assertions'
 
@@ -122,5 +123,63 @@ test.group('Leases: reclaiming', (group) => {
     const record = await InvoiceRecord.findOrFail(claim.ids[0])
     assert.equal(record.status, 'pending')
     assert.equal(record.attempts, 1)
+  })
+})
+
+test.group('Leases beside a running discovery (DiscoveryFeed)', (group) => {
+  group.each.setup(resetDatabase)
+  group.each.teardown(() => app.container.restore(Clock))
+
+  test('while the feed is open a claim takes only whole batches of invoices whose company is resolved; once it ends, the rest', async ({
+    assert,
+  }) => {
+    const { leases, product } = await setup(0)
+    const resolved = new Map<number, unknown>([[1, { ok: true }]])
+    const feed = new DiscoveryFeed(resolved)
+    const of = (autotaskCompanyId: number | null, count: number) =>
+      InvoiceRecordFactory.merge({ productId: product.id, autotaskCompanyId }).createMany(count)
+    const known = await of(1, 4)
+    const noCompany = await of(null, 1)
+    const unknown = await of(2, 3)
+    const claim = (limit: number) =>
+      leases.claim('invoice', product.id, 'w', limit, 60, {
+        only: (query) => feed.narrow(query),
+        whole: feed.open,
+      })
+
+    assert.deepEqual((await claim(6)).ids, [], 'five claimable, fewer than a whole batch of six')
+    const first = await claim(5)
+    assert.sameMembers(
+      first.ids,
+      [...known, ...noCompany].map((record) => record.id)
+    )
+
+    feed.end()
+    assert.isFalse(feed.open)
+    const rest = await claim(6)
+    assert.sameMembers(
+      rest.ids,
+      unknown.map((record) => record.id),
+      'the rest once the feed ends'
+    )
+  })
+
+  test('a lane waits beyond what it saw: woken by a stored page, told to stop once the feed ends', async ({
+    assert,
+  }) => {
+    const feed = new DiscoveryFeed(new Map())
+    const seen = feed.version
+    let woke: boolean | null = null
+    const waiting = feed.beyond(seen).then((answer) => (woke = answer))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    assert.isNull(woke, 'nothing stored yet: still waiting')
+    feed.stored()
+    assert.isTrue(await waiting)
+
+    const again = feed.version
+    feed.end(true)
+    assert.isTrue(feed.failed)
+    assert.isTrue(await feed.beyond(again), 'the end itself is news: look once more')
+    assert.isFalse(await feed.beyond(feed.version), 'then nothing more will come')
   })
 })
