@@ -172,8 +172,8 @@ export default class RecordListService {
     const spec = recordKinds[kind]
     const order = direction === 'older' ? 'desc' : 'asc'
     const beyond = direction === 'older' ? '<' : '>'
-    const matching = () => {
-      const builder = db.from(spec.table).select(columns).where('product_id', product.id)
+    const matching = (table = spec.table) => {
+      const builder = db.from(table).select(columns).where('product_id', product.id)
       if (status) builder.where('status', status)
       if (cursor !== null) builder.where('id', beyond, cursor)
       return builder.orderBy('id', order)
@@ -189,7 +189,7 @@ export default class RecordListService {
         : cursor !== null
           ? cursor - SEARCH_WINDOW
           : windowBelowNewest(spec.table, product.id, SEARCH_WINDOW)
-    const found = await matching()
+    const found = await matching(inIdOrder(spec.table))
       .where(condition)
       .where('id', direction === 'older' ? '>=' : '<=', edge)
       .limit(count)
@@ -288,6 +288,18 @@ export function windowBelowNewest(table: string, productId: number, size: number
     `COALESCE((SELECT MAX(id) FROM ${table} WHERE product_id = ? AND id >= ?) - ?, 0)`,
     [productId, size - 1, size - 1]
   )
+}
+
+/**
+ * The table read in primary-key order on MySQL (FORCE INDEX): a search window is a range of at most
+ * SEARCH_WINDOW ids, so walking it by id is bounded, while MariaDB otherwise weighs every index a search
+ * term could use (an index dive per company name) and merges and sorts their matches. bench:web
+ * (invoice_search): MariaDB's optimizer time for the window query ~1.4 -> ~0.5 ms (ANALYZE).
+ */
+function inIdOrder(table: string): string {
+  if (db.connection().dialect.name !== 'mysql') return table
+  // from() takes a raw table expression at run time (Lucid hands it to knex as raw); its types name tables only.
+  return db.raw('?? FORCE INDEX (PRIMARY)', [table]) as unknown as string
 }
 
 /** The columns a grid row needs: never the Autotask HTML copy or the lines, which can be large. */
