@@ -21,6 +21,9 @@ import {
 /** Xero's real limits per organisation and across the app (https://developer.xero.com/documentation/guides/oauth2/limits/). */
 const XERO_LIMITS = { perMinute: 60, concurrent: 5, perDay: 5000, appPerMinute: 10_000 }
 
+/** The mixed day (--mixed): one big product among many small ones, all due at once. */
+const MIXED_DAY = { bigInvoices: 10_000, smallProducts: 99, smallInvoices: 10 }
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** What one billing day with `workers` worker processes measured. */
@@ -30,6 +33,8 @@ interface DayResult {
   minutes: number
   /** per product: sandbox minutes from that first request to its own last invoice ÷ its own Xero floor */
   fairness: number[]
+  /** per product: sandbox minutes from that first request to its own last invoice */
+  lastInvoiceMinutes: number[]
   synced: number
   faulted: number
   duplicates: number
@@ -98,12 +103,19 @@ export default class BenchScale extends BaseCommand {
   })
   declare defaultHeap: boolean
 
+  @flags.boolean({
+    description: `Run only a mixed day instead, one worker: one product of ${MIXED_DAY.bigInvoices} invoices and ${MIXED_DAY.smallProducts} of ${MIXED_DAY.smallInvoices} (are the small ones held behind the big one?)`,
+    default: false,
+  })
+  declare mixed: boolean
+
   async run() {
     if (!this.source)
       this.logger.info(
         'Building the app (node ace build): the workers run compiled, as in production'
       )
     const worker = workerScript({ source: this.source, defaultHeap: this.defaultHeap })
+    if (this.mixed) return this.mixedDay(worker)
 
     const machine = await this.machineRate(worker)
     this.logger.info(
@@ -111,7 +123,13 @@ export default class BenchScale extends BaseCommand {
     )
     const days: DayResult[] = []
     for (const workers of [1, 2]) {
-      days.push(await this.day(workers, worker))
+      days.push(
+        await this.day(
+          workers,
+          worker,
+          Array.from({ length: this.products }, () => this.invoices)
+        )
+      )
       const day = days.at(-1)!
       this.logger.info(
         `${workers} worker(s): ${round(day.minutes, 2)} sandbox minutes, ${day.synced} synced, ${day.faulted} faulted, ` +
@@ -162,6 +180,51 @@ export default class BenchScale extends BaseCommand {
         xero_429s: [one.xero429s, two.xero429s],
         xero_max_concurrency: [one.xeroMaxConcurrency, two.xeroMaxConcurrency],
         peak_rss_mb: { one_worker: one.peakRssMb, two_workers: two.peakRssMb },
+      })
+    )
+  }
+
+  /**
+   * Issue 12's fairness on a day where it can hold: with 100 equal products all due at once the day is
+   * this machine's, and every product's time ÷ its own floor is about the run's (fairness_p95 then says
+   * nothing). Here one worker has one big product and many small ones: `small_products_p95` (over the
+   * small ones: time to its last invoice ÷ its own Xero floor) beside the big one's own ratio shows
+   * whether the small ones wait behind the big one.
+   */
+  private async mixedDay(worker: ReturnType<typeof workerScript>) {
+    const sizes = [
+      MIXED_DAY.bigInvoices,
+      ...Array.from({ length: MIXED_DAY.smallProducts }, () => MIXED_DAY.smallInvoices),
+    ]
+    const day = await this.day(1, worker, sizes)
+    const [big, ...small] = day.fairness
+    const [bigMinutes, ...smallMinutes] = day.lastInvoiceMinutes
+    this.logger.info(
+      `Mixed day: ${round(day.minutes, 2)} sandbox minutes, ${day.synced} synced, ${day.faulted} faulted, ` +
+        `${day.duplicates} duplicates, ${day.lost} lost, peak RSS ${round(day.peakRssMb[0], 1)} MB`
+    )
+    console.log(
+      JSON.stringify({
+        mixed: true,
+        big_product_invoices: MIXED_DAY.bigInvoices,
+        small_products: MIXED_DAY.smallProducts,
+        small_product_invoices: MIXED_DAY.smallInvoices,
+        latency_ms: this.latencyMs,
+        clock_speed: this.clockSpeed,
+        minutes: round(day.minutes, 3),
+        small_products_p95: round(quantile(small, 0.95), 2),
+        small_products_p95_minutes: round(quantile(smallMinutes, 0.95), 3),
+        small_products_last_minutes: round(Math.max(...smallMinutes), 3),
+        big_product_ratio: round(big, 2),
+        big_product_minutes: round(bigMinutes, 3),
+        synced: day.synced,
+        faulted: day.faulted,
+        duplicates: day.duplicates,
+        lost: day.lost,
+        finished: day.finished,
+        xero_calls: day.xeroCalls,
+        xero_429s: day.xero429s,
+        peak_rss_mb: day.peakRssMb,
       })
     )
   }
@@ -220,12 +283,19 @@ export default class BenchScale extends BaseCommand {
     }
   }
 
-  /** One billing day: fresh database and sandboxes, every product due at once, `workers` worker processes. */
-  private async day(workers: number, worker: ReturnType<typeof workerScript>): Promise<DayResult> {
+  /**
+   * One billing day: fresh database and sandboxes, every product due at once, `workers` worker
+   * processes; `sizes` holds each product's invoices.
+   */
+  private async day(
+    workers: number,
+    worker: ReturnType<typeof workerScript>,
+    sizes: number[]
+  ): Promise<DayResult> {
     const { startAutotaskSandbox } = await import('#sandbox/autotask/index')
     const { startXeroSandbox } = await import('#sandbox/xero/index')
     this.logger.info(
-      `Billing day with ${workers} worker(s): ${this.products} products × ${this.invoices} invoices`
+      `Billing day with ${workers} worker(s): ${sizes.length} products, ${sizes.reduce((a, b) => a + b, 0)} invoices`
     )
     await freshDatabase()
     const xero = await startXeroSandbox({
@@ -239,12 +309,13 @@ export default class BenchScale extends BaseCommand {
     const children: ChildProcess[] = []
     try {
       const products: { id: number; tenantId: string; autotask: AutotaskSandbox }[] = []
-      for (let n = 1; n <= this.products; n++) {
+      for (const [index, invoices] of sizes.entries()) {
+        const n = index + 1
         // Each its own Autotask database, seeded differently, and its own Xero organisation.
         const autotask = await startAutotaskSandbox({
           port: 0,
           seed: 20240600 + n,
-          invoices: this.invoices,
+          invoices,
           companies: this.companies,
           purchaseOrders: 0,
           largeInvoiceLines: 0,
@@ -298,6 +369,7 @@ export default class BenchScale extends BaseCommand {
       let duplicates = 0
       let lost = 0
       const fairness: number[] = []
+      const lastInvoiceMinutes: number[] = []
       const { creditNotesOf } = await import('#sandbox/xero/credit_notes')
       for (const product of products) {
         // A negative Autotask invoice is a Xero credit note (on by default): it counts as its document.
@@ -318,6 +390,7 @@ export default class BenchScale extends BaseCommand {
         end = Math.max(end, last)
         const ownFloor = xeroFloorMinutes(perNumber.size, this.latencyMs, XERO_LIMITS).minutes
         fairness.push((last - start) / 60_000 / Math.max(ownFloor, Number.EPSILON))
+        lastInvoiceMinutes.push((last - start) / 60_000)
         lost += await this.lostOf(product.id, perNumber, product.autotask)
       }
       const statuses = await db
@@ -332,6 +405,7 @@ export default class BenchScale extends BaseCommand {
         workers,
         minutes: (end - start) / 60_000,
         fairness,
+        lastInvoiceMinutes,
         synced: byStatus.synced ?? 0,
         faulted: byStatus.fault ?? 0,
         duplicates,
