@@ -287,9 +287,10 @@ export default class SyncRunner {
         }
       )
     // Settled together: a failure of either waits for the other's calls to end before the run does.
-    const [found, pushed] = await allOrFirstError([
-      discovering,
+    // When both fail, the push's is said (Xero's mapping read, as before the push ran beside discovery).
+    const [pushed, found] = await allOrFirstError([
       this.pushBesideDiscovery(base, loading.mapping, feed, discovering, downloaded),
+      discovering,
     ] as const)
     stats.invoicesDiscovered = found.found
     stats.invoicesSkipped = found.skipped + pushed.skipped
