@@ -16,6 +16,7 @@ import { invoiceMarker } from '#sync/invoice_mapper'
 import { XERO_SANDBOX_TENANTS, type SandboxInvoice } from '#sandbox/xero/index'
 import syncConfig from '#config/sync'
 import { xeroConnectionOf } from '#sync/product_connections'
+import LeaseService from '#sync/leases'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -160,8 +161,25 @@ async function stalledWorker(world: World, options: { batchCut?: string } = {}) 
     )
   }
   app.container.swap(XeroGateway, () => stalling)
+  // A stops there but for that write. Its other lanes were still claiming as the write left: a claim
+  // under way is let finish, none starts after. (Otherwise one could land in B's sweep, take back a
+  // record the sweep had just freed, and cut B's batch apart from A's: seen once in 30 runs on MySQL.)
+  const leases = await app.container.make(LeaseService)
+  const underWay = new Set<Promise<unknown>>()
+  let stopped = false
+  const stopping = Object.create(leases) as LeaseService
+  stopping.claim = (...args) => {
+    if (stopped) return Promise.resolve({ token: 'stopped', ids: [] })
+    const claim = leases.claim(...args)
+    underWay.add(claim)
+    return claim
+  }
+  app.container.swap(LeaseService, () => stopping)
   const run = world.run()
   await hasLeft
+  stopped = true
+  await Promise.allSettled(underWay)
+  app.container.restore(LeaseService)
   return {
     async arrive() {
       release()
