@@ -14,7 +14,8 @@ const syncConfig = {
   /** longest in-process wait for a Xero Retry-After before the batch is left for a later tick */
   maxInlineWaitSeconds: 60,
   /**
-   * Xero calls one product keeps in flight at once (its batches in parallel): Xero allows an
+   * Xero calls a process keeps in flight at once to one organisation, over all of a run's lanes
+   * (invoice and credit-note batches, contact passes; XeroNodeGateway holds it): Xero allows an
    * organisation 5 at once, so never above 5; the default 4 leaves one for a person's action
    * (a resync, View originals) made meanwhile.
    */

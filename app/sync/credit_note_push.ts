@@ -1,4 +1,3 @@
-import type { DiscoveryFeed } from '#sync/discovery_feed'
 import { inject } from '@adonisjs/core'
 import db from '@adonisjs/lucid/services/db'
 import { createHash, randomUUID } from 'node:crypto'
@@ -7,6 +6,7 @@ import InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
 import { toSqlDateTime } from '#models/columns'
 import { xeroConnectionOf } from '#sync/product_connections'
+import type { DiscoveryFeed } from '#sync/discovery_feed'
 import type {
   XeroCreditNote,
   XeroCreditNoteInput,
