@@ -1,17 +1,57 @@
 import db from '@adonisjs/lucid/services/db'
 
+/** How a kind of row reads as a state and writes back. */
+export interface RowState<S> {
+  /** the row as a state at `now` (what has lapsed left out) */
+  parse(row: Record<string, any>, now: number): S
+  /** the columns that hold `state` */
+  columns(state: S): Record<string, unknown>
+}
+
+interface Pending {
+  apply: (state: any, now: number) => unknown
+  resolve: (result: any) => void
+  reject: (error: unknown) => void
+}
+
 /**
  * Rows many processes change at once without locks (the call budgets): read a row with its
  * `version`, change it with one conditional UPDATE on that version, and read again when another
  * process changed it first. The same on SQLite and MySQL, and two processes never both win.
+ *
+ * The changes one process asks of one row meanwhile go together (group commit): one read, each
+ * change applied in turn to the state, one write. A worker's many lanes on one organisation (or
+ * on the app-wide minute, which every organisation's call counts in) then never make each other
+ * read again: only another process's write does. Before, each call's change was its own
+ * read-and-write, and with 100 organisations in one worker the app-wide row saw about ten failed
+ * writes for each call (counted in MySQL's general log during `npm run bench:scale`).
  */
 export class OptimisticRows {
+  private queues = new Map<string, Pending[]>()
+
   constructor(
     private table: string,
     private keyColumn: string,
     /** a new row's columns besides its key and version */
     private empty: () => Record<string, unknown>
   ) {}
+
+  /**
+   * Applies `apply` to the row of `key` as `kind` reads it, and resolves with what it returned once
+   * the change is written. `apply` may run more than once (after another process's write), each time
+   * on a fresh state: it must decide from the state alone, and change only the state.
+   */
+  change<S, R>(key: string, kind: RowState<S>, apply: (state: S, now: number) => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const queued = this.queues.get(key)
+      if (queued) {
+        queued.push({ apply, resolve, reject })
+        return
+      }
+      this.queues.set(key, [{ apply, resolve, reject }])
+      void this.drain(key, kind)
+    })
+  }
 
   /** The row of `key`, created empty when there is none yet. */
   async read(key: string): Promise<Record<string, any>> {
@@ -25,13 +65,51 @@ export class OptimisticRows {
     return db.from(this.table).where(this.keyColumn, key).firstOrFail()
   }
 
-  /** Writes `columns` if the row is still at `version`: false when another process changed it first. */
-  async write(key: string, version: number, columns: Record<string, unknown>) {
-    const updated = await db
-      .from(this.table)
-      .where(this.keyColumn, key)
-      .where('version', version)
-      .update({ ...columns, version: version + 1 })
-    return Number(updated) === 1
+  /** Commits the changes queued for `key`, a group at a time, until none is left. */
+  private async drain(key: string, kind: RowState<unknown>) {
+    for (;;) {
+      const group = this.queues.get(key)!
+      if (group.length === 0) {
+        this.queues.delete(key)
+        return
+      }
+      // What is asked from now on waits for the next group.
+      this.queues.set(key, [])
+      try {
+        const results = await this.commit(key, kind, group)
+        group.forEach((pending, index) => {
+          const result = results[index]
+          if ('error' in result) pending.reject(result.error)
+          else pending.resolve(result.value)
+        })
+      } catch (error) {
+        for (const pending of group) pending.reject(error)
+      }
+    }
+  }
+
+  private async commit(key: string, kind: RowState<unknown>, group: Pending[]) {
+    for (;;) {
+      const row = await this.read(key)
+      const now = Date.now()
+      const state = kind.parse(row, now)
+      const before = JSON.stringify(kind.columns(state))
+      const results = group.map((pending) => {
+        try {
+          return { value: pending.apply(state, now) }
+        } catch (error) {
+          return { error }
+        }
+      })
+      const columns = kind.columns(state)
+      // Nothing changed (every change was a wait): no write.
+      if (JSON.stringify(columns) === before) return results
+      const updated = await db
+        .from(this.table)
+        .where(this.keyColumn, key)
+        .where('version', Number(row.version))
+        .update({ ...columns, version: Number(row.version) + 1 })
+      if (Number(updated) === 1) return results
+    }
   }
 }

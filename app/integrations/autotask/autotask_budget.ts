@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { AutotaskThrottledError } from '#integrations/autotask/errors'
 import { RollingCount, type Buckets } from '#integrations/rolling_count'
-import { OptimisticRows } from '#integrations/optimistic_rows'
+import { OptimisticRows, type RowState } from '#integrations/optimistic_rows'
 
 export interface AutotaskBudgetLimits {
   /** requests an hour per database (Autotask: 10,000) */
@@ -52,13 +52,12 @@ export class AutotaskBudget {
     const threads = threadsKey(database, integrationCode, entity)
     const token = randomUUID()
     for (;;) {
-      const { version, slots } = await this.readSlots(threads)
-      const now = Date.now()
-      if (slots.length < this.limits.threadsPerEntity) {
-        slots.push({ h: token, e: now + this.limits.slotMs })
-        if (await this.rows.write(threads, version, { in_flight: JSON.stringify(slots) })) break
-        continue
-      }
+      const taken = await this.rows.change(threads, slotsRow, (state, now) => {
+        if (state.slots.length >= this.limits.threadsPerEntity) return false
+        state.slots.push({ h: token, e: now + this.limits.slotMs })
+        return true
+      })
+      if (taken) break
       // A little jitter, so processes waiting on one entity do not all ask again at once.
       await sleep(20 + Math.random() * 30)
     }
@@ -73,30 +72,19 @@ export class AutotaskBudget {
 
   /** Gives the thread slot back. */
   async release(database: string, integrationCode: string, entity: string, token: string) {
-    const threads = threadsKey(database, integrationCode, entity)
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { version, slots } = await this.readSlots(threads)
-      const left = slots.filter((slot) => slot.h !== token)
-      if (await this.rows.write(threads, version, { in_flight: JSON.stringify(left) })) return
-    }
-    // Given up under heavy contention: the slot lapses by itself after slotMs.
+    await this.rows.change(threadsKey(database, integrationCode, entity), slotsRow, (state) => {
+      state.slots = state.slots.filter((slot) => slot.h !== token)
+    })
   }
 
   private async countInHour(database: string) {
-    const key = hourKey(database)
     for (;;) {
-      const { version, buckets } = await this.readHour(key)
-      const now = Date.now()
-      const wait = hourly.waitFor(buckets, this.limits.perHour, now)
-      if (wait === 0) {
-        if (
-          await this.rows.write(key, version, {
-            hour_log: JSON.stringify(hourly.add(buckets, now)),
-          })
-        )
-          return
-        continue
-      }
+      const wait = await this.rows.change(hourKey(database), hourRow, (state, now) => {
+        const next = hourly.waitFor(state.buckets, this.limits.perHour, now)
+        if (next === 0) state.buckets = hourly.add(state.buckets, now)
+        return next
+      })
+      if (wait === 0) return
       if (wait > this.limits.maxInlineWaitMs) {
         throw new AutotaskThrottledError(
           `Autotask's hourly request limit for this database (${this.limits.perHour} requests in 60 minutes) is used up by this app's processes; it will be tried again in ${Math.ceil(wait / 60_000)} min.`,
@@ -106,19 +94,20 @@ export class AutotaskBudget {
       await sleep(wait)
     }
   }
+}
 
-  private async readSlots(key: string) {
-    const row = await this.rows.read(key)
-    const now = Date.now()
-    const slots = (JSON.parse(row.in_flight) as Slot[]).filter((slot) => slot.e > now)
-    return { version: Number(row.version), slots }
-  }
+/** A row of thread slots (one database, integration code and entity). */
+const slotsRow: RowState<{ slots: Slot[] }> = {
+  parse: (row, now) => ({
+    slots: (JSON.parse(row.in_flight) as Slot[]).filter((slot) => slot.e > now),
+  }),
+  columns: (state) => ({ in_flight: JSON.stringify(state.slots) }),
+}
 
-  private async readHour(key: string) {
-    const row = await this.rows.read(key)
-    const buckets = hourly.live(JSON.parse(row.hour_log) as Buckets, Date.now())
-    return { version: Number(row.version), buckets }
-  }
+/** A database's rolling hour. */
+const hourRow: RowState<{ buckets: Buckets }> = {
+  parse: (row, now) => ({ buckets: hourly.live(JSON.parse(row.hour_log) as Buckets, now) }),
+  columns: (state) => ({ hour_log: JSON.stringify(state.buckets) }),
 }
 
 /** Keys stay within the column's 191 characters (MySQL's utf8mb4 index limit), however long the parts. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { XeroRateLimitError, type XeroRateLimits } from '#integrations/xero/errors'
 import { RollingCount, type Buckets } from '#integrations/rolling_count'
-import { OptimisticRows } from '#integrations/optimistic_rows'
+import { OptimisticRows, type RowState } from '#integrations/optimistic_rows'
 
 export interface XeroBudgetLimits {
   perMinute: number
@@ -107,22 +107,26 @@ export class XeroBudget {
   async acquire(tenantId: string): Promise<string> {
     const token = randomUUID()
     for (;;) {
-      const { version, state } = await this.read(tenantId)
-      const now = Date.now()
       // The app's minute is looked at first, so that the organisation's slot is taken just before the call.
-      const wait = this.waitFor(state, now) || (await this.appWait(now))
-      if (wait === 0) {
-        state.minute.push(now)
-        state.inFlight.push({ h: token, e: now + this.limits.slotMs, a: now })
-        state.dayCount++
-        if (await this.write(tenantId, version, state)) {
-          await this.acquireApp(token)
-          return token
-        }
-        continue
+      const appWait = await this.appWait()
+      const taken =
+        appWait > 0
+          ? { wait: appWait, dayEndsAt: 0 }
+          : await this.rows.change(tenantId, this.organisation, (state, now) => {
+              const wait = this.waitFor(state, now)
+              if (wait === 0) {
+                state.minute.push(now)
+                state.inFlight.push({ h: token, e: now + this.limits.slotMs, a: now })
+                state.dayCount++
+              }
+              return { wait, dayEndsAt: state.dayStartedAt + this.dayMs }
+            })
+      if (taken.wait === 0) {
+        await this.acquireApp(token)
+        return token
       }
-      if (wait < 0) {
-        const seconds = Math.ceil((state.dayStartedAt + this.dayMs - now) / 1000)
+      if (taken.wait < 0) {
+        const seconds = Math.ceil((taken.dayEndsAt - Date.now()) / 1000)
         throw new XeroRateLimitError(
           `Xero's daily limit of ${this.limits.perDay} calls for this organisation is used up`,
           'day',
@@ -131,31 +135,31 @@ export class XeroBudget {
         )
       }
       // A little jitter, so processes waiting on one organisation do not all ask again at once.
-      await sleep(Math.min(wait, 1000) * (0.9 + Math.random() * 0.2))
+      await sleep(Math.min(taken.wait, 1000) * (0.9 + Math.random() * 0.2))
     }
   }
 
-  private async appWait(now: number) {
+  private async appWait() {
     if (!this.limits.appPerMinute) return 0
-    const { buckets } = await this.readApp()
-    return this.appMinute.waitFor(buckets, this.limits.appPerMinute, now)
+    return this.rows.change(APP_ROW, this.app, ({ buckets }, now) =>
+      this.appMinute.waitFor(buckets, this.limits.appPerMinute!, now)
+    )
   }
 
   /** Counts the call in the app-wide minute, waiting (the organisation's slot held) while that minute is full. */
   private async acquireApp(token: string) {
     if (!this.limits.appPerMinute) return
     for (;;) {
-      const { version, buckets } = await this.readApp()
-      const now = Date.now()
-      const wait = this.appMinute.waitFor(buckets, this.limits.appPerMinute, now)
-      if (wait === 0) {
-        if (await this.writeApp(version, this.appMinute.add(buckets, now))) {
-          this.appTakenAt.set(token, now)
-          return
-        }
-        continue
+      const counted = await this.rows.change(APP_ROW, this.app, (state, now) => {
+        const wait = this.appMinute.waitFor(state.buckets, this.limits.appPerMinute!, now)
+        if (wait === 0) state.buckets = this.appMinute.add(state.buckets, now)
+        return { wait, at: now }
+      })
+      if (counted.wait === 0) {
+        this.appTakenAt.set(token, counted.at)
+        return
       }
-      await sleep(Math.min(wait, 1000) * (0.9 + Math.random() * 0.2))
+      await sleep(Math.min(counted.wait, 1000) * (0.9 + Math.random() * 0.2))
     }
   }
 
@@ -169,16 +173,12 @@ export class XeroBudget {
     observed: XeroRateLimits | null,
     sentAt: number = Date.now()
   ) {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { version, state } = await this.read(tenantId)
-      const now = Date.now()
+    await this.rows.change(tenantId, this.organisation, (state, now) => {
       const slot = state.inFlight.find((held) => held.h === token)
       state.inFlight = state.inFlight.filter((held) => held !== slot)
       if (slot) state.minute = restamped(state.minute, slot.a, Math.max(slot.a, sentAt))
       if (observed) this.observe(state, observed, now)
-      if (await this.write(tenantId, version, state)) break
-    }
-    // (Given up under heavy contention: the slot lapses by itself after slotMs.)
+    })
     await this.releaseApp(token, observed?.appMinuteRemaining ?? null)
   }
 
@@ -190,25 +190,19 @@ export class XeroBudget {
     const takenAt = this.appTakenAt.get(token)
     this.appTakenAt.delete(token)
     if (!this.limits.appPerMinute || takenAt === undefined) return
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const { version, buckets: before } = await this.readApp()
-      const now = Date.now()
-      const unchanged = JSON.stringify(before)
-      const buckets = this.appMinute.move(before, takenAt, now)
+    await this.rows.change(APP_ROW, this.app, (state, now) => {
+      state.buckets = this.appMinute.move(state.buckets, takenAt, now)
       const missing =
         remaining === null
           ? 0
-          : this.limits.appPerMinute - remaining - this.appMinute.total(buckets)
-      if (missing > 0) this.appMinute.add(buckets, now, missing)
-      // Answered within the second it was counted in, and Xero counts no more: nothing to write.
-      if (JSON.stringify(buckets) === unchanged) return
-      if (await this.writeApp(version, buckets)) return
-    }
+          : this.limits.appPerMinute! - remaining - this.appMinute.total(state.buckets)
+      if (missing > 0) state.buckets = this.appMinute.add(state.buckets, now, missing)
+    })
   }
 
   /** What the organisation's row holds now, for a status view: in flight, calls this minute, calls today. */
   async usage(tenantId: string) {
-    const { state } = await this.read(tenantId)
+    const state = this.organisation.parse(await this.rows.read(tenantId), Date.now())
     return {
       inFlight: state.inFlight.length,
       minute: state.minute.length,
@@ -239,43 +233,30 @@ export class XeroBudget {
     }
   }
 
-  private async read(tenantId: string): Promise<{ version: number; state: BudgetState }> {
-    const row = await this.rows.read(tenantId)
-    const now = Date.now()
-    let dayStartedAt = Number(row.day_started_at)
-    let dayCount = Number(row.day_count)
-    if (now >= dayStartedAt + this.dayMs) {
-      dayStartedAt = now
-      dayCount = 0
-    }
-    return {
-      version: Number(row.version),
-      state: {
+  /** An organisation's row: the calls of its rolling minute, its calls in flight, the day's count. */
+  private organisation: RowState<BudgetState> = {
+    parse: (row, now) => {
+      const dayOver = now >= Number(row.day_started_at) + this.dayMs
+      return {
         minute: (JSON.parse(row.minute_log) as number[]).filter((at) => at > now - this.minuteMs),
         inFlight: (JSON.parse(row.in_flight) as Slot[]).filter((slot) => slot.e > now),
-        dayStartedAt,
-        dayCount,
-      },
-    }
-  }
-
-  /** The app row's minute_log holds buckets (see RollingCount), not single times. */
-  private async readApp(): Promise<{ version: number; buckets: Buckets }> {
-    const row = await this.rows.read(APP_ROW)
-    const buckets = JSON.parse(row.minute_log) as Buckets
-    return { version: Number(row.version), buckets: this.appMinute.live(buckets, Date.now()) }
-  }
-
-  private writeApp(version: number, buckets: Buckets) {
-    return this.rows.write(APP_ROW, version, { minute_log: JSON.stringify(buckets) })
-  }
-
-  private write(tenantId: string, version: number, state: BudgetState) {
-    return this.rows.write(tenantId, version, {
+        dayStartedAt: dayOver ? now : Number(row.day_started_at),
+        dayCount: dayOver ? 0 : Number(row.day_count),
+      }
+    },
+    columns: (state) => ({
       minute_log: JSON.stringify(state.minute),
       in_flight: JSON.stringify(state.inFlight),
       day_started_at: state.dayStartedAt,
       day_count: state.dayCount,
-    })
+    }),
+  }
+
+  /** The app row's minute_log holds buckets (see RollingCount), not single times. */
+  private app: RowState<{ buckets: Buckets }> = {
+    parse: (row, now) => ({
+      buckets: this.appMinute.live(JSON.parse(row.minute_log) as Buckets, now),
+    }),
+    columns: (state) => ({ minute_log: JSON.stringify(state.buckets) }),
   }
 }
