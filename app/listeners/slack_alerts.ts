@@ -12,6 +12,22 @@ function serially<T>(work: () => Promise<T>) {
   return run
 }
 
+/** Synced records gathered until the queue reaches them, to be looked up together. */
+let gathering: { events: RecordSynced[]; touched: Promise<unknown[]> } | null = null
+
+function together(event: RecordSynced, work: (events: RecordSynced[]) => Promise<unknown[]>) {
+  if (!gathering) {
+    const events: RecordSynced[] = []
+    const touched = serially(() => {
+      gathering = null
+      return work(events)
+    })
+    gathering = { events, touched }
+  }
+  gathering.events.push(event)
+  return gathering.touched
+}
+
 /**
  * The sync engine's events → the Slack outbox. A listener only writes rows (and
  * starts a background flush), and never throws: Slack can never fail a sync.
@@ -27,7 +43,7 @@ export default class SlackAlerts {
   async synced(event: RecordSynced) {
     await this.safely('record:synced', async () => {
       // Most synced invoices were never alerted: nothing to update, nothing to flush.
-      const touched = await serially(() => this.alerts.recordSynced(event))
+      const touched = await together(event, (events) => this.alerts.recordsSynced(events))
       if (touched.length > 0) this.alerts.flushInBackground()
     })
   }

@@ -92,9 +92,25 @@ export default class SlackAlertService {
     })
   }
 
-  /** A record reached Xero: alerts already posted say so; a queued alert forgets it. */
-  async recordSynced(event: RecordSynced) {
-    return this.resolve(event.kind, event.recordId, 'Synced to Xero', { forgetIfQueued: true })
+  /**
+   * Records reached Xero: alerts already posted say so; a queued alert forgets them. Most were never
+   * alerted, so they are looked up together (a batch's fifty in one query, not fifty).
+   */
+  async recordsSynced(events: RecordSynced[]) {
+    const touched: SlackAlert[] = []
+    for (const kind of new Set(events.map((event) => event.kind))) {
+      const ids = events.filter((event) => event.kind === kind).map((event) => event.recordId)
+      const alerted = await SlackAlertRecord.query()
+        .where('kind', kind)
+        .whereIn('record_id', ids)
+        .select('record_id')
+      for (const recordId of new Set(alerted.map((line) => line.recordId))) {
+        touched.push(
+          ...(await this.resolve(kind, recordId, 'Synced to Xero', { forgetIfQueued: true }))
+        )
+      }
+    }
+    return touched
   }
 
   /** A person acted on an alerted record (a button, a command): the message shows who did what. */

@@ -381,9 +381,12 @@ export class OutcomeBatch {
     for (const settlement of settled) {
       if (settlement.counts) this.stats[settlement.counts]++
     }
-    for (const { event } of settled) {
-      if (event) await emitter.emit(event.name, event.payload as any)
-    }
+    // At once: the Slack listener looks a batch's synced records up together (SlackAlerts.synced).
+    await Promise.all(
+      settled.flatMap(({ event }) =>
+        event ? [emitter.emit(event.name, event.payload as any)] : []
+      )
+    )
   }
 
   private settle(record: ClaimedRecord, settlement: Omit<Settlement, 'record'>) {

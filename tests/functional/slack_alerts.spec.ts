@@ -16,6 +16,7 @@ import { ProductFactory } from '#database/factories/product_factory'
 import { InvoiceRecordFactory } from '#database/factories/invoice_record_factory'
 import { SyncRunFactory } from '#database/factories/sync_run_factory'
 import SlackAlert from '#models/slack_alert'
+import SlackAlertRecord from '#models/slack_alert_record'
 import SlackAlertService from '#services/slack_alert_service'
 import type InvoiceRecord from '#models/invoice_record'
 import type Product from '#models/product'
@@ -233,6 +234,41 @@ for (const mode of slackModes)
       assert.include(
         slack.sandbox.state.calls.map((call) => call.method),
         'chat.update'
+      )
+    })
+
+    test('a batch synced at once (looked up together): only its alerted invoices change the message', async ({
+      assert,
+    }) => {
+      const product = await alertingProduct()
+      const run = await SyncRunFactory.merge({ productId: product.id }).create()
+      const alerted = await fault(product, run.id, { invoiceNumber: 'INV-50' })
+      const other = await fault(product, run.id, { invoiceNumber: 'INV-51' })
+      await finishRun(product, run.id)
+      const never = await InvoiceRecordFactory.merge({ productId: product.id }).createMany(3)
+
+      // As a batch's commit sends them: all at once.
+      await Promise.all(
+        [alerted, ...never].map((record, index) =>
+          emitter.emit('record:synced', {
+            kind: 'invoice',
+            recordId: record.id,
+            productId: product.id,
+            syncRunId: null,
+            xeroId: `x-${index}`,
+          })
+        )
+      )
+      await (await app.container.make(SlackAlertService)).settled()
+      const [message] = slack.sandbox.state.messagesIn('billing-alerts')
+      assert.lengthOf(message.updates, 1)
+      const lines = await SlackAlertRecord.query().orderBy('record_id')
+      assert.deepEqual(
+        lines.map((line) => [line.recordId, line.outcome]),
+        [
+          [alerted.id, 'Synced to Xero'],
+          [other.id, null],
+        ]
       )
     })
 
