@@ -953,12 +953,13 @@ export class XeroNodeGateway extends XeroGateway {
     }))
   }
 
-  /** A fresh SDK client on our base URL with this token and our time-out. */
-  private client(accessToken: string): AccountingApi {
+  /** A fresh SDK client on our base URL with this token and our time-out; `sending` runs as a request leaves. */
+  private client(accessToken: string, sending?: () => void): AccountingApi {
     const api = new AccountingApi(this.config.apiUrl)
     const timeout: Authentication = {
       applyToRequest: (request: any) => {
         request.timeout = this.config.timeoutMs
+        sending?.()
       },
     }
     api.setDefaultAuthentication(timeout)
@@ -996,9 +997,14 @@ export class XeroNodeGateway extends XeroGateway {
       const token = await this.tokens.accessToken(connection)
       const slot = await this.budget?.acquire(tenantId)
       let observed: XeroRateLimits | null = null
-      const sentAt = Date.now()
+      // When the request leaves, for its entry in the minute (XeroBudget.release): stamped again once the
+      // SDK has serialised the body and hands it to axios, since a busy worker can take a while to get there.
+      let sentAt = Date.now()
       try {
-        const answer = await run(this.client(token), tenantId)
+        const answer = await run(
+          this.client(token, () => (sentAt = Date.now())),
+          tenantId
+        )
         observed = readRateLimits(answer.response.headers)
         this.remember(tenantId, observed)
         return answer.body
