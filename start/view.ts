@@ -3,6 +3,7 @@
 */
 import edge, { type Edge } from 'edge.js'
 import router from '@adonisjs/core/services/router'
+import { Decimal } from 'decimal.js'
 import { recordStatusLabels } from '#enums/record_status'
 
 /**
@@ -137,9 +138,22 @@ export function formatMoney(
     moneyFormats.set(key, format)
   }
   const format = moneyFormats.get(key)
-  const decimal = typeof amount === 'string' ? amount : amount.toFixed(2)
-  if (!format) return `${currency}\u00a0${decimal}`
-  return format.format(decimal as Intl.StringNumericLiteral)
+  // Intl rounds a decimal string half away from zero, as Decimal's toFixed does: no Decimal needed for it.
+  if (format)
+    return format.format(
+      (typeof amount === 'string' ? amount : amount.toFixed(2)) as Intl.StringNumericLiteral
+    )
+  return `${currency}\u00a0${twoDecimals(amount)}`
+}
+
+/** An amount with 2 decimals; text that is not a number is shown as it is. */
+function twoDecimals(amount: { toFixed(dp: number): string } | string): string {
+  if (typeof amount !== 'string') return amount.toFixed(2)
+  try {
+    return new Decimal(amount).toFixed(2)
+  } catch {
+    return amount
+  }
 }
 
 edge.global('money', formatMoney)

@@ -13,6 +13,11 @@ test.group('Money, locale and log payloads on pages', () => {
     assert.equal(formatMoney(new Decimal('-602.98'), 'NZD', 'en'), '-NZD\u00a0602.98')
     assert.equal(formatMoney(null, 'NZD'), '')
     assert.equal(formatMoney('12.50', 'XX1', 'en'), 'XX1\u00a012.50')
+    // An amount read as the database's text (four decimals) rounds as a Decimal does, with or without Intl.
+    assert.equal(formatMoney('1234.5050', 'NZD', 'en'), 'NZD\u00a01,234.51')
+    assert.equal(formatMoney('-2.1250', 'NZD', 'en'), '-NZD\u00a02.13')
+    assert.equal(formatMoney('12.3450', 'XX1', 'en'), 'XX1\u00a012.35')
+    assert.equal(formatMoney('n/a', 'XX1', 'en'), 'XX1\u00a0n/a')
   })
 
   test('the locale is the first language of Accept-Language that Intl knows, else English', ({
