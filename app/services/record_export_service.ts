@@ -1,6 +1,7 @@
 import { PassThrough, Readable, pipeline } from 'node:stream'
 import type { HttpContext } from '@adonisjs/core/http'
 import { stringify, type Options as StringifyOptions } from 'csv-stringify'
+import { Decimal } from 'decimal.js'
 import { recordKinds, type RecordKind } from '#sync/record_kinds'
 import type { RecordRow } from '#services/record_list_service'
 
@@ -19,7 +20,7 @@ function columns(kind: RecordKind): ExportColumn<RecordRow>[] {
     { header: spec.partyHeading, value: (r) => r.party },
     { header: 'Date', value: (r) => r.date },
     { header: 'Currency', value: (r) => r.currency },
-    { header: 'Total', value: (r) => Number(r.total.toFixed(2)) },
+    { header: 'Total', value: (r) => Number(new Decimal(r.total).toFixed(2)) },
     { header: 'Status', value: (r) => r.statusLabel },
     ...(kind === 'invoice'
       ? [

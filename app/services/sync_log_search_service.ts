@@ -2,7 +2,7 @@ import { DateTime } from 'luxon'
 import db from '@adonisjs/lucid/services/db'
 import type { ModelQueryBuilderContract } from '@adonisjs/lucid/types/model'
 import SyncLog, { searchWords } from '#models/sync_log'
-import { isoInstantOf, toSqlDateTime } from '#models/columns'
+import { isoInstantOf, toSqlDateTime, withDateStrings } from '#models/columns'
 import type Product from '#models/product'
 import type { LogLevel } from '#enums/sync'
 import { windowBelowNewest } from '#services/record_list_service'
@@ -93,7 +93,7 @@ export default class SyncLogSearchService {
   async page(product: Product, filters: LogFilters) {
     const limit = LOG_LINES_PER_PAGE + 1
     const filtered = (columns = ['id']) => {
-      const query = SyncLog.query().select(columns).where('product_id', product.id)
+      const query = withDateStrings(SyncLog.query().select(columns).where('product_id', product.id))
       if (filters.autotaskId !== undefined) query.where('autotask_id', filters.autotaskId)
       if (filters.level) query.where('level', filters.level)
       if (filters.from)
@@ -222,7 +222,9 @@ let minTokenSize: Promise<number> | undefined
 async function linesOf(ids: number[]): Promise<LogLine[]> {
   if (ids.length === 0) return []
   return (
-    await db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')
+    await withDateStrings(
+      db.from('sync_logs').select(LINE_COLUMNS).whereIn('id', ids).orderBy('id', 'desc')
+    )
   ).map(toLine)
 }
 

@@ -39,6 +39,40 @@ test.group('Invoices tab', (group) => {
     assert.include(html, 'Pending Sync')
   })
 
+  test('a row shows its date, its total to the cent and its paid date as stored', async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product } = await ownerWithProduct()
+    const { DateTime } = await import('luxon')
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'PAID-1',
+      invoiceDate: DateTime.fromISO('2026-02-03', { zone: 'utc' }),
+      total: new Decimal('1234.5'),
+      currency: 'NZD',
+      paymentState: 'paid',
+      paidDate: DateTime.fromISO('2026-11-20', { zone: 'utc' }),
+    }).create()
+    // Four decimals stored: shown rounded half away from zero, as before.
+    await InvoiceRecordFactory.merge({
+      productId: product.id,
+      invoiceNumber: 'HALF-1',
+      total: new Decimal('-2.125'),
+      currency: 'NZD',
+    }).create()
+
+    const html = (await client.get(`/products/${product.id}/invoices`).loginAs(owner)).text()
+    const row = (number: string) =>
+      [...html.matchAll(/<tr data-testid="record-row">[\s\S]*?<\/tr>/g)]
+        .map((match) => match[0])
+        .find((text) => text.includes(`${number} <span`))!
+    assert.match(row('PAID-1'), /<td class="cell-date is-nowrap">2026-02-03<\/td>/)
+    assert.include(row('PAID-1'), 'NZD\u00a01,234.50')
+    assert.include(row('PAID-1'), 'Paid 2026-11-20')
+    assert.include(row('HALF-1'), '-NZD\u00a02.13')
+  })
+
   test('search as you type returns only the grid fragment, matching number, company or Autotask id', async ({
     client,
     assert,
@@ -422,6 +456,26 @@ test.group('Purchase Orders and Sync Logs tabs', (group) => {
       .qs({ from: '2999-01-01' })
       .loginAs(owner)
     future.assertTextIncludes('No log lines match.')
+  })
+
+  test('each Sync Logs line shows its time as the stored UTC instant, searched or not', async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product } = await ownerWithProduct()
+    await product.related('logs').create({
+      level: 'info',
+      event: 'test',
+      message: 'Contact Contoso created in Xero',
+      autotaskId: 44,
+    })
+    await product.related('logs').query().update({ created_at: '2026-03-04 05:06:07' })
+    const time = '<time datetime="2026-03-04T05:06:07.000Z">2026-03-04 05:06:07</time>'
+    for (const qs of [{}, { q: 'contoso' }, { autotaskId: 44 }]) {
+      const html = (await client.get(`/products/${product.id}/logs`).qs(qs).loginAs(owner)).text()
+      assert.include(html, 'Contact Contoso created in Xero', JSON.stringify(qs))
+      assert.include(html, time, JSON.stringify(qs))
+    }
   })
 
   test('a date range that ends before it starts is refused', async ({ client }) => {

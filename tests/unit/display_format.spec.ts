@@ -1,5 +1,6 @@
 import { test } from '@japa/runner'
 import { Decimal } from 'decimal.js'
+import edge from 'edge.js'
 import { displayLocale, formatMoney, logPayload } from '#start/view'
 
 test.group('Money, locale and log payloads on pages', () => {
@@ -13,6 +14,32 @@ test.group('Money, locale and log payloads on pages', () => {
     assert.equal(formatMoney(new Decimal('-602.98'), 'NZD', 'en'), '-NZD\u00a0602.98')
     assert.equal(formatMoney(null, 'NZD'), '')
     assert.equal(formatMoney('12.50', 'XX1', 'en'), 'XX1\u00a012.50')
+    // An amount read as the database's text (four decimals) rounds as a Decimal does, with or without Intl.
+    assert.equal(formatMoney('1234.5050', 'NZD', 'en'), 'NZD\u00a01,234.51')
+    assert.equal(formatMoney('-2.1250', 'NZD', 'en'), '-NZD\u00a02.13')
+    assert.equal(formatMoney('12.3450', 'XX1', 'en'), 'XX1\u00a012.35')
+    assert.equal(formatMoney('n/a', 'XX1', 'en'), 'XX1\u00a0n/a')
+  })
+
+  test('pages escape what Edge always escaped, and print plain text and numbers as they are', async ({
+    assert,
+  }) => {
+    const html = await edge.renderRaw(
+      '{{ markup }}|{{ plain }}|{{ accented }}|{{ id }}|{{ amount }}|{{ html.safe(trusted) }}|{{ missing }}',
+      {
+        markup: `<b title="x">Tom & 'Jerry'</b>\``,
+        plain: 'Harbour Plumbing Ltd',
+        accented: 'Café Ōtāhuhu',
+        id: 29680001,
+        amount: -2.5,
+        trusted: '<i>kept</i>',
+        missing: undefined,
+      }
+    )
+    assert.equal(
+      html,
+      '&lt;b title=&quot;x&quot;&gt;Tom &amp; &#x27;Jerry&#x27;&lt;/b&gt;&#x60;|Harbour Plumbing Ltd|Café Ōtāhuhu|29680001|-2.5|<i>kept</i>|undefined'
+    )
   })
 
   test('the locale is the first language of Accept-Language that Intl knows, else English', ({
