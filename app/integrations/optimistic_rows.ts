@@ -23,7 +23,7 @@ interface Pending {
  * change applied in turn to the state, one write. A worker's many lanes on one organisation (or
  * on the app-wide minute, which every organisation's call counts in) then never make each other
  * read again: only another process's write does. Before, each call's change was its own
- * read-and-write, and with 100 organisations in one worker the app-wide row saw about ten failed
+ * read-and-write, and with 20 organisations in one worker the app-wide row met several failed
  * writes for each call (counted in MySQL's general log during `npm run bench:scale`).
  */
 export class OptimisticRows {
