@@ -9,6 +9,22 @@ import { defineConfig } from '@adonisjs/lucid'
 /** https://www.sqlite.org/fts5.html#fts5_table_creation_and_initialization: the shadow tables of an FTS5 table */
 const FTS5_SHADOW_TABLES = ['config', 'content', 'data', 'docsize', 'idx']
 
+/**
+ * Every transaction takes SQLite's write lock when it begins (`BEGIN IMMEDIATE`), not at its first
+ * write. A deferred `BEGIN` that reads, while another process (the web server, a worker, a console
+ * command) commits a write, cannot then write: SQLite answers "database is locked" at once, since
+ * its snapshot is stale and waiting cannot help (https://www.sqlite.org/lang_transaction.html,
+ * "Read transactions versus write transactions"; https://www.sqlite.org/rescode.html#busy_snapshot).
+ * Lucid's `updateOrCreate` reads then writes in a transaction, and `node ace slack:link` failed so
+ * beside a running demo. `BEGIN IMMEDIATE` waits out the busy time-out like any write instead. Knex
+ * sends a transaction's start as the statement `BEGIN;` and has no setting for its kind, so the
+ * connection's `prepare` swaps that one statement; savepoints (nested transactions) are untouched.
+ */
+function beginImmediate(connection: { prepare: (sql: string) => unknown }) {
+  const prepare = connection.prepare.bind(connection)
+  connection.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql)
+}
+
 const dbConfig = defineConfig({
   connection: env.get('DB_CONNECTION', 'sqlite'),
   connections: {
@@ -24,6 +40,7 @@ const dbConfig = defineConfig({
           connection.pragma('journal_mode = WAL')
           connection.pragma('busy_timeout = 5000')
           connection.pragma('foreign_keys = ON')
+          beginImmediate(connection)
           done(null, connection)
         },
       },

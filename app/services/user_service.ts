@@ -41,10 +41,6 @@ export default class UserService {
     if (await User.findBy('email', email)) {
       return { ok: false, reason: `A user with e-mail ${email} already exists.` }
     }
-    // Looked up before the transaction, so that the transaction's first statement is a write: on SQLite
-    // a transaction that reads and then writes while another process has written since gets "database
-    // is locked" at once (its snapshot is stale, so the busy time-out cannot help); one that writes
-    // first waits for the lock like any other write.
     const existing = await Account.query().where('name', input.accountName).first()
     return db.transaction(async (trx) => {
       let account = existing
