@@ -39,25 +39,25 @@ export class RollingCount {
 
   /** Counts `calls` more at `now`. */
   add(buckets: Buckets, now: number, calls = 1): Buckets {
-    const start = this.startOf(now)
+    const start = this.bucketOf(now)
     const bucket = buckets.find(([at]) => at === start)
     if (bucket) bucket[1] += calls
     else buckets.push([start, calls])
     return buckets.sort((a, b) => a[0] - b[0])
   }
 
-  /** The buckets with one call counted at `from` moved to `to` (its answer came then); a bucket gone by is left alone. */
-  move(buckets: Buckets, from: number, to: number): Buckets {
-    const bucket = buckets.find(([at]) => at === this.startOf(from))
-    if (!bucket) return buckets
-    bucket[1]--
-    return this.add(
-      buckets.filter(([, count]) => count > 0),
-      to
-    )
+  /** The buckets with up to `calls` fewer in the bucket that starts at `start` (gone by: left alone). */
+  remove(buckets: Buckets, start: number, calls: number): Buckets {
+    return buckets
+      .map(([at, count]): [number, number] => [
+        at,
+        at === start ? count - Math.min(calls, count) : count,
+      ])
+      .filter(([, count]) => count > 0)
   }
 
-  private startOf(at: number) {
+  /** The start of the bucket `at` falls in. */
+  bucketOf(at: number) {
     return at - (at % this.bucketMs)
   }
 }

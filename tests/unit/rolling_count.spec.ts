@@ -28,19 +28,19 @@ test.group('RollingCount: a rolling window in per-second buckets', () => {
     assert.lengthOf(minute.live(buckets, 11_000 + 60_000), 0)
   })
 
-  test('a call moves from the second it was counted in to the second its answer came', ({
+  test('calls given back leave their own second, never below none; a second gone by is left alone', ({
     assert,
   }) => {
     const buckets: Buckets = [
-      [10_000, 1],
+      [10_000, 3],
       [12_000, 1],
     ]
-    const moved = minute.move(buckets, 10_500, 14_200)
-    assert.deepEqual(moved, [
+    const fewer = minute.remove(buckets, minute.bucketOf(10_500), 2)
+    assert.deepEqual(fewer, [
+      [10_000, 1],
       [12_000, 1],
-      [14_000, 1],
     ])
-    assert.equal(minute.total(moved), 2, 'nothing lost')
-    assert.deepEqual(minute.move(moved, 1_000, 15_000), moved, 'a bucket gone by is left alone')
+    assert.deepEqual(minute.remove(fewer, 12_000, 5), [[10_000, 1]], 'an emptied second goes')
+    assert.deepEqual(minute.remove(fewer, 1_000, 1), fewer, 'a second gone by is left alone')
   })
 })

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { XeroRateLimitError, type XeroRateLimits } from '#integrations/xero/errors'
-import { RollingCount, type Buckets } from '#integrations/rolling_count'
+import { RollingCount } from '#integrations/rolling_count'
 import { OptimisticRows, type RowState } from '#integrations/optimistic_rows'
+import { AppMinute } from '#integrations/xero/app_minute'
 
 export interface XeroBudgetLimits {
   perMinute: number
@@ -33,8 +34,6 @@ interface BudgetState {
 
 /** A real-time margin past a minute-log entry's expiry: Xero stamps a call when it arrives, we when it left (see restamped). */
 const ARRIVAL_MARGIN_MS = 250
-/** The row of the app-wide minute, beside the organisations' rows (no Xero tenant id looks like it). */
-const APP_ROW = '*app'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
@@ -71,17 +70,12 @@ function restamped(minute: number[], takenAt: number, sentAt: number) {
  * The daily limit is not waited out here: its wait is thrown as Xero's own
  * 429 would be (XeroRateLimitError "day"), for the engine to schedule.
  *
- * Xero also limits the app as a whole: "App Minute Limit: 10,000 calls per
- * minute" across all tenants, reported by X-AppMinLimit-Remaining
- * (https://developer.xero.com/faq/limits). One more row (`*app`) counts that
- * minute for every organisation and process, in per-second buckets (a log of
- * 10,000 times would not fit one row's write); a call takes its organisation's
- * slot first, then the app's, waiting while the app's minute is full.
+ * Xero also limits the app as a whole (10,000 calls a minute across all
+ * organisations), kept by AppMinute in one more row: a call takes its
+ * organisation's slot first, then its place in the app's minute, waiting
+ * while that minute is full.
  */
 export class XeroBudget {
-  /** When this process counted each of its calls in flight in the app's minute, by slot token. */
-  private appTakenAt = new Map<string, number>()
-
   private rows = new OptimisticRows('xero_budgets', 'tenant_id', () => ({
     minute_log: '[]',
     in_flight: '[]',
@@ -89,7 +83,18 @@ export class XeroBudget {
     day_count: 0,
   }))
 
-  constructor(private limits: XeroBudgetLimits) {}
+  /** null when the app-wide minute is left to Xero's 429s */
+  private appMinute: AppMinute | null
+
+  constructor(private limits: XeroBudgetLimits) {
+    this.appMinute = limits.appPerMinute
+      ? new AppMinute(
+          this.rows,
+          limits.appPerMinute,
+          new RollingCount(this.minuteMs, this.minuteMs / 60, ARRIVAL_MARGIN_MS)
+        )
+      : null
+  }
 
   private get minuteMs() {
     return 60_000 / this.limits.clockSpeed
@@ -99,16 +104,12 @@ export class XeroBudget {
     return 86_400_000 / this.limits.clockSpeed
   }
 
-  private get appMinute() {
-    return new RollingCount(this.minuteMs, this.minuteMs / 60, ARRIVAL_MARGIN_MS)
-  }
-
   /** Waits for a slot of the organisation's budget; returns its token, for `release`. */
   async acquire(tenantId: string): Promise<string> {
     const token = randomUUID()
     for (;;) {
       // The app's minute is looked at first, so that the organisation's slot is taken just before the call.
-      const appWait = await this.appWait()
+      const appWait = (await this.appMinute?.wait()) ?? 0
       const taken =
         appWait > 0
           ? { wait: appWait, dayEndsAt: 0 }
@@ -122,7 +123,7 @@ export class XeroBudget {
               return { wait, dayEndsAt: state.dayStartedAt + this.dayMs }
             })
       if (taken.wait === 0) {
-        await this.acquireApp(token)
+        await this.appMinute?.take()
         return token
       }
       if (taken.wait < 0) {
@@ -136,30 +137,6 @@ export class XeroBudget {
       }
       // A little jitter, so processes waiting on one organisation do not all ask again at once.
       await sleep(Math.min(taken.wait, 1000) * (0.9 + Math.random() * 0.2))
-    }
-  }
-
-  private async appWait() {
-    if (!this.limits.appPerMinute) return 0
-    return this.rows.change(APP_ROW, this.app, ({ buckets }, now) =>
-      this.appMinute.waitFor(buckets, this.limits.appPerMinute!, now)
-    )
-  }
-
-  /** Counts the call in the app-wide minute, waiting (the organisation's slot held) while that minute is full. */
-  private async acquireApp(token: string) {
-    if (!this.limits.appPerMinute) return
-    for (;;) {
-      const counted = await this.rows.change(APP_ROW, this.app, (state, now) => {
-        const wait = this.appMinute.waitFor(state.buckets, this.limits.appPerMinute!, now)
-        if (wait === 0) state.buckets = this.appMinute.add(state.buckets, now)
-        return { wait, at: now }
-      })
-      if (counted.wait === 0) {
-        this.appTakenAt.set(token, counted.at)
-        return
-      }
-      await sleep(Math.min(counted.wait, 1000) * (0.9 + Math.random() * 0.2))
     }
   }
 
@@ -179,25 +156,7 @@ export class XeroBudget {
       if (slot) state.minute = restamped(state.minute, slot.a, Math.max(slot.a, sentAt))
       if (observed) this.observe(state, observed, now)
     })
-    await this.releaseApp(token, observed?.appMinuteRemaining ?? null)
-  }
-
-  /**
-   * The call moves to the app minute's current bucket, as in the organisation's log; Xero's
-   * app-wide count wins when it is higher (other deployments of the same app): the minute is padded to match.
-   */
-  private async releaseApp(token: string, remaining: number | null) {
-    const takenAt = this.appTakenAt.get(token)
-    this.appTakenAt.delete(token)
-    if (!this.limits.appPerMinute || takenAt === undefined) return
-    await this.rows.change(APP_ROW, this.app, (state, now) => {
-      state.buckets = this.appMinute.move(state.buckets, takenAt, now)
-      const missing =
-        remaining === null
-          ? 0
-          : this.limits.appPerMinute! - remaining - this.appMinute.total(state.buckets)
-      if (missing > 0) state.buckets = this.appMinute.add(state.buckets, now, missing)
-    })
+    this.appMinute?.observe(observed?.appMinuteRemaining ?? null)
   }
 
   /** What the organisation's row holds now, for a status view: in flight, calls this minute, calls today. */
@@ -250,13 +209,5 @@ export class XeroBudget {
       day_started_at: state.dayStartedAt,
       day_count: state.dayCount,
     }),
-  }
-
-  /** The app row's minute_log holds buckets (see RollingCount), not single times. */
-  private app: RowState<{ buckets: Buckets }> = {
-    parse: (row, now) => ({
-      buckets: this.appMinute.live(JSON.parse(row.minute_log) as Buckets, now),
-    }),
-    columns: (state) => ({ minute_log: JSON.stringify(state.buckets) }),
   }
 }
