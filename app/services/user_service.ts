@@ -41,9 +41,8 @@ export default class UserService {
     if (await User.findBy('email', email)) {
       return { ok: false, reason: `A user with e-mail ${email} already exists.` }
     }
-    const existing = await Account.query().where('name', input.accountName).first()
     return db.transaction(async (trx) => {
-      let account = existing
+      let account = await Account.query({ client: trx }).where('name', input.accountName).first()
       const accountCreated = !account
       if (!account) {
         account = await Account.create(
