@@ -93,4 +93,49 @@ test.group('Optimistic rows', (group) => {
     await rows.change('counter', counter, (state) => state.count)
     assert.equal(Number((await row()).version), version + 1, 'a read-only change wrote nothing')
   })
+
+  test('a row this process wrote last is changed again without reading it first; a write by another process in between is read, not overwritten', async ({
+    assert,
+  }) => {
+    const [a, b] = [worker(), worker()]
+    const bump = (rows: OptimisticRows) =>
+      rows.change('counter', counter, (state) => {
+        state.count++
+        return state.count
+      })
+    const statements: string[] = []
+    const knex = db.connection().getWriteClient()
+    const listen = (query: { sql: string }) => statements.push(query.sql.toLowerCase())
+    knex.on('query', listen)
+    try {
+      for (let i = 0; i < 10; i++) await bump(a)
+      const reads = statements.filter((sql) => sql.startsWith('select')).length
+      // The first change reads the row (and creates it); the nine after it write on the version it wrote.
+      assert.isAtMost(reads, 2, statements.join('\n'))
+      assert.equal(statements.filter((sql) => sql.startsWith('update')).length, 10)
+    } finally {
+      knex.off('query', listen)
+    }
+    assert.equal(await bump(b), 11)
+    // a's next write fails on the version b moved, and a reads b's count rather than writing over it.
+    assert.equal(await bump(a), 12)
+    assert.equal(Number((await row()).day_count), 12)
+  })
+
+  test('a wait decided on the row as this process wrote it is decided again on the row as it is', async ({
+    assert,
+  }) => {
+    const [a, b] = [worker(), worker()]
+    await a.change('counter', counter, (state) => {
+      state.count = 7
+    })
+    // Another process lowers the count: what a waited for is there now.
+    await b.change('counter', counter, (state) => {
+      state.count = 3
+    })
+    const decided = await a.change('counter', counter, (state) =>
+      state.count >= 7 ? 'wait' : 'go'
+    )
+    assert.equal(decided, 'go')
+  })
 })
