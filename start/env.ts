@@ -57,6 +57,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   SYNC_XERO_IN_FLIGHT: Env.schema.number.optional(),
   SYNC_PRODUCTS_AT_ONCE: Env.schema.number.optional(),
   SYNC_BATCHES_IN_FLIGHT: Env.schema.number.optional(),
+  SYNC_DISCOVERY_AHEAD: Env.schema.number.optional(),
   XERO_LIMITS_CLOCK_SPEED: Env.schema.number.optional(),
   XERO_LIMIT_PER_MINUTE: Env.schema.number.optional(),
   XERO_LIMIT_CONCURRENT: Env.schema.number.optional(),

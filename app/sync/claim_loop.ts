@@ -134,6 +134,7 @@ export default class ClaimLoop {
   ) {
     const claim = await claimNext()
     if (claim.ids.length === 0) return false
+    context.feed?.taken(claim.ids.length)
     const records = await work.load(claim.ids)
     const batch = this.outcomes.batch(work.kind, context.product, context.run.id, claim, stats)
     try {

@@ -84,9 +84,10 @@ export default class CreditNotePush {
       const seen = context.feed?.version ?? 0
       const claimed = await this.claim(product, worker, context.feed)
       if (claimed.length === 0) {
-        if (await context.feed?.beyond(seen)) continue
+        if (await context.feed?.beyond(seen, false)) continue
         break
       }
+      context.feed?.taken(claimed.length)
       const lines: LogLineInput[] = []
       const base = (record: InvoiceRecord) => ({
         productId: product.id,

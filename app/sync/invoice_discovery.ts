@@ -83,7 +83,9 @@ export default class InvoiceDiscovery {
       stats.found += stored.found
       stats.pending += stored.pending
       stats.skipped += stored.skipped
-      if (stored.found) beside.feed?.stored()
+      if (stored.found) beside.feed?.stored(stored.pending)
+      // No further ahead of the push than it can use (DiscoveryFeed.room).
+      await beside.feed?.room()
       for (const invoice of page) {
         for (const stamp of [invoice.createDateTime, invoice.voidedDate]) {
           const at = stamp ? DateTime.fromISO(stamp, { zone: 'utc' }) : null

@@ -329,6 +329,21 @@ export default class SyncRunner {
     discovering: Promise<unknown>,
     downloaded: ReadonlySet<number>
   ) {
+    try {
+      return await this.pushWhileDiscovering(base, mapping, feed, discovering, downloaded)
+    } finally {
+      // A push that failed before its lanes started (Xero's mapping read) holds discovery no longer.
+      feed.unhold()
+    }
+  }
+
+  private async pushWhileDiscovering(
+    base: Omit<RunContext, 'mapping'>,
+    mapping: Promise<MappingContext>,
+    feed: DiscoveryFeed,
+    discovering: Promise<unknown>,
+    downloaded: ReadonlySet<number>
+  ) {
     const [loaded] = await allOrFirstError([
       mapping,
       this.reconcileOrphans(base.product, base.run.id, base.xero),
@@ -362,7 +377,8 @@ export default class SyncRunner {
         context.stats.creditNotesSynced = credits.synced
         return credits
       }),
-      this.push.run(context, downloaded, syncConfig.xeroInFlight),
+      // Its lanes ended (stopped, failed, or the feed is over): discovery no longer waits for them.
+      this.push.run(context, downloaded, syncConfig.xeroInFlight).finally(() => feed.unhold()),
       lastContacts,
     ] as const)
     return {

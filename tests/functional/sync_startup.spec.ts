@@ -2,6 +2,7 @@ import { test } from '@japa/runner'
 import { resetDatabase } from '#tests/helpers/database'
 import { startSyncWorld } from '#tests/helpers/sync_world'
 import InvoiceRecord from '#models/invoice_record'
+import syncConfig from '#config/sync'
 import { XERO_SANDBOX_TENANTS } from '#sandbox/xero/index'
 import type { SandboxRequestLogEntry as XeroRequest } from '#sandbox/xero/types'
 
@@ -137,6 +138,32 @@ test.group(
         for (const [call, count] of Object.entries(now[system]))
           assert.isAtMost(count, was[call] ?? 0, `${system} ${call}: ${JSON.stringify(now)}`)
       }
+    }).timeout(120_000)
+
+    test('discovery held a few records ahead of the push still stores every invoice and the run ends: lanes with nothing to claim (companies resolved only at the end) let it read on', async ({
+      assert,
+    }) => {
+      // 60 ahead of the push, pages of 40: discovery waits after its second page, while most of what it
+      // stored belongs to companies the push may not take until discovery is over.
+      const ahead = syncConfig.discoveryAhead
+      syncConfig.discoveryAhead = 60
+      try {
+        const outcome = await world.run()
+        assert.equal(outcome.run?.state, 'succeeded', outcome.run?.error ?? '')
+      } finally {
+        syncConfig.discoveryAhead = ahead
+      }
+      const records = await InvoiceRecord.query().where('product_id', world.product.id)
+      assert.equal(
+        records.length,
+        world.autotask.state.tables.Invoices.size,
+        'every invoice stored'
+      )
+      const left = records.filter(
+        (record) => record.invoiceNumber && ['pending', 'processing'].includes(record.status)
+      )
+      assert.lengthOf(left, 0, 'no numbered invoice left waiting')
+      assert.isAbove(records.filter((record) => record.status === 'synced').length, 100)
     }).timeout(120_000)
   }
 )
