@@ -1,6 +1,8 @@
 import { BaseCommand, flags } from '@adonisjs/core/ace'
 import type { CommandOptions } from '@adonisjs/core/types/ace'
 import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import { toSqlDateTime } from '#models/columns'
 import { execFileSync, type ChildProcess } from 'node:child_process'
 import type { AutotaskSandbox } from '#sandbox/autotask/index'
 import {
@@ -425,11 +427,18 @@ export default class BenchScale extends BaseCommand {
       const mysql = mysqlPid()
       const mysqlCpuAtStart = mysql ? cpuMsOf(mysql) : 0
       const ownCpuAtStart = process.cpuUsage()
+      // A billing day meets workers that are up: the products fall due once every worker has checked in
+      // (SyncWorkers), not while the second is still starting and the first could take them all.
+      await db
+        .from('products')
+        .update({ next_sync_at: toSqlDateTime(DateTime.now().plus({ days: 1 })) })
       for (let n = 0; n < workers; n++) {
         const child = await startChild(worker.ace(...worker.args), env, null, worker.cwd)
         children.push(child)
         memory.push(watchMemory(child.pid!))
       }
+      await this.allCheckedIn(workers, children)
+      await db.from('products').update({ next_sync_at: null })
 
       const deadline = Date.now() + this.maxMinutes * 60_000
       let finished = false
@@ -531,6 +540,18 @@ export default class BenchScale extends BaseCommand {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       await Promise.all(autotasks.map((autotask) => autotask.close()))
       await xero.close()
+    }
+  }
+
+  /** Waits until `workers` workers have checked in at their scheduler's tick (every 10 s). */
+  private async allCheckedIn(workers: number, children: ChildProcess[]) {
+    const deadline = Date.now() + 60_000
+    while ((await this.count(db.from('sync_workers'))) < workers) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `${workers} workers did not all check in within a minute:\n${children.map((child) => outputOf(child).slice(-1000)).join('\n')}`
+        )
+      await sleep(200)
     }
   }
 

@@ -2,7 +2,8 @@ import { inject } from '@adonisjs/core'
 import db from '@adonisjs/lucid/services/db'
 import Product from '#models/product'
 import LeaseSweeper from '#sync/lease_sweeper'
-import SyncRunner from '#sync/sync_runner'
+import SyncRunner, { workerName } from '#sync/sync_runner'
+import SyncWorkers from '#sync/sync_workers'
 import RunStates, { productLock } from '#sync/run_states'
 import { Clock } from '#sync/clock'
 import { toSqlDateTime } from '#models/columns'
@@ -25,6 +26,8 @@ const going = new Map<number, Promise<unknown>>()
  * process. The tick does not wait for them: a product with 10 invoices starts
  * and ends while one with 10,000 goes on, and the next tick starts what became
  * due meanwhile. Those asked for by a person (Sync Now, a resync) start first.
+ * With several workers alive (SyncWorkers), each takes its share of what is due,
+ * not all of it: the others' ticks take the rest.
  */
 @inject()
 export default class SyncScheduler {
@@ -33,14 +36,19 @@ export default class SyncScheduler {
     protected runner: SyncRunner,
     protected slackAlerts: SlackAlertService,
     protected clock: Clock,
-    protected states: RunStates
+    protected states: RunStates,
+    protected workers: SyncWorkers
   ) {}
 
   async tick(): Promise<void> {
     await this.sweeper.sweep()
     await this.states.sweepStale()
-    for (const product of await this.dueProducts()) {
-      if (going.size >= syncConfig.productsAtOnce) break
+    const live = await this.workers.checkIn(workerName())
+    const due = await this.dueProducts()
+    // What is due counts what runs here and in the other workers too (a product stays due until its run ends).
+    const share = Math.min(syncConfig.productsAtOnce, Math.ceil(due.length / live))
+    for (const product of due) {
+      if (going.size >= share) break
       if (going.has(product.id)) continue
       // Running in another worker: not worth one of this worker's slots (the runner would find it locked
       // and give up, but only after the slot had kept a due product waiting for the next tick).

@@ -10,6 +10,9 @@ import { ProductFactory } from '#database/factories/product_factory'
 import Product from '#models/product'
 import SyncRun from '#models/sync_run'
 import SyncScheduler from '#sync/sync_scheduler'
+import db from '@adonisjs/lucid/services/db'
+import { DateTime } from 'luxon'
+import { toSqlDateTime } from '#models/columns'
 
 type World = Awaited<ReturnType<typeof startSyncWorld>>
 
@@ -79,5 +82,35 @@ test.group('Scheduler: every due product at once', (group) => {
     await SyncScheduler.settled()
     assert.equal((await lastRun(world.product.id))?.state, 'succeeded')
     assert.isNotNull((await Product.findOrFail(world.product.id)).lastSyncedAt)
+  }).timeout(120_000)
+
+  test('with another worker alive a tick takes its share of what is due, and the rest once that worker is gone', async ({
+    assert,
+  }) => {
+    const second = await productOnAu(world)
+    // Both organisations answer slowly: the runs outlast the ticks below.
+    await knob(world.xero, '/latency', { ms: 1500, tenantId: XERO_SANDBOX_TENANTS.nz.tenantId })
+    await knob(world.xero, '/latency', { ms: 1500, tenantId: XERO_SANDBOX_TENANTS.au.tenantId })
+    const other = { name: 'another-host:4242', seen_at: toSqlDateTime(DateTime.now()) }
+    await db.table('sync_workers').insert(other)
+    const scheduler = await app.container.make(SyncScheduler)
+
+    await scheduler.tick()
+    assert.equal(SyncScheduler.runningHere, 1, 'two due, two workers alive: one each')
+    await scheduler.tick()
+    assert.equal(SyncScheduler.runningHere, 1, 'the other one is left to the other worker')
+    const workers = await db.from('sync_workers').orderBy('name')
+    assert.lengthOf(workers, 2, 'this worker checked in beside the other')
+
+    // The other worker has not checked in for a minute: gone; the next tick takes what it left.
+    await db
+      .from('sync_workers')
+      .where('name', other.name)
+      .update({ seen_at: toSqlDateTime(DateTime.now().minus({ minutes: 1 })) })
+    await scheduler.tick()
+    assert.equal(SyncScheduler.runningHere, 2)
+    await SyncScheduler.settled()
+    for (const product of [world.product.id, second.id])
+      assert.equal((await lastRun(product))?.state, 'succeeded')
   }).timeout(120_000)
 })

@@ -25,6 +25,7 @@ export const appTables = [
   'xero_budgets',
   'rate_limits',
   'locks',
+  'sync_workers',
   'sessions',
 ]
 
