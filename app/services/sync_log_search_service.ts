@@ -142,12 +142,12 @@ export default class SyncLogSearchService {
     limit: number
   ): Promise<{ rows: LogLine[]; scannedTo: number | null }> {
     const startsWords = (query: IdQuery) => {
-      for (const word of words) {
-        // LIKE rules most lines out cheaply; the expression then checks the match begins a word.
-        query
-          .whereRaw('sync_logs.message LIKE ?', [`%${word}%`])
-          .whereRaw('sync_logs.message REGEXP ?', [`(^|[^\\p{L}\\p{N}_])${word}`])
-      }
+      // The word where no letter, digit or underscore comes before it (a lookbehind). One expression alone: a
+      // LIKE '%word%' before it cost MariaDB more than it saved (collation-aware scanning of every line read),
+      // 2.0 -> 1.35 ms per search of a client's name (bench:web's window query, quiet). Words are letters and
+      // digits only (searchWords), so none is read as a pattern.
+      for (const word of words)
+        query.whereRaw('sync_logs.message REGEXP ?', [`(?<![\\p{L}\\p{N}_])${word}`])
       return query
     }
     // Windows are ranges of ids below the cursor, or below the product's newest id (a subquery the index answers

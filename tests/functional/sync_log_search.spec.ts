@@ -94,6 +94,28 @@ test.group('Sync Logs text search', (group) => {
     assert.deepEqual(await search('bedee'), [])
   })
 
+  test('a word is found at the start of a line and after punctuation, never inside a word', async ({
+    client,
+    assert,
+  }) => {
+    const { owner, product } = await ownerWithProduct()
+    const messages = [
+      'Harbour opened the day',
+      'Paid by (harbour) today',
+      'Marked by owner@harbour.example',
+      'Westharbour Ltd found',
+      'Unrelated line',
+    ]
+    await seedLines(product.id, messages.length, (i) => messages[i])
+    const response = await client
+      .get(`/products/${product.id}/logs`)
+      .qs({ q: 'harb' })
+      .loginAs(owner)
+    response.assertStatus(200)
+    const shown = messages.filter((message) => response.text().includes(message))
+    assert.deepEqual(shown, messages.slice(0, 3))
+  })
+
   test('text with an Autotask id or a date range narrows the same search', async ({
     client,
     assert,
