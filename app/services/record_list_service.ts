@@ -4,7 +4,7 @@ import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybu
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import { isoDateOf, withDateStrings } from '#models/columns'
-import { documentLabelOf, isCreditNote, paymentColumns, paymentLabelOf } from '#sync/payment_labels'
+import { isCreditNote, paymentColumns, paymentLabelOf } from '#sync/payment_labels'
 import type Product from '#models/product'
 
 export interface RecordFilters {
@@ -341,16 +341,20 @@ function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
     xeroNumber: row[spec.xeroNumberColumn] ?? null,
     xeroId: row[spec.xeroIdColumn],
     faultReason: row.fault_reason,
-    ...(kind === 'invoice'
-      ? {
-          document: documentLabelOf(row.xero_type, row.total),
-          payment: paymentLabelOf(
-            row.payment_state,
-            row.xero_amount_due,
-            isoDateOf(row.paid_date),
-            isCreditNote(row.xero_type, row.total)
-          ),
-        }
-      : {}),
+    ...(kind === 'invoice' ? invoiceLabels(row) : {}),
+  }
+}
+
+/** An invoice row's document and payment labels, telling a credit note once (a Decimal per call). */
+function invoiceLabels(row: Record<string, any>): Pick<RecordRow, 'document' | 'payment'> {
+  const creditNote = isCreditNote(row.xero_type, row.total)
+  return {
+    document: creditNote ? 'Credit note' : 'Invoice',
+    payment: paymentLabelOf(
+      row.payment_state,
+      row.xero_amount_due,
+      isoDateOf(row.paid_date),
+      creditNote
+    ),
   }
 }
