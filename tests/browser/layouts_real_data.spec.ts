@@ -6,6 +6,7 @@ import { startSyncWorld } from '#tests/helpers/sync_world'
 import { UserFactory } from '#database/factories/user_factory'
 import InvoiceRecord from '#models/invoice_record'
 import SyncLog from '#models/sync_log'
+import Account from '#models/account'
 
 const LONG_NAME =
   'Taumatawhakatangihangakoauauotamateaturipukakapikimaungahoronukupokaiwhenuakitanatahu Regional Plumbing, Drainage & Gasfitting Cooperative Society Limited'
@@ -67,7 +68,15 @@ test.group('Layouts hold with real data (browser)', (group) => {
       })
       try {
         await world.run()
-        const staff = await UserFactory.merge({ accountId: world.product.accountId, role: 'owner' })
+        // Long names in the top bar too (the factories' random ones made it overflow now and then).
+        await Account.query().where('id', world.product.accountId).update({
+          name: 'Whanganui-a-Tara Managed Services & Cloud Infrastructure Partners Limited',
+        })
+        const staff = await UserFactory.merge({
+          accountId: world.product.accountId,
+          role: 'owner',
+          fullName: 'Aroha Te Whakaaro-Fitzgerald Montgomery-Ngata',
+        })
           .apply('staff')
           .create()
         const target = await InvoiceRecord.query()
