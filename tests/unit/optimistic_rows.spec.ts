@@ -20,6 +20,13 @@ const worker = () =>
 
 const row = () => db.from('xero_budgets').where('tenant_id', 'counter').firstOrFail()
 
+/** One more on the counter; resolves with the count it made. */
+const bump = (rows: OptimisticRows) =>
+  rows.change('counter', counter, (state) => {
+    state.count++
+    return state.count
+  })
+
 test.group('Optimistic rows', (group) => {
   group.each.setup(resetDatabase)
 
@@ -50,10 +57,6 @@ test.group('Optimistic rows', (group) => {
     assert,
   }) => {
     const [a, b] = [worker(), worker()]
-    const bump = (rows: OptimisticRows) =>
-      rows.change('counter', counter, (state) => {
-        state.count++
-      })
     const rounds = Array.from({ length: 20 }, (_, index) => index)
     await Promise.all(
       rounds.map(async () => {
@@ -98,11 +101,6 @@ test.group('Optimistic rows', (group) => {
     assert,
   }) => {
     const [a, b] = [worker(), worker()]
-    const bump = (rows: OptimisticRows) =>
-      rows.change('counter', counter, (state) => {
-        state.count++
-        return state.count
-      })
     const statements: string[] = []
     const knex = db.connection().getWriteClient()
     const listen = (query: { sql: string }) => statements.push(query.sql.toLowerCase())
