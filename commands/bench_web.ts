@@ -164,8 +164,9 @@ export default class BenchWeb extends BaseCommand {
         ['log_search_text', `${products}/logs?q=Harbour`],
         ['log_search_id', `${products}/logs?autotaskId=${autotaskId}`],
       ]
-      // The floor: the sign-in page is a full Edge page through the same middleware with no
-      // database query, so a route's p95 over it is what the route adds, whatever the machine.
+      // The floor: the sign-in page is a full Edge page through the same middleware with no read of
+      // the database (a request without a cookie writes only its new session row), so a route's p95 over
+      // it is what the route adds, whatever the machine.
       // It is measured in slices, one just before each route, and each ratio is over the median of the
       // slices' p95s: measured once, first, on a fresh server, it swung 35-84 ms between runs and moved every
       // ratio with it. The median, never the largest slice, so a slow slice cannot flatter the routes.

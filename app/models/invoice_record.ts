@@ -148,7 +148,7 @@ export default class InvoiceRecord extends compose(BaseModel, SyncJob) {
 
   /** The Xero document it is, as people read it: "Invoice" or "Credit note". */
   get documentLabel() {
-    return documentLabelOf(this.xeroType, this.total)
+    return documentLabelOf(this.isCreditNote)
   }
 
   /** What became of it since it was voided in Autotask after it reached Xero, or null. */

@@ -4,7 +4,7 @@ import type { DatabaseQueryBuilderContract } from '@adonisjs/lucid/types/querybu
 import { recordKinds, type AnyRecord, type RecordKind } from '#sync/record_kinds'
 import { recordStatusLabels, type RecordStatus } from '#enums/record_status'
 import { isoDateOf, withDateStrings } from '#models/columns'
-import { isCreditNote, paymentColumns, paymentLabelOf } from '#sync/payment_labels'
+import { documentLabelOf, isCreditNote, paymentColumns, paymentLabelOf } from '#sync/payment_labels'
 import type Product from '#models/product'
 
 export interface RecordFilters {
@@ -349,7 +349,7 @@ function toRow(kind: RecordKind, row: Record<string, any>): RecordRow {
 function invoiceLabels(row: Record<string, any>): Pick<RecordRow, 'document' | 'payment'> {
   const creditNote = isCreditNote(row.xero_type, row.total)
   return {
-    document: creditNote ? 'Credit note' : 'Invoice',
+    document: documentLabelOf(creditNote),
     payment: paymentLabelOf(
       row.payment_state,
       row.xero_amount_due,

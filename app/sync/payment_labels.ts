@@ -20,12 +20,9 @@ export function isCreditNote(
   return total !== null && total !== undefined && new Decimal(String(total)).isNegative()
 }
 
-/** The kind of Xero document an invoice record is, as people read it. */
-export function documentLabelOf(
-  xeroType: string | null | undefined,
-  total: Decimal.Value | null | undefined
-): 'Credit note' | 'Invoice' {
-  return isCreditNote(xeroType, total) ? 'Credit note' : 'Invoice'
+/** The kind of Xero document an invoice record is, as people read it (`creditNote`: see isCreditNote). */
+export function documentLabelOf(creditNote: boolean): 'Credit note' | 'Invoice' {
+  return creditNote ? 'Credit note' : 'Invoice'
 }
 
 /**

@@ -330,61 +330,51 @@ export default class SyncRunner {
     downloaded: ReadonlySet<number>
   ) {
     try {
-      return await this.pushWhileDiscovering(base, mapping, feed, discovering, downloaded)
+      const [loaded] = await allOrFirstError([
+        mapping,
+        this.reconcileOrphans(base.product, base.run.id, base.xero),
+        feed.beyond(0),
+      ] as const)
+      if (feed.failed) return { synced: 0, faulted: 0, skipped: 0 }
+      const context: RunContext = {
+        ...base,
+        mapping: loaded,
+        feed,
+        shouldStop: async () => feed.failed || (await base.shouldStop()),
+      }
+      context.progress('push')
+      // Every company of the credit notes and invoices stored so far gets its Xero contact before the
+      // first batch, in one pass; those of later pages in one more pass once discovery is over, which
+      // ends the feed (the push takes their invoices then).
+      await this.push.resolveContactsAhead(context)
+      const lastContacts = discovering
+        .then(() => this.push.resolveContactsAhead(context))
+        .then(
+          () => feed.end(),
+          (failure) => {
+            feed.end(true)
+            throw failure
+          }
+        )
+      // Negative invoices as Xero credit notes (when the product turns them on) beside the invoices;
+      // up to xeroInFlight invoice batches at once: the organisation's shared budget (XeroBudget) paces them.
+      const [credited, pushed] = await allOrFirstError([
+        this.creditNotes.runInSync(context, downloaded).then((credits) => {
+          context.stats.creditNotesSynced = credits.synced
+          return credits
+        }),
+        // Its lanes ended (stopped, failed, or the feed is over): discovery no longer waits for them.
+        this.push.run(context, downloaded, syncConfig.xeroInFlight).finally(() => feed.unhold()),
+        lastContacts,
+      ] as const)
+      return {
+        synced: pushed.synced + credited.synced,
+        faulted: pushed.faulted + credited.faulted,
+        skipped: pushed.skipped + credited.skipped,
+      }
     } finally {
       // A push that failed before its lanes started (Xero's mapping read) holds discovery no longer.
       feed.unhold()
-    }
-  }
-
-  private async pushWhileDiscovering(
-    base: Omit<RunContext, 'mapping'>,
-    mapping: Promise<MappingContext>,
-    feed: DiscoveryFeed,
-    discovering: Promise<unknown>,
-    downloaded: ReadonlySet<number>
-  ) {
-    const [loaded] = await allOrFirstError([
-      mapping,
-      this.reconcileOrphans(base.product, base.run.id, base.xero),
-      feed.beyond(0),
-    ] as const)
-    if (feed.failed) return { synced: 0, faulted: 0, skipped: 0 }
-    const context: RunContext = {
-      ...base,
-      mapping: loaded,
-      feed,
-      shouldStop: async () => feed.failed || (await base.shouldStop()),
-    }
-    context.progress('push')
-    // Every company of the credit notes and invoices stored so far gets its Xero contact before the
-    // first batch, in one pass; those of later pages in one more pass once discovery is over, which
-    // ends the feed (the push takes their invoices then).
-    await this.push.resolveContactsAhead(context)
-    const lastContacts = discovering
-      .then(() => this.push.resolveContactsAhead(context))
-      .then(
-        () => feed.end(),
-        (failure) => {
-          feed.end(true)
-          throw failure
-        }
-      )
-    // Negative invoices as Xero credit notes (when the product turns them on) beside the invoices;
-    // up to xeroInFlight invoice batches at once: the organisation's shared budget (XeroBudget) paces them.
-    const [credited, pushed] = await allOrFirstError([
-      this.creditNotes.runInSync(context, downloaded).then((credits) => {
-        context.stats.creditNotesSynced = credits.synced
-        return credits
-      }),
-      // Its lanes ended (stopped, failed, or the feed is over): discovery no longer waits for them.
-      this.push.run(context, downloaded, syncConfig.xeroInFlight).finally(() => feed.unhold()),
-      lastContacts,
-    ] as const)
-    return {
-      synced: pushed.synced + credited.synced,
-      faulted: pushed.faulted + credited.faulted,
-      skipped: pushed.skipped + credited.skipped,
     }
   }
 
