@@ -53,6 +53,8 @@ interface DayResult {
   peakRssMb: number[]
   /** CPU seconds the day cost: each worker, MySQL (the whole server), this process (the sandboxes) */
   cpuSeconds: { workers: number[]; mysql: number | null; sandboxes: number }
+  /** MySQL's statements over the day, by kind (the server's counters: the bench's own polling is in them) */
+  statements: Record<string, number>
   /** per worker: the products it ran (a product can run in both, one after the other) */
   productsPerWorker: number[]
   finished: boolean
@@ -83,6 +85,32 @@ function mysqlPid(): number | null {
     } catch {}
   }
   return null
+}
+
+/** The server's statement and lock counters (SHOW GLOBAL STATUS); a day's are the difference over it. */
+const STATEMENT_COUNTERS: Record<string, string> = {
+  Com_select: 'select',
+  Com_insert: 'insert',
+  Com_update: 'update',
+  Com_delete: 'delete',
+  Com_commit: 'commit',
+  Com_rollback: 'rollback',
+  Innodb_row_lock_waits: 'row_lock_waits',
+  Innodb_deadlocks: 'deadlocks',
+}
+
+async function statementCounters(): Promise<Record<string, number>> {
+  const [rows] = await db.rawQuery(
+    `SHOW GLOBAL STATUS WHERE Variable_name IN (${Object.keys(STATEMENT_COUNTERS)
+      .map((name) => `'${name}'`)
+      .join(', ')})`
+  )
+  return Object.fromEntries(
+    (rows as { Variable_name: string; Value: string }[]).map((row) => [
+      STATEMENT_COUNTERS[row.Variable_name],
+      Number(row.Value),
+    ])
+  )
 }
 
 /**
@@ -217,6 +245,7 @@ export default class BenchScale extends BaseCommand {
         xero_max_concurrency: [one.xeroMaxConcurrency, two.xeroMaxConcurrency],
         peak_rss_mb: { one_worker: one.peakRssMb, two_workers: two.peakRssMb },
         cpu_seconds: { one_worker: one.cpuSeconds, two_workers: two.cpuSeconds },
+        statements: { one_worker: one.statements, two_workers: two.statements },
         products_per_worker: two.productsPerWorker,
       })
     )
@@ -307,6 +336,7 @@ export default class BenchScale extends BaseCommand {
         xero_429s: day.xero429s,
         peak_rss_mb: day.peakRssMb,
         cpu_seconds: day.cpuSeconds,
+        statements: day.statements,
       })
     )
   }
@@ -426,6 +456,7 @@ export default class BenchScale extends BaseCommand {
       const memory: ReturnType<typeof watchMemory>[] = []
       const mysql = mysqlPid()
       const mysqlCpuAtStart = mysql ? cpuMsOf(mysql) : 0
+      const statementsAtStart = await statementCounters()
       const ownCpuAtStart = process.cpuUsage()
       // A billing day meets workers that are up: the products fall due once every worker has checked in
       // (SyncWorkers), not while the second is still starting and the first could take them all.
@@ -457,6 +488,13 @@ export default class BenchScale extends BaseCommand {
         mysql: mysql ? round((cpuMsOf(mysql) - mysqlCpuAtStart) / 1000, 1) : null,
         sandboxes: round((ownCpu.user + ownCpu.system) / 1e6, 1),
       }
+      const statementsAtEnd = await statementCounters()
+      const statements = Object.fromEntries(
+        Object.entries(statementsAtEnd).map(([name, n]) => [
+          name,
+          n - (statementsAtStart[name] ?? 0),
+        ])
+      )
       for (const child of children) {
         if (!alive(child))
           this.logger.warning(
@@ -532,6 +570,7 @@ export default class BenchScale extends BaseCommand {
         xeroMaxConcurrency: stats.maxConcurrencyOverall,
         peakRssMb,
         cpuSeconds,
+        statements,
         productsPerWorker: runsByWorker.map((row) => Number(row.n)),
         finished,
       }
