@@ -63,6 +63,7 @@ export default await Env.create(new URL('../', import.meta.url), {
   XERO_LIMIT_CONCURRENT: Env.schema.number.optional(),
   XERO_LIMIT_PER_DAY: Env.schema.number.optional(),
   XERO_LIMIT_APP_PER_MINUTE: Env.schema.number.optional(),
+  XERO_ARRIVAL_MARGIN_MS: Env.schema.number.optional(),
   AUTOTASK_LIMIT_PER_HOUR: Env.schema.number.optional(),
   AUTOTASK_LIMIT_THREADS: Env.schema.number.optional(),
   SYNC_RUN_LOCK_SECONDS: Env.schema.number.optional(),
