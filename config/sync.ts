@@ -63,9 +63,9 @@ const syncConfig = {
     /**
      * Real ms a call stays in the budget's minute past its own minute: Xero counts it from when it
      * arrives, the budget from when it left, and what lies between (the network, a busy machine) must
-     * be covered, or Xero refuses the next call with a 429.
+     * be covered, or Xero refuses the next call with a 429. Unset: XeroBudget's ARRIVAL_MARGIN_MS (250).
      */
-    arrivalMarginMs: env.get('XERO_ARRIVAL_MARGIN_MS', 250),
+    arrivalMarginMs: env.get('XERO_ARRIVAL_MARGIN_MS'),
   },
   /** this app's address: the link Xero shows on each invoice we create ("Go to …") points back into it */
   appUrl: env.get('APP_URL', 'http://localhost:3333'),
