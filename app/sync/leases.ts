@@ -131,29 +131,48 @@ export default class LeaseService {
   }
 
   /**
-   * Applies a record's outcome only while the caller still holds its lease: a
+   * Applies records' outcomes only while the caller still holds their lease: a
    * worker whose lease expired and was reclaimed can no longer overwrite anything.
+   * A batch's outcomes are two statements, not one per record: the records still
+   * ours are read (and, on MySQL, locked), then all of them are written by one
+   * UPDATE whose columns take each record's own value (`CASE id WHEN …`). Returns
+   * the ids written.
    */
   async settle(
     kind: RecordKind,
-    id: number,
     token: string,
-    changes: Record<string, unknown>,
+    outcomes: { id: number; changes: Record<string, unknown> }[],
     client: QueryClientContract = db.connection()
-  ): Promise<boolean> {
+  ): Promise<Set<number>> {
+    if (outcomes.length === 0) return new Set()
     const { table } = recordKinds[kind]
-    const updated = await client
+    const held = client
       .from(table)
-      .where('id', id)
+      .select('id')
+      .whereIn(
+        'id',
+        outcomes.map((outcome) => outcome.id)
+      )
       .where('lease_owner', token)
       .where('status', 'processing')
-      .update({
-        lease_owner: null,
-        lease_expires_at: null,
-        updated_at: toSqlDateTime(this.clock.now()),
-        ...changes,
-      })
-    return Number(updated) === 1
+    // SQLite's transactions already hold its one write lock (BEGIN IMMEDIATE: config/database.ts).
+    if (client.dialect.name === 'mysql') held.forUpdate()
+    const ours = new Set((await held).map((row: { id: number | string }) => Number(row.id)))
+    const settled = outcomes.filter((outcome) => ours.has(outcome.id))
+    if (settled.length === 0) return ours
+    const common = {
+      lease_owner: null,
+      lease_expires_at: null,
+      updated_at: toSqlDateTime(this.clock.now()),
+    }
+    await client
+      .from(table)
+      .whereIn(
+        'id',
+        settled.map((outcome) => outcome.id)
+      )
+      .update({ ...common, ...columnsByRecord(client, settled) })
+    return ours
   }
 
   /** The sweeper: records whose lease expired (their worker died) go back to `pending`, one by one. */
@@ -192,4 +211,29 @@ export default class LeaseService {
     }
     return reclaimed
   }
+}
+
+/**
+ * One UPDATE's columns for many records' own changes: a column every record sets to one value is
+ * set to it, any other is `CASE id WHEN … THEN … ELSE column END` (a record that does not change it keeps it).
+ */
+function columnsByRecord(
+  client: QueryClientContract,
+  outcomes: { id: number; changes: Record<string, unknown> }[]
+) {
+  const columns = new Set(outcomes.flatMap((outcome) => Object.keys(outcome.changes)))
+  const set: Record<string, unknown> = {}
+  for (const column of columns) {
+    const values = outcomes.map((outcome) => outcome.changes[column])
+    if (values.every((value) => value !== undefined && value === values[0])) {
+      set[column] = values[0]
+      continue
+    }
+    const whens = outcomes.filter((outcome) => outcome.changes[column] !== undefined)
+    set[column] = client.knexRawQuery(
+      `CASE id ${whens.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ?? END`,
+      [...whens.flatMap((outcome) => [outcome.id, outcome.changes[column] as any]), column]
+    )
+  }
+  return set
 }

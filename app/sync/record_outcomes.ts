@@ -342,19 +342,13 @@ export class OutcomeBatch {
     }
     const settled = await retryingDeadlocks(() =>
       db.transaction(async (trx) => {
-        const done: Settlement[] = []
-        for (const settlement of settlements) {
-          if (
-            await this.leases.settle(
-              this.kind,
-              settlement.record.id,
-              this.claim.token,
-              settlement.changes,
-              trx
-            )
-          )
-            done.push(settlement)
-        }
+        const written = await this.leases.settle(
+          this.kind,
+          this.claim.token,
+          settlements.map(({ record, changes }) => ({ id: record.id, changes })),
+          trx
+        )
+        const done = settlements.filter((settlement) => written.has(settlement.record.id))
         await SyncLogService.insert(
           [...lines, ...done.flatMap((s) => (s.line ? [s.line] : []))],
           trx

@@ -69,15 +69,58 @@ test.group('Leases', (group) => {
     )
     assert.equal((await InvoiceRecord.findOrFail(claim.ids[0])).status, 'pending')
 
-    const settled = await leases.settle('invoice', claim.ids[0], claim.token, { status: 'synced' })
-    assert.isFalse(settled)
+    const settled = await leases.settle('invoice', claim.token, [
+      { id: claim.ids[0], changes: { status: 'synced' } },
+    ])
+    assert.equal(settled.size, 0)
     assert.equal((await InvoiceRecord.findOrFail(claim.ids[0])).status, 'pending')
 
     const second = await leases.claim('invoice', product.id, 'new-worker', 10, 60)
-    assert.isTrue(await leases.settle('invoice', second.ids[0], second.token, { status: 'synced' }))
+    const written = await leases.settle('invoice', second.token, [
+      { id: second.ids[0], changes: { status: 'synced' } },
+    ])
+    assert.deepEqual([...written], [second.ids[0]])
     const record = await InvoiceRecord.findOrFail(second.ids[0])
     assert.equal(record.status, 'synced')
     assert.isNull(record.leaseOwner)
+  })
+
+  test('a batch is settled at once, each record with its own changes, none whose lease was lost', async ({
+    assert,
+  }) => {
+    const { clock, leases, product } = await setup(3)
+    const claim = await leases.claim('invoice', product.id, 'w', 10, 60)
+    const [a, b, lost] = claim.ids
+    // The third record's lease expires and another worker takes it.
+    await InvoiceRecord.query()
+      .where('id', lost)
+      .update({ lease_expires_at: '2000-01-01 00:00:00' })
+    await leases.reclaimExpired('invoice')
+    const other = await leases.claim('invoice', product.id, 'other', 10, 60)
+    assert.deepEqual(other.ids, [lost])
+
+    clock.advance({ seconds: 5 })
+    const written = await leases.settle('invoice', claim.token, [
+      { id: a, changes: { status: 'synced', xero_invoice_id: 'x-a', attempts: 0 } },
+      { id: b, changes: { status: 'fault', fault_reason: 'No tax rate', next_attempt_at: null } },
+      { id: lost, changes: { status: 'synced', xero_invoice_id: 'x-lost' } },
+    ])
+    assert.deepEqual([...written].sort(), [a, b].sort())
+
+    const [first, second, third] = await Promise.all(
+      [a, b, lost].map((id) => InvoiceRecord.findOrFail(id))
+    )
+    assert.equal(first.status, 'synced')
+    assert.equal(first.xeroInvoiceId, 'x-a')
+    assert.isNull(first.faultReason)
+    assert.isNull(first.leaseOwner)
+    assert.equal(second.status, 'fault')
+    assert.equal(second.faultReason, 'No tax rate')
+    assert.isNull(second.xeroInvoiceId, 'a column a record does not change keeps its value')
+    assert.isNull(second.leaseExpiresAt)
+    assert.equal(third.status, 'processing', 'the other worker still holds it')
+    assert.equal(third.leaseOwner, other.token)
+    assert.isNull(third.xeroInvoiceId)
   })
 
   test('renewing keeps a long claim alive past its first expiry', async ({ assert }) => {
