@@ -163,6 +163,8 @@ export default class BenchWeb extends BaseCommand {
         ['logs', `${products}/logs`],
         ['log_search_text', `${products}/logs?q=Harbour`],
         ['log_search_id', `${products}/logs?autotaskId=${autotaskId}`],
+        // "Older lines" halfway down the log: a page next to a cursor, not the newest.
+        ['logs_older', `${products}/logs?before=${await this.middleLogId(productId)}`],
       ]
       const rowsShown = /data-testid="(record-row|log-line)"/
       const signInForm = /name="password"/
@@ -230,17 +232,20 @@ export default class BenchWeb extends BaseCommand {
           logs_p95_ratio: figures.logs_p95_ratio,
           log_search_text_p95_ratio: figures.log_search_text_p95_ratio,
           log_search_id_p95_ratio: figures.log_search_id_p95_ratio,
+          logs_older_p95_ratio: figures.logs_older_p95_ratio,
           invoices_p95_ms: figures.invoices_p95_ms,
           invoice_search_p95_ms: figures.invoice_search_p95_ms,
           logs_p95_ms: figures.logs_p95_ms,
           log_search_text_p95_ms: figures.log_search_text_p95_ms,
           log_search_id_p95_ms: figures.log_search_id_p95_ms,
+          logs_older_p95_ms: figures.logs_older_p95_ms,
           export_100k_peak_rss_mb: round(exported.peakMb, 1),
           invoices_median_ms: figures.invoices_median_ms,
           invoice_search_median_ms: figures.invoice_search_median_ms,
           logs_median_ms: figures.logs_median_ms,
           log_search_text_median_ms: figures.log_search_text_median_ms,
           log_search_id_median_ms: figures.log_search_id_median_ms,
+          logs_older_median_ms: figures.logs_older_median_ms,
           export_rows: exported.rows,
           export_seconds: round(exported.seconds, 1),
           export_rss_before_mb: round(exported.beforeMb, 1),
@@ -508,6 +513,17 @@ export default class BenchWeb extends BaseCommand {
       rps: round(result.requests.average, 1),
       errors: result.errors + result.timeouts + result.non2xx,
     }
+  }
+
+  /** The id of the product's log line halfway down its log. */
+  private async middleLogId(productId: number) {
+    const { lowest, highest } = await db
+      .from('sync_logs')
+      .where('product_id', productId)
+      .min('id as lowest')
+      .max('id as highest')
+      .firstOrFail()
+    return Math.floor((Number(lowest) + Number(highest)) / 2)
   }
 
   /** Downloads the export, reading the server's peak RSS (VmHWM reset first) over the download. */
