@@ -1,7 +1,8 @@
 import { test } from '@japa/runner'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Readable, type Duplex } from 'node:stream'
-import RecordExportService from '#services/record_export_service'
+import { PassThrough } from 'node:stream'
+import RecordExportService, { zipBacklogOf } from '#services/record_export_service'
 import type { RecordRow } from '#services/record_list_service'
 import { timerTurns, until } from '#tests/helpers/until'
 
@@ -88,6 +89,32 @@ test.group('Record exports', () => {
       await until(() => seen.closed),
       'the row source was not closed after the client went away'
     )
+  })
+
+  test("exceljs's zip still shows the rows it has not compressed, which the export waits for", async ({
+    assert,
+  }) => {
+    const { default: ExcelJS } = await import('exceljs')
+    const output = new PassThrough()
+    output.resume()
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: output })
+    const sheet = workbook.addWorksheet('Invoices')
+    // Rows made without waiting: exceljs hands them to the zip faster than zlib takes them.
+    let queued = 0
+    for (let i = 0; i < 20_000 && queued === 0; i++) {
+      sheet.addRow([i, `INV-${i}`, 'Harbour Plumbing Ltd', 123.45]).commit()
+      queued = zipBacklogOf(sheet).length
+    }
+    assert.equal(
+      queued,
+      1,
+      'no zip entry stream was found waiting: the export would no longer wait for zlib'
+    )
+    const [entry] = zipBacklogOf(sheet)
+    await new Promise((resolve) => entry.once('drain', resolve))
+    assert.lengthOf(zipBacklogOf(sheet), 0)
+    sheet.commit()
+    await workbook.commit()
   })
 
   test('a client that goes away mid-file stops the Excel export and closes the rows', async ({
