@@ -122,7 +122,9 @@ export default class SyncLogSearchService {
     let rows: LogLine[]
     let scannedTo: number | null = null
     if (words.length === 0) {
-      rows = (await filtered(LINE_COLUMNS, true).limit(limit).pojo<Record<string, any>>()).map(toLine)
+      rows = (await filtered(LINE_COLUMNS, true).limit(limit).pojo<Record<string, any>>()).map(
+        toLine
+      )
     } else if (db.connection().dialect.name.includes('sqlite')) {
       rows = await linesOf(
         await idsOf(
