@@ -171,6 +171,9 @@ export default class LeaseService {
         'id',
         settled.map((outcome) => outcome.id)
       )
+      // Still ours: already so in the caller's transaction, and so also for a caller without one.
+      .where('lease_owner', token)
+      .where('status', 'processing')
       .update({ ...common, ...columnsByRecord(client, settled) })
     return ours
   }
