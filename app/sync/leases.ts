@@ -146,8 +146,13 @@ export default class LeaseService {
   ): Promise<Set<number>> {
     if (outcomes.length === 0) return new Set()
     const { table } = recordKinds[kind]
+    // By primary key alone, as one UPDATE per record locked before: on a small table MariaDB may read the status
+    // index instead, locking its 'processing' range and gaps, where a credit-note claim beside it writes.
+    const byId = (
+      client.dialect.name === 'mysql' ? client.raw('?? FORCE INDEX (PRIMARY)', [table]) : table
+    ) as string
     const held = client
-      .from(table)
+      .from(byId)
       .select('id')
       .whereIn(
         'id',
@@ -166,7 +171,7 @@ export default class LeaseService {
       updated_at: toSqlDateTime(this.clock.now()),
     }
     await client
-      .from(table)
+      .from(byId)
       .whereIn(
         'id',
         settled.map((outcome) => outcome.id)
